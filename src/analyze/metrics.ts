@@ -1,0 +1,109 @@
+/**
+ * The metric set of the contract (../shared/rfs-model.md §4), JSON names as
+ * written there. Counters are integers; ratios are derived, never counted.
+ */
+
+export const COUNTER_NAMES = [
+  // socket side
+  'records',
+  'records_state_skipped',
+  'records_zero_hash',
+  'writes',
+  'writes_avoided',
+  // beyond the contract: records while rps_sock_flow_entries is 0 (no table to write)
+  'records_no_table',
+  'evictions',
+  'deletes',
+  // packet side
+  'packets',
+  'lookups',
+  'hits',
+  'hits_own',
+  'hits_aliased',
+  'misses_empty',
+  'misses_collision',
+  'misses_invalid_cpu',
+  'hits_stale',
+  'hits_unresolved',
+  'steered_rfs',
+  'steered_rps',
+  'not_steered',
+  'cross_cpu',
+  'slot_switches',
+  'ooo_holds',
+  'slot_conflicts',
+  'local',
+  'local_unresolved',
+  // kernel agreement (deliver events)
+  'deliver_matched',
+  'deliver_unmatched',
+  'agree',
+  // beyond the contract: 3.19 clears a socket's old slot when its rxhash changes
+  'rehash_clears',
+] as const;
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+export const RATIO_NAMES = [
+  'hit_ratio',
+  'collision_rate',
+  'alias_rate',
+  'stale_rate',
+  'locality',
+  'agreement',
+  'cross_cpu_share',
+] as const;
+export type RatioName = (typeof RATIO_NAMES)[number];
+
+export type Metrics = Record<CounterName, number> &
+  Record<RatioName, number | null> & {
+    /** Packets processed per CPU (index = CPU id). */
+    per_cpu: number[];
+  };
+
+/** A ratio with an empty denominator is `null` (JSON) — never NaN, never a made-up 0. */
+export function ratio(num: number, den: number): number | null {
+  return den > 0 ? num / den : null;
+}
+
+export function deriveRatios(c: Record<CounterName, number>): Record<RatioName, number | null> {
+  return {
+    hit_ratio: ratio(c.hits, c.lookups),
+    collision_rate: ratio(c.misses_collision, c.lookups),
+    alias_rate: ratio(c.hits_aliased, c.lookups),
+    stale_rate: ratio(c.hits_stale, c.hits - c.hits_unresolved),
+    locality: ratio(c.local, c.packets - c.local_unresolved),
+    agreement: ratio(c.agree, c.deliver_matched),
+    cross_cpu_share: ratio(c.cross_cpu, c.packets),
+  };
+}
+
+/**
+ * Identities that hold for every replay; returns the ones that fail (empty = all hold).
+ * Used by tests on every trace and by the fuzz test.
+ */
+export function checkIdentities(m: Metrics): string[] {
+  const bad: string[] = [];
+  const eq = (name: string, a: number, b: number) => {
+    if (a !== b) bad.push(`${name}: ${a} != ${b}`);
+  };
+  eq('records = skipped + zero_hash + no_table + writes + writes_avoided', m.records,
+    m.records_state_skipped + m.records_zero_hash + m.records_no_table + m.writes + m.writes_avoided);
+  eq('lookups = hits + misses_*', m.lookups,
+    m.hits + m.misses_empty + m.misses_collision + m.misses_invalid_cpu);
+  eq('hits = hits_own + hits_aliased', m.hits, m.hits_own + m.hits_aliased);
+  eq('packets = steered_rfs + steered_rps + not_steered', m.packets,
+    m.steered_rfs + m.steered_rps + m.not_steered);
+  eq('packets = sum(per_cpu)', m.packets, m.per_cpu.reduce((a, b) => a + b, 0));
+  if (m.lookups > m.packets) bad.push(`lookups ${m.lookups} > packets ${m.packets}`);
+  if (m.evictions > m.writes) bad.push(`evictions ${m.evictions} > writes ${m.writes}`);
+  if (m.hits_stale + m.hits_unresolved > m.hits) bad.push('hits_stale + hits_unresolved > hits');
+  if (m.local + m.local_unresolved > m.packets) bad.push('local + local_unresolved > packets');
+  if (m.agree > m.deliver_matched) bad.push('agree > deliver_matched');
+  if (m.cross_cpu > m.packets) bad.push('cross_cpu > packets');
+  if (m.ooo_holds > m.steered_rfs) bad.push('ooo_holds > steered_rfs');
+  for (const k of Object.keys(m) as (keyof Metrics)[]) {
+    const v = m[k];
+    if (typeof v === 'number' && (!Number.isFinite(v) || v < 0)) bad.push(`${k} = ${v}`);
+  }
+  return bad;
+}

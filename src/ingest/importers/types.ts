@@ -1,0 +1,30 @@
+/**
+ * What an importer of a foreign trace format (perf script, trace-cmd report,
+ * bpftrace JSON, ...) does: turn text lines into the same rows a v1 trace has.
+ * The reader validates rows and builds the columnar batches; importers never
+ * touch typed arrays.
+ */
+import type { TraceHeader } from '../trace.js';
+import type { TextColumns, TextRow } from '../rows.js';
+
+export interface ImportContext {
+  /** Display name of the input, for messages. */
+  file: string;
+  /** Called once, before the first row: the configuration snapshot the format carries (or could infer). */
+  header(header: TraceHeader): void;
+  /** One row; `line` is the 1-based line of the source file it came from. */
+  row(row: TextRow, line: number, columns: TextColumns): void;
+}
+
+export interface Importer {
+  /** Format name as shown in provenance (e.g. "perf-script"). */
+  format: string;
+  /** True when the first bytes of the (decompressed) file look like this format. */
+  sniff(head: string): boolean;
+  /**
+   * Reads every line (without line endings; `lineNo` is 1-based) and reports
+   * rows in file order (or sorted by time, when the source is per-CPU).
+   * Throws InputError for input it cannot read.
+   */
+  run(lines: AsyncIterable<string>, ctx: ImportContext): Promise<void>;
+}

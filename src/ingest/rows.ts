@@ -1,0 +1,137 @@
+/**
+ * Row validation and batching for readers that see rows as strings (the
+ * csv-parse reference reader and the importers of other formats). The byte
+ * scanner applies the same rules on bytes; tests hold the two to each other.
+ */
+import { InputError } from '../errors.js';
+import { msg } from '../messages.js';
+import { BAD, parseCpu, parseEvent, parseState, parseU32, parseUint53, rxhashError } from './fields.js';
+import { Interner } from './interner.js';
+import { allocBatch, BATCH_ROWS, EventKind, NONE, type TraceBatch, type TraceHeader, type TraceSink } from './trace.js';
+
+/** Counts rows skipped in lenient mode, by reason, with the first few examples. */
+export class SkipLog {
+  total = 0;
+  readonly byReason: Record<string, number> = {};
+  readonly examples: { line: number; column: number; reason: string; message: string }[] = [];
+  constructor(private readonly maxExamples = 10) {}
+  add(e: InputError): void {
+    this.total++;
+    this.byReason[e.reason] = (this.byReason[e.reason] ?? 0) + 1;
+    if (this.examples.length < this.maxExamples) {
+      this.examples.push({ line: e.line, column: e.column, reason: e.reason, message: e.message });
+    }
+  }
+}
+
+/** Ids shared by every reader of one trace, so batches from any reader mean the same thing. */
+export interface Identities {
+  sockets: Interner;
+  skbs: Interner;
+}
+
+export function newIdentities(): Identities {
+  return { sockets: new Interner(), skbs: new Interner() };
+}
+
+/** One row as text; `columns` are the 1-based columns of each field for messages. */
+export interface TextRow {
+  ts: string;
+  event: string;
+  cpu: string;
+  socket: string;
+  state: string;
+  rxhash: string;
+  queue: string;
+  skb: string;
+}
+export type TextColumns = Record<keyof TextRow, number>;
+
+export class RowBuilder {
+  private batch: TraceBatch = allocBatch(BATCH_ROWS);
+  private readonly queueIndex = new Map<string, number>();
+  rows = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly header: TraceHeader,
+    private readonly nrCpuIds: number,
+    private readonly sink: TraceSink,
+    readonly ids: Identities,
+    private readonly skipLog: SkipLog | null,
+  ) {
+    header.queues.forEach((q, i) => this.queueIndex.set(q.name, i));
+  }
+
+  /** Validates and appends one row; in lenient mode a bad row is logged and skipped. */
+  add(row: TextRow, line: number, col: TextColumns): void {
+    try {
+      this.append(row, line, col);
+    } catch (e) {
+      if (this.skipLog && e instanceof InputError) this.skipLog.add(e);
+      else throw e;
+    }
+  }
+
+  private append(row: TextRow, line: number, col: TextColumns): void {
+    const f = this.file;
+    const ts = parseUint53(row.ts);
+    if (ts === BAD) throw new InputError(f, line, col.ts, msg.badTs(row.ts), 'bad_ts');
+    const event = parseEvent(row.event);
+    if (event === BAD) throw new InputError(f, line, col.event, msg.unknownEvent(row.event), 'unknown_event');
+    let cpu: number = NONE;
+    if (row.cpu.length > 0) {
+      cpu = parseCpu(row.cpu);
+      if (cpu === BAD) throw new InputError(f, line, col.cpu, msg.badCpu(row.cpu), 'bad_cpu');
+      if (cpu >= this.nrCpuIds) throw new InputError(f, line, col.cpu, msg.cpuOutOfRange(cpu, this.nrCpuIds), 'cpu_out_of_range');
+    } else if (event !== EventKind.State) {
+      throw new InputError(f, line, col.cpu, msg.missingCpu(), 'bad_cpu');
+    }
+    let state = 0;
+    if (row.state.length > 0) {
+      state = parseState(row.state);
+      if (state === BAD) throw new InputError(f, line, col.state, msg.badState(row.state), 'bad_state');
+    } else if (event === EventKind.State) {
+      throw new InputError(f, line, col.state, msg.missingState(), 'bad_state');
+    }
+    let rxhash = 0;
+    if (row.rxhash.length > 0) {
+      rxhash = parseU32(row.rxhash);
+      if (rxhash === BAD) throw new InputError(f, line, col.rxhash, rxhashError(row.rxhash), 'bad_rxhash');
+    }
+    let socket: number = NONE;
+    if (row.socket.length > 0) socket = this.ids.sockets.intern(row.socket);
+    else if (event <= EventKind.State) throw new InputError(f, line, col.socket, msg.missingSocket(), 'missing_socket');
+    let queue = 0;
+    if (row.queue.length > 0) {
+      const q = this.queueIndex.get(row.queue);
+      if (q === undefined) {
+        throw new InputError(f, line, col.queue, msg.unknownQueue(row.queue, this.header.queues.map((x) => x.name)), 'unknown_queue');
+      }
+      queue = q;
+    }
+    const skb = row.skb.length > 0 ? this.ids.skbs.intern(row.skb) : NONE;
+
+    const b = this.batch;
+    const i = b.length;
+    b.ts[i] = ts;
+    b.event[i] = event;
+    b.cpu[i] = cpu;
+    b.socket[i] = socket;
+    b.state[i] = state;
+    b.rxhash[i] = rxhash;
+    b.queue[i] = queue;
+    b.skb[i] = skb;
+    b.line[i] = line;
+    b.length = i + 1;
+    this.rows++;
+    if (b.length === BATCH_ROWS) this.flush();
+  }
+
+  flush(): void {
+    if (this.batch.length > 0) {
+      this.sink.batch(this.batch);
+      this.batch.length = 0;
+    }
+  }
+}

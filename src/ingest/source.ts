@@ -1,0 +1,89 @@
+/**
+ * Opens a trace file as a stream of decompressed byte chunks. Gzip is
+ * detected by content (magic 1f 8b), never by name. Counts compressed bytes
+ * for progress and, when asked, hashes them (sha256 for provenance).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { UsageError } from '../errors.js';
+import { msg, optMsg } from '../messages.js';
+
+export interface OpenedSource {
+  path: string;
+  bytes: number;
+  gzip: boolean;
+  chunks: AsyncIterable<Buffer>;
+  /** sha256 of the file's bytes, once `chunks` has been read to the end (empty when not asked). */
+  sha256(): string;
+  /** Compressed bytes read so far. */
+  bytesRead(): number;
+}
+
+export interface OpenOptions {
+  chunkSize?: number;
+  hash?: boolean;
+  signal?: AbortSignal;
+}
+
+export function openSource(path: string, opts: OpenOptions = {}): OpenedSource {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UsageError(optMsg.notAFile(path));
+    size = st.size;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? optMsg.noSuchFile(path) : optMsg.unreadable(path, code ?? String(e)));
+  }
+  const magic = Buffer.alloc(2);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new UsageError(optMsg.unreadable(path, (e as NodeJS.ErrnoException).code ?? String(e)));
+  }
+  const got = readSync(fd, magic, 0, 2, 0);
+  closeSync(fd);
+  const gzip = got === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  const chunkSize = opts.chunkSize ?? 1 << 20;
+  const hash: Hash | null = opts.hash ? createHash('sha256') : null;
+  let read = 0;
+
+  async function* chunks(): AsyncGenerator<Buffer> {
+    const file = createReadStream(path, { highWaterMark: Math.max(chunkSize, 1), signal: opts.signal });
+    file.on('data', (b) => {
+      read += b.length;
+      hash?.update(b as Buffer);
+    });
+    if (!gzip) {
+      yield* file as AsyncIterable<Buffer>;
+      return;
+    }
+    const gunzip = createGunzip({ chunkSize: Math.max(chunkSize, 64) });
+    file.pipe(gunzip);
+    file.on('error', (e) => gunzip.destroy(e));
+    try {
+      for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.name === 'AbortError') throw e;
+      if (err.code?.startsWith('Z_') || /unexpected end of file|incorrect header|invalid/i.test(err.message)) {
+        throw new UsageError(`${path}: ${msg.truncatedGzip(read)}`);
+      }
+      throw e;
+    } finally {
+      file.destroy();
+    }
+  }
+
+  return {
+    path,
+    bytes: size,
+    gzip,
+    chunks: chunks(),
+    sha256: () => (hash ? hash.digest('hex') : ''),
+    bytesRead: () => read,
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The one internal trace model every importer produces: a configuration
+ * snapshot (from the `#` header of format v1, or the importer's equivalent)
+ * plus rows delivered in columnar batches of typed arrays, so that the replay
+ * hot path never allocates an object per row.
+ */
+
+/** Event kinds, as stored in {@link TraceBatch.event}. */
+export const EventKind = {
+  Recvmsg: 0,
+  Sendmsg: 1,
+  Accept: 2,
+  Splice: 3,
+  State: 4,
+  Packet: 5,
+  Deliver: 6,
+} as const;
+export type EventKindValue = (typeof EventKind)[keyof typeof EventKind];
+
+export const EVENT_NAMES = ['recvmsg', 'sendmsg', 'accept', 'splice', 'state', 'packet', 'deliver'] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+
+/** Record events leave a hint in the sock flow table (sock_rps_record_flow callers). */
+export function isRecordEvent(kind: number): boolean {
+  return kind <= EventKind.Splice;
+}
+
+/** TCP states as numbered in include/net/tcp_states.h. */
+export const TCP_STATE_NAMES = [
+  '', // 0 is not a state; used for "no state given"
+  'ESTABLISHED',
+  'SYN_SENT',
+  'SYN_RECV',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'TIME_WAIT',
+  'CLOSE',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'LISTEN',
+  'CLOSING',
+  'NEW_SYN_RECV',
+] as const;
+export const TcpState = {
+  None: 0,
+  Established: 1,
+  SynSent: 2,
+  SynRecv: 3,
+  FinWait1: 4,
+  FinWait2: 5,
+  TimeWait: 6,
+  Close: 7,
+  CloseWait: 8,
+  LastAck: 9,
+  Listen: 10,
+  Closing: 11,
+  NewSynRecv: 12,
+} as const;
+
+/** Sentinel for "column empty" in the id columns (socket, skb) and cpu. */
+export const NONE = -1;
+
+/** One RX queue as configured in sysfs (`queues/rx-N/rps_cpus`, `rps_flow_cnt`). */
+export interface QueueConfig {
+  name: string;
+  /** CPUs of the RPS map in ascending order, as `store_rps_map()` builds it. */
+  rpsCpus: number[];
+  /** The mask as written in the trace (sysfs form), for provenance. */
+  rpsCpusMask: string;
+  /** rps_flow_cnt as written (0 = no flow table); the model rounds it up. */
+  rpsFlowCnt: number;
+}
+
+/** The configuration snapshot: header comments of a v1 trace. */
+export interface TraceHeader {
+  format: string; // e.g. "rfs-trace v1", "perf-script", ...
+  nrCpuIds?: number;
+  rpsSockFlowEntries?: number;
+  kernel?: string;
+  /** Declared queues; a trace without `queue=` lines gets one implicit queue named "0". */
+  queues: QueueConfig[];
+  /** True when `queues` was synthesised because the trace declared none. */
+  implicitQueue: boolean;
+  /** Any other key=value pairs seen, kept for provenance. */
+  extra: Record<string, string>;
+}
+
+/** Columnar rows. All arrays have at least `length` entries; indices >= length are garbage. */
+export interface TraceBatch {
+  length: number;
+  /** Nanoseconds, one monotonic clock (float64 holds integers exactly up to 2^53). */
+  ts: Float64Array;
+  event: Uint8Array;
+  /** CPU id, or NONE when the column is empty. */
+  cpu: Int32Array;
+  /** Interned socket identity, or NONE. */
+  socket: Int32Array;
+  /** TCP state 1..12, or 0 when empty. */
+  state: Uint8Array;
+  /** Unsigned 32-bit flow hash (0 when empty). */
+  rxhash: Uint32Array;
+  /** Index into TraceHeader.queues. */
+  queue: Int32Array;
+  /** Interned skb identity, or NONE. */
+  skb: Int32Array;
+  /** 1-based source line of each row (float64: traces can exceed 2^32 lines). */
+  line: Float64Array;
+}
+
+export function allocBatch(capacity: number): TraceBatch {
+  return {
+    length: 0,
+    ts: new Float64Array(capacity),
+    event: new Uint8Array(capacity),
+    cpu: new Int32Array(capacity),
+    socket: new Int32Array(capacity),
+    state: new Uint8Array(capacity),
+    rxhash: new Uint32Array(capacity),
+    queue: new Int32Array(capacity),
+    skb: new Int32Array(capacity),
+    line: new Float64Array(capacity),
+  };
+}
+
+/** Rows per batch: big enough to amortise per-batch work, small enough to stay in cache. */
+export const BATCH_ROWS = 1 << 15;
+
+/** What a reader tells about the input besides rows. */
+export interface SourceInfo {
+  path: string;
+  bytes: number;
+  gzip: boolean;
+  sha256: string;
+  format: string;
+}
+
+/** Receives a trace: the header first, then batches in file order, then the end. */
+export interface TraceSink {
+  /** `nrCpuIds` is the trace's (or, if it has none, the --cpus fallback): rows are checked against it. */
+  header(header: TraceHeader, nrCpuIds: number): void;
+  /** The batch's arrays are reused after this returns: copy what must be kept. */
+  batch(batch: TraceBatch): void;
+}

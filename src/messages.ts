@@ -1,0 +1,163 @@
+/**
+ * Every user-facing message text lives here, grouped by pipeline phase, so
+ * wording stays consistent and tests can match the exact text.
+ * Sections: ingest, options, replay, report, capture, generate.
+ */
+
+// ---- ingest ---------------------------------------------------------------
+export const msg = {
+  emptyFile: () => 'empty file: expected "# rfs-trace v1" on the first line',
+  missingMagic: (got: string) => `expected "# rfs-trace v1" on the first line, found ${quote(got)}`,
+  unknownVersion: (v: string) => `unknown trace format version "${v}" (this rfs-replay reads v1)`,
+  noHeaderRow: () => 'expected a header row naming the columns (ts,event,cpu,socket,state,rxhash,queue,skb), found end of file',
+  missingColumn: (name: string) => `header row lacks the required column "${name}"`,
+  duplicateColumn: (name: string) => `header row names the column "${name}" twice`,
+  badHeaderPair: (text: string) => `expected key=value in the header comment, found ${quote(text)}`,
+  conflictingKey: (key: string, a: string, b: string) => `header key ${key} is given twice with different values (${a} and ${b})`,
+  badHeaderNumber: (key: string, text: string) => `${key} must be a non-negative integer, found ${quote(text)}`,
+  sockEntriesTooLarge: (n: number) => `rps_sock_flow_entries ${n} is above the kernel's limit of 536870912 (2^29)`,
+  flowCntTooLarge: (n: number) => `rps_flow_cnt ${n} is above the kernel's limit of 1073741824 (2^30)`,
+  badNrCpuIds: (text: string) => `nr_cpu_ids must be an integer from 1 to 65535, found ${quote(text)}`,
+  queueLineNeedsName: () => 'a queue line needs queue=NAME first, then rps_cpus=HEXMASK rps_flow_cnt=N',
+  duplicateQueue: (name: string) => `queue "${name}" is declared twice`,
+  badHexMask: (text: string) => `rps_cpus must be a hex CPU mask such as 3 or ff,ffffffff, found ${quote(text)}`,
+  maskBeyondCpus: (mask: string, cpu: number, nr: number) => `rps_cpus=${mask} names CPU ${cpu}, but nr_cpu_ids is ${nr}`,
+  missingNrCpuIds: () => 'the trace header has no nr_cpu_ids and --cpus was not given',
+  unknownEvent: (text: string) => `expected an event (recvmsg, sendmsg, accept, splice, state, packet, deliver), found ${quote(text)}`,
+  badTs: (text: string) => `expected ts as integer nanoseconds, found ${quote(text)}`,
+  badCpu: (text: string) => `expected cpu as a non-negative integer, found ${quote(text)}`,
+  cpuOutOfRange: (cpu: number, nr: number) => `cpu ${cpu} is out of range: nr_cpu_ids is ${nr}`,
+  missingCpu: () => 'expected a cpu, found an empty field',
+  badRxhash: (text: string) => `expected rxhash as an unsigned 32-bit integer (decimal or 0x hex), found ${quote(text)}`,
+  rxhashTooLarge: (text: string) => `rxhash ${text} does not fit in 32 bits (maximum 4294967295 = 0xffffffff)`,
+  badState: (text: string) => `expected a TCP state (1..12 or a name such as ESTABLISHED, TCP_CLOSE), found ${quote(text)}`,
+  missingState: () => 'a state event needs the state column',
+  missingSocket: () => 'a socket event needs the socket column',
+  unknownQueue: (name: string, known: string[]) => `queue ${quote(name)} is not declared in a "# queue=" line (declared: ${known.join(', ')})`,
+  binaryJunk: (byte: number) => `unexpected byte 0x${byte.toString(16).padStart(2, '0')} (binary data in a text trace)`,
+  unterminatedQuote: () => 'a quoted field is not closed before the end of the line',
+  truncatedGzip: (offset: number) => `gzip data ends early or is corrupt (at compressed byte offset ${offset})`,
+  headerOnly: () => 'the trace has a header but no rows',
+  tooManyFields: (n: number, cols: number) => `row has ${n} fields but the header row names ${cols} columns`,
+};
+
+function quote(s: string): string {
+  const shown = s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  return JSON.stringify(shown);
+}
+
+// ---- options ----------------------------------------------------------------
+export const optMsg = {
+  badCount: (what: string, text: string) => `${what} must be a non-negative integer, got "${text}"`,
+  countTooLarge: (what: string, n: number, max: number) => `${what} ${n} is above the kernel's limit of ${max}`,
+  badCpus: (text: string) => `--cpus must be an integer from 1 to 65535, got "${text}"`,
+  unknownKernel: (text: string) => `unknown kernel profile "${text}" (known: 6.16, 6.15, 4.10, 4.0, 3.19)`,
+  badRpsCpus: (text: string) => `--rps-cpus must be a hex CPU mask such as 3 or ff,ffffffff, got "${text}"`,
+  rpsCpusBeyond: (mask: string, nr: number) => `--rps-cpus ${mask} names CPUs at or above nr_cpu_ids ${nr}`,
+  badList: (opt: string, text: string) => `${opt} expects a comma-separated list of integers, got "${text}"`,
+  badFifo: (text: string) => `--fifo-ns must be a positive integer number of nanoseconds, got "${text}"`,
+  noSuchFile: (path: string) => `cannot read ${path}: no such file`,
+  unreadable: (path: string, why: string) => `cannot read ${path}: ${why}`,
+  notAFile: (path: string) => `cannot read ${path}: it is a directory`,
+};
+
+// ---- report -----------------------------------------------------------------
+export const reportMsg = {
+  emptyFolder: (dir: string) => `folder ${dir} holds no traces (files ending in .csv, .csv.gz or .gz)`,
+  sizeOutOfRange: (opt: string, n: number, max: number) => `${opt} sizes must be from 1 to ${max}, got ${n}`,
+  outputNotHtml: (path: string) => `-o expects a path ending in .html, got "${path}"`,
+  jsonWithSeveral: () => '--json names one file, but several traces were given; each trace gets NAME.json next to its report',
+  duplicateName: (name: string, a: string, b: string) => `two traces would both write reports/${name}.html (${a} and ${b}); rename one or report them separately`,
+  wrote: (what: string, path: string) => `${what}: ${path}`,
+  engineMismatch: (asked: number, got: number) => `internal error: asked the replay engine for ${asked} configurations, got ${got}`,
+  sweepTooSmall: (largest: number, flows: number, suggest: string) =>
+    `the sweep stopped at ${largest} slots but the trace has ${flows} distinct flows; pass --entries ${suggest} to extend it`,
+  headerBeyondSweep: (header: number, largest: number) =>
+    `the trace's configured table (${header} slots) is larger than a quarter of the largest size swept (${largest}); pass --entries to extend the sweep`,
+  recommendationAtEdge: (largest: number) =>
+    `the recommendation is the largest size tried (${largest}): hit ratio was still improving, so a larger table may help further`,
+  noLookups: () => 'no packet was looked up in the global table (no packets, or RFS is off in every configuration): there is nothing to recommend',
+  noDeliver: () => 'the trace has no deliver rows, so the model cannot be compared with the kernel',
+  // verdict sentences, shared by the HTML and text reports
+  verdictRfsOff: (rec: number, hit: string) =>
+    `RFS is off in the trace's configuration (rps_sock_flow_entries = 0); a global table of ${rec} slots would reach a hit ratio of ${hit}.`,
+  verdictTooSmall: (conf: number, confHit: string, rec: number, recHit: string, extra: string) =>
+    `The configured global table (${conf} slots) is too small: hit ratio ${confHit}, against ${recHit} with the recommended ${rec} slots (${extra} more memory).`,
+  verdictTooLarge: (conf: number, rec: number, recHit: string, saved: string) =>
+    `The configured global table (${conf} slots) is larger than needed: ${rec} slots reach a hit ratio of ${recHit}, within 1 percentage point of the largest size tried, and save ${saved}.`,
+  verdictRight: (conf: number, confHit: string) =>
+    `The configured global table (${conf} slots) is the right size: hit ratio ${confHit}, and no smaller table in the sweep stays within 1 percentage point of the largest size tried.`,
+  verdictQueue: (rec: number, conflict: string, conf: number) =>
+    `Per-queue tables: ${rec} slots per RX queue keep the slot conflict rate at ${conflict}, within 1 percentage point of the largest size tried (configured: ${conf}).`,
+  verdictRule: (tolerancePp: number, largest: number, refHit: string) =>
+    `Rule: the smallest size whose hit ratio is within ${tolerancePp} percentage point of the largest size tried (${largest} slots: ${refHit}).`,
+};
+
+// ---- capture ----------------------------------------------------------------
+export const captureMsg = {
+  badProtocolField: (what: string, text: string) => `expected ${what} in the rfs-capture line, found ${quote(text)}`,
+  badProtocolArity: (kind: string, want: number, got: number) => `an rfs-capture "${kind}" line has ${want} fields, this one has ${got}`,
+  unknownCaptureVersion: (v: string) => `unknown rfs-capture version ${quote(v)} (this rfs-replay reads v1)`,
+  noCaptureMagic: () => 'no "rfs-capture v1" line: this is not the output of the rfs-replay capture program (did BEGIN run?)',
+  CAPTURE_PLACEHOLDER: () => '',
+};
+
+// ---- generate ---------------------------------------------------------------
+export const generateMsg = {
+  notANumber: (where: string, text: string) => `${where} must be a number, got ${quote(text)}`,
+  notAnInteger: (where: string, text: string) => `${where} must be an integer, got ${quote(text)}`,
+  outOfRange: (where: string, n: number, min: number, max: number, minExclusive: boolean) =>
+    `${where} must be ${minExclusive ? `above ${min}` : `at least ${min}`} and at most ${max}, got ${n}`,
+  notOneOf: (where: string, text: string, values: readonly string[]) => `${where} must be one of ${values.join(', ')}, got ${quote(text)}`,
+  notABoolean: (where: string, text: string) => `${where} must be true or false, got ${quote(text)}`,
+  notAString: (where: string, text: string) => `${where} must be a string, got ${text}`,
+  badString: (where: string, text: string, hint: string) => `${where} must be ${hint}, got ${quote(text)}`,
+  unknownKey: (where: string, key: string, known: string[]) => `${where}: unknown workload key ${quote(key)} (known: ${known.join(', ')})`,
+  noWorkloadFile: (path: string) => `cannot read workload ${path}: no such file`,
+  unreadableWorkload: (path: string, why: string) => `cannot read workload ${path}: ${why}`,
+  badWorkloadJson: (path: string, why: string) => `workload ${path} is not valid JSON: ${why}`,
+  workloadNotObject: (path: string) => `workload ${path} must hold one JSON object of settings, such as {"flows": 1000}`,
+  unknownScenario: (name: string, known: string[]) =>
+    `unknown scenario ${quote(name)} (known: ${known.length > 0 ? known.join(', ') : 'none installed'})`,
+  activeAboveFlows: (active: number, flows: number) => `--active ${active} is above --flows ${flows}: there are only ${flows} clients to connect`,
+  badRpsCpus: (text: string) => `--rps-cpus must be a hex CPU mask such as 3 or ff,ffffffff, got ${quote(text)}`,
+  rpsCpusBeyond: (mask: string, cpu: number, nr: number) => `--rps-cpus ${mask} names CPU ${cpu}, but --cpus is ${nr}`,
+  hashBitsWithToeplitz: (bits: number) => `--hash-bits ${bits} needs --rss lowbits: Toeplitz hashes always have 32 bits`,
+  tooManyToeplitzClients: (n: number, max: number) => `--rss toeplitz gives each flow its own client address in 10.0.0.0/8, so --flows must be at most ${max}, got ${n}`,
+  cannotWrite: (path: string, why: string) => `cannot write ${path}: ${why}`,
+  wrote: (rows: number, bytes: number, seconds: number, path: string) =>
+    `generated ${rows} rows (${(bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s (${(rows / Math.max(seconds, 1e-9) / 1e6).toFixed(2)} M rows/s): ${path}`,
+  scenarioLine: (name: string, description: string) => `${name.padEnd(16)} ${description}`,
+  help: {
+    command: 'Write a deterministic synthetic v1 trace from a workload description (flags, a JSON file or a named scenario)',
+    seed: 'PRNG seed (same seed and settings give the same bytes) [default: 1]',
+    output: 'output file; .gz compresses; "-" or none writes to standard output',
+    workload: 'JSON file of workload settings (camelCase keys, e.g. {"flows": 5000, "connRequests": 3})',
+    scenario: 'start from a named scenario in traces/scenarios/ (flags and --workload override it)',
+    listScenarios: 'list the named scenarios and exit',
+    quiet: 'do not print the summary line',
+    cpus: 'nr_cpu_ids [default: 8]',
+    queues: 'RX queues, named eth0:0, eth0:1, ... [default: 1]',
+    rpsCpus: 'rps_cpus hex mask of every queue [default: every CPU]',
+    flowCnt: 'rps_flow_cnt of every queue [default: 4096]',
+    entries: 'rps_sock_flow_entries [default: 32768]',
+    kernel: 'kernel release written to the header [default: 6.16.0-synthetic]',
+    flows: 'client endpoints, each with at most one open connection [default: 1000]',
+    active: 'connections open at once, at most [default: --flows]',
+    rates: 'how request rates spread over flows: uniform or zipf [default: zipf]',
+    zipf: 'Zipf exponent: the k-th busiest flow has rate 1/k^s [default: 1]',
+    rate: 'requests per second over all flows [default: 50000]',
+    duration: 'seconds of trace time; 0 = none when --rows is set, else 1 [default: 0]',
+    rows: 'stop after exactly this many rows; 0 = no limit [default: 0]',
+    burst: 'mean packets per request (geometric) [default: 2]',
+    reply: 'probability that a request gets a sendmsg reply [default: 0.8]',
+    connRequests: 'mean requests per connection before it closes; 0 = connections never close [default: 0]',
+    activeClose: 'share of closes the server starts (FIN_WAIT path, no RFS delete) [default: 0.5]',
+    reuse: 'share of reconnects that reuse the previous 4-tuple and hence the hash [default: 0]',
+    consumers: 'threads serving each connection [default: 1]',
+    migration: 'probability per request that the serving thread moves to another CPU [default: 0.01]',
+    rss: 'flow hashes: lowbits (random) or toeplitz (Microsoft key over generated IPv4 5-tuples); the queue comes from the low bits [default: lowbits]',
+    hashBits: 'random bits per hash with --rss lowbits [default: 32]',
+    deliver: 'also write deliver rows, claiming ideal steering to the consumer CPU [default: false]',
+  },
+};

@@ -1,0 +1,99 @@
+/**
+ * Turns a ConfigRequest plus the trace's configuration snapshot into the exact
+ * table geometry the kernel would build from the same sysctl/sysfs writes.
+ */
+import { UsageError } from '../errors.js';
+import type { TraceHeader } from '../ingest/trace.js';
+import { MAX_FLOW_CNT, MAX_SOCK_FLOW_ENTRIES, parseHexMask } from '../ingest/header.js';
+import { optMsg } from '../messages.js';
+import type { ConfigRequest } from '../replay/options.js';
+import type { ConfigResult } from '../replay/result.js';
+import { DEFAULT_KERNEL, KERNEL_PROFILES, type KernelProfile, log2Exact, roundupPowerOfTwo } from './kernel.js';
+
+export interface ResolvedQueue {
+  name: string;
+  /** rps_map->cpus: the CPUs of rps_cpus in ascending order (store_rps_map()). */
+  map: Uint16Array;
+  /** rps_flow_cnt as written, and the table size the kernel allocates (0 = no table). */
+  flowCnt: number;
+  slots: number;
+  /** rps_dev_flow_table->log = ilog2(slots). */
+  log: number;
+}
+
+export interface ResolvedConfig {
+  label: string;
+  role: ConfigResult['role'];
+  kernel: KernelProfile;
+  nrCpuIds: number;
+  /** rps_cpu_mask = roundup_pow_of_two(nr_cpu_ids) - 1. */
+  cpuMask: number;
+  /** rps_sock_flow_entries as written, and the slots allocated (rps_sock_flow_sysctl() rounds up). */
+  entries: number;
+  slots: number;
+  queues: ResolvedQueue[];
+  /** 0: heads follow deliver rows (or move at once before the first); >0: FIFO, one packet per fifoNs. */
+  fifoNs: number;
+  timeline: boolean;
+  explain: boolean;
+  /** nr_cpu_ids of the trace itself; CPU ids at or above a smaller what-if nr_cpu_ids are folded. */
+  traceNrCpuIds: number;
+}
+
+function checkCount(what: string, n: number, max: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(optMsg.badCount(what, String(n)));
+  if (n > max) throw new UsageError(optMsg.countTooLarge(what, n, max));
+}
+
+export function resolveConfig(header: TraceHeader, traceNrCpuIds: number, req: ConfigRequest, fifoNs = 0): ResolvedConfig {
+  const nrCpuIds = req.cpus ?? traceNrCpuIds;
+  if (!Number.isInteger(nrCpuIds) || nrCpuIds < 1 || nrCpuIds > 65535) throw new UsageError(optMsg.badCpus(String(nrCpuIds)));
+  const kernelName = req.kernel ?? DEFAULT_KERNEL;
+  const kernel = KERNEL_PROFILES[kernelName];
+  if (!kernel) throw new UsageError(optMsg.unknownKernel(String(kernelName)));
+  const entries = req.entries ?? header.rpsSockFlowEntries ?? 0;
+  checkCount('rps_sock_flow_entries', entries, MAX_SOCK_FLOW_ENTRIES);
+  const slots = roundupPowerOfTwo(entries);
+
+  let overrideMap: number[] | null = null;
+  if (req.rpsCpus !== undefined) {
+    overrideMap = parseHexMask(req.rpsCpus);
+    if (!overrideMap) throw new UsageError(optMsg.badRpsCpus(req.rpsCpus));
+  }
+  if (req.flowCnt !== undefined) checkCount('rps_flow_cnt', req.flowCnt, MAX_FLOW_CNT);
+
+  const queues = header.queues.map((q): ResolvedQueue => {
+    let cpus = overrideMap ?? (header.implicitQueue ? [...Array(nrCpuIds).keys()] : q.rpsCpus);
+    // A what-if with fewer CPUs keeps only the CPUs that still exist.
+    cpus = cpus.filter((c) => c < nrCpuIds);
+    if (overrideMap && overrideMap.some((c) => c >= nrCpuIds)) {
+      throw new UsageError(optMsg.rpsCpusBeyond(req.rpsCpus!, nrCpuIds));
+    }
+    const flowCnt = req.flowCnt ?? (header.implicitQueue ? entries : q.rpsFlowCnt);
+    const qSlots = roundupPowerOfTwo(flowCnt);
+    return { name: q.name, map: Uint16Array.from(cpus), flowCnt, slots: qSlots, log: qSlots > 0 ? log2Exact(qSlots) : 0 };
+  });
+
+  const role = req.role ?? 'configured';
+  const fc = [...new Set(queues.map((q) => q.flowCnt))].join('/');
+  const label = `E=${entries} fc=${fc} k=${kernel.name} cpus=${nrCpuIds}`;
+  return {
+    label,
+    role,
+    kernel,
+    nrCpuIds,
+    cpuMask: roundupPowerOfTwo(nrCpuIds) - 1,
+    entries,
+    slots,
+    queues,
+    fifoNs,
+    timeline: req.timeline ?? false,
+    explain: req.explain ?? false,
+    traceNrCpuIds,
+  };
+}
+
+/** Bytes the kernel allocates for the tables: u32 per global slot, struct rps_dev_flow (8 bytes) per queue slot. */
+export function tableMemoryBytes(c: ResolvedConfig): number {
+  return c.slots * 4 + c.queues.reduce((s, q) => s + q.slots * 8, 0);
+}

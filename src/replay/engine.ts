@@ -1,0 +1,266 @@
+/**
+ * The replay engine: one pass over a trace drives any number of
+ * configurations. Work that does not depend on the configuration (flow ids,
+ * deliver↔packet matching, trace statistics) is done once per batch; then
+ * each configuration's model runs a tight loop over the same typed arrays.
+ */
+import { basename } from 'node:path';
+import { UsageError } from '../errors.js';
+import { FlowIndex } from '../ingest/flow-index.js';
+import { readTrace } from '../ingest/read.js';
+import { EVENT_NAMES, EventKind, isRecordEvent, NONE, type TraceBatch } from '../ingest/trace.js';
+import { resolveConfig, tableMemoryBytes, type ResolvedConfig } from '../model/config.js';
+import { FlowTableModel, PACKET_WINDOW, PACKET_WINDOW_MASK } from '../model/flow-tables.js';
+import { optMsg } from '../messages.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import type { ReplayOptions } from './options.js';
+import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from './result.js';
+
+/** How far down an skb's stack of unmatched packets a deliver row looks for its packet. */
+const MATCH_DEPTH = 8;
+
+/** Window for counting concurrently active flows. */
+const ACTIVE_WINDOW_NS = 100e6;
+
+/** Config-independent per-row work and trace statistics. */
+export class TraceState {
+  readonly flows = new FlowIndex();
+  readonly events = new Float64Array(EVENT_NAMES.length);
+  rows = 0;
+  firstTs = NaN;
+  lastTs = NaN;
+  timeBackwards = 0;
+  packets = 0;
+  deliverMatched = 0;
+  deliverUnmatched = 0;
+  sawDeliver = false;
+  arrivalPerCpu: Float64Array = new Float64Array(0);
+  // skb id → most recent unmatched packet ordinal (-1 none); per packet, the one below it.
+  private lastUnmatched: Float64Array = new Float64Array(1024).fill(-1);
+  private readonly belowInStack = new Float64Array(PACKET_WINDOW).fill(-1);
+  private readonly packetHash = new Uint32Array(PACKET_WINDOW);
+  // Active flows: distinct flows with record events per window.
+  private flowWindow: Float64Array = new Float64Array(1024).fill(-1);
+  private window = NaN;
+  private windowDistinct = 0;
+  private activeSum = 0;
+  private activeWindows = 0;
+
+  flowIds = new Int32Array(0);
+  ordinals = new Float64Array(0);
+
+  setCpus(nr: number): void {
+    this.arrivalPerCpu = new Float64Array(nr);
+  }
+
+  prepare(b: TraceBatch): void {
+    const n = b.length;
+    if (this.flowIds.length < n) {
+      this.flowIds = new Int32Array(n);
+      this.ordinals = new Float64Array(n);
+    }
+    const flowIds = this.flowIds;
+    const ordinals = this.ordinals;
+    const events = this.events;
+    for (let i = 0; i < n; i++) {
+      const ev = b.event[i];
+      const ts = b.ts[i];
+      if (ts < this.lastTs) this.timeBackwards++;
+      else if (Number.isNaN(this.firstTs)) this.firstTs = ts;
+      this.lastTs = ts;
+      events[ev]++;
+      const h = b.rxhash[i];
+      flowIds[i] = h !== 0 && ev !== EventKind.State && ev !== EventKind.Deliver ? this.flows.id(h) : -1;
+      ordinals[i] = -1;
+      if (ev === EventKind.Packet) {
+        const o = this.packets++;
+        ordinals[i] = o;
+        this.arrivalPerCpu[b.cpu[i]]++;
+        const skb = b.skb[i];
+        if (skb !== NONE) {
+          if (skb >= this.lastUnmatched.length) this.lastUnmatched = grow(this.lastUnmatched, skb);
+          this.belowInStack[o & PACKET_WINDOW_MASK] = this.lastUnmatched[skb];
+          this.packetHash[o & PACKET_WINDOW_MASK] = b.rxhash[i];
+          this.lastUnmatched[skb] = o;
+        }
+      } else if (ev === EventKind.Deliver) {
+        this.sawDeliver = true;
+        const skb = b.skb[i];
+        const o = skb !== NONE && skb < this.lastUnmatched.length ? this.matchDeliver(skb, b.rxhash[i]) : -1;
+        ordinals[i] = o;
+        if (o >= 0) this.deliverMatched++;
+        else this.deliverUnmatched++;
+      } else if (isRecordEvent(ev) && flowIds[i] >= 0) {
+        this.countActive(flowIds[i], ts);
+      }
+    }
+    this.rows += n;
+  }
+
+  /**
+   * The most recent unmatched packet of this skb whose hash equals the deliver
+   * row's, removed from the skb's stack; -1 if none. Slab reuse gives many
+   * packets the same skb address, so after a lost deliver the top of the stack
+   * can be an older, different packet: the hash tells them apart.
+   */
+  private matchDeliver(skb: number, h: number): number {
+    let o = this.lastUnmatched[skb];
+    let above = -1;
+    for (let depth = 0; o >= 0 && depth < MATCH_DEPTH; depth++) {
+      if (this.packets - o > PACKET_WINDOW) break; // this and everything below has left the window
+      const w = o & PACKET_WINDOW_MASK;
+      const ph = this.packetHash[w];
+      if (h === 0 || ph === 0 || ph === h) {
+        const below = this.belowInStack[w];
+        if (above < 0) this.lastUnmatched[skb] = below;
+        else this.belowInStack[above & PACKET_WINDOW_MASK] = below;
+        return o;
+      }
+      above = o;
+      o = this.belowInStack[w];
+    }
+    if (o >= 0 && this.packets - o > PACKET_WINDOW) {
+      if (above < 0) this.lastUnmatched[skb] = -1;
+      else this.belowInStack[above & PACKET_WINDOW_MASK] = -1;
+    }
+    return -1;
+  }
+
+  private countActive(flow: number, ts: number): void {
+    const w = Math.floor(ts / ACTIVE_WINDOW_NS);
+    if (w !== this.window) {
+      if (this.windowDistinct > 0) {
+        this.activeSum += this.windowDistinct;
+        this.activeWindows++;
+      }
+      this.window = w;
+      this.windowDistinct = 0;
+    }
+    if (flow >= this.flowWindow.length) this.flowWindow = grow(this.flowWindow, flow);
+    if (this.flowWindow[flow] !== w) {
+      this.flowWindow[flow] = w;
+      this.windowDistinct++;
+    }
+  }
+
+  activeFlows(): number {
+    const sum = this.activeSum + this.windowDistinct;
+    const windows = this.activeWindows + (this.windowDistinct > 0 ? 1 : 0);
+    return windows > 0 ? sum / windows : 0;
+  }
+}
+
+function grow(a: Float64Array, index: number): Float64Array<ArrayBuffer> {
+  let cap = a.length;
+  while (cap <= index) cap *= 2;
+  const b = new Float64Array(cap).fill(-1);
+  b.set(a);
+  return b;
+}
+
+/** Replays `path` once for every configuration in `options.configs`. */
+export async function replayFile(path: string, options: ReplayOptions): Promise<ReplayResult> {
+  if (options.configs.length === 0) throw new UsageError('no configuration to replay');
+  if (options.fifoNs !== undefined && (!Number.isInteger(options.fifoNs) || options.fifoNs <= 0)) {
+    throw new UsageError(optMsg.badFifo(String(options.fifoNs)));
+  }
+  const state = new TraceState();
+  let models: FlowTableModel[] = [];
+  let configs: ResolvedConfig[] = [];
+
+  const read = await readTrace(
+    path,
+    {
+      header(h, nr) {
+        configs = options.configs.map((req) => resolveConfig(h, nr, req, options.fifoNs ?? 0));
+        models = configs.map((c) => new FlowTableModel(c));
+        state.setCpus(nr);
+      },
+      batch(b) {
+        state.prepare(b);
+        for (const m of models) m.processBatch(b, state.flowIds, state.ordinals);
+        if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+      },
+    },
+    {
+      cpus: options.cpus,
+      lenient: options.lenient,
+      reader: options.reader,
+      chunkSize: options.chunkSize,
+      hash: options.hash,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    },
+  );
+
+  const h = read.header;
+  const ev = (k: number) => state.events[k];
+  const trace: TraceSummary = {
+    path,
+    file: basename(path),
+    bytes: read.source.bytes,
+    gzip: read.source.gzip,
+    sha256: read.source.sha256,
+    format: read.source.format,
+    header: {
+      nr_cpu_ids: h.nrCpuIds ?? null,
+      rps_sock_flow_entries: h.rpsSockFlowEntries ?? null,
+      kernel: h.kernel ?? null,
+      queues: h.queues.map((q) => ({ name: q.name, rps_cpus: q.rpsCpus, rps_flow_cnt: q.rpsFlowCnt })),
+      implicit_queue: h.implicitQueue,
+    },
+    rows: state.rows,
+    events: {
+      recvmsg: ev(EventKind.Recvmsg),
+      sendmsg: ev(EventKind.Sendmsg),
+      accept: ev(EventKind.Accept),
+      splice: ev(EventKind.Splice),
+      state: ev(EventKind.State),
+      packet: ev(EventKind.Packet),
+      deliver: ev(EventKind.Deliver),
+    },
+    first_ts: Number.isNaN(state.firstTs) ? null : state.firstTs,
+    last_ts: Number.isNaN(state.lastTs) ? null : state.lastTs,
+    time_backwards: state.timeBackwards,
+    packets_undelivered: state.sawDeliver ? state.packets - state.deliverMatched : 0,
+    deliver_unmatched: state.deliverUnmatched,
+    distinct_flows: state.flows.size,
+    distinct_sockets: read.ids.sockets.size,
+    active_flows: state.activeFlows(),
+    arrival_per_cpu: Array.from(state.arrivalPerCpu),
+    skipped: { total: read.skipped.total, by_reason: read.skipped.byReason, examples: read.skipped.examples },
+  };
+
+  const results: ConfigResult[] = models.map((m, i) => {
+    const c = configs[i];
+    const r: ConfigResult = {
+      label: c.label,
+      role: c.role,
+      rps_sock_flow_entries: c.entries,
+      entries_effective: c.slots,
+      kernel: c.kernel.name,
+      nr_cpu_ids: c.nrCpuIds,
+      rps_flow_cnt: c.queues.map((q) => q.flowCnt),
+      flow_cnt_effective: c.queues.map((q) => q.slots),
+      rps_cpus: c.queues.map((q) => Array.from(q.map)),
+      head_model: c.fifoNs > 0 ? `fifo:${c.fifoNs}ns` : state.sawDeliver ? 'deliver' : 'instant',
+      memory_bytes: tableMemoryBytes(c),
+      metrics: m.finish(),
+      queue_occupancy: m.queueOccupancy(),
+      sock_table_occupancy: m.sockTableOccupancy(),
+    };
+    const tl = m.timelineBins();
+    if (tl) r.timeline = tl;
+    if (c.explain) r.disagreements = { by_class: m.disagreements, examples: m.disagreementExamples };
+    return r;
+  });
+
+  return {
+    schema: RESULT_SCHEMA,
+    version: RESULT_VERSION,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    command: options.command ?? [],
+    trace,
+    configs: results,
+  };
+}

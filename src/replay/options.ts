@@ -1,0 +1,39 @@
+/** What a caller asks the replay engine for. */
+import type { ConfigResult, KernelProfileName } from './result.js';
+
+/** One configuration to replay; anything left out comes from the trace header. */
+export interface ConfigRequest {
+  role?: ConfigResult['role'];
+  /** net.core.rps_sock_flow_entries (0 = RFS off: plain RPS). */
+  entries?: number;
+  /** rps_flow_cnt for every queue. */
+  flowCnt?: number;
+  /** nr_cpu_ids (what-if: the CPU mask M changes with it). */
+  cpus?: number;
+  /** rps_cpus hex mask for every queue. */
+  rpsCpus?: string;
+  kernel?: KernelProfileName;
+  /** Collect the time-binned series (hit ratio, stale rate, agreement over time). */
+  timeline?: boolean;
+  /** Classify disagreements with the kernel's deliver rows (for `validate`). */
+  explain?: boolean;
+}
+
+export interface ReplayOptions {
+  configs: ConfigRequest[];
+  /** nr_cpu_ids to use when the trace header has none (the --cpus option). */
+  cpus?: number;
+  lenient?: boolean;
+  /** 'fast' (byte scanner, default) or 'csv-parse' (the reference reader). */
+  reader?: 'fast' | 'csv-parse';
+  /** Model each CPU as a FIFO processing one packet every N ns instead of using deliver rows. */
+  fifoNs?: number;
+  /** Compute the trace file's sha256 for provenance (costs a hash pass over the bytes). */
+  hash?: boolean;
+  /** Read chunk size in bytes (tests use tiny ones so rows straddle chunks). */
+  chunkSize?: number;
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  signal?: AbortSignal;
+  /** The command line, recorded in provenance. */
+  command?: string[];
+}

@@ -1,0 +1,113 @@
+/**
+ * The versioned data contract between the replay engine and every renderer
+ * (text summary, JSON file, HTML report). Renderers read only this.
+ */
+import type { Metrics } from '../analyze/metrics.js';
+
+export const RESULT_SCHEMA = 'rfs-replay/result';
+export const RESULT_VERSION = 1;
+
+export type KernelProfileName = '6.16' | '6.15' | '4.10' | '4.0' | '3.19';
+
+export interface QueueSummary {
+  name: string;
+  /** CPU list of the RPS map, ascending. */
+  rps_cpus: number[];
+  rps_flow_cnt: number;
+}
+
+export interface SkippedRows {
+  total: number;
+  by_reason: Record<string, number>;
+  /** First few skipped rows, with their position and message. */
+  examples: { line: number; column: number; reason: string; message: string }[];
+}
+
+export interface TraceSummary {
+  path: string;
+  file: string;
+  bytes: number;
+  gzip: boolean;
+  sha256: string;
+  format: string;
+  header: {
+    nr_cpu_ids: number | null;
+    rps_sock_flow_entries: number | null;
+    kernel: string | null;
+    queues: QueueSummary[];
+    implicit_queue: boolean;
+  };
+  rows: number;
+  events: Record<'recvmsg' | 'sendmsg' | 'accept' | 'splice' | 'state' | 'packet' | 'deliver', number>;
+  first_ts: number | null;
+  last_ts: number | null;
+  /** Rows whose ts is smaller than the previous row's (capture reordering). */
+  time_backwards: number;
+  /** Packets that never got a deliver row (only counted when the trace has deliver rows). */
+  packets_undelivered: number;
+  /** Deliver rows with no unmatched packet row of the same skb. */
+  deliver_unmatched: number;
+  distinct_flows: number;
+  distinct_sockets: number;
+  /**
+   * Concurrently active flows: distinct flow hashes with record events per
+   * 100 ms of trace time, averaged over the windows that have any.
+   */
+  active_flows: number;
+  /** Packets per arrival CPU (where each packet entered the stack, before steering). */
+  arrival_per_cpu: number[];
+  skipped: SkippedRows;
+}
+
+export interface TimelineBin {
+  /** Bin start, ns since the first row. */
+  t: number;
+  packets: number;
+  lookups: number;
+  hits: number;
+  misses_collision: number;
+  /** Hits resolved by a later record event of their flow, and how many of those were stale. */
+  hits_resolved: number;
+  hits_stale: number;
+  deliver_matched: number;
+  agree: number;
+}
+
+export interface ConfigResult {
+  /** Short label, e.g. "E=1024 fc=64 k=6.16 cpus=2". */
+  label: string;
+  /** What the configuration is for: the trace's own settings, a sweep point, or the no-RFS baseline. */
+  role: 'configured' | 'sweep' | 'rps-baseline' | 'what-if';
+  /** As requested (the sysctl value); the table has `entries_effective` slots. */
+  rps_sock_flow_entries: number;
+  entries_effective: number;
+  kernel: KernelProfileName;
+  nr_cpu_ids: number;
+  /** Per queue, as requested and as rounded up. */
+  rps_flow_cnt: number[];
+  flow_cnt_effective: number[];
+  rps_cpus: number[][];
+  head_model: string;
+  /** Bytes the kernel allocates for these tables: 4 per global slot, 8 per per-queue slot. */
+  memory_bytes: number;
+  metrics: Metrics;
+  /** Per-queue slots that ever held a flow, out of all slots. */
+  queue_occupancy: { queue: string; slots: number; used: number }[];
+  /** Global slots holding a value other than 0xffff at the end. */
+  sock_table_occupancy: { slots: number; used: number };
+  timeline?: { bin_ns: number; bins: TimelineBin[] };
+  /** With `explain`: matched deliver rows where the model chose another CPU, by how the model routed them. */
+  disagreements?: {
+    by_class: Record<string, number>;
+    examples: { line: number; rxhash: string; model_cpu: number; kernel_cpu: number; class: string }[];
+  };
+}
+
+export interface ReplayResult {
+  schema: typeof RESULT_SCHEMA;
+  version: typeof RESULT_VERSION;
+  tool: { name: string; version: string };
+  command: string[];
+  trace: TraceSummary;
+  configs: ConfigResult[];
+}
