@@ -103,6 +103,7 @@ export async function readV1WithCsvParse(chunks: AsyncIterable<Buffer>, o: CsvRe
         phase = 2;
         continue;
       }
+      if (record.every((f) => f.trim() === '')) continue; // bare commas: an empty row
       // Columns of each field, for messages (exact for unquoted fields).
       const starts: number[] = [];
       for (let k = 0, col = 1; k < record.length; col += record[k].length + 1, k++) starts.push(col);

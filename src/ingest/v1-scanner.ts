@@ -115,7 +115,7 @@ export class V1Scanner {
     this.lineNo++;
     if (end > start && buf[end - 1] === CR) end--;
     if (this.phase === 2) {
-      if (end === start) return; // blank lines are allowed anywhere
+      if (end === start || isBlankRow(buf, start, end)) return; // blank lines (or bare commas) are allowed anywhere
       if (this.o.skipLog) {
         try {
           this.row(buf, start, end);
@@ -440,6 +440,17 @@ export class V1Scanner {
       i++;
     }
   }
+}
+
+/** Only commas, spaces and tabs: an empty row a spreadsheet left behind. */
+function isBlankRow(buf: Buffer, start: number, end: number): boolean {
+  const c = buf[start];
+  if (c !== COMMA && c !== 0x20 && c !== 0x09) return false;
+  for (let i = start; i < end; i++) {
+    const b = buf[i];
+    if (b !== COMMA && b !== 0x20 && b !== 0x09) return false;
+  }
+  return true;
 }
 
 function unquote(s: string): string {

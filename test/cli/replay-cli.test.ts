@@ -1,0 +1,77 @@
+/** The built CLI, run as a user runs it: real process, real files, exit codes. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { header, rows, writeTrace } from '../helpers/trace.js';
+
+const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
+const DEFAULT = new URL('../../traces/default.csv.gz', import.meta.url).pathname;
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('rfs-replay replay', () => {
+  it('prints one summary row per configuration and writes the JSON contract', () => {
+    const json = writeTrace('', 'out.json');
+    const r = run('replay', DEFAULT, '--entries', '64,128,4096', '--json', json, '--no-progress');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/E=64 fc=64 k=6\.16 cpus=2/);
+    expect(r.out).toMatch(/E=4096 fc=64 k=6\.16 cpus=2/);
+    const data = JSON.parse(readFileSync(json, 'utf8'));
+    expect(data.schema).toBe('rfs-replay/result');
+    expect(data.configs.map((c: { rps_sock_flow_entries: number }) => c.rps_sock_flow_entries)).toEqual([64, 128, 4096]);
+    expect(data.trace.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.keys(data.configs[0].metrics)).toEqual(expect.arrayContaining([
+      'records', 'records_state_skipped', 'records_zero_hash', 'writes', 'writes_avoided', 'evictions', 'deletes',
+      'packets', 'lookups', 'hits', 'hits_own', 'hits_aliased', 'misses_empty', 'misses_collision', 'misses_invalid_cpu',
+      'hits_stale', 'hits_unresolved', 'steered_rfs', 'steered_rps', 'not_steered', 'cross_cpu', 'slot_switches',
+      'ooo_holds', 'slot_conflicts', 'local', 'local_unresolved', 'per_cpu', 'deliver_matched', 'deliver_unmatched',
+      'agree', 'agreement', 'hit_ratio', 'collision_rate', 'alias_rate', 'stale_rate', 'locality',
+    ]));
+  });
+
+  it('crosses kernels, sizes and CPU counts in one run', () => {
+    const r = run('replay', DEFAULT, '--kernel', '6.16,3.19', '--cpus', '2,4', '--no-progress');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.match(/^E=128 /gm)?.length).toBe(4);
+  });
+
+  it('rejects bad input with one line naming file:line:column and exit status 2', () => {
+    // line 4 = magic, nr_cpu_ids, header row, then the row; "1000,recvmsg,1,0xs1,1," is 22 characters
+    const bad = writeTrace(header({ cpus: 2, entries: 64 }) + rows('recvmsg,1,0xs1,1,0x1g,,'));
+    const r = run('replay', bad, '--no-progress');
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err.trim()).toBe(`${bad}:4:23: expected rxhash as an unsigned 32-bit integer (decimal or 0x hex), found "0x1g"`);
+    expect(r.out).toBe('');
+  });
+
+  it('writes no JSON for a rejected trace', () => {
+    const bad = writeTrace(header({ cpus: 2, entries: 64 }) + rows('recvmsg,7,0xs1,1,0x10,,'));
+    const json = bad + '.json';
+    const r = run('replay', bad, '--json', json);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe(`${bad}:4:14: cpu 7 is out of range: nr_cpu_ids is 2`);
+    expect(existsSync(json)).toBe(false);
+  });
+
+  it('reports a missing file and bad options in one line, exit 2', () => {
+    expect(run('replay', '/nonexistent/x.csv').err.trim()).toBe('rfs-replay: cannot read /nonexistent/x.csv: no such file');
+    const r = run('replay', DEFAULT, '--kernel', '5.0');
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe('rfs-replay: unknown kernel profile "5.0" (known: 6.16, 6.15, 4.10, 4.0, 3.19)');
+    const u = run('replay', DEFAULT, '--bogus');
+    expect(u.code).toBe(2);
+    expect(u.err).toMatch(/Unknown argument: bogus/);
+  });
+
+  it('has --help and --version', () => {
+    const help = execFileSync(process.execPath, [CLI, 'replay', '--help'], { encoding: 'utf8' });
+    expect(help).toMatch(/--entries/);
+    expect(help).toMatch(/--kernel/);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(execFileSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
+  });
+});
