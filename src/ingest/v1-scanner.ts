@@ -55,6 +55,10 @@ export class V1Scanner {
   private readonly sockets: Interner;
   private readonly skbs: Interner;
   private headerRowLine = 0;
+  /** Columns exactly ts,event,cpu,socket,state,rxhash,queue,skb: the fast path applies. */
+  private canonical = false;
+  private queueBytes: Buffer[] = [];
+  private lastFastQueue = 0;
   rows = 0;
 
   constructor(private readonly o: ScannerOptions) {
@@ -116,6 +120,10 @@ export class V1Scanner {
     if (end > start && buf[end - 1] === CR) end--;
     if (this.phase === 2) {
       if (end === start || isBlankRow(buf, start, end)) return; // blank lines (or bare commas) are allowed anywhere
+      // The canonical layout takes the fused fast path; anything it does not
+      // recognise (quotes, names, errors) is re-read by the general path, which
+      // owns every error message.
+      if (this.canonical && this.rowFast(buf, start, end)) return;
       if (this.o.skipLog) {
         try {
           this.row(buf, start, end);
@@ -177,9 +185,11 @@ export class V1Scanner {
       if (!seen.has(req)) throw new InputError(this.o.file, this.lineNo, 1, msg.missingColumn(req), 'header');
     }
     this.roles = roles;
+    this.canonical = names.length === COLUMN_NAMES.length && COLUMN_NAMES.every((n, k) => names[k] === n);
     this.headerRowLine = this.lineNo;
     this.header = this.headerParser.finish();
     this.header.queues.forEach((q, i) => this.queueNames.set(q.name, i));
+    this.queueBytes = this.header.queues.map((q) => Buffer.from(q.name, 'latin1'));
     this.nrCpuIds = this.o.onHeader({ header: this.header, columns: names });
     this.phase = 2;
   }
@@ -301,6 +311,175 @@ export class V1Scanner {
     b.length = i + 1;
     this.rows++;
     if (i + 1 === BATCH_ROWS) this.flush();
+  }
+
+  /**
+   * One row of the canonical layout, scanning and converting each field in a
+   * single pass. Returns false, having changed nothing, for any row it does
+   * not fully recognise as valid; the general path then reads it again.
+   */
+  private rowFast(buf: Buffer, start: number, end: number): boolean {
+    let p = start;
+    let c = 0;
+    let d = 0;
+    // ts: 1..16 decimal digits
+    let ts = 0;
+    const tsStart = p;
+    while (p < end && (d = buf[p] - 48) >= 0 && d <= 9) {
+      ts = ts * 10 + d;
+      p++;
+    }
+    if (p === tsStart || p - tsStart > 16 || p >= end || buf[p] !== COMMA) return false;
+    p++;
+    // event: a known name
+    let event = -1;
+    c = buf[p];
+    const evStart = p;
+    while (p < end && buf[p] !== COMMA) p++;
+    const evLen = p - evStart;
+    for (let k = 0; k < EVENT_BYTES.length; k++) {
+      const name = EVENT_BYTES[k];
+      if (name.length !== evLen || name[0] !== c) continue;
+      let i = 1;
+      while (i < evLen && name[i] === buf[evStart + i]) i++;
+      if (i === evLen) {
+        event = k;
+        break;
+      }
+    }
+    if (event < 0 || p >= end) return false;
+    p++;
+    // cpu: empty (state rows only) or 1..5 digits below nr_cpu_ids
+    let cpu: number = NONE;
+    if (buf[p] !== COMMA) {
+      cpu = 0;
+      const s = p;
+      while (p < end && (d = buf[p] - 48) >= 0 && d <= 9) {
+        cpu = cpu * 10 + d;
+        p++;
+      }
+      if (p === s || p - s > 5 || cpu >= this.nrCpuIds) return false;
+    } else if (event !== EventKind.State) {
+      return false;
+    }
+    if (p >= end || buf[p] !== COMMA) return false;
+    p++;
+    // socket: empty or 0x + 1..16 hex digits
+    let socket: number = NONE;
+    if (buf[p] !== COMMA) {
+      if (buf[p] !== 48 || (buf[p + 1] | 0x20) !== 0x78) return false;
+      p += 2;
+      const s = p;
+      let hi = 0;
+      let lo = 0;
+      while (p < end && (d = HEX[buf[p]]) >= 0) {
+        hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+        lo = ((lo << 4) | d) >>> 0;
+        p++;
+      }
+      if (p === s || p - s > 16) return false;
+      socket = this.sockets.internHex(hi, lo);
+    } else if (event <= EventKind.State) {
+      return false;
+    }
+    if (p >= end || buf[p] !== COMMA) return false;
+    p++;
+    // state: empty or 1..12 as digits
+    let state = 0;
+    if (buf[p] !== COMMA) {
+      const s = p;
+      while (p < end && (d = buf[p] - 48) >= 0 && d <= 9) {
+        state = state * 10 + d;
+        p++;
+      }
+      if (p === s || p - s > 2 || state < 1 || state > 12) return false;
+    } else if (event === EventKind.State) {
+      return false;
+    }
+    if (p >= end || buf[p] !== COMMA) return false;
+    p++;
+    // rxhash: empty, 0x + 1..8 hex digits, or decimal below 2^32
+    let rxhash = 0;
+    if (buf[p] !== COMMA) {
+      if (buf[p] === 48 && (buf[p + 1] | 0x20) === 0x78) {
+        p += 2;
+        const s = p;
+        while (p < end && (d = HEX[buf[p]]) >= 0) {
+          rxhash = rxhash * 16 + d;
+          p++;
+        }
+        if (p === s || rxhash > 0xffffffff) return false;
+      } else {
+        const s = p;
+        while (p < end && (d = buf[p] - 48) >= 0 && d <= 9) {
+          rxhash = rxhash * 10 + d;
+          p++;
+        }
+        if (p === s || p - s > 10 || rxhash > 0xffffffff) return false;
+      }
+    }
+    if (p >= end || buf[p] !== COMMA) return false;
+    p++;
+    // queue: empty (the first queue) or a declared name
+    let queue = 0;
+    if (p < end && buf[p] !== COMMA) {
+      const s = p;
+      while (p < end && buf[p] !== COMMA) p++;
+      queue = this.queueFast(buf, s, p);
+      if (queue < 0) return false;
+    }
+    // skb: the last field, empty or 0x + 1..16 hex digits
+    let skb: number = NONE;
+    if (p < end) {
+      if (buf[p] !== COMMA) return false;
+      p++;
+      if (p < end) {
+        if (buf[p] !== 48 || (buf[p + 1] | 0x20) !== 0x78) return false;
+        p += 2;
+        const s = p;
+        let hi = 0;
+        let lo = 0;
+        while (p < end && (d = HEX[buf[p]]) >= 0) {
+          hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+          lo = ((lo << 4) | d) >>> 0;
+          p++;
+        }
+        if (p === s || p - s > 16 || p !== end) return false;
+        skb = this.skbs.internHex(hi, lo);
+      }
+    }
+
+    const b = this.batch;
+    const i = b.length;
+    b.ts[i] = ts;
+    b.event[i] = event;
+    b.cpu[i] = cpu;
+    b.socket[i] = socket;
+    b.state[i] = state;
+    b.rxhash[i] = rxhash;
+    b.queue[i] = queue;
+    b.skb[i] = skb;
+    b.line[i] = this.lineNo;
+    b.length = i + 1;
+    this.rows++;
+    if (i + 1 === BATCH_ROWS) this.flush();
+    return true;
+  }
+
+  /** Index of a declared queue named by these bytes, or -1. */
+  private queueFast(buf: Buffer, s: number, e: number): number {
+    const len = e - s;
+    const last = this.queueBytes[this.lastFastQueue];
+    if (last !== undefined && last.length === len && bytesEqual(buf, s, last, len)) return this.lastFastQueue;
+    const names = this.queueBytes;
+    for (let q = 0; q < names.length; q++) {
+      const name = names[q];
+      if (name.length === len && bytesEqual(buf, s, name, len)) {
+        this.lastFastQueue = q;
+        return q;
+      }
+    }
+    return -1;
   }
 
   /** Non-negative decimal of at most `maxDigits` digits, -1 if not one. */
@@ -450,6 +629,18 @@ function isBlankRow(buf: Buffer, start: number, end: number): boolean {
     const b = buf[i];
     if (b !== COMMA && b !== 0x20 && b !== 0x09) return false;
   }
+  return true;
+}
+
+const HEX = new Int8Array(256).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX[65 + c] = 10 + c;
+  HEX[97 + c] = 10 + c;
+}
+
+function bytesEqual(buf: Buffer, s: number, name: Buffer, len: number): boolean {
+  for (let k = 0; k < len; k++) if (buf[s + k] !== name[k]) return false;
   return true;
 }
 
