@@ -7,6 +7,7 @@
 // ---- ingest ---------------------------------------------------------------
 export const msg = {
   emptyFile: () => 'empty file: expected "# rfs-trace v1" on the first line',
+  blankFirstLine: () => 'the first line is blank: expected "# rfs-trace v1" there',
   missingMagic: (got: string) => `expected "# rfs-trace v1" on the first line, found ${quote(got)}`,
   unknownVersion: (v: string) => `unknown trace format version "${v}" (this rfs-replay reads v1)`,
   noHeaderRow: () => 'expected a header row naming the columns (ts,event,cpu,socket,state,rxhash,queue,skb), found end of file',
@@ -15,8 +16,9 @@ export const msg = {
   badHeaderPair: (text: string) => `expected key=value in the header comment, found ${quote(text)}`,
   conflictingKey: (key: string, a: string, b: string) => `header key ${key} is given twice with different values (${a} and ${b})`,
   badHeaderNumber: (key: string, text: string) => `${key} must be a non-negative integer, found ${quote(text)}`,
-  sockEntriesTooLarge: (n: number) => `rps_sock_flow_entries ${n} is above the kernel's limit of 536870912 (2^29)`,
-  flowCntTooLarge: (n: number) => `rps_flow_cnt ${n} is above the kernel's limit of 1073741824 (2^30)`,
+  sockEntriesTooLarge: (text: string) => `rps_sock_flow_entries ${clip(text)} is above the kernel's limit of 536870912 (2^29)`,
+  flowCntTooLarge: (text: string) => `rps_flow_cnt ${clip(text)} is above the kernel's limit of 1073741824 (2^30)`,
+  queueKeyRepeated: (key: string) => `the queue line gives ${key} twice`,
   badNrCpuIds: (text: string) => `nr_cpu_ids must be an integer from 1 to 65535, found ${quote(text)}`,
   queueLineNeedsName: () => 'a queue line needs queue=NAME first, then rps_cpus=HEXMASK rps_flow_cnt=N',
   duplicateQueue: (name: string) => `queue "${name}" is declared twice`,
@@ -24,9 +26,10 @@ export const msg = {
   maskBeyondCpus: (mask: string, cpu: number, nr: number) => `rps_cpus=${mask} names CPU ${cpu}, but nr_cpu_ids is ${nr}`,
   missingNrCpuIds: () => 'the trace header has no nr_cpu_ids and --cpus was not given',
   unknownEvent: (text: string) => `expected an event (recvmsg, sendmsg, accept, splice, state, packet, deliver), found ${quote(text)}`,
-  badTs: (text: string) => `expected ts as integer nanoseconds, found ${quote(text)}`,
+  badTs: (text: string) => `expected ts as a non-negative integer number of nanoseconds, found ${quote(text)}`,
+  tsTooLarge: (text: string) => `ts ${clip(text)} is above 9007199254740991 (2^53-1), the largest timestamp held exactly`,
   badCpu: (text: string) => `expected cpu as a non-negative integer, found ${quote(text)}`,
-  cpuOutOfRange: (cpu: number, nr: number) => `cpu ${cpu} is out of range: nr_cpu_ids is ${nr}`,
+  cpuOutOfRange: (text: string, nr: number) => `cpu ${clip(text)} is out of range: nr_cpu_ids is ${nr}`,
   missingCpu: () => 'expected a cpu, found an empty field',
   badRxhash: (text: string) => `expected rxhash as an unsigned 32-bit integer (decimal or 0x hex), found ${quote(text)}`,
   rxhashTooLarge: (text: string) => `rxhash ${text} does not fit in 32 bits (maximum 4294967295 = 0xffffffff)`,
@@ -34,8 +37,17 @@ export const msg = {
   missingState: () => 'a state event needs the state column',
   missingSocket: () => 'a socket event needs the socket column',
   unknownQueue: (name: string, known: string[]) => `queue ${quote(name)} is not declared in a "# queue=" line (declared: ${known.join(', ')})`,
-  binaryJunk: (byte: number) => `unexpected byte 0x${byte.toString(16).padStart(2, '0')} (binary data in a text trace)`,
+  binaryJunk: (byte: number) =>
+    byte === 0x0d
+      ? 'unexpected carriage return (0x0d) inside a line: lines must end in LF or CRLF'
+      : `unexpected byte 0x${byte.toString(16).padStart(2, '0')} (binary data in a text trace)`,
+  lineTooLong: (max: number) => `line is longer than ${max} bytes: not a trace line (binary data, or no line endings?)`,
   unterminatedQuote: () => 'a quoted field is not closed before the end of the line',
+  charAfterQuote: (text: string) => `expected a comma after the closing quote, found ${quote(text)}`,
+  quoteInField: () => 'a quote inside an unquoted field (quote the whole field and double the quote: "a""b")',
+  badQueueName: (name: string) => `queue name ${quote(name)} cannot be used in rows: it holds a comma or a quote`,
+  lateComment: () => 'a "#" comment line after the header row: comments must come before it (were two traces concatenated?)',
+  repeatedHeaderRow: (first: number) => `the header row appears again (first on line ${first}): were two traces concatenated?`,
   truncatedGzip: (offset: number) => `gzip data ends early or is corrupt (at compressed byte offset ${offset})`,
   headerOnly: () => 'the trace has a header but no rows',
   tooManyFields: (n: number, cols: number) => `row has ${n} fields but the header row names ${cols} columns`,
@@ -44,6 +56,11 @@ export const msg = {
 function quote(s: string): string {
   const shown = s.length > 40 ? `${s.slice(0, 40)}…` : s;
   return JSON.stringify(shown);
+}
+
+/** A number as written, cut short when a hostile file gives thousands of digits. */
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
 // ---- options ----------------------------------------------------------------
@@ -59,6 +76,8 @@ export const optMsg = {
   noSuchFile: (path: string) => `cannot read ${path}: no such file`,
   unreadable: (path: string, why: string) => `cannot read ${path}: ${why}`,
   notAFile: (path: string) => `cannot read ${path}: it is a directory`,
+  cannotWriteOutput: (path: string, why: string) => `cannot write ${path}: ${why}`,
+  outOfMemory: (detail: string) => `not enough memory to model the configured tables (${detail}); try smaller --entries / --flow-cnt or fewer configurations`,
 };
 
 // ---- report -----------------------------------------------------------------
@@ -87,8 +106,12 @@ export const reportMsg = {
     `The configured global table (${conf} slots) is larger than needed: ${rec} slots reach a hit ratio of ${recHit}, within 1 percentage point of the largest size tried, and save ${saved}.`,
   verdictRight: (conf: number, confHit: string) =>
     `The configured global table (${conf} slots) is the right size: hit ratio ${confHit}, and no smaller table in the sweep stays within 1 percentage point of the largest size tried.`,
-  verdictQueue: (rec: number, conflict: string, conf: number) =>
-    `Per-queue tables: ${rec} slots per RX queue keep the slot conflict rate at ${conflict}, within 1 percentage point of the largest size tried (configured: ${conf}).`,
+  verdictQueue: (rec: number, holds: string, conf: number) =>
+    `Per-queue tables: ${rec} slots per RX queue keep ordering holds (packets kept on another flow's CPU) at ${holds} of packets, within 1 percentage point of the largest size tried (configured: ${conf}).`,
+  verdictQueueConflicts: (rec: number, conflicts: string, conf: number) =>
+    `Per-queue tables: ${rec} slots per RX queue keep slot conflicts (lookups whose slot last served another flow) at ${conflicts}, within 1 percentage point of the largest size tried (configured: ${conf}).`,
+  queueByConflicts: () =>
+    'queue heads move at once in this replay (no deliver rows, no --fifo-ns), so the ordering guard never holds a packet; the per-queue size is chosen by slot conflicts instead',
   verdictRule: (tolerancePp: number, largest: number, refHit: string) =>
     `Rule: the smallest size whose hit ratio is within ${tolerancePp} percentage point of the largest size tried (${largest} slots: ${refHit}).`,
 };
@@ -99,7 +122,62 @@ export const captureMsg = {
   badProtocolArity: (kind: string, want: number, got: number) => `an rfs-capture "${kind}" line has ${want} fields, this one has ${got}`,
   unknownCaptureVersion: (v: string) => `unknown rfs-capture version ${quote(v)} (this rfs-replay reads v1)`,
   noCaptureMagic: () => 'no "rfs-capture v1" line: this is not the output of the rfs-replay capture program (did BEGIN run?)',
-  CAPTURE_PLACEHOLDER: () => '',
+  badCpuList: (text: string) => `cannot read the possible CPUs: expected a list such as 0-3 in /sys/devices/system/cpu/possible, found ${quote(text)}`,
+  noSuchNetns: (name: string) => `network namespace ${quote(name)} does not exist (no /run/netns/${name}; create it with ip netns add)`,
+  noSuchDev: (dev: string, netns?: string) => `device ${quote(dev)} does not exist${netns ? ` in network namespace ${quote(netns)}` : ''}`,
+  noSockFlowSysctl: () => 'cannot read /proc/sys/net/core/rps_sock_flow_entries: run capture in the initial network namespace (use --netns for another one) on a kernel built with CONFIG_RPS',
+  noRxhashField: (tried: string[]) => `the kernel's BTF has no sk_rxhash in struct sock (tried ${tried.join(', ')}): this kernel is not supported`,
+  noTracefs: () => 'the kernel has no tracefs (/sys/kernel/tracing): tracepoints cannot be used',
+  noBtf: () => 'the kernel has no BTF (/sys/kernel/btf/vmlinux): bpftrace cannot read socket and packet fields',
+  tracefsMountFailed: (detail: string) => `tracefs is not mounted and mounting it at /sys/kernel/tracing failed: ${detail}`,
+  needRoot: () => 'capture needs root (it loads BPF programs); run it with sudo, or use --print-program and run bpftrace yourself',
+  noBpftrace: () => 'bpftrace is not installed (on Debian or Ubuntu: apt-get install bpftrace)',
+  bpftraceFailed: (code: number | null, detail: string) => `bpftrace stopped with ${code === null ? 'a signal' : `exit status ${code}`} before capturing anything${detail ? `:\n${detail}` : ''}`,
+  capturing: (s: number) => `capturing for ${s} s (Ctrl-C stops early and keeps what was captured)`,
+  capturingUntilInterrupt: () => 'capturing until Ctrl-C',
+  stoppedEarly: () => 'capture stopped early; writing what was captured',
+  summary: (out: string, rows: number, events: string) => `wrote ${out}: ${rows} rows (${events})`,
+  lostEvents: (n: number) => `warning: bpftrace lost ${n} events (per-CPU buffers were full); replay and validate will count unmatched packets. Raise BPFTRACE_PERF_RB_PAGES or capture for a shorter time`,
+  missedEvents: (n: number) => `note: the kernel skipped ${n} probe runs because another BPF program was running on the same CPU (a softirq interrupting a probe); mostly deliver rows, so fewer packets are compared, not wrong ones`,
+  groMerged: (n: number) => `${n} packets seen at GRO entry were merged into other packets before steering; they are left out`,
+  reordered: (n: number) => `${n} events arrived out of time order from per-CPU buffers and were sorted`,
+  undeclaredQueues: (names: string[]) => `warning: queues ${names.join(', ')} appeared after the configuration snapshot; declared with rps_cpus=0 rps_flow_cnt=0`,
+  durationNotPositive: (text: string) => `--duration must be a positive number of seconds, found ${quote(text)}`,
+  outputRequired: () => 'capture needs -o FILE (unless --print-program)',
+};
+
+// ---- import (perf script, ftrace / trace-cmd, bpftrace output) ---------------
+export const importMsg = {
+  missingField: (event: string, field: string) => `the ${event} event has no ${field}= field`,
+  badFieldValue: (field: string, text: string) => `expected ${field} as a number, found ${quote(text)}`,
+  badTimestamp: (text: string) => `expected a timestamp in seconds such as 1184.389296, found ${quote(text)}`,
+  badPerfLine: () => 'expected a perf script line: COMM TID [CPU] SECONDS: system:event: fields',
+  badFtraceLine: () => 'expected an ftrace line: COMM-PID [CPU] SECONDS: event: fields',
+  badJsonLine: (detail: string) => `expected one bpftrace JSON object per line (bpftrace -f json): ${detail}`,
+};
+
+// ---- validate ----------------------------------------------------------------
+export const validateMsg = {
+  badMinAgreement: (text: string) => `--min-agreement must be a number from 0 to 1, found ${quote(text)}`,
+  noDeliverRows: (file: string) => `${file} has no deliver rows: validate compares the model with the kernel's own decisions (net:netif_receive_skb); capture them with rfs-replay capture`,
+  headline: (file: string, agreement: string, agree: number, matched: number, min: string, pass: boolean) =>
+    `${file}: agreement ${agreement} (${agree} of ${matched} compared packets on the kernel's CPU); threshold ${min}: ${pass ? 'PASS' : 'FAIL'}`,
+  lostHeading: () => 'Capture losses (they shrink what is compared and can skew the model\'s tables):',
+  lostPackets: (n: number) => `${n} packets without a deliver row (deliver event lost or skipped, or packet dropped)`,
+  lostDelivers: (n: number) => `${n} deliver rows without a packet row (packet event lost or skipped)`,
+  lostBuffer: (n: number) => `${n} events lost by bpftrace (per-CPU buffers full)`,
+  lostMissed: (n: number) => `${n} probe runs skipped by the kernel (BPF recursion protection: a softirq interrupting a probe)`,
+  timeBackwards: (n: number) => `${n} rows earlier than the row before them (clock or buffer ordering)`,
+  noDisagreements: () => 'No disagreements: the model chose the kernel\'s CPU for every compared packet.',
+  classesHeading: (n: number) => `${n} disagreements, by how the model routed the packet:`,
+  classFollowedHint: () => 'the model followed a sock flow table hint the kernel did not have or did not use: a record, state or close event missing, late, or reordered in the capture',
+  classNoHint: () => 'the model found no matching hint and used the RPS map while the kernel steered by RFS: a record event missing or captured after the packet (ordering across CPUs), or the socket\'s hash unknown',
+  classSwitched: () => 'ordering-guard timing: the model moved the flow\'s per-queue slot to the new CPU, the kernel kept it (its old CPU\'s backlog was not yet drained; missed deliver rows leave the model\'s queue heads behind or ahead)',
+  classHeld: () => 'ordering-guard timing: the model kept the flow on its old CPU while packets were queued there, the kernel had already drained them and switched',
+  classNotSteered: () => 'the model did not steer the packet: its hash is unknown (0) or the queue has no RPS map or flow table in the trace header',
+  classInvalidCpu: () => 'the stored CPU was not a valid CPU id, so the model used the RPS map',
+  classUnknown: () => 'unclassified',
+  example: (line: number, hash: string, model: number, kernel: number) => `line ${line}: hash ${hash}, model CPU ${model}, kernel CPU ${kernel}`,
 };
 
 // ---- generate ---------------------------------------------------------------
@@ -124,6 +202,8 @@ export const generateMsg = {
   rpsCpusBeyond: (mask: string, cpu: number, nr: number) => `--rps-cpus ${mask} names CPU ${cpu}, but --cpus is ${nr}`,
   hashBitsWithToeplitz: (bits: number) => `--hash-bits ${bits} needs --rss lowbits: Toeplitz hashes always have 32 bits`,
   tooManyToeplitzClients: (n: number, max: number) => `--rss toeplitz gives each flow its own client address in 10.0.0.0/8, so --flows must be at most ${max}, got ${n}`,
+  tooManyThreads: (flows: number, consumers: number, max: number) =>
+    `--flows ${flows} x --consumers ${consumers} is above ${max} consumer threads; lower one of them`,
   cannotWrite: (path: string, why: string) => `cannot write ${path}: ${why}`,
   wrote: (rows: number, bytes: number, seconds: number, path: string) =>
     `generated ${rows} rows (${(bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s (${(rows / Math.max(seconds, 1e-9) / 1e6).toFixed(2)} M rows/s): ${path}`,

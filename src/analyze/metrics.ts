@@ -43,6 +43,45 @@ export const COUNTER_NAMES = [
 ] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
+/**
+ * The counters as one class with every field declared up front, so the hot
+ * path increments in-object fields (a record built key by key would fall back
+ * to a dictionary and cost a hash lookup per increment).
+ */
+export class Counters implements Record<CounterName, number> {
+  records = 0;
+  records_state_skipped = 0;
+  records_zero_hash = 0;
+  writes = 0;
+  writes_avoided = 0;
+  records_no_table = 0;
+  evictions = 0;
+  deletes = 0;
+  packets = 0;
+  lookups = 0;
+  hits = 0;
+  hits_own = 0;
+  hits_aliased = 0;
+  misses_empty = 0;
+  misses_collision = 0;
+  misses_invalid_cpu = 0;
+  hits_stale = 0;
+  hits_unresolved = 0;
+  steered_rfs = 0;
+  steered_rps = 0;
+  not_steered = 0;
+  cross_cpu = 0;
+  slot_switches = 0;
+  ooo_holds = 0;
+  slot_conflicts = 0;
+  local = 0;
+  local_unresolved = 0;
+  deliver_matched = 0;
+  deliver_unmatched = 0;
+  agree = 0;
+  rehash_clears = 0;
+}
+
 export const RATIO_NAMES = [
   'hit_ratio',
   'collision_rate',

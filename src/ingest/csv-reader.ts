@@ -1,17 +1,27 @@
 /**
- * The reference reader for v1 traces: csv-parse does the CSV (quotes, CRLF,
- * BOM); rows go through the string-level RowBuilder. About 0.5 M rows/s —
- * the fast byte scanner must produce exactly what this produces.
+ * The reference reader for v1 traces: an independent implementation the fast
+ * byte scanner is held to (same rows, same metrics, same error message and
+ * position on every input). csv-parse does the CSV of each row; rows go
+ * through the string-level RowBuilder.
+ *
+ * A v1 trace is line-oriented (contract §2): one row per line, and a quoted
+ * field cannot hold a line break. A streaming CSV parser would let a stray
+ * quote swallow the following lines, so this reader splits lines itself and
+ * hands csv-parse one line at a time — only the lines that contain a quote:
+ * a line without one is exactly its comma-separated pieces. The lines before
+ * the header row are not CSV at all (`# key=value` comments) and go to the
+ * shared HeaderParser, as in the scanner.
  */
-import { parse } from 'csv-parse';
+import { parse as parseCsvLine } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
-import { HeaderParser } from './header.js';
+import { firstControl, HeaderParser, headerColumns, MAX_LINE, type ColumnName } from './header.js';
 import { RowBuilder, type Identities, type SkipLog, type TextColumns, type TextRow } from './rows.js';
 import type { TraceSink } from './trace.js';
-import { REQUIRED_COLUMNS, type HeaderReady } from './v1-scanner.js';
+import type { HeaderReady } from './v1-scanner.js';
 
-const FIELDS: (keyof TextRow)[] = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb'];
+const FIELDS: ColumnName[] = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb'];
+const BOM = '\xef\xbb\xbf'; // UTF-8 BOM as latin1 text
 
 export interface CsvReaderOptions {
   file: string;
@@ -21,124 +31,187 @@ export interface CsvReaderOptions {
   sink: TraceSink;
 }
 
-function firstControl(s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return i;
+/** Only commas, spaces and tabs: an empty row a spreadsheet left behind. */
+function isBlankRow(line: string): boolean {
+  return /^[, \t]*$/.test(line);
+}
+
+/** One line as CSV fields, with each field's 1-based column in the line. */
+function splitLine(file: string, line: string, lineNo: number): { fields: string[]; starts: number[] } {
+  if (line.indexOf('"') < 0) {
+    const fields = line.split(',');
+    const starts: number[] = [];
+    for (let k = 0, col = 1; k < fields.length; col += fields[k].length + 1, k++) starts.push(col);
+    return { fields, starts };
   }
-  return -1;
+  let records: string[][];
+  try {
+    // Strict quoting (RFC 4180): a stray quote is damage, never data.
+    records = parseCsvLine(line, { relax_quotes: false, relax_column_count: true, bom: false, skip_empty_lines: false });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const at = locateQuoteProblem(line);
+    const detail =
+      code === 'CSV_QUOTE_NOT_CLOSED' ? msg.unterminatedQuote()
+      : code === 'CSV_INVALID_CLOSING_QUOTE' && at ? msg.charAfterQuote(line[at - 1])
+      : code === 'INVALID_OPENING_QUOTE' ? msg.quoteInField()
+      : null;
+    if (at && detail) throw new InputError(file, lineNo, at, detail, 'quote');
+    throw e; // anything else from csv-parse is a bug here, not bad input
+  }
+  const fields = records[0] ?? [''];
+  return { fields, starts: fieldStarts(line, fields.length) };
+}
+
+/**
+ * Columns where the fields of a line csv-parse accepted begin. Positions only:
+ * csv-parse has already decided what the fields are.
+ */
+function fieldStarts(line: string, count: number): number[] {
+  const starts: number[] = [];
+  let p = 0;
+  while (starts.length < count) {
+    starts.push(p + 1);
+    if (line[p] === '"') {
+      p++;
+      while (p < line.length && !(line[p] === '"' && line[p + 1] !== '"')) p += line[p] === '"' ? 2 : 1;
+      p++;
+    }
+    const comma = line.indexOf(',', p);
+    if (comma < 0) break;
+    p = comma + 1;
+  }
+  return starts;
+}
+
+/**
+ * Column of the problem in a line csv-parse rejected: the opening quote of a
+ * field that never closes, the character after a closing quote that is not
+ * a comma, or a quote inside an unquoted field. Error path only.
+ */
+function locateQuoteProblem(line: string): number | null {
+  let p = 0;
+  for (;;) {
+    if (line[p] === '"') {
+      const open = p;
+      p++;
+      for (;;) {
+        if (p >= line.length) return open + 1;
+        if (line[p] === '"') {
+          if (line[p + 1] === '"') {
+            p += 2;
+            continue;
+          }
+          p++;
+          break;
+        }
+        p++;
+      }
+      if (p < line.length && line[p] !== ',') return p + 1;
+    } else {
+      while (p < line.length && line[p] !== ',') {
+        if (line[p] === '"') return p + 1;
+        p++;
+      }
+    }
+    if (p >= line.length) return null;
+    p++;
+  }
 }
 
 /** Reads a whole v1 trace from decompressed chunks; returns the number of rows. */
 export async function readV1WithCsvParse(chunks: AsyncIterable<Buffer>, o: CsvReaderOptions): Promise<number> {
-  const parser = parse({
-    relax_column_count: true,
-    relax_quotes: false,
-    skip_empty_lines: true,
-    bom: true,
-    info: true,
-    encoding: 'latin1',
-  });
   const header = new HeaderParser(o.file);
-  let phase = 0; // 0 magic, 1 comments/header row, 2 rows
-  let index: Record<keyof TextRow, number> = { ts: -1, event: -1, cpu: -1, socket: -1, state: -1, rxhash: -1, queue: -1, skb: -1 };
+  let inRows = false;
+  let index: Record<ColumnName, number> | null = null;
   let ncols = 0;
   let builder: RowBuilder | null = null;
-  let lastLine = 0;
   let headerRowLine = 0;
+  let headerRowText = '';
+  let lineNo = 0;
 
-  const feed = (async () => {
+  const bad = (line: number, column: number, detail: string, reason: string) => new InputError(o.file, line, column, detail, reason);
+
+  const onLine = (raw: string): void => {
+    lineNo++;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (!inRows) {
+      const text = lineNo === 1 && line.startsWith(BOM) ? line.slice(BOM.length) : line;
+      if (header.preamble(text, lineNo)) return;
+      const { fields, starts } = splitLine(o.file, text, lineNo);
+      const cols = headerColumns(o.file, fields, starts, lineNo);
+      index = cols.index;
+      ncols = cols.names.length;
+      headerRowLine = lineNo;
+      headerRowText = text;
+      const h = header.finish();
+      const nr = o.onHeader({ header: h, columns: cols.names, checkCpus: (n) => header.checkMasks(n) });
+      builder = new RowBuilder(o.file, h, nr, o.sink, o.ids, o.skipLog);
+      inRows = true;
+      return;
+    }
+    if (isBlankRow(line)) return; // blank lines (or bare commas) are allowed anywhere
     try {
-      for await (const chunk of chunks) {
-        if (!parser.write(chunk)) await new Promise((r) => parser.once('drain', r));
-      }
-      parser.end();
+      row(line);
     } catch (e) {
-      parser.destroy(e as Error);
+      if (o.skipLog && e instanceof InputError) o.skipLog.add(e);
+      else throw e;
     }
-  })();
+  };
 
-  try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const { record, info } = item;
-      const line = info.lines;
-      lastLine = line;
-      for (let k = 0, col = 1; k < record.length; col += record[k].length + 1, k++) {
-        const bad = firstControl(record[k]);
-        if (bad >= 0) throw new InputError(o.file, line, col + bad, msg.binaryJunk(record[k].charCodeAt(bad)), 'binary');
+  const row = (line: string): void => {
+    // Whole-line checks first: junk bytes, a comment out of place, the header row again.
+    const ctl = firstControl(line);
+    if (ctl >= 0) throw bad(lineNo, ctl + 1, msg.binaryJunk(line.charCodeAt(ctl)), 'binary');
+    if (line.startsWith('#')) throw bad(lineNo, 1, msg.lateComment(), 'late_comment');
+    if (line === headerRowText) throw bad(lineNo, 1, msg.repeatedHeaderRow(headerRowLine), 'repeated_header');
+    const { fields, starts } = splitLine(o.file, line, lineNo);
+    let extra: InputError | null = null;
+    for (let k = ncols; k < fields.length; k++) {
+      if (fields[k] !== '') {
+        extra = bad(lineNo, starts[k], msg.tooManyFields(k + 1, ncols), 'extra_field');
+        break;
       }
-      if (phase === 0) {
-        if (line !== 1) throw new InputError(o.file, 1, 1, msg.emptyFile(), 'header');
-        header.magic(record.join(','));
-        phase = 1;
-        continue;
-      }
-      if (phase === 1) {
-        const text = record.join(',');
-        if (text.trim().length === 0) continue;
-        if (text.startsWith('#')) {
-          header.comment(text, line);
-          continue;
-        }
-        const names = record.map((s) => s.trim());
-        while (names.length > 0 && names[names.length - 1] === '') names.pop();
-        const seen = new Set<string>();
-        let col = 1;
-        names.forEach((name, j) => {
-          if ((FIELDS as string[]).includes(name)) {
-            if (seen.has(name)) throw new InputError(o.file, line, col, msg.duplicateColumn(name), 'header');
-            seen.add(name);
-            index[name as keyof TextRow] = j;
-          }
-          col += name.length + 1;
-        });
-        for (const req of REQUIRED_COLUMNS) {
-          if (!seen.has(req)) throw new InputError(o.file, line, 1, msg.missingColumn(req), 'header');
-        }
-        ncols = names.length;
-        headerRowLine = line;
-        const h = header.finish();
-        const nr = o.onHeader({ header: h, columns: names });
-        builder = new RowBuilder(o.file, h, nr, o.sink, o.ids, o.skipLog);
-        phase = 2;
-        continue;
-      }
-      if (record.every((f) => f.trim() === '')) continue; // bare commas: an empty row
-      // Columns of each field, for messages (exact for unquoted fields).
-      const starts: number[] = [];
-      for (let k = 0, col = 1; k < record.length; col += record[k].length + 1, k++) starts.push(col);
-      try {
-        for (let k = ncols; k < record.length; k++) {
-          if (record[k] !== '') throw new InputError(o.file, line, starts[k], msg.tooManyFields(k + 1, ncols), 'extra_field');
-        }
-      } catch (e) {
-        if (o.skipLog && e instanceof InputError) {
-          o.skipLog.add(e);
-          continue;
-        }
-        throw e;
-      }
-      const row = {} as TextRow;
-      const cols = {} as TextColumns;
-      for (const f of FIELDS) {
-        const k = index[f];
-        row[f] = k >= 0 && k < record.length ? record[k] : '';
-        cols[f] = k >= 0 ? (starts[k] ?? starts[starts.length - 1] + record[record.length - 1].length + 1) : 1;
-      }
-      builder!.add(row, line, cols);
     }
-  } catch (e) {
-    const err = e as { code?: string; lines?: number; message: string };
-    if (err.code === 'CSV_QUOTE_NOT_CLOSED' || err.code === 'CSV_INVALID_CLOSING_QUOTE' || err.code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE') {
-      throw new InputError(o.file, err.lines ?? lastLine + 1, 1, msg.unterminatedQuote(), 'quote');
+    const r = {} as TextRow;
+    const cols = {} as TextColumns;
+    for (const f of FIELDS) {
+      const k = index![f];
+      const present = k >= 0 && k < fields.length;
+      r[f] = present ? fields[k] : '';
+      // A field missing from a short row is reported just past the end of the line.
+      cols[f] = present ? starts[k] : line.length + 1;
     }
-    throw e;
-  } finally {
-    await feed;
+    builder!.add(r, lineNo, cols, extra);
+  };
+
+  // Line splitting: latin1 keeps one character per byte, so columns are byte columns.
+  let rest = '';
+  const tooLong = (head: string): never => {
+    const line = lineNo + 1;
+    const s = line === 1 && head.startsWith(BOM) ? BOM.length : 0;
+    const ctl = firstControl(head, s, Math.min(head.length, MAX_LINE + 1));
+    if (ctl >= 0) throw bad(line, ctl - s + 1, msg.binaryJunk(head.charCodeAt(ctl)), 'binary');
+    throw bad(line, 1, msg.lineTooLong(MAX_LINE), 'line_too_long');
+  };
+  for await (const chunk of chunks) {
+    const text = rest + chunk.toString('latin1');
+    let p = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', p);
+      if (nl < 0) break;
+      if (nl - p > MAX_LINE) tooLong(text.slice(p, nl));
+      onLine(text.slice(p, nl));
+      p = nl + 1;
+    }
+    rest = text.slice(p);
+    if (rest.length > MAX_LINE) tooLong(rest);
   }
-  if (phase === 0) throw new InputError(o.file, 1, 1, msg.emptyFile(), 'header');
-  if (phase === 1) throw new InputError(o.file, lastLine + 1, 1, msg.noHeaderRow(), 'header');
-  builder!.flush();
-  if (builder!.rows === 0 && (o.skipLog?.total ?? 0) === 0) throw new InputError(o.file, headerRowLine, 1, msg.headerOnly(), 'header');
-  return builder!.rows;
+  if (rest.length > 0) onLine(rest);
+
+  if (!inRows) header.endOfInput(lineNo);
+  const b = builder as RowBuilder | null;
+  b!.flush();
+  if (b!.rows === 0 && (o.skipLog?.total ?? 0) === 0) throw bad(headerRowLine, 1, msg.headerOnly(), 'header');
+  return b!.rows;
 }

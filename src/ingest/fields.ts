@@ -43,30 +43,44 @@ export function rxhashError(text: string): string {
   return hex || dec ? msg.rxhashTooLarge(text) : msg.badRxhash(text);
 }
 
-/** Non-negative integer below 2^53 (timestamps), BAD otherwise. */
-export function parseUint53(text: string): number {
+/**
+ * Non-negative decimal of any length (leading zeros are harmless: a
+ * spreadsheet may pad), BAD if a non-digit appears, and `max + 1` when the
+ * value is above `max` — so the caller can tell "not a number" from "too large".
+ * The byte scanner's `decimal()` follows the same rule byte by byte.
+ */
+export function parseDecimal(text: string, max: number): number {
   const n = text.length;
-  if (n === 0 || n > 16) return BAD;
+  if (n === 0) return BAD;
   let v = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c < 48 || c > 57) return BAD;
-    v = v * 10 + (c - 48);
+    if (v <= max) v = v * 10 + (c - 48);
   }
-  return v <= Number.MAX_SAFE_INTEGER ? v : BAD;
+  return v > max ? max + 1 : v;
 }
 
-/** Decimal CPU id below 65536, BAD otherwise. */
+/** Timestamps: a float64 holds integers exactly only up to 2^53 - 1. */
+export const MAX_TS = Number.MAX_SAFE_INTEGER;
+
+/** Non-negative integer up to 2^53-1 (timestamps), BAD otherwise (see tsError for why). */
+export function parseUint53(text: string): number {
+  const v = parseDecimal(text, MAX_TS);
+  return v > MAX_TS ? BAD : v;
+}
+
+/** Why a ts was rejected: too large, or not a non-negative integer at all. */
+export function tsError(text: string): string {
+  return /^[0-9]+$/.test(text) ? msg.tsTooLarge(text) : msg.badTs(text);
+}
+
+/** CPU ids are u16 in the kernel's maps; anything larger is reported as out of range. */
+export const MAX_CPU = 65535;
+
+/** Decimal CPU id; BAD if not a non-negative integer, MAX_CPU + 1 if larger than any CPU id. */
 export function parseCpu(text: string): number {
-  const n = text.length;
-  if (n === 0 || n > 5) return BAD;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return BAD;
-    v = v * 10 + (c - 48);
-  }
-  return v < 65536 ? v : BAD;
+  return parseDecimal(text, MAX_CPU);
 }
 
 const EVENT_BY_NAME = new Map<string, number>(EVENT_NAMES.map((n, i) => [n, i]));
@@ -87,7 +101,7 @@ export function parseState(text: string): number {
   if (text.length === 0) return BAD;
   const c = text.charCodeAt(0);
   if (c >= 48 && c <= 57) {
-    const v = parseCpu(text);
+    const v = parseDecimal(text, 255);
     return v >= 1 && v <= 12 ? v : BAD;
   }
   return STATE_BY_NAME.get(text.toUpperCase()) ?? BAD;

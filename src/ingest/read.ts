@@ -5,9 +5,10 @@
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
 import { readV1WithCsvParse } from './csv-reader.js';
-import { newIdentities, SkipLog, type Identities } from './rows.js';
+import { newIdentities, RowBuilder, SkipLog } from './rows.js';
+import { sniffFormat } from './sniff.js';
 import { openSource } from './source.js';
-import type { SourceInfo, TraceHeader, TraceSink } from './trace.js';
+import type { SourceInfo, TraceBatch, TraceHeader, TraceSink } from './trace.js';
 import { V1Scanner, type HeaderReady } from './v1-scanner.js';
 
 export interface ReadOptions {
@@ -19,6 +20,11 @@ export interface ReadOptions {
   hash?: boolean;
   signal?: AbortSignal;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Where the scanner writes its next batch after handing one to the sink
+   * (the parse worker gives it shared-memory slots); default: reuse the same one.
+   */
+  takeBatch?: () => TraceBatch;
 }
 
 export interface ReadResult {
@@ -28,7 +34,7 @@ export interface ReadResult {
   columns: string[];
   rows: number;
   skipped: SkipLog;
-  ids: Identities;
+  distinctSockets: number;
 }
 
 /** Reads `path` and streams it into `sink`; `onHeader` fires before the first batch. */
@@ -47,9 +53,13 @@ export async function readTrace(
     const nr = r.header.nrCpuIds ?? opts.cpus;
     if (nr === undefined) throw new InputError(path, 1, 1, msg.missingNrCpuIds(), 'header');
     if (r.header.nrCpuIds === undefined) {
-      for (const q of r.header.queues) {
-        const beyond = q.rpsCpus.find((c) => c >= nr);
-        if (beyond !== undefined) throw new InputError(path, 1, 1, msg.maskBeyondCpus(q.rpsCpusMask, beyond, nr), 'header');
+      // The masks could not be checked against the header's nr_cpu_ids; check them against --cpus, at their own positions.
+      if (r.checkCpus) r.checkCpus(nr);
+      else {
+        for (const q of r.header.queues) {
+          const beyond = q.rpsCpus.find((c) => c >= nr);
+          if (beyond !== undefined) throw new InputError(path, 1, 1, msg.maskBeyondCpus(q.rpsCpusMask, beyond, nr), 'header');
+        }
       }
     }
     nrCpuIds = nr;
@@ -73,12 +83,35 @@ export async function readTrace(
     })();
   }
 
+  // Format sniffing happens here, once, on the first 64 KiB of decompressed text.
+  const peeked = await peek(chunks, SNIFF_BYTES);
+  chunks = peeked.chunks;
+  const format = sniffFormat(peeked.head.toString('latin1'));
+
   let rows: number;
   const skipLog = opts.lenient ? skipped : null;
-  if (opts.reader === 'csv-parse') {
+  if (format !== 'rfs-v1') {
+    let builder: RowBuilder | null = null;
+    await format.run(lines(chunks), {
+      file: path,
+      header(h) {
+        h.format = format.format;
+        const nr = onHeader({ header: h, columns: [] });
+        builder = new RowBuilder(path, h, nr, sink, ids, skipLog);
+      },
+      row(r, line, cols) {
+        if (!builder) throw new InputError(path, line, 1, msg.noHeaderRow(), 'header');
+        builder.add(r, line, cols);
+      },
+    });
+    const b = builder as RowBuilder | null;
+    if (!b) throw new InputError(path, 1, 1, msg.emptyFile(), 'header');
+    b.flush();
+    rows = b.rows;
+  } else if (opts.reader === 'csv-parse') {
     rows = await readV1WithCsvParse(chunks, { file: path, skipLog, ids, onHeader, sink });
   } else {
-    const scanner = new V1Scanner({ file: path, cpusFallback: opts.cpus, skipLog, ids, onHeader, sink });
+    const scanner = new V1Scanner({ file: path, cpusFallback: opts.cpus, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch });
     for await (const chunk of chunks) scanner.push(chunk);
     scanner.end();
     rows = scanner.rows;
@@ -91,6 +124,53 @@ export async function readTrace(
     columns: r!.columns,
     rows,
     skipped,
-    ids,
+    distinctSockets: ids.sockets.size,
   };
+}
+
+const SNIFF_BYTES = 64 * 1024;
+
+/** The first `n` bytes (or all, if shorter), and the chunks again from the start. */
+async function peek(chunks: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; chunks: AsyncIterable<Buffer> }> {
+  const it = chunks[Symbol.asyncIterator]();
+  const first: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  while (size < n) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    first.push(r.value);
+    size += r.value.length;
+  }
+  const head = Buffer.concat(first).subarray(0, n);
+  async function* again(): AsyncGenerator<Buffer> {
+    yield* first;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, chunks: again() };
+}
+
+/** Lines of text (latin1, without line endings or a leading BOM) from byte chunks. */
+async function* lines(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  let rest = '';
+  let first = true;
+  for await (const chunk of chunks) {
+    let text = rest + chunk.toString('latin1');
+    if (first) {
+      if (text.startsWith('\xef\xbb\xbf')) text = text.slice(3);
+      first = false;
+    }
+    const parts = text.split('\n');
+    rest = parts.pop()!;
+    for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p;
+  }
+  if (rest.length > 0) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }

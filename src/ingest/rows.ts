@@ -5,7 +5,7 @@
  */
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
-import { BAD, parseCpu, parseEvent, parseState, parseU32, parseUint53, rxhashError } from './fields.js';
+import { BAD, parseCpu, parseEvent, parseState, parseU32, parseUint53, rxhashError, tsError } from './fields.js';
 import { Interner } from './interner.js';
 import { allocBatch, BATCH_ROWS, EventKind, NONE, type TraceBatch, type TraceHeader, type TraceSink } from './trace.js';
 
@@ -63,53 +63,68 @@ export class RowBuilder {
     header.queues.forEach((q, i) => this.queueIndex.set(q.name, i));
   }
 
-  /** Validates and appends one row; in lenient mode a bad row is logged and skipped. */
-  add(row: TextRow, line: number, col: TextColumns): void {
+  /**
+   * Validates and appends one row; in lenient mode a bad row is logged and skipped.
+   * `extraField` is the reader's error for a non-empty field beyond the header's columns.
+   */
+  add(row: TextRow, line: number, col: TextColumns, extraField: InputError | null = null): void {
     try {
-      this.append(row, line, col);
+      this.append(row, line, col, extraField);
     } catch (e) {
       if (this.skipLog && e instanceof InputError) this.skipLog.add(e);
       else throw e;
     }
   }
 
-  private append(row: TextRow, line: number, col: TextColumns): void {
+  /**
+   * Which error a row with several problems gets is part of the contract
+   * between the two readers (the byte scanner checks fields as it meets
+   * them): first the leftmost field that is bad on its own, then a non-empty
+   * field beyond the header's columns, then fields missing for the event kind
+   * (cpu, state, socket, in that order).
+   */
+  private append(row: TextRow, line: number, col: TextColumns, extraField: InputError | null): void {
     const f = this.file;
+    let first: InputError | null = null;
+    const fail = (e: InputError): void => {
+      if (first === null || e.column < first.column) first = e;
+    };
     const ts = parseUint53(row.ts);
-    if (ts === BAD) throw new InputError(f, line, col.ts, msg.badTs(row.ts), 'bad_ts');
+    if (ts === BAD) fail(new InputError(f, line, col.ts, tsError(row.ts), 'bad_ts'));
     const event = parseEvent(row.event);
-    if (event === BAD) throw new InputError(f, line, col.event, msg.unknownEvent(row.event), 'unknown_event');
+    if (event === BAD) fail(new InputError(f, line, col.event, msg.unknownEvent(row.event), 'unknown_event'));
     let cpu: number = NONE;
     if (row.cpu.length > 0) {
       cpu = parseCpu(row.cpu);
-      if (cpu === BAD) throw new InputError(f, line, col.cpu, msg.badCpu(row.cpu), 'bad_cpu');
-      if (cpu >= this.nrCpuIds) throw new InputError(f, line, col.cpu, msg.cpuOutOfRange(cpu, this.nrCpuIds), 'cpu_out_of_range');
-    } else if (event !== EventKind.State) {
-      throw new InputError(f, line, col.cpu, msg.missingCpu(), 'bad_cpu');
+      if (cpu === BAD) fail(new InputError(f, line, col.cpu, msg.badCpu(row.cpu), 'bad_cpu'));
+      else if (cpu >= this.nrCpuIds) fail(new InputError(f, line, col.cpu, msg.cpuOutOfRange(row.cpu, this.nrCpuIds), 'cpu_out_of_range'));
     }
     let state = 0;
     if (row.state.length > 0) {
       state = parseState(row.state);
-      if (state === BAD) throw new InputError(f, line, col.state, msg.badState(row.state), 'bad_state');
-    } else if (event === EventKind.State) {
-      throw new InputError(f, line, col.state, msg.missingState(), 'bad_state');
+      if (state === BAD) fail(new InputError(f, line, col.state, msg.badState(row.state), 'bad_state'));
     }
     let rxhash = 0;
     if (row.rxhash.length > 0) {
       rxhash = parseU32(row.rxhash);
-      if (rxhash === BAD) throw new InputError(f, line, col.rxhash, rxhashError(row.rxhash), 'bad_rxhash');
+      if (rxhash === BAD) fail(new InputError(f, line, col.rxhash, rxhashError(row.rxhash), 'bad_rxhash'));
     }
-    let socket: number = NONE;
-    if (row.socket.length > 0) socket = this.ids.sockets.intern(row.socket);
-    else if (event <= EventKind.State) throw new InputError(f, line, col.socket, msg.missingSocket(), 'missing_socket');
     let queue = 0;
     if (row.queue.length > 0) {
       const q = this.queueIndex.get(row.queue);
       if (q === undefined) {
-        throw new InputError(f, line, col.queue, msg.unknownQueue(row.queue, this.header.queues.map((x) => x.name)), 'unknown_queue');
+        fail(new InputError(f, line, col.queue, msg.unknownQueue(row.queue, this.header.queues.map((x) => x.name)), 'unknown_queue'));
+      } else {
+        queue = q;
       }
-      queue = q;
     }
+    if (first) throw first;
+    if (extraField) throw extraField;
+    if (row.cpu.length === 0 && event !== EventKind.State) throw new InputError(f, line, col.cpu, msg.missingCpu(), 'bad_cpu');
+    if (row.state.length === 0 && event === EventKind.State) throw new InputError(f, line, col.state, msg.missingState(), 'bad_state');
+    if (row.socket.length === 0 && event <= EventKind.State) throw new InputError(f, line, col.socket, msg.missingSocket(), 'missing_socket');
+    // Interned only once the row is known good, so a skipped row leaves no identity behind.
+    const socket = row.socket.length > 0 ? this.ids.sockets.intern(row.socket) : NONE;
     const skb = row.skb.length > 0 ? this.ids.skbs.intern(row.skb) : NONE;
 
     const b = this.batch;

@@ -123,7 +123,7 @@ export function allocBatch(capacity: number): TraceBatch {
 }
 
 /** Rows per batch: big enough to amortise per-batch work, small enough to stay in cache. */
-export const BATCH_ROWS = 1 << 15;
+export const BATCH_ROWS = 1 << 13;
 
 /** What a reader tells about the input besides rows. */
 export interface SourceInfo {
@@ -140,4 +140,34 @@ export interface TraceSink {
   header(header: TraceHeader, nrCpuIds: number): void;
   /** The batch's arrays are reused after this returns: copy what must be kept. */
   batch(batch: TraceBatch): void;
+}
+
+/** Bytes per row of a batch: ts 8, event 1, cpu 4, socket 4, state 1, rxhash 4, queue 4, skb 4, line 8. */
+const COLUMN_BYTES = [8, 1, 4, 4, 1, 4, 4, 4, 8];
+
+/** A batch whose columns live in one SharedArrayBuffer, so another thread can read it in place. */
+export function allocSharedBatch(capacity: number): { batch: TraceBatch; buffer: SharedArrayBuffer } {
+  const buffer = new SharedArrayBuffer(COLUMN_BYTES.reduce((s, b) => s + b * capacity, 0));
+  return { batch: batchOnBuffer(buffer, capacity), buffer };
+}
+
+/** Typed-array views of a shared batch buffer (same layout as allocSharedBatch). */
+export function batchOnBuffer(buffer: SharedArrayBuffer, capacity: number): TraceBatch {
+  let off = 0;
+  const take = <T>(make: (b: SharedArrayBuffer, o: number, n: number) => T, bytes: number): T => {
+    const v = make(buffer, off, capacity);
+    off += bytes * capacity;
+    return v;
+  };
+  // Widest columns first keeps every view aligned.
+  const ts = take((b, o, n) => new Float64Array(b, o, n), 8);
+  const line = take((b, o, n) => new Float64Array(b, o, n), 8);
+  const cpu = take((b, o, n) => new Int32Array(b, o, n), 4);
+  const socket = take((b, o, n) => new Int32Array(b, o, n), 4);
+  const rxhash = take((b, o, n) => new Uint32Array(b, o, n), 4);
+  const queue = take((b, o, n) => new Int32Array(b, o, n), 4);
+  const skb = take((b, o, n) => new Int32Array(b, o, n), 4);
+  const event = take((b, o, n) => new Uint8Array(b, o, n), 1);
+  const state = take((b, o, n) => new Uint8Array(b, o, n), 1);
+  return { length: 0, ts, event, cpu, socket, state, rxhash, queue, skb, line } as TraceBatch;
 }

@@ -7,16 +7,16 @@
  */
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
-import { BAD, parseState, rxhashError as rxhashMessage } from './fields.js';
-import { HeaderParser } from './header.js';
+import { BAD, MAX_CPU, MAX_TS, parseState, rxhashError as rxhashMessage, tsError } from './fields.js';
+import { COLUMN_NAMES, HeaderParser, headerColumns, MAX_LINE, REQUIRED_COLUMNS } from './header.js';
 import { Interner, hexDigit } from './interner.js';
 import type { Identities, SkipLog } from './rows.js';
 import { allocBatch, BATCH_ROWS, EventKind, NONE, type TraceBatch, type TraceHeader, type TraceSink } from './trace.js';
 
 // Column roles.
 const C_IGNORE = 0, C_TS = 1, C_EVENT = 2, C_CPU = 3, C_SOCKET = 4, C_STATE = 5, C_RXHASH = 6, C_QUEUE = 7, C_SKB = 8;
-export const COLUMN_NAMES = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb'] as const;
-export const REQUIRED_COLUMNS = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash'] as const;
+// Defined with the header rules; re-exported for the readers that import them from here.
+export { COLUMN_NAMES, REQUIRED_COLUMNS };
 const ROLE_BY_NAME: Record<string, number> = { ts: C_TS, event: C_EVENT, cpu: C_CPU, socket: C_SOCKET, state: C_STATE, rxhash: C_RXHASH, queue: C_QUEUE, skb: C_SKB };
 
 const EVENT_BYTES = ['recvmsg', 'sendmsg', 'accept', 'splice', 'state', 'packet', 'deliver'].map((s) => Buffer.from(s, 'latin1'));
@@ -27,6 +27,8 @@ const COMMA = 0x2c, CR = 0x0d, LF = 0x0a, QUOTE = 0x22, HASH = 0x23;
 export interface HeaderReady {
   header: TraceHeader;
   columns: string[];
+  /** Checks the declared rps_cpus masks against an nr_cpu_ids from elsewhere (--cpus), with their positions. */
+  checkCpus?: (nr: number) => void;
 }
 
 export interface ScannerOptions {
@@ -38,12 +40,13 @@ export interface ScannerOptions {
   /** Called when the header row is read; returns the nr_cpu_ids rows are checked against. */
   onHeader(ready: HeaderReady): number;
   sink: TraceSink;
+  /** A fresh batch to fill after each one handed to the sink (default: reuse it). */
+  takeBatch?: () => TraceBatch;
 }
 
 export class V1Scanner {
   private phase: 0 | 1 | 2 = 0; // 0: magic line, 1: comments / header row, 2: rows
   private lineNo = 0;
-  private leftover: Buffer | null = null;
   private headerParser: HeaderParser;
   private header: TraceHeader | null = null;
   private roles: Int8Array = new Int8Array(0);
@@ -51,7 +54,7 @@ export class V1Scanner {
   private queueNames = new Map<string, number>();
   private lastQueueBytes: Buffer = Buffer.alloc(0);
   private lastQueueIndex = 0;
-  private batch: TraceBatch = allocBatch(BATCH_ROWS);
+  private batch: TraceBatch;
   private readonly sockets: Interner;
   private readonly skbs: Interner;
   private headerRowLine = 0;
@@ -63,29 +66,36 @@ export class V1Scanner {
 
   constructor(private readonly o: ScannerOptions) {
     this.headerParser = new HeaderParser(o.file);
+    this.batch = o.takeBatch ? o.takeBatch() : allocBatch(BATCH_ROWS);
     this.sockets = o.ids.sockets;
     this.skbs = o.ids.skbs;
   }
+
+  /** Bytes of an unfinished line, kept as pieces (concatenated once, when its newline comes). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
 
   /** Feeds the next chunk of decompressed bytes. */
   push(chunk: Buffer): void {
     let pos = 0;
     const n = chunk.length;
-    if (this.leftover) {
+    if (this.pendingBytes > 0) {
       const nl = chunk.indexOf(LF);
-      if (nl < 0) {
-        this.leftover = Buffer.concat([this.leftover, chunk]);
-        return;
+      if (nl < 0 || this.pendingBytes + nl > MAX_LINE) {
+        this.keep(chunk, 0, nl < 0 ? n : nl);
+        if (nl < 0) return;
       }
-      const line = Buffer.concat([this.leftover, chunk.subarray(0, nl)]);
-      this.leftover = null;
+      this.pending.push(chunk.subarray(0, nl));
+      const line = Buffer.concat(this.pending);
+      this.pending = [];
+      this.pendingBytes = 0;
       this.line(line, 0, line.length);
       pos = nl + 1;
     }
     while (pos < n) {
       const nl = chunk.indexOf(LF, pos);
-      if (nl < 0) {
-        this.leftover = Buffer.from(chunk.subarray(pos));
+      if (nl < 0 || nl - pos > MAX_LINE) {
+        this.keep(chunk, pos, nl < 0 ? n : nl);
         return;
       }
       this.line(chunk, pos, nl);
@@ -93,15 +103,40 @@ export class V1Scanner {
     }
   }
 
+  /** Keeps [p, e) of a line whose newline has not come yet; a line longer than MAX_LINE bytes is rejected. */
+  private keep(chunk: Buffer, p: number, e: number): void {
+    this.pending.push(Buffer.from(chunk.subarray(p, e)));
+    this.pendingBytes += e - p;
+    if (this.pendingBytes > MAX_LINE) {
+      const head = Buffer.concat(this.pending).subarray(0, MAX_LINE + 1);
+      this.lineTooLong(head);
+    }
+  }
+
+  /**
+   * Both readers: a line of more than MAX_LINE bytes (before its LF) stops the
+   * read even in lenient mode, reporting its first control byte if it has one.
+   */
+  private lineTooLong(head: Buffer): never {
+    const line = this.lineNo + 1;
+    let s = 0;
+    if (line === 1 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) s = 3;
+    for (let i = s; i < head.length; i++) {
+      const b = head[i];
+      if ((b < 0x20 && b !== 0x09) || b === 0x7f) throw new InputError(this.o.file, line, i - s + 1, msg.binaryJunk(b), 'binary');
+    }
+    throw new InputError(this.o.file, line, 1, msg.lineTooLong(MAX_LINE), 'line_too_long');
+  }
+
   /** End of input: the last line may lack its newline. */
   end(): void {
-    if (this.leftover) {
-      const l = this.leftover;
-      this.leftover = null;
+    if (this.pendingBytes > 0) {
+      const l = Buffer.concat(this.pending);
+      this.pending = [];
+      this.pendingBytes = 0;
       this.line(l, 0, l.length);
     }
-    if (this.phase === 0) throw new InputError(this.o.file, 1, 1, msg.emptyFile(), 'header');
-    if (this.phase === 1) throw new InputError(this.o.file, this.lineNo + 1, 1, msg.noHeaderRow(), 'header');
+    if (this.phase < 2) this.headerParser.endOfInput(this.lineNo);
     this.flush();
     if (this.rows === 0 && (this.o.skipLog?.total ?? 0) === 0) {
       throw new InputError(this.o.file, this.headerRowLine, 1, msg.headerOnly(), 'header');
@@ -111,6 +146,7 @@ export class V1Scanner {
   flush(): void {
     if (this.batch.length > 0) {
       this.o.sink.batch(this.batch);
+      if (this.o.takeBatch) this.batch = this.o.takeBatch();
       this.batch.length = 0;
     }
   }
@@ -118,6 +154,10 @@ export class V1Scanner {
   private line(buf: Buffer, start: number, end: number): void {
     this.lineNo++;
     if (end > start && buf[end - 1] === CR) end--;
+    // The line being read, for the error path (err() looks at the whole line).
+    this.curBuf = buf;
+    this.curStart = start;
+    this.curEnd = end;
     if (this.phase === 2) {
       if (end === start || isBlankRow(buf, start, end)) return; // blank lines (or bare commas) are allowed anywhere
       // The canonical layout takes the fused fast path; anything it does not
@@ -139,71 +179,103 @@ export class V1Scanner {
     this.headerLine(buf, start, end);
   }
 
+  private curBuf: Buffer = Buffer.alloc(0);
+  private curStart = 0;
+  private curEnd = 0;
+  private headerRowText = '';
+
   private headerLine(buf: Buffer, start: number, end: number): void {
     let s = start;
     if (this.lineNo === 1 && end - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3; // UTF-8 BOM
-    this.checkText(buf, s, end);
     const text = buf.toString('latin1', s, end);
-    if (this.phase === 0) {
-      this.headerParser.magic(text);
+    if (this.headerParser.preamble(text, this.lineNo)) {
       this.phase = 1;
-      return;
-    }
-    if (text.trim().length === 0) return;
-    if (buf[s] === HASH) {
-      this.headerParser.comment(text, this.lineNo);
       return;
     }
     this.headerRow(text);
   }
 
-  private checkText(buf: Buffer, start: number, end: number): void {
-    for (let i = start; i < end; i++) {
-      const b = buf[i];
-      if ((b < 0x20 && b !== 0x09) || b === 0x7f) {
-        throw new InputError(this.o.file, this.lineNo, i - start + 1, msg.binaryJunk(b), 'binary');
-      }
-    }
-  }
-
   private headerRow(text: string): void {
-    const names = text.split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1'));
-    while (names.length > 0 && names[names.length - 1] === '') names.pop(); // trailing commas
+    const { fields, starts } = this.splitHeaderRow(text);
+    const { names, index } = headerColumns(this.o.file, fields, starts, this.lineNo);
     const roles = new Int8Array(names.length);
-    const seen = new Set<string>();
-    let col = 1;
-    names.forEach((name, j) => {
-      const role = ROLE_BY_NAME[name] ?? C_IGNORE;
-      if (role !== C_IGNORE) {
-        if (seen.has(name)) throw new InputError(this.o.file, this.lineNo, col, msg.duplicateColumn(name), 'header');
-        seen.add(name);
-      }
-      roles[j] = role;
-      col += name.length + 1;
-    });
-    for (const req of REQUIRED_COLUMNS) {
-      if (!seen.has(req)) throw new InputError(this.o.file, this.lineNo, 1, msg.missingColumn(req), 'header');
-    }
+    for (const c of COLUMN_NAMES) if (index[c] >= 0) roles[index[c]] = ROLE_BY_NAME[c];
     this.roles = roles;
     this.canonical = names.length === COLUMN_NAMES.length && COLUMN_NAMES.every((n, k) => names[k] === n);
     this.headerRowLine = this.lineNo;
-    this.header = this.headerParser.finish();
+    this.headerRowText = text;
+    const parser = this.headerParser;
+    this.header = parser.finish();
     this.header.queues.forEach((q, i) => this.queueNames.set(q.name, i));
     this.queueBytes = this.header.queues.map((q) => Buffer.from(q.name, 'latin1'));
-    this.nrCpuIds = this.o.onHeader({ header: this.header, columns: names });
+    this.nrCpuIds = this.o.onHeader({ header: this.header, columns: names, checkCpus: (nr) => parser.checkMasks(nr) });
     this.phase = 2;
   }
 
+  /** The header row as CSV fields (same quoting rules as rows), with each field's 1-based column. */
+  private splitHeaderRow(text: string): { fields: string[]; starts: number[] } {
+    const b = Buffer.from(text, 'latin1');
+    const fields: string[] = [];
+    const starts: number[] = [];
+    let p = 0;
+    for (;;) {
+      let e = p;
+      if (p < b.length && b[p] === QUOTE) {
+        e = this.quotedEnd(b, p, b.length, 0);
+        fields.push(unquote(text.slice(p, e)));
+      } else {
+        while (e < b.length && b[e] !== COMMA) {
+          if (b[e] === QUOTE) throw this.err(e + 1, msg.quoteInField(), 'quote');
+          e++;
+        }
+        fields.push(text.slice(p, e));
+      }
+      starts.push(p + 1);
+      if (e >= b.length) break;
+      p = e + 1;
+    }
+    return { fields, starts };
+  }
+
+  /**
+   * The error for the current line. Error path only, so it may look at the
+   * whole line: a control byte anywhere wins over whatever else is wrong (the
+   * line is junk, and the csv-parse reader checks lines the same way), and a
+   * copy of the header row is named as such.
+   */
   private err(col: number, detail: string, reason: string): InputError {
-    return new InputError(this.o.file, this.lineNo, col, detail, reason);
+    const buf = this.curBuf;
+    const start = this.curStart;
+    const end = this.curEnd;
+    const f = this.o.file;
+    for (let i = start; i < end; i++) {
+      const b = buf[i];
+      if ((b < 0x20 && b !== 0x09) || b === 0x7f) return new InputError(f, this.lineNo, i - start + 1, msg.binaryJunk(b), 'binary');
+    }
+    if (this.phase === 2) {
+      // Same order as the csv-parse reader: line-level problems, then CSV syntax, then fields.
+      if (buf[start] === HASH) return new InputError(f, this.lineNo, 1, msg.lateComment(), 'late_comment');
+      if (buf.toString('latin1', start, end) === this.headerRowText) {
+        return new InputError(f, this.lineNo, 1, msg.repeatedHeaderRow(this.headerRowLine), 'repeated_header');
+      }
+    }
+    const syntax = csvSyntaxProblem(buf, start, end);
+    if (syntax) return new InputError(f, this.lineNo, syntax.column, syntax.detail, 'quote');
+    return new InputError(f, this.lineNo, col, detail, reason);
   }
 
   private row(buf: Buffer, start: number, end: number): void {
     const roles = this.roles;
     const nroles = roles.length;
-    let ts = -1, event = -1, cpu: number = NONE, socket: number = NONE, state = 0, rxhash = 0, queue = 0, skb: number = NONE;
-    let colTs = 1, colEvent = 1, colCpu = 1, colSocket = 1, colState = 1;
+    // Comments belong before the header row (contract §2); one here is most likely a second trace appended.
+    if (buf[start] === HASH) throw this.err(1, msg.lateComment(), 'late_comment');
+    let ts = -1, event = -1, cpu: number = NONE, state = 0, rxhash = 0, queue = 0;
+    // A field missing from a short row is reported just past the end of the line.
+    let colTs = end - start + 1, colEvent = colTs, colCpu = colTs, colSocket = colTs, colState = colTs;
     let haveCpu = false, haveState = false;
+    // Identities are interned only once the row is known good (a skipped row leaves none behind).
+    let sockBuf: Buffer | null = null, sockP = 0, sockE = 0, sockCol = 0;
+    let skbBuf: Buffer | null = null, skbP = 0, skbE = 0, skbCol = 0;
     let p = start;
     let j = 0;
     for (;;) {
@@ -212,33 +284,49 @@ export class V1Scanner {
       let quoted = false;
       if (p < end && buf[p] === QUOTE) {
         quoted = true;
-        e = this.quotedEnd(buf, p, end);
+        e = this.quotedEnd(buf, p, end, start);
       } else {
         while (e < end && buf[e] !== COMMA) e++;
       }
       const role = j < nroles ? roles[j] : -1;
       if (role === -1) {
-        if (e > p) throw this.err(p - start + 1, msg.tooManyFields(j + 1, nroles), 'extra_field');
-      } else if (role !== C_IGNORE) {
+        // An empty field ("" counts as empty) beyond the header's columns is a trailing comma: allowed.
+        if (quoted ? e - p > 2 : e > p) throw this.err(p - start + 1, msg.tooManyFields(j + 1, nroles), 'extra_field');
+      } else if (role === C_IGNORE) {
+        // Ignored columns are not converted, but junk in them is still junk.
+        for (let i = p; i < e; i++) {
+          const b = buf[i];
+          if ((b < 0x20 && b !== 0x09) || b === 0x7f) throw this.err(i - start + 1, msg.binaryJunk(b), 'binary');
+          if (b === QUOTE && !quoted) throw this.err(i - start + 1, msg.quoteInField(), 'quote');
+        }
+      } else {
         const col = p - start + 1;
         if (quoted) {
           const text = unquote(buf.toString('latin1', p, e));
-          const r = this.textField(role, text, col);
-          switch (role) {
-            case C_TS: ts = r; colTs = col; break;
-            case C_EVENT: event = r; colEvent = col; break;
-            case C_CPU: cpu = r; colCpu = col; haveCpu = text.length > 0; break;
-            case C_SOCKET: socket = r; colSocket = col; break;
-            case C_STATE: state = r; colState = col; haveState = text.length > 0; break;
-            case C_RXHASH: rxhash = r; break;
-            case C_QUEUE: queue = r; break;
-            case C_SKB: skb = r; break;
+          if (role === C_SOCKET || role === C_SKB) {
+            const tb = Buffer.from(text, 'latin1');
+            if (role === C_SOCKET) {
+              colSocket = col;
+              if (tb.length > 0) (sockBuf = tb), (sockP = 0), (sockE = tb.length), (sockCol = -col);
+            } else if (tb.length > 0) {
+              (skbBuf = tb), (skbP = 0), (skbE = tb.length), (skbCol = -col);
+            }
+          } else {
+            const r = this.textField(role, text, col);
+            switch (role) {
+              case C_TS: ts = r; colTs = col; break;
+              case C_EVENT: event = r; colEvent = col; break;
+              case C_CPU: cpu = r; colCpu = col; haveCpu = text.length > 0; break;
+              case C_STATE: state = r; colState = col; haveState = text.length > 0; break;
+              case C_RXHASH: rxhash = r; break;
+              case C_QUEUE: queue = r; break;
+            }
           }
         } else {
           switch (role) {
             case C_TS:
-              ts = this.decimal(buf, p, e, 16);
-              if (ts < 0) throw this.err(col, msg.badTs(buf.toString('latin1', p, e)), 'bad_ts');
+              ts = this.decimal(buf, p, e, MAX_TS);
+              if (ts < 0 || ts > MAX_TS) throw this.err(col, tsError(buf.toString('latin1', p, e)), 'bad_ts');
               colTs = col;
               break;
             case C_EVENT:
@@ -250,20 +338,21 @@ export class V1Scanner {
               colCpu = col;
               if (e > p) {
                 haveCpu = true;
-                cpu = this.decimal(buf, p, e, 5);
-                if (cpu < 0 || cpu > 65535) throw this.err(col, msg.badCpu(buf.toString('latin1', p, e)), 'bad_cpu');
+                cpu = this.decimal(buf, p, e, MAX_CPU);
+                if (cpu < 0) throw this.err(col, msg.badCpu(buf.toString('latin1', p, e)), 'bad_cpu');
+                if (cpu >= this.nrCpuIds) throw this.err(col, msg.cpuOutOfRange(buf.toString('latin1', p, e), this.nrCpuIds), 'cpu_out_of_range');
               }
               break;
             case C_SOCKET:
               colSocket = col;
-              if (e > p) socket = this.identity(this.sockets, buf, p, e, col);
+              if (e > p) (sockBuf = buf), (sockP = p), (sockE = e), (sockCol = col);
               break;
             case C_STATE:
               colState = col;
               if (e > p) {
                 haveState = true;
                 const c0 = buf[p];
-                state = c0 >= 48 && c0 <= 57 ? this.decimal(buf, p, e, 2) : parseState(buf.toString('latin1', p, e));
+                state = c0 >= 48 && c0 <= 57 ? this.decimal(buf, p, e, 255) : parseState(buf.toString('latin1', p, e));
                 if (state < 1 || state > 12) throw this.err(col, msg.badState(buf.toString('latin1', p, e)), 'bad_state');
               }
               break;
@@ -277,7 +366,7 @@ export class V1Scanner {
               if (e > p) queue = this.queueIndex(buf, p, e, col);
               break;
             case C_SKB:
-              if (e > p) skb = this.identity(this.skbs, buf, p, e, col);
+              if (e > p) (skbBuf = buf), (skbP = p), (skbE = e), (skbCol = col);
               break;
           }
         }
@@ -289,13 +378,12 @@ export class V1Scanner {
     // A row shorter than the header leaves the missing fields empty.
     if (ts < 0) throw this.err(colTs, msg.badTs(''), 'bad_ts');
     if (event < 0) throw this.err(colEvent, msg.unknownEvent(''), 'unknown_event');
-    if (haveCpu) {
-      if (cpu >= this.nrCpuIds) throw this.err(colCpu, msg.cpuOutOfRange(cpu, this.nrCpuIds), 'cpu_out_of_range');
-    } else if (event !== EventKind.State) {
-      throw this.err(colCpu, msg.missingCpu(), 'bad_cpu');
-    }
+    if (!haveCpu && event !== EventKind.State) throw this.err(colCpu, msg.missingCpu(), 'bad_cpu');
     if (event === EventKind.State && !haveState) throw this.err(colState, msg.missingState(), 'bad_state');
-    if (event <= EventKind.State && socket === NONE) throw this.err(colSocket, msg.missingSocket(), 'missing_socket');
+    if (event <= EventKind.State && sockBuf === null) throw this.err(colSocket, msg.missingSocket(), 'missing_socket');
+    const socket = sockBuf === null ? NONE : this.identity(this.sockets, sockBuf, sockP, sockE, sockCol);
+    const skb = skbBuf === null ? NONE : this.identity(this.skbs, skbBuf, skbP, skbE, skbCol);
+    // (A quoted identity is passed with a negative column: its quotes are data, and err() finds any junk by itself.)
 
     const b = this.batch;
     const i = b.length;
@@ -329,7 +417,7 @@ export class V1Scanner {
       ts = ts * 10 + d;
       p++;
     }
-    if (p === tsStart || p - tsStart > 16 || p >= end || buf[p] !== COMMA) return false;
+    if (p === tsStart || p - tsStart > 16 || ts > MAX_TS || p >= end || buf[p] !== COMMA) return false;
     p++;
     // event: a known name
     let event = -1;
@@ -365,7 +453,10 @@ export class V1Scanner {
     if (p >= end || buf[p] !== COMMA) return false;
     p++;
     // socket: empty or 0x + 1..16 hex digits
-    let socket: number = NONE;
+    // Interned at the end: a row this path gives up on must leave no identity behind.
+    let haveSocket = false;
+    let sockHi = 0;
+    let sockLo = 0;
     if (buf[p] !== COMMA) {
       if (buf[p] !== 48 || (buf[p + 1] | 0x20) !== 0x78) return false;
       p += 2;
@@ -378,7 +469,9 @@ export class V1Scanner {
         p++;
       }
       if (p === s || p - s > 16) return false;
-      socket = this.sockets.internHex(hi, lo);
+      haveSocket = true;
+      sockHi = hi;
+      sockLo = lo;
     } else if (event <= EventKind.State) {
       return false;
     }
@@ -448,6 +541,7 @@ export class V1Scanner {
         skb = this.skbs.internHex(hi, lo);
       }
     }
+    const socket = haveSocket ? this.sockets.internHex(sockHi, sockLo) : NONE;
 
     const b = this.batch;
     const i = b.length;
@@ -483,15 +577,17 @@ export class V1Scanner {
   }
 
   /** Non-negative decimal of at most `maxDigits` digits, -1 if not one. */
-  private decimal(buf: Buffer, p: number, e: number, maxDigits: number): number {
-    if (e === p || e - p > maxDigits) return -1;
+  private decimal(buf: Buffer, p: number, e: number, max: number): number {
+    // Same rule as fields.parseDecimal: any number of digits (leading zeros are
+    // harmless), -1 for a non-digit, max + 1 for a value above max.
+    if (e === p) return -1;
     let v = 0;
     for (let i = p; i < e; i++) {
       const d = buf[i] - 48;
       if (d < 0 || d > 9) return -1;
-      v = v * 10 + d;
+      if (v <= max) v = v * 10 + d;
     }
-    return v;
+    return v > max ? max + 1 : v;
   }
 
   /** Unsigned 32-bit, decimal or 0x hex; -1 if not one or too large. */
@@ -534,6 +630,8 @@ export class V1Scanner {
     for (let i = p; i < e; i++) {
       const b = buf[i];
       if ((b < 0x20 && b !== 0x09) || b === 0x7f) throw this.err(col + (i - p), msg.binaryJunk(b), 'binary');
+      // A quote is data only inside a quoted field (whose text arrives here unquoted, col < 0).
+      if (b === QUOTE && col > 0) throw this.err(col + (i - p), msg.quoteInField(), 'quote');
     }
     return interner.internText(buf.toString('latin1', p, e));
   }
@@ -565,8 +663,8 @@ export class V1Scanner {
     const e = b.length;
     switch (role) {
       case C_TS: {
-        const v = this.decimal(b, 0, e, 16);
-        if (v < 0) throw this.err(col, msg.badTs(text), 'bad_ts');
+        const v = this.decimal(b, 0, e, MAX_TS);
+        if (v < 0 || v > MAX_TS) throw this.err(col, tsError(text), 'bad_ts');
         return v;
       }
       case C_EVENT: {
@@ -576,8 +674,9 @@ export class V1Scanner {
       }
       case C_CPU: {
         if (e === 0) return NONE;
-        const v = this.decimal(b, 0, e, 5);
-        if (v < 0 || v > 65535) throw this.err(col, msg.badCpu(text), 'bad_cpu');
+        const v = this.decimal(b, 0, e, MAX_CPU);
+        if (v < 0) throw this.err(col, msg.badCpu(text), 'bad_cpu');
+        if (v >= this.nrCpuIds) throw this.err(col, msg.cpuOutOfRange(text, this.nrCpuIds), 'cpu_out_of_range');
         return v;
       }
       case C_SOCKET:
@@ -603,21 +702,56 @@ export class V1Scanner {
   }
 
   /** End of a quoted field starting at p (its closing quote + 1); "" is an escaped quote. */
-  private quotedEnd(buf: Buffer, p: number, end: number): number {
+  private quotedEnd(buf: Buffer, p: number, end: number, lineStart: number): number {
     let i = p + 1;
     for (;;) {
-      if (i >= end) throw this.err(p + 1, msg.unterminatedQuote(), 'quote');
+      if (i >= end) throw this.err(p - lineStart + 1, msg.unterminatedQuote(), 'quote');
       if (buf[i] === QUOTE) {
         if (i + 1 < end && buf[i + 1] === QUOTE) {
           i += 2;
           continue;
         }
         i++;
-        if (i < end && buf[i] !== COMMA) throw this.err(i + 1, msg.unterminatedQuote(), 'quote');
+        if (i < end && buf[i] !== COMMA) throw this.err(i - lineStart + 1, msg.charAfterQuote(String.fromCharCode(buf[i])), 'quote');
         return i;
       }
       i++;
     }
+  }
+}
+
+/**
+ * The first quoting error in a line, scanning left to right (error path only):
+ * a quote inside an unquoted field, a quoted field not closed on its line, or
+ * something other than a comma after a closing quote.
+ */
+function csvSyntaxProblem(buf: Buffer, start: number, end: number): { column: number; detail: string } | null {
+  let p = start;
+  for (;;) {
+    if (p < end && buf[p] === QUOTE) {
+      const open = p;
+      p++;
+      for (;;) {
+        if (p >= end) return { column: open - start + 1, detail: msg.unterminatedQuote() };
+        if (buf[p] === QUOTE) {
+          if (p + 1 < end && buf[p + 1] === QUOTE) {
+            p += 2;
+            continue;
+          }
+          p++;
+          break;
+        }
+        p++;
+      }
+      if (p < end && buf[p] !== COMMA) return { column: p - start + 1, detail: msg.charAfterQuote(String.fromCharCode(buf[p])) };
+    } else {
+      while (p < end && buf[p] !== COMMA) {
+        if (buf[p] === QUOTE) return { column: p - start + 1, detail: msg.quoteInField() };
+        p++;
+      }
+    }
+    if (p >= end) return null;
+    p++;
   }
 }
 

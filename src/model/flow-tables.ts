@@ -7,7 +7,7 @@
  * Kernel functions mirrored are named next to each rule (Linux 6.18 sources:
  * include/net/rps.h, net/core/dev.c).
  */
-import { COUNTER_NAMES, type CounterName, deriveRatios, type Metrics } from '../analyze/metrics.js';
+import { Counters, deriveRatios, type Metrics } from '../analyze/metrics.js';
 import { EventKind, type TraceBatch, TcpState } from '../ingest/trace.js';
 import type { TimelineBin } from '../replay/result.js';
 import type { ResolvedConfig } from './config.js';
@@ -47,12 +47,12 @@ export interface DisagreementExample {
 
 export class FlowTableModel {
   readonly cfg: ResolvedConfig;
-  readonly c: Record<CounterName, number>;
+  readonly c: Counters;
   readonly perCpu: Float64Array;
 
   // rps_sock_flow_table->ents[] and, for the metrics, who last targeted each slot (0 = none).
-  private readonly sockEnts: Uint32Array;
-  private readonly sockOwner: Uint32Array;
+  // Interleaved per slot [ent, owner] so a lookup touches one cache line.
+  private readonly sock: Uint32Array;
   private readonly sockMask: number;
   private readonly hashMask: number; // ~rps_cpu_mask
 
@@ -61,9 +61,8 @@ export class FlowTableModel {
   private readonly qSlots: Int32Array;
   private readonly qLog: Int32Array;
   private readonly qMaps: Uint16Array[];
-  private readonly flowCpu: Uint16Array;
-  private readonly flowLastQtail: Uint32Array;
-  private readonly flowLastHash: Uint32Array;
+  // Interleaved per entry [cpu, last_qtail, last hash, unused]: one cache line per lookup.
+  private readonly qflow: Uint32Array;
 
   // softnet_data.input_queue_head / input_queue_tail per CPU.
   private readonly head: Uint32Array;
@@ -87,16 +86,15 @@ export class FlowTableModel {
   readonly timeline: Timeline | null;
 
   readonly disagreements: Record<string, number> = {};
+  readonly disagreementPairs: Record<string, number> = {};
   readonly disagreementExamples: DisagreementExample[] = [];
 
   constructor(cfg: ResolvedConfig) {
     this.cfg = cfg;
-    const c = {} as Record<CounterName, number>;
-    for (const k of COUNTER_NAMES) c[k] = 0;
-    this.c = c;
+    this.c = new Counters();
     this.perCpu = new Float64Array(cfg.nrCpuIds);
-    this.sockEnts = new Uint32Array(cfg.slots).fill(RPS_NO_CPU);
-    this.sockOwner = new Uint32Array(cfg.slots);
+    this.sock = new Uint32Array(2 * cfg.slots);
+    for (let k = 0; k < cfg.slots; k++) this.sock[2 * k] = RPS_NO_CPU;
     this.sockMask = cfg.slots > 0 ? cfg.slots - 1 : 0;
     this.hashMask = ~cfg.cpuMask >>> 0;
     const n = cfg.queues.length;
@@ -112,9 +110,8 @@ export class FlowTableModel {
     });
     this.qMaps = cfg.queues.map((q) => q.map);
     // rps_dev_flow_table_release()/alloc: every entry starts with cpu = RPS_NO_CPU.
-    this.flowCpu = new Uint16Array(total).fill(RPS_NO_CPU);
-    this.flowLastQtail = new Uint32Array(total);
-    this.flowLastHash = new Uint32Array(total);
+    this.qflow = new Uint32Array(4 * total);
+    for (let k = 0; k < total; k++) this.qflow[4 * k] = RPS_NO_CPU;
     this.head = new Uint32Array(cfg.nrCpuIds);
     this.tail = new Uint32Array(cfg.nrCpuIds);
     this.fifoDone = new Float64Array(cfg.nrCpuIds);
@@ -177,9 +174,9 @@ export class FlowTableModel {
       const old = this.sockHash[sock];
       if (h !== 0 && old !== 0 && old !== h && this.cfg.slots > 0) {
         const s = old & this.sockMask;
-        if (this.sockEnts[s] !== RPS_NO_CPU) c.rehash_clears++;
-        this.sockEnts[s] = RPS_NO_CPU;
-        this.sockOwner[s] = 0;
+        if (this.sock[2 * s] !== RPS_NO_CPU) c.rehash_clears++;
+        this.sock[2 * s] = RPS_NO_CPU;
+        this.sock[2 * s + 1] = 0;
       }
       if (h !== 0) this.sockHash[sock] = h;
     }
@@ -202,15 +199,15 @@ export class FlowTableModel {
     // 3.19 stores the CPU alone.
     const s = h & this.sockMask;
     const val = k.collisionDetection ? ((h & this.hashMask) | cpu) >>> 0 : cpu;
-    const owner = this.sockOwner[s];
-    if (this.sockEnts[s] !== val) {
-      this.sockEnts[s] = val;
+    const owner = this.sock[2 * s + 1];
+    if (this.sock[2 * s] !== val) {
+      this.sock[2 * s] = val;
       c.writes++;
       if (owner !== 0 && owner !== h) c.evictions++;
     } else {
       c.writes_avoided++;
     }
-    this.sockOwner[s] = h;
+    this.sock[2 * s + 1] = h;
   }
 
   /** inet_sock_set_state: 6.16+ inet_unhash() → sock_rps_delete_flow(); 3.19 rps_reset_sock_flow() on close. */
@@ -229,11 +226,11 @@ export class FlowTableModel {
     }
     if (!clears || h === 0 || this.cfg.slots === 0) return;
     const s = h & this.sockMask;
-    if (this.sockEnts[s] !== RPS_NO_CPU) {
-      this.sockEnts[s] = RPS_NO_CPU;
+    if (this.sock[2 * s] !== RPS_NO_CPU) {
+      this.sock[2 * s] = RPS_NO_CPU;
       this.c.deletes++;
     }
-    this.sockOwner[s] = 0;
+    this.sock[2 * s + 1] = 0;
   }
 
   /** Current head of CPU t's backlog, as get_rps_cpu() reads it. */
@@ -270,7 +267,7 @@ export class FlowTableModel {
         lookup = true;
         c.lookups++;
         const s = h & this.sockMask;
-        const ident = this.sockEnts[s];
+        const ident = this.sock[2 * s];
         let match: boolean;
         let next: number;
         if (cfg.kernel.collisionDetection) {
@@ -282,7 +279,7 @@ export class FlowTableModel {
           match = ident !== RPS_NO_CPU;
           next = ident;
         }
-        const owner = this.sockOwner[s];
+        const owner = this.sock[2 * s + 1];
         if (match) {
           if (next < nr) {
             c.hits++;
@@ -305,22 +302,22 @@ export class FlowTableModel {
           // rfs_slot(): hash_32(hash, flow_table->log) since 6.15, hash & mask before.
           slot = this.qBase[q] + (cfg.kernel.hashedQueueSlot ? hash32(h, this.qLog[q]) : h & (qSlots - 1));
           if (match) {
-            const last = this.flowLastHash[slot];
+            const last = this.qflow[4 * slot + 2];
             if (last !== 0 && last !== h) c.slot_conflicts++;
-            this.flowLastHash[slot] = h;
+            this.qflow[4 * slot + 2] = h;
           }
-          let tcpu = this.flowCpu[slot];
+          let tcpu = this.qflow[4 * slot];
           path = Path.RfsHint;
           if (tcpu !== next) {
             // Switch if the current CPU is unset, or its backlog has passed the
             // last packet this entry enqueued there (in-order delivery).
-            if (tcpu >= nr || ((this.headOf(tcpu, ts) - this.flowLastQtail[slot]) | 0) >= 0) {
+            if (tcpu >= nr || ((this.headOf(tcpu, ts) - this.qflow[4 * slot + 1]) | 0) >= 0) {
               // set_rps_cpu(): last_qtail = head of the new CPU; rflow->cpu = next_cpu.
               if (next < nr) {
-                this.flowLastQtail[slot] = this.headOf(next, ts);
+                this.qflow[4 * slot + 1] = this.headOf(next, ts);
                 c.slot_switches++;
               }
-              this.flowCpu[slot] = next;
+              this.qflow[4 * slot] = next;
               tcpu = next;
               path = Path.RfsSwitched;
             } else {
@@ -354,7 +351,7 @@ export class FlowTableModel {
     // enqueue_to_backlog(): ++input_queue_tail, saved into rflow->last_qtail when steered by RFS.
     const pos = (this.tail[target] + 1) >>> 0;
     this.tail[target] = pos;
-    if (slot >= 0) this.flowLastQtail[slot] = pos;
+    if (slot >= 0) this.qflow[4 * slot + 1] = pos;
     if (this.cfg.fifoNs > 0) {
       this.fifoDone[target] = Math.max(this.fifoDone[target], ts) + this.cfg.fifoNs;
     } else if (!this.sawDeliver) {
@@ -403,6 +400,8 @@ export class FlowTableModel {
     } else if (this.pktPath) {
       const cls = PATH_CLASS[this.pktPath[w]];
       this.disagreements[cls] = (this.disagreements[cls] ?? 0) + 1;
+      const pair = `${modelCpu}>${cpu}`;
+      this.disagreementPairs[pair] = (this.disagreementPairs[pair] ?? 0) + 1;
       if (this.disagreementExamples.length < 20) {
         this.disagreementExamples.push({
           line,
@@ -437,14 +436,14 @@ export class FlowTableModel {
     return this.cfg.queues.map((q, i) => {
       let used = 0;
       const base = this.qBase[i];
-      for (let s = 0; s < q.slots; s++) if (this.flowLastHash[base + s] !== 0) used++;
+      for (let s = 0; s < q.slots; s++) if (this.qflow[4 * (base + s) + 2] !== 0) used++;
       return { queue: q.name, slots: q.slots, used };
     });
   }
 
   sockTableOccupancy(): { slots: number; used: number } {
     let used = 0;
-    for (let s = 0; s < this.sockEnts.length; s++) if (this.sockEnts[s] !== RPS_NO_CPU) used++;
+    for (let s = 0; s < this.cfg.slots; s++) if (this.sock[2 * s] !== RPS_NO_CPU) used++;
     return { slots: this.cfg.slots, used };
   }
 

@@ -3,72 +3,62 @@
  * they were processed "locally" or hit a stale hint. Kept per flow as a
  * run-length list of (cpu, count) in a shared node pool: within one wait a
  * flow's packets mostly share one CPU, so this is one node per flow, and no
- * object per packet.
+ * object per packet. Per-flow ends and node fields are interleaved so that
+ * an append touches two cache lines.
  */
 import type { Timeline } from './timeline.js';
 
+const NODE = 4; // [cpu, count, first ts, next]
+
 export class PendingByFlow {
-  private head = new Int32Array(1024).fill(-1);
-  private tailNode = new Int32Array(1024).fill(-1);
-  private nodeCpu = new Int32Array(1024);
-  private nodeCount = new Float64Array(1024);
-  private nodeTs = new Float64Array(1024);
-  private nodeNext = new Int32Array(1024);
+  private ends = new Int32Array(2 * 1024).fill(-1); // per flow [head, tail]
+  private nodes = new Float64Array(NODE * 1024);
   private nodesUsed = 0;
   private free = -1;
-  private result = { total: 0, matching: 0 };
+  private readonly result = { total: 0, matching: 0 };
 
   private growFlows(flow: number): void {
-    let cap = this.head.length;
-    while (cap <= flow) cap *= 2;
-    const h = new Int32Array(cap).fill(-1);
-    h.set(this.head);
-    this.head = h;
-    const t = new Int32Array(cap).fill(-1);
-    t.set(this.tailNode);
-    this.tailNode = t;
+    let cap = this.ends.length;
+    while (cap <= 2 * flow + 1) cap *= 2;
+    const e = new Int32Array(cap).fill(-1);
+    e.set(this.ends);
+    this.ends = e;
   }
 
   private allocNode(): number {
     if (this.free >= 0) {
       const n = this.free;
-      this.free = this.nodeNext[n];
+      this.free = this.nodes[n * NODE + 3];
       return n;
     }
-    if (this.nodesUsed === this.nodeCpu.length) {
-      const cap = this.nodeCpu.length * 2;
-      const cpu = new Int32Array(cap);
-      cpu.set(this.nodeCpu);
-      this.nodeCpu = cpu;
-      const count = new Float64Array(cap);
-      count.set(this.nodeCount);
-      this.nodeCount = count;
-      const ts = new Float64Array(cap);
-      ts.set(this.nodeTs);
-      this.nodeTs = ts;
-      const next = new Int32Array(cap);
-      next.set(this.nodeNext);
-      this.nodeNext = next;
+    if ((this.nodesUsed + 1) * NODE > this.nodes.length) {
+      const grown = new Float64Array(this.nodes.length * 2);
+      grown.set(this.nodes);
+      this.nodes = grown;
     }
     return this.nodesUsed++;
   }
 
   /** One more packet of `flow` on `cpu` at `ts`. With a timeline, runs break at bin edges. */
   add(flow: number, cpu: number, ts: number, timeline: Timeline | null): void {
-    if (flow >= this.head.length) this.growFlows(flow);
-    const t = this.tailNode[flow];
-    if (t >= 0 && this.nodeCpu[t] === cpu && (timeline === null || timeline.sameBin(this.nodeTs[t], ts))) {
-      this.nodeCount[t]++;
+    if (2 * flow + 1 >= this.ends.length) this.growFlows(flow);
+    const ends = this.ends;
+    const t = ends[2 * flow + 1];
+    const nodes = this.nodes;
+    if (t >= 0 && nodes[t * NODE] === cpu && (timeline === null || timeline.sameBin(nodes[t * NODE + 2], ts))) {
+      nodes[t * NODE + 1]++;
       return;
     }
     const n = this.allocNode();
-    this.nodeCpu[n] = cpu;
-    this.nodeCount[n] = 1;
-    this.nodeTs[n] = ts;
-    this.nodeNext[n] = -1;
-    if (t >= 0) this.nodeNext[t] = n;
-    else this.head[flow] = n;
-    this.tailNode[flow] = n;
+    const o = n * NODE;
+    const ns = this.nodes; // allocNode may have grown the pool
+    ns[o] = cpu;
+    ns[o + 1] = 1;
+    ns[o + 2] = ts;
+    ns[o + 3] = -1;
+    if (t >= 0) ns[t * NODE + 3] = n;
+    else ends[2 * flow] = n;
+    ends[2 * flow + 1] = n;
   }
 
   /**
@@ -79,32 +69,34 @@ export class PendingByFlow {
     const r = this.result;
     r.total = 0;
     r.matching = 0;
-    if (flow >= this.head.length) return r;
-    let n = this.head[flow];
+    if (2 * flow >= this.ends.length) return r;
+    let n = this.ends[2 * flow];
     if (n < 0) return r;
+    const nodes = this.nodes;
     while (n >= 0) {
-      const k = this.nodeCount[n];
+      const o = n * NODE;
+      const k = nodes[o + 1];
       r.total += k;
-      const same = this.nodeCpu[n] === cpu;
+      const same = nodes[o] === cpu;
       if (same) r.matching += k;
-      if (timeline) timeline.resolvedHits(this.nodeTs[n], k, same ? 0 : k);
-      const next = this.nodeNext[n];
-      this.nodeNext[n] = this.free;
+      if (timeline) timeline.resolvedHits(nodes[o + 2], k, same ? 0 : k);
+      const next = nodes[o + 3];
+      nodes[o + 3] = this.free;
       this.free = n;
       n = next;
     }
-    this.head[flow] = -1;
-    this.tailNode[flow] = -1;
+    this.ends[2 * flow] = -1;
+    this.ends[2 * flow + 1] = -1;
     return r;
   }
 
   /** Everything still waiting at the end of the trace (never resolved). */
   drain(): number {
     let total = 0;
-    for (let f = 0; f < this.head.length; f++) {
-      for (let n = this.head[f]; n >= 0; n = this.nodeNext[n]) total += this.nodeCount[n];
-      this.head[f] = -1;
-      this.tailNode[f] = -1;
+    for (let f = 0; 2 * f < this.ends.length; f++) {
+      for (let n = this.ends[2 * f]; n >= 0; n = this.nodes[n * NODE + 3]) total += this.nodes[n * NODE + 1];
+      this.ends[2 * f] = -1;
+      this.ends[2 * f + 1] = -1;
     }
     return total;
   }

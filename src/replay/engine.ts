@@ -4,9 +4,11 @@
  * deliver↔packet matching, trace statistics) is done once per batch; then
  * each configuration's model runs a tight loop over the same typed arrays.
  */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
 import { FlowIndex } from '../ingest/flow-index.js';
+import { readTraceInWorker } from '../ingest/parallel.js';
 import { readTrace } from '../ingest/read.js';
 import { EVENT_NAMES, EventKind, isRecordEvent, NONE, type TraceBatch } from '../ingest/trace.js';
 import { resolveConfig, tableMemoryBytes, type ResolvedConfig } from '../model/config.js';
@@ -15,6 +17,17 @@ import { optMsg } from '../messages.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { ReplayOptions } from './options.js';
 import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from './result.js';
+
+/** Below this size a worker thread's start-up costs more than it saves. */
+const PARALLEL_MIN_BYTES = 4 << 20;
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // the reader reports the missing file
+  }
+}
 
 /** How far down an skb's stack of unmatched packets a deliver row looks for its packet. */
 const MATCH_DEPTH = 8;
@@ -35,6 +48,7 @@ export class TraceState {
   deliverUnmatched = 0;
   sawDeliver = false;
   arrivalPerCpu: Float64Array = new Float64Array(0);
+  deliverPerCpu: Float64Array = new Float64Array(0);
   // skb id → most recent unmatched packet ordinal (-1 none); per packet, the one below it.
   private lastUnmatched: Float64Array = new Float64Array(1024).fill(-1);
   private readonly belowInStack = new Float64Array(PACKET_WINDOW).fill(-1);
@@ -51,6 +65,7 @@ export class TraceState {
 
   setCpus(nr: number): void {
     this.arrivalPerCpu = new Float64Array(nr);
+    this.deliverPerCpu = new Float64Array(nr);
   }
 
   prepare(b: TraceBatch): void {
@@ -85,6 +100,7 @@ export class TraceState {
         }
       } else if (ev === EventKind.Deliver) {
         this.sawDeliver = true;
+        this.deliverPerCpu[b.cpu[i]]++;
         const skb = b.skb[i];
         const o = skb !== NONE && skb < this.lastUnmatched.length ? this.matchDeliver(skb, b.rxhash[i]) : -1;
         ordinals[i] = o;
@@ -168,7 +184,8 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   let models: FlowTableModel[] = [];
   let configs: ResolvedConfig[] = [];
 
-  const read = await readTrace(
+  const parallel = options.parallel ?? (options.reader !== 'csv-parse' && fileSize(path) >= PARALLEL_MIN_BYTES);
+  const read = await (parallel ? readTraceInWorker : readTrace)(
     path,
     {
       header(h, nr) {
@@ -225,9 +242,10 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
     packets_undelivered: state.sawDeliver ? state.packets - state.deliverMatched : 0,
     deliver_unmatched: state.deliverUnmatched,
     distinct_flows: state.flows.size,
-    distinct_sockets: read.ids.sockets.size,
+    distinct_sockets: read.distinctSockets,
     active_flows: state.activeFlows(),
     arrival_per_cpu: Array.from(state.arrivalPerCpu),
+    deliver_per_cpu: state.sawDeliver ? Array.from(state.deliverPerCpu) : [],
     skipped: { total: read.skipped.total, by_reason: read.skipped.byReason, examples: read.skipped.examples },
   };
 
@@ -251,7 +269,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
     };
     const tl = m.timelineBins();
     if (tl) r.timeline = tl;
-    if (c.explain) r.disagreements = { by_class: m.disagreements, examples: m.disagreementExamples };
+    if (c.explain) r.disagreements = { by_class: m.disagreements, by_cpu_pair: m.disagreementPairs, examples: m.disagreementExamples };
     return r;
   });
 

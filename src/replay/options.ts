@@ -30,6 +30,8 @@ export interface ReplayOptions {
   fifoNs?: number;
   /** Compute the trace file's sha256 for provenance (costs a hash pass over the bytes). */
   hash?: boolean;
+  /** Parse in a worker thread (default: for the fast reader on files of 4 MiB and more). */
+  parallel?: boolean;
   /** Read chunk size in bytes (tests use tiny ones so rows straddle chunks). */
   chunkSize?: number;
   onProgress?: (bytesRead: number, totalBytes: number) => void;

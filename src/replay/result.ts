@@ -56,6 +56,8 @@ export interface TraceSummary {
   active_flows: number;
   /** Packets per arrival CPU (where each packet entered the stack, before steering). */
   arrival_per_cpu: number[];
+  /** Deliver rows per CPU: where the kernel really processed packets (empty without deliver rows). */
+  deliver_per_cpu: number[];
   skipped: SkippedRows;
 }
 
@@ -99,6 +101,8 @@ export interface ConfigResult {
   /** With `explain`: matched deliver rows where the model chose another CPU, by how the model routed them. */
   disagreements?: {
     by_class: Record<string, number>;
+    /** "model>kernel" CPU pairs, e.g. "1>0": 12. */
+    by_cpu_pair: Record<string, number>;
     examples: { line: number; rxhash: string; model_cpu: number; kernel_cpu: number; class: string }[];
   };
 }

@@ -1,0 +1,106 @@
+/**
+ * Which configurations a report replays, all in one pass over the trace.
+ *
+ * For every kernel profile asked for:
+ *  - the trace's own settings (role 'configured', with the time series);
+ *  - a sweep of global table sizes, per-queue tables as in the header;
+ *  - a sweep of per-queue table sizes with the global table at the largest
+ *    swept size, so global-table misses do not hide per-queue effects.
+ * Once per report:
+ *  - plain RPS (no global table) — the gain RFS has to beat. Where packets
+ *    arrived comes with the trace summary (arrival_per_cpu), not a config.
+ *
+ * The engine returns configurations in request order; `plan` runs parallel
+ * to the requests and says what each one is for.
+ */
+import type { ConfigRequest } from '../replay/options.js';
+import type { KernelProfileName } from '../replay/result.js';
+
+export type PlanGroup = 'configured' | 'global-sweep' | 'queue-sweep' | 'rps-baseline';
+
+export interface PlannedConfig {
+  group: PlanGroup;
+  kernel: KernelProfileName;
+}
+
+export interface ReportPlan {
+  requests: ConfigRequest[];
+  plan: PlannedConfig[];
+  /** The global sizes and per-queue sizes swept, ascending. */
+  globalSizes: number[];
+  queueSizes: number[];
+  kernels: KernelProfileName[];
+}
+
+/** Kernel limits (rps_sock_flow_sysctl, store_rps_dev_flow_table_cnt). */
+export const MAX_GLOBAL_ENTRIES = 2 ** 29;
+export const MAX_FLOW_CNT = 2 ** 30;
+
+/**
+ * Default sweep bounds. 2^18 slots is 8x the 32768 that tuning guides
+ * suggest, and 4x a table that gives each of 65536 flows a slot of its
+ * own; a trace with more distinct flows than that gets a coverage note in
+ * the report naming the --entries list to pass. Per-queue tables start
+ * smaller because they are per RX queue: 8 slots is a realistic setting on
+ * NICs with many queues.
+ */
+export const DEFAULT_GLOBAL_MIN = 64;
+export const DEFAULT_QUEUE_MIN = 8;
+export const DEFAULT_SWEEP_MAX = 2 ** 18;
+
+/** Powers of two from `min` to `max`, both rounded up to powers of two. */
+export function powersOfTwo(min: number, max: number): number[] {
+  const out: number[] = [];
+  let p = 1;
+  while (p < min) p *= 2;
+  for (; p <= max; p *= 2) out.push(p);
+  return out;
+}
+
+export const DEFAULT_KERNEL: KernelProfileName = '6.16';
+
+export interface PlanInput {
+  /** Global sizes to sweep (--entries); default: powers of two 64..2^18. */
+  entries?: number[];
+  /** Per-queue sizes to sweep (--flow-cnt); default: powers of two 8..2^18. */
+  flowCnt?: number[];
+  /** Kernel profiles (--kernel); the first is the primary one. Default [6.16]. */
+  kernels?: KernelProfileName[];
+  /** nr_cpu_ids for every configuration (--cpus). */
+  cpus?: number;
+}
+
+export function planReport(input: PlanInput = {}): ReportPlan {
+  const globalSizes = sortedUnique(input.entries ?? powersOfTwo(DEFAULT_GLOBAL_MIN, DEFAULT_SWEEP_MAX));
+  const queueSizes = sortedUnique(input.flowCnt ?? powersOfTwo(DEFAULT_QUEUE_MIN, DEFAULT_SWEEP_MAX));
+  const kernels = uniqueInOrder(input.kernels?.length ? input.kernels : [DEFAULT_KERNEL]);
+  const largestGlobal = globalSizes[globalSizes.length - 1];
+  const cpus = input.cpus !== undefined ? { cpus: input.cpus } : {};
+
+  const requests: ConfigRequest[] = [];
+  const plan: PlannedConfig[] = [];
+  const add = (group: PlanGroup, kernel: KernelProfileName, req: ConfigRequest) => {
+    requests.push({ ...req, kernel, ...cpus });
+    plan.push({ group, kernel });
+  };
+
+  for (const kernel of kernels) {
+    // explain: classify disagreements with the kernel's deliver rows, where present.
+    add('configured', kernel, { role: 'configured', timeline: true, explain: true });
+    for (const entries of globalSizes) add('global-sweep', kernel, { role: 'sweep', entries });
+    for (const flowCnt of queueSizes) add('queue-sweep', kernel, { role: 'sweep', entries: largestGlobal, flowCnt });
+  }
+  const primary = kernels[0];
+  // The time series of plain RPS gives the agreement-over-time chart its reference line.
+  add('rps-baseline', primary, { role: 'rps-baseline', entries: 0, timeline: true });
+
+  return { requests, plan, globalSizes, queueSizes, kernels };
+}
+
+function sortedUnique(xs: number[]): number[] {
+  return [...new Set(xs)].sort((a, b) => a - b);
+}
+
+function uniqueInOrder<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}

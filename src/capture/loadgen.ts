@@ -1,0 +1,156 @@
+/**
+ * A small TCP load generator for capture tests: one echo server process and
+ * several client processes, each keeping many connections open that exchange
+ * a few request/response messages, then close and reconnect (connection
+ * churn: new flows, new hashes, closes that delete sock flow table slots).
+ * Separate processes let the scheduler put the two ends on different CPUs,
+ * which is what gives RFS something to steer.
+ *
+ * Talks to 127.0.0.1 only, stops by itself after `--duration` seconds or
+ * `--max-connections` connections per client, whichever comes first.
+ *
+ *   node dist/capture/loadgen.js [--port 7070] [--clients 2] [--connections 64]
+ *        [--duration 3] [--min-exchanges 2] [--max-exchanges 40] [--max-connections 20000]
+ *
+ * Prints one JSON line at the end: {"connections":N,"exchanges":N}.
+ */
+import { fork } from 'node:child_process';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export interface LoadOptions {
+  port: number;
+  clients: number;
+  connections: number;
+  durationS: number;
+  minExchanges: number;
+  maxExchanges: number;
+  maxConnections: number;
+}
+
+const DEFAULTS: LoadOptions = { port: 7070, clients: 2, connections: 64, durationS: 3, minExchanges: 2, maxExchanges: 40, maxConnections: 20000 };
+const HOST = '127.0.0.1';
+const MESSAGE = Buffer.alloc(64, 0x61);
+
+export function parseLoadArgs(argv: string[]): LoadOptions & { role: string } {
+  const o: LoadOptions & { role: string } = { ...DEFAULTS, role: 'all' };
+  const keys: Record<string, keyof LoadOptions> = {
+    '--port': 'port', '--clients': 'clients', '--connections': 'connections', '--duration': 'durationS',
+    '--min-exchanges': 'minExchanges', '--max-exchanges': 'maxExchanges', '--max-connections': 'maxConnections',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--role') o.role = argv[++i];
+    else if (keys[a]) {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v < 0) throw new Error(`loadgen: ${a} needs a non-negative number`);
+      o[keys[a]] = v;
+    } else throw new Error(`loadgen: unknown argument ${a}`);
+  }
+  return o;
+}
+
+/** Echoes every chunk back: each client message makes the server read and write once. */
+function runServer(o: LoadOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sockets = new Set<Socket>();
+    const server = createServer((s) => {
+      sockets.add(s);
+      s.setNoDelay(true);
+      s.on('data', (d) => s.write(d));
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    });
+    server.on('error', reject);
+    server.listen(o.port, HOST, () => process.send?.({ ready: true }));
+    const stop = (): void => {
+      server.close();
+      for (const s of sockets) s.destroy();
+      resolve();
+    };
+    process.on('message', (m: { stop?: boolean }) => m.stop && stop());
+    // A hard bound even if the parent vanished.
+    setTimeout(stop, (o.durationS + 10) * 1000).unref();
+  });
+}
+
+async function runClient(o: LoadOptions): Promise<{ connections: number; exchanges: number }> {
+  const deadline = Date.now() + o.durationS * 1000;
+  let connections = 0;
+  let exchanges = 0;
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      connections++;
+      const want = o.minExchanges + Math.floor(Math.random() * (o.maxExchanges - o.minExchanges + 1));
+      let done = 0;
+      let got = 0;
+      const s = createConnection({ host: HOST, port: o.port });
+      s.setNoDelay(true);
+      s.on('connect', () => s.write(MESSAGE));
+      s.on('data', (d) => {
+        got += d.length;
+        while (got >= MESSAGE.length) {
+          got -= MESSAGE.length;
+          done++;
+          exchanges++;
+          if (done >= want || Date.now() >= deadline) {
+            s.end();
+            return;
+          }
+          s.write(MESSAGE);
+        }
+      });
+      s.on('error', () => resolve());
+      s.on('close', () => resolve());
+    });
+  const lane = async (): Promise<void> => {
+    while (Date.now() < deadline && connections < o.maxConnections) await one();
+  };
+  await Promise.all(Array.from({ length: o.connections }, lane));
+  return { connections, exchanges };
+}
+
+async function runAll(o: LoadOptions): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const args = (role: string): string[] => [
+    '--role', role, '--port', String(o.port), '--connections', String(o.connections), '--duration', String(o.durationS),
+    '--min-exchanges', String(o.minExchanges), '--max-exchanges', String(o.maxExchanges), '--max-connections', String(o.maxConnections),
+  ];
+  const server = fork(self, args('server'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    server.once('message', () => resolve());
+    server.once('exit', (code) => reject(new Error(`loadgen: server exited with ${code}`)));
+  });
+  const results = await Promise.all(
+    Array.from({ length: o.clients }, () => {
+      const c = fork(self, args('client'), { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+      return new Promise<{ connections: number; exchanges: number }>((resolve, reject) => {
+        c.once('message', (m) => resolve(m as { connections: number; exchanges: number }));
+        c.once('exit', (code) => code !== 0 && reject(new Error(`loadgen: client exited with ${code}`)));
+      });
+    }),
+  );
+  server.send({ stop: true });
+  await new Promise((r) => server.once('exit', r));
+  const total = results.reduce((a, r) => ({ connections: a.connections + r.connections, exchanges: a.exchanges + r.exchanges }), { connections: 0, exchanges: 0 });
+  process.stdout.write(JSON.stringify(total) + '\n');
+}
+
+async function main(): Promise<void> {
+  const o = parseLoadArgs(process.argv.slice(2));
+  if (o.role === 'server') await runServer(o);
+  else if (o.role === 'client') {
+    const r = await runClient(o);
+    process.send?.(r);
+  } else await runAll(o);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      process.stderr.write(`${(e as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}

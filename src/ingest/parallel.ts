@@ -1,0 +1,113 @@
+/**
+ * Parsing on the second core: a worker thread reads, decompresses and scans
+ * the trace into batches in shared memory while the main thread replays the
+ * previous ones. Batches are never copied or cloned (measured: cloning row
+ * objects to a worker costs seconds; shared typed arrays cost nothing).
+ *
+ * Protocol: SLOTS shared batches; state[i] is 0 (free, the worker may fill it)
+ * or 1 (full, the main thread owns it). The worker posts {slot, length} for
+ * each full slot, in order; the main thread replays it, then frees it with
+ * Atomics.store + notify. The worker blocks in Atomics.wait when the next
+ * slot is still full, which bounds memory to SLOTS batches.
+ */
+import { Worker } from 'node:worker_threads';
+import { InputError, UsageError } from '../errors.js';
+import { SkipLog } from './rows.js';
+import type { ReadOptions, ReadResult } from './read.js';
+import { batchOnBuffer, BATCH_ROWS, type TraceBatch, type TraceSink } from './trace.js';
+
+export const SLOTS = 8;
+
+/** Everything the worker needs, cloneable. */
+export interface WorkerJob {
+  path: string;
+  options: Omit<ReadOptions, 'signal' | 'onProgress' | 'takeBatch'> & { progress: boolean };
+  buffers: SharedArrayBuffer[];
+  state: SharedArrayBuffer;
+}
+
+export type WorkerMessage =
+  | { type: 'header'; header: ReadResult['header']; nrCpuIds: number }
+  | { type: 'batch'; slot: number; length: number }
+  | { type: 'progress'; bytesRead: number; totalBytes: number }
+  | { type: 'end'; result: Omit<ReadResult, 'skipped'> & { skipped: { total: number; byReason: Record<string, number>; examples: SkipLog['examples'] } } }
+  | { type: 'error'; error: { name: string; message: string; file?: string; line?: number; column?: number; detail?: string; reason?: string; stack?: string } };
+
+/** Where the compiled worker lives: dist/ingest/parse-worker.js, from src/ or dist/ alike. */
+const WORKER_URL = new URL('../../dist/ingest/parse-worker.js', import.meta.url);
+
+export async function readTraceInWorker(path: string, sink: TraceSink, opts: ReadOptions = {}): Promise<ReadResult> {
+  const buffers: SharedArrayBuffer[] = [];
+  const batches: TraceBatch[] = [];
+  for (let i = 0; i < SLOTS; i++) {
+    // Same layout as allocSharedBatch (trace.ts): the worker builds identical views.
+    const bytes = (8 + 8 + 4 * 5 + 1 + 1) * BATCH_ROWS;
+    const buffer = new SharedArrayBuffer(bytes);
+    buffers.push(buffer);
+    batches.push(batchOnBuffer(buffer, BATCH_ROWS));
+  }
+  const stateBuffer = new SharedArrayBuffer(4 * SLOTS);
+  const state = new Int32Array(stateBuffer);
+  const { signal, onProgress, takeBatch: _unused, ...rest } = opts;
+  const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, state: stateBuffer };
+  const worker = new Worker(WORKER_URL, { workerData: job });
+
+  return new Promise<ReadResult>((resolve, reject) => {
+    let settled = false;
+    const finish = (err: unknown, result?: ReadResult) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      void worker.terminate();
+      if (err) reject(err);
+      else resolve(result!);
+    };
+    const onAbort = () => finish(signal!.reason ?? new Error('aborted'));
+    signal?.addEventListener('abort', onAbort);
+    worker.on('message', (m: WorkerMessage) => {
+      if (settled) return;
+      try {
+        switch (m.type) {
+          case 'header':
+            sink.header(m.header, m.nrCpuIds);
+            break;
+          case 'batch': {
+            const b = batches[m.slot];
+            b.length = m.length;
+            sink.batch(b);
+            Atomics.store(state, m.slot, 0);
+            Atomics.notify(state, m.slot);
+            break;
+          }
+          case 'progress':
+            onProgress?.(m.bytesRead, m.totalBytes);
+            break;
+          case 'end': {
+            const skipped = new SkipLog();
+            skipped.total = m.result.skipped.total;
+            Object.assign(skipped.byReason, m.result.skipped.byReason);
+            skipped.examples.push(...m.result.skipped.examples);
+            finish(null, { ...m.result, skipped });
+            break;
+          }
+          case 'error':
+            finish(reviveError(m.error));
+            break;
+        }
+      } catch (e) {
+        finish(e);
+      }
+    });
+    worker.on('error', (e) => finish(e));
+    worker.on('exit', (code) => finish(new Error(`parse worker exited with code ${code}`)));
+  });
+}
+
+function reviveError(e: Extract<WorkerMessage, { type: 'error' }>['error']): Error {
+  if (e.name === 'InputError') return new InputError(e.file!, e.line!, e.column!, e.detail!, e.reason);
+  if (e.name === 'UsageError') return new UsageError(e.message);
+  const err = new Error(e.message);
+  err.name = e.name;
+  if (e.stack) err.stack = e.stack;
+  return err;
+}

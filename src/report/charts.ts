@@ -1,0 +1,628 @@
+/**
+ * Vega-Lite specifications for every chart of the report, built from the
+ * report model. Each chart carries its own title, axis titles with units and
+ * a one-sentence caption; its data lives in named datasets so the HTML can
+ * offer the exact rows behind the chart for download.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { EXPECTED_COLLISION_FORMULA } from '../analyze/occupancy.js';
+import type { KernelAnalysis, ReportModel } from './model.js';
+
+export interface Chart {
+  /** DOM id and download file stem. */
+  id: string;
+  title: string;
+  caption: string;
+  spec: TopLevelSpec;
+  /** The dataset offered for download (also embedded in the spec under this name). */
+  dataName: string;
+}
+
+/** Plot width: with a right-hand legend the whole chart stays inside the 1000 px column. */
+const WIDTH = 640;
+const HEIGHT = 260;
+
+/** Shared look: readable fonts, no chart border, legends on the right. */
+export const CONFIG = {
+  view: { stroke: null },
+  font: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+  title: { fontSize: 15, anchor: 'start', offset: 12 },
+  axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e6e6e6' },
+  legend: { labelFontSize: 11, titleFontSize: 12, orient: 'right', labelLimit: 260 },
+} as const;
+
+/**
+ * Vega expression for table-size tick labels: powers of two as 64, 512,
+ * 4Ki, 256Ki, 1Mi — exact for every power of two and short enough for 15
+ * ticks across the chart.
+ */
+const SIZE_LABEL_EXPR =
+  "datum.value >= 1048576 ? format(datum.value / 1048576, 'd') + 'Mi' : datum.value >= 1024 ? format(datum.value / 1024, 'd') + 'Ki' : format(datum.value, 'd')";
+
+function sizeAxisX(field: string, title: string, values: number[]) {
+  return {
+    field,
+    type: 'quantitative' as const,
+    title,
+    scale: { type: 'log' as const, base: 2, nice: false, domain: values.length ? [values[0], values[values.length - 1]] : undefined },
+    // Up to 14 labels fit; beyond that, label every other power of two (ticks stay).
+    axis: { values, labelExpr: SIZE_LABEL_EXPR, grid: true, labelOverlap: values.length > 14 ? ('parity' as const) : false },
+  };
+}
+
+const percentAxis = (title: string, zero = true, domainMax?: number) => ({
+  type: 'quantitative' as const,
+  title,
+  axis: { format: '.0%' },
+  scale: { zero, ...(domainMax !== undefined ? { domainMax } : {}) },
+});
+
+/**
+ * Markers for the configured and the recommended size: a vertical rule each,
+ * labelled at the top. Colours are fixed on the marks rather than encoded, so
+ * the markers never merge into the colour legend of the lines.
+ */
+function sizeMarkers(field: string, dataName: string) {
+  const MARKER_COLORS = { configured: '#555555', recommended: '#1a9641' } as const;
+  return (Object.keys(MARKER_COLORS) as (keyof typeof MARKER_COLORS)[]).flatMap((marker) => [
+    {
+      data: { name: dataName },
+      transform: [{ filter: { field: 'marker', equal: marker } }],
+      mark: { type: 'rule' as const, strokeDash: [6, 4], strokeWidth: 1.5, color: MARKER_COLORS[marker] },
+      encoding: { x: { field, type: 'quantitative' as const } },
+    },
+    {
+      data: { name: dataName },
+      transform: [{ filter: { field: 'marker', equal: marker } }],
+      mark: {
+        type: 'text' as const,
+        align: 'left' as const,
+        baseline: 'top' as const,
+        dx: 4,
+        // Two labels on one size must not overprint: the second goes one line lower.
+        dy: marker === 'configured' ? 2 : 16,
+        fontSize: 11,
+        fontWeight: 'bold' as const,
+        color: MARKER_COLORS[marker],
+      },
+      encoding: { x: { field, type: 'quantitative' as const }, y: { value: 0 }, text: { field: 'text', type: 'nominal' as const } },
+    },
+  ]);
+}
+
+function markerRows(configured: number | null, recommended: number | null, what: string) {
+  const rows: { marker: string; size: number; text: string }[] = [];
+  if (configured !== null && configured > 0) rows.push({ marker: 'configured', size: configured, text: `configured ${configured}` });
+  if (recommended !== null) rows.push({ marker: 'recommended', size: recommended, text: `recommended ${recommended} ${what}`.trim() });
+  return rows;
+}
+
+// ---- global table sweep -------------------------------------------------------
+
+export function hitRatioChart(model: ReportModel): Chart {
+  const k = model.kernels[0];
+  const sizes = k.global.map((r) => r.entries_effective);
+  const rec = k.globalRecommendation;
+  const band = rec ? [{ threshold: rec.reference.value - rec.tolerance, text: `largest size tried − ${Math.round(rec.tolerance * 100)} pp` }] : [];
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Hit ratio against global table size', subtitle: `kernel profile ${k.kernel}` },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    datasets: {
+      global_sweep: k.global.map((r) => ({ entries_effective: r.entries_effective, hit_ratio: r.hit_ratio, lookups: r.lookups, memory_bytes: r.memory_bytes })),
+      markers: markerRows(k.configured.entries_effective, rec?.size ?? null, ''),
+      threshold: band,
+    },
+    layer: [
+      {
+        data: { name: 'global_sweep' },
+        transform: [{ filter: 'isValid(datum.hit_ratio)' }],
+        mark: { type: 'line', point: { size: 50 }, color: '#2b6cb0', strokeWidth: 2 },
+        encoding: {
+          x: sizeAxisX('entries_effective', 'Global table size, rps_sock_flow_entries (slots, log₂ scale; Ki = 1024)', sizes),
+          y: { field: 'hit_ratio', ...percentAxis('Hit ratio (% of lookups)', false) },
+          tooltip: [
+            { field: 'entries_effective', type: 'quantitative', title: 'slots' },
+            { field: 'hit_ratio', type: 'quantitative', title: 'hit ratio', format: '.2%' },
+            { field: 'memory_bytes', type: 'quantitative', title: 'memory (bytes)', format: ',' },
+          ],
+        },
+      },
+      {
+        data: { name: 'threshold' },
+        mark: { type: 'rule', color: '#1a9641', strokeDash: [2, 3], opacity: 0.8 },
+        encoding: { y: { field: 'threshold', type: 'quantitative' } },
+      },
+      {
+        data: { name: 'threshold' },
+        // Below the line at the right end, where the curve runs above it.
+        mark: { type: 'text', align: 'right', baseline: 'top', dy: 3, dx: -4, color: '#1a9641', fontSize: 10 },
+        encoding: { y: { field: 'threshold', type: 'quantitative' }, x: { value: WIDTH }, text: { field: 'text', type: 'nominal' } },
+      },
+      ...sizeMarkers('size', 'markers'),
+    ],
+  } as TopLevelSpec;
+  return {
+    id: 'hit-ratio-vs-size',
+    title: 'Hit ratio against global table size',
+    caption:
+      'Each point is one replay of the whole trace with a global table of that many slots: read off how much of the hit ratio a smaller table gives up; the green dotted line is 1 percentage point below the largest size tried, and the recommendation is the first point on or above it.',
+    spec,
+    dataName: 'global_sweep',
+  };
+}
+
+const RATE_LABELS: Record<string, string> = {
+  collision_rate: 'collision rate (replayed)',
+  expected_collision_rate: 'collision rate (analytic, dashed)',
+  alias_rate: 'alias rate (undetected collisions)',
+  stale_rate: 'stale rate',
+};
+
+export function collisionChart(model: ReportModel): Chart {
+  const k = model.kernels[0];
+  const sizes = k.global.map((r) => r.entries_effective);
+  const n = formatFlows(model.result.trace.active_flows);
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: {
+      text: 'Collisions and stale hints against global table size',
+      subtitle: `analytic curve: ${EXPECTED_COLLISION_FORMULA}, n = ${n} active flows (mean per 100 ms window), E = slots`,
+    },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    datasets: {
+      collision_sweep: k.global.map((r) => ({
+        entries_effective: r.entries_effective,
+        collision_rate: r.collision_rate,
+        expected_collision_rate: r.expected_collision_rate,
+        alias_rate: r.alias_rate,
+        stale_rate: r.stale_rate,
+      })),
+      markers: markerRows(k.configured.entries_effective, k.globalRecommendation?.size ?? null, ''),
+    },
+    layer: [
+      {
+        data: { name: 'collision_sweep' },
+        transform: [
+          { fold: Object.keys(RATE_LABELS), as: ['metric', 'value'] },
+          { filter: 'isValid(datum.value)' },
+          { calculate: `${JSON.stringify(RATE_LABELS)}[datum.metric]`, as: 'series' },
+          { calculate: "datum.metric === 'expected_collision_rate' ? 'analytic' : 'replayed'", as: 'source' },
+        ],
+        mark: { type: 'line', point: { size: 36 }, strokeWidth: 2 },
+        encoding: {
+          x: sizeAxisX('entries_effective', 'Global table size, rps_sock_flow_entries (slots, log₂ scale; Ki = 1024)', sizes),
+          y: { field: 'value', ...percentAxis('Rate (%; see caption for denominators)') },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: 'series',
+            scale: { domain: Object.values(RATE_LABELS), range: ['#d7301f', '#fc8d59', '#7b3294', '#2b8cbe'] },
+          },
+          strokeDash: {
+            field: 'source',
+            type: 'nominal',
+            scale: { domain: ['replayed', 'analytic'], range: [[1, 0], [6, 4]] },
+            // The series names already say which line is analytic.
+            legend: null,
+          },
+          tooltip: [
+            { field: 'entries_effective', type: 'quantitative', title: 'slots' },
+            { field: 'series', type: 'nominal' },
+            { field: 'value', type: 'quantitative', format: '.3%' },
+          ],
+        },
+      },
+      ...sizeMarkers('size', 'markers'),
+    ],
+  } as TopLevelSpec;
+  return {
+    id: 'collisions-vs-size',
+    title: 'Collisions and stale hints against global table size',
+    caption: `Lower is better: collision and alias rates are shares of lookups, the stale rate is the share of resolved hits that pointed at a CPU the flow's application had left; the dashed analytic curve ${EXPECTED_COLLISION_FORMULA} is the share of n = ${n} equally busy flows that find no slot of their own, so a replayed curve far above it means a few busy flows collide, far below means collisions fall on quiet flows.`,
+    spec,
+    dataName: 'collision_sweep',
+  };
+}
+
+// ---- per-queue table sweep -----------------------------------------------------
+
+const QUEUE_LABELS: Record<string, string> = {
+  slot_conflict_rate: 'slot conflict rate (% of lookups)',
+  locality: 'locality (% of resolved packets)',
+};
+
+export function queueSweepChart(model: ReportModel): Chart {
+  const k = model.kernels[0];
+  const sizes = k.queue.map((r) => r.flow_cnt_effective);
+  const globalSize = k.queue[0]?.entries_effective ?? 0;
+  const x = sizeAxisX('rps_flow_cnt', 'Per-queue table size, rps_flow_cnt (slots per RX queue, log₂ scale)', sizes);
+  const tooltip = [
+    { field: 'rps_flow_cnt', type: 'quantitative', title: 'slots per queue' },
+    { field: 'ooo_holds', type: 'quantitative', title: 'ordering holds' },
+    { field: 'ooo_hold_share', type: 'quantitative', title: 'holds (% of packets)', format: '.3%' },
+    { field: 'slot_conflict_rate', type: 'quantitative', title: 'slot conflicts (% of lookups)', format: '.2%' },
+    { field: 'locality', type: 'quantitative', format: '.2%' },
+  ];
+  // Two panels: ordering holds (what the recommendation uses) are a few
+  // percent at most and would be a flat line on the 0–100% scale of the others.
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Per-queue flow table size: ordering holds, slot conflicts and locality', subtitle: `global table fixed at ${globalSize} slots; kernel profile ${k.kernel}` },
+    config: CONFIG,
+    datasets: {
+      queue_sweep: k.queue.map((r) => ({
+        rps_flow_cnt: r.flow_cnt_effective,
+        ooo_hold_share: r.ooo_hold_share,
+        ooo_holds: r.ooo_holds,
+        slot_conflict_rate: r.slot_conflict_rate,
+        slot_conflicts: r.slot_conflicts,
+        locality: r.locality,
+        memory_bytes: r.memory_bytes,
+      })),
+      markers: markerRows(k.configured.flow_cnt_effective, k.queueRecommendation?.size ?? null, ''),
+    },
+    vconcat: [
+      {
+        width: WIDTH,
+        height: 180,
+        layer: [
+          {
+            data: { name: 'queue_sweep' },
+            transform: [{ filter: 'isValid(datum.ooo_hold_share)' }],
+            mark: { type: 'line', point: { size: 36 }, strokeWidth: 2, color: '#7b3294' },
+            encoding: { x, y: { field: 'ooo_hold_share', type: 'quantitative', title: 'Ordering holds (% of packets)', axis: { format: '.1%' } }, tooltip },
+          },
+          ...sizeMarkers('size', 'markers'),
+        ],
+      },
+      {
+        width: WIDTH,
+        height: 180,
+        layer: [
+          {
+            data: { name: 'queue_sweep' },
+            transform: [
+              { fold: Object.keys(QUEUE_LABELS), as: ['metric', 'value'] },
+              { filter: 'isValid(datum.value)' },
+              { calculate: `${JSON.stringify(QUEUE_LABELS)}[datum.metric]`, as: 'series' },
+            ],
+            mark: { type: 'line', point: { size: 36 }, strokeWidth: 2 },
+            encoding: {
+              x,
+              y: { field: 'value', ...percentAxis('Share (%)') },
+              color: { field: 'series', type: 'nominal', title: 'lower panel', scale: { domain: Object.values(QUEUE_LABELS), range: ['#d7301f', '#1a9641'] } },
+              tooltip,
+            },
+          },
+          ...sizeMarkers('size', 'markers'),
+        ],
+      },
+    ],
+  } as TopLevelSpec;
+  return {
+    id: 'queue-sweep',
+    title: 'Per-queue flow table size',
+    caption:
+      k.queueRecommendation?.criterion === 'slot_conflict_rate'
+        ? 'Each point replays the trace with every RX queue given a table of that size: without deliver rows the replay processes every packet at once, so the ordering holds of the top panel stay at zero and the recommendation is the smallest size whose slot conflict rate (lower panel, lookups whose slot last served another flow) is within 1 percentage point of the largest size tried.'
+        : 'Each point replays the trace with every RX queue given a table of that size: the top panel counts ordering holds (packets kept on the CPU another flow sharing the slot had queued to), the harm a small table does, and the recommendation is the smallest size whose holds are within 1 percentage point of the largest size tried; the lower panel shows how often slots were shared at all and the resulting locality.',
+    spec,
+    dataName: 'queue_sweep',
+  };
+}
+
+// ---- where packets were processed ----------------------------------------------
+
+export function perCpuChart(model: ReportModel): Chart {
+  const series = [...new Set(model.cpu_rows.map((r) => r.series))];
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Packets per CPU', subtitle: 'where packets arrived, where plain RPS and where RFS processed them' },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    datasets: { per_cpu: model.cpu_rows },
+    data: { name: 'per_cpu' },
+    mark: { type: 'bar', tooltip: true },
+    encoding: {
+      x: { field: 'cpu', type: 'ordinal', title: 'CPU id', axis: { labelAngle: 0 } },
+      xOffset: { field: 'series', type: 'nominal', sort: series },
+      y: { field: 'packets', type: 'quantitative', title: 'Packets (count)', axis: { format: '~s' } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: 'placement',
+        sort: series,
+        scale: { domain: ['arrival CPU', 'plain RPS', 'RFS (configured)', 'RFS (recommended)'], range: ['#bdbdbd', '#fdae61', '#2b6cb0', '#1a9641'] },
+      },
+    },
+  } as TopLevelSpec;
+  return {
+    id: 'packets-per-cpu',
+    title: 'Packets per CPU',
+    caption:
+      'For each CPU, the bars compare how many packets arrived there (grey), where plain RPS would process them, and where RFS processed them at the configured (and recommended) size: RFS shifting packets away from the RPS spread shows it following the applications.',
+    spec,
+    dataName: 'per_cpu',
+  };
+}
+
+// ---- over time -------------------------------------------------------------------
+
+export function timelineChart(model: ReportModel): Chart | null {
+  const tl = model.timeline;
+  if (!tl) return null;
+  const k = model.kernels[0];
+  const labels = { hit_ratio: 'hit ratio', stale_rate: 'stale rate', collision_rate: 'collision rate' };
+  const x = timeAxis(tl);
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Hit ratio and stale rate over time', subtitle: `configured size: ${k.configured.entries_effective} slots, kernel profile ${k.kernel}; bins of ${formatSeconds(tl.bin_s)}` },
+    config: CONFIG,
+    datasets: { timeline: tl.rows },
+    data: { name: 'timeline' },
+    vconcat: [
+      {
+        width: WIDTH,
+        height: HEIGHT,
+        transform: [
+          { fold: Object.keys(labels), as: ['metric', 'value'] },
+          { filter: 'isValid(datum.value)' },
+          { calculate: `${JSON.stringify(labels)}[datum.metric]`, as: 'series' },
+        ],
+        mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after' },
+        encoding: {
+          x,
+          y: { field: 'value', ...percentAxis('Rate in the bin (%)', true, 1) },
+          color: { field: 'series', type: 'nominal', title: 'series', scale: { domain: Object.values(labels), range: ['#2b6cb0', '#f28e2b', '#d7301f'] } },
+          tooltip: [
+            { field: 't_s', type: 'quantitative', title: 'bin start (s)', format: '.3f' },
+            { field: 'series', type: 'nominal' },
+            { field: 'value', type: 'quantitative', format: '.2%' },
+            { field: 'lookups', type: 'quantitative' },
+          ],
+        },
+      },
+      {
+        width: WIDTH,
+        height: 80,
+        mark: { type: 'rect', color: '#9e9e9e' },
+        encoding: {
+          x,
+          x2: { field: 't_end_s' },
+          y: { field: 'lookups', type: 'quantitative', title: 'Lookups (count per bin)', axis: { format: '~s', tickCount: 3 } },
+          tooltip: [
+            { field: 't_s', type: 'quantitative', title: 'bin start (s)', format: '.3f' },
+            { field: 'lookups', type: 'quantitative' },
+            { field: 'packets', type: 'quantitative' },
+          ],
+        },
+      },
+    ],
+  } as TopLevelSpec;
+  return {
+    id: 'timeline',
+    title: 'Hit ratio and stale rate over time',
+    caption:
+      'Read left to right: dips in the hit ratio mark churn (new flows whose hints are not yet written, or evicted ones), rises in the stale rate mark applications migrating between CPUs; the grey bars below show how many lookups each bin holds, so a swing over a handful of lookups is noise.',
+    spec,
+    dataName: 'timeline',
+  };
+}
+
+// ---- agreement with the kernel -------------------------------------------------
+
+export function agreementCharts(model: ReportModel): Chart[] {
+  if (!model.has_deliver) return [];
+  const charts: Chart[] = [];
+  const bars = [
+    ...model.kernels.map((k) => ({ configuration: `RFS model, kernel ${k.kernel}, ${k.configured.entries_effective} slots`, agreement: k.configured.agreement, deliver_matched: model.result.configs[k.configured.config_index].metrics.deliver_matched })),
+    ...(model.baseline ? [{ configuration: 'plain RPS model (no RFS)', agreement: model.baseline.agreement, deliver_matched: model.result.configs[model.baseline.config_index].metrics.deliver_matched }] : []),
+  ].filter((b) => b.agreement !== null);
+  charts.push({
+    id: 'agreement',
+    title: 'Model against kernel: share of packets on the same CPU',
+    caption:
+      "Each bar is the share of packets with a deliver row that the model processed on the same CPU as the real kernel: a faithful model of the trace's configuration should be close to 100%, and well above the plain RPS bar.",
+    dataName: 'agreement',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Model against kernel: share of packets on the same CPU', subtitle: 'packets with a deliver row, configured settings' },
+      width: WIDTH,
+      height: { step: 28 },
+      config: CONFIG,
+      datasets: { agreement: bars },
+      data: { name: 'agreement' },
+      layer: [
+        {
+          mark: { type: 'bar', color: '#2b6cb0' },
+          encoding: {
+            y: { field: 'configuration', type: 'nominal', title: 'Replayed configuration', sort: null, axis: { labelLimit: 320 } },
+            x: { field: 'agreement', type: 'quantitative', title: 'Agreement with the kernel (% of delivered packets)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+            tooltip: [
+              { field: 'configuration', type: 'nominal' },
+              { field: 'agreement', type: 'quantitative', format: '.2%' },
+              { field: 'deliver_matched', type: 'quantitative', title: 'delivered packets' },
+            ],
+          },
+        },
+        {
+          // Inside the bar's end, so a 100% bar keeps its label on the chart.
+          mark: { type: 'text', align: 'right', dx: -6, fontSize: 12, fontWeight: 'bold', color: 'white' },
+          encoding: {
+            y: { field: 'configuration', type: 'nominal', sort: null },
+            x: { field: 'agreement', type: 'quantitative' },
+            text: { field: 'agreement', type: 'quantitative', format: '.1%' },
+          },
+        },
+      ],
+    } as TopLevelSpec,
+  });
+  const tl = model.timeline;
+  if (tl && tl.rows.some((r) => r.agreement !== null)) {
+    const labels = { agreement: 'RFS model (configured)', agreement_rps: 'plain RPS model' };
+    charts.push({
+      id: 'agreement-over-time',
+      title: 'Agreement with the kernel over time',
+      caption:
+        'Each step is the share of the packets delivered in that time bin that the model placed on the kernel\'s CPU: a sudden drop localises where the model and the kernel diverged (lost events, or behaviour the model does not cover).',
+      dataName: 'timeline',
+      spec: {
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        title: { text: 'Agreement with the kernel over time', subtitle: `bins of ${formatSeconds(tl.bin_s)}` },
+        width: WIDTH,
+        height: HEIGHT,
+        config: CONFIG,
+        datasets: { timeline: tl.rows },
+        data: { name: 'timeline' },
+        transform: [
+          { fold: Object.keys(labels), as: ['metric', 'value'] },
+          { filter: 'isValid(datum.value)' },
+          { calculate: `${JSON.stringify(labels)}[datum.metric]`, as: 'series' },
+        ],
+        mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after' },
+        encoding: {
+          x: timeAxis(tl),
+          y: { field: 'value', ...percentAxis('Agreement in the bin (% of delivered packets)', true, 1) },
+          color: { field: 'series', type: 'nominal', title: 'model', scale: { domain: Object.values(labels), range: ['#2b6cb0', '#fdae61'] } },
+          tooltip: [
+            { field: 't_s', type: 'quantitative', title: 'bin start (s)', format: '.3f' },
+            { field: 'series', type: 'nominal' },
+            { field: 'value', type: 'quantitative', format: '.2%' },
+            { field: 'deliver_matched', type: 'quantitative', title: 'delivered packets' },
+          ],
+        },
+      } as TopLevelSpec,
+    });
+  }
+  return charts;
+}
+
+// ---- kernel profiles side by side ----------------------------------------------
+
+export function kernelCharts(model: ReportModel): Chart[] {
+  const charts: Chart[] = [];
+  if (model.kernels.length > 1) {
+    const sizes = [...new Set(model.kernels.flatMap((k) => k.global.map((r) => r.entries_effective)))].sort((a, b) => a - b);
+    const rows = model.kernels.flatMap((k) =>
+      k.global.map((r) => ({ kernel: k.kernel, entries_effective: r.entries_effective, hit_ratio: r.hit_ratio, alias_rate: r.alias_rate, stale_rate: r.stale_rate })),
+    );
+    const labels = { hit_ratio: 'hit ratio', alias_rate: 'alias rate', stale_rate: 'stale rate' };
+    const kernelNames = model.kernels.map((k) => k.kernel);
+    charts.push({
+      id: 'kernels-vs-size',
+      title: 'Kernel profiles: hit, alias and stale rates against global table size',
+      caption:
+        'One line per kernel profile in each panel: lines that coincide mean the kernel change does not matter for this trace; an alias rate above zero only for 3.19 shows what collision detection (4.0+) prevents, and a lower stale rate for 6.16 shows the delete-on-close effect.',
+      dataName: 'kernel_sweep',
+      spec: {
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        title: { text: 'Kernel profiles against global table size' },
+        config: CONFIG,
+        datasets: { kernel_sweep: rows },
+        data: { name: 'kernel_sweep' },
+        transform: [
+          { fold: Object.keys(labels), as: ['metric', 'value'] },
+          { filter: 'isValid(datum.value)' },
+          { calculate: `${JSON.stringify(labels)}[datum.metric]`, as: 'rate' },
+        ],
+        facet: { row: { field: 'rate', type: 'nominal', title: null, sort: Object.values(labels), header: { labelFontSize: 13, labelAngle: 0, labelAlign: 'left', labelOrient: 'top' } } },
+        resolve: { scale: { y: 'independent' } },
+        spec: {
+          width: WIDTH,
+          height: 170,
+          mark: { type: 'line', point: { size: 30 }, strokeWidth: 2 },
+          encoding: {
+            x: sizeAxisX('entries_effective', 'Global table size (slots, log₂ scale; Ki = 1024)', sizes),
+            y: { field: 'value', type: 'quantitative', title: 'Rate (%)', axis: { format: '.2%' }, scale: { zero: false } },
+            // Profiles that behave alike draw the same line: dashes keep each one visible.
+            // Same title and domain on both channels, so Vega-Lite merges them into one legend.
+            color: { field: 'kernel', type: 'nominal', title: 'kernel profile', scale: { domain: kernelNames } },
+            strokeDash: { field: 'kernel', type: 'nominal', title: 'kernel profile', scale: { domain: kernelNames, range: [[1, 0], [8, 3], [2, 2], [10, 2, 2, 2], [4, 4]] } },
+            tooltip: [
+              { field: 'kernel', type: 'nominal' },
+              { field: 'entries_effective', type: 'quantitative', title: 'slots' },
+              { field: 'rate', type: 'nominal' },
+              { field: 'value', type: 'quantitative', format: '.3%' },
+            ],
+          },
+        },
+      } as TopLevelSpec,
+    });
+  }
+  // Per-queue slot occupancy at the configured settings, one bar per queue and kernel.
+  const occupancy = model.kernels.flatMap((k) =>
+    k.configuredResult.queue_occupancy.map((q) => ({ kernel: k.kernel, queue: q.queue, slots: q.slots, used: q.used, occupancy: q.slots > 0 ? q.used / q.slots : null })),
+  ).filter((r) => r.occupancy !== null);
+  // One bar of one queue says nothing a table row would not; chart it when there is something to compare.
+  const queues = new Set(occupancy.map((r) => r.queue)).size;
+  if (occupancy.length > 1) {
+    charts.push({
+      id: 'queue-occupancy',
+      title: 'Per-queue flow table slots ever used',
+      caption:
+        'Each bar is the share of an RX queue\'s rps_flow_cnt slots that ever held a flow at the configured settings: when RSS picks the queue from the hash\'s low bits, the pre-6.15 slot (hash & mask) reuses those same bits and leaves most of each queue\'s table empty, which the hash_32 slot (6.15+) avoids.',
+      dataName: 'queue_occupancy',
+      spec: {
+        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+        title: { text: 'Per-queue flow table slots ever used', subtitle: 'configured settings, by kernel profile' },
+        width: queues * model.kernels.length <= 24 ? { step: 22 * model.kernels.length + 16 } : WIDTH,
+        height: HEIGHT,
+        config: CONFIG,
+        datasets: { queue_occupancy: occupancy },
+        data: { name: 'queue_occupancy' },
+        mark: { type: 'bar' },
+        encoding: {
+          x: { field: 'queue', type: 'nominal', title: 'RX queue', axis: { labelAngle: 0 } },
+          xOffset: { field: 'kernel', type: 'nominal', sort: model.kernels.map((k) => k.kernel) },
+          y: { field: 'occupancy', type: 'quantitative', title: 'Slots ever used (% of rps_flow_cnt)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+          color: { field: 'kernel', type: 'nominal', title: 'kernel profile', sort: model.kernels.map((k) => k.kernel) },
+          tooltip: [
+            { field: 'queue', type: 'nominal' },
+            { field: 'kernel', type: 'nominal' },
+            { field: 'used', type: 'quantitative', title: 'slots used' },
+            { field: 'slots', type: 'quantitative', title: 'slots' },
+            { field: 'occupancy', type: 'quantitative', format: '.1%' },
+          ],
+        },
+      } as TopLevelSpec,
+    });
+  }
+  return charts;
+}
+
+/** Every chart of a single-trace report, in reading order. */
+export function reportCharts(model: ReportModel): Chart[] {
+  if (model.kernels.length === 0) return [];
+  const charts: Chart[] = [hitRatioChart(model), collisionChart(model)];
+  if (model.kernels[0].queue.length > 0) charts.push(queueSweepChart(model));
+  if (model.cpu_rows.length > 0) charts.push(perCpuChart(model));
+  const tl = timelineChart(model);
+  if (tl) charts.push(tl);
+  charts.push(...agreementCharts(model), ...kernelCharts(model));
+  return charts;
+}
+
+/** Time axis over exactly the trace's span: no "nice" padding before 0 or after the last bin. */
+function timeAxis(tl: NonNullable<ReportModel['timeline']>) {
+  const end = tl.rows.length ? tl.rows[tl.rows.length - 1].t_end_s : 1;
+  return { field: 't_s', type: 'quantitative' as const, title: 'Trace time since the first row (s)', scale: { domain: [0, end], nice: false } };
+}
+
+/** The active-flow count is a mean over windows: one decimal is plenty. */
+export function formatFlows(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+export function formatSeconds(s: number): string {
+  if (s >= 1) return `${+s.toPrecision(3)} s`;
+  if (s >= 1e-3) return `${+(s * 1e3).toPrecision(3)} ms`;
+  return `${+(s * 1e6).toPrecision(3)} µs`;
+}
+
+export type { KernelAnalysis };

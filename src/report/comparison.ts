@@ -1,0 +1,196 @@
+/**
+ * The comparison report for several traces (a folder of scenarios): one row
+ * per trace with its recommended global and per-queue sizes and the hit
+ * ratio there, next to what each trace was configured with.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { CONFIG, type Chart } from './charts.js';
+import { bytes, escapeHtml, int, pct, shellJoin } from './format.js';
+import { chartsSection, embedCharts, page } from './html.js';
+import type { ReportModel } from './model.js';
+import { REPORT_VERSION } from './model.js';
+
+export const COMPARISON_SCHEMA = 'rfs-replay/comparison';
+
+export interface ComparisonRow {
+  name: string;
+  file: string;
+  sha256: string;
+  /** The trace's own report, relative to the comparison report. */
+  report_href: string;
+  kernel: string;
+  packets: number;
+  distinct_flows: number;
+  active_flows: number;
+  configured_entries: number;
+  configured_flow_cnt: number;
+  configured_hit_ratio: number | null;
+  recommended_entries: number | null;
+  recommended_hit_ratio: number | null;
+  recommended_memory_bytes: number | null;
+  recommended_flow_cnt: number | null;
+  /** The per-queue criterion and its value at the recommended size (see QueueCriterion). */
+  recommended_flow_cnt_criterion: string | null;
+  recommended_flow_cnt_value: number | null;
+  rps_baseline_agreement: number | null;
+  configured_agreement: number | null;
+  notes: string[];
+}
+
+export function comparisonRow(model: ReportModel, name: string, reportHref: string): ComparisonRow {
+  const k = model.kernels[0];
+  const t = model.result.trace;
+  return {
+    name,
+    file: t.file,
+    sha256: t.sha256,
+    report_href: reportHref,
+    kernel: k?.kernel ?? '',
+    packets: t.events.packet,
+    distinct_flows: t.distinct_flows,
+    active_flows: t.active_flows,
+    configured_entries: k?.configured.entries_effective ?? 0,
+    configured_flow_cnt: k?.configured.flow_cnt_effective ?? 0,
+    configured_hit_ratio: k?.configured.hit_ratio ?? null,
+    recommended_entries: k?.globalRecommendation?.size ?? null,
+    recommended_hit_ratio: k?.globalRecommendation?.value ?? null,
+    recommended_memory_bytes: k?.globalRecommendation?.row.memory_bytes ?? null,
+    recommended_flow_cnt: k?.queueRecommendation?.size ?? null,
+    recommended_flow_cnt_criterion: k?.queueRecommendation?.criterion ?? null,
+    recommended_flow_cnt_value: k?.queueRecommendation?.value ?? null,
+    rps_baseline_agreement: model.has_deliver ? (model.baseline?.agreement ?? null) : null,
+    configured_agreement: model.has_deliver ? (k?.configured.agreement ?? null) : null,
+    notes: model.notes,
+  };
+}
+
+export interface ComparisonDocument {
+  schema: typeof COMPARISON_SCHEMA;
+  version: typeof REPORT_VERSION;
+  tool: { name: string; version: string };
+  command: string[];
+  rows: ComparisonRow[];
+}
+
+function sizesChart(rows: ComparisonRow[]): Chart {
+  const data = rows.flatMap((r) => [
+    { trace: r.name, setting: 'configured global', slots: r.configured_entries || null },
+    { trace: r.name, setting: 'recommended global', slots: r.recommended_entries },
+    { trace: r.name, setting: 'recommended per-queue', slots: r.recommended_flow_cnt },
+  ]).filter((d) => d.slots !== null && d.slots > 0);
+  return {
+    id: 'sizes-by-trace',
+    title: 'Recommended table sizes by trace',
+    caption:
+      'One row per trace: a green dot left of the grey one means the trace was configured with a larger global table than it needs, right of it means a smaller one; the orange dot is the per-queue size (slots per RX queue) recommended for the same trace.',
+    dataName: 'sizes',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Recommended table sizes by trace' },
+      width: 640,
+      height: { step: 30 },
+      config: CONFIG,
+      datasets: { sizes: data },
+      data: { name: 'sizes' },
+      mark: { type: 'point', filled: true, size: 110, opacity: 0.9 },
+      encoding: {
+        // Equal sizes would overprint: each setting gets its own lane within the trace's row.
+        yOffset: { field: 'setting', type: 'nominal', sort: ['configured global', 'recommended global', 'recommended per-queue'] },
+        y: { field: 'trace', type: 'nominal', title: 'Trace', sort: rows.map((r) => r.name), axis: { labelLimit: 300 } },
+        x: {
+          field: 'slots',
+          type: 'quantitative',
+          title: 'Table size (slots, log₂ scale)',
+          scale: { type: 'log', base: 2 },
+          axis: { labelExpr: "datum.value >= 1048576 ? format(datum.value / 1048576, 'd') + 'Mi' : datum.value >= 1024 ? format(datum.value / 1024, 'd') + 'Ki' : format(datum.value, 'd')" },
+        },
+        color: {
+          field: 'setting',
+          type: 'nominal',
+          title: 'size',
+          scale: { domain: ['configured global', 'recommended global', 'recommended per-queue'], range: ['#9e9e9e', '#1a9641', '#f28e2b'] },
+        },
+        tooltip: [{ field: 'trace' }, { field: 'setting' }, { field: 'slots', type: 'quantitative' }],
+      },
+    } as TopLevelSpec,
+  };
+}
+
+function hitChart(rows: ComparisonRow[]): Chart {
+  const data = rows.flatMap((r) => [
+    { trace: r.name, size: 'configured', hit_ratio: r.configured_hit_ratio },
+    { trace: r.name, size: 'recommended', hit_ratio: r.recommended_hit_ratio },
+  ]).filter((d) => d.hit_ratio !== null);
+  return {
+    id: 'hit-by-trace',
+    title: 'Hit ratio at the configured and the recommended size',
+    caption:
+      'For each trace, the grey bar is the hit ratio with the trace\'s own global table and the green bar the hit ratio at the recommended size: a visible gap means the configured table is too small for that workload.',
+    dataName: 'hit_ratio',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: 'Hit ratio at the configured and the recommended size' },
+      width: 640,
+      height: { step: 16 },
+      config: CONFIG,
+      datasets: { hit_ratio: data },
+      data: { name: 'hit_ratio' },
+      mark: { type: 'bar' },
+      encoding: {
+        y: { field: 'trace', type: 'nominal', title: 'Trace', sort: rows.map((r) => r.name), axis: { labelLimit: 300 } },
+        yOffset: { field: 'size', type: 'nominal', sort: ['configured', 'recommended'] },
+        x: { field: 'hit_ratio', type: 'quantitative', title: 'Hit ratio (% of lookups)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+        color: { field: 'size', type: 'nominal', title: 'global table', scale: { domain: ['configured', 'recommended'], range: ['#9e9e9e', '#1a9641'] } },
+        tooltip: [{ field: 'trace' }, { field: 'size' }, { field: 'hit_ratio', type: 'quantitative', format: '.2%' }],
+      },
+    } as TopLevelSpec,
+  };
+}
+
+export function renderComparisonHtml(doc: ComparisonDocument): string {
+  const rows = doc.rows;
+  const anyDeliver = rows.some((r) => r.configured_agreement !== null);
+  const head = ['trace', 'packets', 'flows (active)', 'configured global', 'hit ratio there', 'recommended global', 'hit ratio there', 'memory', 'recommended per-queue', 'holds or conflicts there', ...(anyDeliver ? ['agreement'] : [])];
+  const body = rows
+    .map((r) =>
+      `<tr><th scope="row"><a href="${escapeHtml(r.report_href)}">${escapeHtml(r.name)}</a></th>` +
+      [
+        int(r.packets),
+        `${int(r.distinct_flows)} (${int(r.active_flows)})`,
+        int(r.configured_entries),
+        pct(r.configured_hit_ratio),
+        int(r.recommended_entries),
+        pct(r.recommended_hit_ratio),
+        r.recommended_memory_bytes === null ? '—' : bytes(r.recommended_memory_bytes),
+        int(r.recommended_flow_cnt),
+        r.recommended_flow_cnt_value === null ? '—' : `${pct(r.recommended_flow_cnt_value)} ${r.recommended_flow_cnt_criterion === 'ooo_hold_share' ? 'holds' : 'conflicts'}`,
+        ...(anyDeliver ? [pct(r.configured_agreement)] : []),
+      ]
+        .map((x) => `<td>${escapeHtml(x)}</td>`)
+        .join('') +
+      '</tr>',
+    )
+    .join('\n');
+  const notes = rows.flatMap((r) => r.notes.map((n) => `<li><b>${escapeHtml(r.name)}</b>: ${escapeHtml(n)}</li>`));
+  const charts = [sizesChart(rows), hitChart(rows)];
+  const html = [
+    `<header><h1>RFS table sizing across ${rows.length} traces</h1><p class="sub">Each trace was replayed once across the same sweep of global and per-queue table sizes (kernel profile ${escapeHtml(rows[0]?.kernel ?? '')}); follow a trace's name to its own report.</p></header>`,
+    `<section id="verdict"><h2>Recommendations</h2>
+<p class="rule">Global: the smallest size whose hit ratio is within 1 percentage point of the largest size tried. Per-queue: the smallest size whose ordering holds (packets kept on another flow's CPU, share of packets) are within 1 percentage point of the largest size tried; for traces without deliver rows, whose replay never holds a packet, slot conflicts (share of lookups) instead.</p>
+<div class="table-wrap"><table class="verdict compact comparison"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>
+${body}
+</tbody></table></div>
+${notes.length ? `<ul class="notes">${notes.join('')}</ul>` : ''}</section>`,
+    chartsSection(charts),
+    `<section id="provenance"><h2>Provenance</h2><table class="kv"><tbody>
+${rows.map((r) => `<tr><th scope="row">${escapeHtml(r.file)}</th><td>sha256 <code>${escapeHtml(r.sha256)}</code></td></tr>`).join('\n')}
+<tr><th scope="row">Tool</th><td>${escapeHtml(doc.tool.name)} ${escapeHtml(doc.tool.version)}</td></tr>
+<tr><th scope="row">Command line</th><td><code>${escapeHtml(shellJoin(doc.command))}</code></td></tr>
+</tbody></table></section>`,
+  ].join('\n');
+  return page(`RFS comparison — ${rows.length} traces`, html, embedCharts(charts));
+}
+
+export function renderComparisonJson(doc: ComparisonDocument): string {
+  return JSON.stringify(doc, null, 1) + '\n';
+}

@@ -1,0 +1,295 @@
+/**
+ * The HTML renderer: one self-contained file that works offline. vega and
+ * vega-embed are inlined, chart specs are compiled to Vega in Node, and a
+ * Content-Security-Policy forbids every network fetch, so the page cannot
+ * make a request even if a library tried to.
+ */
+import type { ReplayResult } from '../replay/result.js';
+import { reportCharts, type Chart } from './charts.js';
+import { bytes, escapeHtml, int, jsonForScript, pct, shellJoin, toCsv } from './format.js';
+import type { ConfigRow, ReportModel } from './model.js';
+import { buildVerdict } from './verdict.js';
+import { compileToVega, runtimeScripts, type VegaSpec } from './vega.js';
+import { formatFlows, formatSeconds } from './charts.js';
+
+/**
+ * No fetch, image, font or frame from anywhere; inline scripts and styles
+ * only. 'unsafe-eval' is needed because Vega compiles its expressions with
+ * the Function constructor. Downloads are blob: links.
+ */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; connect-src 'none'; base-uri 'none'; form-action 'none'";
+
+export interface EmbeddedChart {
+  id: string;
+  dataName: string;
+  vega: VegaSpec;
+}
+
+/** Compiles charts and checks each one still carries its downloadable dataset. */
+export function embedCharts(charts: Chart[]): EmbeddedChart[] {
+  return charts.map((c) => {
+    const vega = compileToVega(c.spec);
+    const data = (vega.data ?? []) as { name: string; values?: unknown }[];
+    if (!data.some((d) => d.name === c.dataName && Array.isArray(d.values))) {
+      throw new Error(`chart ${c.id}: compiled spec lacks dataset ${c.dataName}`);
+    }
+    return { id: c.id, dataName: c.dataName, vega };
+  });
+}
+
+export function renderReportHtml(model: ReportModel): string {
+  const charts = reportCharts(model);
+  const trace = model.result.trace;
+  const body = [
+    `<header><h1>RFS table sizing report: ${escapeHtml(trace.file)}</h1>`,
+    `<p class="sub">${escapeHtml(int(trace.rows))} rows, ${escapeHtml(int(trace.events.packet))} packets, ${escapeHtml(int(trace.distinct_flows))} distinct flows over ${escapeHtml(spanText(model.result))}; replayed by ${escapeHtml(model.result.tool.name)} ${escapeHtml(model.result.tool.version)}.</p></header>`,
+    verdictSection(model),
+    kernelSection(model),
+    chartsSection(charts),
+    disagreementSection(model),
+    sweepTablesSection(model),
+    provenanceSection(model.result, model),
+  ].join('\n');
+  return page(`RFS report — ${trace.file}`, body, embedCharts(charts));
+}
+
+/** The page skeleton shared by the single-trace and comparison reports. */
+export function page(title: string, body: string, charts: EmbeddedChart[]): string {
+  const rt = runtimeScripts();
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(CONTENT_SECURITY_POLICY)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="rfs-replay">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+<script>${rt.vega}</script>
+<script>${rt.vegaEmbed}</script>
+<script type="application/json" id="rfs-charts">${jsonForScript(charts)}</script>
+<script>${BOOTSTRAP}</script>
+</body>
+</html>
+`;
+}
+
+function spanText(r: ReplayResult): string {
+  const { first_ts, last_ts } = r.trace;
+  return first_ts !== null && last_ts !== null ? formatSeconds((last_ts - first_ts) / 1e9) : 'no rows';
+}
+
+function verdictSection(model: ReportModel): string {
+  const v = buildVerdict(model);
+  const k = model.kernels[0];
+  const head = v.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('');
+  const rows = v.lines
+    .map((l) => `<tr><th scope="row">${escapeHtml(l.label)}<span class="unit">${escapeHtml(l.unit)}</span></th>${l.values.map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`)
+    .join('\n');
+  const notes = model.notes.length ? `<ul class="notes">${model.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+  return `<section id="verdict"><h2>Verdict${k ? ` <span class="tag">kernel profile ${escapeHtml(k.kernel)}</span>` : ''}</h2>
+${v.sentences.map((s, i) => `<p class="${i === 0 ? 'headline' : 'rule'}">${escapeHtml(s)}</p>`).join('\n')}
+<div class="table-wrap"><table class="verdict main-verdict"><thead><tr><th></th>${head}</tr></thead><tbody>
+${rows}
+</tbody></table></div>
+${notes}
+</section>`;
+}
+
+function kernelSection(model: ReportModel): string {
+  if (model.kernels.length < 2) return '';
+  const rows = model.kernels
+    .map((k) => {
+      const c = k.configured;
+      const occ = k.configuredResult.queue_occupancy;
+      const used = occ.reduce((a, q) => a + q.used, 0);
+      const slots = occ.reduce((a, q) => a + q.slots, 0);
+      return `<tr><th scope="row">${escapeHtml(k.kernel)}</th><td>${pct(c.hit_ratio)}</td><td>${pct(c.collision_rate)}</td><td>${pct(c.alias_rate)}</td><td>${pct(c.stale_rate)} (${int(c.hits_stale)})</td><td>${pct(c.locality)}</td>${model.has_deliver ? `<td>${pct(c.agreement)}</td>` : ''}<td>${slots > 0 ? `${int(used)} / ${int(slots)} (${pct(used / slots, 1)})` : '—'}</td><td>${k.globalRecommendation ? int(k.globalRecommendation.size) : '—'}</td><td>${k.queueRecommendation ? int(k.queueRecommendation.size) : '—'}</td></tr>`;
+    })
+    .join('\n');
+  return `<section id="kernels"><h2>Kernel profiles side by side</h2>
+<p>The same trace replayed in the same pass by each kernel profile, at the trace's configured sizes (${escapeHtml(int(model.kernels[0].configured.entries_effective))} global slots).</p>
+<div class="table-wrap"><table class="verdict compact"><thead><tr><th scope="col">profile</th><th scope="col">hit ratio</th><th scope="col">collision rate</th><th scope="col">alias rate</th><th scope="col">stale rate (hits)</th><th scope="col">locality</th>${model.has_deliver ? '<th scope="col">agreement</th>' : ''}<th scope="col">per-queue slots ever used</th><th scope="col">recommended global</th><th scope="col">recommended per-queue</th></tr></thead><tbody>
+${rows}
+</tbody></table></div></section>`;
+}
+
+export function chartsSection(charts: Chart[]): string {
+  const figures = charts
+    .map(
+      (c) => `<figure id="fig-${escapeHtml(c.id)}">
+<div class="chart" id="chart-${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.title)}"></div>
+<figcaption><p>${escapeHtml(c.caption)}</p>
+<p class="downloads">Data behind this chart: <a data-download="csv" data-chart="${escapeHtml(c.id)}" download="${escapeHtml(c.id)}.csv" href="#">CSV</a> · <a data-download="json" data-chart="${escapeHtml(c.id)}" download="${escapeHtml(c.id)}.json" href="#">JSON</a></p></figcaption>
+</figure>`,
+    )
+    .join('\n');
+  return `<section id="charts"><h2>Charts</h2>\n${figures}\n</section>`;
+}
+
+/** Why the model put packets elsewhere than the kernel did, from the configured replay's explain pass. */
+function disagreementSection(model: ReportModel): string {
+  if (!model.has_deliver) return '';
+  const k = model.kernels[0];
+  const d = k?.configuredResult.disagreements;
+  const m = k?.configuredResult.metrics;
+  if (!d || !m) return '';
+  const total = Object.values(d.by_class).reduce((a, b) => a + b, 0);
+  const classes = Object.entries(d.by_class)
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `<tr><th scope="row"><code>${escapeHtml(c)}</code></th><td>${escapeHtml(int(n))}</td><td>${escapeHtml(pct(total ? n / total : null, 1))}</td></tr>`)
+    .join('\n');
+  const examples = d.examples
+    .slice(0, 12)
+    .map((e) => `<tr><td>${escapeHtml(int(e.line))}</td><td><code>${escapeHtml(e.rxhash)}</code></td><td>${escapeHtml(String(e.model_cpu))}</td><td>${escapeHtml(String(e.kernel_cpu))}</td><td><code>${escapeHtml(e.class)}</code></td></tr>`)
+    .join('\n');
+  return `<section id="disagreements"><h2>Where the model and the kernel disagree</h2>
+<p>At the configured settings (kernel profile ${escapeHtml(k.kernel)}), ${escapeHtml(int(m.deliver_matched - m.agree))} of ${escapeHtml(int(m.deliver_matched))} delivered packets were processed by the kernel on a different CPU than the model chose (${escapeHtml(pct(m.agreement))} agreement). By the model's reason for its choice:</p>
+${total ? `<table><thead><tr><th scope="col">model's reason</th><th scope="col">packets</th><th scope="col">share</th></tr></thead><tbody>\n${classes}\n</tbody></table>` : ''}
+${examples ? `<details><summary>First disagreeing rows</summary><table><thead><tr><th scope="col">line</th><th scope="col">rxhash</th><th scope="col">model CPU</th><th scope="col">kernel CPU</th><th scope="col">reason</th></tr></thead><tbody>\n${examples}\n</tbody></table></details>` : ''}
+</section>`;
+}
+
+function sweepTable(rows: ConfigRow[], sizeOf: (r: ConfigRow) => number, sizeHeading: string, withDeliver: boolean): string {
+  const head = [sizeHeading, 'memory', 'hit ratio', 'collision', 'alias', 'stale', 'locality', 'cross-CPU', 'ordering holds', 'slot conflicts', ...(withDeliver ? ['agreement'] : [])];
+  const body = rows
+    .map((r) =>
+      [int(sizeOf(r)), bytes(r.memory_bytes), pct(r.hit_ratio), pct(r.collision_rate), pct(r.alias_rate), pct(r.stale_rate), pct(r.locality), pct(r.cross_cpu_share), int(r.ooo_holds), pct(r.slot_conflict_rate), ...(withDeliver ? [pct(r.agreement)] : [])]
+        .map((x, i) => (i === 0 ? `<th scope="row">${escapeHtml(x)}</th>` : `<td>${escapeHtml(x)}</td>`))
+        .join(''),
+    )
+    .map((r) => `<tr>${r}</tr>`)
+    .join('\n');
+  return `<div class="table-wrap"><table class="sweep compact"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+}
+
+function sweepTablesSection(model: ReportModel): string {
+  const parts = model.kernels.map(
+    (k) => `<details${k === model.kernels[0] ? ' open' : ''}><summary>All sweep points, kernel profile ${escapeHtml(k.kernel)}</summary>
+<h3>Global table sizes (per-queue tables as configured)</h3>
+${sweepTable(k.global, (r) => r.entries_effective, 'global slots', model.has_deliver)}
+<h3>Per-queue table sizes (global table ${escapeHtml(int(k.queue[0]?.entries_effective ?? 0))} slots)</h3>
+${sweepTable(k.queue, (r) => r.flow_cnt_effective, 'slots per queue', model.has_deliver)}
+</details>`,
+  );
+  return `<section id="sweep"><h2>Sweep in numbers</h2>\n${parts.join('\n')}\n</section>`;
+}
+
+export function provenanceSection(r: ReplayResult, model?: ReportModel): string {
+  const t = r.trace;
+  const h = t.header;
+  const kv = (k: string, v: string) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`;
+  const events = Object.entries(t.events).map(([k, v]) => `${escapeHtml(k)} ${escapeHtml(int(v))}`).join(', ');
+  const queues = h.queues
+    .map((q) => `${escapeHtml(q.name)}: rps_cpus = {${escapeHtml(q.rps_cpus.join(','))}}, rps_flow_cnt = ${escapeHtml(int(q.rps_flow_cnt))}`)
+    .join('<br>');
+  const skipped = t.skipped.total
+    ? `${escapeHtml(int(t.skipped.total))} (${Object.entries(t.skipped.by_reason).map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(int(v))}`).join(', ')})${
+        t.skipped.examples.length
+          ? `<ul>${t.skipped.examples.map((e) => `<li><code>line ${e.line}:${e.column}</code> ${escapeHtml(e.message)}</li>`).join('')}</ul>`
+          : ''
+      }`
+    : '0';
+  const configs = model ? model.kernels.map((k) => k.configuredResult) : r.configs.filter((c) => c.role === 'configured');
+  const first = configs[0];
+  const rows = [
+    kv('Trace file', `<code>${escapeHtml(t.file)}</code> (${escapeHtml(t.path)})`),
+    kv('Size', `${escapeHtml(int(t.bytes))} bytes (${escapeHtml(bytes(t.bytes))})${t.gzip ? ', gzip-compressed' : ''}`),
+    kv('SHA-256', `<code>${escapeHtml(t.sha256)}</code>`),
+    kv('Format', escapeHtml(t.format)),
+    kv('Rows', `${escapeHtml(int(t.rows))}: ${events}`),
+    kv('Time span', `${escapeHtml(spanText(r))}${t.time_backwards ? `; ${escapeHtml(int(t.time_backwards))} rows step back in time` : ''}`),
+    kv('Flows and sockets', `${escapeHtml(int(t.distinct_flows))} distinct flow hashes, ${escapeHtml(int(t.distinct_sockets))} sockets, on average ${escapeHtml(formatFlows(t.active_flows))} flows with socket activity per 100 ms window (the n of the analytic curve)`),
+    kv('Lost or unmatched events', `${escapeHtml(int(t.packets_undelivered))} packets without a deliver row, ${escapeHtml(int(t.deliver_unmatched))} deliver rows without a packet row`),
+    kv('Skipped rows', skipped),
+    kv('Header', `nr_cpu_ids = ${escapeHtml(h.nr_cpu_ids === null ? '(not given)' : String(h.nr_cpu_ids))}, rps_sock_flow_entries = ${escapeHtml(h.rps_sock_flow_entries === null ? '(not given)' : String(h.rps_sock_flow_entries))}, kernel = ${escapeHtml(h.kernel ?? '(not given)')}`),
+    kv(h.implicit_queue ? 'Queues (implicit: no queue= line)' : 'Queues', queues),
+    kv('Kernel profile(s) replayed', escapeHtml(configs.map((c) => c.kernel).join(', '))),
+    ...(first ? [kv('Configured replay', `${escapeHtml(first.label)}; CPUs used: nr_cpu_ids = ${escapeHtml(String(first.nr_cpu_ids))}; queue heads: ${escapeHtml(first.head_model)}`)] : []),
+    kv('Configurations replayed', `${escapeHtml(int(r.configs.length))}, in one pass over the trace`),
+    kv('Tool', `${escapeHtml(r.tool.name)} ${escapeHtml(r.tool.version)} (result schema ${escapeHtml(r.schema)} v${escapeHtml(String(r.version))})`),
+    kv('Command line', `<code>${escapeHtml(shellJoin(r.command))}</code>`),
+  ];
+  return `<section id="provenance"><h2>Provenance</h2><table class="kv"><tbody>\n${rows.join('\n')}\n</tbody></table></section>`;
+}
+
+/**
+ * Browser side: embed every chart, mark it rendered (the browser test waits
+ * for that), and turn the download links into blob: URLs of the chart's own
+ * dataset. The dataset is copied before embedding because Vega annotates the
+ * objects it ingests.
+ */
+const BOOTSTRAP = `
+(function () {
+  var charts = JSON.parse(document.getElementById('rfs-charts').textContent);
+  function toCsv(rows) {
+    var cols = [];
+    rows.forEach(function (r) { Object.keys(r).forEach(function (k) { if (cols.indexOf(k) < 0) cols.push(k); }); });
+    function cell(v) {
+      if (v === null || v === undefined) return '';
+      var s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+      return /[",\\r\\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+    }
+    return [cols.join(',')].concat(rows.map(function (r) { return cols.map(function (c) { return cell(r[c]); }).join(','); })).join('\\r\\n') + '\\r\\n';
+  }
+  var pending = charts.length;
+  function done() { if (--pending === 0) document.body.setAttribute('data-charts-rendered', String(charts.length)); }
+  if (pending === 0) document.body.setAttribute('data-charts-rendered', '0');
+  charts.forEach(function (c) {
+    var el = document.getElementById('chart-' + c.id);
+    var ds = (c.vega.data || []).filter(function (d) { return d.name === c.dataName; })[0];
+    var rows = JSON.parse(JSON.stringify(ds && ds.values ? ds.values : []));
+    var links = document.querySelectorAll('a[data-chart="' + c.id + '"]');
+    Array.prototype.forEach.call(links, function (a) {
+      var csv = a.getAttribute('data-download') === 'csv';
+      var blob = new Blob([csv ? toCsv(rows) : JSON.stringify(rows, null, 1)], { type: csv ? 'text/csv' : 'application/json' });
+      a.href = URL.createObjectURL(blob);
+    });
+    vegaEmbed(el, c.vega, { mode: 'vega', renderer: 'svg', actions: { export: true, source: false, compiled: false, editor: false } })
+      .then(function () { el.setAttribute('data-rendered', 'true'); done(); })
+      .catch(function (e) { el.textContent = 'This chart could not be drawn: ' + e.message; el.setAttribute('data-rendered', 'error'); console.error(e); done(); });
+  });
+})();
+`;
+
+const STYLE = `
+:root { color-scheme: light; --fg: #1d1d1f; --muted: #5f6368; --line: #d9d9d9; --accent: #1a9641; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: #fafafa; }
+main { max-width: 1060px; margin: 0 auto; padding: 24px 28px 64px; background: #fff; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 36px 0 12px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+.sub { color: var(--muted); margin: 0; }
+.tag { font-size: 13px; font-weight: normal; color: var(--muted); }
+.headline { font-size: 17px; font-weight: 600; margin: 8px 0; }
+.rule { color: var(--muted); margin: 4px 0; }
+table { border-collapse: collapse; margin: 12px 0; font-variant-numeric: tabular-nums; }
+th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: right; vertical-align: top; }
+th[scope=row] { text-align: left; font-weight: 600; }
+thead th { background: #f3f3f3; }
+table.main-verdict td:nth-child(3), table.main-verdict thead th:nth-child(3) { background: #eef8ee; }
+.table-wrap { overflow-x: auto; }
+table.compact { font-size: 13px; }
+table.compact th, table.compact td { padding: 4px 7px; }
+thead th { vertical-align: bottom; }
+table.compact th[scope=row] { white-space: nowrap; }
+.unit { display: block; font-weight: normal; font-size: 12px; color: var(--muted); }
+table.kv td, table.kv th { text-align: left; }
+table.kv td { overflow-wrap: anywhere; }
+table.sweep { font-size: 13px; }
+.notes { background: #fff8e1; border-left: 4px solid #f0b400; padding: 8px 12px 8px 28px; }
+figure { margin: 28px 0; }
+figcaption { color: var(--muted); font-size: 14px; max-width: 820px; }
+figcaption p { margin: 4px 0; }
+.downloads a { color: #2b6cb0; }
+.chart { min-height: 120px; }
+details summary { cursor: pointer; font-weight: 600; margin: 8px 0; }
+code { font-size: 13px; }
+`;

@@ -1,0 +1,155 @@
+/**
+ * `report` as a library function: expand the inputs, replay each trace once
+ * over the planned configurations, and write the HTML and JSON reports (plus
+ * a comparison report when there are several traces). The yargs command is a
+ * thin layer over this, so tests can drive it without a process.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { optMsg, reportMsg } from '../messages.js';
+import { planReport, type PlanInput } from '../analyze/sweep.js';
+import type { ReplayOptions } from '../replay/options.js';
+import type { ReplayResult } from '../replay/result.js';
+import { comparisonRow, renderComparisonHtml, renderComparisonJson, type ComparisonDocument, COMPARISON_SCHEMA } from './comparison.js';
+import { renderReportHtml } from './html.js';
+import { renderReportJson } from './json.js';
+import { buildReportModel, REPORT_VERSION } from './model.js';
+import { renderReportText } from './text.js';
+import type { Progress } from '../progress.js';
+
+export type ReplayFn = (path: string, options: ReplayOptions) => Promise<ReplayResult>;
+
+export interface ReportRunOptions extends PlanInput {
+  inputs: string[];
+  /** -o: the HTML path (single trace) or the comparison HTML path (several). */
+  output?: string;
+  /** --json: the JSON path (single trace) or the comparison JSON path (several). */
+  json?: string;
+  lenient?: boolean;
+  command: string[];
+  signal?: AbortSignal;
+  /** One progress bar per trace. */
+  progress?: () => Progress;
+  /** The engine; injectable so tests can feed constructed results. */
+  replay: ReplayFn;
+  /** Where text goes (the command passes stdout). */
+  print?: (text: string) => void;
+}
+
+export interface ReportRunOutput {
+  /** Per trace: its HTML and JSON paths. */
+  traces: { trace: string; html: string; json: string }[];
+  comparison: { html: string; json: string } | null;
+}
+
+export const DEFAULT_REPORT_DIR = 'reports';
+
+/** Trace files are recognised in folders by name; their format is detected by content. */
+const TRACE_NAME = /\.(csv|csv\.gz|gz)$/i;
+
+export function expandInputs(inputs: string[]): string[] {
+  const files: string[] = [];
+  for (const input of inputs) {
+    let st;
+    try {
+      st = statSync(input);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new UsageError(err.code === 'ENOENT' ? optMsg.noSuchFile(input) : optMsg.unreadable(input, err.message));
+    }
+    if (st.isDirectory()) {
+      const inDir = readdirSync(input, { withFileTypes: true })
+        .filter((d) => d.isFile() && TRACE_NAME.test(d.name))
+        .map((d) => join(input, d.name))
+        .sort();
+      if (inDir.length === 0) throw new UsageError(reportMsg.emptyFolder(input));
+      files.push(...inDir);
+    } else {
+      files.push(input);
+    }
+  }
+  return [...new Set(files)];
+}
+
+/** Report name of a trace: its file name without .gz and .csv. */
+export function reportName(tracePath: string): string {
+  return basename(tracePath).replace(/\.gz$/i, '').replace(/\.csv$/i, '') || 'trace';
+}
+
+export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput> {
+  if (opts.output !== undefined && !/\.html?$/i.test(opts.output)) throw new UsageError(reportMsg.outputNotHtml(opts.output));
+  const traces = expandInputs(opts.inputs);
+  const several = traces.length > 1;
+  const names = new Map<string, string>();
+  for (const t of traces) {
+    const name = reportName(t);
+    const other = names.get(name);
+    if (other !== undefined) throw new UsageError(reportMsg.duplicateName(name, other, t));
+    names.set(name, t);
+  }
+  const plan = planReport(opts);
+  const print = opts.print ?? (() => {});
+
+  // With several traces, per-trace reports go next to the comparison report.
+  const outDir = several ? (opts.output ? dirname(opts.output) : DEFAULT_REPORT_DIR) : DEFAULT_REPORT_DIR;
+  const comparisonHtml = several
+    ? (opts.output ?? join(outDir, `${comparisonName(opts.inputs)}.html`))
+    : null;
+
+  const out: ReportRunOutput = { traces: [], comparison: null };
+  const rows: ComparisonDocument['rows'] = [];
+  let tool = { name: 'rfs-replay', version: '' };
+  for (const trace of traces) {
+    const name = reportName(trace);
+    const html = several ? join(outDir, `${name}.html`) : (opts.output ?? join(outDir, `${name}.html`));
+    const json = several ? join(outDir, `${name}.json`) : (opts.json ?? html.replace(/\.html?$/i, '.json'));
+    const progress = opts.progress?.();
+    let result: ReplayResult;
+    try {
+      result = await opts.replay(trace, {
+        configs: plan.requests,
+        cpus: opts.cpus,
+        lenient: opts.lenient,
+        hash: true,
+        onProgress: progress?.update,
+        signal: opts.signal,
+        command: opts.command,
+      });
+    } finally {
+      progress?.stop();
+    }
+    tool = result.tool;
+    const model = buildReportModel(result, plan.plan);
+    writeFileAtomic(json, renderReportJson(model));
+    writeFileAtomic(html, renderReportHtml(model));
+    print(renderReportText(model));
+    print(`${reportMsg.wrote('JSON', json)}\n${reportMsg.wrote('HTML report', html)}\n${several ? '\n' : ''}`);
+    out.traces.push({ trace, html, json });
+    if (comparisonHtml) rows.push(comparisonRow(model, name, relativeHref(comparisonHtml, html)));
+  }
+
+  if (comparisonHtml) {
+    const doc: ComparisonDocument = { schema: COMPARISON_SCHEMA, version: REPORT_VERSION, tool, command: opts.command, rows };
+    const json = opts.json ?? comparisonHtml.replace(/\.html?$/i, '.json');
+    writeFileAtomic(json, renderComparisonJson(doc));
+    writeFileAtomic(comparisonHtml, renderComparisonHtml(doc));
+    print(`${reportMsg.wrote('Comparison JSON', json)}\n${reportMsg.wrote('Comparison report', comparisonHtml)}\n`);
+    out.comparison = { html: comparisonHtml, json };
+  }
+  return out;
+}
+
+/** A folder given alone names the comparison after itself; otherwise "comparison". */
+function comparisonName(inputs: string[]): string {
+  if (inputs.length === 1) {
+    const b = basename(resolve(inputs[0]));
+    if (b) return `${b}-comparison`;
+  }
+  return 'comparison';
+}
+
+function relativeHref(from: string, to: string): string {
+  return relative(dirname(resolve(from)), resolve(to)).split('\\').join('/');
+}

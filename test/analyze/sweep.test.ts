@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { planReport, powersOfTwo } from '../../src/analyze/sweep.js';
+
+describe('powersOfTwo', () => {
+  it('lists powers of two between the bounds, rounding the lower bound up', () => {
+    expect(powersOfTwo(64, 512)).toEqual([64, 128, 256, 512]);
+    expect(powersOfTwo(100, 1000)).toEqual([128, 256, 512]);
+    expect(powersOfTwo(1, 1)).toEqual([1]);
+    expect(powersOfTwo(64, 262144)).toHaveLength(13);
+  });
+});
+
+describe('planReport', () => {
+  it('by default: configured (with time series and explain), 13 global sizes 64..2^18, 16 per-queue sizes 8..2^18, plain RPS', () => {
+    const p = planReport();
+    expect(p.globalSizes[0]).toBe(64);
+    expect(p.globalSizes.at(-1)).toBe(262144);
+    expect(p.queueSizes).toEqual([8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144]);
+    expect(p.requests).toHaveLength(1 + 13 + 16 + 1);
+    expect(p.plan).toHaveLength(p.requests.length);
+
+    const configured = p.requests.filter((r) => r.role === 'configured');
+    expect(configured).toEqual([{ role: 'configured', timeline: true, explain: true, kernel: '6.16' }]);
+
+    const global = p.requests.filter((_, i) => p.plan[i].group === 'global-sweep');
+    expect(global.map((r) => r.entries)).toEqual(p.globalSizes);
+    // Per-queue sizes stay as in the trace header while the global size is swept.
+    expect(global.every((r) => r.flowCnt === undefined && r.role === 'sweep')).toBe(true);
+
+    const queue = p.requests.filter((_, i) => p.plan[i].group === 'queue-sweep');
+    expect(queue.map((r) => r.flowCnt)).toEqual(p.queueSizes);
+    expect(queue.every((r) => r.entries === 262144)).toBe(true);
+
+    const baseline = p.requests.filter((r) => r.role === 'rps-baseline');
+    expect(baseline).toEqual([{ role: 'rps-baseline', entries: 0, timeline: true, kernel: '6.16' }]);
+  });
+
+  it('replays every kernel profile fully, the first one being primary, and the baseline once', () => {
+    const p = planReport({ kernels: ['4.10', '6.16', '4.10'], entries: [256, 1024], flowCnt: [64] });
+    expect(p.kernels).toEqual(['4.10', '6.16']);
+    expect(p.requests).toHaveLength(2 * (1 + 2 + 1) + 1);
+    expect(p.plan.filter((x) => x.group === 'configured').map((x) => x.kernel)).toEqual(['4.10', '6.16']);
+    expect(p.requests.filter((r) => r.role === 'rps-baseline')[0].kernel).toBe('4.10');
+  });
+
+  it('sorts and de-duplicates user lists and applies --cpus to every configuration', () => {
+    const p = planReport({ entries: [4096, 256, 4096], cpus: 8 });
+    expect(p.globalSizes).toEqual([256, 4096]);
+    expect(p.requests.every((r) => r.cpus === 8)).toBe(true);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * The reports in a real browser (Debian's chromium driven by playwright-core):
+ * opened from disk, every chart must draw SVG marks, with no console error
+ * and no request other than the file itself. Screenshots are kept in
+ * test/artifacts/ for a person to look at.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayFile } from '../../src/replay/engine.js';
+import { runReport } from '../../src/report/run.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = resolve('test/artifacts');
+const SHARED = '/work/shared/traces';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function openReport(htmlPath: string, screenshot: string, inspect?: (page: import('playwright-core').Page) => Promise<void>) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  const consoleErrors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(pathToFileURL(resolve(htmlPath)).href);
+  await page.waitForSelector('body[data-charts-rendered]', { timeout: 30_000 });
+  const charts = await page.$$eval('.chart', (els) =>
+    els.map((el) => ({
+      id: el.id,
+      rendered: el.getAttribute('data-rendered'),
+      // Vega's root SVG has class "marks" (vega-embed's menu button is another, small SVG).
+      svg: el.querySelectorAll('svg.marks').length,
+      // Vega's SVG renderer puts each mark in a <g class="mark-… role-mark">; count drawn items in them.
+      markItems: el.querySelectorAll('g.role-mark > path, g.role-mark > line, g.role-mark > rect, g.role-mark > text, g.role-mark > g').length,
+    })),
+  );
+  const downloads = await page.$$eval('a[data-download]', (as) => as.map((a) => (a as HTMLAnchorElement).href));
+  await page.screenshot({ path: screenshot, fullPage: true });
+  // The first screen as a reader sees it, at full resolution.
+  await page.screenshot({ path: screenshot.replace(/\.png$/, '-top.png') });
+  await inspect?.(page);
+  await page.close();
+  return { consoleErrors, requests, charts, downloads };
+}
+
+function expectRenderedOffline(r: Awaited<ReturnType<typeof openReport>>, htmlPath: string, minCharts: number) {
+  expect(r.consoleErrors).toEqual([]);
+  expect(r.requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
+  expect(r.requests).toEqual([pathToFileURL(resolve(htmlPath)).href]);
+  expect(r.charts.length).toBeGreaterThanOrEqual(minCharts);
+  for (const c of r.charts) {
+    expect(c.rendered, c.id).toBe('true');
+    expect(c.svg, c.id).toBe(1);
+    expect(c.markItems, c.id).toBeGreaterThan(0);
+  }
+  // Two download links per chart, each a blob: URL made in the page (no fetch).
+  expect(r.downloads).toHaveLength(2 * r.charts.length);
+  for (const href of r.downloads) expect(href).toMatch(/^blob:/);
+}
+
+describe('HTML report in chromium', () => {
+  it('default trace: every chart draws, offline, with no console error', async () => {
+    const out = await runReport({ inputs: ['traces/default.csv.gz'], output: join(ARTIFACTS, 'default.html'), command: ['rfs-replay', 'report', 'traces/default.csv.gz'], replay: replayFile });
+    let csv = '';
+    const r = await openReport(out.traces[0].html, join(ARTIFACTS, 'report-default.png'), async (page) => {
+      // The CSV link really downloads the chart's rows: one per global size swept.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[data-download="csv"][data-chart="hit-ratio-vs-size"]')]);
+      expect(download.suggestedFilename()).toBe('hit-ratio-vs-size.csv');
+      csv = readFileSync((await download.path())!, 'utf8');
+    });
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('entries_effective,hit_ratio,lookups,memory_bytes');
+    expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual([64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144]);
+    expectRenderedOffline(r, out.traces[0].html, 7);
+    expect(r.charts.map((c) => c.id)).toEqual([
+      'chart-hit-ratio-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
+      'chart-timeline', 'chart-agreement', 'chart-agreement-over-time',
+    ]);
+  });
+
+  it('kernel side-by-side and folder comparison reports draw too', async () => {
+    const out = await runReport({
+      inputs: [SHARED],
+      output: join(ARTIFACTS, 'shared', 'comparison.html'),
+      kernels: ['6.16', '4.10', '3.19'],
+      command: ['rfs-replay', 'report', SHARED, '--kernel', '6.16,4.10,3.19'],
+      replay: replayFile,
+    });
+    expect(out.traces).toHaveLength(2);
+    const one = await openReport(out.traces[0].html, join(ARTIFACTS, 'report-kernels.png'));
+    expectRenderedOffline(one, out.traces[0].html, 9);
+    expect(one.charts.map((c) => c.id)).toContain('chart-kernels-vs-size');
+    const cmp = await openReport(out.comparison!.html, join(ARTIFACTS, 'report-comparison.png'));
+    expectRenderedOffline(cmp, out.comparison!.html, 2);
+  }, 120_000);
+});

@@ -1,0 +1,47 @@
+/**
+ * `rfs-replay report` as a user runs it: the built CLI (npm test builds it
+ * first), its exit status and what it prints.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const CLI = 'dist/cli.js';
+
+function cli(...args: string[]) {
+  if (!existsSync(CLI) || statSync('dist/commands/report.js').mtimeMs < statSync('src/commands/report.ts').mtimeMs) {
+    throw new Error('dist/ is missing or older than src/: run `npx tsc -p .` (npm test does)');
+  }
+  return spawnSync(process.execPath, [CLI, 'report', ...args], { encoding: 'utf8' });
+}
+
+describe('rfs-replay report (CLI)', () => {
+  it('writes the report and prints the JSON path, then the HTML path last; no progress bar off a terminal', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rfs-cli-'));
+    const html = join(dir, 'default.html');
+    const r = cli('traces/default.csv.gz', '-o', html);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.at(-2)).toBe(`JSON: ${join(dir, 'default.json')}`);
+    expect(lines.at(-1)).toBe(`HTML report: ${html}`);
+    expect(existsSync(html)).toBe(true);
+    expect(existsSync(join(dir, 'default.json'))).toBe(true);
+  });
+
+  it.each([
+    [['/nonexistent/t.csv.gz'], 'rfs-replay: cannot read /nonexistent/t.csv.gz: no such file'],
+    [['traces/default.csv.gz', '--entries', '64,x'], 'rfs-replay: --entries expects a comma-separated list of integers, got "64,x"'],
+    [['traces/default.csv.gz', '--flow-cnt', '0'], 'rfs-replay: --flow-cnt sizes must be from 1 to 1073741824, got 0'],
+    [['traces/default.csv.gz', '--kernel', '5.4'], 'rfs-replay: unknown kernel profile "5.4" (known: 6.16, 6.15, 4.10, 4.0, 3.19)'],
+    [['traces/default.csv.gz', '--cpus', 'many'], 'rfs-replay: --cpus must be an integer from 1 to 65535, got "many"'],
+    [['traces/default.csv.gz', '-o', 'report.pdf'], 'rfs-replay: -o expects a path ending in .html, got "report.pdf"'],
+  ])('bad input %j → one line on stderr, exit 2, nothing on stdout', (args, message) => {
+    const r = cli(...args);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`${message}\n`);
+    expect(r.stdout).toBe('');
+  });
+});
