@@ -6,6 +6,8 @@
  *  - a sweep of global table sizes, per-queue tables as in the header;
  *  - a sweep of per-queue table sizes with the global table at the largest
  *    swept size, so global-table misses do not hide per-queue effects.
+ *  - with CPU-count what-ifs (--cpus 4,8): the configured settings again at
+ *    each nr_cpu_ids asked for (rps_cpu_mask changes with it).
  * Once per report:
  *  - plain RPS (no global table) — the gain RFS has to beat. Where packets
  *    arrived comes with the trace summary (arrival_per_cpu), not a config.
@@ -16,11 +18,13 @@
 import type { ConfigRequest } from '../replay/options.js';
 import type { KernelProfileName } from '../replay/result.js';
 
-export type PlanGroup = 'configured' | 'global-sweep' | 'queue-sweep' | 'rps-baseline';
+export type PlanGroup = 'configured' | 'global-sweep' | 'queue-sweep' | 'cpu-whatif' | 'rps-baseline';
 
 export interface PlannedConfig {
   group: PlanGroup;
   kernel: KernelProfileName;
+  /** The nr_cpu_ids asked for, on 'cpu-whatif' configurations. */
+  cpus?: number;
 }
 
 export interface ReportPlan {
@@ -30,6 +34,8 @@ export interface ReportPlan {
   globalSizes: number[];
   queueSizes: number[];
   kernels: KernelProfileName[];
+  /** The CPU-count what-ifs, ascending (empty without --cpus 4,8). */
+  cpuWhatIf: number[];
 }
 
 /** Kernel limits (rps_sock_flow_sysctl, store_rps_dev_flow_table_cnt). */
@@ -47,6 +53,12 @@ export const MAX_FLOW_CNT = 2 ** 30;
 export const DEFAULT_GLOBAL_MIN = 64;
 export const DEFAULT_QUEUE_MIN = 8;
 export const DEFAULT_SWEEP_MAX = 2 ** 18;
+/**
+ * Per-queue tables stop at 32768, the size the kernel's scaling.rst suggests for
+ * a single queue: a table per queue of 2^18 entries costs 4 MiB per queue per
+ * configuration (16 queues: 64 MiB) and never pays off for a single RX queue's flows.
+ */
+export const DEFAULT_QUEUE_MAX = 2 ** 15;
 
 /** Powers of two from `min` to `max`, both rounded up to powers of two. */
 export function powersOfTwo(min: number, max: number): number[] {
@@ -62,17 +74,22 @@ export const DEFAULT_KERNEL: KernelProfileName = '6.16';
 export interface PlanInput {
   /** Global sizes to sweep (--entries); default: powers of two 64..2^18. */
   entries?: number[];
-  /** Per-queue sizes to sweep (--flow-cnt); default: powers of two 8..2^18. */
+  /** Per-queue sizes to sweep (--flow-cnt); default: powers of two 8..2^15. */
   flowCnt?: number[];
   /** Kernel profiles (--kernel); the first is the primary one. Default [6.16]. */
   kernels?: KernelProfileName[];
-  /** nr_cpu_ids for every configuration (--cpus). */
+  /** nr_cpu_ids for every configuration (--cpus N, a single value). */
   cpus?: number;
+  /**
+   * CPU-count what-ifs (--cpus 4,8, several values): the configured settings
+   * are replayed again at each nr_cpu_ids, next to the trace's own.
+   */
+  cpuWhatIf?: number[];
 }
 
 export function planReport(input: PlanInput = {}): ReportPlan {
   const globalSizes = sortedUnique(input.entries ?? powersOfTwo(DEFAULT_GLOBAL_MIN, DEFAULT_SWEEP_MAX));
-  const queueSizes = sortedUnique(input.flowCnt ?? powersOfTwo(DEFAULT_QUEUE_MIN, DEFAULT_SWEEP_MAX));
+  const queueSizes = sortedUnique(input.flowCnt ?? powersOfTwo(DEFAULT_QUEUE_MIN, DEFAULT_QUEUE_MAX));
   const kernels = uniqueInOrder(input.kernels?.length ? input.kernels : [DEFAULT_KERNEL]);
   const largestGlobal = globalSizes[globalSizes.length - 1];
   const cpus = input.cpus !== undefined ? { cpus: input.cpus } : {};
@@ -80,21 +97,23 @@ export function planReport(input: PlanInput = {}): ReportPlan {
   const requests: ConfigRequest[] = [];
   const plan: PlannedConfig[] = [];
   const add = (group: PlanGroup, kernel: KernelProfileName, req: ConfigRequest) => {
-    requests.push({ ...req, kernel, ...cpus });
-    plan.push({ group, kernel });
+    requests.push({ ...cpus, ...req, kernel });
+    plan.push(req.cpus !== undefined && group === 'cpu-whatif' ? { group, kernel, cpus: req.cpus } : { group, kernel });
   };
+  const cpuWhatIf = sortedUnique(input.cpuWhatIf ?? []);
 
   for (const kernel of kernels) {
     // explain: classify disagreements with the kernel's deliver rows, where present.
     add('configured', kernel, { role: 'configured', timeline: true, explain: true });
     for (const entries of globalSizes) add('global-sweep', kernel, { role: 'sweep', entries });
     for (const flowCnt of queueSizes) add('queue-sweep', kernel, { role: 'sweep', entries: largestGlobal, flowCnt });
+    for (const n of cpuWhatIf) add('cpu-whatif', kernel, { role: 'what-if', cpus: n });
   }
   const primary = kernels[0];
   // The time series of plain RPS gives the agreement-over-time chart its reference line.
   add('rps-baseline', primary, { role: 'rps-baseline', entries: 0, timeline: true });
 
-  return { requests, plan, globalSizes, queueSizes, kernels };
+  return { requests, plan, globalSizes, queueSizes, kernels, cpuWhatIf };
 }
 
 function sortedUnique(xs: number[]): number[] {

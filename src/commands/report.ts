@@ -5,7 +5,6 @@ import { optMsg, reportMsg } from '../messages.js';
 import { MAX_FLOW_CNT, MAX_GLOBAL_ENTRIES } from '../analyze/sweep.js';
 import { createProgress } from '../progress.js';
 import { replayFile } from '../replay/engine.js';
-import { runReport } from '../report/run.js';
 import { intList, kernelList } from './common.js';
 import { runContext } from './run-context.js';
 
@@ -16,6 +15,7 @@ interface ReportArgs {
   'flow-cnt'?: string;
   kernel?: string;
   cpus?: string;
+  'fifo-ns'?: string;
   json?: string;
   lenient: boolean;
   progress: boolean;
@@ -36,6 +36,35 @@ export function cpuCount(value: unknown): number | undefined {
   return n;
 }
 
+/**
+ * --cpus: one value sets nr_cpu_ids for every configuration (as `replay`
+ * does); several values are CPU-count what-ifs shown next to the trace's own.
+ */
+export function cpuOption(value: unknown): { cpus?: number; cpuWhatIf?: number[] } {
+  if (value === undefined) return {};
+  const text = (Array.isArray(value) ? value : [value]).map(String).join(',');
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.length === 1) return { cpus: cpuCount(parts[0]) };
+  if (parts.length === 0 || parts.some((p) => p === '')) throw new UsageError(reportMsg.cpusList(text));
+  const counts = parts.map((p) => {
+    try {
+      return cpuCount(p)!;
+    } catch {
+      throw new UsageError(reportMsg.cpusList(text));
+    }
+  });
+  const distinct = [...new Set(counts)];
+  return distinct.length === 1 ? { cpus: distinct[0] } : { cpuWhatIf: distinct };
+}
+
+export function fifoOption(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  const n = /^[0-9]{1,15}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 1)) throw new UsageError(optMsg.badFifo(text));
+  return n;
+}
+
 export const reportCommand: CommandModule<object, ReportArgs> = {
   command: 'report <trace...>',
   describe: 'Replay a trace across table sizes (one pass) and write an HTML + JSON report with a size recommendation',
@@ -44,16 +73,25 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .positional('trace', { type: 'string', array: true, demandOption: true, describe: 'trace files or folders of traces (several → one comparison report too)' })
       .option('output', { alias: 'o', type: 'string', describe: 'HTML report path (default reports/NAME.html; with several traces, the comparison report)' })
       .option('entries', { type: 'string', describe: 'global table sizes to sweep, e.g. 256,1024,65536 (default: every power of two 64..262144)' })
-      .option('flow-cnt', { type: 'string', describe: 'per-queue table sizes to sweep (default: every power of two 8..262144)' })
+      .option('flow-cnt', { type: 'string', describe: 'per-queue table sizes to sweep (default: every power of two 8..32768)' })
       .option('kernel', { type: 'string', describe: 'kernel profiles side by side: 6.16 (default), 6.15, 4.10, 4.0, 3.19; the first is the main one' })
-      .option('cpus', { type: 'string', describe: 'nr_cpu_ids for every configuration (what-if, or when the trace header has none)' })
+      .option('cpus', {
+        type: 'string',
+        describe:
+          'one value N: replay every configuration with nr_cpu_ids = N (a what-if, or the value when the header has none); ' +
+          'several values, e.g. 4,8: also replay the configured sizes at each of them, next to the trace\'s own nr_cpu_ids (the first stands in for a header without one)',
+      })
+      .option('fifo-ns', { type: 'string', describe: 'model each CPU backlog as a FIFO processing one packet every N ns (instead of the trace\'s deliver rows, or heads that move at once)' })
       .option('json', { type: 'string', describe: 'JSON path (default: the HTML path with .json)' })
       .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted by reason) instead of stopping at the first' })
       .option('progress', { type: 'boolean', default: true, describe: 'show a progress bar on stderr (--no-progress to hide)' })
       .example('$0 report traces/default.csv.gz', 'writes reports/default.html and reports/default.json')
-      .example('$0 report traces/scenarios --kernel 6.16,4.10', 'one report per trace plus a comparison report') as never,
+      .example('$0 report traces/scenarios --kernel 6.16,4.10', 'one report per trace plus a comparison report')
+      .example('$0 report traces/scenarios/small-table.csv.gz --cpus 64,4096', 'hit and alias rates at the trace\'s own nr_cpu_ids, 64 and 4096') as never,
   handler: async (a) => {
     await runContext(async (ctx) => {
+      // Loaded here, not at start-up: vega-lite costs ~180 ms to import and only `report` needs it.
+      const { runReport } = await import('../report/run.js');
       await runReport({
         inputs: a.trace,
         output: a.output,
@@ -61,7 +99,8 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         entries: sizeList('--entries', a.entries, MAX_GLOBAL_ENTRIES),
         flowCnt: sizeList('--flow-cnt', a['flow-cnt'], MAX_FLOW_CNT),
         kernels: kernelList(a.kernel),
-        cpus: cpuCount(a.cpus),
+        ...cpuOption(a.cpus),
+        fifoNs: fifoOption(a['fifo-ns']),
         lenient: a.lenient,
         command: ctx.command,
         signal: ctx.signal,

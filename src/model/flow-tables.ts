@@ -81,8 +81,7 @@ export class FlowTableModel {
   private readonly pktHash: Uint32Array | null;
 
   // Packets and hits waiting for their flow's next record event (locality, staleness).
-  private readonly pendingProcessed = new PendingByFlow();
-  private readonly pendingHits = new PendingByFlow();
+  private readonly pending = new PendingByFlow();
   readonly timeline: Timeline | null;
 
   readonly disagreements: Record<string, number> = {};
@@ -370,8 +369,7 @@ export class FlowTableModel {
     this.perCpu[target]++;
     if (target !== cpu) c.cross_cpu++;
     if (flow >= 0) {
-      this.pendingProcessed.add(flow, target, ts, this.timeline);
-      if (isHit) this.pendingHits.add(flow, desired, ts, this.timeline);
+      this.pending.add(flow, target, isHit ? desired : -1, ts, this.timeline);
     } else {
       c.local_unresolved++;
     }
@@ -416,18 +414,18 @@ export class FlowTableModel {
   }
 
   private resolve(flow: number, recordCpu: number): void {
-    const c = this.c;
-    const p = this.pendingProcessed.resolve(flow, recordCpu, null);
-    c.local += p.matching;
-    const hits = this.pendingHits.resolve(flow, recordCpu, this.timeline);
-    c.hits_stale += hits.total - hits.matching;
+    const p = this.pending;
+    p.resolve(flow, recordCpu, this.timeline);
+    this.c.local += p.local;
+    this.c.hits_stale += p.stale;
   }
 
   /** Counters at the end of the trace, with what never got resolved. */
   finish(): Metrics {
     const c = this.c;
-    c.local_unresolved += this.pendingProcessed.drain();
-    c.hits_unresolved += this.pendingHits.drain();
+    const left = this.pending.drain();
+    c.local_unresolved += left.packets;
+    c.hits_unresolved += left.hits;
     const counters = { ...c };
     return { ...counters, ...deriveRatios(counters), per_cpu: Array.from(this.perCpu) };
   }

@@ -555,45 +555,268 @@ export function kernelCharts(model: ReportModel): Chart[] {
       } as TopLevelSpec,
     });
   }
-  // Per-queue slot occupancy at the configured settings, one bar per queue and kernel.
+  if (model.kernels.length > 1) {
+    charts.push(
+      lookupOutcomesChart(
+        'kernel-outcomes',
+        'Kernel profiles: what each lookup found',
+        `configured settings (${model.kernels[0].configured.entries_effective} global slots), share of lookups`,
+        'Kernel profile',
+        model.kernels.map((k) => ({ label: k.kernel, row: k.configured })),
+        'One bar per kernel profile at the configured settings: 4.0 and later store the hash\'s high bits in each slot and count a lookup that finds another flow\'s bits as a collision miss (red), while 3.19 stores only a CPU, so the same lookups become aliased hits (purple) that steer packets to the CPU of whichever flow wrote the slot last.',
+      ),
+    );
+  }
+  const occ = queueOccupancyChart(model);
+  if (occ) charts.push(occ);
+  return charts;
+}
+
+/** Share of lookups by outcome, one horizontal bar per row (kernel profile or nr_cpu_ids). */
+export const OUTCOMES = [
+  { key: 'hits_own', label: 'hit, own hint', color: '#1a9641' },
+  { key: 'hits_aliased', label: 'hit, another flow\'s hint (aliased)', color: '#7b3294' },
+  { key: 'misses_collision', label: 'miss, slot holds another flow (collision)', color: '#d7301f' },
+  { key: 'misses_empty', label: 'miss, empty slot', color: '#bdbdbd' },
+  { key: 'misses_invalid_cpu', label: 'miss, decoded CPU ≥ nr_cpu_ids', color: '#fdae61' },
+] as const;
+
+export function lookupOutcomesChart(
+  id: string,
+  title: string,
+  subtitle: string,
+  rowTitle: string,
+  rows: { label: string; row: import('./model.js').ConfigRow }[],
+  caption: string,
+): Chart {
+  const labels = rows.map((r) => r.label);
+  const data = rows.flatMap((r) =>
+    OUTCOMES.map((o) => ({
+      configuration: r.label,
+      outcome: o.label,
+      lookups: r.row[o.key],
+      share: r.row.lookups > 0 ? r.row[o.key] / r.row.lookups : null,
+      all_lookups: r.row.lookups,
+    })),
+  ).filter((d) => d.share !== null && d.lookups > 0);
+  return {
+    id,
+    title,
+    caption,
+    dataName: 'lookup_outcomes',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: title, subtitle },
+      width: WIDTH,
+      height: { step: 30 },
+      config: CONFIG,
+      datasets: { lookup_outcomes: data },
+      data: { name: 'lookup_outcomes' },
+      // Stacked here rather than by the encoding, so the labels below can skip thin segments without moving.
+      transform: [
+        { calculate: `indexof(${JSON.stringify(OUTCOMES.map((o) => o.label))}, datum.outcome)`, as: 'order' },
+        { stack: 'share', groupby: ['configuration'], sort: [{ field: 'order', order: 'ascending' }], as: ['share_start', 'share_end'] },
+        { calculate: '(datum.share_start + datum.share_end) / 2', as: 'share_mid' },
+      ],
+      layer: [
+        {
+          mark: { type: 'bar' },
+          encoding: {
+            y: { field: 'configuration', type: 'nominal', title: rowTitle, sort: labels, axis: { labelLimit: 200 } },
+            x: { field: 'share_start', type: 'quantitative', title: 'Lookups (% of lookups at this setting)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+            x2: { field: 'share_end' },
+            color: {
+              field: 'outcome',
+              type: 'nominal',
+              title: 'lookup outcome',
+              scale: { domain: OUTCOMES.map((o) => o.label), range: OUTCOMES.map((o) => o.color) },
+              // Below the bars: the labels are long, and a right-hand legend would push the chart past the page.
+              legend: { orient: 'bottom', direction: 'horizontal', columns: 2, labelLimit: 320 },
+            },
+            tooltip: [
+              { field: 'configuration', type: 'nominal', title: rowTitle },
+              { field: 'outcome', type: 'nominal' },
+              { field: 'lookups', type: 'quantitative', title: 'lookups', format: ',' },
+              { field: 'share', type: 'quantitative', format: '.2%' },
+            ],
+          },
+        },
+        {
+          // The share, centred in segments wide enough to hold it.
+          transform: [{ filter: 'datum.share >= 0.05' }],
+          mark: { type: 'text', color: 'white', fontSize: 11, fontWeight: 'bold' },
+          encoding: {
+            y: { field: 'configuration', type: 'nominal', sort: labels },
+            x: { field: 'share_mid', type: 'quantitative' },
+            text: { field: 'share', type: 'quantitative', format: '.1%' },
+          },
+        },
+      ],
+    } as TopLevelSpec,
+  };
+}
+
+/** Per-queue slot occupancy at the configured settings, one bar per queue and kernel. */
+export function queueOccupancyChart(model: ReportModel): Chart | null {
+  const queueOrder = model.result.trace.header.queues.map((q) => q.name);
+  const kernelNames = model.kernels.map((k) => k.kernel);
   const occupancy = model.kernels.flatMap((k) =>
     k.configuredResult.queue_occupancy.map((q) => ({ kernel: k.kernel, queue: q.queue, slots: q.slots, used: q.used, occupancy: q.slots > 0 ? q.used / q.slots : null })),
   ).filter((r) => r.occupancy !== null);
   // One bar of one queue says nothing a table row would not; chart it when there is something to compare.
-  const queues = new Set(occupancy.map((r) => r.queue)).size;
-  if (occupancy.length > 1) {
-    charts.push({
-      id: 'queue-occupancy',
-      title: 'Per-queue flow table slots ever used',
-      caption:
-        'Each bar is the share of an RX queue\'s rps_flow_cnt slots that ever held a flow at the configured settings: when RSS picks the queue from the hash\'s low bits, the pre-6.15 slot (hash & mask) reuses those same bits and leaves most of each queue\'s table empty, which the hash_32 slot (6.15+) avoids.',
-      dataName: 'queue_occupancy',
-      spec: {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        title: { text: 'Per-queue flow table slots ever used', subtitle: 'configured settings, by kernel profile' },
-        width: queues * model.kernels.length <= 24 ? { step: 22 * model.kernels.length + 16 } : WIDTH,
-        height: HEIGHT,
-        config: CONFIG,
-        datasets: { queue_occupancy: occupancy },
-        data: { name: 'queue_occupancy' },
-        mark: { type: 'bar' },
-        encoding: {
-          x: { field: 'queue', type: 'nominal', title: 'RX queue', axis: { labelAngle: 0 } },
-          xOffset: { field: 'kernel', type: 'nominal', sort: model.kernels.map((k) => k.kernel) },
-          y: { field: 'occupancy', type: 'quantitative', title: 'Slots ever used (% of rps_flow_cnt)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
-          color: { field: 'kernel', type: 'nominal', title: 'kernel profile', sort: model.kernels.map((k) => k.kernel) },
-          tooltip: [
-            { field: 'queue', type: 'nominal' },
-            { field: 'kernel', type: 'nominal' },
-            { field: 'used', type: 'quantitative', title: 'slots used' },
-            { field: 'slots', type: 'quantitative', title: 'slots' },
-            { field: 'occupancy', type: 'quantitative', format: '.1%' },
-          ],
+  if (occupancy.length <= 1) return null;
+  const queues = [...new Set([...queueOrder, ...occupancy.map((r) => r.queue)])].filter((q) => occupancy.some((r) => r.queue === q));
+  // Per kernel, all queues together: the headline numbers, in the subtitle.
+  const totals = model.kernels.map((k) => {
+    const used = k.configuredResult.queue_occupancy.reduce((a, q) => a + q.used, 0);
+    const slots = k.configuredResult.queue_occupancy.reduce((a, q) => a + q.slots, 0);
+    return `${k.kernel}: ${slots > 0 ? ((100 * used) / slots).toFixed(1) : '—'}%`;
+  });
+  const many = queues.length > 8;
+  return {
+    id: 'queue-occupancy',
+    title: 'Per-queue flow table slots ever used',
+    caption:
+      'Each bar is the share of an RX queue\'s rps_flow_cnt slots that ever held a flow at the configured settings: when RSS picks the queue from the hash\'s low bits, the pre-6.15 slot (hash & mask) reuses those same bits, so all of a queue\'s flows crowd into the few slots whose low bits match the queue and most of its table stays empty, which the hash_32 slot (6.15+) avoids by mixing every bit of the hash.',
+    dataName: 'queue_occupancy',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: 'Per-queue flow table slots ever used',
+        subtitle: `configured settings; all queues together: ${totals.join(', ')}`,
+      },
+      width: queues.length * kernelNames.length <= 24 ? { step: 22 * kernelNames.length + 16 } : WIDTH,
+      height: HEIGHT,
+      config: CONFIG,
+      datasets: { queue_occupancy: occupancy },
+      data: { name: 'queue_occupancy' },
+      // Few bars: each gets its share written above it, so a 2% bar is still read as 2%, not as nothing.
+      layer: [
+        { mark: { type: 'bar' } },
+        ...(occupancy.length <= 24
+          ? [{ mark: { type: 'text' as const, baseline: 'bottom' as const, dy: -3, fontSize: 10, color: '#333333' }, encoding: { text: { field: 'occupancy', type: 'quantitative' as const, format: '.1%' }, color: { value: '#333333' } } }]
+          : []),
+      ],
+      encoding: {
+        x: {
+          field: 'queue',
+          type: 'nominal',
+          title: 'RX queue',
+          sort: queues,
+          axis: { labelAngle: many ? -45 : 0, labelAlign: many ? 'right' : 'center', labelLimit: 120 },
         },
-      } as TopLevelSpec,
-    });
-  }
-  return charts;
+        xOffset: { field: 'kernel', type: 'nominal', sort: kernelNames },
+        y: { field: 'occupancy', type: 'quantitative', title: 'Slots ever used (% of rps_flow_cnt)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+        color: { field: 'kernel', type: 'nominal', title: 'kernel profile', sort: kernelNames, scale: { domain: kernelNames } },
+        tooltip: [
+          { field: 'queue', type: 'nominal' },
+          { field: 'kernel', type: 'nominal' },
+          { field: 'used', type: 'quantitative', title: 'slots used' },
+          { field: 'slots', type: 'quantitative', title: 'slots' },
+          { field: 'occupancy', type: 'quantitative', format: '.1%' },
+        ],
+      },
+    } as TopLevelSpec,
+  };
+}
+
+// ---- CPU-count what-if ------------------------------------------------------------
+
+const CPU_LABELS: Record<string, string> = {
+  hit_ratio: 'hit ratio',
+  alias_rate: 'alias rate (undetected collisions)',
+  collision_rate: 'collision rate (detected)',
+};
+
+export const CPU_CAPTION =
+  'Each point replays the trace\'s configured table sizes with nr_cpu_ids set to that count: the slot stores the CPU in the low bits rps_cpu_mask = roundup_pow_of_two(nr_cpu_ids) − 1 and keeps only the hash bits above them, so more CPUs leave fewer hash bits to tell flows sharing a slot apart (an alias rate that rises where the collision rate falls), and a count that is not a power of two can decode to CPUs that do not exist (misses, not hits).';
+
+export function cpuWhatIfChart(model: ReportModel): Chart | null {
+  const withRows = model.kernels.filter((k) => k.cpus.length > 1);
+  if (withRows.length === 0) return null;
+  const counts = [...new Set(withRows.flatMap((k) => k.cpus.map((r) => r.nr_cpu_ids)))].sort((a, b) => a - b);
+  const own = withRows[0].cpus.find((r) => r.trace_own)?.nr_cpu_ids ?? null;
+  const kernelNames = withRows.map((k) => k.kernel);
+  const rows = withRows.flatMap((k) =>
+    k.cpus.map((r) => ({
+      kernel: k.kernel,
+      nr_cpu_ids: r.nr_cpu_ids,
+      rps_cpu_mask: `0x${r.cpu_mask.toString(16)}`,
+      trace_own: r.trace_own,
+      hit_ratio: r.hit_ratio,
+      alias_rate: r.alias_rate,
+      collision_rate: r.collision_rate,
+      hits_aliased: r.hits_aliased,
+      misses_collision: r.misses_collision,
+      lookups: r.lookups,
+    })),
+  );
+  const x = {
+    field: 'nr_cpu_ids',
+    type: 'quantitative' as const,
+    title: 'nr_cpu_ids (log₂ scale)',
+    // Half a power of two of room on each side, so the trace's own count (often the smallest) is not hidden by the axis.
+    scale: { type: 'log' as const, base: 2, nice: false, domain: [counts[0] / Math.SQRT2, counts[counts.length - 1] * Math.SQRT2] },
+    axis: { values: counts, format: 'd', grid: true, labelOverlap: false },
+  };
+  return {
+    id: 'cpus-whatif',
+    title: 'Hit and alias rates against nr_cpu_ids',
+    caption: CPU_CAPTION,
+    dataName: 'cpu_whatif',
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: {
+        text: 'Hit and alias rates against nr_cpu_ids',
+        subtitle: `${kernelNames.length === 1 ? `kernel profile ${kernelNames[0]}, ` : ''}configured sizes (${withRows[0].configured.entries_effective} global slots)${own !== null ? `; the trace's own nr_cpu_ids is ${own} (dashed line)` : ''}`,
+      },
+      config: CONFIG,
+      datasets: { cpu_whatif: rows },
+      data: { name: 'cpu_whatif' },
+      transform: [
+        { fold: Object.keys(CPU_LABELS), as: ['metric', 'value'] },
+        { filter: 'isValid(datum.value)' },
+        { calculate: `${JSON.stringify(CPU_LABELS)}[datum.metric]`, as: 'rate' },
+      ],
+      facet: { row: { field: 'rate', type: 'nominal', title: null, sort: Object.values(CPU_LABELS), header: { labelFontSize: 13, labelAngle: 0, labelAlign: 'left', labelOrient: 'top' } } },
+      resolve: { scale: { y: 'independent' } },
+      spec: {
+        width: WIDTH,
+        height: 150,
+        layer: [
+          {
+            mark: { type: 'line', point: { size: 40 }, strokeWidth: 2 },
+            encoding: {
+              x,
+              y: { field: 'value', type: 'quantitative', title: 'Rate (% of lookups)', axis: { format: '.2%' }, scale: { zero: true } },
+              // One profile needs no legend: the subtitle names it.
+              color: { field: 'kernel', type: 'nominal', title: 'kernel profile', scale: { domain: kernelNames }, ...(kernelNames.length === 1 ? { legend: null } : {}) },
+              strokeDash: {
+                field: 'kernel',
+                type: 'nominal',
+                title: 'kernel profile',
+                scale: { domain: kernelNames, range: [[1, 0], [8, 3], [2, 2], [10, 2, 2, 2], [4, 4]] },
+                ...(kernelNames.length === 1 ? { legend: null } : {}),
+              },
+              tooltip: [
+                { field: 'kernel', type: 'nominal' },
+                { field: 'nr_cpu_ids', type: 'quantitative' },
+                { field: 'rps_cpu_mask', type: 'nominal' },
+                { field: 'rate', type: 'nominal' },
+                { field: 'value', type: 'quantitative', format: '.3%' },
+                { field: 'lookups', type: 'quantitative', format: ',' },
+              ],
+            },
+          },
+          {
+            transform: [{ filter: 'datum.trace_own' }],
+            mark: { type: 'rule', color: '#555555', strokeDash: [6, 4], strokeWidth: 1.5 },
+            encoding: { x: { field: 'nr_cpu_ids', type: 'quantitative' } },
+          },
+        ],
+      },
+    } as TopLevelSpec,
+  };
 }
 
 /** Every chart of a single-trace report, in reading order. */
@@ -605,6 +828,21 @@ export function reportCharts(model: ReportModel): Chart[] {
   const tl = timelineChart(model);
   if (tl) charts.push(tl);
   charts.push(...agreementCharts(model), ...kernelCharts(model));
+  const cpu = cpuWhatIfChart(model);
+  if (cpu) {
+    const k = model.kernels[0];
+    charts.push(
+      cpu,
+      lookupOutcomesChart(
+        'cpus-outcomes',
+        'CPU counts: what each lookup found',
+        `kernel profile ${k.kernel}, configured sizes (${k.configured.entries_effective} global slots), share of lookups`,
+        'nr_cpu_ids',
+        k.cpus.map((r) => ({ label: `${r.nr_cpu_ids}${r.trace_own ? ' (trace)' : ''} · mask 0x${r.cpu_mask.toString(16)}`, row: r })),
+        'One bar per nr_cpu_ids at the configured sizes: a wider rps_cpu_mask hides more hash bits behind the CPU, turning collision misses (red) into aliased hits (purple) once the mask reaches past the slot index bits, and a count that is not a power of two adds misses on decoded CPUs that do not exist (orange).',
+      ),
+    );
+  }
   return charts;
 }
 

@@ -101,7 +101,8 @@ function sizesChart(rows: ComparisonRow[]): Chart {
           field: 'slots',
           type: 'quantitative',
           title: 'Table size (slots, log₂ scale)',
-          scale: { type: 'log', base: 2 },
+          // Half a power of two of room on each side, so no dot sits on the axis.
+          scale: { type: 'log', base: 2, domain: sizeDomain(data.map((d) => d.slots!)), nice: false },
           axis: { labelExpr: "datum.value >= 1048576 ? format(datum.value / 1048576, 'd') + 'Mi' : datum.value >= 1024 ? format(datum.value / 1024, 'd') + 'Ki' : format(datum.value, 'd')" },
         },
         color: {
@@ -114,6 +115,11 @@ function sizesChart(rows: ComparisonRow[]): Chart {
       },
     } as TopLevelSpec,
   };
+}
+
+function sizeDomain(sizes: number[]): [number, number] | undefined {
+  if (sizes.length === 0) return undefined;
+  return [Math.min(...sizes) / Math.SQRT2, Math.max(...sizes) * Math.SQRT2];
 }
 
 function hitChart(rows: ComparisonRow[]): Chart {
@@ -150,7 +156,7 @@ function hitChart(rows: ComparisonRow[]): Chart {
 export function renderComparisonHtml(doc: ComparisonDocument): string {
   const rows = doc.rows;
   const anyDeliver = rows.some((r) => r.configured_agreement !== null);
-  const head = ['trace', 'packets', 'flows (active)', 'configured global', 'hit ratio there', 'recommended global', 'hit ratio there', 'memory', 'recommended per-queue', 'holds or conflicts there', ...(anyDeliver ? ['agreement'] : [])];
+  const head = ['trace', 'packets', 'flows (active)', 'configured global', 'hit ratio there', 'recommended global', 'hit ratio there', 'memory there', 'recommended per-queue', 'holds or conflicts there', ...(anyDeliver ? ['agreement'] : [])];
   const body = rows
     .map((r) =>
       `<tr><th scope="row"><a href="${escapeHtml(r.report_href)}">${escapeHtml(r.name)}</a></th>` +
@@ -171,7 +177,7 @@ export function renderComparisonHtml(doc: ComparisonDocument): string {
       '</tr>',
     )
     .join('\n');
-  const notes = rows.flatMap((r) => r.notes.map((n) => `<li><b>${escapeHtml(r.name)}</b>: ${escapeHtml(n)}</li>`));
+  const notes = groupNotes(rows).map((g) => `<li><b>${escapeHtml(g.traces.length === rows.length && rows.length > 1 ? 'every trace' : g.traces.join(', '))}</b>: ${escapeHtml(g.note)}</li>`);
   const charts = [sizesChart(rows), hitChart(rows)];
   const html = [
     `<header><h1>RFS table sizing across ${rows.length} traces</h1><p class="sub">Each trace was replayed once across the same sweep of global and per-queue table sizes (kernel profile ${escapeHtml(rows[0]?.kernel ?? '')}); follow a trace's name to its own report.</p></header>`,
@@ -189,6 +195,13 @@ ${rows.map((r) => `<tr><th scope="row">${escapeHtml(r.file)}</th><td>sha256 <cod
 </tbody></table></section>`,
   ].join('\n');
   return page(`RFS comparison — ${rows.length} traces`, html, embedCharts(charts));
+}
+
+/** The same note for several traces is said once, naming them: seven copies of one sentence hide the notes that matter. */
+export function groupNotes(rows: ComparisonRow[]): { note: string; traces: string[] }[] {
+  const byNote = new Map<string, string[]>();
+  for (const r of rows) for (const n of r.notes) byNote.set(n, [...(byNote.get(n) ?? []), r.name]);
+  return [...byNote].map(([note, traces]) => ({ note, traces }));
 }
 
 export function renderComparisonJson(doc: ComparisonDocument): string {

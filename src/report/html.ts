@@ -11,6 +11,9 @@ import type { ConfigRow, ReportModel } from './model.js';
 import { buildVerdict } from './verdict.js';
 import { compileToVega, runtimeScripts, type VegaSpec } from './vega.js';
 import { formatFlows, formatSeconds } from './charts.js';
+import { ratio } from '../analyze/metrics.js';
+import { reportMsg } from '../messages.js';
+import { KERNEL_PROFILES } from '../model/kernel.js';
 
 /**
  * No fetch, image, font or frame from anywhere; inline scripts and styles
@@ -46,6 +49,7 @@ export function renderReportHtml(model: ReportModel): string {
     `<p class="sub">${escapeHtml(int(trace.rows))} rows, ${escapeHtml(int(trace.events.packet))} packets, ${escapeHtml(int(trace.distinct_flows))} distinct flows over ${escapeHtml(spanText(model.result))}; replayed by ${escapeHtml(model.result.tool.name)} ${escapeHtml(model.result.tool.version)}.</p></header>`,
     verdictSection(model),
     kernelSection(model),
+    cpuSection(model),
     chartsSection(charts),
     disagreementSection(model),
     sweepTablesSection(model),
@@ -110,12 +114,101 @@ function kernelSection(model: ReportModel): string {
       const occ = k.configuredResult.queue_occupancy;
       const used = occ.reduce((a, q) => a + q.used, 0);
       const slots = occ.reduce((a, q) => a + q.slots, 0);
-      return `<tr><th scope="row">${escapeHtml(k.kernel)}</th><td>${pct(c.hit_ratio)}</td><td>${pct(c.collision_rate)}</td><td>${pct(c.alias_rate)}</td><td>${pct(c.stale_rate)} (${int(c.hits_stale)})</td><td>${pct(c.locality)}</td>${model.has_deliver ? `<td>${pct(c.agreement)}</td>` : ''}<td>${slots > 0 ? `${int(used)} / ${int(slots)} (${pct(used / slots, 1)})` : '—'}</td><td>${k.globalRecommendation ? int(k.globalRecommendation.size) : '—'}</td><td>${k.queueRecommendation ? int(k.queueRecommendation.size) : '—'}</td></tr>`;
+      const cells = [
+        pct(c.hit_ratio),
+        `${pct(ratio(c.hits_own, c.lookups))}`,
+        `${int(c.hits_aliased)} (${pct(c.alias_rate)})`,
+        `${int(c.misses_collision)} (${pct(c.collision_rate)})`,
+        `${int(c.hits_stale)} (${pct(c.stale_rate)})`,
+        pct(c.locality),
+        ...(model.has_deliver ? [pct(c.agreement)] : []),
+        slots > 0 ? `${int(used)} / ${int(slots)} (${pct(used / slots, 1)})` : '—',
+        k.globalRecommendation ? int(k.globalRecommendation.size) : '—',
+        k.queueRecommendation ? int(k.queueRecommendation.size) : '—',
+      ];
+      return `<tr><th scope="row">${escapeHtml(k.kernel)}</th>${cells.map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`;
     })
     .join('\n');
+  const head = [
+    'profile', 'hit ratio', 'own-hint hits (% of lookups)', 'aliased hits', 'collision misses', 'stale hits', 'locality',
+    ...(model.has_deliver ? ['agreement'] : []),
+    'per-queue slots ever used', 'recommended global', 'recommended per-queue',
+  ];
   return `<section id="kernels"><h2>Kernel profiles side by side</h2>
-<p>The same trace replayed in the same pass by each kernel profile, at the trace's configured sizes (${escapeHtml(int(model.kernels[0].configured.entries_effective))} global slots).</p>
-<div class="table-wrap"><table class="verdict compact"><thead><tr><th scope="col">profile</th><th scope="col">hit ratio</th><th scope="col">collision rate</th><th scope="col">alias rate</th><th scope="col">stale rate (hits)</th><th scope="col">locality</th>${model.has_deliver ? '<th scope="col">agreement</th>' : ''}<th scope="col">per-queue slots ever used</th><th scope="col">recommended global</th><th scope="col">recommended per-queue</th></tr></thead><tbody>
+<p>The same trace replayed in the same pass by each kernel profile, at the trace's configured sizes (${escapeHtml(int(model.kernels[0].configured.entries_effective))} global slots). Counts are packets; percentages are shares of lookups, except stale hits (share of resolved hits).</p>
+${kernelFindings(model).map((f) => `<p class="finding">${escapeHtml(f)}</p>`).join('\n')}
+<div class="table-wrap"><table class="verdict compact"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>
+${rows}
+</tbody></table></div></section>`;
+}
+
+/**
+ * The kernel comparison in words: 3.19's aliased hits against a newer
+ * profile's collision misses, and per-queue slot use of hash & mask against hash_32.
+ */
+export function kernelFindings(model: ReportModel): string[] {
+  const out: string[] = [];
+  const old = model.kernels.find((k) => k.kernel === '3.19');
+  const checked = model.kernels.find((k) => k.kernel !== '3.19');
+  if (old && checked && old.configured.lookups > 0) {
+    out.push(
+      `3.19 has no collision detection: it counted ${int(old.configured.hits_aliased)} aliased hits (${pct(old.configured.alias_rate)} of lookups: packets steered to the CPU of another flow that wrote the slot), where ${checked.kernel} detected ${int(checked.configured.misses_collision)} collision misses (${pct(checked.configured.collision_rate)}) and left those packets to plain RPS; 3.19's hit ratio and recommended size count aliased hits as hits, so compare own-hint hits.`,
+    );
+  }
+  const occ = (k: (typeof model.kernels)[number]) => {
+    const q = k.configuredResult.queue_occupancy;
+    const slots = q.reduce((a, x) => a + x.slots, 0);
+    return slots > 0 ? { used: q.reduce((a, x) => a + x.used, 0), slots } : null;
+  };
+  const masked = model.kernels.find((k) => !KERNEL_PROFILES[k.kernel].hashedQueueSlot);
+  const hashed = model.kernels.find((k) => KERNEL_PROFILES[k.kernel].hashedQueueSlot);
+  const a = masked && occ(masked);
+  const b = hashed && occ(hashed);
+  if (masked && hashed && a && b && masked.configuredResult.queue_occupancy.length > 1) {
+    out.push(
+      `Per-queue slots (${masked.configuredResult.queue_occupancy.length} RX queues): ${masked.kernel}'s slot hash & (rps_flow_cnt − 1) put flows in ${int(a.used)} of ${int(a.slots)} slots (${pct(a.used / a.slots, 1)}), ${hashed.kernel}'s hash_32 slot in ${int(b.used)} (${pct(b.used / b.slots, 1)}).`,
+    );
+  }
+  return out;
+}
+
+/** The configured settings at the trace's own nr_cpu_ids and at each --cpus what-if. */
+function cpuSection(model: ReportModel): string {
+  const kernels = model.kernels.filter((k) => k.cpus.length > 1);
+  if (kernels.length === 0) return '';
+  const several = kernels.length > 1;
+  const head = [
+    ...(several ? ['profile'] : []),
+    'nr_cpu_ids', 'rps_cpu_mask', 'hash bits compared', 'hash bits unchecked', 'hit ratio', 'own-hint hits', 'aliased hits', 'collision misses', 'invalid-CPU misses', 'stale rate', 'locality',
+  ];
+  const rows = kernels
+    .flatMap((k) =>
+      k.cpus.map((r) => {
+        const cells = [
+          ...(several ? [k.kernel] : []),
+          `${int(r.nr_cpu_ids)}${r.trace_own ? ' (trace)' : ''}`,
+          `0x${r.cpu_mask.toString(16)} (${r.cpu_bits} bits)`,
+          r.entries_effective > 0 ? (r.bits_compared > 0 ? `${r.bits_compared} (bits ${32 - r.bits_compared}–31)` : '0') : '—',
+          r.entries_effective > 0 ? String(r.bits_unchecked) : '—',
+          pct(r.hit_ratio),
+          pct(ratio(r.hits_own, r.lookups)),
+          `${int(r.hits_aliased)} (${pct(r.alias_rate)})`,
+          `${int(r.misses_collision)} (${pct(r.collision_rate)})`,
+          `${int(r.misses_invalid_cpu)} (${pct(ratio(r.misses_invalid_cpu, r.lookups))})`,
+          pct(r.stale_rate),
+          pct(r.locality),
+        ];
+        return `<tr${r.trace_own ? ' class="own"' : ''}>${cells.map((x, i) => (i === 0 ? `<th scope="row">${escapeHtml(x)}</th>` : `<td>${escapeHtml(x)}</td>`)).join('')}</tr>`;
+      }),
+    )
+    .join('\n');
+  const k = kernels[0];
+  const own = k.cpus.find((r) => r.trace_own);
+  const folded = own ? k.cpus.filter((r) => r.nr_cpu_ids < own.nr_cpu_ids).map((r) => r.nr_cpu_ids) : [];
+  return `<section id="cpus"><h2>CPU count what-if</h2>
+<p>The trace's configured table sizes (${escapeHtml(int(k.configured.entries_effective))} global slots) replayed in the same pass at ${own ? `the trace's own nr_cpu_ids (${escapeHtml(int(own.nr_cpu_ids))}) and at ` : ''}each <code>--cpus</code> count. A slot stores <code>(hash &amp; ~rps_cpu_mask) | cpu</code> with <code>rps_cpu_mask = roundup_pow_of_two(nr_cpu_ids) − 1</code>, at index <code>hash &amp; (entries − 1)</code>: the lookup can tell flows sharing a slot apart only by the hash bits above both, and the bits between the index and the mask are never checked. Percentages are shares of lookups (stale rate: of resolved hits; locality: of resolved packets).</p>
+${folded.length ? `<p class="rule">${escapeHtml(reportMsg.cpusFolded(folded, own!.nr_cpu_ids))}</p>` : ''}
+<div class="table-wrap"><table class="verdict compact cpus"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows}
 </tbody></table></div></section>`;
 }
@@ -212,11 +305,23 @@ export function provenanceSection(r: ReplayResult, model?: ReportModel): string 
     kv(h.implicit_queue ? 'Queues (implicit: no queue= line)' : 'Queues', queues),
     kv('Kernel profile(s) replayed', escapeHtml(configs.map((c) => c.kernel).join(', '))),
     ...(first ? [kv('Configured replay', `${escapeHtml(first.label)}; CPUs used: nr_cpu_ids = ${escapeHtml(String(first.nr_cpu_ids))}; queue heads: ${escapeHtml(first.head_model)}`)] : []),
+    ...(first ? [kv('Queue-head model', escapeHtml(headModelNote(first.head_model, t.events.deliver > 0)))] : []),
+    ...(model && model.kernels.some((k) => k.cpus.length > 1)
+      ? [kv('CPU-count what-ifs', escapeHtml(`nr_cpu_ids ${model.kernels[0].cpus.map((c) => c.nr_cpu_ids + (c.trace_own ? ' (trace)' : '')).join(', ')}: the configured sizes replayed at each, per kernel profile`))]
+      : []),
     kv('Configurations replayed', `${escapeHtml(int(r.configs.length))}, in one pass over the trace`),
     kv('Tool', `${escapeHtml(r.tool.name)} ${escapeHtml(r.tool.version)} (result schema ${escapeHtml(r.schema)} v${escapeHtml(String(r.version))})`),
     kv('Command line', `<code>${escapeHtml(shellJoin(r.command))}</code>`),
   ];
   return `<section id="provenance"><h2>Provenance</h2><table class="kv"><tbody>\n${rows.join('\n')}\n</tbody></table></section>`;
+}
+
+/** How queue heads moved in this replay, in words (the --fifo-ns note). */
+export function headModelNote(headModel: string, hasDeliver: boolean): string {
+  const fifo = /^fifo:(\d+)ns$/.exec(headModel);
+  if (fifo) return reportMsg.headsFifo(Number(fifo[1]), hasDeliver);
+  if (headModel === 'deliver') return reportMsg.headsDeliver();
+  return reportMsg.headsInstant();
 }
 
 /**
@@ -284,6 +389,9 @@ table.compact th[scope=row] { white-space: nowrap; }
 table.kv td, table.kv th { text-align: left; }
 table.kv td { overflow-wrap: anywhere; }
 table.sweep { font-size: 13px; }
+table.comparison td:nth-child(8) { white-space: nowrap; }
+p.finding { margin: 6px 0; max-width: 900px; }
+table.cpus tr.own th, table.cpus tr.own td { background: #eef8ee; }
 .notes { background: #fff8e1; border-left: 4px solid #f0b400; padding: 8px 12px 8px 28px; }
 figure { margin: 28px 0; }
 figcaption { color: var(--muted); font-size: 14px; max-width: 820px; }

@@ -57,6 +57,8 @@ function kernelJson(k: KernelAnalysis) {
     },
     global_sweep: k.global,
     queue_sweep: k.queue,
+    /** The configured settings at the trace's own nr_cpu_ids and at each --cpus what-if (empty without them). */
+    cpu_whatif: k.cpus,
   };
 }
 

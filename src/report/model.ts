@@ -8,6 +8,7 @@ import { expectedCollisionRate } from '../analyze/occupancy.js';
 import { recommendSize, type Recommendation } from '../analyze/recommend.js';
 import { MAX_GLOBAL_ENTRIES, powersOfTwo, type PlannedConfig, type PlanGroup } from '../analyze/sweep.js';
 import { ratio } from '../analyze/metrics.js';
+import { KERNEL_PROFILES } from '../model/kernel.js';
 import { reportMsg } from '../messages.js';
 import type { ConfigResult, KernelProfileName, ReplayResult, TimelineBin } from '../replay/result.js';
 
@@ -42,6 +43,34 @@ export interface ConfigRow {
   slot_conflict_rate: number | null;
   hits_aliased: number;
   hits_stale: number;
+  nr_cpu_ids: number;
+  hits: number;
+  hits_own: number;
+  misses_empty: number;
+  misses_collision: number;
+  misses_invalid_cpu: number;
+}
+
+/**
+ * The configured settings at one nr_cpu_ids (the trace's own or a --cpus
+ * what-if). The hash bits a slot keeps follow from the kernel rules:
+ * rps_cpu_mask M = roundup_pow_of_two(nr_cpu_ids) - 1 holds the CPU, the slot
+ * index is hash & (E - 1), and the lookup compares bits log2(M+1)..31.
+ */
+export interface CpuWhatIfRow extends ConfigRow {
+  /** True for the trace's own nr_cpu_ids (the configured replay itself). */
+  trace_own: boolean;
+  /** rps_cpu_mask = roundup_pow_of_two(nr_cpu_ids) - 1. */
+  cpu_mask: number;
+  /** log2(M + 1): the low hash bits the stored value gives to the CPU. */
+  cpu_bits: number;
+  /**
+   * Hash bits that tell two flows sharing a slot apart: bits
+   * max(log2 E, log2(M+1))..31 (0 for 3.19, which compares nothing).
+   */
+  bits_compared: number;
+  /** Hash bits above the slot index that no lookup checks: max(0, log2(M+1) - log2 E); 32 - log2 E for 3.19. */
+  bits_unchecked: number;
 }
 
 export interface GlobalSweepRow extends ConfigRow {
@@ -65,6 +94,11 @@ export interface KernelAnalysis {
    * so they are shown but not used for the recommendation.
    */
   queueRecommendation: (Recommendation & { row: ConfigRow; criterion: QueueCriterion }) | null;
+  /**
+   * With CPU-count what-ifs: the configured settings at the trace's own
+   * nr_cpu_ids and at each what-if count, ascending by nr_cpu_ids; empty otherwise.
+   */
+  cpus: CpuWhatIfRow[];
 }
 
 /**
@@ -154,6 +188,7 @@ export function buildReportModel(result: ReplayResult, plan: PlannedConfig[]): R
       queue,
       globalRecommendation: g && { ...g, row: global.find((r) => r.entries_effective === g.size)! },
       queueRecommendation: q && { ...q, criterion, row: queue.find((r) => r.flow_cnt_effective === q.size)! },
+      cpus: cpuWhatIfRows(result, configuredIndex, indicesOf('cpu-whatif', kernel)),
     };
   });
 
@@ -208,7 +243,35 @@ export function configRow(c: ConfigResult, index: number): ConfigRow {
     slot_conflict_rate: ratio(m.slot_conflicts, m.lookups),
     hits_aliased: m.hits_aliased,
     hits_stale: m.hits_stale,
+    nr_cpu_ids: c.nr_cpu_ids,
+    hits: m.hits,
+    hits_own: m.hits_own,
+    misses_empty: m.misses_empty,
+    misses_collision: m.misses_collision,
+    misses_invalid_cpu: m.misses_invalid_cpu,
   };
+}
+
+/** The configured replay and its CPU-count what-ifs, one row per nr_cpu_ids (the trace's own wins a tie). */
+function cpuWhatIfRows(result: ReplayResult, configuredIndex: number, whatIfs: number[]): CpuWhatIfRow[] {
+  if (whatIfs.length === 0) return [];
+  const rows = [configuredIndex, ...whatIfs].map((i): CpuWhatIfRow => {
+    const row = configRow(result.configs[i], i);
+    const cpuSlots = roundUpPowerOfTwo(row.nr_cpu_ids);
+    const cpuBits = Math.round(Math.log2(cpuSlots));
+    const indexBits = row.entries_effective > 0 ? Math.round(Math.log2(row.entries_effective)) : 0;
+    const compares = KERNEL_PROFILES[row.kernel]?.collisionDetection ?? true;
+    return {
+      ...row,
+      trace_own: i === configuredIndex,
+      cpu_mask: cpuSlots - 1,
+      cpu_bits: cpuBits,
+      bits_compared: compares && row.entries_effective > 0 ? 32 - Math.max(cpuBits, indexBits) : 0,
+      // 3.19 compares nothing: every bit above the slot index goes unchecked.
+      bits_unchecked: row.entries_effective > 0 ? (compares ? Math.max(0, cpuBits - indexBits) : 32 - indexBits) : 0,
+    };
+  });
+  return dedupeBySize(rows, (r) => r.nr_cpu_ids);
 }
 
 /** Sizes the user wrote that round up to the same table are one point: keep the first. */

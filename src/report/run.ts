@@ -28,6 +28,8 @@ export interface ReportRunOptions extends PlanInput {
   /** --json: the JSON path (single trace) or the comparison JSON path (several). */
   json?: string;
   lenient?: boolean;
+  /** --fifo-ns: model each CPU as a FIFO processing one packet every N ns (ReplayOptions.fifoNs). */
+  fifoNs?: number;
   command: string[];
   signal?: AbortSignal;
   /** One progress bar per trace. */
@@ -110,8 +112,10 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
     try {
       result = await opts.replay(trace, {
         configs: plan.requests,
-        cpus: opts.cpus,
+        // The fallback for a header without nr_cpu_ids: --cpus N, or the first of --cpus 4,8.
+        cpus: opts.cpus ?? opts.cpuWhatIf?.[0],
         lenient: opts.lenient,
+        ...(opts.fifoNs !== undefined ? { fifoNs: opts.fifoNs } : {}),
         hash: true,
         onProgress: progress?.update,
         signal: opts.signal,

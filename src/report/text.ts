@@ -1,17 +1,49 @@
 /** The text renderer: the verdict and its table, for the terminal. */
+import { ratio } from '../analyze/metrics.js';
+import { int, pct } from './format.js';
 import { buildVerdict } from './verdict.js';
 import type { ReportModel } from './model.js';
+
+function table(header: string[], rows: string[][]): string[] {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all.map((r) => '  ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+}
 
 export function renderReportText(model: ReportModel): string {
   const v = buildVerdict(model);
   const out: string[] = [`${model.result.trace.file}:`];
   for (const s of v.sentences) out.push(`  ${s}`);
   if (v.lines.length) {
-    const header = ['', ...v.columns];
-    const table = [header, ...v.lines.map((l) => [l.label, ...l.values])];
-    const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
     out.push('');
-    for (const r of table) out.push('  ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+    out.push(...table(['', ...v.columns], v.lines.map((l) => [l.label, ...l.values])));
+  }
+  if (model.kernels.length > 1) {
+    out.push('', '  Kernel profiles at the configured sizes (counts are packets):');
+    out.push(
+      ...table(
+        ['profile', 'hit ratio', 'own-hint hits', 'aliased hits', 'collision misses', 'stale hits', 'per-queue slots used'],
+        model.kernels.map((k) => {
+          const c = k.configured;
+          const q = k.configuredResult.queue_occupancy;
+          const slots = q.reduce((a, x) => a + x.slots, 0);
+          const used = q.reduce((a, x) => a + x.used, 0);
+          return [k.kernel, pct(c.hit_ratio), pct(ratio(c.hits_own, c.lookups)), int(c.hits_aliased), int(c.misses_collision), int(c.hits_stale), slots > 0 ? `${int(used)} / ${int(slots)}` : '—'];
+        }),
+      ),
+    );
+  }
+  const withCpus = model.kernels.filter((k) => k.cpus.length > 1);
+  if (withCpus.length) {
+    out.push('', '  CPU count what-if at the configured sizes (rps_cpu_mask = roundup_pow_of_two(nr_cpu_ids) - 1):');
+    out.push(
+      ...table(
+        ['profile', 'nr_cpu_ids', 'rps_cpu_mask', 'bits unchecked', 'hit ratio', 'alias rate', 'collision rate', 'invalid-CPU misses'],
+        withCpus.flatMap((k) =>
+          k.cpus.map((r) => [k.kernel, `${r.nr_cpu_ids}${r.trace_own ? ' (trace)' : ''}`, `0x${r.cpu_mask.toString(16)}`, String(r.bits_unchecked), pct(r.hit_ratio), pct(r.alias_rate), pct(r.collision_rate), int(r.misses_invalid_cpu)]),
+        ),
+      ),
+    );
   }
   for (const n of model.notes) out.push(`  note: ${n}`);
   return out.join('\n') + '\n';

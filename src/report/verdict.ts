@@ -32,7 +32,7 @@ export function buildVerdict(model: ReportModel): Verdict {
   const hasDeliver = model.has_deliver;
   const lines: VerdictLine[] = [
     { label: 'Global table', unit: 'slots (rps_sock_flow_entries)', values: columns.map((c) => int(c.row.entries_effective)) },
-    { label: 'Per-queue tables', unit: 'slots per RX queue (rps_flow_cnt)', values: columns.map((c) => c.row.flow_cnt_all.map(int).join(' / ')) },
+    { label: 'Per-queue tables', unit: 'slots per RX queue (rps_flow_cnt)', values: columns.map((c) => perQueueSizes(c.row.flow_cnt_all)) },
     { label: 'Table memory', unit: '4 B per global slot + 8 B per queue slot', values: columns.map((c) => bytes(c.row.memory_bytes)) },
     { label: 'Hit ratio', unit: 'hits / lookups', values: columns.map((c) => pct(c.row.hit_ratio)) },
     { label: 'Collision rate', unit: 'misses on another flow’s slot / lookups', values: columns.map((c) => pct(c.row.collision_rate)) },
@@ -46,6 +46,12 @@ export function buildVerdict(model: ReportModel): Verdict {
     lines.push({ label: 'Agreement with the kernel', unit: 'same CPU as the deliver row / delivered packets (the kernel ran the configured column)', values: columns.map((c) => pct(c.row.agreement)) });
   }
   return { sentences: verdictSentences(k), columns: columns.map((c) => c.heading), lines };
+}
+
+/** Each queue's table size; all equal → "16 × 1,024" rather than sixteen numbers. */
+export function perQueueSizes(sizes: number[]): string {
+  if (sizes.length > 1 && sizes.every((s) => s === sizes[0])) return `${sizes.length} × ${int(sizes[0])}`;
+  return sizes.map(int).join(' / ');
 }
 
 function verdictColumns(model: ReportModel, k: KernelAnalysis): VerdictColumn[] {

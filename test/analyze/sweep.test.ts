@@ -11,12 +11,12 @@ describe('powersOfTwo', () => {
 });
 
 describe('planReport', () => {
-  it('by default: configured (with time series and explain), 13 global sizes 64..2^18, 16 per-queue sizes 8..2^18, plain RPS', () => {
+  it('by default: configured (with time series and explain), 13 global sizes 64..2^18, 13 per-queue sizes 8..2^15, plain RPS', () => {
     const p = planReport();
     expect(p.globalSizes[0]).toBe(64);
     expect(p.globalSizes.at(-1)).toBe(262144);
-    expect(p.queueSizes).toEqual([8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144]);
-    expect(p.requests).toHaveLength(1 + 13 + 16 + 1);
+    expect(p.queueSizes).toEqual([8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768]);
+    expect(p.requests).toHaveLength(1 + 13 + 13 + 1);
     expect(p.plan).toHaveLength(p.requests.length);
 
     const configured = p.requests.filter((r) => r.role === 'configured');
@@ -47,5 +47,28 @@ describe('planReport', () => {
     const p = planReport({ entries: [4096, 256, 4096], cpus: 8 });
     expect(p.globalSizes).toEqual([256, 4096]);
     expect(p.requests.every((r) => r.cpus === 8)).toBe(true);
+  });
+});
+
+describe('planReport with CPU-count what-ifs', () => {
+  it('adds the configured settings at each nr_cpu_ids, per kernel, and leaves every other configuration at the trace\'s own', () => {
+    const p = planReport({ entries: [64, 128], flowCnt: [8], kernels: ['6.16', '3.19'], cpuWhatIf: [8, 4, 8] });
+    expect(p.cpuWhatIf).toEqual([4, 8]);
+    const whatIf = p.plan.flatMap((x, i) => (x.group === 'cpu-whatif' ? [{ ...x, req: p.requests[i] }] : []));
+    expect(whatIf.map((w) => [w.kernel, w.cpus, w.req.cpus, w.req.role, w.req.entries, w.req.flowCnt])).toEqual([
+      ['6.16', 4, 4, 'what-if', undefined, undefined],
+      ['6.16', 8, 8, 'what-if', undefined, undefined],
+      ['3.19', 4, 4, 'what-if', undefined, undefined],
+      ['3.19', 8, 8, 'what-if', undefined, undefined],
+    ]);
+    // Per kernel: configured + 2 global + 1 per-queue + 2 what-ifs; plus plain RPS.
+    expect(p.requests).toHaveLength(2 * (1 + 2 + 1 + 2) + 1);
+    for (const [i, r] of p.requests.entries()) if (p.plan[i].group !== 'cpu-whatif') expect(r.cpus).toBeUndefined();
+  });
+
+  it('a single --cpus value still applies to every configuration', () => {
+    const p = planReport({ entries: [64], flowCnt: [8], cpus: 16 });
+    expect(p.requests.every((r) => r.cpus === 16)).toBe(true);
+    expect(p.cpuWhatIf).toEqual([]);
   });
 });

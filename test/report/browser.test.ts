@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayFile } from '../../src/replay/engine.js';
@@ -111,4 +112,74 @@ describe('HTML report in chromium', () => {
     const cmp = await openReport(out.comparison!.html, join(ARTIFACTS, 'report-comparison.png'));
     expectRenderedOffline(cmp, out.comparison!.html, 2);
   }, 120_000);
+  it('CPU-count what-if report (small-table, --cpus 64,4096,32768): the table, both what-if charts', async () => {
+    const trace = 'traces/scenarios/small-table.csv.gz';
+    const out = await runReport({
+      inputs: [trace],
+      output: join(ARTIFACTS, 'cpus', 'small-table.html'),
+      cpuWhatIf: [64, 4096, 32768],
+      command: ['rfs-replay', 'report', trace, '--cpus', '64,4096,32768'],
+      replay: replayFile,
+    });
+    let rows: string[] = [];
+    const r = await openReport(out.traces[0].html, join(ARTIFACTS, 'report-cpus.png'), async (page) => {
+      const section = await page.$('#cpus');
+      await section!.screenshot({ path: join(ARTIFACTS, 'report-cpus-table.png') });
+      await (await page.$('#fig-cpus-whatif'))!.screenshot({ path: join(ARTIFACTS, 'report-cpus-chart.png') });
+      await (await page.$('#fig-cpus-outcomes'))!.screenshot({ path: join(ARTIFACTS, 'report-cpus-outcomes.png') });
+      rows = await page.$$eval('#cpus tbody tr th', (ths) => ths.map((th) => th.textContent ?? ''));
+    });
+    expectRenderedOffline(r, out.traces[0].html, 8);
+    expect(r.charts.map((c) => c.id)).toEqual([
+      'chart-hit-ratio-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
+      'chart-timeline', 'chart-queue-occupancy', 'chart-cpus-whatif', 'chart-cpus-outcomes',
+    ]);
+    // The header's nr_cpu_ids (8) first, then each what-if.
+    expect(rows).toEqual(['8 (trace)', '64', '4,096', '32,768']);
+  }, 120_000);
+
+  it('many-queues with --kernel 6.16,4.10,3.19: per-queue occupancy for every kernel, lookup outcomes by kernel', async () => {
+    const trace = 'traces/scenarios/many-queues.csv.gz';
+    const out = await runReport({
+      inputs: [trace],
+      output: join(ARTIFACTS, 'kernels', 'many-queues.html'),
+      kernels: ['6.16', '4.10', '3.19'],
+      command: ['rfs-replay', 'report', trace, '--kernel', '6.16,4.10,3.19'],
+      replay: replayFile,
+    });
+    let bars: { kernel: string; count: number }[] = [];
+    const r = await openReport(out.traces[0].html, join(ARTIFACTS, 'report-many-queues.png'), async (page) => {
+      await (await page.$('#kernels'))!.screenshot({ path: join(ARTIFACTS, 'report-many-queues-table.png') });
+      await (await page.$('#fig-queue-occupancy'))!.screenshot({ path: join(ARTIFACTS, 'report-many-queues-occupancy.png') });
+      await (await page.$('#fig-kernel-outcomes'))!.screenshot({ path: join(ARTIFACTS, 'report-many-queues-outcomes.png') });
+      // Vega's SVG bars carry an aria-label with their fields; count the occupancy bars per kernel.
+      bars = await page.$$eval('#chart-queue-occupancy g.mark-rect path', (ps) => {
+        const by: Record<string, number> = {};
+        for (const p of ps) {
+          const m = /kernel: ([0-9.]+)/.exec(p.getAttribute('aria-label') ?? '');
+          if (m) by[m[1]] = (by[m[1]] ?? 0) + 1;
+        }
+        return Object.entries(by).map(([kernel, count]) => ({ kernel, count }));
+      });
+    });
+    expectRenderedOffline(r, out.traces[0].html, 8);
+    expect(r.charts.map((c) => c.id)).toEqual([
+      'chart-hit-ratio-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
+      'chart-timeline', 'chart-kernels-vs-size', 'chart-kernel-outcomes', 'chart-queue-occupancy',
+    ]);
+    // 16 RX queues in the header, one bar each for every kernel profile.
+    const queues = zlibHeaderQueues(trace);
+    expect(queues).toBe(16);
+    expect(bars.sort((a, b) => a.kernel.localeCompare(b.kernel))).toEqual([
+      { kernel: '3.19', count: queues },
+      { kernel: '4.10', count: queues },
+      { kernel: '6.16', count: queues },
+    ]);
+  }, 120_000);
 });
+
+/** Queue lines in a gzip trace's header, counted from the file itself. */
+function zlibHeaderQueues(path: string): number {
+  const text = gunzipSync(readFileSync(path)).toString('utf8', 0, 1 << 16);
+  return text.split('\n').filter((l) => /^#\s*queue=/.test(l)).length;
+}

@@ -31,12 +31,35 @@ describe('rfs-replay report (CLI)', () => {
     expect(existsSync(join(dir, 'default.json'))).toBe(true);
   });
 
+  it('--help explains one --cpus value against several, and --fifo-ns', () => {
+    const r = cli('--help');
+    expect(r.status).toBe(0);
+    const help = r.stdout.replace(/\s+/g, ' ');
+    expect(help).toContain('one value N: replay every configuration with nr_cpu_ids = N');
+    expect(help).toContain('several values, e.g. 4,8: also replay the configured sizes at each of them');
+    expect(help).toContain('--fifo-ns');
+  });
+
+  it('--cpus 4,16 prints the CPU what-if table next to the trace\'s own nr_cpu_ids', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rfs-cli-'));
+    const r = cli('traces/default.csv.gz', '--cpus', '4,16', '--entries', '128,1024', '--flow-cnt', '64', '-o', join(dir, 'd.html'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('CPU count what-if at the configured sizes');
+    // roundup_pow_of_two(16) - 1 = 0xf.
+    expect(r.stdout).toMatch(/^\s+6\.16\s+16\s+0xf\s/m);
+    expect(r.stdout).toMatch(/^\s+6\.16\s+\d+ \(trace\)\s+0x[0-9a-f]+\s/m);
+  });
+
   it.each([
     [['/nonexistent/t.csv.gz'], 'rfs-replay: cannot read /nonexistent/t.csv.gz: no such file'],
     [['traces/default.csv.gz', '--entries', '64,x'], 'rfs-replay: --entries expects a comma-separated list of integers, got "64,x"'],
     [['traces/default.csv.gz', '--flow-cnt', '0'], 'rfs-replay: --flow-cnt sizes must be from 1 to 1073741824, got 0'],
     [['traces/default.csv.gz', '--kernel', '5.4'], 'rfs-replay: unknown kernel profile "5.4" (known: 6.16, 6.15, 4.10, 4.0, 3.19)'],
     [['traces/default.csv.gz', '--cpus', 'many'], 'rfs-replay: --cpus must be an integer from 1 to 65535, got "many"'],
+    [['traces/default.csv.gz', '--cpus', '4,,8'], 'rfs-replay: --cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "4,,8"'],
+    [['traces/default.csv.gz', '--cpus', '4,70000'], 'rfs-replay: --cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "4,70000"'],
+    [['traces/default.csv.gz', '--fifo-ns', '0'], 'rfs-replay: --fifo-ns must be a positive integer number of nanoseconds, got "0"'],
+    [['traces/default.csv.gz', '--fifo-ns', '1e3'], 'rfs-replay: --fifo-ns must be a positive integer number of nanoseconds, got "1e3"'],
     [['traces/default.csv.gz', '-o', 'report.pdf'], 'rfs-replay: -o expects a path ending in .html, got "report.pdf"'],
   ])('bad input %j → one line on stderr, exit 2, nothing on stdout', (args, message) => {
     const r = cli(...args);

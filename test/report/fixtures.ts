@@ -90,12 +90,12 @@ export function resultFor(
       [500, 500],
     );
     return {
-      label: `E=${entries} fc=${fc} k=${req.kernel} cpus=2`,
+      label: `E=${entries} fc=${fc} k=${req.kernel} cpus=${req.cpus ?? 2}`,
       role: req.role ?? 'configured',
       rps_sock_flow_entries: entries,
       entries_effective: E,
       kernel: req.kernel ?? '6.16',
-      nr_cpu_ids: 2,
+      nr_cpu_ids: req.cpus ?? 2,
       rps_flow_cnt: [fc],
       flow_cnt_effective: [F],
       rps_cpus: [[0, 1]],

@@ -93,7 +93,7 @@ describe('buildReportModel', () => {
 
   it('rejects a result whose configurations do not match the plan', () => {
     const r = resultFor(plan);
-    expect(() => buildReportModel({ ...r, configs: r.configs.slice(1) }, plan.plan)).toThrow(/asked the replay engine for 31 configurations, got 30/);
+    expect(() => buildReportModel({ ...r, configs: r.configs.slice(1) }, plan.plan)).toThrow(new RegExp(`asked the replay engine for ${plan.requests.length} configurations, got ${plan.requests.length - 1}`));
   });
 });
 

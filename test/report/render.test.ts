@@ -4,12 +4,14 @@ import { CONTENT_SECURITY_POLICY, embedCharts, renderReportHtml } from '../../sr
 import { renderReportJson } from '../../src/report/json.js';
 import { buildReportModel } from '../../src/report/model.js';
 import { renderReportText } from '../../src/report/text.js';
+import { perQueueSizes } from '../../src/report/verdict.js';
+import { groupNotes } from '../../src/report/comparison.js';
 import { planWith, resultFor } from './fixtures.js';
 
 const evil = '</script><script>alert(1)</script>.csv.gz';
 
-function fixtureModel(opts: { kernels?: ('6.16' | '4.10' | '3.19')[]; file?: string } = {}) {
-  const plan = planWith({ kernels: opts.kernels });
+function fixtureModel(opts: { kernels?: ('6.16' | '4.10' | '3.19')[]; file?: string; cpuWhatIf?: number[] } = {}) {
+  const plan = planWith({ kernels: opts.kernels, cpuWhatIf: opts.cpuWhatIf });
   const bins = Array.from({ length: 300 }, (_, i) => ({
     t: i * 1e7, packets: 10, lookups: 10, hits: i % 10, misses_collision: 1, hits_resolved: 5, hits_stale: 1, deliver_matched: 8, agree: 7,
   }));
@@ -35,13 +37,14 @@ function positionEncodings(spec: any): { channel: string; def: any }[] {
 }
 
 describe('charts', () => {
-  const model = fixtureModel({ kernels: ['6.16', '4.10', '3.19'] });
+  const model = fixtureModel({ kernels: ['6.16', '4.10', '3.19'], cpuWhatIf: [4, 12] });
   const charts = reportCharts(model);
 
-  it('include the sweep, per-queue, per-CPU, time series, agreement and kernel charts', () => {
+  it('include the sweep, per-queue, per-CPU, time series, agreement, kernel and CPU what-if charts', () => {
     expect(charts.map((c) => c.id)).toEqual([
       'hit-ratio-vs-size', 'collisions-vs-size', 'queue-sweep', 'packets-per-cpu', 'timeline',
-      'agreement', 'agreement-over-time', 'kernels-vs-size', 'queue-occupancy',
+      'agreement', 'agreement-over-time', 'kernels-vs-size', 'kernel-outcomes', 'queue-occupancy',
+      'cpus-whatif', 'cpus-outcomes',
     ]);
   });
 
@@ -165,5 +168,62 @@ describe('renderReportText', () => {
     expect(text).toContain('is too small');
     const hit = lines.find((l) => l.trimStart().startsWith('Hit ratio'))!;
     expect(hit.trim().split(/\s{2,}/)).toEqual(['Hit ratio', '66.70%', '99.20%', '100.00%', '—']);
+  });
+});
+
+describe('CPU what-if and kernel rendering details', () => {
+  it('the CPU what-if table lists the trace\'s own nr_cpu_ids and each what-if with rps_cpu_mask = roundup_pow_of_two(n) - 1', () => {
+    // The fixture trace has nr_cpu_ids 2 and a 128-slot table (7 index bits).
+    const html = renderReportHtml(fixtureModel({ cpuWhatIf: [12, 4] }));
+    const sec = html.slice(html.indexOf('<section id="cpus">'), html.indexOf('</section>', html.indexOf('<section id="cpus">')));
+    const firstCells = [...sec.matchAll(/<tr[^>]*><th scope="row">([^<]+)<\/th><td>([^<]+)<\/td>/g)].map((m) => [m[1], m[2]]);
+    // 4 → 0x3, 12 → 16 - 1 = 0xf; ascending by nr_cpu_ids.
+    expect(firstCells).toEqual([['2 (trace)', '0x1 (1 bits)'], ['4', '0x3 (2 bits)'], ['12', '0xf (4 bits)']]);
+    expect(html).toContain('Queue-head model');
+  });
+
+  it('a what-if below the trace\'s own count says that CPU ids are folded', () => {
+    const html = renderReportHtml(fixtureModel({ cpuWhatIf: [1, 4] }));
+    expect(html).toContain('nr_cpu_ids 1 is below the trace&#39;s own 2');
+  });
+
+  it('the text report prints the CPU what-if and kernel tables', () => {
+    const text = renderReportText(fixtureModel({ kernels: ['6.16', '3.19'], cpuWhatIf: [4096] }));
+    expect(text).toContain('CPU count what-if at the configured sizes');
+    // 4096 CPUs: mask 0xfff (12 bits) over a 128-slot index (7 bits): 5 bits unchecked.
+    const row = text.split('\n').find((l) => /^\s+6\.16\s+4096\s/.test(l))!;
+    expect(row.trim().split(/\s{2,}/).slice(0, 4)).toEqual(['6.16', '4096', '0xfff', '5']);
+    // 3.19 compares no hash bit: all 32 - 7 above the index are unchecked.
+    const old = text.split('\n').find((l) => /^\s+3\.19\s+4096\s/.test(l))!;
+    expect(old.trim().split(/\s{2,}/)[3]).toBe('25');
+    expect(text).toContain('Kernel profiles at the configured sizes');
+  });
+
+  it('per-queue sizes: equal tables are "N × size", different ones listed', () => {
+    expect(perQueueSizes([1024, 1024, 1024])).toBe('3 × 1,024');
+    expect(perQueueSizes([64, 128])).toBe('64 / 128');
+    expect(perQueueSizes([256])).toBe('256');
+  });
+
+  it('the occupancy chart orders queues as the header does (eth0:2 before eth0:10), not as strings sort', () => {
+    const model = fixtureModel({ kernels: ['6.16', '4.10'] });
+    const names = Array.from({ length: 12 }, (_, i) => `eth0:${i}`);
+    model.result.trace.header.queues = names.map((name) => ({ name, rps_cpus: [0, 1], rps_flow_cnt: 64 }));
+    for (const k of model.kernels) k.configuredResult.queue_occupancy = [...names].sort().map((queue) => ({ queue, slots: 64, used: 4 }));
+    const chart = reportCharts(model).find((c) => c.id === 'queue-occupancy')!;
+    expect((chart.spec as any).encoding.x.sort).toEqual(names);
+    expect((chart.spec as any).encoding.x.axis.labelAngle).toBe(-45);
+    // 4 of 64 slots per queue: 6.3% for every kernel.
+    expect((chart.spec as any).title.subtitle).toContain('6.16: 6.3%, 4.10: 6.3%');
+  });
+});
+
+describe('comparison notes', () => {
+  it('say a note shared by several traces once, naming them', () => {
+    const row = (name: string, notes: string[]) => ({ name, notes }) as any;
+    expect(groupNotes([row('a', ['x', 'y']), row('b', ['x']), row('c', ['x'])])).toEqual([
+      { note: 'x', traces: ['a', 'b', 'c'] },
+      { note: 'y', traces: ['a'] },
+    ]);
   });
 });

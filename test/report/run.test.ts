@@ -52,7 +52,7 @@ describe('runReport', () => {
 
     expect(calls).toHaveLength(1);
     expect(calls[0].options.hash).toBe(true);
-    expect(calls[0].options.configs).toHaveLength(31);
+    expect(calls[0].options.configs).toHaveLength(1 + 13 + 13 + 1); // configured, global sweep, per-queue sweep, plain RPS
     expect(out.traces).toEqual([{ trace, html: join(dir, 'out', 'r.html'), json: join(dir, 'out', 'r.json') }]);
     expect(readFileSync(join(dir, 'out', 'r.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
     const json = JSON.parse(readFileSync(join(dir, 'out', 'r.json'), 'utf8'));
