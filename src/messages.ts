@@ -48,8 +48,9 @@ export const msg = {
   badQueueName: (name: string) => `queue name ${quote(name)} cannot be used in rows: it holds a comma or a quote`,
   lateComment: () => 'a "#" comment line after the header row: comments must come before it (were two traces concatenated?)',
   repeatedHeaderRow: (first: number) => `the header row appears again (first on line ${first}): were two traces concatenated?`,
-  truncatedGzip: (offset: number) => `gzip data ends early or is corrupt (at compressed byte offset ${offset})`,
+  truncatedGzip: (offset: number, size: number) => `gzip data ends early or is corrupt (failed at or before compressed byte ${offset} of ${size})`,
   headerOnly: () => 'the trace has a header but no rows',
+  allRowsSkipped: (n: number, firstLine: number) => `every row is bad: all ${n} were skipped (--lenient), the first on line ${firstLine}; nothing to replay`,
   tooManyFields: (n: number, cols: number) => `row has ${n} fields but the header row names ${cols} columns`,
 };
 
@@ -114,6 +115,14 @@ export const reportMsg = {
     'queue heads move at once in this replay (no deliver rows, no --fifo-ns), so the ordering guard never holds a packet; the per-queue size is chosen by slot conflicts instead',
   verdictRule: (tolerancePp: number, largest: number, refHit: string) =>
     `Rule: the smallest size whose hit ratio is within ${tolerancePp} percentage point of the largest size tried (${largest} slots: ${refHit}).`,
+  // CPU-count what-if and queue-head model
+  cpusFolded: (counts: number[], own: number) =>
+    `nr_cpu_ids ${counts.join(', ')} ${counts.length > 1 ? 'are' : 'is'} below the trace's own ${own}: the trace's CPU ids at or above the what-if count are folded onto it (cpu mod nr_cpu_ids), so those replays also move applications and packets, not only the mask.`,
+  headsFifo: (ns: number, hasDeliver: boolean) =>
+    `--fifo-ns ${ns}: each CPU is modelled as a FIFO that processes one packet every ${ns} ns of trace time; this decides when the ordering guard releases a flow${hasDeliver ? ", instead of the trace's deliver rows (which are still used for agreement)" : ''}.`,
+  headsDeliver: () => "queue heads move with the trace's deliver rows (a CPU has processed a packet once its deliver row is seen).",
+  headsInstant: () => 'queue heads move at once (no deliver rows, no --fifo-ns): every packet counts as processed when it is queued, so the ordering guard never holds one.',
+  cpusList: (text: string) => `--cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "${text}"`,
 };
 
 // ---- capture ----------------------------------------------------------------

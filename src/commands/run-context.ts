@@ -5,6 +5,7 @@
  */
 import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, InputError, InterruptedError, UsageError } from '../errors.js';
 import { removePendingTemporaries } from '../io/atomic.js';
+import { optMsg } from '../messages.js';
 
 export interface RunContext {
   signal: AbortSignal;
@@ -33,6 +34,12 @@ export function reportError(e: unknown): number {
     process.stderr.write('rfs-replay: interrupted\n');
     return EXIT_INTERRUPTED;
   }
+  // Table sizes the kernel accepts (2^29 global, 2^30 per queue) can exceed this machine's memory:
+  // a limit of the machine, not a bug, so one line and status 2 like any input the tool cannot take.
+  if (e instanceof RangeError && /Array buffer allocation failed|Invalid typed array length|Invalid array length/.test(e.message)) {
+    process.stderr.write(`rfs-replay: ${optMsg.outOfMemory(e.message)}\n`);
+    return EXIT_BAD_INPUT;
+  }
   const err = e as NodeJS.ErrnoException;
   if (err && (err.code === 'ENOSPC' || err.code === 'EACCES' || err.code === 'EROFS' || err.code === 'ENOENT' || err.code === 'EISDIR')) {
     process.stderr.write(`rfs-replay: cannot write output: ${err.message}\n`);
@@ -51,6 +58,8 @@ export async function runContext(body: (ctx: RunContext) => Promise<number | voi
   let code = 0;
   try {
     code = (await body({ signal: controller.signal, command: ['rfs-replay', ...process.argv.slice(2)], progress: progressFactory })) ?? 0;
+    // A signal seen only after the work finished (outputs, if any, are complete) still means "interrupted".
+    if (controller.signal.aborted) code = reportError(new InterruptedError());
   } catch (e) {
     removePendingTemporaries();
     code = reportError(controller.signal.aborted ? new InterruptedError() : e);

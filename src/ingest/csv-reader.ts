@@ -179,8 +179,9 @@ export async function readV1WithCsvParse(chunks: AsyncIterable<Buffer>, o: CsvRe
       const k = index![f];
       const present = k >= 0 && k < fields.length;
       r[f] = present ? fields[k] : '';
-      // A field missing from a short row is reported just past the end of the line.
-      cols[f] = present ? starts[k] : line.length + 1;
+      // A field missing from a short row is reported where the next field would start (line length + 2),
+      // so a field that is present but bad always comes first.
+      cols[f] = present ? starts[k] : line.length + 2;
     }
     builder!.add(r, lineNo, cols, extra);
   };
@@ -212,6 +213,10 @@ export async function readV1WithCsvParse(chunks: AsyncIterable<Buffer>, o: CsvRe
   if (!inRows) header.endOfInput(lineNo);
   const b = builder as RowBuilder | null;
   b!.flush();
-  if (b!.rows === 0 && (o.skipLog?.total ?? 0) === 0) throw bad(headerRowLine, 1, msg.headerOnly(), 'header');
+  if (b!.rows === 0) {
+    const skipped = o.skipLog;
+    if (skipped && skipped.total > 0) throw bad(headerRowLine, 1, msg.allRowsSkipped(skipped.total, skipped.examples[0].line), 'header');
+    throw bad(headerRowLine, 1, msg.headerOnly(), 'header');
+  }
   return b!.rows;
 }

@@ -4,23 +4,21 @@
  * two 32-bit halves in an open-addressing table; anything else by its text.
  */
 export class Interner {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
-  private ids: Int32Array; // -1 = empty slot
-  private mask: number;
-  private used = 0;
+  // Open addressing, one entry per 4 words [hi, lo, id + 1 (0 = empty), unused]:
+  // a probe touches one cache line.
+  private table: Uint32Array;
+  private mask: number; // in entries
   private readonly byText = new Map<string, number>();
-  /** Dense id → text, built lazily only for ids whose text is asked for. */
-  private readonly hexKeys: number[] = []; // pairs hi, lo for hex ids; NaN for text ids
+  /** Dense id → key: [hi, lo] pairs for hex ids (NaN for text ids) and the texts. */
+  private readonly hexKeys: number[] = [];
   private readonly texts: (string | undefined)[] = [];
   private next = 0;
+  private hexCount = 0;
 
   constructor(initialCapacity = 1 << 12) {
     let cap = 16;
     while (cap < initialCapacity * 2) cap <<= 1;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.ids = new Int32Array(cap).fill(-1);
+    this.table = new Uint32Array(4 * cap);
     this.mask = cap - 1;
   }
 
@@ -30,21 +28,23 @@ export class Interner {
 
   /** Id for the 64-bit value hi:lo (a hex identity). */
   internHex(hi: number, lo: number): number {
+    const t = this.table;
     let i = (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 0) & this.mask;
-    const ids = this.ids;
     for (;;) {
-      const id = ids[i];
-      if (id < 0) break;
-      if (this.lo[i] === lo && this.hi[i] === hi) return id;
+      const o = 4 * i;
+      const idPlus1 = t[o + 2];
+      if (idPlus1 === 0) break;
+      if (t[o + 1] === lo && t[o] === hi) return idPlus1 - 1;
       i = (i + 1) & this.mask;
     }
     const id = this.next++;
-    this.hi[i] = hi;
-    this.lo[i] = lo;
-    ids[i] = id;
+    const o = 4 * i;
+    t[o] = hi;
+    t[o + 1] = lo;
+    t[o + 2] = id + 1;
     this.hexKeys.push(hi, lo);
     this.texts.push(undefined);
-    if (++this.used * 2 > this.mask) this.grow();
+    if (++this.hexCount * 2 > this.mask) this.grow();
     return id;
   }
 
@@ -91,23 +91,20 @@ export class Interner {
   }
 
   private grow(): void {
-    const oldHi = this.hi;
-    const oldLo = this.lo;
-    const oldIds = this.ids;
-    const cap = oldIds.length * 2;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.ids = new Int32Array(cap).fill(-1);
-    this.mask = cap - 1;
-    for (let j = 0; j < oldIds.length; j++) {
-      const id = oldIds[j];
-      if (id < 0) continue;
-      let i = (Math.imul(oldLo[j] ^ Math.imul(oldHi[j], 0x9e3779b1), 0x85ebca6b) >>> 0) & this.mask;
-      while (this.ids[i] >= 0) i = (i + 1) & this.mask;
-      this.hi[i] = oldHi[j];
-      this.lo[i] = oldLo[j];
-      this.ids[i] = id;
+    const old = this.table;
+    const cap = (old.length / 4) * 2;
+    const t = new Uint32Array(4 * cap);
+    const mask = cap - 1;
+    for (let o = 0; o < old.length; o += 4) {
+      if (old[o + 2] === 0) continue;
+      let i = (Math.imul(old[o + 1] ^ Math.imul(old[o], 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+      while (t[4 * i + 2] !== 0) i = (i + 1) & mask;
+      t[4 * i] = old[o];
+      t[4 * i + 1] = old[o + 1];
+      t[4 * i + 2] = old[o + 2];
     }
+    this.table = t;
+    this.mask = mask;
   }
 }
 

@@ -17,6 +17,8 @@ import type { ReadOptions, ReadResult } from './read.js';
 import { batchOnBuffer, BATCH_ROWS, type TraceBatch, type TraceSink } from './trace.js';
 
 export const SLOTS = 8;
+/** Longest stretch the main thread replays batches without letting the event loop (signals, timers) run. */
+const YIELD_MS = 50;
 
 /** Everything the worker needs, cloneable. */
 export interface WorkerJob {
@@ -54,6 +56,7 @@ export async function readTraceInWorker(path: string, sink: TraceSink, opts: Rea
 
   return new Promise<ReadResult>((resolve, reject) => {
     let settled = false;
+    let lastYield = performance.now();
     const finish = (err: unknown, result?: ReadResult) => {
       if (settled) return;
       settled = true;
@@ -75,8 +78,22 @@ export async function readTraceInWorker(path: string, sink: TraceSink, opts: Rea
             const b = batches[m.slot];
             b.length = m.length;
             sink.batch(b);
-            Atomics.store(state, m.slot, 0);
-            Atomics.notify(state, m.slot);
+            const slot = m.slot;
+            const release = () => {
+              Atomics.store(state, slot, 0);
+              Atomics.notify(state, slot);
+            };
+            // Node delivers queued worker messages in one go; while the worker keeps
+            // up, this handler would run for the whole file and starve the event
+            // loop, so Ctrl-C (SIGINT -> abort) could not be handled until the end.
+            // Every YIELD_MS, hold the slot back until the loop has turned once.
+            if (performance.now() - lastYield < YIELD_MS) release();
+            else {
+              setImmediate(() => {
+                lastYield = performance.now();
+                release();
+              });
+            }
             break;
           }
           case 'progress':

@@ -70,7 +70,10 @@ export function openSource(path: string, opts: OpenOptions = {}): OpenedSource {
       const err = e as NodeJS.ErrnoException;
       if (err.name === 'AbortError') throw e;
       if (err.code?.startsWith('Z_') || /unexpected end of file|incorrect header|invalid/i.test(err.message)) {
-        throw new UsageError(`${path}: ${msg.truncatedGzip(read)}`);
+        // `read`: compressed bytes read when the decompressor failed. For a cut
+        // file that is where it ends; for damage inside, the read runs ahead of
+        // the decompressor by up to a chunk, hence "at or before".
+        throw new UsageError(`${path}: ${msg.truncatedGzip(read, size)}`);
       }
       throw e;
     } finally {

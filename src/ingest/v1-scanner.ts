@@ -138,7 +138,10 @@ export class V1Scanner {
     }
     if (this.phase < 2) this.headerParser.endOfInput(this.lineNo);
     this.flush();
-    if (this.rows === 0 && (this.o.skipLog?.total ?? 0) === 0) {
+    if (this.rows === 0) {
+      // Lenient mode may skip every row; a replay of nothing would look like a result, so it is an error too.
+      const skipped = this.o.skipLog;
+      if (skipped && skipped.total > 0) throw new InputError(this.o.file, this.headerRowLine, 1, msg.allRowsSkipped(skipped.total, skipped.examples[0].line), 'header');
       throw new InputError(this.o.file, this.headerRowLine, 1, msg.headerOnly(), 'header');
     }
   }
@@ -270,8 +273,9 @@ export class V1Scanner {
     // Comments belong before the header row (contract §2); one here is most likely a second trace appended.
     if (buf[start] === HASH) throw this.err(1, msg.lateComment(), 'late_comment');
     let ts = -1, event = -1, cpu: number = NONE, state = 0, rxhash = 0, queue = 0;
-    // A field missing from a short row is reported just past the end of the line.
-    let colTs = end - start + 1, colEvent = colTs, colCpu = colTs, colSocket = colTs, colState = colTs;
+    // A field missing from a short row is reported where the next field would start (line length + 2),
+    // so a field that is present but bad always comes first.
+    let colTs = end - start + 2, colEvent = colTs, colCpu = colTs, colSocket = colTs, colState = colTs;
     let haveCpu = false, haveState = false;
     // Identities are interned only once the row is known good (a skipped row leaves none behind).
     let sockBuf: Buffer | null = null, sockP = 0, sockE = 0, sockCol = 0;
@@ -381,9 +385,21 @@ export class V1Scanner {
     if (!haveCpu && event !== EventKind.State) throw this.err(colCpu, msg.missingCpu(), 'bad_cpu');
     if (event === EventKind.State && !haveState) throw this.err(colState, msg.missingState(), 'bad_state');
     if (event <= EventKind.State && sockBuf === null) throw this.err(colSocket, msg.missingSocket(), 'missing_socket');
-    const socket = sockBuf === null ? NONE : this.identity(this.sockets, sockBuf, sockP, sockE, sockCol);
-    const skb = skbBuf === null ? NONE : this.identity(this.skbs, skbBuf, skbP, skbE, skbCol);
-    // (A quoted identity is passed with a negative column: its quotes are data, and err() finds any junk by itself.)
+    // Both identities are checked before either is interned, so a rejected row interns nothing.
+    // (A quoted identity carries a negative column: its quotes are data.)
+    let sockHex = false, sockHi = 0, sockLo = 0, skbHex = false, skbHi = 0, skbLo = 0;
+    if (sockBuf !== null) {
+      sockHex = this.hexId(sockBuf, sockP, sockE);
+      if (sockHex) (sockHi = this.idHi), (sockLo = this.idLo);
+      else this.checkIdentity(sockBuf, sockP, sockE, sockCol);
+    }
+    if (skbBuf !== null) {
+      skbHex = this.hexId(skbBuf, skbP, skbE);
+      if (skbHex) (skbHi = this.idHi), (skbLo = this.idLo);
+      else this.checkIdentity(skbBuf, skbP, skbE, skbCol);
+    }
+    const socket = sockBuf === null ? NONE : sockHex ? this.sockets.internHex(sockHi, sockLo) : this.sockets.internText(sockBuf.toString('latin1', sockP, sockE));
+    const skb = skbBuf === null ? NONE : skbHex ? this.skbs.internHex(skbHi, skbLo) : this.skbs.internText(skbBuf.toString('latin1', skbP, skbE));
 
     const b = this.batch;
     const i = b.length;
@@ -424,17 +440,7 @@ export class V1Scanner {
     c = buf[p];
     const evStart = p;
     while (p < end && buf[p] !== COMMA) p++;
-    const evLen = p - evStart;
-    for (let k = 0; k < EVENT_BYTES.length; k++) {
-      const name = EVENT_BYTES[k];
-      if (name.length !== evLen || name[0] !== c) continue;
-      let i = 1;
-      while (i < evLen && name[i] === buf[evStart + i]) i++;
-      if (i === evLen) {
-        event = k;
-        break;
-      }
-    }
+    event = eventAt(buf, evStart, p - evStart, c);
     if (event < 0 || p >= end) return false;
     p++;
     // cpu: empty (state rows only) or 1..5 digits below nr_cpu_ids
@@ -464,10 +470,12 @@ export class V1Scanner {
       let hi = 0;
       let lo = 0;
       while (p < end && (d = HEX[buf[p]]) >= 0) {
-        hi = ((hi << 4) | (lo >>> 28)) >>> 0;
-        lo = ((lo << 4) | d) >>> 0;
+        hi = (hi << 4) | (lo >>> 28);
+        lo = (lo << 4) | d;
         p++;
       }
+      hi >>>= 0;
+      lo >>>= 0;
       if (p === s || p - s > 16) return false;
       haveSocket = true;
       sockHi = hi;
@@ -497,11 +505,14 @@ export class V1Scanner {
       if (buf[p] === 48 && (buf[p + 1] | 0x20) === 0x78) {
         p += 2;
         const s = p;
+        let v = 0;
         while (p < end && (d = HEX[buf[p]]) >= 0) {
-          rxhash = rxhash * 16 + d;
+          v = (v << 4) | d;
           p++;
         }
-        if (p === s || rxhash > 0xffffffff) return false;
+        // More than 8 digits (leading zeros, or too large) is left to the general path.
+        if (p === s || p - s > 8) return false;
+        rxhash = v >>> 0;
       } else {
         const s = p;
         while (p < end && (d = buf[p] - 48) >= 0 && d <= 9) {
@@ -532,11 +543,14 @@ export class V1Scanner {
         const s = p;
         let hi = 0;
         let lo = 0;
+        // int32 arithmetic in the loop (>>> 0 per digit would make doubles); unsigned at the end.
         while (p < end && (d = HEX[buf[p]]) >= 0) {
-          hi = ((hi << 4) | (lo >>> 28)) >>> 0;
-          lo = ((lo << 4) | d) >>> 0;
+          hi = (hi << 4) | (lo >>> 28);
+          lo = (lo << 4) | d;
           p++;
         }
+        hi >>>= 0;
+        lo >>>= 0;
         if (p === s || p - s > 16 || p !== end) return false;
         skb = this.skbs.internHex(hi, lo);
       }
@@ -610,6 +624,33 @@ export class V1Scanner {
       if (v > 0xffffffff) return -1;
     }
     return v;
+  }
+
+  private idHi = 0;
+  private idLo = 0;
+
+  /** True, with the value in idHi:idLo, when [p, e) is 0x + 1..16 hex digits (one address, whatever its leading zeros). */
+  private hexId(buf: Buffer, p: number, e: number): boolean {
+    const len = e - p;
+    if (len <= 2 || len > 18 || buf[p] !== 48 || (buf[p + 1] | 0x20) !== 0x78) return false;
+    let hi = 0, lo = 0;
+    for (let i = p + 2; i < e; i++) {
+      const d = hexDigit(buf[i]);
+      if (d < 0) return false;
+      hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+      lo = ((lo << 4) | d) >>> 0;
+    }
+    this.idHi = hi;
+    this.idLo = lo;
+    return true;
+  }
+
+  /** Throws if an identity's bytes hold junk (a control byte, or a quote outside a quoted field: col > 0). */
+  private checkIdentity(buf: Buffer, p: number, e: number, col: number): void {
+    for (let i = p; i < e; i++) {
+      const b = buf[i];
+      if ((b < 0x20 && b !== 0x09) || b === 0x7f || (b === QUOTE && col > 0)) throw this.err(Math.abs(col) + (i - p), msg.binaryJunk(b), 'binary');
+    }
   }
 
   private identity(interner: Interner, buf: Buffer, p: number, e: number, col: number): number {
@@ -764,6 +805,26 @@ function isBlankRow(buf: Buffer, start: number, end: number): boolean {
     if (b !== COMMA && b !== 0x20 && b !== 0x09) return false;
   }
   return true;
+}
+
+/** Event kind of the name at buf[s, s+len) whose first byte is c, or -1: unrolled, no loop over names. */
+function eventAt(buf: Buffer, s: number, len: number, c: number): number {
+  switch (c) {
+    case 0x70: // packet
+      return len === 6 && buf[s + 1] === 0x61 && buf[s + 2] === 0x63 && buf[s + 3] === 0x6b && buf[s + 4] === 0x65 && buf[s + 5] === 0x74 ? EventKind.Packet : -1;
+    case 0x72: // recvmsg
+      return len === 7 && buf[s + 1] === 0x65 && buf[s + 2] === 0x63 && buf[s + 3] === 0x76 && buf[s + 4] === 0x6d && buf[s + 5] === 0x73 && buf[s + 6] === 0x67 ? EventKind.Recvmsg : -1;
+    case 0x73: // sendmsg, splice, state
+      if (len === 7) return buf[s + 1] === 0x65 && buf[s + 2] === 0x6e && buf[s + 3] === 0x64 && buf[s + 4] === 0x6d && buf[s + 5] === 0x73 && buf[s + 6] === 0x67 ? EventKind.Sendmsg : -1;
+      if (len === 6) return buf[s + 1] === 0x70 && buf[s + 2] === 0x6c && buf[s + 3] === 0x69 && buf[s + 4] === 0x63 && buf[s + 5] === 0x65 ? EventKind.Splice : -1;
+      if (len === 5) return buf[s + 1] === 0x74 && buf[s + 2] === 0x61 && buf[s + 3] === 0x74 && buf[s + 4] === 0x65 ? EventKind.State : -1;
+      return -1;
+    case 0x64: // deliver
+      return len === 7 && buf[s + 1] === 0x65 && buf[s + 2] === 0x6c && buf[s + 3] === 0x69 && buf[s + 4] === 0x76 && buf[s + 5] === 0x65 && buf[s + 6] === 0x72 ? EventKind.Deliver : -1;
+    case 0x61: // accept
+      return len === 6 && buf[s + 1] === 0x63 && buf[s + 2] === 0x63 && buf[s + 3] === 0x65 && buf[s + 4] === 0x70 && buf[s + 5] === 0x74 ? EventKind.Accept : -1;
+  }
+  return -1;
 }
 
 const HEX = new Int8Array(256).fill(-1);

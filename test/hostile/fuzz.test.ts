@@ -33,6 +33,7 @@ const CONFIGS = [{}, { entries: 16 }, { kernel: '3.19' as const }, { entries: 0,
 const CLI = new URL('../../dist/cli.js', import.meta.url).pathname;
 
 let cases = 0;
+const stats = { accepted: 0, rejected: 0, reasons: new Set<string>() };
 async function check(c: FuzzCase): Promise<void> {
   const path = writeInput(caseBytes(c), `fuzz-${cases++ % 64}.csv`);
   const started = performance.now();
@@ -40,6 +41,10 @@ async function check(c: FuzzCase): Promise<void> {
   const took = performance.now() - started;
   expect(took, 'both readers within the time budget').toBeLessThan(CASE_BUDGET_MS);
   expect(verdict(fast)).toEqual(verdict(ref));
+  stats[fast.ok ? 'accepted' : 'rejected']++;
+  if (!fast.ok) stats.reasons.add('reason' in fast.error ? fast.error.reason : 'usage');
+  // A cut gzip stream is never read as a shorter trace: it is always an error.
+  if (c.gzip && c.cutGzip !== null) expect(fast.ok, 'truncated gzip accepted').toBe(false);
   if (fast.ok) {
     for (const cfg of fast.result.configs) expect(checkIdentities(cfg.metrics), cfg.label).toEqual([]);
     // Accepted means every row was either replayed or (lenient) counted as skipped.
@@ -52,6 +57,13 @@ async function check(c: FuzzCase): Promise<void> {
 describe('fuzz: damaged traces', () => {
   it(`both readers agree, never crash, never hang, and accepted replays satisfy the metric identities (${RUNS} runs)`, async () => {
     await fc.assert(fc.asyncProperty(caseArb, check), { numRuns: RUNS, seed: SEED, path: PATH, endOnFailure: true });
+    // The mutations must exercise both outcomes and many kinds of rejection, or the agreement above proves little.
+    if (!PATH) {
+      expect(stats.accepted).toBeGreaterThan(RUNS / 10);
+      expect(stats.rejected).toBeGreaterThan(RUNS / 10);
+      expect(stats.reasons.size).toBeGreaterThanOrEqual(6);
+    }
+    if (process.env.FUZZ_RUNS) console.log(`fuzz: ${stats.accepted} accepted, ${stats.rejected} rejected; reasons: ${[...stats.reasons].sort().join(', ')}`);
   }, Math.max(120_000, RUNS * 200));
 
   it('the CLI exits 0 or 2 with one stderr line and never leaves a partial JSON, on a sample of the cases', () => {
