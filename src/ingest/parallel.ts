@@ -43,7 +43,7 @@ export async function readTraceInWorker(path: string, sink: TraceSink, opts: Rea
   const batches: TraceBatch[] = [];
   for (let i = 0; i < SLOTS; i++) {
     // Same layout as allocSharedBatch (trace.ts): the worker builds identical views.
-    const bytes = (8 + 8 + 4 * 5 + 1 + 1) * BATCH_ROWS;
+    const bytes = (8 + 8 + 4 * 9 + 1 + 1) * BATCH_ROWS;
     const buffer = new SharedArrayBuffer(bytes);
     buffers.push(buffer);
     batches.push(batchOnBuffer(buffer, BATCH_ROWS));

@@ -25,6 +25,11 @@ export interface ReadOptions {
    * (the parse worker gives it shared-memory slots); default: reuse the same one.
    */
   takeBatch?: () => TraceBatch;
+  /**
+   * Leave hex socket/skb identities uninterned (DEFERRED_ID + raw halves in the
+   * batch's side columns); the consumer interns them (see TraceState.resolveIds).
+   */
+  deferIds?: boolean;
 }
 
 export interface ReadResult {
@@ -111,7 +116,7 @@ export async function readTrace(
   } else if (opts.reader === 'csv-parse') {
     rows = await readV1WithCsvParse(chunks, { file: path, skipLog, ids, onHeader, sink });
   } else {
-    const scanner = new V1Scanner({ file: path, cpusFallback: opts.cpus, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch });
+    const scanner = new V1Scanner({ file: path, cpusFallback: opts.cpus, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch, deferIds: opts.deferIds });
     for await (const chunk of chunks) scanner.push(chunk);
     scanner.end();
     rows = scanner.rows;

@@ -105,7 +105,15 @@ export interface TraceBatch {
   skb: Int32Array;
   /** 1-based source line of each row (float64: traces can exceed 2^32 lines). */
   line: Float64Array;
+  /** Raw 64-bit hex identities of rows whose socket/skb is DEFERRED_ID (interned by the reader's consumer). */
+  sockHi: Uint32Array;
+  sockLo: Uint32Array;
+  skbHi: Uint32Array;
+  skbLo: Uint32Array;
 }
+
+/** Socket/skb id meaning "not interned yet: see the side columns" (parse worker, deferIds). */
+export const DEFERRED_ID = -2;
 
 export function allocBatch(capacity: number): TraceBatch {
   return {
@@ -119,6 +127,10 @@ export function allocBatch(capacity: number): TraceBatch {
     queue: new Int32Array(capacity),
     skb: new Int32Array(capacity),
     line: new Float64Array(capacity),
+    sockHi: new Uint32Array(capacity),
+    sockLo: new Uint32Array(capacity),
+    skbHi: new Uint32Array(capacity),
+    skbLo: new Uint32Array(capacity),
   };
 }
 
@@ -142,8 +154,8 @@ export interface TraceSink {
   batch(batch: TraceBatch): void;
 }
 
-/** Bytes per row of a batch: ts 8, event 1, cpu 4, socket 4, state 1, rxhash 4, queue 4, skb 4, line 8. */
-const COLUMN_BYTES = [8, 1, 4, 4, 1, 4, 4, 4, 8];
+/** Bytes per row of a batch: ts 8, event 1, cpu 4, socket 4, state 1, rxhash 4, queue 4, skb 4, line 8, 4 × 4 raw ids. */
+const COLUMN_BYTES = [8, 1, 4, 4, 1, 4, 4, 4, 8, 4, 4, 4, 4];
 
 /** A batch whose columns live in one SharedArrayBuffer, so another thread can read it in place. */
 export function allocSharedBatch(capacity: number): { batch: TraceBatch; buffer: SharedArrayBuffer } {
@@ -167,7 +179,11 @@ export function batchOnBuffer(buffer: SharedArrayBuffer, capacity: number): Trac
   const rxhash = take((b, o, n) => new Uint32Array(b, o, n), 4);
   const queue = take((b, o, n) => new Int32Array(b, o, n), 4);
   const skb = take((b, o, n) => new Int32Array(b, o, n), 4);
+  const sockHi = take((b, o, n) => new Uint32Array(b, o, n), 4);
+  const sockLo = take((b, o, n) => new Uint32Array(b, o, n), 4);
+  const skbHi = take((b, o, n) => new Uint32Array(b, o, n), 4);
+  const skbLo = take((b, o, n) => new Uint32Array(b, o, n), 4);
   const event = take((b, o, n) => new Uint8Array(b, o, n), 1);
   const state = take((b, o, n) => new Uint8Array(b, o, n), 1);
-  return { length: 0, ts, event, cpu, socket, state, rxhash, queue, skb, line } as TraceBatch;
+  return { length: 0, ts, event, cpu, socket, state, rxhash, queue, skb, line, sockHi, sockLo, skbHi, skbLo } as TraceBatch;
 }

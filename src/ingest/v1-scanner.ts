@@ -11,7 +11,7 @@ import { BAD, MAX_CPU, MAX_TS, parseState, rxhashError as rxhashMessage, tsError
 import { COLUMN_NAMES, HeaderParser, headerColumns, MAX_LINE, REQUIRED_COLUMNS } from './header.js';
 import { Interner, hexDigit } from './interner.js';
 import type { Identities, SkipLog } from './rows.js';
-import { allocBatch, BATCH_ROWS, EventKind, NONE, type TraceBatch, type TraceHeader, type TraceSink } from './trace.js';
+import { allocBatch, BATCH_ROWS, DEFERRED_ID, EventKind, NONE, type TraceBatch, type TraceHeader, type TraceSink } from './trace.js';
 
 // Column roles.
 const C_IGNORE = 0, C_TS = 1, C_EVENT = 2, C_CPU = 3, C_SOCKET = 4, C_STATE = 5, C_RXHASH = 6, C_QUEUE = 7, C_SKB = 8;
@@ -40,6 +40,8 @@ export interface ScannerOptions {
   /** Called when the header row is read; returns the nr_cpu_ids rows are checked against. */
   onHeader(ready: HeaderReady): number;
   sink: TraceSink;
+  /** Leave hex identities uninterned (DEFERRED_ID + side columns) for the main thread. */
+  deferIds?: boolean;
   /** A fresh batch to fill after each one handed to the sink (default: reuse it). */
   takeBatch?: () => TraceBatch;
 }
@@ -398,8 +400,8 @@ export class V1Scanner {
       if (skbHex) (skbHi = this.idHi), (skbLo = this.idLo);
       else this.checkIdentity(skbBuf, skbP, skbE, skbCol);
     }
-    const socket = sockBuf === null ? NONE : sockHex ? this.sockets.internHex(sockHi, sockLo) : this.sockets.internText(sockBuf.toString('latin1', sockP, sockE));
-    const skb = skbBuf === null ? NONE : skbHex ? this.skbs.internHex(skbHi, skbLo) : this.skbs.internText(skbBuf.toString('latin1', skbP, skbE));
+    const socket = sockBuf === null ? NONE : sockHex ? this.socketHex(sockHi, sockLo) : this.sockets.internText(sockBuf.toString('latin1', sockP, sockE));
+    const skb = skbBuf === null ? NONE : skbHex ? this.skbHex(skbHi, skbLo) : this.skbs.internText(skbBuf.toString('latin1', skbP, skbE));
 
     const b = this.batch;
     const i = b.length;
@@ -552,10 +554,10 @@ export class V1Scanner {
         hi >>>= 0;
         lo >>>= 0;
         if (p === s || p - s > 16 || p !== end) return false;
-        skb = this.skbs.internHex(hi, lo);
+        skb = this.skbHex(hi, lo);
       }
     }
-    const socket = haveSocket ? this.sockets.internHex(sockHi, sockLo) : NONE;
+    const socket = haveSocket ? this.socketHex(sockHi, sockLo) : NONE;
 
     const b = this.batch;
     const i = b.length;
@@ -653,6 +655,28 @@ export class V1Scanner {
     }
   }
 
+  /**
+   * Id of a hex socket identity for the row being written. With deferIds the
+   * worker leaves interning to the main thread (DEFERRED_ID + the raw halves in
+   * side columns): with one or two configurations the main thread has time to
+   * spare and the parse worker is the bottleneck.
+   */
+  private socketHex(hi: number, lo: number): number {
+    if (!this.o.deferIds) return this.sockets.internHex(hi, lo);
+    const b = this.batch;
+    b.sockHi[b.length] = hi;
+    b.sockLo[b.length] = lo;
+    return DEFERRED_ID;
+  }
+
+  private skbHex(hi: number, lo: number): number {
+    if (!this.o.deferIds) return this.skbs.internHex(hi, lo);
+    const b = this.batch;
+    b.skbHi[b.length] = hi;
+    b.skbLo[b.length] = lo;
+    return DEFERRED_ID;
+  }
+
   private identity(interner: Interner, buf: Buffer, p: number, e: number, col: number): number {
     const len = e - p;
     if (len > 2 && len <= 18 && buf[p] === 48 && (buf[p + 1] | 0x20) === 0x78) {
@@ -666,7 +690,7 @@ export class V1Scanner {
         hi = ((hi << 4) | (lo >>> 28)) >>> 0;
         lo = ((lo << 4) | d) >>> 0;
       }
-      if (ok) return interner.internHex(hi, lo);
+      if (ok) return interner === this.sockets ? this.socketHex(hi, lo) : this.skbHex(hi, lo);
     }
     for (let i = p; i < e; i++) {
       const b = buf[i];

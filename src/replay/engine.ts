@@ -10,13 +10,17 @@ import { UsageError } from '../errors.js';
 import { FlowIndex } from '../ingest/flow-index.js';
 import { readTraceInWorker } from '../ingest/parallel.js';
 import { readTrace } from '../ingest/read.js';
-import { EVENT_NAMES, EventKind, isRecordEvent, NONE, type TraceBatch } from '../ingest/trace.js';
+import { DEFERRED_ID, EVENT_NAMES, EventKind, isRecordEvent, NONE, type TraceBatch } from '../ingest/trace.js';
+import { Interner } from '../ingest/interner.js';
 import { resolveConfig, tableMemoryBytes, type ResolvedConfig } from '../model/config.js';
 import { FlowTableModel, PACKET_WINDOW, PACKET_WINDOW_MASK } from '../model/flow-tables.js';
 import { optMsg } from '../messages.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { ReplayOptions } from './options.js';
 import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from './result.js';
+
+/** Up to this many configurations the main thread interns identities for the parse worker. */
+const DEFER_IDS_MAX_CONFIGS = 2;
 
 /** Below this size a worker thread's start-up costs more than it saves. */
 const PARALLEL_MIN_BYTES = 4 << 20;
@@ -60,6 +64,73 @@ export class TraceState {
   private activeSum = 0;
   private activeWindows = 0;
 
+  /**
+   * With a parse worker that defers interning (one or two configurations),
+   * this thread interns socket and skb identities; ids the worker did intern
+   * (text identities, importer rows) are translated into the same id space.
+   */
+  resolveIds = false;
+  readonly sockets = new Interner();
+  readonly skbs = new Interner();
+  private socketFromWorker: Int32Array = new Int32Array(64).fill(-1);
+  private skbFromWorker: Int32Array = new Int32Array(64).fill(-1);
+
+  private translate(table: 'socketFromWorker' | 'skbFromWorker', interner: Interner, id: number): number {
+    let t = this[table];
+    if (id >= t.length) {
+      let cap = t.length;
+      while (cap <= id) cap *= 2;
+      const grown = new Int32Array(cap).fill(-1);
+      grown.set(t);
+      this[table] = t = grown;
+    }
+    let mine = t[id];
+    if (mine < 0) t[id] = mine = interner.internText(`\0worker:${id}`);
+    return mine;
+  }
+
+  private internSockets(b: TraceBatch): void {
+    const n = b.length;
+    const sockets = this.sockets;
+    for (let i = 0; i < n; i++) {
+      const s = b.socket[i];
+      if (s === DEFERRED_ID) b.socket[i] = sockets.internHex(b.sockHi[i], b.sockLo[i]);
+      else if (s >= 0) b.socket[i] = this.translate('socketFromWorker', sockets, s);
+    }
+  }
+
+  /** The skb id as this thread numbers it (tag = the batch's skb column value). */
+  private skbId(tag: number, hi: number, lo: number): number {
+    if (!this.resolveIds || tag === NONE) return tag;
+    if (tag === DEFERRED_ID) return this.skbs.internHex(hi, lo);
+    return this.translate('skbFromWorker', this.skbs, tag);
+  }
+
+  /** Puts packet `o` on top of its skb's stack of unmatched packets. */
+  private pushPacket(o: number, skb: number): void {
+    if (skb === NONE) return;
+    if (skb >= this.lastUnmatched.length) this.lastUnmatched = grow(this.lastUnmatched, skb);
+    this.belowInStack[o & PACKET_WINDOW_MASK] = this.lastUnmatched[skb];
+    this.lastUnmatched[skb] = o;
+  }
+
+  /**
+   * At the first deliver row: index the packets still in the window. Until a
+   * trace shows deliver rows, packets only leave their skb in the ring — a
+   * trace without them (synthetic, or captured without the post-steering
+   * probe) never pays for skb lookups.
+   */
+  private indexWindow(): void {
+    for (let o = Math.max(0, this.packets - PACKET_WINDOW); o < this.packets; o++) {
+      const w = o & PACKET_WINDOW_MASK;
+      this.pushPacket(o, this.skbId(this.ringSkb[w], this.ringSkbHi[w], this.ringSkbLo[w]));
+    }
+  }
+
+  private readonly ringSkb = new Int32Array(PACKET_WINDOW);
+  private readonly ringSkbHi = new Uint32Array(PACKET_WINDOW);
+  private readonly ringSkbLo = new Uint32Array(PACKET_WINDOW);
+
   flowIds = new Int32Array(0);
   ordinals = new Float64Array(0);
 
@@ -69,6 +140,7 @@ export class TraceState {
   }
 
   prepare(b: TraceBatch): void {
+    if (this.resolveIds) this.internSockets(b);
     const n = b.length;
     if (this.flowIds.length < n) {
       this.flowIds = new Int32Array(n);
@@ -91,17 +163,22 @@ export class TraceState {
         const o = this.packets++;
         ordinals[i] = o;
         this.arrivalPerCpu[b.cpu[i]]++;
-        const skb = b.skb[i];
-        if (skb !== NONE) {
-          if (skb >= this.lastUnmatched.length) this.lastUnmatched = grow(this.lastUnmatched, skb);
-          this.belowInStack[o & PACKET_WINDOW_MASK] = this.lastUnmatched[skb];
-          this.packetHash[o & PACKET_WINDOW_MASK] = b.rxhash[i];
-          this.lastUnmatched[skb] = o;
+        const w = o & PACKET_WINDOW_MASK;
+        this.packetHash[w] = h;
+        if (this.sawDeliver) {
+          this.pushPacket(o, this.skbId(b.skb[i], b.skbHi[i], b.skbLo[i]));
+        } else {
+          this.ringSkb[w] = b.skb[i];
+          this.ringSkbHi[w] = b.skbHi[i];
+          this.ringSkbLo[w] = b.skbLo[i];
         }
       } else if (ev === EventKind.Deliver) {
-        this.sawDeliver = true;
+        if (!this.sawDeliver) {
+          this.sawDeliver = true;
+          this.indexWindow();
+        }
         this.deliverPerCpu[b.cpu[i]]++;
-        const skb = b.skb[i];
+        const skb = this.skbId(b.skb[i], b.skbHi[i], b.skbLo[i]);
         const o = skb !== NONE && skb < this.lastUnmatched.length ? this.matchDeliver(skb, b.rxhash[i]) : -1;
         ordinals[i] = o;
         if (o >= 0) this.deliverMatched++;
@@ -185,6 +262,9 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   let configs: ResolvedConfig[] = [];
 
   const parallel = options.parallel ?? (options.reader !== 'csv-parse' && fileSize(path) >= PARALLEL_MIN_BYTES);
+  // The worker parses; this thread replays. With few configurations this thread
+  // has time to spare, so it also takes the identity interning off the worker.
+  state.resolveIds = parallel && options.configs.length <= DEFER_IDS_MAX_CONFIGS;
   const read = await (parallel ? readTraceInWorker : readTrace)(
     path,
     {
@@ -201,6 +281,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
     },
     {
       cpus: options.cpus,
+      deferIds: state.resolveIds,
       lenient: options.lenient,
       reader: options.reader,
       chunkSize: options.chunkSize,
@@ -242,7 +323,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
     packets_undelivered: state.sawDeliver ? state.packets - state.deliverMatched : 0,
     deliver_unmatched: state.deliverUnmatched,
     distinct_flows: state.flows.size,
-    distinct_sockets: read.distinctSockets,
+    distinct_sockets: state.resolveIds ? state.sockets.size : read.distinctSockets,
     active_flows: state.activeFlows(),
     arrival_per_cpu: Array.from(state.arrivalPerCpu),
     deliver_per_cpu: state.sawDeliver ? Array.from(state.deliverPerCpu) : [],

@@ -90,3 +90,31 @@ describe('fast reader = csv-parse reader', () => {
     expect(r.configs[0].metrics).toEqual((await baseline).configs[0].metrics);
   });
 });
+
+describe('parse worker = in-thread reading', () => {
+  // One or two configurations: the worker defers identity interning to the main thread;
+  // three or more: the worker interns. Both must replay exactly as reading in-thread,
+  // on real captures with deliver rows (skb matching) and with text socket ids.
+  for (const name of ['lo-rr-e128-f64.csv.gz', 'lo-bulk-e1024-f1024.csv.gz']) {
+    for (const configs of [[{}], [{}, { entries: 16 }, { kernel: '3.19' as const }]]) {
+      it(`on ${name} with ${configs.length} configuration(s)`, async () => {
+        const inline = await replayFile(SHARED + name, { configs, parallel: false });
+        const worker = await replayFile(SHARED + name, { configs, parallel: true });
+        expect(worker.trace).toEqual(inline.trace);
+        expect(worker.configs).toEqual(inline.configs);
+        expect(inline.configs[0].metrics.deliver_matched).toBeGreaterThan(20_000);
+      });
+    }
+  }
+
+  it('with text socket and skb identities', async () => {
+    const text = readFileSync(HEAD, 'latin1').replace(/0xffff8881([0-9a-f]{8})/g, 'sk-$1');
+    const path = writeTrace(text, 'text-ids.csv');
+    for (const configs of [[{}], [{}, { entries: 16 }, { entries: 4096 }]]) {
+      const inline = await replayFile(path, { configs, parallel: false });
+      const worker = await replayFile(path, { configs, parallel: true });
+      expect(worker.configs).toEqual(inline.configs);
+      expect(worker.trace.distinct_sockets).toBe(inline.trace.distinct_sockets);
+    }
+  });
+});
