@@ -10,9 +10,12 @@
 import type { Timeline } from './timeline.js';
 
 const NODE = 5; // [processed cpu, desired cpu or -1, count, first ts, next]
+const FLOW = 4; // per flow: [head node, tail node, inline count, inline cpu | (desired + 1) << 16]
 
 export class PendingByFlow {
-  private ends = new Int32Array(2 * 1024).fill(-1); // per flow [head, tail]
+  // Per flow: node list ends, and the first run kept inline (no timeline only):
+  // one cache line for the common append.
+  private ends = initEnds(1024);
   private nodes = new Float64Array(NODE * 1024);
   private nodesUsed = 0;
   private free = -1;
@@ -22,9 +25,9 @@ export class PendingByFlow {
   stale = 0;
 
   private growFlows(flow: number): void {
-    let cap = this.ends.length;
-    while (cap <= 2 * flow + 1) cap *= 2;
-    const e = new Int32Array(cap).fill(-1);
+    let cap = this.ends.length / FLOW;
+    while (cap <= flow) cap *= 2;
+    const e = initEnds(cap);
     e.set(this.ends);
     this.ends = e;
   }
@@ -45,9 +48,24 @@ export class PendingByFlow {
 
   /** One more packet of `flow`, processed on `cpu`; `desired` is the hint's CPU for a hit, else -1. */
   add(flow: number, cpu: number, desired: number, ts: number, timeline: Timeline | null): void {
-    if (2 * flow + 1 >= this.ends.length) this.growFlows(flow);
+    if (FLOW * flow >= this.ends.length) this.growFlows(flow);
     const ends = this.ends;
-    const t = ends[2 * flow + 1];
+    const f = FLOW * flow;
+    if (timeline === null) {
+      // Without a timeline, the flow's first run lives inline: cpu < 2^16, desired + 1 < 2^15.
+      const key = cpu | ((desired + 1) << 16);
+      const k = ends[f + 2];
+      if (k === 0) {
+        ends[f + 2] = 1;
+        ends[f + 3] = key;
+        return;
+      }
+      if (ends[f + 3] === key) { // order within a wait does not matter without a timeline
+        ends[f + 2] = k + 1;
+        return;
+      }
+    }
+    const t = ends[f + 1];
     const nodes = this.nodes;
     if (t >= 0) {
       const o = t * NODE;
@@ -66,8 +84,8 @@ export class PendingByFlow {
     ns[o + 3] = ts;
     ns[o + 4] = -1;
     if (t >= 0) ns[t * NODE + 4] = n;
-    else ends[2 * flow] = n;
-    ends[2 * flow + 1] = n;
+    else ends[f] = n;
+    ends[f + 1] = n;
   }
 
   /**
@@ -79,8 +97,21 @@ export class PendingByFlow {
     this.local = 0;
     this.hits = 0;
     this.stale = 0;
-    if (2 * flow >= this.ends.length) return;
-    let n = this.ends[2 * flow];
+    const f = FLOW * flow;
+    if (f >= this.ends.length) return;
+    const ends = this.ends;
+    const k = ends[f + 2];
+    if (k > 0) {
+      const key = ends[f + 3];
+      if ((key & 0xffff) === cpu) this.local += k;
+      const desired = (key >>> 16) - 1;
+      if (desired >= 0) {
+        this.hits += k;
+        if (desired !== cpu) this.stale += k;
+      }
+      ends[f + 2] = 0;
+    }
+    let n = ends[f];
     if (n < 0) return;
     const nodes = this.nodes;
     while (n >= 0) {
@@ -99,22 +130,39 @@ export class PendingByFlow {
       this.free = n;
       n = next;
     }
-    this.ends[2 * flow] = -1;
-    this.ends[2 * flow + 1] = -1;
+    ends[f] = -1;
+    ends[f + 1] = -1;
   }
 
   /** What is still waiting at the end of the trace (never resolved): packets and hits. */
   drain(): { packets: number; hits: number } {
     let packets = 0;
     let hits = 0;
-    for (let f = 0; 2 * f < this.ends.length; f++) {
-      for (let n = this.ends[2 * f]; n >= 0; n = this.nodes[n * NODE + 4]) {
+    const ends = this.ends;
+    for (let f = 0; f < ends.length; f += FLOW) {
+      const k = ends[f + 2];
+      if (k > 0) {
+        packets += k;
+        if (ends[f + 3] >>> 16 !== 0) hits += k;
+        ends[f + 2] = 0;
+      }
+      for (let n = ends[f]; n >= 0; n = this.nodes[n * NODE + 4]) {
         packets += this.nodes[n * NODE + 2];
         if (this.nodes[n * NODE + 1] >= 0) hits += this.nodes[n * NODE + 2];
       }
-      this.ends[2 * f] = -1;
-      this.ends[2 * f + 1] = -1;
+      ends[f] = -1;
+      ends[f + 1] = -1;
     }
     return { packets, hits };
   }
+}
+
+/** Per-flow slots: no nodes (-1, -1), no inline run (0, 0). */
+function initEnds(flows: number): Int32Array {
+  const e = new Int32Array(FLOW * flows);
+  for (let f = 0; f < e.length; f += FLOW) {
+    e[f] = -1;
+    e[f + 1] = -1;
+  }
+  return e;
 }
