@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { InputError, UsageError } from '../errors.js';
 import { SkipLog } from './rows.js';
 import type { ReadOptions, ReadResult } from './read.js';
-import { batchOnBuffer, BATCH_ROWS, type TraceBatch, type TraceSink } from './trace.js';
+import { batchOnBuffer, BATCH_ROWS, sharedBatchBytes, type TraceBatch, type TraceSink } from './trace.js';
 
 export const SLOTS = 8;
 /** Longest stretch the main thread replays batches without letting the event loop (signals, timers) run. */
@@ -43,7 +43,7 @@ export async function readTraceInWorker(path: string, sink: TraceSink, opts: Rea
   const batches: TraceBatch[] = [];
   for (let i = 0; i < SLOTS; i++) {
     // Same layout as allocSharedBatch (trace.ts): the worker builds identical views.
-    const bytes = (8 + 8 + 4 * 9 + 1 + 1) * BATCH_ROWS;
+    const bytes = sharedBatchBytes(BATCH_ROWS);
     const buffer = new SharedArrayBuffer(bytes);
     buffers.push(buffer);
     batches.push(batchOnBuffer(buffer, BATCH_ROWS));
@@ -77,8 +77,12 @@ export async function readTraceInWorker(path: string, sink: TraceSink, opts: Rea
           case 'batch': {
             const b = batches[m.slot];
             b.length = m.length;
-            sink.batch(b);
             const slot = m.slot;
+            if (sink.batchInSlot) {
+              if (sink.batchInSlot(b, slot, state, buffers)) break;
+            } else {
+              sink.batch(b);
+            }
             const release = () => {
               Atomics.store(state, slot, 0);
               Atomics.notify(state, slot);

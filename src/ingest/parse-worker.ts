@@ -20,7 +20,8 @@ function post(m: WorkerMessage): void {
 function takeBatch(): TraceBatch {
   const slot = next;
   next = (next + 1) % batches.length;
-  while (Atomics.load(state, slot) !== 0) Atomics.wait(state, slot, 1);
+  // The slot's value counts the threads still reading it (1, or 2 with a second replay thread).
+  for (let v = Atomics.load(state, slot); v !== 0; v = Atomics.load(state, slot)) Atomics.wait(state, slot, v);
   filling = slot;
   const b = batches[slot];
   b.length = 0;

@@ -110,6 +110,12 @@ export interface TraceBatch {
   sockLo: Uint32Array;
   skbHi: Uint32Array;
   skbLo: Uint32Array;
+  /**
+   * Filled by the replay engine for a second replay thread: each row's flow id
+   * and packet ordinal (see TraceState.prepare).
+   */
+  flow: Int32Array;
+  ordinal: Float64Array;
 }
 
 /** Socket/skb id meaning "not interned yet: see the side columns" (parse worker, deferIds). */
@@ -131,6 +137,8 @@ export function allocBatch(capacity: number): TraceBatch {
     sockLo: new Uint32Array(capacity),
     skbHi: new Uint32Array(capacity),
     skbLo: new Uint32Array(capacity),
+    flow: new Int32Array(0),
+    ordinal: new Float64Array(0),
   };
 }
 
@@ -152,14 +160,25 @@ export interface TraceSink {
   header(header: TraceHeader, nrCpuIds: number): void;
   /** The batch's arrays are reused after this returns: copy what must be kept. */
   batch(batch: TraceBatch): void;
+  /**
+   * Parse-worker reading only: used instead of batch() when present. The batch
+   * lives in shared slot `slot` of `buffers`; return true to keep the slot, and
+   * then free it yourself (Atomics.store(state, slot, 0) + Atomics.notify).
+   */
+  batchInSlot?(batch: TraceBatch, slot: number, state: Int32Array, buffers: SharedArrayBuffer[]): boolean;
 }
 
 /** Bytes per row of a batch: ts 8, event 1, cpu 4, socket 4, state 1, rxhash 4, queue 4, skb 4, line 8, 4 × 4 raw ids. */
-const COLUMN_BYTES = [8, 1, 4, 4, 1, 4, 4, 4, 8, 4, 4, 4, 4];
+const COLUMN_BYTES = [8, 1, 4, 4, 1, 4, 4, 4, 8, 4, 4, 4, 4, 4, 8];
+
+/** Bytes of one shared batch of `capacity` rows. */
+export function sharedBatchBytes(capacity: number): number {
+  return COLUMN_BYTES.reduce((s, b) => s + b * capacity, 0);
+}
 
 /** A batch whose columns live in one SharedArrayBuffer, so another thread can read it in place. */
 export function allocSharedBatch(capacity: number): { batch: TraceBatch; buffer: SharedArrayBuffer } {
-  const buffer = new SharedArrayBuffer(COLUMN_BYTES.reduce((s, b) => s + b * capacity, 0));
+  const buffer = new SharedArrayBuffer(sharedBatchBytes(capacity));
   return { batch: batchOnBuffer(buffer, capacity), buffer };
 }
 
@@ -174,6 +193,7 @@ export function batchOnBuffer(buffer: SharedArrayBuffer, capacity: number): Trac
   // Widest columns first keeps every view aligned.
   const ts = take((b, o, n) => new Float64Array(b, o, n), 8);
   const line = take((b, o, n) => new Float64Array(b, o, n), 8);
+  const ordinal = take((b, o, n) => new Float64Array(b, o, n), 8);
   const cpu = take((b, o, n) => new Int32Array(b, o, n), 4);
   const socket = take((b, o, n) => new Int32Array(b, o, n), 4);
   const rxhash = take((b, o, n) => new Uint32Array(b, o, n), 4);
@@ -183,7 +203,8 @@ export function batchOnBuffer(buffer: SharedArrayBuffer, capacity: number): Trac
   const sockLo = take((b, o, n) => new Uint32Array(b, o, n), 4);
   const skbHi = take((b, o, n) => new Uint32Array(b, o, n), 4);
   const skbLo = take((b, o, n) => new Uint32Array(b, o, n), 4);
+  const flow = take((b, o, n) => new Int32Array(b, o, n), 4);
   const event = take((b, o, n) => new Uint8Array(b, o, n), 1);
   const state = take((b, o, n) => new Uint8Array(b, o, n), 1);
-  return { length: 0, ts, event, cpu, socket, state, rxhash, queue, skb, line, sockHi, sockLo, skbHi, skbLo } as TraceBatch;
+  return { length: 0, ts, event, cpu, socket, state, rxhash, queue, skb, line, sockHi, sockLo, skbHi, skbLo, flow, ordinal } as TraceBatch;
 }

@@ -5,6 +5,7 @@
  * each configuration's model runs a tight loop over the same typed arrays.
  */
 import { statSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
 import { FlowIndex } from '../ingest/flow-index.js';
@@ -17,10 +18,86 @@ import { FlowTableModel, PACKET_WINDOW, PACKET_WINDOW_MASK } from '../model/flow
 import { optMsg } from '../messages.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { ReplayOptions } from './options.js';
+import { modelResult, type ModelResult } from './model-result.js';
+import type { ReplayWorkerMessage, ReplayWorkerReply } from './replay-worker.js';
 import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from './result.js';
 
 /** Up to this many configurations the main thread interns identities for the parse worker. */
 const DEFER_IDS_MAX_CONFIGS = 2;
+
+/** From this many configurations on, a second thread replays half of them. */
+const SPLIT_MIN_CONFIGS = 4;
+
+/** Longest stretch of batches handed on without letting the event loop (Ctrl-C) run. */
+const YIELD_MS = 50;
+
+const REPLAY_WORKER_URL = new URL('../../dist/replay/replay-worker.js', import.meta.url);
+
+/**
+ * The second replay thread, fed the same shared batches in order. Every
+ * YIELD_MS the hand-over waits for one event-loop turn: that fills the parse
+ * worker's slots, pauses it, and lets this thread see signals (Ctrl-C).
+ */
+class SecondReplayThread {
+  private readonly worker: Worker;
+  private readonly done: Promise<ModelResult[]>;
+  private slotsSent = false;
+  private lastYield = performance.now();
+  private holding = false;
+  private readonly queue: ReplayWorkerMessage[] = [];
+
+  constructor(configs: ResolvedConfig[]) {
+    this.worker = new Worker(REPLAY_WORKER_URL, { workerData: { configs } });
+    this.done = new Promise<ModelResult[]>((resolve, reject) => {
+      this.worker.on('message', (m: ReplayWorkerReply) => {
+        if (m.type === 'done') resolve(m.results);
+        else reject(Object.assign(new Error(m.message), { stack: m.stack }));
+      });
+      this.worker.on('error', reject);
+      this.worker.on('exit', (code) => reject(new Error(`replay worker exited with code ${code}`)));
+    });
+    this.done.catch(() => {}); // observed in finish(); a failed read terminates it first
+  }
+
+  batch(slot: number, length: number, state: Int32Array, buffers: SharedArrayBuffer[]): void {
+    if (!this.slotsSent) {
+      this.worker.postMessage({ type: 'slots', buffers, state: state.buffer as SharedArrayBuffer } satisfies ReplayWorkerMessage);
+      this.slotsSent = true;
+    }
+    this.send({ type: 'batch', slot, length });
+  }
+
+  private send(m: ReplayWorkerMessage): void {
+    if (this.holding) {
+      this.queue.push(m);
+      return;
+    }
+    if (performance.now() - this.lastYield < YIELD_MS) {
+      this.worker.postMessage(m);
+      return;
+    }
+    this.holding = true;
+    this.queue.push(m);
+    setImmediate(() => {
+      this.lastYield = performance.now();
+      this.holding = false;
+      for (const q of this.queue.splice(0)) this.worker.postMessage(q);
+    });
+  }
+
+  async finish(): Promise<ModelResult[]> {
+    this.send({ type: 'finish' });
+    try {
+      return await this.done;
+    } finally {
+      void this.worker.terminate();
+    }
+  }
+
+  terminate(): void {
+    void this.worker.terminate();
+  }
+}
 
 /** Below this size a worker thread's start-up costs more than it saves. */
 const PARALLEL_MIN_BYTES = 4 << 20;
@@ -265,12 +342,18 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   // The worker parses; this thread replays. With few configurations this thread
   // has time to spare, so it also takes the identity interning off the worker.
   state.resolveIds = parallel && options.configs.length <= DEFER_IDS_MAX_CONFIGS;
-  const read = await (parallel ? readTraceInWorker : readTrace)(
+  // Sweeps: a second replay thread takes every other configuration.
+  const split = parallel && options.configs.length >= SPLIT_MIN_CONFIGS;
+  let mine: number[] = [];
+  let helper: SecondReplayThread | null = null;
+  const reading = (parallel ? readTraceInWorker : readTrace)(
     path,
     {
       header(h, nr) {
         configs = options.configs.map((req) => resolveConfig(h, nr, req, options.fifoNs ?? 0));
-        models = configs.map((c) => new FlowTableModel(c));
+        mine = configs.map((_, i) => i).filter((i) => !split || i % 2 === 0);
+        models = mine.map((i) => new FlowTableModel(configs[i]));
+        if (split) helper = new SecondReplayThread(configs.filter((_, i) => i % 2 === 1));
         state.setCpus(nr);
       },
       batch(b) {
@@ -278,6 +361,20 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
         for (const m of models) m.processBatch(b, state.flowIds, state.ordinals);
         if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
       },
+      batchInSlot: split
+        ? (b, slot, slotState, buffers) => {
+            state.prepare(b);
+            b.flow.set(state.flowIds.subarray(0, b.length));
+            b.ordinal.set(state.ordinals.subarray(0, b.length));
+            // Two readers now: whichever finishes last frees the slot for the parse worker.
+            Atomics.store(slotState, slot, 2);
+            helper!.batch(slot, b.length, slotState, buffers);
+            for (const m of models) m.processBatch(b, state.flowIds, state.ordinals);
+            if (Atomics.sub(slotState, slot, 1) === 1) Atomics.notify(slotState, slot);
+            if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+            return true;
+          }
+        : undefined,
     },
     {
       cpus: options.cpus,
@@ -289,7 +386,16 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
       signal: options.signal,
       onProgress: options.onProgress,
     },
-  );
+  );  let read: Awaited<typeof reading>;
+  try {
+    read = await reading;
+  } catch (e) {
+    (helper as SecondReplayThread | null)?.terminate();
+    throw e;
+  }
+
+
+  const theirs = helper ? await (helper as SecondReplayThread).finish() : [];
 
   const h = read.header;
   const ev = (k: number) => state.events[k];
@@ -330,8 +436,12 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
     skipped: { total: read.skipped.total, by_reason: read.skipped.byReason, examples: read.skipped.examples },
   };
 
-  const results: ConfigResult[] = models.map((m, i) => {
-    const c = configs[i];
+  const finished: ModelResult[] = new Array(configs.length);
+  mine.forEach((i, k) => (finished[i] = modelResult(models[k])));
+  configs.forEach((_, i) => {
+    if (i % 2 === 1 && split) finished[i] = theirs[(i - 1) / 2];
+  });
+  const results: ConfigResult[] = configs.map((c, i) => {
     const r: ConfigResult = {
       label: c.label,
       role: c.role,
@@ -344,13 +454,8 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
       rps_cpus: c.queues.map((q) => Array.from(q.map)),
       head_model: c.fifoNs > 0 ? `fifo:${c.fifoNs}ns` : state.sawDeliver ? 'deliver' : 'instant',
       memory_bytes: tableMemoryBytes(c),
-      metrics: m.finish(),
-      queue_occupancy: m.queueOccupancy(),
-      sock_table_occupancy: m.sockTableOccupancy(),
+      ...finished[i],
     };
-    const tl = m.timelineBins();
-    if (tl) r.timeline = tl;
-    if (c.explain) r.disagreements = { by_class: m.disagreements, by_cpu_pair: m.disagreementPairs, examples: m.disagreementExamples };
     return r;
   });
 

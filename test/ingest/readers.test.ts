@@ -96,7 +96,9 @@ describe('parse worker = in-thread reading', () => {
   // three or more: the worker interns. Both must replay exactly as reading in-thread,
   // on real captures with deliver rows (skb matching) and with text socket ids.
   for (const name of ['lo-rr-e128-f64.csv.gz', 'lo-bulk-e1024-f1024.csv.gz']) {
-    for (const configs of [[{}], [{}, { entries: 16 }, { kernel: '3.19' as const }]]) {
+    const sweep = [{ explain: true, timeline: true }, { entries: 16 }, { kernel: '3.19' as const }, { entries: 0 }, { entries: 4096, kernel: '4.10' as const }];
+    // 1: main thread interns for the worker; 3: worker interns; 5: a second replay thread takes half.
+    for (const configs of [[{}], sweep.slice(0, 3), sweep]) {
       it(`on ${name} with ${configs.length} configuration(s)`, async () => {
         const inline = await replayFile(SHARED + name, { configs, parallel: false });
         const worker = await replayFile(SHARED + name, { configs, parallel: true });

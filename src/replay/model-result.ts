@@ -1,0 +1,17 @@
+/** What a finished model contributes to its ConfigResult (cloneable across threads). */
+import type { FlowTableModel } from '../model/flow-tables.js';
+import type { ConfigResult } from './result.js';
+
+export type ModelResult = Pick<ConfigResult, 'metrics' | 'queue_occupancy' | 'sock_table_occupancy' | 'timeline' | 'disagreements'>;
+
+export function modelResult(m: FlowTableModel): ModelResult {
+  const r: ModelResult = {
+    metrics: m.finish(),
+    queue_occupancy: m.queueOccupancy(),
+    sock_table_occupancy: m.sockTableOccupancy(),
+  };
+  const tl = m.timelineBins();
+  if (tl) r.timeline = tl;
+  if (m.cfg.explain) r.disagreements = { by_class: m.disagreements, by_cpu_pair: m.disagreementPairs, examples: m.disagreementExamples };
+  return r;
+}

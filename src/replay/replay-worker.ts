@@ -1,0 +1,45 @@
+/**
+ * A second replay thread for sweeps: it runs a share of the configurations
+ * over the same shared batches the main thread replays (flow ids and packet
+ * ordinals already filled in by TraceState.prepare), then frees each slot for
+ * the parse worker. Messages: {type:'slots'} once, {type:'batch'} in order,
+ * {type:'finish'} → it answers with the finished configurations.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ResolvedConfig } from '../model/config.js';
+import { FlowTableModel } from '../model/flow-tables.js';
+import { batchOnBuffer, BATCH_ROWS, type TraceBatch } from '../ingest/trace.js';
+import { modelResult, type ModelResult } from './model-result.js';
+
+export type ReplayWorkerMessage =
+  | { type: 'slots'; buffers: SharedArrayBuffer[]; state: SharedArrayBuffer }
+  | { type: 'batch'; slot: number; length: number }
+  | { type: 'finish' };
+
+export type ReplayWorkerReply = { type: 'done'; results: ModelResult[] } | { type: 'error'; message: string; stack?: string };
+
+const port = parentPort!;
+const models = (workerData as { configs: ResolvedConfig[] }).configs.map((c) => new FlowTableModel(c));
+let batches: TraceBatch[] = [];
+let state: Int32Array = new Int32Array(0);
+
+port.on('message', (m: ReplayWorkerMessage) => {
+  try {
+    if (m.type === 'slots') {
+      batches = m.buffers.map((b) => batchOnBuffer(b, BATCH_ROWS));
+      state = new Int32Array(m.state);
+    } else if (m.type === 'batch') {
+      const b = batches[m.slot];
+      b.length = m.length;
+      for (const model of models) model.processBatch(b, b.flow, b.ordinal);
+      if (Atomics.sub(state, m.slot, 1) === 1) Atomics.notify(state, m.slot);
+    } else {
+      const reply: ReplayWorkerReply = { type: 'done', results: models.map(modelResult) };
+      port.postMessage(reply);
+    }
+  } catch (e) {
+    const err = e as Error;
+    const reply: ReplayWorkerReply = { type: 'error', message: err?.message ?? String(e), stack: err?.stack };
+    port.postMessage(reply);
+  }
+});
