@@ -73,6 +73,8 @@ export const optMsg = {
   badRpsCpus: (text: string) => `--rps-cpus must be a hex CPU mask such as 3 or ff,ffffffff, got "${text}"`,
   rpsCpusBeyond: (mask: string, nr: number) => `--rps-cpus ${mask} names CPUs at or above nr_cpu_ids ${nr}`,
   badList: (opt: string, text: string) => `${opt} expects a comma-separated list of integers, got "${text}"`,
+  tablesTooLarge: (bytes: number, limit: number) =>
+    `the replayed tables would need ${(bytes / 2 ** 30).toFixed(1)} GiB of memory (limit ${(limit / 2 ** 30).toFixed(1)} GiB): replay fewer or smaller configurations (--entries, --flow-cnt)`,
   badFifo: (text: string) => `--fifo-ns must be a positive integer number of nanoseconds, got "${text}"`,
   noSuchFile: (path: string) => `cannot read ${path}: no such file`,
   unreadable: (path: string, why: string) => `cannot read ${path}: ${why}`,

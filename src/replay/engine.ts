@@ -5,6 +5,7 @@
  * each configuration's model runs a tight loop over the same typed arrays.
  */
 import { statSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -97,6 +98,17 @@ class SecondReplayThread {
   terminate(): void {
     void this.worker.terminate();
   }
+}
+
+/**
+ * Legal but enormous tables (2^29 global slots, 2^30 per queue) would take
+ * minutes and gigabytes before failing: refuse them up front, in one line.
+ * The model keeps 8 bytes per global slot and 16 per per-queue slot.
+ */
+function checkModelMemory(configs: ResolvedConfig[]): void {
+  const bytes = configs.reduce((s, c) => s + c.slots * 8 + c.queues.reduce((q, x) => q + x.slots * 16, 0), 0);
+  const limit = Math.min(totalmem() * 0.5, 8 * 2 ** 30);
+  if (bytes > limit) throw new UsageError(optMsg.tablesTooLarge(bytes, limit));
 }
 
 /** Below this size a worker thread's start-up costs more than it saves. */
@@ -351,6 +363,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
     {
       header(h, nr) {
         configs = options.configs.map((req) => resolveConfig(h, nr, req, options.fifoNs ?? 0));
+        checkModelMemory(configs);
         mine = configs.map((_, i) => i).filter((i) => !split || i % 2 === 0);
         models = mine.map((i) => new FlowTableModel(configs[i]));
         if (split) helper = new SecondReplayThread(configs.filter((_, i) => i % 2 === 1));

@@ -75,3 +75,13 @@ describe('rfs-replay replay', () => {
     expect(execFileSync(process.execPath, [CLI, '--version'], { encoding: 'utf8' }).trim()).toBe(pkg.version);
   });
 });
+
+describe('table sizes the kernel accepts but this machine cannot replay', () => {
+  it('are refused up front in one line, exit 2', () => {
+    const huge = writeTrace(header({ cpus: 2, entries: 536870912, queues: ['queue=a rps_cpus=3 rps_flow_cnt=1073741824', 'queue=b rps_cpus=3 rps_flow_cnt=1073741824'] }) + rows('packet,0,,,0x1,a,'));
+    const r = run('replay', huge, '--no-progress');
+    expect(r.code).toBe(2);
+    // 2^29 global slots × 8 B + 2 × 2^30 queue slots × 16 B = 4 GiB + 32 GiB
+    expect(r.err.trim()).toMatch(/^rfs-replay: the replayed tables would need 36\.0 GiB of memory \(limit [0-9.]+ GiB\): replay fewer/);
+  });
+});
