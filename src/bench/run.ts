@@ -115,7 +115,10 @@ results.push(best(`replay, 8 table sizes in one pass`, main, size(plain), () => 
 results.push(best('baseline: csv-parse reader feeding the same model', main, size(plain), () => cli('replay', plain, '--reader', 'csv-parse'), 1));
 results.push(best('baseline: zcat > /dev/null (decompression floor)', main, size(gz), () => timeCommand('sh', ['-c', `zcat '${gz}' > /dev/null`])));
 results.push(best('replay gzip input, 1 configuration', main, size(gz), () => cli('replay', gz)));
-results.push(best('report, 8 table sizes (HTML + JSON)', main, size(plain), () => cli('report', plain, '--entries', SIZES, '-o', join(out, 'bench.html'))));
+// The report's sweep below is the configured setting, these sizes at rps_flow_cnt 4096, and plain RPS:
+// replaying about the same configurations shows what the report adds on top.
+results.push(best('replay, the report sweep (10 configurations)', main, size(plain), () => cli('replay', plain, '--entries', `0,32768,${SIZES}`, '--flow-cnt', '4096')));
+results.push(best('report, 8 global sizes + 1 per-queue size (11 configurations: + configured, plain RPS), HTML + JSON', main, size(plain), () => cli('report', plain, '--entries', SIZES, '--flow-cnt', '4096', '-o', join(out, 'bench.html'))));
 if (big) results.push(best('replay, 1 configuration, 20M rows', 20_000_000, size(big), () => cli('replay', big), 1));
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
