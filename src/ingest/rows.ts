@@ -7,7 +7,7 @@ import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
 import { BAD, parseCpu, parseEvent, parseState, parseU32, parseUint53, rxhashError, tsError } from './fields.js';
 import { Interner } from './interner.js';
-import { allocBatch, BATCH_ROWS, EventKind, NONE, type TraceBatch, type TraceHeader, type TraceSink } from './trace.js';
+import { allocBatch, appendRow, BATCH_ROWS, EventKind, NONE, type TraceBatch, type TraceHeader, type TraceSink } from './trace.js';
 
 /** Counts rows skipped in lenient mode, by reason, with the first few examples. */
 export class SkipLog {
@@ -127,20 +127,8 @@ export class RowBuilder {
     const socket = row.socket.length > 0 ? this.ids.sockets.intern(row.socket) : NONE;
     const skb = row.skb.length > 0 ? this.ids.skbs.intern(row.skb) : NONE;
 
-    const b = this.batch;
-    const i = b.length;
-    b.ts[i] = ts;
-    b.event[i] = event;
-    b.cpu[i] = cpu;
-    b.socket[i] = socket;
-    b.state[i] = state;
-    b.rxhash[i] = rxhash;
-    b.queue[i] = queue;
-    b.skb[i] = skb;
-    b.line[i] = line;
-    b.length = i + 1;
     this.rows++;
-    if (b.length === BATCH_ROWS) this.flush();
+    if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, line) === BATCH_ROWS) this.flush();
   }
 
   flush(): void {

@@ -142,6 +142,24 @@ export function allocBatch(capacity: number): TraceBatch {
   };
 }
 
+/** Appends one row to a batch; returns the batch's new length. (One place for the column layout.) */
+export function appendRow(
+  b: TraceBatch, ts: number, event: number, cpu: number, socket: number, state: number,
+  rxhash: number, queue: number, skb: number, line: number,
+): number {
+  const i = b.length;
+  b.ts[i] = ts;
+  b.event[i] = event;
+  b.cpu[i] = cpu;
+  b.socket[i] = socket;
+  b.state[i] = state;
+  b.rxhash[i] = rxhash;
+  b.queue[i] = queue;
+  b.skb[i] = skb;
+  b.line[i] = line;
+  return (b.length = i + 1);
+}
+
 /** Rows per batch: big enough to amortise per-batch work, small enough to stay in cache. */
 export const BATCH_ROWS = 1 << 13;
 

@@ -11,7 +11,7 @@ import { BAD, MAX_CPU, MAX_TS, parseState, rxhashError as rxhashMessage, tsError
 import { COLUMN_NAMES, HeaderParser, headerColumns, MAX_LINE, REQUIRED_COLUMNS } from './header.js';
 import { Interner, hexDigit } from './interner.js';
 import type { Identities, SkipLog } from './rows.js';
-import { allocBatch, BATCH_ROWS, DEFERRED_ID, EventKind, NONE, type TraceBatch, type TraceHeader, type TraceSink } from './trace.js';
+import { allocBatch, appendRow, BATCH_ROWS, DEFERRED_ID, EventKind, NONE, type TraceBatch, type TraceHeader, type TraceSink } from './trace.js';
 
 // Column roles.
 const C_IGNORE = 0, C_TS = 1, C_EVENT = 2, C_CPU = 3, C_SOCKET = 4, C_STATE = 5, C_RXHASH = 6, C_QUEUE = 7, C_SKB = 8;
@@ -403,20 +403,8 @@ export class V1Scanner {
     const socket = sockBuf === null ? NONE : sockHex ? this.socketHex(sockHi, sockLo) : this.sockets.internText(sockBuf.toString('latin1', sockP, sockE));
     const skb = skbBuf === null ? NONE : skbHex ? this.skbHex(skbHi, skbLo) : this.skbs.internText(skbBuf.toString('latin1', skbP, skbE));
 
-    const b = this.batch;
-    const i = b.length;
-    b.ts[i] = ts;
-    b.event[i] = event;
-    b.cpu[i] = cpu;
-    b.socket[i] = socket;
-    b.state[i] = state;
-    b.rxhash[i] = rxhash;
-    b.queue[i] = queue;
-    b.skb[i] = skb;
-    b.line[i] = this.lineNo;
-    b.length = i + 1;
     this.rows++;
-    if (i + 1 === BATCH_ROWS) this.flush();
+    if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, this.lineNo) === BATCH_ROWS) this.flush();
   }
 
   /**
@@ -559,20 +547,8 @@ export class V1Scanner {
     }
     const socket = haveSocket ? this.socketHex(sockHi, sockLo) : NONE;
 
-    const b = this.batch;
-    const i = b.length;
-    b.ts[i] = ts;
-    b.event[i] = event;
-    b.cpu[i] = cpu;
-    b.socket[i] = socket;
-    b.state[i] = state;
-    b.rxhash[i] = rxhash;
-    b.queue[i] = queue;
-    b.skb[i] = skb;
-    b.line[i] = this.lineNo;
-    b.length = i + 1;
     this.rows++;
-    if (i + 1 === BATCH_ROWS) this.flush();
+    if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, this.lineNo) === BATCH_ROWS) this.flush();
     return true;
   }
 
