@@ -8,7 +8,8 @@ import { IMPORTERS } from './importers/index.js';
 import type { Importer } from './importers/types.js';
 
 export function sniffFormat(head: string): 'rfs-v1' | Importer {
-  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  // The head is decoded as latin1, so a UTF-8 BOM arrives as its three bytes.
+  const text = head.startsWith('\xef\xbb\xbf') ? head.slice(3) : head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
   if (/^\s*#\s*rfs-trace\b/.test(text)) return 'rfs-v1';
   return IMPORTERS.find((i) => i.sniff(text)) ?? 'rfs-v1';
 }
