@@ -110,7 +110,7 @@ export const reportMsg = {
   verdictRight: (conf: number, confHit: string) =>
     `The configured global table (${conf} slots) is the right size: hit ratio ${confHit}, and no smaller table in the sweep stays within 1 percentage point of the largest size tried.`,
   verdictQueue: (rec: number, holds: string, conf: number) =>
-    `Per-queue tables: ${rec} slots per RX queue keep ordering holds (packets kept on another flow's CPU) at ${holds} of packets, within 1 percentage point of the largest size tried (configured: ${conf}).`,
+    `Per-queue tables: ${rec} slots per RX queue keep ordering holds (packets the ordering guard kept on the CPU their per-queue slot last used — with a shared slot, possibly another flow's) at ${holds} of packets, within 1 percentage point of the largest size tried (configured: ${conf}).`,
   verdictQueueConflicts: (rec: number, conflicts: string, conf: number) =>
     `Per-queue tables: ${rec} slots per RX queue keep slot conflicts (lookups whose slot last served another flow) at ${conflicts}, within 1 percentage point of the largest size tried (configured: ${conf}).`,
   queueByConflicts: () =>

@@ -182,7 +182,7 @@ export function renderComparisonHtml(doc: ComparisonDocument): string {
   const html = [
     `<header><h1>RFS table sizing across ${rows.length} traces</h1><p class="sub">Each trace was replayed once across the same sweep of global and per-queue table sizes (kernel profile ${escapeHtml(rows[0]?.kernel ?? '')}); follow a trace's name to its own report.</p></header>`,
     `<section id="verdict"><h2>Recommendations</h2>
-<p class="rule">Global: the smallest size whose hit ratio is within 1 percentage point of the largest size tried. Per-queue: the smallest size whose ordering holds (packets kept on another flow's CPU, share of packets) are within 1 percentage point of the largest size tried; for traces without deliver rows, whose replay never holds a packet, slot conflicts (share of lookups) instead.</p>
+<p class="rule">Global: the smallest size whose hit ratio is within 1 percentage point of the largest size tried. Per-queue: the smallest size whose ordering holds (packets the ordering guard kept on the CPU their per-queue slot last used, share of packets) are within 1 percentage point of the largest size tried; for traces without deliver rows, whose replay never holds a packet, slot conflicts (share of lookups) instead.</p>
 <div class="table-wrap"><table class="verdict compact comparison"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>
 ${body}
 </tbody></table></div>
