@@ -31,6 +31,7 @@ import { captureMsg } from '../messages.js';
 import { HeaderParser } from '../ingest/header.js';
 import type { TextColumns, TextRow } from '../ingest/rows.js';
 import type { TraceHeader } from '../ingest/trace.js';
+import { byTime, type TimedRow } from '../ingest/importers/types.js';
 
 export const CAPTURE_MAGIC = 'rfs-capture v1';
 
@@ -45,13 +46,7 @@ const PACKET_SOURCES = new Set(['x', 'e', 'l', 'g', 'f']);
 /** GRO entry points: an skb seen there may be merged into another one and never reach steering itself. */
 const GRO_SOURCES = new Set(['g', 'f']);
 
-interface Pending {
-  ts: number;
-  /** Arrival order, so that equal timestamps keep the order the program printed them. */
-  seq: number;
-  row: TextRow;
-  line: number;
-  cols: TextColumns;
+interface Pending extends TimedRow {
   /** Packet rows only: where the skb was seen, and the deliver row that matched it. */
   src?: string;
   delivered?: boolean;
@@ -228,7 +223,7 @@ export class CaptureAssembler {
     const header = parser.finish();
     const declared = new Set(header.queues.map((q) => q.name));
 
-    this.events.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+    this.events.sort(byTime);
 
     // Match deliver rows to the most recent unmatched packet of the same skb (contract §2).
     const open = new Map<string, Pending[]>();

@@ -31,7 +31,7 @@ import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import type { TraceHeader } from '../trace.js';
-import type { ImportContext } from './types.js';
+import { byTime, type ImportContext, type TimedRow } from './types.js';
 
 /** One event line, prefix already taken apart by the tool-specific parser. */
 export interface TracepointEvent {
@@ -83,13 +83,7 @@ function hexOrDec(text: string): number | null {
   return null;
 }
 
-interface Pending {
-  ts: number;
-  seq: number;
-  row: TextRow;
-  line: number;
-  cols: TextColumns;
-}
+type Pending = TimedRow;
 
 /** Turns tracepoint events into rows; collects them, then emits in time order. */
 export class TracepointRows {
@@ -174,7 +168,7 @@ export class TracepointRows {
     header.queues.push({ name: '0', rpsCpus: [], rpsCpusMask: '', rpsFlowCnt: 0 });
     header.extra.socket_rxhash = 'absent';
     ctx.header(header);
-    this.pending.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+    this.pending.sort(byTime);
     for (const p of this.pending) ctx.row(p.row, p.line, p.cols);
   }
 }

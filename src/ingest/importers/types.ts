@@ -28,3 +28,21 @@ export interface Importer {
    */
   run(lines: AsyncIterable<string>, ctx: ImportContext): Promise<void>;
 }
+
+/**
+ * A row collected before emission: tracepoint sources print per-CPU buffers
+ * out of order, so importers gather rows and emit them sorted by time.
+ */
+export interface TimedRow {
+  ts: number;
+  /** Arrival order, so that equal timestamps keep the order the source printed them. */
+  seq: number;
+  row: TextRow;
+  line: number;
+  cols: TextColumns;
+}
+
+/** Time order, ties in arrival order. */
+export function byTime(a: TimedRow, b: TimedRow): number {
+  return a.ts - b.ts || a.seq - b.seq;
+}
