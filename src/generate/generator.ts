@@ -374,7 +374,6 @@ export class TraceGenerator {
 
   private packet(h: number, q: number, cpu: number, consumer: number): void {
     if (!this.tick()) return;
-    const skb = (this.skbSeq++ & (SKB_RING - 1)) << 8;
     this.stats.packets++;
     this.putTs(this.ts);
     this.putBytes(EV_TEXT[EventKind.Packet]);
@@ -384,10 +383,17 @@ export class TraceGenerator {
     this.buf[this.pos++] = 44;
     this.putBytes(this.queueText[q]);
     this.buf[this.pos++] = 44;
+    // The skb only links a packet to its deliver row: without deliver rows the field stays empty
+    // (the row ends ",eth0:N,", the 8-column layout the readers' fast path expects).
+    if (!this.w.deliver) {
+      this.buf[this.pos++] = 10;
+      return;
+    }
+    const skb = (this.skbSeq++ & (SKB_RING - 1)) << 8;
     this.putBytes(SKB_PREFIX);
     this.putHex8(skb);
     this.buf[this.pos++] = 10;
-    if (this.w.deliver) this.deliver(h, q, consumer, skb);
+    this.deliver(h, q, consumer, skb);
   }
 
   /** The packet seen where "ideal" RFS would process it: its consumer's CPU (the kernel's real choice is unknowable here). */

@@ -76,7 +76,7 @@ export interface Workload {
   rss: 'lowbits' | 'toeplitz';
   /** Random bits per hash (rss=lowbits): fewer than 32 models devices reporting short hashes. */
   hashBits: number;
-  /** Also write deliver rows (claiming ideal steering to the consumer CPU). */
+  /** Also write deliver rows (claiming ideal steering to the consumer CPU), and the skb ids linking packets to them (empty without). */
   deliver: boolean;
 }
 

@@ -5,6 +5,7 @@
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
 import { readV1WithCsvParse } from './csv-reader.js';
+import { readV1WithCsvParseStream } from './csv-stream-reader.js';
 import { newIdentities, RowBuilder, SkipLog } from './rows.js';
 import { sniffFormat } from './sniff.js';
 import { openSource } from './source.js';
@@ -15,7 +16,8 @@ export interface ReadOptions {
   /** nr_cpu_ids when the header has none. */
   cpus?: number;
   lenient?: boolean;
-  reader?: 'fast' | 'csv-parse';
+  /** 'fast' (byte scanner), 'csv-parse' (the reference reader) or 'csv-parse-stream' (the benchmark's csv-parse-only baseline). */
+  reader?: 'fast' | 'csv-parse' | 'csv-parse-stream';
   chunkSize?: number;
   hash?: boolean;
   signal?: AbortSignal;
@@ -115,6 +117,9 @@ export async function readTrace(
     rows = b.rows;
   } else if (opts.reader === 'csv-parse') {
     rows = await readV1WithCsvParse(chunks, { file: path, skipLog, ids, onHeader, sink });
+  } else if (opts.reader === 'csv-parse-stream') {
+    // Benchmark baseline, not a reference: one streaming csv-parse parser over the whole body.
+    rows = await readV1WithCsvParseStream(chunks, { file: path, skipLog, ids, onHeader, sink });
   } else {
     const scanner = new V1Scanner({ file: path, cpusFallback: opts.cpus, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch, deferIds: opts.deferIds });
     for await (const chunk of chunks) scanner.push(chunk);

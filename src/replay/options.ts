@@ -24,8 +24,13 @@ export interface ReplayOptions {
   /** nr_cpu_ids to use when the trace header has none (the --cpus option). */
   cpus?: number;
   lenient?: boolean;
-  /** 'fast' (byte scanner, default) or 'csv-parse' (the reference reader). */
-  reader?: 'fast' | 'csv-parse';
+  /**
+   * 'fast' (byte scanner, default), 'csv-parse' (the reference reader) or
+   * 'csv-parse-stream' (the csv-parse-only baseline of `npm run bench`: one
+   * streaming csv-parse parser over the whole body; valid traces only).
+   * Only the fast reader can run in the parse worker.
+   */
+  reader?: 'fast' | 'csv-parse' | 'csv-parse-stream';
   /** Model each CPU as a FIFO processing one packet every N ns instead of using deliver rows. */
   fifoNs?: number;
   /** Compute the trace file's sha256 for provenance (costs a hash pass over the bytes). */

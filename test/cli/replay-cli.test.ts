@@ -67,6 +67,25 @@ describe('rfs-replay replay', () => {
     expect(u.err).toMatch(/Unknown argument: bogus/);
   });
 
+  it('--reader csv-parse-stream (the benchmark baseline) replays like the others and rejects bad input in one line', () => {
+    const fast = run('replay', DEFAULT, '--no-progress');
+    const stream = run('replay', DEFAULT, '--no-progress', '--reader', 'csv-parse-stream');
+    expect(stream.code, stream.err).toBe(0);
+    expect(stream.out).toBe(fast.out);
+    const bad = writeTrace(header({ cpus: 2, entries: 64 }) + rows('recvmsg,1,0xs1,1,0x1g,,'));
+    const r = run('replay', bad, '--no-progress', '--reader', 'csv-parse-stream');
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe(`${bad}:4:23: expected rxhash as an unsigned 32-bit integer (decimal or 0x hex), found "0x1g"`);
+    expect(r.out).toBe('');
+    // Quote damage: csv-parse's line, column 1.
+    const quote = writeTrace(header({ cpus: 2, entries: 64 }) + rows('recvmsg,1,0xs1,1,0x10,,', 'recvmsg,1,"0xs1,1,0x10,,'));
+    const q = run('replay', quote, '--no-progress', '--reader', 'csv-parse-stream');
+    expect(q.code).toBe(2);
+    expect(q.err.trim()).toBe(`${quote}:5:1: a quoted field is not closed before the end of the line`);
+    const help = execFileSync(process.execPath, [CLI, 'replay', '--help'], { encoding: 'utf8' });
+    expect(help).toMatch(/csv-parse-stream/);
+  });
+
   it('has --help and --version', () => {
     const help = execFileSync(process.execPath, [CLI, 'replay', '--help'], { encoding: 'utf8' });
     expect(help).toMatch(/--entries/);

@@ -38,10 +38,10 @@ describe.each(CASES)('generated trace: %s', (_name, w) => {
   const { text, stats } = generate(w);
   const { rows, columns } = parse(text);
 
-  it('is read whole, in strict mode, by both readers', async () => {
+  it('is read whole, in strict mode, by both readers (and the csv-parse-stream baseline)', async () => {
     const path = join(dir, `${w.scenario}-${w.seed}-${w.rows}.csv`);
     writeFileSync(path, text);
-    for (const reader of ['fast', 'csv-parse'] as const) {
+    for (const reader of ['fast', 'csv-parse', 'csv-parse-stream'] as const) {
       let n = 0;
       const sink: TraceSink = { header: () => {}, batch: (b) => void (n += b.length) };
       const r = await readTrace(path, sink, { reader });
@@ -117,19 +117,38 @@ describe.each(CASES)('generated trace: %s', (_name, w) => {
     }
   });
 
-  it(w.deliver ? 'follows every packet with its deliver row (same skb, same hash)' : 'has no deliver rows (off by default)', () => {
-    if (!w.deliver) {
-      expect(rows.some((r) => r.event === 'deliver')).toBe(false);
-      return;
-    }
-    // The exact row limit may cut the last packet's deliver row off, as a capture ending mid-pair would.
-    for (let i = 0; i < rows.length - 1; i++) {
-      if (rows[i].event !== 'packet') continue;
-      const d = rows[i + 1];
-      if (!d || d.event !== 'deliver' || d.skb !== rows[i].skb || d.rxhash !== rows[i].rxhash) throw new Error(`line ${rows[i].line}: no deliver row`);
-    }
-    expect(stats.packets - stats.delivers).toBeLessThanOrEqual(1);
-  });
+  it(
+    w.deliver
+      ? 'follows every packet with its deliver row (same skb, same hash), and every packet and deliver row has an skb'
+      : 'has no deliver rows (off by default) and no skb values (the skb only links a packet to its deliver row)',
+    () => {
+      if (!w.deliver) {
+        expect(rows.some((r) => r.event === 'deliver')).toBe(false);
+        for (const r of rows) if (r.skb !== '') throw new Error(`line ${r.line}: ${r.event} row has skb ${r.skb}`);
+        // Packet rows end ",eth0:N," with the skb field empty: still the 8-column layout.
+        const packet = text.split('\n').find((l) => l.includes(',packet,'))!;
+        expect(packet).toMatch(/^\d+,packet,\d+,,,0x[0-9a-f]{8},eth0:\d+,$/);
+        return;
+      }
+      for (const r of rows) {
+        if (r.event === 'packet' || r.event === 'deliver') {
+          if (!/^0x[0-9a-f]{16}$/.test(r.skb)) throw new Error(`line ${r.line}: ${r.event} row has skb "${r.skb}"`);
+        } else if (r.skb !== '') throw new Error(`line ${r.line}: ${r.event} row has skb ${r.skb}`);
+      }
+      // The exact row limit may cut the last packet's deliver row off, as a capture ending mid-pair would.
+      for (let i = 0; i < rows.length - 1; i++) {
+        if (rows[i].event !== 'packet') continue;
+        const d = rows[i + 1];
+        if (!d || d.event !== 'deliver' || d.skb !== rows[i].skb || d.rxhash !== rows[i].rxhash) throw new Error(`line ${rows[i].line}: no deliver row`);
+      }
+      expect(stats.packets - stats.delivers).toBeLessThanOrEqual(1);
+      // Every deliver row follows a packet with the same skb.
+      for (let i = 0; i < rows.length; i++) {
+        if (rows[i].event !== 'deliver') continue;
+        if (rows[i - 1]?.event !== 'packet' || rows[i - 1].skb !== rows[i].skb) throw new Error(`line ${rows[i].line}: deliver row without its packet`);
+      }
+    },
+  );
 
   it('counts its rows by kind', () => {
     const count = (pred: (e: string) => boolean) => rows.filter((r) => pred(r.event)).length;

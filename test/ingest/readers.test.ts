@@ -1,11 +1,14 @@
 /**
  * The fast byte scanner and the csv-parse reference reader must produce the
  * same replay on every input, whatever the chunking (row boundaries falling
- * mid-chunk, even mid-field), line endings, BOM or quoting.
+ * mid-chunk, even mid-field), line endings, BOM or quoting. The csv-parse
+ * streaming baseline of the benchmark (csv-parse-stream) must too, on these
+ * valid traces.
  */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
 import { replayFile } from '../../src/replay/engine.js';
 import type { ReplayOptions } from '../../src/replay/options.js';
 import { writeTrace } from '../helpers/trace.js';
@@ -17,27 +20,30 @@ async function both(path: string, extra: Partial<ReplayOptions> = {}) {
   const configs = [{}, { entries: 16 }, { kernel: '3.19' as const }, { entries: 0 }];
   const fast = await replayFile(path, { configs, reader: 'fast', ...extra });
   const ref = await replayFile(path, { configs, reader: 'csv-parse', ...extra });
-  return { fast, ref };
+  const stream = await replayFile(path, { configs, reader: 'csv-parse-stream', parallel: false, ...extra });
+  return { fast, ref, stream };
 }
 
 function comparable(r: Awaited<ReturnType<typeof replayFile>>) {
   return { trace: r.trace, configs: r.configs };
 }
 
-describe('fast reader = csv-parse reader', () => {
+describe('fast reader = csv-parse reader = csv-parse-stream baseline', () => {
   for (const name of ['lo-rr-e128-f64.csv.gz', 'lo-bulk-e1024-f1024.csv.gz']) {
     it(`on the real capture ${name}`, async () => {
-      const { fast, ref } = await both(SHARED + name);
+      const { fast, ref, stream } = await both(SHARED + name);
       expect(fast.trace.rows).toBeGreaterThan(100_000);
       expect(comparable(fast)).toEqual(comparable(ref));
+      expect(comparable(stream)).toEqual(comparable(ref));
     });
   }
 
   for (const chunkSize of [1, 2, 3, 7, 64, 4096]) {
     it(`with ${chunkSize}-byte chunks (rows straddle chunks)`, async () => {
       const whole = await replayFile(HEAD, { configs: [{}], reader: 'fast' });
-      const { fast, ref } = await both(HEAD, { chunkSize });
+      const { fast, ref, stream } = await both(HEAD, { chunkSize });
       expect(comparable(fast)).toEqual(comparable(ref));
+      expect(comparable(stream)).toEqual(comparable(ref));
       expect(fast.configs[0].metrics).toEqual(whole.configs[0].metrics);
     });
   }
@@ -74,8 +80,10 @@ describe('fast reader = csv-parse reader', () => {
         writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body.slice(1), 'latin1')]));
       }
       for (const chunkSize of [5, 1 << 20]) {
-        const { fast, ref } = await both(path, { chunkSize });
+        const { fast, ref, stream } = await both(path, { chunkSize });
         expect(fast.configs).toEqual(ref.configs);
+        expect(stream.configs).toEqual(ref.configs);
+        expect(stream.trace.rows).toBe(ref.trace.rows);
         expect(fast.configs[0].metrics).toEqual((await baseline).configs[0].metrics);
       }
     });
@@ -119,4 +127,51 @@ describe('parse worker = in-thread reading', () => {
       expect(worker.trace.distinct_sockets).toBe(inline.trace.distinct_sockets);
     }
   });
+});
+
+describe('csv-parse-stream baseline on bad input', () => {
+  // A benchmark baseline, not held to the hostile corpus; but it stops on bad rows with the
+  // reference reader's one line (file:line:column), and on quote damage at the right line, column 1.
+  const BAD = new URL('../fixtures/bad/', import.meta.url).pathname;
+  const outcome = async (path: string, reader: 'csv-parse' | 'csv-parse-stream', extra: Partial<ReplayOptions> = {}) => {
+    try {
+      await replayFile(path, { configs: [{}], reader, parallel: false, ...extra });
+      return 'accepted';
+    } catch (e) {
+      if (e instanceof InputError) return e.message;
+      throw e;
+    }
+  };
+  const same = [
+    'unknown-event.csv', 'rxhash-too-large.csv', 'cpu-out-of-range.csv', 'undeclared-queue.csv', 'ts-above-2-53.csv',
+    'nul-byte.csv', 'missing-socket.csv', 'missing-cpu.csv', 'short-row.csv', 'too-many-fields.csv',
+    'concatenated-traces.csv', 'repeated-header-row.csv', 'header-only.csv', 'duplicate-column.csv', 'no-header-row.csv',
+  ];
+  for (const file of same) {
+    it(`${file}: the reference reader's message`, async () => {
+      const ref = await outcome(BAD + file, 'csv-parse');
+      expect(ref).not.toBe('accepted');
+      expect(await outcome(BAD + file, 'csv-parse-stream')).toBe(ref);
+    });
+  }
+  it('--lenient: skips the same rows, and a trace with none left is an error', async () => {
+    const file = BAD + 'all-rows-bad-lenient.csv';
+    expect(await outcome(file, 'csv-parse-stream', { lenient: true })).toBe(await outcome(file, 'csv-parse', { lenient: true }));
+    const text = readFileSync(HEAD, 'latin1').split('\n');
+    text[10] = text[10].replace(/,packet,|,recvmsg,|,sendmsg,|,deliver,/, ',bogus,');
+    text[20] = text[20] + ',extra';
+    const path = writeTrace(text.join('\n'), 'lenient-stream.csv');
+    const ref = await replayFile(path, { configs: [{}], reader: 'csv-parse', lenient: true });
+    const stream = await replayFile(path, { configs: [{}], reader: 'csv-parse-stream', lenient: true, parallel: false });
+    expect(ref.trace.skipped.total).toBe(2);
+    expect(stream.trace).toEqual(ref.trace);
+    expect(stream.configs).toEqual(ref.configs);
+  });
+  for (const [file, line] of [['unterminated-quote.csv', 5], ['quote-inside-field.csv', 5], ['text-after-closing-quote.csv', 5]] as const) {
+    it(`${file}: quote damage at its line, column 1`, async () => {
+      const ref = await outcome(BAD + file, 'csv-parse');
+      const detail = ref.slice(ref.indexOf(': ') + 2);
+      expect(await outcome(BAD + file, 'csv-parse-stream')).toBe(`${BAD}${file}:${line}:1: ${detail}`);
+    });
+  }
 });
