@@ -12,6 +12,6 @@ export type { ReadOptions, ReadResult } from './ingest/read.js';
 export { EventKind, TcpState, type TraceBatch, type TraceHeader, type TraceSink } from './ingest/trace.js';
 export { KERNEL_PROFILES, KERNEL_PROFILE_NAMES, DEFAULT_KERNEL, hash32, reciprocalScale } from './model/kernel.js';
 export { resolveConfig } from './model/config.js';
-export { FlowTableModel } from './model/flow-tables.js';
+export { FlowTableBank, FlowTableModel } from './model/flow-tables.js';
 export { COUNTER_NAMES, RATIO_NAMES, checkIdentities, deriveRatios, type Metrics } from './analyze/metrics.js';
 export { InputError, UsageError } from './errors.js';

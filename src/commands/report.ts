@@ -90,7 +90,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .example('$0 report traces/scenarios/small-table.csv.gz --cpus 64,4096', 'hit and alias rates at the trace\'s own nr_cpu_ids, 64 and 4096') as never,
   handler: async (a) => {
     await runContext(async (ctx) => {
-      // Loaded here, not at start-up: vega-lite costs ~180 ms to import and only `report` needs it.
+      // Loaded here, not at start-up: only `report` needs it (it loads vega-lite while the trace replays).
       const { runReport } = await import('../report/run.js');
       await runReport({
         inputs: a.trace,

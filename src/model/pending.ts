@@ -2,21 +2,31 @@
  * Packets waiting for their flow's next record event, which decides whether
  * they were processed "locally" and whether their hint was stale. Kept per
  * flow as a run-length list of (processed CPU, desired CPU or -1 for no hit,
- * count) in a shared node pool: within one wait a flow's packets mostly share
- * one placement, so this is one node per flow and no object per packet.
- * Per-flow ends and node fields are interleaved so that an append touches two
- * cache lines.
+ * count): within one wait a flow's packets mostly share one placement, so the
+ * first run lives inline in the flow's entry and further runs go to a shared
+ * node pool; no object per packet. Keys are flow ids; a bank of lanes uses
+ * flow * lanes + lane, so one flow's lanes are neighbours.
+ *
+ * add() and resolve() are small on purpose: the common case (one run, no
+ * list) is all they do, so the compiler inlines them into the replay loop;
+ * anything else is a call to the slow path.
  */
 import type { Timeline } from './timeline.js';
 
-const NODE = 5; // [processed cpu, desired cpu or -1, count, first ts, next]
-const FLOW = 4; // per flow: [head node, tail node, inline count, inline cpu | (desired + 1) << 16]
+const NODE = 4; // [processed cpu, desired cpu or -1, count, next]; first ts in nodeTs
+const FLOW = 2; // per key in `runs`: [inline count, inline cpu | (desired + 1) << 16 | HAS_LIST]
+const ENDS = 2; // per key in `ends`: [head node + 1, tail node + 1]; 0: no list, so fresh pages stay untouched
+/** In a key's inline word: the key also has runs in the node pool. */
+const HAS_LIST = 0x80000000 | 0;
 
 export class PendingByFlow {
-  // Per flow: node list ends, and the first run kept inline (no timeline only):
-  // one cache line for the common append.
+  // Per key, the first run kept inline (no timeline only): 8 bytes, so a bank
+  // of 8 lanes finds a flow's runs in one cache line. Node list ends apart,
+  // read only when the inline word says there is a list.
+  private runs = new Int32Array(FLOW * 1024);
   private ends = initEnds(1024);
-  private nodes = new Float64Array(NODE * 1024);
+  private nodes = new Int32Array(NODE * 1024);
+  private nodeTs = new Float64Array(1024);
   private nodesUsed = 0;
   private free = -1;
   /** Results of the last resolve(), reused. */
@@ -25,8 +35,11 @@ export class PendingByFlow {
   stale = 0;
 
   private growFlows(flow: number): void {
-    let cap = this.ends.length / FLOW;
+    let cap = this.runs.length / FLOW;
     while (cap <= flow) cap *= 2;
+    const r = new Int32Array(FLOW * cap);
+    r.set(this.runs);
+    this.runs = r;
     const e = initEnds(cap);
     e.set(this.ends);
     this.ends = e;
@@ -35,42 +48,59 @@ export class PendingByFlow {
   private allocNode(): number {
     if (this.free >= 0) {
       const n = this.free;
-      this.free = this.nodes[n * NODE + 4];
+      this.free = this.nodes[n * NODE + 3];
       return n;
     }
     if ((this.nodesUsed + 1) * NODE > this.nodes.length) {
-      const grown = new Float64Array(this.nodes.length * 2);
+      const grown = new Int32Array(this.nodes.length * 2);
       grown.set(this.nodes);
       this.nodes = grown;
+      const ts = new Float64Array(this.nodeTs.length * 2);
+      ts.set(this.nodeTs);
+      this.nodeTs = ts;
     }
     return this.nodesUsed++;
   }
 
   /** One more packet of `flow`, processed on `cpu`; `desired` is the hint's CPU for a hit, else -1. */
   add(flow: number, cpu: number, desired: number, ts: number, timeline: Timeline | null): void {
-    if (FLOW * flow >= this.ends.length) this.growFlows(flow);
-    const ends = this.ends;
     const f = FLOW * flow;
-    if (timeline === null) {
-      // Without a timeline, the flow's first run lives inline: cpu < 2^16, desired + 1 < 2^15.
+    const runs = this.runs;
+    if (timeline === null && f < runs.length) {
+      // Without a timeline the flow's first run lives inline: cpu < 2^16, desired + 1 < 2^15;
+      // order within a wait does not matter then.
       const key = cpu | ((desired + 1) << 16);
-      const k = ends[f + 2];
+      const k = runs[f];
       if (k === 0) {
-        ends[f + 2] = 1;
-        ends[f + 3] = key;
+        runs[f] = 1;
+        runs[f + 1] = key | (runs[f + 1] & HAS_LIST);
         return;
       }
-      if (ends[f + 3] === key) { // order within a wait does not matter without a timeline
-        ends[f + 2] = k + 1;
+      if ((runs[f + 1] & ~HAS_LIST) === key) {
+        runs[f] = k + 1;
         return;
       }
     }
-    const t = ends[f + 1];
-    const nodes = this.nodes;
+    this.addToList(flow, cpu, desired, ts, timeline);
+  }
+
+  /** add() beyond the inline run: a new key, a different placement, or a timeline. */
+  private addToList(flow: number, cpu: number, desired: number, ts: number, timeline: Timeline | null): void {
+    if (FLOW * flow >= this.runs.length) {
+      this.growFlows(flow);
+      if (timeline === null) {
+        this.add(flow, cpu, desired, ts, timeline);
+        return;
+      }
+    }
+    const ends = this.ends;
+    const e = ENDS * flow;
+    const t = ends[e + 1] - 1;
     if (t >= 0) {
       const o = t * NODE;
+      const nodes = this.nodes;
       // With a timeline, runs also break at bin edges so resolved hits land in their own bin.
-      if (nodes[o] === cpu && nodes[o + 1] === desired && (timeline === null || timeline.sameBin(nodes[o + 3], ts))) {
+      if (nodes[o] === cpu && nodes[o + 1] === desired && (timeline === null || timeline.sameBin(this.nodeTs[t], ts))) {
         nodes[o + 2]++;
         return;
       }
@@ -81,11 +111,12 @@ export class PendingByFlow {
     ns[o] = cpu;
     ns[o + 1] = desired;
     ns[o + 2] = 1;
-    ns[o + 3] = ts;
-    ns[o + 4] = -1;
-    if (t >= 0) ns[t * NODE + 4] = n;
-    else ends[f] = n;
-    ends[f + 1] = n;
+    ns[o + 3] = -1;
+    this.nodeTs[n] = ts;
+    if (t >= 0) ns[t * NODE + 3] = n;
+    else ends[e] = n + 1;
+    ends[e + 1] = n + 1;
+    this.runs[FLOW * flow + 1] |= HAS_LIST;
   }
 
   /**
@@ -98,22 +129,30 @@ export class PendingByFlow {
     this.hits = 0;
     this.stale = 0;
     const f = FLOW * flow;
-    if (f >= this.ends.length) return;
-    const ends = this.ends;
-    const k = ends[f + 2];
+    const runs = this.runs;
+    if (f >= runs.length) return;
+    const k = runs[f];
+    const word = runs[f + 1];
     if (k > 0) {
-      const key = ends[f + 3];
-      if ((key & 0xffff) === cpu) this.local += k;
-      const desired = (key >>> 16) - 1;
+      if ((word & 0xffff) === cpu) this.local = k;
+      const desired = ((word & ~HAS_LIST) >>> 16) - 1;
       if (desired >= 0) {
-        this.hits += k;
-        if (desired !== cpu) this.stale += k;
+        this.hits = k;
+        if (desired !== cpu) this.stale = k;
       }
-      ends[f + 2] = 0;
+      runs[f] = 0;
     }
-    let n = ends[f];
-    if (n < 0) return;
+    if ((word & HAS_LIST) !== 0) {
+      runs[f + 1] = word & ~HAS_LIST;
+      this.resolveList(ENDS * flow, cpu, timeline);
+    }
+  }
+
+  /** resolve() of the runs in the node pool. */
+  private resolveList(e: number, cpu: number, timeline: Timeline | null): void {
+    const ends = this.ends;
     const nodes = this.nodes;
+    let n = ends[e] - 1;
     while (n >= 0) {
       const o = n * NODE;
       const k = nodes[o + 2];
@@ -123,46 +162,52 @@ export class PendingByFlow {
         this.hits += k;
         const stale = desired !== cpu ? k : 0;
         this.stale += stale;
-        if (timeline) timeline.resolvedHits(nodes[o + 3], k, stale);
+        if (timeline) timeline.resolvedHits(this.nodeTs[n], k, stale);
       }
-      const next = nodes[o + 4];
-      nodes[o + 4] = this.free;
+      const next = nodes[o + 3];
+      nodes[o + 3] = this.free;
       this.free = n;
       n = next;
     }
-    ends[f] = -1;
-    ends[f + 1] = -1;
+    ends[e] = 0;
+    ends[e + 1] = 0;
   }
 
-  /** What is still waiting at the end of the trace (never resolved): packets and hits. */
-  drain(): { packets: number; hits: number } {
+  /**
+   * What is still waiting at the end of the trace (never resolved): packets
+   * and hits, over the keys k with k % lanes === lane (one lane of a bank).
+   */
+  drain(lane = 0, lanes = 1): { packets: number; hits: number } {
     let packets = 0;
     let hits = 0;
+    const runs = this.runs;
     const ends = this.ends;
-    for (let f = 0; f < ends.length; f += FLOW) {
-      const k = ends[f + 2];
+    const nodes = this.nodes;
+    for (let key = lane; FLOW * key < runs.length; key += lanes) {
+      const f = FLOW * key;
+      // Reads first, writes only where something waits: untouched pages stay untouched.
+      const k = runs[f];
+      const word = runs[f + 1];
       if (k > 0) {
         packets += k;
-        if (ends[f + 3] >>> 16 !== 0) hits += k;
-        ends[f + 2] = 0;
+        if ((word & ~HAS_LIST) >>> 16 !== 0) hits += k;
+        runs[f] = 0;
       }
-      for (let n = ends[f]; n >= 0; n = this.nodes[n * NODE + 4]) {
-        packets += this.nodes[n * NODE + 2];
-        if (this.nodes[n * NODE + 1] >= 0) hits += this.nodes[n * NODE + 2];
+      if ((word & HAS_LIST) === 0) continue;
+      runs[f + 1] = word & ~HAS_LIST;
+      const e = ENDS * key;
+      for (let n = ends[e] - 1; n >= 0; n = nodes[n * NODE + 3]) {
+        packets += nodes[n * NODE + 2];
+        if (nodes[n * NODE + 1] >= 0) hits += nodes[n * NODE + 2];
       }
-      ends[f] = -1;
-      ends[f + 1] = -1;
+      ends[e] = 0;
+      ends[e + 1] = 0;
     }
     return { packets, hits };
   }
 }
 
-/** Per-flow slots: no nodes (-1, -1), no inline run (0, 0). */
-function initEnds(flows: number): Int32Array {
-  const e = new Int32Array(FLOW * flows);
-  for (let f = 0; f < e.length; f += FLOW) {
-    e[f] = -1;
-    e[f + 1] = -1;
-  }
-  return e;
+/** Per-key list ends: no nodes (0, 0). */
+function initEnds(keys: number): Int32Array {
+  return new Int32Array(ENDS * keys);
 }

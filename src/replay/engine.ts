@@ -2,7 +2,7 @@
  * The replay engine: one pass over a trace drives any number of
  * configurations. Work that does not depend on the configuration (flow ids,
  * deliver↔packet matching, trace statistics) is done once per batch; then
- * each configuration's model runs a tight loop over the same typed arrays.
+ * a bank of every configuration replays the batch row by row (model/flow-tables.ts).
  */
 import { statSync } from 'node:fs';
 import { totalmem } from 'node:os';
@@ -15,7 +15,7 @@ import { readTrace } from '../ingest/read.js';
 import { DEFERRED_ID, EVENT_NAMES, EventKind, isRecordEvent, NONE, type TraceBatch } from '../ingest/trace.js';
 import { Interner } from '../ingest/interner.js';
 import { resolveConfig, tableMemoryBytes, type ResolvedConfig } from '../model/config.js';
-import { FlowTableModel, PACKET_WINDOW, PACKET_WINDOW_MASK } from '../model/flow-tables.js';
+import { FlowTableBank, PACKET_WINDOW, PACKET_WINDOW_MASK } from '../model/flow-tables.js';
 import { optMsg } from '../messages.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { ReplayOptions } from './options.js';
@@ -23,7 +23,12 @@ import { modelResult, type ModelResult } from './model-result.js';
 import type { ReplayWorkerMessage, ReplayWorkerReply } from './replay-worker.js';
 import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from './result.js';
 
-/** Up to this many configurations the main thread interns identities for the parse worker. */
+/**
+ * Up to this many configurations the main thread interns identities for the
+ * parse worker; so it does for sweeps a second replay thread shares (profile of
+ * 8 sizes on 10M rows: this thread waited 2.4 s of 5.1 s while the parse worker
+ * was the critical path).
+ */
 const DEFER_IDS_MAX_CONFIGS = 2;
 
 /** From this many configurations on, a second thread replays part of them. */
@@ -163,7 +168,7 @@ export class TraceState {
   private activeWindows = 0;
 
   /**
-   * With a parse worker that defers interning (one or two configurations),
+   * With a parse worker that defers interning (see DEFER_IDS_MAX_CONFIGS),
    * this thread interns socket and skb identities; ids the worker did intern
    * (text identities, importer rows) are translated into the same id space.
    */
@@ -356,15 +361,17 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
     throw new UsageError(optMsg.badFifo(String(options.fifoNs)));
   }
   const state = new TraceState();
-  let models: FlowTableModel[] = [];
+  let bank: FlowTableBank | null = null;
   let configs: ResolvedConfig[] = [];
 
-  const parallel = options.parallel ?? (options.reader !== 'csv-parse' && fileSize(path) >= PARALLEL_MIN_BYTES);
-  // The worker parses; this thread replays. With few configurations this thread
-  // has time to spare, so it also takes the identity interning off the worker.
-  state.resolveIds = parallel && options.configs.length <= DEFER_IDS_MAX_CONFIGS;
-  // Sweeps: a second replay thread takes every other configuration.
+  // Only the fast reader runs in the parse worker; the csv-parse readers are references and baselines.
+  const parallel = options.parallel ?? ((options.reader === undefined || options.reader === 'fast') && fileSize(path) >= PARALLEL_MIN_BYTES);
+  // Sweeps: a second replay thread takes a share of the configurations.
   const split = parallel && options.configs.length >= SPLIT_MIN_CONFIGS;
+  // The worker parses; this thread replays. With few configurations, or with a
+  // second replay thread, this thread has time to spare, so it also takes the
+  // identity interning off the worker.
+  state.resolveIds = parallel && (options.configs.length <= DEFER_IDS_MAX_CONFIGS || split);
   let mine: number[] = [];
   let helper: SecondReplayThread | null = null;
   const reading = (parallel ? readTraceInWorker : readTrace)(
@@ -374,13 +381,13 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
         configs = options.configs.map((req) => resolveConfig(h, nr, req, options.fifoNs ?? 0));
         checkModelMemory(configs);
         mine = configs.map((_, i) => i).filter((i) => !split || !onSecondThread(i, configs.length));
-        models = mine.map((i) => new FlowTableModel(configs[i]));
+        bank = new FlowTableBank(mine.map((i) => configs[i]));
         if (split) helper = new SecondReplayThread(configs.filter((_, i) => onSecondThread(i, configs.length)));
         state.setCpus(nr);
       },
       batch(b) {
         state.prepare(b);
-        for (const m of models) m.processBatch(b, state.flowIds, state.ordinals);
+        bank!.processBatch(b, state.flowIds, state.ordinals);
         if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
       },
       batchInSlot: split
@@ -391,7 +398,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
             // Two readers now: whichever finishes last frees the slot for the parse worker.
             Atomics.store(slotState, slot, 2);
             helper!.batch(slot, b.length, slotState, buffers);
-            for (const m of models) m.processBatch(b, state.flowIds, state.ordinals);
+            bank!.processBatch(b, state.flowIds, state.ordinals);
             if (Atomics.sub(slotState, slot, 1) === 1) Atomics.notify(slotState, slot);
             if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
             return true;
@@ -459,7 +466,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   };
 
   const finished: ModelResult[] = new Array(configs.length);
-  mine.forEach((i, k) => (finished[i] = modelResult(models[k])));
+  mine.forEach((i, k) => (finished[i] = modelResult(bank!.lanes[k])));
   let next = 0;
   configs.forEach((_, i) => {
     if (split && onSecondThread(i, configs.length)) finished[i] = theirs[next++];

@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ResolvedConfig } from '../model/config.js';
-import { FlowTableModel } from '../model/flow-tables.js';
+import { FlowTableBank } from '../model/flow-tables.js';
 import { batchOnBuffer, BATCH_ROWS, type TraceBatch } from '../ingest/trace.js';
 import { modelResult, type ModelResult } from './model-result.js';
 
@@ -19,7 +19,7 @@ export type ReplayWorkerMessage =
 export type ReplayWorkerReply = { type: 'done'; results: ModelResult[] } | { type: 'error'; message: string; stack?: string };
 
 const port = parentPort!;
-const models = (workerData as { configs: ResolvedConfig[] }).configs.map((c) => new FlowTableModel(c));
+const bank = new FlowTableBank((workerData as { configs: ResolvedConfig[] }).configs);
 let batches: TraceBatch[] = [];
 let state: Int32Array = new Int32Array(0);
 
@@ -31,10 +31,10 @@ port.on('message', (m: ReplayWorkerMessage) => {
     } else if (m.type === 'batch') {
       const b = batches[m.slot];
       b.length = m.length;
-      for (const model of models) model.processBatch(b, b.flow, b.ordinal);
+      bank.processBatch(b, b.flow, b.ordinal);
       if (Atomics.sub(state, m.slot, 1) === 1) Atomics.notify(state, m.slot);
     } else {
-      const reply: ReplayWorkerReply = { type: 'done', results: models.map(modelResult) };
+      const reply: ReplayWorkerReply = { type: 'done', results: bank.lanes.map(modelResult) };
       port.postMessage(reply);
     }
   } catch (e) {

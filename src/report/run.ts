@@ -12,8 +12,7 @@ import { optMsg, reportMsg } from '../messages.js';
 import { planReport, type PlanInput } from '../analyze/sweep.js';
 import type { ReplayOptions } from '../replay/options.js';
 import type { ReplayResult } from '../replay/result.js';
-import { comparisonRow, renderComparisonHtml, renderComparisonJson, type ComparisonDocument, COMPARISON_SCHEMA } from './comparison.js';
-import { renderReportHtml } from './html.js';
+import type { ComparisonDocument } from './comparison.js';
 import { renderReportJson } from './json.js';
 import { buildReportModel, REPORT_VERSION } from './model.js';
 import { renderReportText } from './text.js';
@@ -93,6 +92,10 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
   }
   const plan = planReport(opts);
   const print = opts.print ?? (() => {});
+  // The HTML renderers bring in vega-lite (about 180 ms to load and compile): that
+  // happens while the first trace replays, in this thread's spare time.
+  const renderers = Promise.all([import('./html.js'), import('./comparison.js')]);
+  renderers.catch(() => {}); // awaited below; a replay error may come first
 
   // With several traces, per-trace reports go next to the comparison report.
   const outDir = several ? (opts.output ? dirname(opts.output) : DEFAULT_REPORT_DIR) : DEFAULT_REPORT_DIR;
@@ -125,6 +128,7 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
       progress?.stop();
     }
     tool = result.tool;
+    const [{ renderReportHtml }, { comparisonRow }] = await renderers;
     const model = buildReportModel(result, plan.plan);
     writeFileAtomic(json, renderReportJson(model));
     writeFileAtomic(html, renderReportHtml(model));
@@ -135,6 +139,7 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
   }
 
   if (comparisonHtml) {
+    const { COMPARISON_SCHEMA, renderComparisonJson, renderComparisonHtml } = (await renderers)[1];
     const doc: ComparisonDocument = { schema: COMPARISON_SCHEMA, version: REPORT_VERSION, tool, command: opts.command, rows };
     const json = opts.json ?? comparisonHtml.replace(/\.html?$/i, '.json');
     writeFileAtomic(json, renderComparisonJson(doc));
