@@ -216,6 +216,7 @@ export class FlowTableBank {
   private readonly anyExplain: boolean;
   private readonly anyTimeline: boolean;
   private sawDeliver = false;
+  private touched = 0; // keeps the early loads of packet() observable
 
   // Packets and hits waiting for their flow's next record event (locality,
   // staleness): lane l's entry for a flow is flow * lanes + l.
@@ -480,6 +481,11 @@ export class FlowTableBank {
     const nq = this.nq;
     const sawDeliver = this.sawDeliver;
     const lanes = this.n;
+    // The lanes' global-table slots are independent loads: issued together here,
+    // their cache misses overlap instead of each waiting behind the previous lane's branches.
+    let touched = 0;
+    for (let l = 0; l < lanes; l++) if (slotsOf[l] > 0) touched |= sock[sockBase[l] + 2 * (h & sockMask[l])];
+    this.touched = touched;
     for (let l = 0; l < lanes; l++) {
       const cb = l * NC;
       const nr = nrs[l];

@@ -161,8 +161,10 @@ export class TraceState {
   private readonly belowInStack = new Float64Array(PACKET_WINDOW).fill(-1);
   private readonly packetHash = new Uint32Array(PACKET_WINDOW);
   // Active flows: distinct flows with record events per window.
-  private flowWindow: Float64Array = new Float64Array(1024).fill(-1);
+  // Per flow, the ordinal (from 1) of the last window it was active in: 4 bytes, 0 = never.
+  private flowWindow: Int32Array = new Int32Array(1024);
   private window = NaN;
+  private windowOrdinal = 0;
   private windowDistinct = 0;
   private activeSum = 0;
   private activeWindows = 0;
@@ -330,11 +332,16 @@ export class TraceState {
         this.activeWindows++;
       }
       this.window = w;
+      this.windowOrdinal++;
       this.windowDistinct = 0;
     }
-    if (flow >= this.flowWindow.length) this.flowWindow = grow(this.flowWindow, flow);
-    if (this.flowWindow[flow] !== w) {
-      this.flowWindow[flow] = w;
+    if (flow >= this.flowWindow.length) {
+      const grown = new Int32Array(2 * Math.max(flow, this.flowWindow.length));
+      grown.set(this.flowWindow);
+      this.flowWindow = grown;
+    }
+    if (this.flowWindow[flow] !== this.windowOrdinal) {
+      this.flowWindow[flow] = this.windowOrdinal;
       this.windowDistinct++;
     }
   }
