@@ -10,9 +10,9 @@
  * row). What does not depend on the configuration (the row, the socket's TCP
  * state and last rxhash) is decoded once per row; state whose index does not
  * depend on the configuration is lane-interleaved, so a row's lanes share
- * cache lines: the flow's pending packets, the per-queue flow table entry (in
- * a global-size sweep every lane's row lands in the same entry), the deliver
- * window. FlowTableModel is one lane's view, for its results.
+ * cache lines: the flow's pending packets, the per-queue flow table entry (for
+ * lanes with the same per-queue sizes, as in a global-size sweep, a row lands
+ * in the same entry), the deliver window. FlowTableModel is one lane's view, for its results.
  *
  * Kernel functions mirrored are named next to each rule (Linux 6.18 sources:
  * include/net/rps.h, net/core/dev.c).
@@ -197,9 +197,13 @@ export class FlowTableBank {
   private readonly sock: Uint32Array;
   private readonly sockBase: Int32Array;
   private readonly sockMask: Int32Array;
-  // rps_dev_flow entries, lane-interleaved: entry e of lane l at 4 * (e * lanes + l),
-  // [cpu, last_qtail, last hash, unused].
+  // rps_dev_flow entries, [cpu, last_qtail, last hash, unused]. Lanes with the same
+  // per-queue table sizes (a global-size sweep) share a region, interleaved: entry e
+  // of lane l at qOrigin[l] + 4 * (e * qStride[l] + qIndex[l]), qStride[l] lanes in its region.
   private readonly qflow: Uint32Array;
+  private readonly qOrigin: Int32Array;
+  private readonly qStride: Int32Array;
+  private readonly qIndex: Int32Array;
   // softnet_data.input_queue_head / input_queue_tail, packets per CPU, FIFO
   // completion of the last queued packet: lane l's CPU t at l * cpuStride + t.
   private readonly cpuStride: number;
@@ -247,7 +251,10 @@ export class FlowTableBank {
     this.qSlots = new Int32Array(n * this.nq);
     this.qLog = new Int32Array(n * this.nq);
     this.qMaps = [];
-    let maxEntries = 0;
+    this.qOrigin = new Int32Array(n);
+    this.qStride = new Int32Array(n);
+    this.qIndex = new Int32Array(n);
+    const regions = new Map<string, { lanes: number[]; entries: number }>();
     configs.forEach((c, l) => {
       let total = 0;
       c.queues.forEach((q, i) => {
@@ -257,11 +264,23 @@ export class FlowTableBank {
         this.qMaps.push(q.map);
         total += q.slots;
       });
-      maxEntries = Math.max(maxEntries, total);
+      const layout = c.queues.map((q) => q.slots).join(',');
+      const region = regions.get(layout) ?? { lanes: [], entries: total };
+      region.lanes.push(l);
+      regions.set(layout, region);
     });
+    let words = 0;
+    for (const { lanes, entries } of regions.values()) {
+      lanes.forEach((l, k) => {
+        this.qOrigin[l] = words;
+        this.qStride[l] = lanes.length;
+        this.qIndex[l] = k;
+      });
+      words += 4 * entries * lanes.length;
+    }
     // rps_dev_flow_table alloc: every entry starts with cpu = RPS_NO_CPU.
-    this.qflow = new Uint32Array(4 * maxEntries * n);
-    for (let k = 0; k < this.qflow.length; k += 4) this.qflow[k] = RPS_NO_CPU;
+    this.qflow = new Uint32Array(words);
+    for (let k = 0; k < words; k += 4) this.qflow[k] = RPS_NO_CPU;
 
     this.sockBase = new Int32Array(n);
     this.sockMask = Int32Array.from(configs, (c) => (c.slots > 0 ? c.slots - 1 : 0));
@@ -542,7 +561,7 @@ export class FlowTableBank {
           if (match || (flags & COLLISION_DETECTION) === 0) {
             // rfs_slot(): hash_32(hash, flow_table->log) since 6.15, hash & mask before.
             const entry = this.qBase[lq] + ((flags & HASHED_QUEUE_SLOT) !== 0 ? hash32(h, this.qLog[lq]) : h & (qSlots - 1));
-            qi = 4 * (entry * lanes + l);
+            qi = this.qOrigin[l] + 4 * (entry * this.qStride[l] + this.qIndex[l]);
             if (match) {
               const last = qflow[qi + 2];
               if (last !== 0 && last !== h) counts[cb + SLOT_CONFLICTS]++;
@@ -684,7 +703,7 @@ export class FlowTableBank {
     return this.configs[l].queues.map((q, i) => {
       let used = 0;
       const base = this.qBase[l * this.nq + i];
-      for (let s = 0; s < q.slots; s++) if (this.qflow[4 * ((base + s) * this.n + l) + 2] !== 0) used++;
+      for (let s = 0; s < q.slots; s++) if (this.qflow[this.qOrigin[l] + 4 * ((base + s) * this.qStride[l] + this.qIndex[l]) + 2] !== 0) used++;
       return { queue: q.name, slots: q.slots, used };
     });
   }
