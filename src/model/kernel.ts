@@ -12,7 +12,11 @@ export const GOLDEN_RATIO_32 = 0x61c88647;
 
 /**
  * hash_32(val, bits) (include/linux/hash.h): multiply, keep the top `bits` bits.
- * bits = 0 (rps_flow_cnt = 1) is a one-slot table: always slot 0.
+ * bits = 0 (rps_flow_cnt = 1) is the contract's one-slot table: always slot 0.
+ * The kernel differs here: store_rps_dev_flow_table_cnt() (net/core/net-sysfs.c,
+ * 6.15+) sets table->log = ilog2(mask) + 1 = ilog2(0) + 1 = 0, and hash_32(h, 0)
+ * shifts a u32 by 32, undefined in C (x86 masks the count to 0: the whole
+ * product, far outside the one-entry table). See the README.
  */
 export function hash32(val: number, bits: number): number {
   if (bits === 0) return 0;
