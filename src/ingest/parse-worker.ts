@@ -20,7 +20,7 @@ function post(m: WorkerMessage): void {
 function takeBatch(): TraceBatch {
   const slot = next;
   next = (next + 1) % batches.length;
-  // The slot's value counts the threads still reading it (1, or 2 with a second replay thread).
+  // The slot's value counts the threads still reading it (the main thread, or the replay thread it handed the slot to).
   for (let v = Atomics.load(state, slot); v !== 0; v = Atomics.load(state, slot)) Atomics.wait(state, slot, v);
   filling = slot;
   const b = batches[slot];

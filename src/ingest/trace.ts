@@ -111,7 +111,7 @@ export interface TraceBatch {
   skbHi: Uint32Array;
   skbLo: Uint32Array;
   /**
-   * Filled by the replay engine for a second replay thread: each row's flow id
+   * Filled by the replay engine for the replay thread of a sweep: each row's flow id
    * and packet ordinal (see TraceState.prepare).
    */
   flow: Int32Array;

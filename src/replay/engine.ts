@@ -25,22 +25,31 @@ import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, ty
 
 /**
  * Up to this many configurations the main thread interns identities for the
- * parse worker; so it does for sweeps a second replay thread shares (profile of
- * 8 sizes on 10M rows: this thread waited 2.4 s of 5.1 s while the parse worker
- * was the critical path).
+ * parse worker; so it does for sweeps, which a replay thread replays while this
+ * thread only prepares batches (profile of 8 sizes on 10M rows: this thread
+ * waited 2.4 s of 5.1 s while the parse worker was the critical path).
  */
 const DEFER_IDS_MAX_CONFIGS = 2;
 
-/** From this many configurations on, a second thread replays part of them. */
+/**
+ * From this many configurations on, a replay thread replays them and this
+ * thread prepares batches (identities, flow ids, deliver matching, trace
+ * statistics) and hands them on: a three-stage pipeline. With 1 or 2
+ * configurations the extra stage costs more than it saves (1.8 → 2.1 s).
+ */
 const SPLIT_MIN_CONFIGS = 4;
 
 /**
- * Which configurations the second replay thread takes: the last SECOND_SHARE of
- * them: the main thread also prepares every batch and hands it on (0.5, 0.6, 0.7, 0.875 measured on the 10M bench with 8 sizes: 5.0, 4.6, 4.2, 4.6 s).
+ * How many of a sweep's configurations this thread replays itself: none up to
+ * REPLAY_THREAD_ALONE, then half of the rest. Preparing a batch costs about as
+ * much as replaying four configurations, and the cores are shared with the
+ * parse worker, so up to 8 the replay thread keeps up alone (10M-row bench, 8
+ * sizes: this thread taking 30%, 12.5% and none of them: 3.4, 3.3, 3.0 s);
+ * beyond that it would become the bottleneck.
  */
-const SECOND_SHARE = 0.7;
-function onSecondThread(i: number, n: number): boolean {
-  return i >= n - Math.round(n * SECOND_SHARE);
+const REPLAY_THREAD_ALONE = 8;
+function replayedHere(n: number): number {
+  return Math.max(0, Math.floor((n - REPLAY_THREAD_ALONE) / 2));
 }
 
 /** Longest stretch of batches handed on without letting the event loop (Ctrl-C) run. */
@@ -49,11 +58,11 @@ const YIELD_MS = 50;
 const REPLAY_WORKER_URL = new URL('../../dist/replay/replay-worker.js', import.meta.url);
 
 /**
- * The second replay thread, fed the same shared batches in order. Every
+ * The replay thread of a sweep, fed the shared batches in order. Every
  * YIELD_MS the hand-over waits for one event-loop turn: that fills the parse
  * worker's slots, pauses it, and lets this thread see signals (Ctrl-C).
  */
-class SecondReplayThread {
+class ReplayThread {
   private readonly worker: Worker;
   private readonly done: Promise<ModelResult[]>;
   private slotsSent = false;
@@ -373,23 +382,22 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
 
   // Only the fast reader runs in the parse worker; the csv-parse readers are references and baselines.
   const parallel = options.parallel ?? ((options.reader === undefined || options.reader === 'fast') && fileSize(path) >= PARALLEL_MIN_BYTES);
-  // Sweeps: a second replay thread takes a share of the configurations.
+  // Sweeps: a replay thread replays every configuration.
   const split = parallel && options.configs.length >= SPLIT_MIN_CONFIGS;
-  // The worker parses; this thread replays. With few configurations, or with a
-  // second replay thread, this thread has time to spare, so it also takes the
-  // identity interning off the worker.
+  // The worker parses; this thread replays, or with a replay thread prepares.
+  // With few configurations, or with a replay thread, this thread has time to
+  // spare, so it also takes the identity interning off the worker.
   state.resolveIds = parallel && (options.configs.length <= DEFER_IDS_MAX_CONFIGS || split);
-  let mine: number[] = [];
-  let helper: SecondReplayThread | null = null;
+  let helper: ReplayThread | null = null;
   const reading = (parallel ? readTraceInWorker : readTrace)(
     path,
     {
       header(h, nr) {
         configs = options.configs.map((req) => resolveConfig(h, nr, req, options.fifoNs ?? 0));
         checkModelMemory(configs);
-        mine = configs.map((_, i) => i).filter((i) => !split || !onSecondThread(i, configs.length));
-        bank = new FlowTableBank(mine.map((i) => configs[i]));
-        if (split) helper = new SecondReplayThread(configs.filter((_, i) => onSecondThread(i, configs.length)));
+        const here = split ? replayedHere(configs.length) : configs.length;
+        bank = here > 0 ? new FlowTableBank(configs.slice(0, here)) : null;
+        if (split) helper = new ReplayThread(configs.slice(here));
         state.setCpus(nr);
       },
       batch(b) {
@@ -402,11 +410,14 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
             state.prepare(b);
             b.flow.set(state.flowIds.subarray(0, b.length));
             b.ordinal.set(state.ordinals.subarray(0, b.length));
-            // Two readers now: whichever finishes last frees the slot for the parse worker.
-            Atomics.store(slotState, slot, 2);
+            // Readers: the replay thread, and this one if it replays some configurations;
+            // whichever finishes last frees the slot for the parse worker.
+            Atomics.store(slotState, slot, bank ? 2 : 1);
             helper!.batch(slot, b.length, slotState, buffers);
-            bank!.processBatch(b, state.flowIds, state.ordinals);
-            if (Atomics.sub(slotState, slot, 1) === 1) Atomics.notify(slotState, slot);
+            if (bank) {
+              bank.processBatch(b, state.flowIds, state.ordinals);
+              if (Atomics.sub(slotState, slot, 1) === 1) Atomics.notify(slotState, slot);
+            }
             if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
             return true;
           }
@@ -426,12 +437,12 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   try {
     read = await reading;
   } catch (e) {
-    (helper as SecondReplayThread | null)?.terminate();
+    (helper as ReplayThread | null)?.terminate();
     throw e;
   }
 
 
-  const theirs = helper ? await (helper as SecondReplayThread).finish() : [];
+  const theirs = helper ? await (helper as ReplayThread).finish() : [];
 
   const h = read.header;
   const ev = (k: number) => state.events[k];
@@ -472,12 +483,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
     skipped: { total: read.skipped.total, by_reason: read.skipped.byReason, examples: read.skipped.examples },
   };
 
-  const finished: ModelResult[] = new Array(configs.length);
-  mine.forEach((i, k) => (finished[i] = modelResult(bank!.lanes[k])));
-  let next = 0;
-  configs.forEach((_, i) => {
-    if (split && onSecondThread(i, configs.length)) finished[i] = theirs[next++];
-  });
+  const finished: ModelResult[] = [...((bank as FlowTableBank | null)?.lanes.map(modelResult) ?? []), ...theirs];
   const results: ConfigResult[] = configs.map((c, i) => {
     const r: ConfigResult = {
       label: c.label,

@@ -1,8 +1,7 @@
 /**
- * A second replay thread for sweeps: it runs a share of the configurations
- * over the same shared batches the main thread replays (flow ids and packet
- * ordinals already filled in by TraceState.prepare), then frees each slot for
- * the parse worker. Messages: {type:'slots'} once, {type:'batch'} in order,
+ * The replay thread of a sweep: it runs every configuration over the shared
+ * batches the main thread has prepared (flow ids and packet ordinals filled in
+ * by TraceState.prepare), then frees each slot for the parse worker. Messages: {type:'slots'} once, {type:'batch'} in order,
  * {type:'finish'} → it answers with the finished configurations.
  */
 import { parentPort, workerData } from 'node:worker_threads';

@@ -105,8 +105,10 @@ describe('parse worker = in-thread reading', () => {
   // on real captures with deliver rows (skb matching) and with text socket ids.
   for (const name of ['lo-rr-e128-f64.csv.gz', 'lo-bulk-e1024-f1024.csv.gz']) {
     const sweep = [{ explain: true, timeline: true }, { entries: 16 }, { kernel: '3.19' as const }, { entries: 0 }, { entries: 4096, kernel: '4.10' as const }];
-    // 1: main thread interns for the worker; 3: worker interns; 5: a second replay thread takes half.
-    for (const configs of [[{}], sweep.slice(0, 3), sweep]) {
+    // 1: main thread interns for the worker; 3: worker interns; 5: main thread prepares, a replay thread replays;
+    // 11: the main thread also replays the first of them (engine.ts, replayedHere).
+    const wide = [...sweep, ...[64, 256, 1024, 8192, 65536, 262144].map((entries) => ({ entries }))];
+    for (const configs of [[{}], sweep.slice(0, 3), sweep, wide]) {
       it(`on ${name} with ${configs.length} configuration(s)`, async () => {
         const inline = await replayFile(SHARED + name, { configs, parallel: false });
         const worker = await replayFile(SHARED + name, { configs, parallel: true });
