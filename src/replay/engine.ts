@@ -382,7 +382,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
 
   // Only the fast reader runs in the parse worker; the csv-parse readers are references and baselines.
   const parallel = options.parallel ?? ((options.reader === undefined || options.reader === 'fast') && fileSize(path) >= PARALLEL_MIN_BYTES);
-  // Sweeps: a replay thread replays every configuration.
+  // Sweeps: a replay thread replays the configurations (see replayedHere).
   const split = parallel && options.configs.length >= SPLIT_MIN_CONFIGS;
   // The worker parses; this thread replays, or with a replay thread prepares.
   // With few configurations, or with a replay thread, this thread has time to
