@@ -220,6 +220,9 @@ export class FlowTableBank {
   private readonly anyExplain: boolean;
   private readonly anyTimeline: boolean;
   private sawDeliver = false;
+  // Counted once for all lanes: every lane sees every packet and record row.
+  private packets = 0;
+  private records = 0;
   private touched = 0; // keeps the early loads of packet() observable
 
   // Packets and hits waiting for their flow's next record event (locality,
@@ -331,6 +334,7 @@ export class FlowTableBank {
     for (let i = 0; i < n; i++) {
       const ev = b.event[i];
       if (ev === EventKind.Packet) {
+        this.packets++;
         // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
         this.packet(b, i, flow[i], b.skb[i] !== NONE ? ordinal[i] & PACKET_WINDOW_MASK : -1);
       } else if (ev === EventKind.Deliver) {
@@ -347,6 +351,7 @@ export class FlowTableBank {
         } else {
           const state = rowState !== 0 ? rowState : this.sockState[sock];
           if (rowState !== 0) this.sockState[sock] = rowState;
+          this.records++;
           this.record(b, i, sock, state, flow[i]);
         }
       }
@@ -379,7 +384,7 @@ export class FlowTableBank {
       const nr = nrs[l];
       const cpu = rowCpu < nr ? rowCpu : rowCpu % nr; // a smaller what-if nr_cpu_ids folds CPU ids
       const flags = allFlags[l];
-      counts[cb + RECORDS]++;
+      // RECORDS: counted once per row for every lane (this.records).
 
       // The flow's next record event (any state) resolves its waiting packets.
       if (flow >= 0) {
@@ -499,6 +504,12 @@ export class FlowTableBank {
     const cpuStride = this.cpuStride;
     const nq = this.nq;
     const sawDeliver = this.sawDeliver;
+    const qBase = this.qBase;
+    const qLog = this.qLog;
+    const qOrigin = this.qOrigin;
+    const qStride = this.qStride;
+    const qIndex = this.qIndex;
+    const timelines = this.anyTimeline ? this.timelines : null;
     const lanes = this.n;
     // The lanes' global-table slots are independent loads: issued together here,
     // their cache misses overlap instead of each waiting behind the previous lane's branches.
@@ -513,7 +524,6 @@ export class FlowTableBank {
       const lq = l * nq + q;
       const map = qMaps[lq];
       const qSlots = qSlotsOf[lq];
-      counts[cb + PACKETS]++;
       let target = cpu;
       let path: number = Path.NotSteered;
       let qi = -1; // the rps_dev_flow entry's index in qflow when steered by RFS
@@ -525,8 +535,7 @@ export class FlowTableBank {
       // get_rps_cpu(): no map and no flow table, or no hash: not steered.
       if (h !== 0 && (map.length > 0 || qSlots > 0)) {
         if (qSlots > 0 && slotsOf[l] > 0) {
-          lookup = true;
-          counts[cb + LOOKUPS]++;
+          lookup = true; // LOOKUPS: derived in finishLane()
           const s = sockBase[l] + 2 * (h & sockMask[l]);
           const ident = sock[s];
           let match: boolean;
@@ -543,8 +552,7 @@ export class FlowTableBank {
           const owner = sock[s + 1];
           if (match) {
             if (next < nr) {
-              counts[cb + HITS]++;
-              desired = next;
+              desired = next; // HITS: derived in finishLane()
               if (owner === h) counts[cb + HITS_OWN]++;
               else counts[cb + HITS_ALIASED]++;
             } else {
@@ -560,8 +568,8 @@ export class FlowTableBank {
           // 3.19 consults the queue table even for an empty slot (next_cpu = RPS_NO_CPU).
           if (match || (flags & COLLISION_DETECTION) === 0) {
             // rfs_slot(): hash_32(hash, flow_table->log) since 6.15, hash & mask before.
-            const entry = this.qBase[lq] + ((flags & HASHED_QUEUE_SLOT) !== 0 ? hash32(h, this.qLog[lq]) : h & (qSlots - 1));
-            qi = this.qOrigin[l] + 4 * (entry * this.qStride[l] + this.qIndex[l]);
+            const entry = qBase[lq] + ((flags & HASHED_QUEUE_SLOT) !== 0 ? hash32(h, qLog[lq]) : h & (qSlots - 1));
+            qi = qOrigin[l] + 4 * (entry * qStride[l] + qIndex[l]);
             if (match) {
               const last = qflow[qi + 2];
               if (last !== 0 && last !== h) counts[cb + SLOT_CONFLICTS]++;
@@ -586,8 +594,7 @@ export class FlowTableBank {
               }
             }
             if (tcpu < nr) {
-              target = tcpu;
-              counts[cb + STEERED_RFS]++;
+              target = tcpu; // STEERED_RFS: derived in finishLane()
               if (path === Path.RfsHeld) counts[cb + OOO_HOLDS]++;
             } else {
               qi = -1;
@@ -629,7 +636,7 @@ export class FlowTableBank {
       }
       perCpu[k]++;
       if (target !== cpu) counts[cb + CROSS_CPU]++;
-      const timeline = this.anyTimeline ? this.timelines[l] : null;
+      const timeline = timelines !== null ? timelines[l] : null;
       if (flow >= 0) {
         pending.add(flow * lanes + l, target, desired, ts, timeline);
       } else {
@@ -691,8 +698,18 @@ export class FlowTableBank {
     const left = this.pending.drain(l, this.n);
     this.counts[cb + LOCAL_UNRESOLVED] += left.packets;
     this.counts[cb + HITS_UNRESOLVED] += left.hits;
+    const counts = this.counts;
+    // Counters the hot loop leaves out because they follow from others: every lane sees
+    // every row; a lookup ends in exactly one of hit (own or aliased), invalid CPU, empty
+    // slot or collision; ...
+    counts[cb + PACKETS] = this.packets;
+    counts[cb + RECORDS] = this.records;
+    counts[cb + HITS] = counts[cb + HITS_OWN] + counts[cb + HITS_ALIASED];
+    counts[cb + LOOKUPS] = counts[cb + HITS] + counts[cb + MISSES_INVALID_CPU] + counts[cb + MISSES_EMPTY] + counts[cb + MISSES_COLLISION];
+    // ... and every packet is steered by RFS, by RPS, or not at all.
+    counts[cb + STEERED_RFS] = this.packets - counts[cb + STEERED_RPS] - counts[cb + NOT_STEERED];
     const counters = new Counters();
-    for (const name of COUNTER_NAMES) counters[name] = this.counts[cb + COUNTER_SLOTS[name]];
+    for (const name of COUNTER_NAMES) counters[name] = counts[cb + COUNTER_SLOTS[name]];
     const c = { ...counters };
     const nr = this.nr[l];
     const perCpu = Array.from(this.perCpu.subarray(l * this.cpuStride, l * this.cpuStride + nr));
