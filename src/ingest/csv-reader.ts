@@ -15,13 +15,13 @@
 import { parse as parseCsvLine } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
-import { firstControl, HeaderParser, headerColumns, MAX_LINE, type ColumnName } from './header.js';
+import { firstControl, HeaderParser, headerColumns, LATIN1_BOM, MAX_LINE, overlongLineError, type ColumnName } from './header.js';
 import { RowBuilder, type Identities, type SkipLog, type TextColumns, type TextRow } from './rows.js';
 import type { TraceSink } from './trace.js';
 import type { HeaderReady } from './v1-scanner.js';
 
 const FIELDS: ColumnName[] = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb'];
-const BOM = '\xef\xbb\xbf'; // UTF-8 BOM as latin1 text
+const BOM = LATIN1_BOM;
 
 export interface CsvReaderOptions {
   file: string;
@@ -189,11 +189,7 @@ export async function readV1WithCsvParse(chunks: AsyncIterable<Buffer>, o: CsvRe
   // Line splitting: latin1 keeps one character per byte, so columns are byte columns.
   let rest = '';
   const tooLong = (head: string): never => {
-    const line = lineNo + 1;
-    const s = line === 1 && head.startsWith(BOM) ? BOM.length : 0;
-    const ctl = firstControl(head, s, Math.min(head.length, MAX_LINE + 1));
-    if (ctl >= 0) throw bad(line, ctl - s + 1, msg.binaryJunk(head.charCodeAt(ctl)), 'binary');
-    throw bad(line, 1, msg.lineTooLong(MAX_LINE), 'line_too_long');
+    throw overlongLineError(o.file, lineNo + 1, head);
   };
   for await (const chunk of chunks) {
     const text = rest + chunk.toString('latin1');

@@ -32,10 +32,10 @@ import { parse as parseCsvLine } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
 import type { CsvReaderOptions } from './csv-reader.js';
-import { firstControl, HeaderParser, headerColumns, MAX_LINE } from './header.js';
+import { firstControl, HeaderParser, headerColumns, LATIN1_BOM, MAX_LINE, overlongLineError } from './header.js';
 import { RowBuilder, type TextColumns, type TextRow } from './rows.js';
 
-const BOM = '\xef\xbb\xbf'; // UTF-8 BOM as latin1 text
+const BOM = LATIN1_BOM;
 
 /** The header row's fields and their 1-based columns (a quoted header row is rare: csv-parse/sync splits it). */
 function splitHeaderRow(file: string, line: string, lineNo: number): { fields: string[]; starts: number[] } {
@@ -96,11 +96,7 @@ async function read(it: AsyncIterator<Buffer>, o: CsvReaderOptions): Promise<num
   let body: Buffer | null = null; // the bytes after the header row in the chunk that held it
   let rest = '';
   const tooLong = (head: string): never => {
-    const line = lineNo + 1;
-    const s = line === 1 && head.startsWith(BOM) ? BOM.length : 0;
-    const ctl = firstControl(head, s, Math.min(head.length, MAX_LINE + 1));
-    if (ctl >= 0) throw bad(line, ctl - s + 1, msg.binaryJunk(head.charCodeAt(ctl)), 'binary');
-    throw bad(line, 1, msg.lineTooLong(MAX_LINE), 'line_too_long');
+    throw overlongLineError(o.file, lineNo + 1, head);
   };
   /** One preamble line; true once it was the header row. */
   const preambleLine = (raw: string): boolean => {

@@ -57,6 +57,21 @@ export function firstControl(text: string, from = 0, to = text.length): number {
   return -1;
 }
 
+/** A UTF-8 byte order mark, as latin1 text (the string readers decode latin1: one character per byte). */
+export const LATIN1_BOM = '\xef\xbb\xbf';
+
+/**
+ * The error for line `line` of `file` when it runs past MAX_LINE without a line
+ * ending: binary junk if its first MAX_LINE bytes hold a control byte, else
+ * too long. `head` is the line's text so far (latin1), from its first byte.
+ */
+export function overlongLineError(file: string, line: number, head: string): InputError {
+  const s = line === 1 && head.startsWith(LATIN1_BOM) ? LATIN1_BOM.length : 0;
+  const ctl = firstControl(head, s, Math.min(head.length, MAX_LINE + 1));
+  if (ctl >= 0) return new InputError(file, line, ctl - s + 1, msg.binaryJunk(head.charCodeAt(ctl)), 'binary');
+  return new InputError(file, line, 1, msg.lineTooLong(MAX_LINE), 'line_too_long');
+}
+
 /** The columns a v1 trace may name; order in the file is free. */
 export const COLUMN_NAMES = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb'] as const;
 export type ColumnName = (typeof COLUMN_NAMES)[number];
