@@ -16,11 +16,10 @@ import { parse as parseCsvLine } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
 import { firstControl, HeaderParser, headerColumns, LATIN1_BOM, MAX_LINE, overlongLineError, type ColumnName } from './header.js';
-import { RowBuilder, type Identities, type SkipLog, type TextColumns, type TextRow } from './rows.js';
+import { extraFieldError, nameFields, RowBuilder, type Identities, type SkipLog, type TextColumns, type TextRow } from './rows.js';
 import type { TraceSink } from './trace.js';
 import type { HeaderReady } from './v1-scanner.js';
 
-const FIELDS: ColumnName[] = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb'];
 const BOM = LATIN1_BOM;
 
 export interface CsvReaderOptions {
@@ -166,23 +165,10 @@ export async function readV1WithCsvParse(chunks: AsyncIterable<Buffer>, o: CsvRe
     if (line.startsWith('#')) throw bad(lineNo, 1, msg.lateComment(), 'late_comment');
     if (line === headerRowText) throw bad(lineNo, 1, msg.repeatedHeaderRow(headerRowLine), 'repeated_header');
     const { fields, starts } = splitLine(o.file, line, lineNo);
-    let extra: InputError | null = null;
-    for (let k = ncols; k < fields.length; k++) {
-      if (fields[k] !== '') {
-        extra = bad(lineNo, starts[k], msg.tooManyFields(k + 1, ncols), 'extra_field');
-        break;
-      }
-    }
+    const extra = extraFieldError(o.file, lineNo, fields, starts, ncols);
     const r = {} as TextRow;
     const cols = {} as TextColumns;
-    for (const f of FIELDS) {
-      const k = index![f];
-      const present = k >= 0 && k < fields.length;
-      r[f] = present ? fields[k] : '';
-      // A field missing from a short row is reported where the next field would start (line length + 2),
-      // so a field that is present but bad always comes first.
-      cols[f] = present ? starts[k] : line.length + 2;
-    }
+    nameFields(fields, starts, index!, line.length + 2, r, cols);
     builder!.add(r, lineNo, cols, extra);
   };
 

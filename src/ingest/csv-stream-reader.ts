@@ -32,8 +32,8 @@ import { parse as parseCsvLine } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
 import type { CsvReaderOptions } from './csv-reader.js';
-import { firstControl, HeaderParser, headerColumns, LATIN1_BOM, MAX_LINE, overlongLineError } from './header.js';
-import { RowBuilder, type TextColumns, type TextRow } from './rows.js';
+import { firstControl, HeaderParser, headerColumns, LATIN1_BOM, MAX_LINE, overlongLineError, type ColumnName } from './header.js';
+import { extraFieldError, nameFields, RowBuilder, type TextColumns, type TextRow } from './rows.js';
 
 const BOM = LATIN1_BOM;
 
@@ -90,7 +90,7 @@ async function read(it: AsyncIterator<Buffer>, o: CsvReaderOptions): Promise<num
 
   // 1. The comment lines and the header row, split into lines here (they are not CSV).
   let headerFields: string[] | null = null;
-  let index: number[] = [];
+  let index: Record<ColumnName, number> | null = null;
   let ncols = 0;
   let builder: RowBuilder | null = null;
   let body: Buffer | null = null; // the bytes after the header row in the chunk that held it
@@ -108,7 +108,7 @@ async function read(it: AsyncIterator<Buffer>, o: CsvReaderOptions): Promise<num
     const cols = headerColumns(o.file, fields, starts, lineNo);
     headerFields = fields;
     ncols = cols.names.length;
-    index = [cols.index.ts, cols.index.event, cols.index.cpu, cols.index.socket, cols.index.state, cols.index.rxhash, cols.index.queue, cols.index.skb];
+    index = cols.index;
     const h = header.finish();
     const nr = o.onHeader({ header: h, columns: cols.names, checkCpus: (n) => header.checkMasks(n) });
     builder = new RowBuilder(o.file, h, nr, o.sink, o.ids, o.skipLog);
@@ -160,7 +160,6 @@ async function read(it: AsyncIterator<Buffer>, o: CsvReaderOptions): Promise<num
   const row: TextRow = { ts: '', event: '', cpu: '', socket: '', state: '', rxhash: '', queue: '', skb: '' };
   const cols: TextColumns = { ts: 0, event: 0, cpu: 0, socket: 0, state: 0, rxhash: 0, queue: 0, skb: 0 };
   const starts: number[] = [];
-  const [iTs, iEvent, iCpu, iSocket, iState, iRxhash, iQueue, iSkb] = index;
 
   const record = (rec: string[]): void => {
     lineNo++;
@@ -196,32 +195,8 @@ async function read(it: AsyncIterator<Buffer>, o: CsvReaderOptions): Promise<num
     } else if (f0 === hdr[0] && n === hdr.length && rec.every((f, k) => f === hdr[k])) {
       throw bad(lineNo, 1, msg.repeatedHeaderRow(headerRowLine), 'repeated_header');
     }
-    let extra: InputError | null = null;
-    for (let k = ncols; k < n; k++) {
-      if (rec[k] !== '') {
-        extra = bad(lineNo, starts[k], msg.tooManyFields(k + 1, ncols), 'extra_field');
-        break;
-      }
-    }
-    // ts, event, cpu, socket, state and rxhash are required columns (headerColumns): their index is >= 0.
-    row.ts = iTs < n ? rec[iTs] : '';
-    cols.ts = iTs < n ? starts[iTs] : missing;
-    row.event = iEvent < n ? rec[iEvent] : '';
-    cols.event = iEvent < n ? starts[iEvent] : missing;
-    row.cpu = iCpu < n ? rec[iCpu] : '';
-    cols.cpu = iCpu < n ? starts[iCpu] : missing;
-    row.socket = iSocket < n ? rec[iSocket] : '';
-    cols.socket = iSocket < n ? starts[iSocket] : missing;
-    row.state = iState < n ? rec[iState] : '';
-    cols.state = iState < n ? starts[iState] : missing;
-    row.rxhash = iRxhash < n ? rec[iRxhash] : '';
-    cols.rxhash = iRxhash < n ? starts[iRxhash] : missing;
-    const hasQueue = iQueue >= 0 && iQueue < n;
-    row.queue = hasQueue ? rec[iQueue] : '';
-    cols.queue = hasQueue ? starts[iQueue] : missing;
-    const hasSkb = iSkb >= 0 && iSkb < n;
-    row.skb = hasSkb ? rec[iSkb] : '';
-    cols.skb = hasSkb ? starts[iSkb] : missing;
+    const extra = extraFieldError(o.file, lineNo, rec, starts, ncols);
+    nameFields(rec, starts, index!, missing, row, cols);
     b.add(row, lineNo, cols, extra);
   };
   const onRecord =

@@ -47,6 +47,32 @@ export interface TextRow {
 }
 export type TextColumns = Record<keyof TextRow, number>;
 
+const TEXT_FIELDS: (keyof TextRow)[] = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb'];
+
+/**
+ * A row's CSV fields (and each field's 1-based column, `starts`) as named
+ * fields, by the header's column `index` (-1: no such column), into `row` and
+ * `cols`. A field missing from a short row is placed at `missingColumn` (the
+ * line's length + 2), so a field that is present but bad is always reported
+ * first. The string readers share it.
+ */
+export function nameFields(fields: string[], starts: number[], index: Record<keyof TextRow, number>, missingColumn: number, row: TextRow, cols: TextColumns): void {
+  for (const f of TEXT_FIELDS) {
+    const k = index[f];
+    const present = k >= 0 && k < fields.length;
+    row[f] = present ? fields[k] : '';
+    cols[f] = present ? starts[k] : missingColumn;
+  }
+}
+
+/** A row with a non-empty field beyond the header's `ncols` columns: the error for the first such field; else null. */
+export function extraFieldError(file: string, line: number, fields: string[], starts: number[], ncols: number): InputError | null {
+  for (let k = ncols; k < fields.length; k++) {
+    if (fields[k] !== '') return new InputError(file, line, starts[k], msg.tooManyFields(k + 1, ncols), 'extra_field');
+  }
+  return null;
+}
+
 export class RowBuilder {
   private batch: TraceBatch = allocBatch(BATCH_ROWS);
   private readonly queueIndex = new Map<string, number>();
