@@ -173,50 +173,54 @@ export class FlowTableModel {
   }
 }
 
+// A lane's configuration, LANE words at lane * LANE of the heap: absolute heap
+// offsets of its state, so the hot loop adds no region bases.
+const LANE = 16;
+const L_NR = 0; // nr_cpu_ids
+const L_FLAGS = 1;
+const L_SLOTS = 2; // global table slots (0: RFS off)
+const L_SOCK = 3; // its rps_sock_flow_table, per slot [ent, owner]
+const L_SOCK_MASK = 4;
+const L_HASH_MASK = 5; // ~rps_cpu_mask
+const L_CPU_MASK = 6; // rps_cpu_mask
+const L_QFLOW = 7; // its first rps_dev_flow entry's word (qOrigin + 4 * qIndex)
+const L_QSTRIDE = 8; // words from one entry of its region to the next: 4 * lanes in the region
+const L_HEAD = 9; // per CPU: softnet_data.input_queue_head
+const L_TAIL = 10; // per CPU: softnet_data.input_queue_tail
+const L_PER_CPU = 11; // per CPU: packets enqueued this batch
+const L_COUNTS = 12; // counters this batch, in COUNTER_NAMES order
+const L_FIFO = 13; // 1: heads follow the FIFO model (fifoNs > 0)
+const L_QUEUES = 14; // its first QUEUE block
+// A lane's RX queue: QUEUE words.
+const QUEUE = 4;
+const Q_FIRST = 0; // the queue's first entry in the lane's rps_dev_flow tables
+const Q_SLOTS = 1; // rps_dev_flow_table size (0: none)
+const Q_LOG = 2; // its log2, for hash_32()
+const Q_MAP = 3; // heap offset of its rps_map: [len, cpus...]
+
+/**
+ * Every lane of one pass. All state lives in one Int32Array heap, indexed by
+ * precomputed offsets: the optimizing compiler then checks one array per lane
+ * and row instead of twenty, and keeps its base in a register. Values are int32
+ * (hashes and queue positions wrap as the kernel's u32 do; comparisons are on
+ * equality or on differences). Counters and per-CPU packets count one batch in
+ * the heap and are added to float totals after it, so no count can wrap.
+ */
 export class FlowTableBank {
   readonly lanes: FlowTableModel[];
   readonly timelines: (Timeline | null)[];
   private readonly n: number; // lanes
   private readonly nq: number; // RX queues (the trace's: the same in every lane)
-
-  // Per lane: configuration.
-  private readonly nr: Int32Array; // nr_cpu_ids
-  private readonly cpuMask: Uint32Array; // rps_cpu_mask
-  private readonly hashMask: Uint32Array; // ~rps_cpu_mask
-  private readonly slots: Int32Array; // global table slots (0: RFS off)
-  private readonly flags: Uint8Array;
-  private readonly fifoNs: Float64Array;
-  // Per lane and queue, at lane * nq + q: the queue's first entry, its slots and log2, its RPS map.
-  private readonly qBase: Int32Array;
-  private readonly qSlots: Int32Array;
-  private readonly qLog: Int32Array;
-  private readonly qMaps: Uint16Array[];
-
-  // rps_sock_flow_table->ents[] of every lane, lane l's table from sockBase[l];
-  // per slot [ent, owner]: who last targeted it, for the metrics (0 = none).
-  private readonly sock: Uint32Array;
-  private readonly sockBase: Int32Array;
-  private readonly sockMask: Int32Array;
-  // rps_dev_flow entries, [cpu, last_qtail, last hash, unused]. Lanes with the same
-  // per-queue table sizes (a global-size sweep) share a region, interleaved: entry e
-  // of lane l at qOrigin[l] + 4 * (e * qStride[l] + qIndex[l]), qStride[l] lanes in its region.
-  private readonly qflow: Uint32Array;
-  private readonly qOrigin: Int32Array;
-  private readonly qStride: Int32Array;
-  private readonly qIndex: Int32Array;
-  // softnet_data.input_queue_head / input_queue_tail, packets per CPU, FIFO
-  // completion of the last queued packet: lane l's CPU t at l * cpuStride + t.
+  private readonly heap: Int32Array;
   private readonly cpuStride: number;
-  private readonly head: Uint32Array;
-  private readonly tail: Uint32Array;
-  private readonly perCpu: Float64Array;
-  private readonly fifoDone: Float64Array;
-  private readonly counts: Float64Array; // lane l's counter k at l * NC + k
-  // Per packet in the deliver window and lane: [model cpu, queue position] at 2 * (w * lanes + l).
-  private readonly pkt: Uint32Array;
+  private readonly pktOff: number; // deliver window: [model cpu, queue position] at pktOff + 2 * (w * lanes + l)
+  private readonly counts: Float64Array; // totals, lane l's counter k at l * NC + k
+  private readonly perCpu: Float64Array; // totals, lane l's CPU t at l * cpuStride + t
+  private readonly fifoNs: Float64Array; // per lane
+  private readonly fifoDone: Float64Array; // FIFO completion of the last queued packet, l * cpuStride + t
   // For explaining disagreements (lanes with cfg.explain only): the packet's path and hash.
   private readonly pktPath: (Uint8Array | null)[];
-  private readonly pktHash: (Uint32Array | null)[];
+  private readonly pktHash: (Int32Array | null)[];
   private readonly anyExplain: boolean;
   private readonly anyTimeline: boolean;
   private sawDeliver = false;
@@ -231,79 +235,100 @@ export class FlowTableBank {
 
   // Per socket, from the trace alone: last known TCP state, last record event's rxhash.
   private sockState = new Uint8Array(1024);
-  private sockHash = new Uint32Array(1024);
+  private sockHash = new Int32Array(1024);
 
   constructor(readonly configs: ResolvedConfig[]) {
     const n = configs.length;
     this.n = n;
     this.nq = n > 0 ? configs[0].queues.length : 0;
     if (configs.some((c) => c.queues.length !== this.nq)) throw new Error('every configuration of a bank has the trace\'s queues');
-    this.nr = Int32Array.from(configs, (c) => c.nrCpuIds);
-    this.cpuMask = Uint32Array.from(configs, (c) => c.cpuMask);
-    this.hashMask = Uint32Array.from(configs, (c) => ~c.cpuMask >>> 0);
-    this.slots = Int32Array.from(configs, (c) => c.slots);
-    this.fifoNs = Float64Array.from(configs, (c) => c.fifoNs);
-    this.flags = Uint8Array.from(configs, ({ kernel: k }) =>
-      (k.collisionDetection ? COLLISION_DETECTION : 0) |
-      (k.hashedQueueSlot ? HASHED_QUEUE_SLOT : 0) |
-      (k.recordOnlyEstablished ? RECORD_ONLY_ESTABLISHED : 0) |
-      (k.deleteOnClose ? DELETE_ON_CLOSE : 0) |
-      (k.resetOnCloseAndRehash ? RESET_ON_CLOSE_AND_REHASH : 0));
+    const nq = this.nq;
+    const cpuStride = Math.max(1, ...configs.map((c) => c.nrCpuIds));
+    this.cpuStride = cpuStride;
 
-    this.qBase = new Int32Array(n * this.nq);
-    this.qSlots = new Int32Array(n * this.nq);
-    this.qLog = new Int32Array(n * this.nq);
-    this.qMaps = [];
-    this.qOrigin = new Int32Array(n);
-    this.qStride = new Int32Array(n);
-    this.qIndex = new Int32Array(n);
+    // Lanes with the same per-queue table sizes (a global-size sweep) share a
+    // region of rps_dev_flow entries [cpu, last_qtail, last hash, unused],
+    // interleaved: a row lands in the same entry in each of them, one cache line.
     const regions = new Map<string, { lanes: number[]; entries: number }>();
     configs.forEach((c, l) => {
-      let total = 0;
-      c.queues.forEach((q, i) => {
-        this.qBase[l * this.nq + i] = total;
-        this.qSlots[l * this.nq + i] = q.slots;
-        this.qLog[l * this.nq + i] = q.log;
-        this.qMaps.push(q.map);
-        total += q.slots;
-      });
       const layout = c.queues.map((q) => q.slots).join(',');
-      const region = regions.get(layout) ?? { lanes: [], entries: total };
+      const region = regions.get(layout) ?? { lanes: [], entries: c.queues.reduce((s, q) => s + q.slots, 0) };
       region.lanes.push(l);
       regions.set(layout, region);
     });
-    let words = 0;
+
+    let top = n * LANE;
+    const take = (words: number): number => {
+      const at = top;
+      top += words;
+      return at;
+    };
+    const queuesOff = take(n * nq * QUEUE);
+    const mapOff: number[] = [];
+    for (const c of configs) for (const q of c.queues) mapOff.push(take(1 + q.map.length));
+    const headOff = take(n * cpuStride);
+    const tailOff = take(n * cpuStride);
+    const perCpuOff = take(n * cpuStride);
+    const countsOff = take(n * NC);
+    const sockOff: number[] = configs.map((c) => take(2 * c.slots));
+    const qflowOff = new Int32Array(n);
+    const qflowStart = top;
     for (const { lanes, entries } of regions.values()) {
-      lanes.forEach((l, k) => {
-        this.qOrigin[l] = words;
-        this.qStride[l] = lanes.length;
-        this.qIndex[l] = k;
-      });
-      words += 4 * entries * lanes.length;
+      const origin = take(4 * entries * lanes.length);
+      lanes.forEach((l, k) => (qflowOff[l] = origin + 4 * k));
     }
-    // rps_dev_flow_table alloc: every entry starts with cpu = RPS_NO_CPU.
-    this.qflow = new Uint32Array(words);
-    for (let k = 0; k < words; k += 4) this.qflow[k] = RPS_NO_CPU;
+    const qflowEnd = top;
+    this.pktOff = take(2 * PACKET_WINDOW * n);
+    const m = new Int32Array(top);
+    this.heap = m;
 
-    this.sockBase = new Int32Array(n);
-    this.sockMask = Int32Array.from(configs, (c) => (c.slots > 0 ? c.slots - 1 : 0));
-    let sockTotal = 0;
     configs.forEach((c, l) => {
-      this.sockBase[l] = sockTotal;
-      sockTotal += 2 * c.slots;
+      const o = l * LANE;
+      m[o + L_NR] = c.nrCpuIds;
+      const k = c.kernel;
+      m[o + L_FLAGS] =
+        (k.collisionDetection ? COLLISION_DETECTION : 0) |
+        (k.hashedQueueSlot ? HASHED_QUEUE_SLOT : 0) |
+        (k.recordOnlyEstablished ? RECORD_ONLY_ESTABLISHED : 0) |
+        (k.deleteOnClose ? DELETE_ON_CLOSE : 0) |
+        (k.resetOnCloseAndRehash ? RESET_ON_CLOSE_AND_REHASH : 0);
+      m[o + L_SLOTS] = c.slots;
+      m[o + L_SOCK] = sockOff[l];
+      m[o + L_SOCK_MASK] = c.slots > 0 ? c.slots - 1 : 0;
+      m[o + L_HASH_MASK] = ~c.cpuMask;
+      m[o + L_CPU_MASK] = c.cpuMask;
+      m[o + L_QFLOW] = qflowOff[l];
+      m[o + L_QSTRIDE] = 4 * regions.get(c.queues.map((q) => q.slots).join(','))!.lanes.length;
+      m[o + L_HEAD] = headOff + l * cpuStride;
+      m[o + L_TAIL] = tailOff + l * cpuStride;
+      m[o + L_PER_CPU] = perCpuOff + l * cpuStride;
+      m[o + L_COUNTS] = countsOff + l * NC;
+      m[o + L_FIFO] = c.fifoNs > 0 ? 1 : 0;
+      m[o + L_QUEUES] = queuesOff + l * nq * QUEUE;
+      let first = 0;
+      c.queues.forEach((q, i) => {
+        const qo = queuesOff + (l * nq + i) * QUEUE;
+        m[qo + Q_FIRST] = first;
+        m[qo + Q_SLOTS] = q.slots;
+        m[qo + Q_LOG] = q.log;
+        const mo = mapOff[l * nq + i];
+        m[qo + Q_MAP] = mo;
+        m[mo] = q.map.length;
+        m.set(q.map, mo + 1);
+        first += q.slots;
+      });
+      // rps_sock_flow_table alloc: every slot starts with RPS_NO_CPU.
+      for (let s = 0; s < c.slots; s++) m[sockOff[l] + 2 * s] = RPS_NO_CPU;
     });
-    this.sock = new Uint32Array(sockTotal);
-    for (let k = 0; k < sockTotal; k += 2) this.sock[k] = RPS_NO_CPU;
+    // rps_dev_flow_table alloc: every entry starts with cpu = RPS_NO_CPU.
+    for (let k = qflowStart; k < qflowEnd; k += 4) m[k] = RPS_NO_CPU;
 
-    this.cpuStride = Math.max(1, ...configs.map((c) => c.nrCpuIds));
-    this.head = new Uint32Array(n * this.cpuStride);
-    this.tail = new Uint32Array(n * this.cpuStride);
-    this.perCpu = new Float64Array(n * this.cpuStride);
-    this.fifoDone = new Float64Array(n * this.cpuStride);
     this.counts = new Float64Array(n * NC);
-    this.pkt = new Uint32Array(2 * PACKET_WINDOW * n);
+    this.perCpu = new Float64Array(n * cpuStride);
+    this.fifoNs = Float64Array.from(configs, (c) => c.fifoNs);
+    this.fifoDone = new Float64Array(n * cpuStride);
     this.pktPath = configs.map((c) => (c.explain ? new Uint8Array(PACKET_WINDOW) : null));
-    this.pktHash = configs.map((c) => (c.explain ? new Uint32Array(PACKET_WINDOW) : null));
+    this.pktHash = configs.map((c) => (c.explain ? new Int32Array(PACKET_WINDOW) : null));
     this.anyExplain = configs.some((c) => c.explain);
     this.timelines = configs.map((c) => (c.timeline ? new Timeline() : null));
     this.anyTimeline = configs.some((c) => c.timeline);
@@ -317,7 +342,7 @@ export class FlowTableBank {
     const st = new Uint8Array(cap);
     st.set(this.sockState);
     this.sockState = st;
-    const h = new Uint32Array(cap);
+    const h = new Int32Array(cap);
     h.set(this.sockHash);
     this.sockHash = h;
   }
@@ -356,6 +381,24 @@ export class FlowTableBank {
         }
       }
     }
+    this.flushCounts();
+  }
+
+  /** Adds the batch's counters and per-CPU packets to the totals and zeroes them. */
+  private flushCounts(): void {
+    const m = this.heap;
+    for (let l = 0; l < this.n; l++) {
+      const c = m[l * LANE + L_COUNTS];
+      for (let k = 0; k < NC; k++) {
+        this.counts[l * NC + k] += m[c + k];
+        m[c + k] = 0;
+      }
+      const p = m[l * LANE + L_PER_CPU];
+      for (let t = 0; t < this.cpuStride; t++) {
+        this.perCpu[l * this.cpuStride + t] += m[p + t];
+        m[p + t] = 0;
+      }
+    }
   }
 
   /**
@@ -364,73 +407,67 @@ export class FlowTableBank {
    * event (the row's, else the last known).
    */
   private record(b: TraceBatch, i: number, socket: number, state: number, flow: number): void {
-    const h = b.rxhash[i];
+    const h = b.rxhash[i] | 0;
     const rowCpu = b.cpu[i];
     // The rxhash of the socket's previous record event (0: none), for 3.19's rehash reset.
     const oldHash = this.sockHash[socket];
     if (h !== 0) this.sockHash[socket] = h;
-    const counts = this.counts;
-    const sock = this.sock;
+    const m = this.heap;
     const pending = this.pending;
-    const nrs = this.nr;
-    const allFlags = this.flags;
-    const slotsOf = this.slots;
-    const sockBase = this.sockBase;
-    const sockMask = this.sockMask;
-    const hashMask = this.hashMask;
     const lanes = this.n;
     for (let l = 0; l < lanes; l++) {
-      const cb = l * NC;
-      const nr = nrs[l];
+      const o = l * LANE;
+      const nr = m[o + L_NR];
       const cpu = rowCpu < nr ? rowCpu : rowCpu % nr; // a smaller what-if nr_cpu_ids folds CPU ids
-      const flags = allFlags[l];
+      const flags = m[o + L_FLAGS];
+      const cb = m[o + L_COUNTS];
       // RECORDS: counted once per row for every lane (this.records).
 
       // The flow's next record event (any state) resolves its waiting packets.
       if (flow >= 0) {
         pending.resolve(flow * lanes + l, cpu, this.anyTimeline ? this.timelines[l] : null);
-        counts[cb + LOCAL] += pending.local;
-        counts[cb + HITS_STALE] += pending.stale;
+        m[cb + LOCAL] += pending.local;
+        m[cb + HITS_STALE] += pending.stale;
       }
-      const slots = slotsOf[l];
-      const base = sockBase[l];
-      const mask = sockMask[l];
+      const slots = m[o + L_SLOTS];
+      const base = m[o + L_SOCK];
+      const mask = m[o + L_SOCK_MASK];
 
       // 3.19 sock_rps_save_rxhash(): a changed rxhash first resets the old slot (rps_reset_sock_flow()).
       if ((flags & RESET_ON_CLOSE_AND_REHASH) !== 0 && h !== 0 && oldHash !== 0 && oldHash !== h && slots > 0) {
-        const s = base + 2 * (oldHash & mask);
-        if (sock[s] !== RPS_NO_CPU) counts[cb + REHASH_CLEARS]++;
-        sock[s] = RPS_NO_CPU;
-        sock[s + 1] = 0;
+        const s = (base + 2 * (oldHash & mask)) | 0;
+        if (m[s] !== RPS_NO_CPU) m[cb + REHASH_CLEARS]++;
+        m[s] = RPS_NO_CPU;
+        m[s + 1] = 0;
       }
 
       // sock_rps_record_flow(): the state is tested before the hash is even read.
       if ((flags & RECORD_ONLY_ESTABLISHED) !== 0 && state !== TcpState.Established) {
-        counts[cb + RECORDS_STATE_SKIPPED]++;
+        m[cb + RECORDS_STATE_SKIPPED]++;
         continue;
       }
       // sock_rps_record_flow_hash(): if (!hash) return;
       if (h === 0) {
-        counts[cb + RECORDS_ZERO_HASH]++;
+        m[cb + RECORDS_ZERO_HASH]++;
         continue;
       }
       if (slots === 0) {
-        counts[cb + RECORDS_NO_TABLE]++;
+        m[cb + RECORDS_NO_TABLE]++;
         continue;
       }
       // rps_record_sock_flow(): index = hash & mask; val = (hash & ~rps_cpu_mask) | cpu;
       // 3.19 stores the CPU alone.
-      const s = base + 2 * (h & mask);
-      const val = (flags & COLLISION_DETECTION) !== 0 ? ((h & hashMask[l]) | cpu) >>> 0 : cpu;
-      const owner = sock[s + 1];
-      if (sock[s] !== val) {
-        sock[s] = val;
-        counts[cb + WRITES]++;
-        if (owner !== 0 && owner !== h) counts[cb + EVICTIONS]++;
+      const s = (base + 2 * (h & mask)) | 0;
+      const val = (flags & COLLISION_DETECTION) !== 0 ? (h & m[o + L_HASH_MASK]) | cpu : cpu;
+      const owner = m[s + 1];
+      if (m[s] !== val) {
+        m[s] = val;
+        m[cb + WRITES]++;
+        if (owner !== 0 && owner !== h) m[cb + EVICTIONS]++;
       } else {
-        counts[cb + WRITES_AVOIDED]++;
+        m[cb + WRITES_AVOIDED]++;
       }
-      sock[s + 1] = h;
+      m[s + 1] = h;
     }
   }
 
@@ -439,10 +476,12 @@ export class FlowTableBank {
    * 3.19 rps_reset_sock_flow() on close, for row i of b. `prev` is the socket's state before it.
    */
   private stateChange(b: TraceBatch, i: number, prev: number): void {
-    const h = b.rxhash[i];
+    const h = b.rxhash[i] | 0;
     if (b.state[i] !== TcpState.Close || h === 0) return;
+    const m = this.heap;
     for (let l = 0; l < this.n; l++) {
-      const flags = this.flags[l];
+      const o = l * LANE;
+      const flags = m[o + L_FLAGS];
       let clears = false;
       if ((flags & DELETE_ON_CLOSE) !== 0) {
         // FIN_WAIT1/FIN_WAIT2/CLOSING end in TIME_WAIT, whose unhash skips the delete.
@@ -450,26 +489,27 @@ export class FlowTableBank {
       } else if ((flags & RESET_ON_CLOSE_AND_REHASH) !== 0) {
         clears = true;
       }
-      if (!clears || this.slots[l] === 0) continue;
-      const s = this.sockBase[l] + 2 * (h & this.sockMask[l]);
-      if (this.sock[s] !== RPS_NO_CPU) {
-        this.sock[s] = RPS_NO_CPU;
-        this.counts[l * NC + DELETES]++;
+      if (!clears || m[o + L_SLOTS] === 0) continue;
+      const s = (m[o + L_SOCK] + 2 * (h & m[o + L_SOCK_MASK])) | 0;
+      if (m[s] !== RPS_NO_CPU) {
+        m[s] = RPS_NO_CPU;
+        m[m[o + L_COUNTS] + DELETES]++;
       }
-      this.sock[s + 1] = 0;
+      m[s + 1] = 0;
     }
   }
 
   /** Current head of lane l's CPU t backlog, as get_rps_cpu() reads it. */
   private headOf(l: number, t: number, ts: number): number {
-    const fifo = this.fifoNs[l];
-    const k = l * this.cpuStride + t;
-    if (fifo > 0) {
+    const m = this.heap;
+    const o = l * LANE;
+    if (m[o + L_FIFO] !== 0) {
       // One packet every fifoNs: the ones still queued at ts are those finishing after ts.
-      const backlog = Math.max(0, Math.ceil((this.fifoDone[k] - ts) / fifo));
-      return (this.tail[k] - backlog) >>> 0;
+      const fifo = this.fifoNs[l];
+      const backlog = Math.max(0, Math.ceil((this.fifoDone[l * this.cpuStride + t] - ts) / fifo));
+      return (m[m[o + L_TAIL] + t] - backlog) | 0;
     }
-    return this.head[k];
+    return m[m[o + L_HEAD] + t];
   }
 
   /**
@@ -478,115 +518,99 @@ export class FlowTableBank {
    * lane: get_rps_cpu() + set_rps_cpu() + enqueue_to_backlog() (netif_rx path).
    */
   private packet(b: TraceBatch, i: number, flow: number, w: number): void {
-    const h = b.rxhash[i];
+    const h = b.rxhash[i] | 0;
     const q = b.queue[i];
     const rowCpu = b.cpu[i];
     const ts = b.ts[i];
-    // Every array in locals: the calls in the loop would otherwise make each `this.x` a reload.
-    const counts = this.counts;
-    const sock = this.sock;
-    const qflow = this.qflow;
-    const nrs = this.nr;
-    const allFlags = this.flags;
-    const qMaps = this.qMaps;
-    const qSlotsOf = this.qSlots;
-    const slotsOf = this.slots;
-    const sockBase = this.sockBase;
-    const sockMask = this.sockMask;
-    const hashMask = this.hashMask;
-    const cpuMask = this.cpuMask;
-    const tail = this.tail;
-    const head = this.head;
-    const fifoNs = this.fifoNs;
-    const perCpu = this.perCpu;
-    const pkt = this.pkt;
+    const m = this.heap;
     const pending = this.pending;
-    const cpuStride = this.cpuStride;
-    const nq = this.nq;
     const sawDeliver = this.sawDeliver;
-    const qBase = this.qBase;
-    const qLog = this.qLog;
-    const qOrigin = this.qOrigin;
-    const qStride = this.qStride;
-    const qIndex = this.qIndex;
     const timelines = this.anyTimeline ? this.timelines : null;
     const lanes = this.n;
+    const qOff = q * QUEUE;
+    const pktAt = w >= 0 ? this.pktOff + 2 * w * lanes : -1;
     // The lanes' global-table slots are independent loads: issued together here,
     // their cache misses overlap instead of each waiting behind the previous lane's branches.
     let touched = 0;
-    for (let l = 0; l < lanes; l++) if (slotsOf[l] > 0) touched |= sock[sockBase[l] + 2 * (h & sockMask[l])];
+    for (let l = 0; l < lanes; l++) {
+      const o = l * LANE;
+      if (m[o + L_SLOTS] > 0) touched |= m[(m[o + L_SOCK] + 2 * (h & m[o + L_SOCK_MASK])) | 0];
+    }
     this.touched = touched;
     for (let l = 0; l < lanes; l++) {
-      const cb = l * NC;
-      const nr = nrs[l];
+      const o = l * LANE;
+      const cb = m[o + L_COUNTS];
+      const nr = m[o + L_NR];
       const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
-      const flags = allFlags[l];
-      const lq = l * nq + q;
-      const map = qMaps[lq];
-      const qSlots = qSlotsOf[lq];
+      const flags = m[o + L_FLAGS];
+      const qo = (m[o + L_QUEUES] + qOff) | 0;
+      const qSlots = m[qo + Q_SLOTS];
+      const mapAt = m[qo + Q_MAP];
       let target = cpu;
       let path: number = Path.NotSteered;
-      let qi = -1; // the rps_dev_flow entry's index in qflow when steered by RFS
+      let qi = -1; // the rps_dev_flow entry's word when steered by RFS
       let desired = -1; // the hint's CPU on a hit
       let lookup = false;
       let collision = false;
       let invalidCpu = false;
 
       // get_rps_cpu(): no map and no flow table, or no hash: not steered.
-      if (h !== 0 && (map.length > 0 || qSlots > 0)) {
-        if (qSlots > 0 && slotsOf[l] > 0) {
+      if (h !== 0 && (qSlots > 0 || m[mapAt] > 0)) {
+        const slots = m[o + L_SLOTS];
+        if (qSlots > 0 && slots > 0) {
           lookup = true; // LOOKUPS: derived in finishLane()
-          const s = sockBase[l] + 2 * (h & sockMask[l]);
-          const ident = sock[s];
+          const s = (m[o + L_SOCK] + 2 * (h & m[o + L_SOCK_MASK])) | 0;
+          const ident = m[s];
           let match: boolean;
           let next: number;
           if ((flags & COLLISION_DETECTION) !== 0) {
             // if ((ident ^ hash) & ~net_hotdata.rps_cpu_mask) goto try_rps;
-            match = ((ident ^ h) & hashMask[l]) === 0;
-            next = ident & cpuMask[l];
+            match = ((ident ^ h) & m[o + L_HASH_MASK]) === 0;
+            next = ident & m[o + L_CPU_MASK];
           } else {
             // 3.19: next_cpu = ents[hash & mask]; RPS_NO_CPU is the only "no".
             match = ident !== RPS_NO_CPU;
             next = ident;
           }
-          const owner = sock[s + 1];
+          const owner = m[s + 1];
           if (match) {
+            // next is a CPU id or RPS_NO_CPU here (never negative: a 3.19 slot holds a CPU alone).
             if (next < nr) {
               desired = next; // HITS: derived in finishLane()
-              if (owner === h) counts[cb + HITS_OWN]++;
-              else counts[cb + HITS_ALIASED]++;
+              if (owner === h) m[cb + HITS_OWN]++;
+              else m[cb + HITS_ALIASED]++;
             } else {
-              counts[cb + MISSES_INVALID_CPU]++;
+              m[cb + MISSES_INVALID_CPU]++;
               invalidCpu = true;
             }
           } else if (owner === 0) {
-            counts[cb + MISSES_EMPTY]++;
+            m[cb + MISSES_EMPTY]++;
           } else {
-            counts[cb + MISSES_COLLISION]++;
+            m[cb + MISSES_COLLISION]++;
             collision = true;
           }
           // 3.19 consults the queue table even for an empty slot (next_cpu = RPS_NO_CPU).
           if (match || (flags & COLLISION_DETECTION) === 0) {
             // rfs_slot(): hash_32(hash, flow_table->log) since 6.15, hash & mask before.
-            const entry = qBase[lq] + ((flags & HASHED_QUEUE_SLOT) !== 0 ? hash32(h, qLog[lq]) : h & (qSlots - 1));
-            qi = qOrigin[l] + 4 * (entry * qStride[l] + qIndex[l]);
+            const entry = m[qo + Q_FIRST] + ((flags & HASHED_QUEUE_SLOT) !== 0 ? hash32(h, m[qo + Q_LOG]) : h & (qSlots - 1));
+            qi = (m[o + L_QFLOW] + entry * m[o + L_QSTRIDE]) | 0;
             if (match) {
-              const last = qflow[qi + 2];
-              if (last !== 0 && last !== h) counts[cb + SLOT_CONFLICTS]++;
-              qflow[qi + 2] = h;
+              const last = m[qi + 2];
+              if (last !== 0 && last !== h) m[cb + SLOT_CONFLICTS]++;
+              m[qi + 2] = h;
             }
-            let tcpu = qflow[qi];
+            let tcpu = m[qi];
             path = Path.RfsHint;
             if (tcpu !== next) {
               // Switch if the current CPU is unset, or its backlog has passed the
               // last packet this entry enqueued there (in-order delivery).
-              if (tcpu >= nr || ((this.headOf(l, tcpu, ts) - qflow[qi + 1]) | 0) >= 0) {
+              if (tcpu >= nr || ((this.headOf(l, tcpu, ts) - m[qi + 1]) | 0) >= 0) {
                 // set_rps_cpu(): last_qtail = head of the new CPU; rflow->cpu = next_cpu.
                 if (next < nr) {
-                  qflow[qi + 1] = this.headOf(l, next, ts);
-                  counts[cb + SLOT_SWITCHES]++;
+                  m[qi + 1] = this.headOf(l, next, ts);
+                  m[cb + SLOT_SWITCHES]++;
                 }
-                qflow[qi] = next;
+                m[qi] = next;
                 tcpu = next;
                 path = Path.RfsSwitched;
               } else {
@@ -595,7 +619,7 @@ export class FlowTableBank {
             }
             if (tcpu < nr) {
               target = tcpu; // STEERED_RFS: derived in finishLane()
-              if (path === Path.RfsHeld) counts[cb + OOO_HOLDS]++;
+              if (path === Path.RfsHeld) m[cb + OOO_HOLDS]++;
             } else {
               qi = -1;
               path = Path.NotSteered;
@@ -604,43 +628,44 @@ export class FlowTableBank {
         }
         if (qi < 0) {
           // try_rps: map->cpus[reciprocal_scale(hash, map->len)].
-          if (map.length > 0) {
-            target = map[reciprocalScale(h, map.length)];
+          const len = m[mapAt];
+          if (len > 0) {
+            target = m[mapAt + 1 + reciprocalScale(h >>> 0, len)];
             path = invalidCpu ? Path.RpsInvalidCpu : Path.Rps;
-            counts[cb + STEERED_RPS]++;
+            m[cb + STEERED_RPS]++;
           } else {
-            counts[cb + NOT_STEERED]++;
+            m[cb + NOT_STEERED]++;
           }
         }
       } else {
-        counts[cb + NOT_STEERED]++;
+        m[cb + NOT_STEERED]++;
       }
 
       // enqueue_to_backlog(): ++input_queue_tail, saved into rflow->last_qtail when steered by RFS.
-      const k = l * cpuStride + target;
-      const pos = (tail[k] + 1) >>> 0;
-      tail[k] = pos;
-      if (qi >= 0) qflow[qi + 1] = pos;
-      const fifo = fifoNs[l];
-      if (fifo > 0) {
-        this.fifoDone[k] = Math.max(this.fifoDone[k], ts) + fifo;
+      const tk = (m[o + L_TAIL] + target) | 0;
+      const pos = (m[tk] + 1) | 0;
+      m[tk] = pos;
+      if (qi >= 0) m[qi + 1] = pos;
+      if (m[o + L_FIFO] !== 0) {
+        const k = l * this.cpuStride + target;
+        this.fifoDone[k] = Math.max(this.fifoDone[k], ts) + this.fifoNs[l];
       } else if (!sawDeliver) {
         // Before the trace's first deliver row every packet counts as processed at once.
-        head[k] = pos;
+        m[m[o + L_HEAD] + target] = pos;
       }
 
-      if (w >= 0) {
-        const pw = 2 * (w * lanes + l);
-        pkt[pw] = target;
-        pkt[pw + 1] = pos;
+      if (pktAt >= 0) {
+        const pw = (pktAt + 2 * l) | 0;
+        m[pw] = target;
+        m[pw + 1] = pos;
       }
-      perCpu[k]++;
-      if (target !== cpu) counts[cb + CROSS_CPU]++;
+      m[m[o + L_PER_CPU] + target]++;
+      if (target !== cpu) m[cb + CROSS_CPU]++;
       const timeline = timelines !== null ? timelines[l] : null;
       if (flow >= 0) {
         pending.add(flow * lanes + l, target, desired, ts, timeline);
       } else {
-        counts[cb + LOCAL_UNRESOLVED]++;
+        m[cb + LOCAL_UNRESOLVED]++;
       }
       if (this.anyExplain && w >= 0) {
         const paths = this.pktPath[l];
@@ -662,31 +687,32 @@ export class FlowTableBank {
     const rowCpu = b.cpu[i];
     const ts = b.ts[i];
     const line = b.line[i];
-    const counts = this.counts;
+    const m = this.heap;
     const lanes = this.n;
     for (let l = 0; l < lanes; l++) {
-      const cb = l * NC;
-      const nr = this.nr[l];
+      const o = l * LANE;
+      const cb = m[o + L_COUNTS];
+      const nr = m[o + L_NR];
       const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
       if (w < 0) {
-        counts[cb + DELIVER_UNMATCHED]++;
+        m[cb + DELIVER_UNMATCHED]++;
         continue;
       }
-      counts[cb + DELIVER_MATCHED]++;
-      const pw = 2 * (w * lanes + l);
-      const modelCpu = this.pkt[pw];
+      m[cb + DELIVER_MATCHED]++;
+      const pw = this.pktOff + 2 * (w * lanes + l);
+      const modelCpu = m[pw];
       const agree = modelCpu === cpu;
       if (agree) {
-        counts[cb + AGREE]++;
+        m[cb + AGREE]++;
         // process_backlog() has dequeued up to this packet on this CPU.
-        if (this.fifoNs[l] === 0) {
-          const pos = this.pkt[pw + 1];
-          const k = l * this.cpuStride + cpu;
-          if (((pos - this.head[k]) | 0) > 0) this.head[k] = pos;
+        if (m[o + L_FIFO] === 0) {
+          const pos = m[pw + 1];
+          const k = m[o + L_HEAD] + cpu;
+          if (((pos - m[k]) | 0) > 0) m[k] = pos;
         }
       } else {
         const paths = this.pktPath[l];
-        if (paths) this.lanes[l].noteDisagreement(paths[w], modelCpu, cpu, line, this.pktHash[l]![w]);
+        if (paths) this.lanes[l].noteDisagreement(paths[w], modelCpu, cpu, line, this.pktHash[l]![w] >>> 0);
       }
       this.timelines[l]?.deliver(ts, agree);
     }
@@ -711,24 +737,27 @@ export class FlowTableBank {
     const counters = new Counters();
     for (const name of COUNTER_NAMES) counters[name] = counts[cb + COUNTER_SLOTS[name]];
     const c = { ...counters };
-    const nr = this.nr[l];
+    const nr = this.configs[l].nrCpuIds;
     const perCpu = Array.from(this.perCpu.subarray(l * this.cpuStride, l * this.cpuStride + nr));
     return { ...c, ...deriveRatios(c), per_cpu: perCpu };
   }
 
   queueOccupancy(l: number): { queue: string; slots: number; used: number }[] {
+    const m = this.heap;
+    const o = l * LANE;
     return this.configs[l].queues.map((q, i) => {
       let used = 0;
-      const base = this.qBase[l * this.nq + i];
-      for (let s = 0; s < q.slots; s++) if (this.qflow[this.qOrigin[l] + 4 * ((base + s) * this.qStride[l] + this.qIndex[l]) + 2] !== 0) used++;
+      const first = m[m[o + L_QUEUES] + i * QUEUE + Q_FIRST];
+      for (let s = 0; s < q.slots; s++) if (m[m[o + L_QFLOW] + (first + s) * m[o + L_QSTRIDE] + 2] !== 0) used++;
       return { queue: q.name, slots: q.slots, used };
     });
   }
 
   sockTableOccupancy(l: number): { slots: number; used: number } {
+    const m = this.heap;
+    const o = l * LANE;
     let used = 0;
-    const base = this.sockBase[l];
-    for (let s = 0; s < this.slots[l]; s++) if (this.sock[base + 2 * s] !== RPS_NO_CPU) used++;
-    return { slots: this.slots[l], used };
+    for (let s = 0; s < m[o + L_SLOTS]; s++) if (m[m[o + L_SOCK] + 2 * s] !== RPS_NO_CPU) used++;
+    return { slots: m[o + L_SLOTS], used };
   }
 }
