@@ -1,0 +1,237 @@
+/**
+ * The WebAssembly lane kernel (wasm/lanes.ts, built to dist/model/lanes.wasm)
+ * and its memory: the layout both sides share, a bump allocator over the
+ * instance's linear memory, typed views that follow its growth, and the
+ * regions that grow while a trace replays (pending packets per flow, the
+ * node pool, per-socket state, the batch columns).
+ */
+import { readFileSync } from 'node:fs';
+
+// ---- Layout shared with wasm/lanes.ts (keep both in step) ----
+
+export const CTL_LANES = 0;
+export const CTL_RUNS = 1;
+export const CTL_ENDS = 2;
+export const CTL_FLOW_CAP = 3;
+export const CTL_NODES = 4;
+export const CTL_NODE_TS = 5;
+export const CTL_NODE_CAP = 6;
+export const CTL_NODES_USED = 7;
+export const CTL_FREE_NODE = 8;
+export const CTL_SOCK_STATE = 9;
+export const CTL_SOCK_HASH = 10;
+export const CTL_SOCK_CAP = 11;
+export const CTL_LOG = 12;
+export const CTL_LOG_CAP = 13;
+export const CTL_LOG_USED = 14;
+export const CTL_COL_TS = 15;
+export const CTL_COL_LINE = 16;
+export const CTL_COL_ORDINAL = 17;
+export const CTL_COL_RXHASH = 18;
+export const CTL_COL_CPU = 19;
+export const CTL_COL_QUEUE = 20;
+export const CTL_COL_SOCKET = 21;
+export const CTL_COL_SKB = 22;
+export const CTL_COL_FLOW = 23;
+export const CTL_COL_EVENT = 24;
+export const CTL_COL_STATE = 25;
+export const CTL_SAW_DELIVER = 26;
+export const CTL_PKT = 27;
+export const CTL_ANY_TIMELINE = 28;
+export const CTL_ANY_EXPLAIN = 29;
+export const CTL_PACKETS = 32;
+export const CTL_RECORDS = 34;
+export const CTL_STOP = 37;
+export const CTL_DRAIN_PACKETS = 38;
+export const CTL_DRAIN_HITS = 40;
+export const CTL_RESOLVED_LOCAL = 42;
+export const CTL_RESOLVED_HITS = 43;
+export const CTL_RESOLVED_STALE = 44;
+const CTL_WORDS = 64;
+
+export const STOP_FLOWS = 1;
+export const STOP_NODES = 2;
+export const STOP_SOCKETS = 3;
+export const STOP_LOG = 4;
+
+export const LANES_AT = CTL_WORDS;
+export const LANE = 24;
+export const L_NR = 0;
+export const L_FLAGS = 1;
+export const L_SLOTS = 2;
+export const L_SOCK = 3;
+export const L_SOCK_MASK = 4;
+export const L_HASH_MASK = 5;
+export const L_CPU_MASK = 6;
+export const L_QFLOW = 7;
+export const L_QSTRIDE = 8;
+export const L_HEAD = 9;
+export const L_TAIL = 10;
+export const L_PER_CPU = 11;
+export const L_COUNTS = 12;
+export const L_FIFO = 13;
+export const L_QUEUES = 14;
+export const L_FIFO_NS = 15;
+export const L_FIFO_DONE = 16;
+export const L_TIMELINE = 17;
+export const L_PATHS = 18;
+export const L_HASHES = 19;
+
+export const QUEUE = 4;
+export const Q_FIRST = 0;
+export const Q_SLOTS = 1;
+export const Q_LOG = 2;
+export const Q_MAP = 3;
+
+export const T_T0 = 0;
+export const T_BIN_NS = 2;
+export const T_USED = 4;
+export const T_DATA = 6;
+export const MAX_BINS = 512;
+/** Timeline fields per bin, in the kernel's order. */
+export const TIMELINE_FIELDS = ['packets', 'lookups', 'hits', 'misses_collision', 'hits_resolved', 'hits_stale', 'deliver_matched', 'agree'] as const;
+export const TIMELINE_WORDS = T_DATA + 2 * MAX_BINS * TIMELINE_FIELDS.length;
+
+export const LOG_WORDS = 8;
+
+/** Where the compiled kernel lives: dist/model/lanes.wasm, from src/ or dist/ alike. */
+const WASM_URL = new URL('../../dist/model/lanes.wasm', import.meta.url);
+let compiled: WebAssembly.Module | null = null;
+
+interface KernelExports {
+  run(from: number, to: number): number;
+  drain(lane: number): void;
+  testPendingAdd(key: number, cpu: number, desired: number, ts: number, timeline: number): void;
+  testPendingResolve(key: number, cpu: number, timeline: number): void;
+  testTimelinePacket(timeline: number, ts: number, lookup: number, hit: number, collision: number): void;
+}
+
+const PAGE = 65536;
+
+/**
+ * One kernel instance and its memory. Addresses are 32-bit word indices;
+ * f64 values sit at even words. Regions are bump-allocated and never freed:
+ * a region that grows moves to the end, its old words left behind (at most
+ * as many again as the final size).
+ */
+export class LaneKernel {
+  readonly memory: WebAssembly.Memory;
+  readonly exports: KernelExports;
+  i32!: Int32Array;
+  u32!: Uint32Array;
+  f64!: Float64Array;
+  u8!: Uint8Array;
+  private top = CTL_WORDS;
+  private columnCap = 0;
+
+  constructor(words: number) {
+    compiled ??= new WebAssembly.Module(readFileSync(WASM_URL));
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil((4 * (words + CTL_WORDS)) / PAGE) + 1 });
+    this.exports = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as KernelExports;
+    this.refresh();
+    this.i32[CTL_FREE_NODE] = -1;
+  }
+
+  private refresh(): void {
+    const buf = this.memory.buffer;
+    this.i32 = new Int32Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.f64 = new Float64Array(buf);
+    this.u8 = new Uint8Array(buf);
+  }
+
+  /** `words` zeroed words at an even address. */
+  alloc(words: number): number {
+    const at = (this.top + 1) & ~1;
+    this.top = at + words;
+    const bytes = 4 * this.top;
+    if (bytes > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / PAGE));
+      this.refresh();
+    }
+    return at;
+  }
+
+  /**
+   * alloc(), with the address stored at word `at` (as `i32[at] = alloc()` must
+   * not: that would store into the view alloc() may just have replaced).
+   */
+  place(at: number, words: number): number {
+    const to = this.alloc(words);
+    this.i32[at] = to;
+    return to;
+  }
+
+  /** Moves a region to a new one of `words` words, keeping its first `keep` words. */
+  private move(ctl: number, keep: number, words: number): void {
+    const to = this.alloc(words);
+    this.i32.copyWithin(to, this.i32[ctl], this.i32[ctl] + keep);
+    this.i32[ctl] = to;
+  }
+
+  /** Pending-packet regions for flow ids below `flows`, with `lanes` keys per flow. */
+  growFlows(flows: number, lanes: number): void {
+    const cap = this.i32[CTL_FLOW_CAP];
+    let next = Math.max(1024, cap);
+    while (next < flows) next *= 2;
+    if (next === cap) return;
+    const keys = next * lanes;
+    this.move(CTL_RUNS, 2 * cap * lanes, 2 * keys);
+    this.move(CTL_ENDS, 2 * cap * lanes, 2 * keys);
+    this.i32[CTL_FLOW_CAP] = next;
+  }
+
+  /** A node pool of at least `nodes` nodes. */
+  growNodes(nodes: number): void {
+    const cap = this.i32[CTL_NODE_CAP];
+    let next = Math.max(1024, cap);
+    while (next < nodes) next *= 2;
+    if (next === cap) return;
+    const used = this.i32[CTL_NODES_USED];
+    this.move(CTL_NODES, 4 * used, 4 * next);
+    this.move(CTL_NODE_TS, 2 * used, 2 * next);
+    this.i32[CTL_NODE_CAP] = next;
+  }
+
+  /** Per-socket state for socket ids below `sockets`. */
+  growSockets(sockets: number): void {
+    const cap = this.i32[CTL_SOCK_CAP];
+    let next = Math.max(1024, cap);
+    while (next < sockets) next *= 2;
+    if (next === cap) return;
+    this.move(CTL_SOCK_STATE, cap / 4, next / 4);
+    this.move(CTL_SOCK_HASH, cap, next);
+    this.i32[CTL_SOCK_CAP] = next;
+  }
+
+  /** Batch columns for `rows` rows. */
+  ensureColumns(rows: number): void {
+    if (rows <= this.columnCap) return;
+    const cap = Math.max(rows, 8192);
+    for (const at of [CTL_COL_TS, CTL_COL_LINE, CTL_COL_ORDINAL]) this.place(at, 2 * cap);
+    for (const at of [CTL_COL_RXHASH, CTL_COL_CPU, CTL_COL_QUEUE, CTL_COL_SOCKET, CTL_COL_SKB, CTL_COL_FLOW]) this.place(at, cap);
+    for (const at of [CTL_COL_EVENT, CTL_COL_STATE]) this.place(at, Math.ceil(cap / 4));
+    this.columnCap = cap;
+  }
+}
+
+/** A fresh timeline block: no first timestamp yet, bins 1 ms wide. */
+export function initTimeline(k: LaneKernel, at: number): void {
+  k.f64[(at + T_T0) / 2] = NaN;
+  k.f64[(at + T_BIN_NS) / 2] = 1e6;
+}
+
+/** The bins of a timeline block. */
+export function readTimeline(k: LaneKernel, at: number): { bin_ns: number; bins: Record<(typeof TIMELINE_FIELDS)[number] | 't', number>[] } {
+  const binNs = k.f64[(at + T_BIN_NS) / 2];
+  const used = k.i32[at + T_USED];
+  const data = (at + T_DATA) / 2;
+  const nf = TIMELINE_FIELDS.length;
+  const bins = [];
+  for (let b = 0; b < used; b++) {
+    const bin = { t: b * binNs } as Record<(typeof TIMELINE_FIELDS)[number] | 't', number>;
+    TIMELINE_FIELDS.forEach((f, i) => (bin[f] = k.f64[data + b * nf + i]));
+    bins.push(bin);
+  }
+  return { bin_ns: binNs, bins };
+}

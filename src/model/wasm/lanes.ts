@@ -1,0 +1,855 @@
+/**
+ * The lane kernel (AssemblyScript, compiled to WebAssembly by `npm run build`):
+ * every configuration of a pass replays each trace row here, as one lane of a
+ * bank. The rules are those of the kernel, named next to each (Linux 6.18
+ * sources: include/net/rps.h, net/core/dev.c); ../flow-tables.ts lays out the
+ * memory, copies batches in and reads results out.
+ *
+ * Why WebAssembly: per row and lane the model does a few dozen loads and
+ * stores into tables. Compiled JavaScript checks each typed array's shape,
+ * base and bounds on every access; here an access is one instruction (see
+ * bench/HISTORY.md for what it bought).
+ *
+ * Memory is addressed in 32-bit words from address 0. Words 0..63 are the
+ * control block (CTL_*), shared with flow-tables.ts; lane blocks follow. All
+ * values are i32: hashes and queue positions wrap as the kernel's u32 do, and
+ * are only compared for equality or by their difference.
+ */
+
+// ---- Layout shared with ../flow-tables.ts (keep both in step) ----
+
+// Control block words.
+const CTL_LANES = 0;
+const CTL_RUNS = 1; // pending: per key [inline count, inline cpu | (desired + 1) << 16 | HAS_LIST]
+const CTL_ENDS = 2; // pending: per key [head node + 1, tail node + 1]
+const CTL_FLOW_CAP = 3; // flows the two regions above hold (keys = flows * lanes)
+const CTL_NODES = 4; // pending node pool: per node [cpu, desired, count, next]
+const CTL_NODE_TS = 5; // f64 per node: its first packet's timestamp
+const CTL_NODE_CAP = 6;
+const CTL_NODES_USED = 7;
+const CTL_FREE_NODE = 8;
+const CTL_SOCK_STATE = 9; // bytes, per socket: last known TCP state
+const CTL_SOCK_HASH = 10; // per socket: last record event's rxhash
+const CTL_SOCK_CAP = 11;
+const CTL_LOG = 12; // disagreements: LOG_WORDS per entry
+const CTL_LOG_CAP = 13;
+const CTL_LOG_USED = 14;
+const CTL_COL_TS = 15; // batch columns (f64)
+const CTL_COL_LINE = 16; // (f64)
+const CTL_COL_ORDINAL = 17; // (f64)
+const CTL_COL_RXHASH = 18;
+const CTL_COL_CPU = 19;
+const CTL_COL_QUEUE = 20;
+const CTL_COL_SOCKET = 21;
+const CTL_COL_SKB = 22;
+const CTL_COL_FLOW = 23;
+const CTL_COL_EVENT = 24; // (bytes)
+const CTL_COL_STATE = 25; // (bytes)
+const CTL_SAW_DELIVER = 26;
+const CTL_PKT = 27; // deliver window: [model cpu, queue position] at PKT + 2 * (w * lanes + l)
+const CTL_ANY_TIMELINE = 28;
+const CTL_ANY_EXPLAIN = 29;
+const CTL_PACKETS = 32; // f64
+const CTL_RECORDS = 34; // f64
+const CTL_TOUCHED = 36;
+const CTL_STOP = 37; // why run() stopped early: STOP_*
+const CTL_DRAIN_PACKETS = 38; // f64, drain()'s results
+const CTL_DRAIN_HITS = 40; // f64
+const CTL_RESOLVED_LOCAL = 42; // pendingResolve()'s results (for tests)
+const CTL_RESOLVED_HITS = 43;
+const CTL_RESOLVED_STALE = 44;
+
+const STOP_FLOWS = 1;
+const STOP_NODES = 2;
+const STOP_SOCKETS = 3;
+const STOP_LOG = 4;
+
+// Lane block: LANE words at LANES_AT + lane * LANE.
+const LANES_AT = 64;
+const LANE = 24;
+const L_NR = 0; // nr_cpu_ids
+const L_FLAGS = 1;
+const L_SLOTS = 2; // global table slots (0: RFS off)
+const L_SOCK = 3; // its rps_sock_flow_table, per slot [ent, owner]
+const L_SOCK_MASK = 4;
+const L_HASH_MASK = 5; // ~rps_cpu_mask
+const L_CPU_MASK = 6; // rps_cpu_mask
+const L_QFLOW = 7; // its first rps_dev_flow entry's word
+const L_QSTRIDE = 8; // words from one of its entries to the next (entries are lane-interleaved)
+const L_HEAD = 9; // per CPU: softnet_data.input_queue_head
+const L_TAIL = 10; // per CPU: softnet_data.input_queue_tail
+const L_PER_CPU = 11; // per CPU: packets enqueued this batch
+const L_COUNTS = 12; // counters this batch, in COUNTER_NAMES order
+const L_FIFO = 13; // 1: heads follow the FIFO model
+const L_QUEUES = 14; // its first queue block
+const L_FIFO_NS = 15; // f64: ns per packet of the FIFO model
+const L_FIFO_DONE = 16; // f64 per CPU: completion of the last queued packet
+const L_TIMELINE = 17; // its timeline block, or -1
+const L_PATHS = 18; // bytes per deliver-window packet: the path (explain), or -1
+const L_HASHES = 19; // per deliver-window packet: the rxhash (explain), or -1
+// Queue block.
+const QUEUE = 4;
+const Q_FIRST = 0; // the queue's first entry in the lane's rps_dev_flow tables
+const Q_SLOTS = 1; // rps_dev_flow_table size (0: none)
+const Q_LOG = 2; // its log2, for hash_32()
+const Q_MAP = 3; // its rps_map: [len, cpus...]
+// Timeline block: [t0 f64, bin width f64, bins used, pad, data f64 per bin and field].
+const T_T0 = 0;
+const T_BIN_NS = 2;
+const T_USED = 4;
+const T_DATA = 6;
+const MAX_BINS = 512;
+const NF = 8;
+const F_PACKETS = 0, F_LOOKUPS = 1, F_HITS = 2, F_COLL = 3, F_RESOLVED = 4, F_STALE = 5, F_DELIVER = 6, F_AGREE = 7;
+// Disagreement log entry: [lane, path, model cpu, kernel cpu, rxhash, pad, line f64].
+const LOG_WORDS = 8;
+
+// Counters (COUNTER_NAMES order, analyze/metrics.ts; flow-tables.ts checks the names).
+const RECORDS_STATE_SKIPPED = 1;
+const RECORDS_ZERO_HASH = 2;
+const WRITES = 3;
+const WRITES_AVOIDED = 4;
+const RECORDS_NO_TABLE = 5;
+const EVICTIONS = 6;
+const DELETES = 7;
+const HITS_OWN = 11;
+const HITS_ALIASED = 12;
+const MISSES_EMPTY = 13;
+const MISSES_COLLISION = 14;
+const MISSES_INVALID_CPU = 15;
+const HITS_STALE = 16;
+const STEERED_RPS = 19;
+const NOT_STEERED = 20;
+const CROSS_CPU = 21;
+const SLOT_SWITCHES = 22;
+const OOO_HOLDS = 23;
+const SLOT_CONFLICTS = 24;
+const LOCAL = 25;
+const LOCAL_UNRESOLVED = 26;
+const DELIVER_MATCHED = 27;
+const DELIVER_UNMATCHED = 28;
+const AGREE = 29;
+const REHASH_CLEARS = 30;
+
+// Kernel profile switches, one bit each in a lane's flags.
+const COLLISION_DETECTION = 1;
+const HASHED_QUEUE_SLOT = 2;
+const RECORD_ONLY_ESTABLISHED = 4;
+const DELETE_ON_CLOSE = 8;
+const RESET_ON_CLOSE_AND_REHASH = 16;
+
+// How the model routed a packet (flow-tables.ts PATH_CLASS).
+const PATH_NOT_STEERED = 0;
+const PATH_RPS = 1;
+const PATH_RFS_HINT = 2;
+const PATH_RFS_SWITCHED = 3;
+const PATH_RFS_HELD = 4;
+const PATH_RPS_INVALID_CPU = 5;
+
+// Trace values (ingest/trace.ts).
+const EV_STATE = 4;
+const EV_PACKET = 5;
+const EV_DELIVER = 6;
+const TCP_ESTABLISHED = 1;
+const TCP_FIN_WAIT1 = 4;
+const TCP_FIN_WAIT2 = 5;
+const TCP_CLOSE = 7;
+const TCP_CLOSING = 11;
+const NONE = -1;
+
+/** RPS_NO_CPU (include/net/rps.h). */
+const RPS_NO_CPU = 0xffff;
+const PACKET_WINDOW_MASK: i64 = (1 << 18) - 1;
+const HAS_LIST: i32 = <i32>0x80000000;
+
+// ---- Memory access ----
+
+@inline function ld(w: i32): i32 {
+  return load<i32>(<usize>w << 2);
+}
+@inline function st(w: i32, v: i32): void {
+  store<i32>(<usize>w << 2, v);
+}
+@inline function inc(w: i32): void {
+  store<i32>(<usize>w << 2, load<i32>(<usize>w << 2) + 1);
+}
+@inline function addTo(w: i32, v: i32): void {
+  store<i32>(<usize>w << 2, load<i32>(<usize>w << 2) + v);
+}
+@inline function ldf(w: i32): f64 {
+  return load<f64>(<usize>w << 2);
+}
+@inline function stf(w: i32, v: f64): void {
+  store<f64>(<usize>w << 2, v);
+}
+@inline function ldb(w: i32, i: i32): i32 {
+  return <i32>load<u8>((<usize>w << 2) + <usize>i);
+}
+@inline function stb(w: i32, i: i32, v: i32): void {
+  store<u8>((<usize>w << 2) + <usize>i, <u8>v);
+}
+
+// The control block's hot words, in globals for the length of one run().
+let lanes = 0;
+let runs = 0;
+let ends = 0;
+let nodes = 0;
+let nodeTs = 0;
+let nodesUsed = 0;
+let freeNode = -1;
+let packets: f64 = 0;
+let records: f64 = 0;
+let sawDeliver = false;
+let anyTimeline = false;
+let anyExplain = false;
+let pkt = 0;
+let touched = 0;
+let logUsed = 0;
+// resolve()'s results.
+let resolvedLocal = 0;
+let resolvedHits = 0;
+let resolvedStale = 0;
+
+function enter(): void {
+  lanes = ld(CTL_LANES);
+  runs = ld(CTL_RUNS);
+  ends = ld(CTL_ENDS);
+  nodes = ld(CTL_NODES);
+  nodeTs = ld(CTL_NODE_TS);
+  nodesUsed = ld(CTL_NODES_USED);
+  freeNode = ld(CTL_FREE_NODE);
+  packets = ldf(CTL_PACKETS);
+  records = ldf(CTL_RECORDS);
+  sawDeliver = ld(CTL_SAW_DELIVER) != 0;
+  anyTimeline = ld(CTL_ANY_TIMELINE) != 0;
+  anyExplain = ld(CTL_ANY_EXPLAIN) != 0;
+  pkt = ld(CTL_PKT);
+  logUsed = ld(CTL_LOG_USED);
+}
+
+function leave(stop: i32): void {
+  st(CTL_NODES_USED, nodesUsed);
+  st(CTL_FREE_NODE, freeNode);
+  stf(CTL_PACKETS, packets);
+  stf(CTL_RECORDS, records);
+  st(CTL_SAW_DELIVER, sawDeliver ? 1 : 0);
+  st(CTL_TOUCHED, touched);
+  st(CTL_LOG_USED, logUsed);
+  st(CTL_STOP, stop);
+}
+
+// ---- Kernel arithmetic (../kernel.ts has the same, for the rest of the tool) ----
+
+/** hash_32(val, bits) (include/linux/hash.h); bits = 0 is the contract's one-slot table. */
+@inline function hash32(val: i32, bits: i32): i32 {
+  return bits == 0 ? 0 : (val * 0x61c88647) >>> (32 - bits);
+}
+
+/** reciprocal_scale(hash, len) (include/linux/kernel.h): (u64)hash * len >> 32. */
+@inline function reciprocalScale(hash: i32, len: i32): i32 {
+  return <i32>((<u64><u32>hash * <u64>len) >> 32);
+}
+
+// ---- Timeline: bins start 1 ms wide and double (merging pairs) when they would exceed MAX_BINS ----
+
+function timelineBin(t: i32, ts: f64): i32 {
+  let t0 = ldf(t + T_T0);
+  if (isNaN(t0)) {
+    t0 = ts;
+    stf(t + T_T0, ts);
+  }
+  let b = Math.floor((ts - t0) / ldf(t + T_BIN_NS));
+  if (b < 0) return 0; // time stepping back before the first row
+  while (b >= MAX_BINS) {
+    timelineMerge(t);
+    b = Math.floor((ts - t0) / ldf(t + T_BIN_NS));
+  }
+  const bin = <i32>b;
+  if (bin >= ld(t + T_USED)) st(t + T_USED, bin + 1);
+  return bin;
+}
+
+function timelineMerge(t: i32): void {
+  const d = t + T_DATA;
+  for (let b = 0; b < MAX_BINS / 2; b++) {
+    for (let f = 0; f < NF; f++) stf(d + 2 * (b * NF + f), ldf(d + 2 * (2 * b * NF + f)) + ldf(d + 2 * ((2 * b + 1) * NF + f)));
+  }
+  for (let k = (MAX_BINS / 2) * NF; k < MAX_BINS * NF; k++) stf(d + 2 * k, 0);
+  stf(t + T_BIN_NS, ldf(t + T_BIN_NS) * 2);
+  const used = ld(t + T_USED);
+  st(t + T_USED, (used + 1) >> 1);
+}
+
+@inline function timelineAdd(t: i32, bin: i32, field: i32, v: f64): void {
+  const w = t + T_DATA + 2 * (bin * NF + field);
+  stf(w, ldf(w) + v);
+}
+
+function timelineSameBin(t: i32, a: f64, b: f64): bool {
+  const t0 = ldf(t + T_T0);
+  const binNs = ldf(t + T_BIN_NS);
+  return Math.floor((a - t0) / binNs) == Math.floor((b - t0) / binNs);
+}
+
+function timelinePacket(t: i32, ts: f64, lookup: bool, hit: bool, collision: bool): void {
+  const b = timelineBin(t, ts);
+  timelineAdd(t, b, F_PACKETS, 1);
+  if (lookup) timelineAdd(t, b, F_LOOKUPS, 1);
+  if (hit) timelineAdd(t, b, F_HITS, 1);
+  if (collision) timelineAdd(t, b, F_COLL, 1);
+}
+
+/** Hits from the bin of `ts` resolved by a later record event; `stale` of them pointed elsewhere. */
+function timelineResolvedHits(t: i32, ts: f64, count: i32, stale: i32): void {
+  const b = timelineBin(t, ts);
+  timelineAdd(t, b, F_RESOLVED, <f64>count);
+  timelineAdd(t, b, F_STALE, <f64>stale);
+}
+
+function timelineDeliver(t: i32, ts: f64, agree: bool): void {
+  const b = timelineBin(t, ts);
+  timelineAdd(t, b, F_DELIVER, 1);
+  if (agree) timelineAdd(t, b, F_AGREE, 1);
+}
+
+// ---- Pending packets ----
+// Packets waiting for their flow's next record event, which decides whether
+// they were processed "locally" and whether their hint was stale. Per key
+// (flow * lanes + lane) a run-length list of (processed CPU, desired CPU or -1
+// for no hit, count): within one wait a flow's packets mostly share one
+// placement, so the first run lives inline in the key's 8 bytes (a bank of 8
+// lanes finds a flow's runs in one cache line) and further runs go to a node
+// pool. With a timeline every run goes to the pool, and runs also break at bin
+// edges so resolved hits land in their own bin.
+
+/** One more packet of `key`, processed on `cpu`; `desired` is the hint's CPU for a hit, else -1. */
+@inline function pendingAdd(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i32): void {
+  const f = runs + 2 * key;
+  if (timeline < 0) {
+    // Without a timeline the order of runs within a wait does not matter: cpu < 2^16, desired + 1 < 2^15.
+    const run = cpu | ((desired + 1) << 16);
+    const k = ld(f);
+    if (k == 0) {
+      st(f, 1);
+      st(f + 1, run | (ld(f + 1) & HAS_LIST));
+      return;
+    }
+    if ((ld(f + 1) & ~HAS_LIST) == run) {
+      st(f, k + 1);
+      return;
+    }
+  }
+  pendingAddToList(key, cpu, desired, ts, timeline);
+}
+
+function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i32): void {
+  const e = ends + 2 * key;
+  const t = ld(e + 1) - 1;
+  if (t >= 0) {
+    const o = nodes + 4 * t;
+    if (ld(o) == cpu && ld(o + 1) == desired && (timeline < 0 || timelineSameBin(timeline, ldf(nodeTs + 2 * t), ts))) {
+      inc(o + 2);
+      return;
+    }
+  }
+  // run() keeps `lanes` nodes free for every packet row.
+  let n: i32;
+  if (freeNode >= 0) {
+    n = freeNode;
+    freeNode = ld(nodes + 4 * n + 3);
+  } else {
+    n = nodesUsed++;
+  }
+  const o = nodes + 4 * n;
+  st(o, cpu);
+  st(o + 1, desired);
+  st(o + 2, 1);
+  st(o + 3, -1);
+  stf(nodeTs + 2 * n, ts);
+  if (t >= 0) st(nodes + 4 * t + 3, n);
+  else st(e, n + 1);
+  st(e + 1, n + 1);
+  const f = runs + 2 * key;
+  st(f + 1, ld(f + 1) | HAS_LIST);
+}
+
+/**
+ * The flow's next record event ran on `cpu`: sets resolvedLocal (waiting
+ * packets processed on it), resolvedHits and resolvedStale (hits whose CPU was
+ * not it), and forgets them.
+ */
+@inline function pendingResolve(key: i32, cpu: i32, timeline: i32): void {
+  resolvedLocal = 0;
+  resolvedHits = 0;
+  resolvedStale = 0;
+  const f = runs + 2 * key;
+  const k = ld(f);
+  const word = ld(f + 1);
+  if (k > 0) {
+    if ((word & 0xffff) == cpu) resolvedLocal = k;
+    const desired = ((word & ~HAS_LIST) >>> 16) - 1;
+    if (desired >= 0) {
+      resolvedHits = k;
+      if (desired != cpu) resolvedStale = k;
+    }
+    st(f, 0);
+  }
+  if ((word & HAS_LIST) != 0) {
+    st(f + 1, word & ~HAS_LIST);
+    pendingResolveList(ends + 2 * key, cpu, timeline);
+  }
+}
+
+function pendingResolveList(e: i32, cpu: i32, timeline: i32): void {
+  let n = ld(e) - 1;
+  while (n >= 0) {
+    const o = nodes + 4 * n;
+    const k = ld(o + 2);
+    if (ld(o) == cpu) resolvedLocal += k;
+    const desired = ld(o + 1);
+    if (desired >= 0) {
+      resolvedHits += k;
+      const stale = desired != cpu ? k : 0;
+      resolvedStale += stale;
+      if (timeline >= 0) timelineResolvedHits(timeline, ldf(nodeTs + 2 * n), k, stale);
+    }
+    const next = ld(o + 3);
+    st(o + 3, freeNode);
+    freeNode = n;
+    n = next;
+  }
+  st(e, 0);
+  st(e + 1, 0);
+}
+
+// ---- The model, per row and lane ----
+
+/**
+ * recvmsg/sendmsg/accept/splice → sock_rps_record_flow() → rps_record_sock_flow(),
+ * in every lane. `state` is the socket's TCP state at the event (the row's,
+ * else the last known); `oldHash` the rxhash of its previous record event.
+ */
+function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void {
+  for (let l = 0; l < lanes; l++) {
+    const o = LANES_AT + l * LANE;
+    const nr = ld(o + L_NR);
+    const cpu = rowCpu < nr ? rowCpu : rowCpu % nr; // a smaller what-if nr_cpu_ids folds CPU ids
+    const flags = ld(o + L_FLAGS);
+    const cb = ld(o + L_COUNTS);
+    // RECORDS: counted once per row for every lane.
+
+    // The flow's next record event (any state) resolves its waiting packets.
+    if (flow >= 0) {
+      pendingResolve(flow * lanes + l, cpu, anyTimeline ? ld(o + L_TIMELINE) : -1);
+      addTo(cb + LOCAL, resolvedLocal);
+      addTo(cb + HITS_STALE, resolvedStale);
+    }
+    const slots = ld(o + L_SLOTS);
+    const base = ld(o + L_SOCK);
+    const mask = ld(o + L_SOCK_MASK);
+
+    // 3.19 sock_rps_save_rxhash(): a changed rxhash first resets the old slot (rps_reset_sock_flow()).
+    if ((flags & RESET_ON_CLOSE_AND_REHASH) != 0 && h != 0 && oldHash != 0 && oldHash != h && slots > 0) {
+      const s = base + 2 * (oldHash & mask);
+      if (ld(s) != RPS_NO_CPU) inc(cb + REHASH_CLEARS);
+      st(s, RPS_NO_CPU);
+      st(s + 1, 0);
+    }
+
+    // sock_rps_record_flow(): the state is tested before the hash is even read.
+    if ((flags & RECORD_ONLY_ESTABLISHED) != 0 && state != TCP_ESTABLISHED) {
+      inc(cb + RECORDS_STATE_SKIPPED);
+      continue;
+    }
+    // sock_rps_record_flow_hash(): if (!hash) return;
+    if (h == 0) {
+      inc(cb + RECORDS_ZERO_HASH);
+      continue;
+    }
+    if (slots == 0) {
+      inc(cb + RECORDS_NO_TABLE);
+      continue;
+    }
+    // rps_record_sock_flow(): index = hash & mask; val = (hash & ~rps_cpu_mask) | cpu;
+    // 3.19 stores the CPU alone.
+    const s = base + 2 * (h & mask);
+    const val = (flags & COLLISION_DETECTION) != 0 ? (h & ld(o + L_HASH_MASK)) | cpu : cpu;
+    const owner = ld(s + 1);
+    if (ld(s) != val) {
+      st(s, val);
+      inc(cb + WRITES);
+      if (owner != 0 && owner != h) inc(cb + EVICTIONS);
+    } else {
+      inc(cb + WRITES_AVOIDED);
+    }
+    st(s + 1, h); // who last targeted the slot, for the metrics
+  }
+}
+
+/**
+ * inet_sock_set_state, in every lane: 6.16+ inet_unhash() → sock_rps_delete_flow();
+ * 3.19 rps_reset_sock_flow() on close. `prev` is the socket's state before it.
+ */
+function stateChange(h: i32, state: i32, prev: i32): void {
+  if (state != TCP_CLOSE || h == 0) return;
+  for (let l = 0; l < lanes; l++) {
+    const o = LANES_AT + l * LANE;
+    const flags = ld(o + L_FLAGS);
+    let clears = false;
+    if ((flags & DELETE_ON_CLOSE) != 0) {
+      // FIN_WAIT1/FIN_WAIT2/CLOSING end in TIME_WAIT, whose unhash skips the delete.
+      clears = prev != TCP_FIN_WAIT1 && prev != TCP_FIN_WAIT2 && prev != TCP_CLOSING;
+    } else if ((flags & RESET_ON_CLOSE_AND_REHASH) != 0) {
+      clears = true;
+    }
+    if (!clears || ld(o + L_SLOTS) == 0) continue;
+    const s = ld(o + L_SOCK) + 2 * (h & ld(o + L_SOCK_MASK));
+    if (ld(s) != RPS_NO_CPU) {
+      st(s, RPS_NO_CPU);
+      inc(ld(o + L_COUNTS) + DELETES);
+    }
+    st(s + 1, 0);
+  }
+}
+
+/** Current head of a lane's CPU t backlog, as get_rps_cpu() reads it. */
+@inline function headOf(o: i32, t: i32, ts: f64): i32 {
+  if (ld(o + L_FIFO) != 0) {
+    // One packet every fifoNs: the ones still queued at ts are those finishing after ts.
+    const backlog = Math.max(0, Math.ceil((ldf(ld(o + L_FIFO_DONE) + 2 * t) - ts) / ldf(ld(o + L_FIFO_NS))));
+    return <i32>(<i64>(<f64>ld(ld(o + L_TAIL) + t) - backlog));
+  }
+  return ld(ld(o + L_HEAD) + t);
+}
+
+/**
+ * A received packet in every lane: get_rps_cpu() + set_rps_cpu() +
+ * enqueue_to_backlog() (netif_rx path). `w` is its place in the deliver
+ * window, -1 when no deliver row can match it.
+ */
+function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
+  const qOff = q * QUEUE;
+  const pktAt = w >= 0 ? pkt + 2 * w * lanes : -1;
+  // The lanes' global-table slots are independent loads: issued together here,
+  // their cache misses overlap instead of each waiting behind the previous lane's branches.
+  let early = 0;
+  for (let l = 0; l < lanes; l++) {
+    const o = LANES_AT + l * LANE;
+    if (ld(o + L_SLOTS) > 0) early |= ld(ld(o + L_SOCK) + 2 * (h & ld(o + L_SOCK_MASK)));
+  }
+  touched = early;
+  for (let l = 0; l < lanes; l++) {
+    const o = LANES_AT + l * LANE;
+    const cb = ld(o + L_COUNTS);
+    const nr = ld(o + L_NR);
+    const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
+    const flags = ld(o + L_FLAGS);
+    const qo = ld(o + L_QUEUES) + qOff;
+    const qSlots = ld(qo + Q_SLOTS);
+    const mapAt = ld(qo + Q_MAP);
+    let target = cpu;
+    let path = PATH_NOT_STEERED;
+    let qi = -1; // the rps_dev_flow entry's word when steered by RFS
+    let desired = -1; // the hint's CPU on a hit
+    let lookup = false;
+    let collision = false;
+    let invalidCpu = false;
+
+    // get_rps_cpu(): no map and no flow table, or no hash: not steered.
+    if (h != 0 && (qSlots > 0 || ld(mapAt) > 0)) {
+      if (qSlots > 0 && ld(o + L_SLOTS) > 0) {
+        lookup = true; // LOOKUPS: derived at the end
+        const s = ld(o + L_SOCK) + 2 * (h & ld(o + L_SOCK_MASK));
+        const ident = ld(s);
+        let match: bool;
+        let next: i32;
+        if ((flags & COLLISION_DETECTION) != 0) {
+          // if ((ident ^ hash) & ~net_hotdata.rps_cpu_mask) goto try_rps;
+          match = ((ident ^ h) & ld(o + L_HASH_MASK)) == 0;
+          next = ident & ld(o + L_CPU_MASK);
+        } else {
+          // 3.19: next_cpu = ents[hash & mask]; RPS_NO_CPU is the only "no".
+          match = ident != RPS_NO_CPU;
+          next = ident;
+        }
+        const owner = ld(s + 1);
+        if (match) {
+          if (next < nr) {
+            desired = next; // HITS: derived at the end
+            if (owner == h) inc(cb + HITS_OWN);
+            else inc(cb + HITS_ALIASED);
+          } else {
+            inc(cb + MISSES_INVALID_CPU);
+            invalidCpu = true;
+          }
+        } else if (owner == 0) {
+          inc(cb + MISSES_EMPTY);
+        } else {
+          inc(cb + MISSES_COLLISION);
+          collision = true;
+        }
+        // 3.19 consults the queue table even for an empty slot (next_cpu = RPS_NO_CPU).
+        if (match || (flags & COLLISION_DETECTION) == 0) {
+          // rfs_slot(): hash_32(hash, flow_table->log) since 6.15, hash & mask before.
+          const entry = ld(qo + Q_FIRST) + ((flags & HASHED_QUEUE_SLOT) != 0 ? hash32(h, ld(qo + Q_LOG)) : h & (qSlots - 1));
+          qi = ld(o + L_QFLOW) + entry * ld(o + L_QSTRIDE);
+          if (match) {
+            const last = ld(qi + 2);
+            if (last != 0 && last != h) inc(cb + SLOT_CONFLICTS);
+            st(qi + 2, h);
+          }
+          let tcpu = ld(qi);
+          path = PATH_RFS_HINT;
+          if (tcpu != next) {
+            // Switch if the current CPU is unset, or its backlog has passed the
+            // last packet this entry enqueued there (in-order delivery).
+            if (tcpu >= nr || headOf(o, tcpu, ts) - ld(qi + 1) >= 0) {
+              // set_rps_cpu(): last_qtail = head of the new CPU; rflow->cpu = next_cpu.
+              if (next < nr) {
+                st(qi + 1, headOf(o, next, ts));
+                inc(cb + SLOT_SWITCHES);
+              }
+              st(qi, next);
+              tcpu = next;
+              path = PATH_RFS_SWITCHED;
+            } else {
+              path = PATH_RFS_HELD;
+            }
+          }
+          if (tcpu < nr) {
+            target = tcpu; // STEERED_RFS: derived at the end
+            if (path == PATH_RFS_HELD) inc(cb + OOO_HOLDS);
+          } else {
+            qi = -1;
+            path = PATH_NOT_STEERED;
+          }
+        }
+      }
+      if (qi < 0) {
+        // try_rps: map->cpus[reciprocal_scale(hash, map->len)].
+        const len = ld(mapAt);
+        if (len > 0) {
+          target = ld(mapAt + 1 + reciprocalScale(h, len));
+          path = invalidCpu ? PATH_RPS_INVALID_CPU : PATH_RPS;
+          inc(cb + STEERED_RPS);
+        } else {
+          inc(cb + NOT_STEERED);
+        }
+      }
+    } else {
+      inc(cb + NOT_STEERED);
+    }
+
+    // enqueue_to_backlog(): ++input_queue_tail, saved into rflow->last_qtail when steered by RFS.
+    const tk = ld(o + L_TAIL) + target;
+    const pos = ld(tk) + 1;
+    st(tk, pos);
+    if (qi >= 0) st(qi + 1, pos);
+    if (ld(o + L_FIFO) != 0) {
+      const k = ld(o + L_FIFO_DONE) + 2 * target;
+      stf(k, Math.max(ldf(k), ts) + ldf(ld(o + L_FIFO_NS)));
+    } else if (!sawDeliver) {
+      // Before the trace's first deliver row every packet counts as processed at once.
+      st(ld(o + L_HEAD) + target, pos);
+    }
+    if (pktAt >= 0) {
+      const pw = pktAt + 2 * l;
+      st(pw, target);
+      st(pw + 1, pos);
+    }
+    inc(ld(o + L_PER_CPU) + target);
+    if (target != cpu) inc(cb + CROSS_CPU);
+    const timeline = anyTimeline ? ld(o + L_TIMELINE) : -1;
+    if (flow >= 0) pendingAdd(flow * lanes + l, target, desired, ts, timeline);
+    else inc(cb + LOCAL_UNRESOLVED);
+    if (anyExplain && w >= 0) {
+      const paths = ld(o + L_PATHS);
+      if (paths >= 0) {
+        stb(paths, w, path);
+        st(ld(o + L_HASHES) + w, h);
+      }
+    }
+    if (timeline >= 0) timelinePacket(timeline, ts, lookup, desired >= 0, collision);
+  }
+}
+
+/**
+ * The kernel's own decision (net:netif_receive_skb on `rowCpu`), checked in
+ * every lane; `w` is the matched packet's place in the deliver window, -1 for none.
+ */
+function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
+  sawDeliver = true;
+  for (let l = 0; l < lanes; l++) {
+    const o = LANES_AT + l * LANE;
+    const cb = ld(o + L_COUNTS);
+    const nr = ld(o + L_NR);
+    const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
+    if (w < 0) {
+      inc(cb + DELIVER_UNMATCHED);
+      continue;
+    }
+    inc(cb + DELIVER_MATCHED);
+    const pw = pkt + 2 * (w * lanes + l);
+    const modelCpu = ld(pw);
+    const agree = modelCpu == cpu;
+    if (agree) {
+      inc(cb + AGREE);
+      // process_backlog() has dequeued up to this packet on this CPU.
+      if (ld(o + L_FIFO) == 0) {
+        const pos = ld(pw + 1);
+        const k = ld(o + L_HEAD) + cpu;
+        if (pos - ld(k) > 0) st(k, pos);
+      }
+    } else {
+      const paths = ld(o + L_PATHS);
+      if (paths >= 0) {
+        // run() keeps `lanes` log entries free for every deliver row.
+        const e = ld(CTL_LOG) + LOG_WORDS * logUsed++;
+        st(e, l);
+        st(e + 1, ldb(paths, w));
+        st(e + 2, modelCpu);
+        st(e + 3, cpu);
+        st(e + 4, ld(ld(o + L_HASHES) + w));
+        stf(e + 6, line);
+      }
+    }
+    const timeline = ld(o + L_TIMELINE);
+    if (timeline >= 0) timelineDeliver(timeline, ts, agree);
+  }
+}
+
+/**
+ * Replays rows [from, to) of the batch columns in every lane. Returns the row
+ * it stopped at: `to`, or earlier when a growable region is full (CTL_STOP
+ * says which); the caller grows it and calls again from there.
+ */
+export function run(from: i32, to: i32): i32 {
+  enter();
+  const colTs = ld(CTL_COL_TS);
+  const colLine = ld(CTL_COL_LINE);
+  const colOrdinal = ld(CTL_COL_ORDINAL);
+  const colRxhash = ld(CTL_COL_RXHASH);
+  const colCpu = ld(CTL_COL_CPU);
+  const colQueue = ld(CTL_COL_QUEUE);
+  const colSocket = ld(CTL_COL_SOCKET);
+  const colSkb = ld(CTL_COL_SKB);
+  const colFlow = ld(CTL_COL_FLOW);
+  const colEvent = ld(CTL_COL_EVENT);
+  const colState = ld(CTL_COL_STATE);
+  const flowCap = ld(CTL_FLOW_CAP);
+  const nodeCap = ld(CTL_NODE_CAP);
+  const sockCap = ld(CTL_SOCK_CAP);
+  const sockState = ld(CTL_SOCK_STATE);
+  const sockHash = ld(CTL_SOCK_HASH);
+  const logCap = ld(CTL_LOG_CAP);
+  for (let i = from; i < to; i++) {
+    const ev = ldb(colEvent, i);
+    const h = ld(colRxhash + i);
+    const ts = ldf(colTs + 2 * i);
+    if (ev == EV_PACKET) {
+      const flow = ld(colFlow + i);
+      if (flow >= flowCap) {
+        leave(STOP_FLOWS);
+        return i;
+      }
+      if (nodesUsed + lanes > nodeCap) {
+        leave(STOP_NODES);
+        return i;
+      }
+      packets++;
+      // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
+      const w = ld(colSkb + i) != NONE ? <i32>(<i64>ldf(colOrdinal + 2 * i) & PACKET_WINDOW_MASK) : -1;
+      packet(h, ld(colQueue + i), ld(colCpu + i), flow, w, ts);
+    } else if (ev == EV_DELIVER) {
+      if (anyExplain && logUsed + lanes > logCap) {
+        leave(STOP_LOG);
+        return i;
+      }
+      const ordinal = ldf(colOrdinal + 2 * i);
+      deliver(ld(colCpu + i), ordinal < 0 ? -1 : <i32>(<i64>ordinal & PACKET_WINDOW_MASK), ts, ldf(colLine + 2 * i));
+    } else {
+      const sock = ld(colSocket + i);
+      const flow = ld(colFlow + i);
+      if (sock >= sockCap) {
+        leave(STOP_SOCKETS);
+        return i;
+      }
+      if (flow >= flowCap) {
+        leave(STOP_FLOWS);
+        return i;
+      }
+      const rowState = ldb(colState, i);
+      if (ev == EV_STATE) {
+        const prev = ldb(sockState, sock);
+        stb(sockState, sock, rowState);
+        stateChange(h, rowState, prev);
+      } else {
+        const state = rowState != 0 ? rowState : ldb(sockState, sock);
+        if (rowState != 0) stb(sockState, sock, rowState);
+        // The rxhash of the socket's previous record event (0: none), for 3.19's rehash reset.
+        const oldHash = ld(sockHash + sock);
+        if (h != 0) st(sockHash + sock, h);
+        records++;
+        record(h, ld(colCpu + i), state, flow, oldHash);
+      }
+    }
+  }
+  leave(0);
+  return to;
+}
+
+/**
+ * What is still waiting at the end of the trace (never resolved): packets and
+ * hits of one lane, into CTL_DRAIN_PACKETS and CTL_DRAIN_HITS.
+ */
+export function drain(lane: i32): void {
+  enter();
+  let waiting: f64 = 0;
+  let hits: f64 = 0;
+  const keys = ld(CTL_FLOW_CAP) * lanes;
+  for (let key = lane; key < keys; key += lanes) {
+    const f = runs + 2 * key;
+    const k = ld(f);
+    const word = ld(f + 1);
+    if (k > 0) {
+      waiting += k;
+      if ((word & ~HAS_LIST) >>> 16 != 0) hits += k;
+      st(f, 0);
+    }
+    if ((word & HAS_LIST) == 0) continue;
+    st(f + 1, word & ~HAS_LIST);
+    const e = ends + 2 * key;
+    for (let n = ld(e) - 1; n >= 0; n = ld(nodes + 4 * n + 3)) {
+      waiting += ld(nodes + 4 * n + 2);
+      if (ld(nodes + 4 * n + 1) >= 0) hits += ld(nodes + 4 * n + 2);
+    }
+    st(e, 0);
+    st(e + 1, 0);
+  }
+  stf(CTL_DRAIN_PACKETS, waiting);
+  stf(CTL_DRAIN_HITS, hits);
+  leave(0);
+}
+
+// ---- Entry points for the unit tests of pending packets and timelines ----
+
+/** pendingAdd() alone (the caller keeps nodes free). */
+export function testPendingAdd(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i32): void {
+  enter();
+  pendingAdd(key, cpu, desired, ts, timeline);
+  leave(0);
+}
+
+/** pendingResolve() alone, results into CTL_RESOLVED_*. */
+export function testPendingResolve(key: i32, cpu: i32, timeline: i32): void {
+  enter();
+  pendingResolve(key, cpu, timeline);
+  st(CTL_RESOLVED_LOCAL, resolvedLocal);
+  st(CTL_RESOLVED_HITS, resolvedHits);
+  st(CTL_RESOLVED_STALE, resolvedStale);
+  leave(0);
+}
+
+export function testTimelinePacket(timeline: i32, ts: f64, lookup: bool, hit: bool, collision: bool): void {
+  timelinePacket(timeline, ts, lookup, hit, collision);
+}
