@@ -70,8 +70,9 @@ class ReplayThread {
   private holding = false;
   private readonly queue: ReplayWorkerMessage[] = [];
 
-  constructor(configs: ResolvedConfig[]) {
-    this.worker = new Worker(REPLAY_WORKER_URL, { workerData: { configs } });
+  /** Started before the trace's header is read, so its start-up overlaps the parse worker's; configure() follows. */
+  constructor() {
+    this.worker = new Worker(REPLAY_WORKER_URL);
     this.done = new Promise<ModelResult[]>((resolve, reject) => {
       this.worker.on('message', (m: ReplayWorkerReply) => {
         if (m.type === 'done') resolve(m.results);
@@ -81,6 +82,11 @@ class ReplayThread {
       this.worker.on('exit', (code) => reject(new Error(`replay worker exited with code ${code}`)));
     });
     this.done.catch(() => {}); // observed in finish(); a failed read terminates it first
+  }
+
+  /** The configurations it replays (messages arrive in order: before any batch). */
+  configure(configs: ResolvedConfig[]): void {
+    this.worker.postMessage({ type: 'configs', configs } satisfies ReplayWorkerMessage);
   }
 
   batch(slot: number, length: number, state: Int32Array, buffers: SharedArrayBuffer[]): void {
@@ -388,7 +394,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   // With few configurations, or with a replay thread, this thread has time to
   // spare, so it also takes the identity interning off the worker.
   state.resolveIds = parallel && (options.configs.length <= DEFER_IDS_MAX_CONFIGS || split);
-  let helper: ReplayThread | null = null;
+  const helper: ReplayThread | null = split ? new ReplayThread() : null;
   const reading = (parallel ? readTraceInWorker : readTrace)(
     path,
     {
@@ -397,7 +403,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
         checkModelMemory(configs);
         const here = split ? replayedHere(configs.length) : configs.length;
         bank = here > 0 ? new FlowTableBank(configs.slice(0, here)) : null;
-        if (split) helper = new ReplayThread(configs.slice(here));
+        helper?.configure(configs.slice(here));
         state.setCpus(nr);
       },
       batch(b) {

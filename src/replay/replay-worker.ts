@@ -1,16 +1,18 @@
 /**
  * The replay thread of a sweep: it runs every configuration over the shared
  * batches the main thread has prepared (flow ids and packet ordinals filled in
- * by TraceState.prepare), then frees each slot for the parse worker. Messages: {type:'slots'} once, {type:'batch'} in order,
+ * by TraceState.prepare), then frees each slot for the parse worker. Messages: {type:'configs'} and
+ * {type:'slots'} once, {type:'batch'} in order,
  * {type:'finish'} → it answers with the finished configurations.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { ResolvedConfig } from '../model/config.js';
 import { FlowTableBank } from '../model/flow-tables.js';
 import { batchOnBuffer, BATCH_ROWS, type TraceBatch } from '../ingest/trace.js';
 import { modelResult, type ModelResult } from './model-result.js';
 
 export type ReplayWorkerMessage =
+  | { type: 'configs'; configs: ResolvedConfig[] }
   | { type: 'slots'; buffers: SharedArrayBuffer[]; state: SharedArrayBuffer }
   | { type: 'batch'; slot: number; length: number }
   | { type: 'finish' };
@@ -18,13 +20,15 @@ export type ReplayWorkerMessage =
 export type ReplayWorkerReply = { type: 'done'; results: ModelResult[] } | { type: 'error'; message: string; stack?: string };
 
 const port = parentPort!;
-const bank = new FlowTableBank((workerData as { configs: ResolvedConfig[] }).configs);
+let bank: FlowTableBank;
 let batches: TraceBatch[] = [];
 let state: Int32Array = new Int32Array(0);
 
 port.on('message', (m: ReplayWorkerMessage) => {
   try {
-    if (m.type === 'slots') {
+    if (m.type === 'configs') {
+      bank = new FlowTableBank(m.configs);
+    } else if (m.type === 'slots') {
       batches = m.buffers.map((b) => batchOnBuffer(b, BATCH_ROWS));
       state = new Int32Array(m.state);
     } else if (m.type === 'batch') {
