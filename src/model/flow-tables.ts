@@ -18,12 +18,14 @@
  * include/net/rps.h, net/core/dev.c).
  */
 import { COUNTER_NAMES, Counters, deriveRatios, type CounterName, type Metrics } from '../analyze/metrics.js';
-import type { TraceBatch } from '../ingest/trace.js';
+import { EVENT_NAMES, type TraceBatch } from '../ingest/trace.js';
 import type { TimelineBin } from '../replay/result.js';
 import type { ResolvedConfig } from './config.js';
 import { RPS_NO_CPU } from './kernel.js';
 import {
-  CTL_ANY_EXPLAIN, CTL_ANY_TIMELINE, CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_FLOW, CTL_COL_LINE, CTL_COL_ORDINAL, CTL_COL_QUEUE,
+  CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ARRIVALS, CTL_BACKWARDS, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_EVENTS, CTL_FIRST_TS,
+  CTL_FLOWS_SEEN, CTL_LAST_TS, CTL_RESOLVE_IDS, CTL_COL_FLOW, CTL_IDS, IDS_EMIT, IDS_GIVEN, IDS_OWN, CTL_SOCKETS_SEEN, CTL_WINDOW_DISTINCT, STOP_FLOW_TABLE, STOP_SOCK_TABLE,
+  CTL_ANY_EXPLAIN, CTL_ANY_TIMELINE, CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_LINE, CTL_COL_ORDINAL, CTL_COL_QUEUE,
   CTL_COL_RXHASH, CTL_COL_SKB, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_LANES, CTL_LOG,
   CTL_LOG_CAP, CTL_LOG_USED, CTL_NODES_USED, CTL_PACKETS, CTL_PKT, CTL_RECORDS, CTL_STOP, initTimeline, L_COUNTS, L_CPU_MASK,
   L_FIFO, L_FIFO_DONE, L_FIFO_NS, L_FLAGS, L_HASHES, L_HASH_MASK, L_HEAD, L_NR, L_PATHS, L_PER_CPU, L_QFLOW, L_QSTRIDE, L_QUEUES,
@@ -139,6 +141,42 @@ const RECORD_ONLY_ESTABLISHED = 4;
 const DELETE_ON_CLOSE = 8;
 const RESET_ON_CLOSE_AND_REHASH = 16;
 
+/** What a bank is told about the trace it replays. */
+export interface BankTrace {
+  /** The trace's nr_cpu_ids (rows' CPU ids are below it). */
+  traceCpus: number;
+  /**
+   * Socket cells are DEFERRED_ID with the hex identity in the side columns, or
+   * ids of another thread's numbering (a parse worker that left interning to
+   * its consumer): the bank numbers them itself.
+   */
+  resolveIds: boolean;
+  /**
+   * 'own' (default): the bank numbers flows and sockets and counts the trace.
+   * 'emit': so it does, and writes the flow and socket ids into the batch (its
+   * flow and socket columns) for a bank in another thread, which takes them
+   * with 'given' and leaves the trace's statistics to this one.
+   */
+  ids?: 'own' | 'emit' | 'given';
+}
+
+/** The trace's own statistics, counted by a bank as it replays. */
+export interface TraceCounts {
+  /** Rows per event kind, in EVENT_NAMES order. */
+  events: number[];
+  firstTs: number;
+  lastTs: number;
+  /** Rows earlier than the row before them. */
+  timeBackwards: number;
+  packets: number;
+  arrivalPerCpu: number[];
+  distinctFlows: number;
+  /** Sockets the bank numbered itself (null: the reader did). */
+  distinctSockets: number | null;
+  /** Distinct flows with record events per 100 ms window, averaged over windows. */
+  activeFlows: number;
+}
+
 /** One lane of a bank: its configuration and, at the end, its results. */
 export class FlowTableModel {
   readonly disagreements: Record<string, number> = {};
@@ -195,8 +233,10 @@ export class FlowTableBank {
   private readonly counts: Float64Array; // totals, lane l's counter k at l * NC + k
   private readonly perCpu: Float64Array; // totals, lane l's CPU t at l * cpuStride + t
   private readonly anyExplain: boolean;
+  private readonly resolveIds: boolean;
 
-  constructor(readonly configs: ResolvedConfig[]) {
+  /** See BankTrace. */
+  constructor(readonly configs: ResolvedConfig[], readonly trace: BankTrace) {
     const n = configs.length;
     this.n = n;
     this.nq = n > 0 ? configs[0].queues.length : 0;
@@ -294,9 +334,15 @@ export class FlowTableBank {
       k.i32[CTL_LOG_CAP] = 4096;
       k.place(CTL_LOG, LOG_WORDS * 4096);
     }
+    k.place(CTL_ARRIVALS, 2 * trace.traceCpus);
+    k.i32[CTL_RESOLVE_IDS] = trace.resolveIds ? 1 : 0;
+    k.i32[CTL_IDS] = trace.ids === 'emit' ? IDS_EMIT : trace.ids === 'given' ? IDS_GIVEN : IDS_OWN;
+    this.resolveIds = trace.resolveIds && trace.ids !== 'given';
     k.growFlows(1, n);
+    k.growFlowTable();
     k.growNodes(1);
     k.growSockets(1);
+    k.growSockTable();
     k.ensureColumns(8192);
 
     this.counts = new Float64Array(n * NC);
@@ -305,11 +351,11 @@ export class FlowTableBank {
   }
 
   /**
-   * Replays one batch in every lane. `flow[i]` is the dense id of row i's
-   * rxhash (-1 for 0), `ordinal[i]` the packet ordinal of a packet row, or for
-   * a deliver row the ordinal of the packet it matched (-1 when unmatched).
+   * Replays one batch in every lane, numbering flows and sockets and counting
+   * the trace's statistics on the way. `ordinal[i]` is, for a deliver row, the
+   * ordinal of the packet it matched (-1 when unmatched); other rows' are not read.
    */
-  processBatch(b: TraceBatch, flow: Int32Array, ordinal: Float64Array): void {
+  processBatch(b: TraceBatch, ordinal: Float64Array): void {
     const n = b.length;
     const k = this.k;
     k.ensureColumns(n);
@@ -323,7 +369,12 @@ export class FlowTableBank {
     k.i32.set(b.queue.subarray(0, n), c[CTL_COL_QUEUE]);
     k.i32.set(b.socket.subarray(0, n), c[CTL_COL_SOCKET]);
     k.i32.set(b.skb.subarray(0, n), c[CTL_COL_SKB]);
-    k.i32.set(flow.subarray(0, n), c[CTL_COL_FLOW]);
+    if (this.resolveIds) {
+      k.u32.set(b.sockHi.subarray(0, n), c[CTL_COL_SOCK_HI]);
+      k.u32.set(b.sockLo.subarray(0, n), c[CTL_COL_SOCK_LO]);
+    }
+    const ids = this.trace.ids;
+    if (ids === 'given') k.i32.set(b.flow.subarray(0, n), c[CTL_COL_FLOW]);
     k.u8.set(b.event.subarray(0, n), 4 * c[CTL_COL_EVENT]);
     k.u8.set(b.state.subarray(0, n), 4 * c[CTL_COL_STATE]);
     let from = 0;
@@ -333,10 +384,18 @@ export class FlowTableBank {
       if (from >= n) break;
       // A region is full at row `from`: grow it and go on from there.
       const stop = k.i32[CTL_STOP];
-      if (stop === STOP_FLOWS) k.growFlows(flow[from] + 1, this.n);
+      if (stop === STOP_FLOWS) k.growFlows((ids === 'given' ? b.flow[from] : k.i32[CTL_FLOWS_SEEN]) + 1, this.n);
+      else if (stop === STOP_FLOW_TABLE) k.growFlowTable();
       else if (stop === STOP_NODES) k.growNodes(k.i32[CTL_NODES_USED] + this.n);
-      else if (stop === STOP_SOCKETS) k.growSockets(b.socket[from] + 1);
+      else if (stop === STOP_SOCKETS) k.growSockets(this.resolveIds ? k.i32[CTL_SOCKETS_SEEN] + 1 : b.socket[from] + 1);
+      else if (stop === STOP_SOCK_TABLE) k.growSockTable();
       else if (stop !== STOP_LOG) throw new Error(`lane kernel stopped at row ${from} for no reason (${stop})`);
+    }
+    if (ids === 'emit') {
+      // (k.i32, not c: growing a region may have replaced the views.)
+      const m = k.i32;
+      b.flow.set(m.subarray(m[CTL_COL_FLOW], m[CTL_COL_FLOW] + n));
+      b.socket.set(m.subarray(m[CTL_COL_SOCKET], m[CTL_COL_SOCKET] + n));
     }
     this.flushCounts();
   }
@@ -415,6 +474,26 @@ export class FlowTableBank {
     let used = 0;
     for (let s = 0; s < m[o + L_SLOTS]; s++) if (m[m[o + L_SOCK] + 2 * s] !== RPS_NO_CPU) used++;
     return { slots: m[o + L_SLOTS], used };
+  }
+
+  /** What the bank counted of the trace itself (the same in every lane). */
+  traceCounts(): TraceCounts {
+    const k = this.k;
+    const f = (at: number) => k.f64[at / 2];
+    const arrivals = k.i32[CTL_ARRIVALS] / 2;
+    const activeSum = f(CTL_ACTIVE_SUM) + k.i32[CTL_WINDOW_DISTINCT];
+    const activeWindows = f(CTL_ACTIVE_WINDOWS) + (k.i32[CTL_WINDOW_DISTINCT] > 0 ? 1 : 0);
+    return {
+      events: EVENT_NAMES.map((_, e) => f(CTL_EVENTS + 2 * e)),
+      firstTs: f(CTL_FIRST_TS),
+      lastTs: f(CTL_LAST_TS),
+      timeBackwards: f(CTL_BACKWARDS),
+      packets: f(CTL_PACKETS),
+      arrivalPerCpu: Array.from(k.f64.subarray(arrivals, arrivals + this.trace.traceCpus)),
+      distinctFlows: k.i32[CTL_FLOWS_SEEN],
+      distinctSockets: this.resolveIds ? k.i32[CTL_SOCKETS_SEEN] : null,
+      activeFlows: activeWindows > 0 ? activeSum / activeWindows : 0,
+    };
   }
 
   timelineBins(l: number): { bin_ns: number; bins: TimelineBin[] } | undefined {

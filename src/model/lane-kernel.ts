@@ -18,8 +18,7 @@ export const CTL_NODE_TS = 5;
 export const CTL_NODE_CAP = 6;
 export const CTL_NODES_USED = 7;
 export const CTL_FREE_NODE = 8;
-export const CTL_SOCK_STATE = 9;
-export const CTL_SOCK_HASH = 10;
+export const CTL_SOCKS = 9;
 export const CTL_SOCK_CAP = 11;
 export const CTL_LOG = 12;
 export const CTL_LOG_CAP = 13;
@@ -47,12 +46,39 @@ export const CTL_DRAIN_HITS = 40;
 export const CTL_RESOLVED_LOCAL = 42;
 export const CTL_RESOLVED_HITS = 43;
 export const CTL_RESOLVED_STALE = 44;
-const CTL_WORDS = 64;
+export const CTL_FLOW_TABLE = 45;
+export const CTL_FLOW_MASK = 46;
+export const CTL_FLOWS_SEEN = 47;
+export const CTL_SOCK_TABLE = 48;
+export const CTL_SOCK_MASK = 49;
+export const CTL_SOCKETS_SEEN = 50;
+export const CTL_FLOW_INFO = 51;
+export const CTL_ARRIVALS = 52;
+export const CTL_IDS = 53;
+export const CTL_RESOLVE_IDS = 54;
+export const CTL_COL_SOCK_HI = 55;
+export const CTL_COL_SOCK_LO = 56;
+export const CTL_WINDOW_ORDINAL = 57;
+export const CTL_WINDOW_DISTINCT = 58;
+export const CTL_FIRST_TS = 60;
+export const CTL_LAST_TS = 62;
+export const CTL_BACKWARDS = 64;
+export const CTL_WINDOW = 66;
+export const CTL_ACTIVE_SUM = 68;
+export const CTL_ACTIVE_WINDOWS = 70;
+export const CTL_EVENTS = 72;
+const CTL_WORDS = 128;
+
+export const IDS_OWN = 0;
+export const IDS_EMIT = 1;
+export const IDS_GIVEN = 2;
 
 export const STOP_FLOWS = 1;
 export const STOP_NODES = 2;
 export const STOP_SOCKETS = 3;
 export const STOP_LOG = 4;
+export const STOP_FLOW_TABLE = 5;
+export const STOP_SOCK_TABLE = 6;
 
 export const LANES_AT = CTL_WORDS;
 export const LANE = 24;
@@ -130,6 +156,7 @@ export class LaneKernel {
     this.exports = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as KernelExports;
     this.refresh();
     this.i32[CTL_FREE_NODE] = -1;
+    for (const at of [CTL_FIRST_TS, CTL_LAST_TS, CTL_WINDOW]) this.f64[at / 2] = NaN;
   }
 
   private refresh(): void {
@@ -169,7 +196,7 @@ export class LaneKernel {
     this.i32[ctl] = to;
   }
 
-  /** Pending-packet regions for flow ids below `flows`, with `lanes` keys per flow. */
+  /** Per-flow regions (pending packets, with `lanes` keys per flow; flow info) for flow ids below `flows`. */
   growFlows(flows: number, lanes: number): void {
     const cap = this.i32[CTL_FLOW_CAP];
     let next = Math.max(1024, cap);
@@ -178,7 +205,39 @@ export class LaneKernel {
     const keys = next * lanes;
     this.move(CTL_RUNS, 2 * cap * lanes, 2 * keys);
     this.move(CTL_ENDS, 2 * cap * lanes, 2 * keys);
+    this.move(CTL_FLOW_INFO, 4 * cap, 4 * next);
     this.i32[CTL_FLOW_CAP] = next;
+  }
+
+  /**
+   * An open-addressing table (`width` words per entry, empty where word
+   * `emptyWord` is 0) at twice its size (at least 4096 entries), rehashed.
+   */
+  private growTable(ctl: number, maskCtl: number, width: number, hash: (m: Int32Array, o: number) => number, emptyWord: number): void {
+    const oldAt = this.i32[ctl];
+    const oldEntries = oldAt === 0 ? 0 : this.i32[maskCtl] + 1;
+    const entries = Math.max(4096, 2 * oldEntries);
+    const at = this.place(ctl, width * entries);
+    const m = this.i32;
+    const mask = entries - 1;
+    for (let e = 0; e < oldEntries; e++) {
+      const o = oldAt + width * e;
+      if (m[o + emptyWord] === 0) continue;
+      let i = hash(m, o) & mask;
+      while (m[at + width * i + emptyWord] !== 0) i = (i + 1) & mask;
+      for (let w = 0; w < width; w++) m[at + width * i + w] = m[o + w];
+    }
+    m[maskCtl] = mask;
+  }
+
+  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id], twice as large. */
+  growFlowTable(): void {
+    this.growTable(CTL_FLOW_TABLE, CTL_FLOW_MASK, 2, (m, o) => Math.imul(m[o], 0x9e3779b1), 0);
+  }
+
+  /** Socket ids by identity (wasm/lanes.ts socketId()): per entry [hi, lo, id + 1, kind], twice as large. */
+  growSockTable(): void {
+    this.growTable(CTL_SOCK_TABLE, CTL_SOCK_MASK, 4, (m, o) => Math.imul(m[o + 1] ^ Math.imul(m[o], 0x9e3779b1) ^ m[o + 3], 0x85ebca6b), 2);
   }
 
   /** A node pool of at least `nodes` nodes. */
@@ -199,8 +258,7 @@ export class LaneKernel {
     let next = Math.max(1024, cap);
     while (next < sockets) next *= 2;
     if (next === cap) return;
-    this.move(CTL_SOCK_STATE, cap / 4, next / 4);
-    this.move(CTL_SOCK_HASH, cap, next);
+    this.move(CTL_SOCKS, 2 * cap, 2 * next);
     this.i32[CTL_SOCK_CAP] = next;
   }
 
@@ -209,7 +267,7 @@ export class LaneKernel {
     if (rows <= this.columnCap) return;
     const cap = Math.max(rows, 8192);
     for (const at of [CTL_COL_TS, CTL_COL_LINE, CTL_COL_ORDINAL]) this.place(at, 2 * cap);
-    for (const at of [CTL_COL_RXHASH, CTL_COL_CPU, CTL_COL_QUEUE, CTL_COL_SOCKET, CTL_COL_SKB, CTL_COL_FLOW]) this.place(at, cap);
+    for (const at of [CTL_COL_RXHASH, CTL_COL_CPU, CTL_COL_QUEUE, CTL_COL_SOCKET, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_COL_SKB, CTL_COL_FLOW]) this.place(at, cap);
     for (const at of [CTL_COL_EVENT, CTL_COL_STATE]) this.place(at, Math.ceil(cap / 4));
     this.columnCap = cap;
   }

@@ -9,13 +9,12 @@ import { totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
-import { FlowIndex } from '../ingest/flow-index.js';
 import { readTraceInWorker } from '../ingest/parallel.js';
 import { readTrace } from '../ingest/read.js';
-import { DEFERRED_ID, EVENT_NAMES, EventKind, isRecordEvent, NONE, type TraceBatch } from '../ingest/trace.js';
+import { DEFERRED_ID, EventKind, NONE, type TraceBatch } from '../ingest/trace.js';
 import { Interner } from '../ingest/interner.js';
 import { resolveConfig, tableMemoryBytes, type ResolvedConfig } from '../model/config.js';
-import { FlowTableBank, PACKET_WINDOW, PACKET_WINDOW_MASK } from '../model/flow-tables.js';
+import { type BankTrace, FlowTableBank, PACKET_WINDOW, PACKET_WINDOW_MASK, type TraceCounts } from '../model/flow-tables.js';
 import { optMsg } from '../messages.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { ReplayOptions } from './options.js';
@@ -85,8 +84,8 @@ class ReplayThread {
   }
 
   /** The configurations it replays (messages arrive in order: before any batch). */
-  configure(configs: ResolvedConfig[]): void {
-    this.worker.postMessage({ type: 'configs', configs } satisfies ReplayWorkerMessage);
+  configure(configs: ResolvedConfig[], trace: BankTrace): void {
+    this.worker.postMessage({ type: 'configs', configs, trace } satisfies ReplayWorkerMessage);
   }
 
   batch(slot: number, length: number, state: Int32Array, buffers: SharedArrayBuffer[]): void {
@@ -154,160 +153,130 @@ function fileSize(path: string): number {
 /** How far down an skb's stack of unmatched packets a deliver row looks for its packet. */
 const MATCH_DEPTH = 8;
 
-/** Window for counting concurrently active flows. */
-const ACTIVE_WINDOW_NS = 100e6;
 
-/** Config-independent per-row work and trace statistics. */
+/**
+ * The per-row work the bank leaves to this thread: matching deliver rows to
+ * the packets they delivered (by skb identity), which takes per-skb stacks and
+ * identity translation; the bank numbers flows and sockets and counts the
+ * rest of the trace's statistics (FlowTableBank.traceCounts()).
+ */
 export class TraceState {
-  readonly flows = new FlowIndex();
-  readonly events = new Float64Array(EVENT_NAMES.length);
   rows = 0;
-  firstTs = NaN;
-  lastTs = NaN;
-  timeBackwards = 0;
   packets = 0;
   deliverMatched = 0;
   deliverUnmatched = 0;
   sawDeliver = false;
-  arrivalPerCpu: Float64Array = new Float64Array(0);
   deliverPerCpu: Float64Array = new Float64Array(0);
   // skb id → most recent unmatched packet ordinal (-1 none); per packet, the one below it.
   private lastUnmatched: Float64Array = new Float64Array(1024).fill(-1);
   private readonly belowInStack = new Float64Array(PACKET_WINDOW).fill(-1);
   private readonly packetHash = new Uint32Array(PACKET_WINDOW);
-  // Active flows: distinct flows with record events per window.
-  // Per flow, the ordinal (from 1) of the last window it was active in: 4 bytes, 0 = never.
-  private flowWindow: Int32Array = new Int32Array(1024);
-  private window = NaN;
-  private windowOrdinal = 0;
-  private windowDistinct = 0;
-  private activeSum = 0;
-  private activeWindows = 0;
 
   /**
    * With a parse worker that defers interning (see DEFER_IDS_MAX_CONFIGS),
-   * this thread interns socket and skb identities; ids the worker did intern
-   * (text identities, importer rows) are translated into the same id space.
+   * this thread interns skb identities (the bank, socket identities); ids the
+   * worker did intern (text identities, importer rows) are translated into the
+   * same id space.
    */
   resolveIds = false;
-  readonly sockets = new Interner();
   readonly skbs = new Interner();
-  private socketFromWorker: Int32Array = new Int32Array(64).fill(-1);
   private skbFromWorker: Int32Array = new Int32Array(64).fill(-1);
 
-  private translate(table: 'socketFromWorker' | 'skbFromWorker', interner: Interner, id: number): number {
-    let t = this[table];
+  private translate(interner: Interner, id: number): number {
+    let t = this.skbFromWorker;
     if (id >= t.length) {
       let cap = t.length;
       while (cap <= id) cap *= 2;
       const grown = new Int32Array(cap).fill(-1);
       grown.set(t);
-      this[table] = t = grown;
+      this.skbFromWorker = t = grown;
     }
     let mine = t[id];
     if (mine < 0) t[id] = mine = interner.internText(`\0worker:${id}`);
     return mine;
   }
 
-  private internSockets(b: TraceBatch): void {
-    const n = b.length;
-    const sockets = this.sockets;
-    for (let i = 0; i < n; i++) {
-      const s = b.socket[i];
-      if (s === DEFERRED_ID) b.socket[i] = sockets.internHex(b.sockHi[i], b.sockLo[i]);
-      else if (s >= 0) b.socket[i] = this.translate('socketFromWorker', sockets, s);
-    }
-  }
-
   /** The skb id as this thread numbers it (tag = the batch's skb column value). */
   private skbId(tag: number, hi: number, lo: number): number {
     if (!this.resolveIds || tag === NONE) return tag;
     if (tag === DEFERRED_ID) return this.skbs.internHex(hi, lo);
-    return this.translate('skbFromWorker', this.skbs, tag);
+    return this.translate(this.skbs, tag);
   }
 
   /** Puts packet `o` on top of its skb's stack of unmatched packets. */
   private pushPacket(o: number, skb: number): void {
     if (skb === NONE) return;
     if (skb >= this.lastUnmatched.length) this.lastUnmatched = grow(this.lastUnmatched, skb);
-    this.belowInStack[o & PACKET_WINDOW_MASK] = this.lastUnmatched[skb];
+    const w = o & PACKET_WINDOW_MASK;
+    this.belowInStack[w] = this.lastUnmatched[skb];
     this.lastUnmatched[skb] = o;
   }
 
   /**
    * At the first deliver row: index the packets still in the window. Until a
-   * trace shows deliver rows, packets only leave their skb in the ring — a
-   * trace without them (synthetic, or captured without the post-steering
+   * trace shows deliver rows, packets with an skb only leave it in the ring —
+   * a trace without them (synthetic, or captured without the post-steering
    * probe) never pays for skb lookups.
    */
   private indexWindow(): void {
     for (let o = Math.max(0, this.packets - PACKET_WINDOW); o < this.packets; o++) {
       const w = o & PACKET_WINDOW_MASK;
-      this.pushPacket(o, this.skbId(this.ringSkb[w], this.ringSkbHi[w], this.ringSkbLo[w]));
+      if (this.ringOrdinal[w] === o) this.pushPacket(o, this.skbId(this.ringSkb[w], this.ringSkbHi[w], this.ringSkbLo[w]));
     }
   }
 
+  // Packets with an skb before the first deliver row: the skb, and the packet's ordinal (whose slot it is).
+  private readonly ringOrdinal = new Float64Array(PACKET_WINDOW).fill(-1);
   private readonly ringSkb = new Int32Array(PACKET_WINDOW);
   private readonly ringSkbHi = new Uint32Array(PACKET_WINDOW);
   private readonly ringSkbLo = new Uint32Array(PACKET_WINDOW);
 
-  flowIds = new Int32Array(0);
+  /** Per row of the last batch prepared: for a deliver row, the ordinal of the packet it matched (-1: none). */
   ordinals = new Float64Array(0);
 
   setCpus(nr: number): void {
-    this.arrivalPerCpu = new Float64Array(nr);
     this.deliverPerCpu = new Float64Array(nr);
   }
 
   prepare(b: TraceBatch): void {
-    if (this.resolveIds) this.internSockets(b);
     const n = b.length;
-    if (this.flowIds.length < n) {
-      this.flowIds = new Int32Array(n);
-      this.ordinals = new Float64Array(n);
-    }
-    const flowIds = this.flowIds;
+    if (this.ordinals.length < n) this.ordinals = new Float64Array(n);
+    this.rows += n;
     const ordinals = this.ordinals;
-    const events = this.events;
+    const event = b.event;
+    const skb = b.skb;
+    let packets = this.packets;
+    // Most traces have neither skb identities nor deliver rows: then this loop only counts packets.
     for (let i = 0; i < n; i++) {
-      const ev = b.event[i];
-      const ts = b.ts[i];
-      if (ts < this.lastTs) this.timeBackwards++;
-      else if (Number.isNaN(this.firstTs)) this.firstTs = ts;
-      this.lastTs = ts;
-      events[ev]++;
-      const h = b.rxhash[i];
-      flowIds[i] = h !== 0 && ev !== EventKind.State && ev !== EventKind.Deliver ? this.flows.id(h) : -1;
-      ordinals[i] = -1;
+      const ev = event[i];
       if (ev === EventKind.Packet) {
-        const o = this.packets++;
-        ordinals[i] = o;
-        this.arrivalPerCpu[b.cpu[i]]++;
+        const o = packets++;
+        if (skb[i] === NONE) continue;
         const w = o & PACKET_WINDOW_MASK;
-        this.packetHash[w] = h;
+        this.packetHash[w] = b.rxhash[i];
         if (this.sawDeliver) {
-          this.pushPacket(o, this.skbId(b.skb[i], b.skbHi[i], b.skbLo[i]));
+          this.pushPacket(o, this.skbId(skb[i], b.skbHi[i], b.skbLo[i]));
         } else {
-          this.ringSkb[w] = b.skb[i];
+          this.ringOrdinal[w] = o;
+          this.ringSkb[w] = skb[i];
           this.ringSkbHi[w] = b.skbHi[i];
           this.ringSkbLo[w] = b.skbLo[i];
         }
       } else if (ev === EventKind.Deliver) {
+        this.packets = packets;
         if (!this.sawDeliver) {
           this.sawDeliver = true;
           this.indexWindow();
         }
         this.deliverPerCpu[b.cpu[i]]++;
-        const skb = this.skbId(b.skb[i], b.skbHi[i], b.skbLo[i]);
-        const o = skb !== NONE && skb < this.lastUnmatched.length ? this.matchDeliver(skb, b.rxhash[i]) : -1;
+        const id = this.skbId(skb[i], b.skbHi[i], b.skbLo[i]);
+        const o = id !== NONE && id < this.lastUnmatched.length ? this.matchDeliver(id, b.rxhash[i]) : -1;
         ordinals[i] = o;
         if (o >= 0) this.deliverMatched++;
         else this.deliverUnmatched++;
-      } else if (isRecordEvent(ev) && flowIds[i] >= 0) {
-        this.countActive(flowIds[i], ts);
       }
     }
-    this.rows += n;
+    this.packets = packets;
   }
 
   /**
@@ -339,33 +308,6 @@ export class TraceState {
     return -1;
   }
 
-  private countActive(flow: number, ts: number): void {
-    const w = Math.floor(ts / ACTIVE_WINDOW_NS);
-    if (w !== this.window) {
-      if (this.windowDistinct > 0) {
-        this.activeSum += this.windowDistinct;
-        this.activeWindows++;
-      }
-      this.window = w;
-      this.windowOrdinal++;
-      this.windowDistinct = 0;
-    }
-    if (flow >= this.flowWindow.length) {
-      const grown = new Int32Array(2 * Math.max(flow, this.flowWindow.length));
-      grown.set(this.flowWindow);
-      this.flowWindow = grown;
-    }
-    if (this.flowWindow[flow] !== this.windowOrdinal) {
-      this.flowWindow[flow] = this.windowOrdinal;
-      this.windowDistinct++;
-    }
-  }
-
-  activeFlows(): number {
-    const sum = this.activeSum + this.windowDistinct;
-    const windows = this.activeWindows + (this.windowDistinct > 0 ? 1 : 0);
-    return windows > 0 ? sum / windows : 0;
-  }
 }
 
 function grow(a: Float64Array, index: number): Float64Array<ArrayBuffer> {
@@ -383,17 +325,18 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
     throw new UsageError(optMsg.badFifo(String(options.fifoNs)));
   }
   const state = new TraceState();
+  // This thread's bank; in a sweep, with the replay thread's lanes given the ids that
+  // `numbering` (no lanes) assigns here: the three stages cost about the same that way.
   let bank: FlowTableBank | null = null;
+  let numbering: FlowTableBank | null = null;
   let configs: ResolvedConfig[] = [];
 
   // Only the fast reader runs in the parse worker; the csv-parse readers are references and baselines.
   const parallel = options.parallel ?? ((options.reader === undefined || options.reader === 'fast') && fileSize(path) >= PARALLEL_MIN_BYTES);
   // Sweeps: a replay thread replays the configurations (see replayedHere).
   const split = parallel && options.configs.length >= SPLIT_MIN_CONFIGS;
-  // The worker parses; this thread replays, or with a replay thread prepares.
-  // With few configurations, or with a replay thread, this thread has time to
-  // spare, so it also takes the identity interning off the worker.
-  state.resolveIds = parallel && (options.configs.length <= DEFER_IDS_MAX_CONFIGS || split);
+  // The worker parses; the banks number the sockets (in WebAssembly, cheaper than the worker's own interning).
+  state.resolveIds = parallel;
   const helper: ReplayThread | null = split ? new ReplayThread() : null;
   const reading = (parallel ? readTraceInWorker : readTrace)(
     path,
@@ -401,27 +344,33 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
       header(h, nr) {
         configs = options.configs.map((req) => resolveConfig(h, nr, req, options.fifoNs ?? 0));
         checkModelMemory(configs);
-        const here = split ? replayedHere(configs.length) : configs.length;
-        bank = here > 0 ? new FlowTableBank(configs.slice(0, here)) : null;
-        helper?.configure(configs.slice(here));
+        const trace = { traceCpus: nr, resolveIds: state.resolveIds };
+        if (split) {
+          numbering = new FlowTableBank([], { ...trace, ids: 'emit' });
+          const here = replayedHere(configs.length);
+          bank = here > 0 ? new FlowTableBank(configs.slice(0, here), { ...trace, ids: 'given' }) : null;
+          helper!.configure(configs.slice(here), { ...trace, ids: 'given' });
+        } else {
+          bank = new FlowTableBank(configs, trace);
+        }
         state.setCpus(nr);
       },
       batch(b) {
         state.prepare(b);
-        bank!.processBatch(b, state.flowIds, state.ordinals);
+        bank!.processBatch(b, state.ordinals);
         if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
       },
       batchInSlot: split
         ? (b, slot, slotState, buffers) => {
             state.prepare(b);
-            b.flow.set(state.flowIds.subarray(0, b.length));
             b.ordinal.set(state.ordinals.subarray(0, b.length));
+            numbering!.processBatch(b, state.ordinals);
             // Readers: the replay thread, and this one if it replays some configurations;
             // whichever finishes last frees the slot for the parse worker.
             Atomics.store(slotState, slot, bank ? 2 : 1);
             helper!.batch(slot, b.length, slotState, buffers);
             if (bank) {
-              bank.processBatch(b, state.flowIds, state.ordinals);
+              bank.processBatch(b, state.ordinals);
               if (Atomics.sub(slotState, slot, 1) === 1) Atomics.notify(slotState, slot);
             }
             if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
@@ -449,9 +398,11 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
 
 
   const theirs = helper ? await (helper as ReplayThread).finish() : [];
+  // The bank that numbered flows and sockets counted the trace.
+  const counts: TraceCounts = ((numbering as FlowTableBank | null) ?? (bank as FlowTableBank | null))!.traceCounts();
 
   const h = read.header;
-  const ev = (k: number) => state.events[k];
+  const ev = (k: number) => counts.events[k];
   const trace: TraceSummary = {
     path,
     file: basename(path),
@@ -476,15 +427,15 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
       packet: ev(EventKind.Packet),
       deliver: ev(EventKind.Deliver),
     },
-    first_ts: Number.isNaN(state.firstTs) ? null : state.firstTs,
-    last_ts: Number.isNaN(state.lastTs) ? null : state.lastTs,
-    time_backwards: state.timeBackwards,
+    first_ts: Number.isNaN(counts.firstTs) ? null : counts.firstTs,
+    last_ts: Number.isNaN(counts.lastTs) ? null : counts.lastTs,
+    time_backwards: counts.timeBackwards,
     packets_undelivered: state.sawDeliver ? state.packets - state.deliverMatched : 0,
     deliver_unmatched: state.deliverUnmatched,
-    distinct_flows: state.flows.size,
-    distinct_sockets: state.resolveIds ? state.sockets.size : read.distinctSockets,
-    active_flows: state.activeFlows(),
-    arrival_per_cpu: Array.from(state.arrivalPerCpu),
+    distinct_flows: counts.distinctFlows,
+    distinct_sockets: counts.distinctSockets ?? read.distinctSockets,
+    active_flows: counts.activeFlows,
+    arrival_per_cpu: counts.arrivalPerCpu,
     deliver_per_cpu: state.sawDeliver ? Array.from(state.deliverPerCpu) : [],
     skipped: { total: read.skipped.total, by_reason: read.skipped.byReason, examples: read.skipped.examples },
   };

@@ -7,12 +7,12 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { ResolvedConfig } from '../model/config.js';
-import { FlowTableBank } from '../model/flow-tables.js';
+import { type BankTrace, FlowTableBank } from '../model/flow-tables.js';
 import { batchOnBuffer, BATCH_ROWS, type TraceBatch } from '../ingest/trace.js';
 import { modelResult, type ModelResult } from './model-result.js';
 
 export type ReplayWorkerMessage =
-  | { type: 'configs'; configs: ResolvedConfig[] }
+  | { type: 'configs'; configs: ResolvedConfig[]; trace: BankTrace }
   | { type: 'slots'; buffers: SharedArrayBuffer[]; state: SharedArrayBuffer }
   | { type: 'batch'; slot: number; length: number }
   | { type: 'finish' };
@@ -27,14 +27,14 @@ let state: Int32Array = new Int32Array(0);
 port.on('message', (m: ReplayWorkerMessage) => {
   try {
     if (m.type === 'configs') {
-      bank = new FlowTableBank(m.configs);
+      bank = new FlowTableBank(m.configs, m.trace);
     } else if (m.type === 'slots') {
       batches = m.buffers.map((b) => batchOnBuffer(b, BATCH_ROWS));
       state = new Int32Array(m.state);
     } else if (m.type === 'batch') {
       const b = batches[m.slot];
       b.length = m.length;
-      bank.processBatch(b, b.flow, b.ordinal);
+      bank.processBatch(b, b.ordinal);
       if (Atomics.sub(state, m.slot, 1) === 1) Atomics.notify(state, m.slot);
     } else {
       const reply: ReplayWorkerReply = { type: 'done', results: bank.lanes.map(modelResult) };

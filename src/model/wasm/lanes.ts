@@ -10,7 +10,7 @@
  * base and bounds on every access; here an access is one instruction (see
  * bench/HISTORY.md for what it bought).
  *
- * Memory is addressed in 32-bit words from address 0. Words 0..63 are the
+ * Memory is addressed in 32-bit words from address 0. Words 0..127 are the
  * control block (CTL_*), shared with flow-tables.ts; lane blocks follow. All
  * values are i32: hashes and queue positions wrap as the kernel's u32 do, and
  * are only compared for equality or by their difference.
@@ -28,8 +28,7 @@ const CTL_NODE_TS = 5; // f64 per node: its first packet's timestamp
 const CTL_NODE_CAP = 6;
 const CTL_NODES_USED = 7;
 const CTL_FREE_NODE = 8;
-const CTL_SOCK_STATE = 9; // bytes, per socket: last known TCP state
-const CTL_SOCK_HASH = 10; // per socket: last record event's rxhash
+const CTL_SOCKS = 9; // per socket: [last known TCP state, last record event's rxhash]
 const CTL_SOCK_CAP = 11;
 const CTL_LOG = 12; // disagreements: LOG_WORDS per entry
 const CTL_LOG_CAP = 13;
@@ -42,7 +41,7 @@ const CTL_COL_CPU = 19;
 const CTL_COL_QUEUE = 20;
 const CTL_COL_SOCKET = 21;
 const CTL_COL_SKB = 22;
-const CTL_COL_FLOW = 23;
+const CTL_COL_FLOW = 23; // flow ids: written with IDS_EMIT, read with IDS_GIVEN
 const CTL_COL_EVENT = 24; // (bytes)
 const CTL_COL_STATE = 25; // (bytes)
 const CTL_SAW_DELIVER = 26;
@@ -58,14 +57,44 @@ const CTL_DRAIN_HITS = 40; // f64
 const CTL_RESOLVED_LOCAL = 42; // pendingResolve()'s results (for tests)
 const CTL_RESOLVED_HITS = 43;
 const CTL_RESOLVED_STALE = 44;
+const CTL_FLOW_TABLE = 45; // flow ids by rxhash: per entry [hash, id]; hash 0 = empty
+const CTL_FLOW_MASK = 46; // entries - 1
+const CTL_FLOWS_SEEN = 47; // flow ids given so far
+const CTL_SOCK_TABLE = 48; // socket ids by identity: per entry [hi, lo, id + 1, kind]
+const CTL_SOCK_MASK = 49;
+const CTL_SOCKETS_SEEN = 50;
+const CTL_FLOW_INFO = 51; // per flow: [last active window, socket hi, socket lo, socket id + 1]
+const CTL_ARRIVALS = 52; // f64 per trace CPU: packets that arrived on it
+const CTL_RESOLVE_IDS = 54; // 1: socket cells are DEFERRED_ID (hex in the side columns) or another thread's ids
+const CTL_IDS = 53; // IDS_*: who numbers flows and sockets
+const CTL_COL_SOCK_HI = 55;
+const CTL_COL_SOCK_LO = 56;
+const CTL_WINDOW_ORDINAL = 57; // active-flow windows seen (a flow's window word holds it)
+const CTL_WINDOW_DISTINCT = 58; // flows active in the current window
+const CTL_FIRST_TS = 60; // f64
+const CTL_LAST_TS = 62; // f64
+const CTL_BACKWARDS = 64; // f64: rows earlier than the row before them
+const CTL_WINDOW = 66; // f64: the current active-flow window
+const CTL_ACTIVE_SUM = 68; // f64
+const CTL_ACTIVE_WINDOWS = 70; // f64
+const CTL_EVENTS = 72; // f64 per event kind
+
+// CTL_IDS: this bank numbers flows and sockets and counts the trace (OWN), also writes
+// the ids into the flow and socket columns for another bank (EMIT), or takes them from
+// those columns and leaves the trace's statistics to the bank that numbered them (GIVEN).
+const IDS_OWN = 0;
+const IDS_EMIT = 1;
+const IDS_GIVEN = 2;
 
 const STOP_FLOWS = 1;
 const STOP_NODES = 2;
 const STOP_SOCKETS = 3;
 const STOP_LOG = 4;
+const STOP_FLOW_TABLE = 5;
+const STOP_SOCK_TABLE = 6;
 
 // Lane block: LANE words at LANES_AT + lane * LANE.
-const LANES_AT = 64;
+const LANES_AT = 128;
 const LANE = 24;
 const L_NR = 0; // nr_cpu_ids
 const L_FLAGS = 1;
@@ -156,6 +185,8 @@ const TCP_FIN_WAIT2 = 5;
 const TCP_CLOSE = 7;
 const TCP_CLOSING = 11;
 const NONE = -1;
+const DEFERRED_ID = -2;
+const ACTIVE_WINDOW_NS: f64 = 100e6;
 
 /** RPS_NO_CPU (include/net/rps.h). */
 const RPS_NO_CPU = 0xffff;
@@ -181,6 +212,23 @@ const HAS_LIST: i32 = <i32>0x80000000;
 }
 @inline function stf(w: i32, v: f64): void {
   store<f64>(<usize>w << 2, v);
+}
+// Fields of a block at byte address p: the constant field offset folds into the
+// load or store instruction, where a word index would cost an add and a shift.
+@inline function wp(w: i32): usize {
+  return <usize>w << 2;
+}
+@inline function fld(p: usize, f: i32): i32 {
+  return load<i32>(p + (<usize>f << 2));
+}
+@inline function fst(p: usize, f: i32, v: i32): void {
+  store<i32>(p + (<usize>f << 2), v);
+}
+@inline function finc(p: usize, f: i32): void {
+  store<i32>(p + (<usize>f << 2), load<i32>(p + (<usize>f << 2)) + 1);
+}
+@inline function fadd(p: usize, f: i32, v: i32): void {
+  store<i32>(p + (<usize>f << 2), load<i32>(p + (<usize>f << 2)) + v);
 }
 @inline function ldb(w: i32, i: i32): i32 {
   return <i32>load<u8>((<usize>w << 2) + <usize>i);
@@ -324,18 +372,18 @@ function timelineDeliver(t: i32, ts: f64, agree: bool): void {
 
 /** One more packet of `key`, processed on `cpu`; `desired` is the hint's CPU for a hit, else -1. */
 @inline function pendingAdd(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i32): void {
-  const f = runs + 2 * key;
+  const f = wp(runs + 2 * key);
   if (timeline < 0) {
     // Without a timeline the order of runs within a wait does not matter: cpu < 2^16, desired + 1 < 2^15.
     const run = cpu | ((desired + 1) << 16);
-    const k = ld(f);
+    const k = fld(f, 0);
     if (k == 0) {
-      st(f, 1);
-      st(f + 1, run | (ld(f + 1) & HAS_LIST));
+      fst(f, 0, 1);
+      fst(f, 1, run | (fld(f, 1) & HAS_LIST));
       return;
     }
-    if ((ld(f + 1) & ~HAS_LIST) == run) {
-      st(f, k + 1);
+    if ((fld(f, 1) & ~HAS_LIST) == run) {
+      fst(f, 0, k + 1);
       return;
     }
   }
@@ -382,9 +430,9 @@ function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i
   resolvedLocal = 0;
   resolvedHits = 0;
   resolvedStale = 0;
-  const f = runs + 2 * key;
-  const k = ld(f);
-  const word = ld(f + 1);
+  const f = wp(runs + 2 * key);
+  const k = fld(f, 0);
+  const word = fld(f, 1);
   if (k > 0) {
     if ((word & 0xffff) == cpu) resolvedLocal = k;
     const desired = ((word & ~HAS_LIST) >>> 16) - 1;
@@ -392,10 +440,10 @@ function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i
       resolvedHits = k;
       if (desired != cpu) resolvedStale = k;
     }
-    st(f, 0);
+    fst(f, 0, 0);
   }
   if ((word & HAS_LIST) != 0) {
-    st(f + 1, word & ~HAS_LIST);
+    fst(f, 1, word & ~HAS_LIST);
     pendingResolveList(ends + 2 * key, cpu, timeline);
   }
 }
@@ -431,58 +479,58 @@ function pendingResolveList(e: i32, cpu: i32, timeline: i32): void {
  */
 function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void {
   for (let l = 0; l < lanes; l++) {
-    const o = LANES_AT + l * LANE;
-    const nr = ld(o + L_NR);
+    const o = wp(LANES_AT + l * LANE);
+    const nr = fld(o, L_NR);
     const cpu = rowCpu < nr ? rowCpu : rowCpu % nr; // a smaller what-if nr_cpu_ids folds CPU ids
-    const flags = ld(o + L_FLAGS);
-    const cb = ld(o + L_COUNTS);
+    const flags = fld(o, L_FLAGS);
+    const cb = wp(fld(o, L_COUNTS));
     // RECORDS: counted once per row for every lane.
 
     // The flow's next record event (any state) resolves its waiting packets.
     if (flow >= 0) {
-      pendingResolve(flow * lanes + l, cpu, anyTimeline ? ld(o + L_TIMELINE) : -1);
-      addTo(cb + LOCAL, resolvedLocal);
-      addTo(cb + HITS_STALE, resolvedStale);
+      pendingResolve(flow * lanes + l, cpu, anyTimeline ? fld(o, L_TIMELINE) : -1);
+      fadd(cb, LOCAL, resolvedLocal);
+      fadd(cb, HITS_STALE, resolvedStale);
     }
-    const slots = ld(o + L_SLOTS);
-    const base = ld(o + L_SOCK);
-    const mask = ld(o + L_SOCK_MASK);
+    const slots = fld(o, L_SLOTS);
+    const base = fld(o, L_SOCK);
+    const mask = fld(o, L_SOCK_MASK);
 
     // 3.19 sock_rps_save_rxhash(): a changed rxhash first resets the old slot (rps_reset_sock_flow()).
     if ((flags & RESET_ON_CLOSE_AND_REHASH) != 0 && h != 0 && oldHash != 0 && oldHash != h && slots > 0) {
-      const s = base + 2 * (oldHash & mask);
-      if (ld(s) != RPS_NO_CPU) inc(cb + REHASH_CLEARS);
-      st(s, RPS_NO_CPU);
-      st(s + 1, 0);
+      const s = wp(base + 2 * (oldHash & mask));
+      if (fld(s, 0) != RPS_NO_CPU) finc(cb, REHASH_CLEARS);
+      fst(s, 0, RPS_NO_CPU);
+      fst(s, 1, 0);
     }
 
     // sock_rps_record_flow(): the state is tested before the hash is even read.
     if ((flags & RECORD_ONLY_ESTABLISHED) != 0 && state != TCP_ESTABLISHED) {
-      inc(cb + RECORDS_STATE_SKIPPED);
+      finc(cb, RECORDS_STATE_SKIPPED);
       continue;
     }
     // sock_rps_record_flow_hash(): if (!hash) return;
     if (h == 0) {
-      inc(cb + RECORDS_ZERO_HASH);
+      finc(cb, RECORDS_ZERO_HASH);
       continue;
     }
     if (slots == 0) {
-      inc(cb + RECORDS_NO_TABLE);
+      finc(cb, RECORDS_NO_TABLE);
       continue;
     }
     // rps_record_sock_flow(): index = hash & mask; val = (hash & ~rps_cpu_mask) | cpu;
     // 3.19 stores the CPU alone.
-    const s = base + 2 * (h & mask);
-    const val = (flags & COLLISION_DETECTION) != 0 ? (h & ld(o + L_HASH_MASK)) | cpu : cpu;
-    const owner = ld(s + 1);
-    if (ld(s) != val) {
-      st(s, val);
-      inc(cb + WRITES);
-      if (owner != 0 && owner != h) inc(cb + EVICTIONS);
+    const s = wp(base + 2 * (h & mask));
+    const val = (flags & COLLISION_DETECTION) != 0 ? (h & fld(o, L_HASH_MASK)) | cpu : cpu;
+    const owner = fld(s, 1);
+    if (fld(s, 0) != val) {
+      fst(s, 0, val);
+      finc(cb, WRITES);
+      if (owner != 0 && owner != h) finc(cb, EVICTIONS);
     } else {
-      inc(cb + WRITES_AVOIDED);
+      finc(cb, WRITES_AVOIDED);
     }
-    st(s + 1, h); // who last targeted the slot, for the metrics
+    fst(s, 1, h); // who last targeted the slot, for the metrics
   }
 }
 
@@ -493,8 +541,8 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
 function stateChange(h: i32, state: i32, prev: i32): void {
   if (state != TCP_CLOSE || h == 0) return;
   for (let l = 0; l < lanes; l++) {
-    const o = LANES_AT + l * LANE;
-    const flags = ld(o + L_FLAGS);
+    const o = wp(LANES_AT + l * LANE);
+    const flags = fld(o, L_FLAGS);
     let clears = false;
     if ((flags & DELETE_ON_CLOSE) != 0) {
       // FIN_WAIT1/FIN_WAIT2/CLOSING end in TIME_WAIT, whose unhash skips the delete.
@@ -502,24 +550,24 @@ function stateChange(h: i32, state: i32, prev: i32): void {
     } else if ((flags & RESET_ON_CLOSE_AND_REHASH) != 0) {
       clears = true;
     }
-    if (!clears || ld(o + L_SLOTS) == 0) continue;
-    const s = ld(o + L_SOCK) + 2 * (h & ld(o + L_SOCK_MASK));
-    if (ld(s) != RPS_NO_CPU) {
-      st(s, RPS_NO_CPU);
-      inc(ld(o + L_COUNTS) + DELETES);
+    if (!clears || fld(o, L_SLOTS) == 0) continue;
+    const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+    if (fld(s, 0) != RPS_NO_CPU) {
+      fst(s, 0, RPS_NO_CPU);
+      inc(fld(o, L_COUNTS) + DELETES);
     }
-    st(s + 1, 0);
+    fst(s, 1, 0);
   }
 }
 
 /** Current head of a lane's CPU t backlog, as get_rps_cpu() reads it. */
-@inline function headOf(o: i32, t: i32, ts: f64): i32 {
-  if (ld(o + L_FIFO) != 0) {
+@inline function headOf(o: usize, t: i32, ts: f64): i32 {
+  if (fld(o, L_FIFO) != 0) {
     // One packet every fifoNs: the ones still queued at ts are those finishing after ts.
-    const backlog = Math.max(0, Math.ceil((ldf(ld(o + L_FIFO_DONE) + 2 * t) - ts) / ldf(ld(o + L_FIFO_NS))));
-    return <i32>(<i64>(<f64>ld(ld(o + L_TAIL) + t) - backlog));
+    const backlog = Math.max(0, Math.ceil((ldf(fld(o, L_FIFO_DONE) + 2 * t) - ts) / ldf(fld(o, L_FIFO_NS))));
+    return <i32>(<i64>(<f64>ld(fld(o, L_TAIL) + t) - backlog));
   }
-  return ld(ld(o + L_HEAD) + t);
+  return ld(fld(o, L_HEAD) + t);
 }
 
 /**
@@ -534,22 +582,23 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
   // their cache misses overlap instead of each waiting behind the previous lane's branches.
   let early = 0;
   for (let l = 0; l < lanes; l++) {
-    const o = LANES_AT + l * LANE;
-    if (ld(o + L_SLOTS) > 0) early |= ld(ld(o + L_SOCK) + 2 * (h & ld(o + L_SOCK_MASK)));
+    const o = wp(LANES_AT + l * LANE);
+    if (fld(o, L_SLOTS) > 0) early |= ld(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
   }
   touched = early;
   for (let l = 0; l < lanes; l++) {
-    const o = LANES_AT + l * LANE;
-    const cb = ld(o + L_COUNTS);
-    const nr = ld(o + L_NR);
+    const o = wp(LANES_AT + l * LANE);
+    const cb = wp(fld(o, L_COUNTS));
+    const nr = fld(o, L_NR);
     const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
-    const flags = ld(o + L_FLAGS);
-    const qo = ld(o + L_QUEUES) + qOff;
-    const qSlots = ld(qo + Q_SLOTS);
-    const mapAt = ld(qo + Q_MAP);
+    const flags = fld(o, L_FLAGS);
+    const qo = wp(fld(o, L_QUEUES) + qOff);
+    const qSlots = fld(qo, Q_SLOTS);
+    const mapAt = fld(qo, Q_MAP);
     let target = cpu;
     let path = PATH_NOT_STEERED;
     let qi = -1; // the rps_dev_flow entry's word when steered by RFS
+    let qe: usize = 0; // its byte address
     let desired = -1; // the hint's CPU on a hit
     let lookup = false;
     let collision = false;
@@ -557,59 +606,60 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
 
     // get_rps_cpu(): no map and no flow table, or no hash: not steered.
     if (h != 0 && (qSlots > 0 || ld(mapAt) > 0)) {
-      if (qSlots > 0 && ld(o + L_SLOTS) > 0) {
+      if (qSlots > 0 && fld(o, L_SLOTS) > 0) {
         lookup = true; // LOOKUPS: derived at the end
-        const s = ld(o + L_SOCK) + 2 * (h & ld(o + L_SOCK_MASK));
-        const ident = ld(s);
+        const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+        const ident = fld(s, 0);
         let match: bool;
         let next: i32;
         if ((flags & COLLISION_DETECTION) != 0) {
           // if ((ident ^ hash) & ~net_hotdata.rps_cpu_mask) goto try_rps;
-          match = ((ident ^ h) & ld(o + L_HASH_MASK)) == 0;
-          next = ident & ld(o + L_CPU_MASK);
+          match = ((ident ^ h) & fld(o, L_HASH_MASK)) == 0;
+          next = ident & fld(o, L_CPU_MASK);
         } else {
           // 3.19: next_cpu = ents[hash & mask]; RPS_NO_CPU is the only "no".
           match = ident != RPS_NO_CPU;
           next = ident;
         }
-        const owner = ld(s + 1);
+        const owner = fld(s, 1);
         if (match) {
           if (next < nr) {
             desired = next; // HITS: derived at the end
-            if (owner == h) inc(cb + HITS_OWN);
-            else inc(cb + HITS_ALIASED);
+            if (owner == h) finc(cb, HITS_OWN);
+            else finc(cb, HITS_ALIASED);
           } else {
-            inc(cb + MISSES_INVALID_CPU);
+            finc(cb, MISSES_INVALID_CPU);
             invalidCpu = true;
           }
         } else if (owner == 0) {
-          inc(cb + MISSES_EMPTY);
+          finc(cb, MISSES_EMPTY);
         } else {
-          inc(cb + MISSES_COLLISION);
+          finc(cb, MISSES_COLLISION);
           collision = true;
         }
         // 3.19 consults the queue table even for an empty slot (next_cpu = RPS_NO_CPU).
         if (match || (flags & COLLISION_DETECTION) == 0) {
           // rfs_slot(): hash_32(hash, flow_table->log) since 6.15, hash & mask before.
-          const entry = ld(qo + Q_FIRST) + ((flags & HASHED_QUEUE_SLOT) != 0 ? hash32(h, ld(qo + Q_LOG)) : h & (qSlots - 1));
-          qi = ld(o + L_QFLOW) + entry * ld(o + L_QSTRIDE);
+          const entry = fld(qo, Q_FIRST) + ((flags & HASHED_QUEUE_SLOT) != 0 ? hash32(h, fld(qo, Q_LOG)) : h & (qSlots - 1));
+          qi = fld(o, L_QFLOW) + entry * fld(o, L_QSTRIDE);
+          qe = wp(qi);
           if (match) {
-            const last = ld(qi + 2);
-            if (last != 0 && last != h) inc(cb + SLOT_CONFLICTS);
-            st(qi + 2, h);
+            const last = fld(qe, 2);
+            if (last != 0 && last != h) finc(cb, SLOT_CONFLICTS);
+            fst(qe, 2, h);
           }
-          let tcpu = ld(qi);
+          let tcpu = fld(qe, 0);
           path = PATH_RFS_HINT;
           if (tcpu != next) {
             // Switch if the current CPU is unset, or its backlog has passed the
             // last packet this entry enqueued there (in-order delivery).
-            if (tcpu >= nr || headOf(o, tcpu, ts) - ld(qi + 1) >= 0) {
+            if (tcpu >= nr || headOf(o, tcpu, ts) - fld(qe, 1) >= 0) {
               // set_rps_cpu(): last_qtail = head of the new CPU; rflow->cpu = next_cpu.
               if (next < nr) {
-                st(qi + 1, headOf(o, next, ts));
-                inc(cb + SLOT_SWITCHES);
+                fst(qe, 1, headOf(o, next, ts));
+                finc(cb, SLOT_SWITCHES);
               }
-              st(qi, next);
+              fst(qe, 0, next);
               tcpu = next;
               path = PATH_RFS_SWITCHED;
             } else {
@@ -618,7 +668,7 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
           }
           if (tcpu < nr) {
             target = tcpu; // STEERED_RFS: derived at the end
-            if (path == PATH_RFS_HELD) inc(cb + OOO_HOLDS);
+            if (path == PATH_RFS_HELD) finc(cb, OOO_HOLDS);
           } else {
             qi = -1;
             path = PATH_NOT_STEERED;
@@ -631,42 +681,42 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
         if (len > 0) {
           target = ld(mapAt + 1 + reciprocalScale(h, len));
           path = invalidCpu ? PATH_RPS_INVALID_CPU : PATH_RPS;
-          inc(cb + STEERED_RPS);
+          finc(cb, STEERED_RPS);
         } else {
-          inc(cb + NOT_STEERED);
+          finc(cb, NOT_STEERED);
         }
       }
     } else {
-      inc(cb + NOT_STEERED);
+      finc(cb, NOT_STEERED);
     }
 
     // enqueue_to_backlog(): ++input_queue_tail, saved into rflow->last_qtail when steered by RFS.
-    const tk = ld(o + L_TAIL) + target;
+    const tk = fld(o, L_TAIL) + target;
     const pos = ld(tk) + 1;
     st(tk, pos);
-    if (qi >= 0) st(qi + 1, pos);
-    if (ld(o + L_FIFO) != 0) {
-      const k = ld(o + L_FIFO_DONE) + 2 * target;
-      stf(k, Math.max(ldf(k), ts) + ldf(ld(o + L_FIFO_NS)));
+    if (qi >= 0) fst(qe, 1, pos);
+    if (fld(o, L_FIFO) != 0) {
+      const k = fld(o, L_FIFO_DONE) + 2 * target;
+      stf(k, Math.max(ldf(k), ts) + ldf(fld(o, L_FIFO_NS)));
     } else if (!sawDeliver) {
       // Before the trace's first deliver row every packet counts as processed at once.
-      st(ld(o + L_HEAD) + target, pos);
+      st(fld(o, L_HEAD) + target, pos);
     }
     if (pktAt >= 0) {
       const pw = pktAt + 2 * l;
       st(pw, target);
       st(pw + 1, pos);
     }
-    inc(ld(o + L_PER_CPU) + target);
-    if (target != cpu) inc(cb + CROSS_CPU);
-    const timeline = anyTimeline ? ld(o + L_TIMELINE) : -1;
+    inc(fld(o, L_PER_CPU) + target);
+    if (target != cpu) finc(cb, CROSS_CPU);
+    const timeline = anyTimeline ? fld(o, L_TIMELINE) : -1;
     if (flow >= 0) pendingAdd(flow * lanes + l, target, desired, ts, timeline);
-    else inc(cb + LOCAL_UNRESOLVED);
+    else finc(cb, LOCAL_UNRESOLVED);
     if (anyExplain && w >= 0) {
-      const paths = ld(o + L_PATHS);
+      const paths = fld(o, L_PATHS);
       if (paths >= 0) {
         stb(paths, w, path);
-        st(ld(o + L_HASHES) + w, h);
+        st(fld(o, L_HASHES) + w, h);
       }
     }
     if (timeline >= 0) timelinePacket(timeline, ts, lookup, desired >= 0, collision);
@@ -680,28 +730,28 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
 function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
   sawDeliver = true;
   for (let l = 0; l < lanes; l++) {
-    const o = LANES_AT + l * LANE;
-    const cb = ld(o + L_COUNTS);
-    const nr = ld(o + L_NR);
+    const o = wp(LANES_AT + l * LANE);
+    const cb = wp(fld(o, L_COUNTS));
+    const nr = fld(o, L_NR);
     const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
     if (w < 0) {
-      inc(cb + DELIVER_UNMATCHED);
+      finc(cb, DELIVER_UNMATCHED);
       continue;
     }
-    inc(cb + DELIVER_MATCHED);
+    finc(cb, DELIVER_MATCHED);
     const pw = pkt + 2 * (w * lanes + l);
     const modelCpu = ld(pw);
     const agree = modelCpu == cpu;
     if (agree) {
-      inc(cb + AGREE);
+      finc(cb, AGREE);
       // process_backlog() has dequeued up to this packet on this CPU.
-      if (ld(o + L_FIFO) == 0) {
+      if (fld(o, L_FIFO) == 0) {
         const pos = ld(pw + 1);
-        const k = ld(o + L_HEAD) + cpu;
+        const k = fld(o, L_HEAD) + cpu;
         if (pos - ld(k) > 0) st(k, pos);
       }
     } else {
-      const paths = ld(o + L_PATHS);
+      const paths = fld(o, L_PATHS);
       if (paths >= 0) {
         // run() keeps `lanes` log entries free for every deliver row.
         const e = ld(CTL_LOG) + LOG_WORDS * logUsed++;
@@ -709,12 +759,92 @@ function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
         st(e + 1, ldb(paths, w));
         st(e + 2, modelCpu);
         st(e + 3, cpu);
-        st(e + 4, ld(ld(o + L_HASHES) + w));
+        st(e + 4, ld(fld(o, L_HASHES) + w));
         stf(e + 6, line);
       }
     }
-    const timeline = ld(o + L_TIMELINE);
+    const timeline = fld(o, L_TIMELINE);
     if (timeline >= 0) timelineDeliver(timeline, ts, agree);
+  }
+}
+
+// ---- Per row, whatever the configuration: identities and trace statistics ----
+
+/** Dense id of flow hash `h` (non-zero), given on first sight; run() keeps the table under half full. */
+@inline function flowId(h: i32): i32 {
+  const table = ld(CTL_FLOW_TABLE);
+  const mask = ld(CTL_FLOW_MASK);
+  let i = (h * <i32>0x9e3779b1) & mask;
+  for (;;) {
+    const k = ld(table + 2 * i);
+    if (k == h) return ld(table + 2 * i + 1);
+    if (k == 0) break;
+    i = (i + 1) & mask;
+  }
+  const id = ld(CTL_FLOWS_SEEN);
+  st(CTL_FLOWS_SEEN, id + 1);
+  st(table + 2 * i, h);
+  st(table + 2 * i + 1, id);
+  return id;
+}
+
+/** Dense id of a socket identity: a 64-bit hex value (kind 0) or a reader's id (kind 1). */
+function socketId(hi: i32, lo: i32, kind: i32): i32 {
+  const table = ld(CTL_SOCK_TABLE);
+  const mask = ld(CTL_SOCK_MASK);
+  let i = ((lo ^ (hi * <i32>0x9e3779b1) ^ kind) * <i32>0x85ebca6b) & mask;
+  for (;;) {
+    const o = table + 4 * i;
+    const idPlus1 = ld(o + 2);
+    if (idPlus1 == 0) break;
+    if (ld(o + 1) == lo && ld(o) == hi && ld(o + 3) == kind) return idPlus1 - 1;
+    i = (i + 1) & mask;
+  }
+  const id = ld(CTL_SOCKETS_SEEN);
+  st(CTL_SOCKETS_SEEN, id + 1);
+  const o = table + 4 * i;
+  st(o, hi);
+  st(o + 1, lo);
+  st(o + 2, id + 1);
+  st(o + 3, kind);
+  return id;
+}
+
+/**
+ * The socket id of a hex identity on a row of `flow` (-1: none). A flow's
+ * record rows nearly always come from one socket: its last one is kept with
+ * the flow, and most rows skip the table.
+ */
+@inline function hexSocketOfFlow(hi: i32, lo: i32, flow: i32): i32 {
+  if (flow < 0) return socketId(hi, lo, 0);
+  const f = ld(CTL_FLOW_INFO) + 4 * flow;
+  const idPlus1 = ld(f + 3);
+  if (idPlus1 != 0 && ld(f + 2) == lo && ld(f + 1) == hi) return idPlus1 - 1;
+  const id = socketId(hi, lo, 0);
+  st(f + 1, hi);
+  st(f + 2, lo);
+  st(f + 3, id + 1);
+  return id;
+}
+
+/** Active flows: distinct flows with record events per 100 ms window, averaged over windows. */
+@inline function countActive(flow: i32, ts: f64): void {
+  const w = Math.floor(ts / ACTIVE_WINDOW_NS);
+  if (w != ldf(CTL_WINDOW)) {
+    const distinct = ld(CTL_WINDOW_DISTINCT);
+    if (distinct > 0) {
+      stf(CTL_ACTIVE_SUM, ldf(CTL_ACTIVE_SUM) + <f64>distinct);
+      stf(CTL_ACTIVE_WINDOWS, ldf(CTL_ACTIVE_WINDOWS) + 1);
+    }
+    stf(CTL_WINDOW, w);
+    st(CTL_WINDOW_ORDINAL, ld(CTL_WINDOW_ORDINAL) + 1);
+    st(CTL_WINDOW_DISTINCT, 0);
+  }
+  const f = ld(CTL_FLOW_INFO) + 4 * flow;
+  const ordinal = ld(CTL_WINDOW_ORDINAL);
+  if (ld(f) != ordinal) {
+    st(f, ordinal);
+    st(CTL_WINDOW_DISTINCT, ld(CTL_WINDOW_DISTINCT) + 1);
   }
 }
 
@@ -732,68 +862,115 @@ export function run(from: i32, to: i32): i32 {
   const colCpu = ld(CTL_COL_CPU);
   const colQueue = ld(CTL_COL_QUEUE);
   const colSocket = ld(CTL_COL_SOCKET);
+  const colSockHi = ld(CTL_COL_SOCK_HI);
+  const colSockLo = ld(CTL_COL_SOCK_LO);
   const colSkb = ld(CTL_COL_SKB);
-  const colFlow = ld(CTL_COL_FLOW);
   const colEvent = ld(CTL_COL_EVENT);
   const colState = ld(CTL_COL_STATE);
   const flowCap = ld(CTL_FLOW_CAP);
   const nodeCap = ld(CTL_NODE_CAP);
   const sockCap = ld(CTL_SOCK_CAP);
-  const sockState = ld(CTL_SOCK_STATE);
-  const sockHash = ld(CTL_SOCK_HASH);
+  const socks = ld(CTL_SOCKS);
   const logCap = ld(CTL_LOG_CAP);
+  const resolveIds = ld(CTL_RESOLVE_IDS) != 0;
+  const ids = ld(CTL_IDS);
+  const colFlow = ld(CTL_COL_FLOW);
+  const arrivals = ld(CTL_ARRIVALS);
+  let lastTs = ldf(CTL_LAST_TS);
+  if (ids != IDS_GIVEN) {
+    // The rows' flow-table slots, loaded up front: independent loads overlap their
+    // cache misses, where the lookups one by one would wait for each in turn.
+    const table = ld(CTL_FLOW_TABLE);
+    const mask = ld(CTL_FLOW_MASK);
+    let early = 0;
+    for (let i = from; i < to; i++) early |= ld(table + 2 * ((ld(colRxhash + i) * <i32>0x9e3779b1) & mask));
+    touched = early;
+  }
   for (let i = from; i < to; i++) {
     const ev = ldb(colEvent, i);
     const h = ld(colRxhash + i);
     const ts = ldf(colTs + 2 * i);
+    // Room for whatever this row may add, checked before it changes anything.
+    const flowRow = h != 0 && ev != EV_STATE && ev != EV_DELIVER;
+    let stop = 0;
+    if (ids == IDS_GIVEN) {
+      if (ld(colFlow + i) >= flowCap) stop = STOP_FLOWS;
+    } else if (flowRow) {
+      const seen = ld(CTL_FLOWS_SEEN);
+      if (2 * (seen + 1) > ld(CTL_FLOW_MASK)) stop = STOP_FLOW_TABLE;
+      else if (seen >= flowCap) stop = STOP_FLOWS;
+    }
     if (ev == EV_PACKET) {
-      const flow = ld(colFlow + i);
-      if (flow >= flowCap) {
-        leave(STOP_FLOWS);
-        return i;
-      }
-      if (nodesUsed + lanes > nodeCap) {
-        leave(STOP_NODES);
-        return i;
-      }
-      packets++;
-      // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
-      const w = ld(colSkb + i) != NONE ? <i32>(<i64>ldf(colOrdinal + 2 * i) & PACKET_WINDOW_MASK) : -1;
-      packet(h, ld(colQueue + i), ld(colCpu + i), flow, w, ts);
+      if (nodesUsed + lanes > nodeCap) stop = STOP_NODES;
     } else if (ev == EV_DELIVER) {
-      if (anyExplain && logUsed + lanes > logCap) {
-        leave(STOP_LOG);
-        return i;
-      }
+      if (anyExplain && logUsed + lanes > logCap) stop = STOP_LOG;
+    } else if (resolveIds && ids != IDS_GIVEN) {
+      const seen = ld(CTL_SOCKETS_SEEN);
+      if (2 * (seen + 1) > ld(CTL_SOCK_MASK)) stop = STOP_SOCK_TABLE;
+      else if (seen >= sockCap) stop = STOP_SOCKETS;
+    } else if (ld(colSocket + i) >= sockCap) {
+      stop = STOP_SOCKETS;
+    }
+    if (stop != 0) {
+      stf(CTL_LAST_TS, lastTs);
+      leave(stop);
+      return i;
+    }
+
+    let flow: i32;
+    if (ids == IDS_GIVEN) {
+      flow = ld(colFlow + i);
+    } else {
+      if (ts < lastTs) stf(CTL_BACKWARDS, ldf(CTL_BACKWARDS) + 1);
+      else if (isNaN(ldf(CTL_FIRST_TS))) stf(CTL_FIRST_TS, ts);
+      lastTs = ts;
+      stf(CTL_EVENTS + 2 * ev, ldf(CTL_EVENTS + 2 * ev) + 1);
+      flow = flowRow ? flowId(h) : -1;
+      if (ids == IDS_EMIT) st(colFlow + i, flow);
+    }
+
+    if (ev == EV_PACKET) {
+      const ordinal = packets;
+      packets++;
+      const cpu = ld(colCpu + i);
+      if (ids != IDS_GIVEN) stf(arrivals + 2 * cpu, ldf(arrivals + 2 * cpu) + 1);
+      // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
+      const w = ld(colSkb + i) != NONE ? <i32>(<i64>ordinal & PACKET_WINDOW_MASK) : -1;
+      packet(h, ld(colQueue + i), cpu, flow, w, ts);
+    } else if (ev == EV_DELIVER) {
+      // The ordinal of the packet this deliver row matched (the engine matches them), -1 for none.
       const ordinal = ldf(colOrdinal + 2 * i);
       deliver(ld(colCpu + i), ordinal < 0 ? -1 : <i32>(<i64>ordinal & PACKET_WINDOW_MASK), ts, ldf(colLine + 2 * i));
     } else {
-      const sock = ld(colSocket + i);
-      const flow = ld(colFlow + i);
-      if (sock >= sockCap) {
-        leave(STOP_SOCKETS);
-        return i;
+      let sock = ld(colSocket + i);
+      if (resolveIds && ids != IDS_GIVEN) {
+        if (sock == DEFERRED_ID) sock = hexSocketOfFlow(ld(colSockHi + i), ld(colSockLo + i), flow);
+        else sock = socketId(0, sock, 1);
+        if (ids == IDS_EMIT) st(colSocket + i, sock);
       }
-      if (flow >= flowCap) {
-        leave(STOP_FLOWS);
-        return i;
+      if (ev != EV_STATE) {
+        records++;
+        if (flow >= 0 && ids != IDS_GIVEN) countActive(flow, ts);
       }
+      // A bank without lanes only numbers: the sockets' own state is for the lanes.
+      if (lanes == 0) continue;
       const rowState = ldb(colState, i);
+      const si = socks + 2 * sock;
       if (ev == EV_STATE) {
-        const prev = ldb(sockState, sock);
-        stb(sockState, sock, rowState);
+        const prev = ld(si);
+        st(si, rowState);
         stateChange(h, rowState, prev);
       } else {
-        const state = rowState != 0 ? rowState : ldb(sockState, sock);
-        if (rowState != 0) stb(sockState, sock, rowState);
+        const state = rowState != 0 ? rowState : ld(si);
+        if (rowState != 0) st(si, rowState);
         // The rxhash of the socket's previous record event (0: none), for 3.19's rehash reset.
-        const oldHash = ld(sockHash + sock);
-        if (h != 0) st(sockHash + sock, h);
-        records++;
+        const oldHash = ld(si + 1);
+        if (h != 0) st(si + 1, h);
         record(h, ld(colCpu + i), state, flow, oldHash);
       }
     }
   }
+  stf(CTL_LAST_TS, lastTs);
   leave(0);
   return to;
 }
