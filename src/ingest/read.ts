@@ -29,7 +29,7 @@ export interface ReadOptions {
   takeBatch?: () => TraceBatch;
   /**
    * Leave hex socket/skb identities uninterned (DEFERRED_ID + raw halves in the
-   * batch's side columns); the consumer interns them (see TraceState.resolveIds).
+   * batch's side columns); the consumer interns them (the replay banks number sockets, TraceState skbs).
    */
   deferIds?: boolean;
 }

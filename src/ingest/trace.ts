@@ -111,8 +111,9 @@ export interface TraceBatch {
   skbHi: Uint32Array;
   skbLo: Uint32Array;
   /**
-   * Filled by the replay engine for the replay thread of a sweep: each row's flow id
-   * and packet ordinal (see TraceState.prepare).
+   * Filled by the replay engine in a sweep, for the replay thread: each row's
+   * flow id (from the main thread's numbering bank), and for a deliver row the
+   * ordinal of the packet it matched (see TraceState.prepare).
    */
   flow: Int32Array;
   ordinal: Float64Array;

@@ -4,18 +4,17 @@
  * tails) and the contract's counters, for every configuration at once.
  *
  * A FlowTableBank keeps one lane per configuration and replays the trace row
- * by row, each row through every lane. Its state is struct-of-arrays: every
- * lane's counters, tables and CPUs live in shared typed arrays indexed by
- * lane, so the hot loop touches typed arrays only (no object per lane per
- * row). What does not depend on the configuration (the row, the socket's TCP
- * state and last rxhash) is decoded once per row; state whose index does not
- * depend on the configuration is lane-interleaved, so a row's lanes share
- * cache lines: the flow's pending packets, the per-queue flow table entry (for
- * lanes with the same per-queue sizes, as in a global-size sweep, a row lands
- * in the same entry), the deliver window. FlowTableModel is one lane's view, for its results.
- *
- * Kernel functions mirrored are named next to each rule (Linux 6.18 sources:
- * include/net/rps.h, net/core/dev.c).
+ * by row, each row through every lane, in the WebAssembly lane kernel
+ * (wasm/lanes.ts, where the kernel functions it mirrors are named next to
+ * each rule). This class lays out the kernel's memory: every lane's counters,
+ * tables and CPUs in one linear memory, and state whose index does not depend
+ * on the configuration lane-interleaved, so a row's lanes share cache lines:
+ * the flow's pending packets, the per-queue flow table entry (for lanes with
+ * the same per-queue sizes, as in a global-size sweep, a row lands in the same
+ * entry), the deliver window. What does not depend on the configuration (flow
+ * and socket ids, the socket's TCP state and last rxhash, the trace's
+ * statistics) is done once per row. FlowTableModel is one lane's view, for
+ * its results.
  */
 import { COUNTER_NAMES, Counters, deriveRatios, type CounterName, type Metrics } from '../analyze/metrics.js';
 import { EVENT_NAMES, type TraceBatch } from '../ingest/trace.js';
@@ -234,6 +233,7 @@ export class FlowTableBank {
   private readonly perCpu: Float64Array; // totals, lane l's CPU t at l * cpuStride + t
   private readonly anyExplain: boolean;
   private readonly resolveIds: boolean;
+  private readonly needsTs: boolean;
 
   /** See BankTrace. */
   constructor(readonly configs: ResolvedConfig[], readonly trace: BankTrace) {
@@ -338,6 +338,7 @@ export class FlowTableBank {
     k.i32[CTL_RESOLVE_IDS] = trace.resolveIds ? 1 : 0;
     k.i32[CTL_IDS] = trace.ids === 'emit' ? IDS_EMIT : trace.ids === 'given' ? IDS_GIVEN : IDS_OWN;
     this.resolveIds = trace.resolveIds && trace.ids !== 'given';
+    this.needsTs = trace.ids !== 'given' || configs.some((c) => c.timeline || c.fifoNs > 0);
     k.growFlows(1, n);
     k.growFlowTable();
     k.growNodes(1);
@@ -360,8 +361,9 @@ export class FlowTableBank {
     const k = this.k;
     k.ensureColumns(n);
     const c = k.i32;
-    // Same-typed copies, so each is a memory copy.
-    k.f64.set(b.ts.subarray(0, n), c[CTL_COL_TS] / 2);
+    // Same-typed copies, so each is a memory copy. Timestamps are read by the
+    // trace's statistics, FIFO heads and timelines only.
+    if (this.needsTs) k.f64.set(b.ts.subarray(0, n), c[CTL_COL_TS] / 2);
     if (this.anyExplain) k.f64.set(b.line.subarray(0, n), c[CTL_COL_LINE] / 2);
     k.f64.set(ordinal.subarray(0, n), c[CTL_COL_ORDINAL] / 2);
     k.u32.set(b.rxhash.subarray(0, n), c[CTL_COL_RXHASH]);

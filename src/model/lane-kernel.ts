@@ -130,6 +130,8 @@ interface KernelExports {
   testPendingAdd(key: number, cpu: number, desired: number, ts: number, timeline: number): void;
   testPendingResolve(key: number, cpu: number, timeline: number): void;
   testTimelinePacket(timeline: number, ts: number, lookup: number, hit: number, collision: number): void;
+  testHash32(val: number, bits: number): number;
+  testReciprocalScale(hash: number, len: number): number;
 }
 
 const PAGE = 65536;
@@ -209,35 +211,40 @@ export class LaneKernel {
     this.i32[CTL_FLOW_CAP] = next;
   }
 
-  /**
-   * An open-addressing table (`width` words per entry, empty where word
-   * `emptyWord` is 0) at twice its size (at least 4096 entries), rehashed.
-   */
-  private growTable(ctl: number, maskCtl: number, width: number, hash: (m: Int32Array, o: number) => number, emptyWord: number): void {
-    const oldAt = this.i32[ctl];
-    const oldEntries = oldAt === 0 ? 0 : this.i32[maskCtl] + 1;
-    const entries = Math.max(4096, 2 * oldEntries);
-    const at = this.place(ctl, width * entries);
+  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id], twice as large (at least 2^16 entries), rehashed. */
+  growFlowTable(): void {
+    const oldAt = this.i32[CTL_FLOW_TABLE];
+    const oldEntries = oldAt === 0 ? 0 : this.i32[CTL_FLOW_MASK] + 1;
+    const entries = Math.max(1 << 16, 2 * oldEntries);
+    const at = this.place(CTL_FLOW_TABLE, 2 * entries);
     const m = this.i32;
     const mask = entries - 1;
-    for (let e = 0; e < oldEntries; e++) {
-      const o = oldAt + width * e;
-      if (m[o + emptyWord] === 0) continue;
-      let i = hash(m, o) & mask;
-      while (m[at + width * i + emptyWord] !== 0) i = (i + 1) & mask;
-      for (let w = 0; w < width; w++) m[at + width * i + w] = m[o + w];
+    for (let o = oldAt; o < oldAt + 2 * oldEntries; o += 2) {
+      const h = m[o];
+      if (h === 0) continue;
+      let i = Math.imul(h, 0x9e3779b1) & mask;
+      while (m[at + 2 * i] !== 0) i = (i + 1) & mask;
+      m[at + 2 * i] = h;
+      m[at + 2 * i + 1] = m[o + 1];
     }
-    m[maskCtl] = mask;
+    m[CTL_FLOW_MASK] = mask;
   }
 
-  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id], twice as large. */
-  growFlowTable(): void {
-    this.growTable(CTL_FLOW_TABLE, CTL_FLOW_MASK, 2, (m, o) => Math.imul(m[o], 0x9e3779b1), 0);
-  }
-
-  /** Socket ids by identity (wasm/lanes.ts socketId()): per entry [hi, lo, id + 1, kind], twice as large. */
+  /** Socket ids by identity (wasm/lanes.ts socketId()): per entry [hi, lo, id + 1, kind], twice as large (at least 2^14 entries), rehashed. */
   growSockTable(): void {
-    this.growTable(CTL_SOCK_TABLE, CTL_SOCK_MASK, 4, (m, o) => Math.imul(m[o + 1] ^ Math.imul(m[o], 0x9e3779b1) ^ m[o + 3], 0x85ebca6b), 2);
+    const oldAt = this.i32[CTL_SOCK_TABLE];
+    const oldEntries = oldAt === 0 ? 0 : this.i32[CTL_SOCK_MASK] + 1;
+    const entries = Math.max(1 << 14, 2 * oldEntries);
+    const at = this.place(CTL_SOCK_TABLE, 4 * entries);
+    const m = this.i32;
+    const mask = entries - 1;
+    for (let o = oldAt; o < oldAt + 4 * oldEntries; o += 4) {
+      if (m[o + 2] === 0) continue;
+      let i = Math.imul(m[o + 1] ^ Math.imul(m[o], 0x9e3779b1) ^ m[o + 3], 0x85ebca6b) & mask;
+      while (m[at + 4 * i + 2] !== 0) i = (i + 1) & mask;
+      for (let w = 0; w < 4; w++) m[at + 4 * i + w] = m[o + w];
+    }
+    m[CTL_SOCK_MASK] = mask;
   }
 
   /** A node pool of at least `nodes` nodes. */

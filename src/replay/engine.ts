@@ -1,8 +1,9 @@
 /**
  * The replay engine: one pass over a trace drives any number of
- * configurations. Work that does not depend on the configuration (flow ids,
- * deliver↔packet matching, trace statistics) is done once per batch; then
- * a bank of every configuration replays the batch row by row (model/flow-tables.ts).
+ * configurations. A bank of every configuration replays each batch row by
+ * row (model/flow-tables.ts), numbering flows and sockets and counting the
+ * trace's statistics once for all of them; this thread matches deliver rows
+ * to their packets first (TraceState).
  */
 import { statSync } from 'node:fs';
 import { totalmem } from 'node:os';
@@ -23,28 +24,20 @@ import type { ReplayWorkerMessage, ReplayWorkerReply } from './replay-worker.js'
 import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from './result.js';
 
 /**
- * Up to this many configurations the main thread interns identities for the
- * parse worker; so it does for sweeps, which a replay thread replays while this
- * thread only prepares batches (profile of 8 sizes on 10M rows: this thread
- * waited 2.4 s of 5.1 s while the parse worker was the critical path).
- */
-const DEFER_IDS_MAX_CONFIGS = 2;
-
-/**
  * From this many configurations on, a replay thread replays them and this
- * thread prepares batches (identities, flow ids, deliver matching, trace
- * statistics) and hands them on: a three-stage pipeline. With 1 or 2
- * configurations the extra stage costs more than it saves (1.8 → 2.1 s).
+ * thread prepares batches (deliver matching, and flow and socket ids from a
+ * bank without lanes) and hands them on: a three-stage pipeline. With 2 or 3
+ * configurations the extra stage neither costs nor saves (10M-row bench: 1.6
+ * and 1.7 s either way).
  */
 const SPLIT_MIN_CONFIGS = 4;
 
 /**
  * How many of a sweep's configurations this thread replays itself: none up to
- * REPLAY_THREAD_ALONE, then half of the rest. Preparing a batch costs about as
- * much as replaying four configurations, and the cores are shared with the
+ * REPLAY_THREAD_ALONE, then half of the rest. The cores are shared with the
  * parse worker, so up to 8 the replay thread keeps up alone (10M-row bench, 8
- * sizes: this thread taking 30%, 12.5% and none of them: 3.4, 3.3, 3.0 s);
- * beyond that it would become the bottleneck.
+ * sizes: this thread taking one of them, 2.5 s; none, 2.2 s); beyond that it
+ * would become the bottleneck.
  */
 const REPLAY_THREAD_ALONE = 8;
 function replayedHere(n: number): number {
@@ -173,10 +166,9 @@ export class TraceState {
   private readonly packetHash = new Uint32Array(PACKET_WINDOW);
 
   /**
-   * With a parse worker that defers interning (see DEFER_IDS_MAX_CONFIGS),
-   * this thread interns skb identities (the bank, socket identities); ids the
-   * worker did intern (text identities, importer rows) are translated into the
-   * same id space.
+   * With a parse worker, which leaves interning to its consumer, this thread
+   * interns skb identities (the banks number sockets); ids the worker did
+   * intern (text identities) are translated into the same id space.
    */
   resolveIds = false;
   readonly skbs = new Interner();

@@ -1,8 +1,8 @@
 /**
- * The replay thread of a sweep: it runs every configuration over the shared
- * batches the main thread has prepared (flow ids and packet ordinals filled in
- * by TraceState.prepare), then frees each slot for the parse worker. Messages: {type:'configs'} and
- * {type:'slots'} once, {type:'batch'} in order,
+ * The replay thread of a sweep: it runs its configurations over the shared
+ * batches the main thread has prepared (flow and socket ids, deliver rows'
+ * packet ordinals), then frees each slot for the parse worker. Messages:
+ * {type:'configs'} and {type:'slots'} once, {type:'batch'} in order,
  * {type:'finish'} → it answers with the finished configurations.
  */
 import { parentPort } from 'node:worker_threads';

@@ -7,29 +7,39 @@
 import { describe, expect, it } from 'vitest';
 import { checkIdentities } from '../../src/analyze/metrics.js';
 import { hash32, reciprocalScale, roundupPowerOfTwo } from '../../src/model/kernel.js';
+import { LaneKernel } from '../../src/model/lane-kernel.js';
 import { header, replayOne, replayText, rows } from '../helpers/trace.js';
 
 const Q4 = 'queue=q0 rps_cpus=f rps_flow_cnt=64'; // 4 CPUs, 64-slot flow table
 const Q2 = 'queue=q0 rps_cpus=3 rps_flow_cnt=64';
 
-describe('kernel arithmetic', () => {
-  it('hash_32(val, bits) = (val * 0x61C88647 mod 2^32) >> (32 - bits)', () => {
-    // 0x12345678 * 0x61C88647 = 0x6F0D4F4A7786CB48 → low 32 bits 0x7786CB48
-    // >> 26 = 0x7786CB48 / 2^26 = 29 (0x1D); >> 22 = 478 (0x1DE).
-    expect(hash32(0x12345678, 6)).toBe(29);
-    expect(hash32(0x12345678, 10)).toBe(478);
-    // 0x9f2c11d3 * 0x61C88647 → low 32 bits 0x16656385; >> 26 = 5
-    expect(hash32(0x9f2c11d3, 6)).toBe(5);
-    // log = 0 is the one-slot table (rps_flow_cnt = 1)
-    expect(hash32(0xdeadbeef, 0)).toBe(0);
-  });
+// The lane kernel (WebAssembly) has its own copy of the arithmetic it runs: both are checked.
+const lane = new LaneKernel(0).exports;
+const ARITHMETIC = [
+  { where: 'kernel.ts', hash32, reciprocalScale },
+  { where: 'the lane kernel', hash32: lane.testHash32, reciprocalScale: lane.testReciprocalScale },
+];
 
-  it('reciprocal_scale(hash, n) = (u64)hash * n >> 32', () => {
-    expect(reciprocalScale(0x80000000, 2)).toBe(1); // 2^31 * 2 = 2^32 → 1
-    expect(reciprocalScale(0x7fffffff, 2)).toBe(0); // just below
-    expect(reciprocalScale(0xffffffff, 3)).toBe(2); // (2^32-1)*3 >> 32 = 2
-    expect(reciprocalScale(0x55555556, 3)).toBe(1); // 0x55555556*3 = 0x100000002 → 1
-  });
+describe('kernel arithmetic', () => {
+  for (const { where, hash32, reciprocalScale } of ARITHMETIC) {
+    it(`hash_32(val, bits) = (val * 0x61C88647 mod 2^32) >> (32 - bits), in ${where}`, () => {
+      // 0x12345678 * 0x61C88647 = 0x6F0D4F4A7786CB48 → low 32 bits 0x7786CB48
+      // >> 26 = 0x7786CB48 / 2^26 = 29 (0x1D); >> 22 = 478 (0x1DE).
+      expect(hash32(0x12345678, 6)).toBe(29);
+      expect(hash32(0x12345678, 10)).toBe(478);
+      // 0x9f2c11d3 * 0x61C88647 → low 32 bits 0x16656385; >> 26 = 5
+      expect(hash32(0x9f2c11d3, 6)).toBe(5);
+      // log = 0 is the one-slot table (rps_flow_cnt = 1)
+      expect(hash32(0xdeadbeef, 0)).toBe(0);
+    });
+
+    it(`reciprocal_scale(hash, n) = (u64)hash * n >> 32, in ${where}`, () => {
+      expect(reciprocalScale(0x80000000, 2)).toBe(1); // 2^31 * 2 = 2^32 → 1
+      expect(reciprocalScale(0x7fffffff, 2)).toBe(0); // just below
+      expect(reciprocalScale(0xffffffff, 3)).toBe(2); // (2^32-1)*3 >> 32 = 2
+      expect(reciprocalScale(0x55555556, 3)).toBe(1); // 0x55555556*3 = 0x100000002 → 1
+    });
+  }
 
   it('roundup_pow_of_two as rps_sock_flow_sysctl and rps_flow_cnt apply it', () => {
     expect(roundupPowerOfTwo(1000)).toBe(1024);

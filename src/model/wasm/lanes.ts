@@ -936,7 +936,7 @@ export function run(from: i32, to: i32): i32 {
       if (ids != IDS_GIVEN) stf(arrivals + 2 * cpu, ldf(arrivals + 2 * cpu) + 1);
       // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
       const w = ld(colSkb + i) != NONE ? <i32>(<i64>ordinal & PACKET_WINDOW_MASK) : -1;
-      packet(h, ld(colQueue + i), cpu, flow, w, ts);
+      if (lanes > 0) packet(h, ld(colQueue + i), cpu, flow, w, ts);
     } else if (ev == EV_DELIVER) {
       // The ordinal of the packet this deliver row matched (the engine matches them), -1 for none.
       const ordinal = ldf(colOrdinal + 2 * i);
@@ -1029,4 +1029,12 @@ export function testPendingResolve(key: i32, cpu: i32, timeline: i32): void {
 
 export function testTimelinePacket(timeline: i32, ts: f64, lookup: bool, hit: bool, collision: bool): void {
   timelinePacket(timeline, ts, lookup, hit, collision);
+}
+
+export function testHash32(val: i32, bits: i32): i32 {
+  return hash32(val, bits);
+}
+
+export function testReciprocalScale(hash: i32, len: i32): i32 {
+  return reciprocalScale(hash, len);
 }
