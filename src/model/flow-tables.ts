@@ -140,6 +140,9 @@ const RECORD_ONLY_ESTABLISHED = 4;
 const DELETE_ON_CLOSE = 8;
 const RESET_ON_CLOSE_AND_REHASH = 16;
 
+/** Per-flow state reserved up front (pending packets and flow info), in bytes of address space. */
+const RESERVE_BYTES = 128 << 20;
+
 /** What a bank is told about the trace it replays. */
 export interface BankTrace {
   /** The trace's nr_cpu_ids (rows' CPU ids are below it). */
@@ -157,6 +160,8 @@ export interface BankTrace {
    * with 'given' and leaves the trace's statistics to this one.
    */
   ids?: 'own' | 'emit' | 'given';
+  /** For tests: growable regions start at their smallest, so that a short trace makes every one grow. */
+  startSmall?: boolean;
 }
 
 /** The trace's own statistics, counted by a bank as it replays. */
@@ -331,18 +336,26 @@ export class FlowTableBank {
     this.anyExplain = configs.some((c) => c.explain);
     k.i32[CTL_ANY_EXPLAIN] = this.anyExplain ? 1 : 0;
     if (this.anyExplain) {
-      k.i32[CTL_LOG_CAP] = 4096;
-      k.place(CTL_LOG, LOG_WORDS * 4096);
+      const entries = trace.startSmall ? 4 * Math.max(1, n) : 4096;
+      k.i32[CTL_LOG_CAP] = entries;
+      k.place(CTL_LOG, LOG_WORDS * entries);
     }
     k.place(CTL_ARRIVALS, 2 * trace.traceCpus);
     k.i32[CTL_RESOLVE_IDS] = trace.resolveIds ? 1 : 0;
     k.i32[CTL_IDS] = trace.ids === 'emit' ? IDS_EMIT : trace.ids === 'given' ? IDS_GIVEN : IDS_OWN;
     this.resolveIds = trace.resolveIds && trace.ids !== 'given';
     this.needsTs = trace.ids !== 'given' || configs.some((c) => c.timeline || c.fifoNs > 0);
-    k.growFlows(1, n);
+    // Growable regions start large: memory is only resident once written, and a
+    // region that grows leaves its old copy behind, written.
+    const small = trace.startSmall === true;
+    if (small) {
+      k.minRegion = 2;
+      k.minTable = 4;
+    }
+    k.growFlows(small ? 1 : Math.max(1024, Math.floor(RESERVE_BYTES / (16 * Math.max(1, n) + 16))), n);
     k.growFlowTable();
-    k.growNodes(1);
-    k.growSockets(1);
+    k.growNodes(small ? 1 : 1 << 16);
+    k.growSockets(small ? 1 : 1 << 20);
     k.growSockTable();
     k.ensureColumns(8192);
 

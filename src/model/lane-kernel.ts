@@ -151,6 +151,9 @@ export class LaneKernel {
   u8!: Uint8Array;
   private top = CTL_WORDS;
   private columnCap = 0;
+  /** Smallest capacity of a growable region, and of a hash table (tests set them tiny: see BankTrace.startSmall). */
+  minRegion = 1024;
+  minTable = 1 << 14;
 
   constructor(words: number) {
     compiled ??= new WebAssembly.Module(readFileSync(WASM_URL));
@@ -201,7 +204,7 @@ export class LaneKernel {
   /** Per-flow regions (pending packets, with `lanes` keys per flow; flow info) for flow ids below `flows`. */
   growFlows(flows: number, lanes: number): void {
     const cap = this.i32[CTL_FLOW_CAP];
-    let next = Math.max(1024, cap);
+    let next = Math.max(this.minRegion, cap);
     while (next < flows) next *= 2;
     if (next === cap) return;
     const keys = next * lanes;
@@ -211,11 +214,11 @@ export class LaneKernel {
     this.i32[CTL_FLOW_CAP] = next;
   }
 
-  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id], twice as large (at least 2^16 entries), rehashed. */
+  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id], twice as large (at least 4 minTable entries), rehashed. */
   growFlowTable(): void {
     const oldAt = this.i32[CTL_FLOW_TABLE];
     const oldEntries = oldAt === 0 ? 0 : this.i32[CTL_FLOW_MASK] + 1;
-    const entries = Math.max(1 << 16, 2 * oldEntries);
+    const entries = Math.max(4 * this.minTable, 2 * oldEntries);
     const at = this.place(CTL_FLOW_TABLE, 2 * entries);
     const m = this.i32;
     const mask = entries - 1;
@@ -230,11 +233,11 @@ export class LaneKernel {
     m[CTL_FLOW_MASK] = mask;
   }
 
-  /** Socket ids by identity (wasm/lanes.ts socketId()): per entry [hi, lo, id + 1, kind], twice as large (at least 2^14 entries), rehashed. */
+  /** Socket ids by identity (wasm/lanes.ts socketId()): per entry [hi, lo, id + 1, kind], twice as large (at least minTable entries), rehashed. */
   growSockTable(): void {
     const oldAt = this.i32[CTL_SOCK_TABLE];
     const oldEntries = oldAt === 0 ? 0 : this.i32[CTL_SOCK_MASK] + 1;
-    const entries = Math.max(1 << 14, 2 * oldEntries);
+    const entries = Math.max(this.minTable, 2 * oldEntries);
     const at = this.place(CTL_SOCK_TABLE, 4 * entries);
     const m = this.i32;
     const mask = entries - 1;
@@ -250,7 +253,7 @@ export class LaneKernel {
   /** A node pool of at least `nodes` nodes. */
   growNodes(nodes: number): void {
     const cap = this.i32[CTL_NODE_CAP];
-    let next = Math.max(1024, cap);
+    let next = Math.max(this.minRegion, cap);
     while (next < nodes) next *= 2;
     if (next === cap) return;
     const used = this.i32[CTL_NODES_USED];
@@ -262,7 +265,7 @@ export class LaneKernel {
   /** Per-socket state for socket ids below `sockets`. */
   growSockets(sockets: number): void {
     const cap = this.i32[CTL_SOCK_CAP];
-    let next = Math.max(1024, cap);
+    let next = Math.max(this.minRegion, cap);
     while (next < sockets) next *= 2;
     if (next === cap) return;
     this.move(CTL_SOCKS, 2 * cap, 2 * next);
