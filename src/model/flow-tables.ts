@@ -36,15 +36,7 @@ import {
 export const PACKET_WINDOW = 1 << 18;
 export const PACKET_WINDOW_MASK = PACKET_WINDOW - 1;
 
-/** How the model routed a packet (kept per packet for explaining disagreements). */
-export const Path = {
-  NotSteered: 0,
-  Rps: 1,
-  RfsHint: 2,
-  RfsSwitched: 3,
-  RfsHeld: 4,
-  RpsInvalidCpu: 5,
-} as const;
+/** How the model routed a packet, by the lane kernel's PATH_* value (kept per packet for explaining disagreements). */
 export const PATH_CLASS = [
   'not_steered',
   'rps_no_hint',
