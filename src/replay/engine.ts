@@ -124,11 +124,13 @@ class ReplayThread {
 /**
  * Legal but enormous tables (2^29 global slots, 2^30 per queue) would take
  * minutes and gigabytes before failing: refuse them up front, in one line.
- * The model keeps 8 bytes per global slot and 16 per per-queue slot.
+ * The model keeps 8 bytes per global slot and 16 per per-queue slot, in the
+ * lane kernel's memory: 4 GiB at most (32-bit WebAssembly), some of it for
+ * per-flow state and batches.
  */
 function checkModelMemory(configs: ResolvedConfig[]): void {
   const bytes = configs.reduce((s, c) => s + c.slots * 8 + c.queues.reduce((q, x) => q + x.slots * 16, 0), 0);
-  const limit = Math.min(totalmem() * 0.5, 8 * 2 ** 30);
+  const limit = Math.min(totalmem() * 0.5, 3 * 2 ** 30);
   if (bytes > limit) throw new UsageError(optMsg.tablesTooLarge(bytes, limit));
 }
 
