@@ -260,6 +260,7 @@ export class FlowTableBank {
     const lanesAt = k.alloc(n * LANE);
     if (lanesAt !== LANES_AT) throw new Error('lane blocks must follow the control block');
     const queuesAt = k.alloc(n * nq * QUEUE);
+    const sharedQueues = new Map<string, number>();
     const qflowAt = new Int32Array(n);
     const qStride = new Int32Array(n);
     for (const { lanes, entries } of regions.values()) {
@@ -299,19 +300,29 @@ export class FlowTableBank {
       k.f64[k.place(o + L_FIFO_NS, 2) / 2] = c.fifoNs;
       if (c.fifoNs > 0) k.place(o + L_FIFO_DONE, 2 * cpuStride);
       else k.i32[o + L_FIFO_DONE] = -1;
-      k.i32[o + L_QUEUES] = queuesAt + l * nq * QUEUE;
-      let first = 0;
-      c.queues.forEach((q, i) => {
-        const qo = queuesAt + (l * nq + i) * QUEUE;
-        const map = k.alloc(1 + q.map.length);
-        k.i32[map] = q.map.length;
-        k.i32.set(q.map, map + 1);
-        k.i32[qo + Q_FIRST] = first;
-        k.i32[qo + Q_SLOTS] = q.slots;
-        k.i32[qo + Q_LOG] = q.log;
-        k.i32[qo + Q_MAP] = map;
-        first += q.slots;
-      });
+      // Lanes with the same queues (tables and RPS maps) share their queue blocks: the
+      // kernel then works out a row's queue and per-queue entry once for all of them.
+      const queues = c.queues.map((q) => `${q.slots}/${q.log}/${q.map.join(',')}`).join(';');
+      const shared = sharedQueues.get(queues);
+      if (shared !== undefined) {
+        k.i32[o + L_QUEUES] = shared;
+      } else {
+        const at = queuesAt + l * nq * QUEUE;
+        sharedQueues.set(queues, at);
+        k.i32[o + L_QUEUES] = at;
+        let first = 0;
+        c.queues.forEach((q, i) => {
+          const qo = at + i * QUEUE;
+          const map = k.alloc(1 + q.map.length);
+          k.i32[map] = q.map.length;
+          k.i32.set(q.map, map + 1);
+          k.i32[qo + Q_FIRST] = first;
+          k.i32[qo + Q_SLOTS] = q.slots;
+          k.i32[qo + Q_LOG] = q.log;
+          k.i32[qo + Q_MAP] = map;
+          first += q.slots;
+        });
+      }
       if (c.timeline) initTimeline(k, k.place(o + L_TIMELINE, TIMELINE_WORDS));
       else k.i32[o + L_TIMELINE] = -1;
       if (c.explain) {

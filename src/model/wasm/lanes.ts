@@ -586,15 +586,35 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
     if (fld(o, L_SLOTS) > 0) early |= ld(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
   }
   touched = early;
+  // What a lane works out from its nr_cpu_ids and its queues, kept for the next lane:
+  // in a global-size sweep every lane has the same (they share queue blocks).
+  let lastNr = -1;
+  let cpu = rowCpu;
+  let lastQueue = -1;
+  let lastHashed = -1;
+  let qSlots = 0;
+  let mapAt = 0;
+  let entry = 0; // the row's rps_dev_flow entry in the lane's tables
   for (let l = 0; l < lanes; l++) {
     const o = wp(LANES_AT + l * LANE);
     const cb = wp(fld(o, L_COUNTS));
     const nr = fld(o, L_NR);
-    const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
+    if (nr != lastNr) {
+      cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
+      lastNr = nr;
+    }
     const flags = fld(o, L_FLAGS);
-    const qo = wp(fld(o, L_QUEUES) + qOff);
-    const qSlots = fld(qo, Q_SLOTS);
-    const mapAt = fld(qo, Q_MAP);
+    const queue = fld(o, L_QUEUES) + qOff;
+    const hashed = flags & HASHED_QUEUE_SLOT;
+    if (queue != lastQueue || hashed != lastHashed) {
+      const qo = wp(queue);
+      qSlots = fld(qo, Q_SLOTS);
+      mapAt = fld(qo, Q_MAP);
+      // rfs_slot(): hash_32(hash, flow_table->log) since 6.15, hash & mask before.
+      if (qSlots > 0) entry = fld(qo, Q_FIRST) + (hashed != 0 ? hash32(h, fld(qo, Q_LOG)) : h & (qSlots - 1));
+      lastQueue = queue;
+      lastHashed = hashed;
+    }
     let target = cpu;
     let path = PATH_NOT_STEERED;
     let qi = -1; // the rps_dev_flow entry's word when steered by RFS
@@ -639,8 +659,6 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
         }
         // 3.19 consults the queue table even for an empty slot (next_cpu = RPS_NO_CPU).
         if (match || (flags & COLLISION_DETECTION) == 0) {
-          // rfs_slot(): hash_32(hash, flow_table->log) since 6.15, hash & mask before.
-          const entry = fld(qo, Q_FIRST) + ((flags & HASHED_QUEUE_SLOT) != 0 ? hash32(h, fld(qo, Q_LOG)) : h & (qSlots - 1));
           qi = fld(o, L_QFLOW) + entry * fld(o, L_QSTRIDE);
           qe = wp(qi);
           if (match) {
