@@ -153,7 +153,7 @@ export class LaneKernel {
   private columnCap = 0;
   /** Smallest capacity of a growable region, and of a hash table (tests set them tiny: see BankTrace.startSmall). */
   minRegion = 1024;
-  minTable = 1 << 14;
+  minTable = 1 << 18;
 
   constructor(words: number) {
     compiled ??= new WebAssembly.Module(readFileSync(WASM_URL));
@@ -214,11 +214,11 @@ export class LaneKernel {
     this.i32[CTL_FLOW_CAP] = next;
   }
 
-  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id], twice as large (at least 4 minTable entries), rehashed. */
+  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id], twice as large (at least minTable entries), rehashed. */
   growFlowTable(): void {
     const oldAt = this.i32[CTL_FLOW_TABLE];
     const oldEntries = oldAt === 0 ? 0 : this.i32[CTL_FLOW_MASK] + 1;
-    const entries = Math.max(4 * this.minTable, 2 * oldEntries);
+    const entries = Math.max(this.minTable, 2 * oldEntries);
     const at = this.place(CTL_FLOW_TABLE, 2 * entries);
     const m = this.i32;
     const mask = entries - 1;
