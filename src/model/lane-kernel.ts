@@ -214,40 +214,35 @@ export class LaneKernel {
     this.i32[CTL_FLOW_CAP] = next;
   }
 
-  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id], twice as large (at least minTable entries), rehashed. */
+  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id]. */
   growFlowTable(): void {
-    const oldAt = this.i32[CTL_FLOW_TABLE];
-    const oldEntries = oldAt === 0 ? 0 : this.i32[CTL_FLOW_MASK] + 1;
-    const entries = Math.max(this.minTable, 2 * oldEntries);
-    const at = this.place(CTL_FLOW_TABLE, 2 * entries);
-    const m = this.i32;
-    const mask = entries - 1;
-    for (let o = oldAt; o < oldAt + 2 * oldEntries; o += 2) {
-      const h = m[o];
-      if (h === 0) continue;
-      let i = Math.imul(h, 0x9e3779b1) & mask;
-      while (m[at + 2 * i] !== 0) i = (i + 1) & mask;
-      m[at + 2 * i] = h;
-      m[at + 2 * i + 1] = m[o + 1];
-    }
-    m[CTL_FLOW_MASK] = mask;
+    this.growTable(CTL_FLOW_TABLE, CTL_FLOW_MASK, 2, 0, (m, o) => Math.imul(m[o], 0x9e3779b1));
   }
 
-  /** Socket ids by identity (wasm/lanes.ts socketId()): per entry [hi, lo, id + 1, kind], twice as large (at least minTable entries), rehashed. */
+  /** Socket ids by identity (wasm/lanes.ts socketId()): per entry [hi, lo, id + 1, kind]. */
   growSockTable(): void {
-    const oldAt = this.i32[CTL_SOCK_TABLE];
-    const oldEntries = oldAt === 0 ? 0 : this.i32[CTL_SOCK_MASK] + 1;
+    this.growTable(CTL_SOCK_TABLE, CTL_SOCK_MASK, 4, 2, (m, o) => Math.imul(m[o + 1] ^ Math.imul(m[o], 0x9e3779b1) ^ m[o + 3], 0x85ebca6b));
+  }
+
+  /**
+   * An open-addressing table of `width` words per entry (empty where word
+   * `empty` is 0), twice as large (at least minTable entries) and rehashed
+   * with `hash`, the kernel's own.
+   */
+  private growTable(ctl: number, maskCtl: number, width: number, empty: number, hash: (m: Int32Array, o: number) => number): void {
+    const oldAt = this.i32[ctl];
+    const oldEntries = oldAt === 0 ? 0 : this.i32[maskCtl] + 1;
     const entries = Math.max(this.minTable, 2 * oldEntries);
-    const at = this.place(CTL_SOCK_TABLE, 4 * entries);
+    const at = this.place(ctl, width * entries);
     const m = this.i32;
     const mask = entries - 1;
-    for (let o = oldAt; o < oldAt + 4 * oldEntries; o += 4) {
-      if (m[o + 2] === 0) continue;
-      let i = Math.imul(m[o + 1] ^ Math.imul(m[o], 0x9e3779b1) ^ m[o + 3], 0x85ebca6b) & mask;
-      while (m[at + 4 * i + 2] !== 0) i = (i + 1) & mask;
-      for (let w = 0; w < 4; w++) m[at + 4 * i + w] = m[o + w];
+    for (let o = oldAt; o < oldAt + width * oldEntries; o += width) {
+      if (m[o + empty] === 0) continue;
+      let i = hash(m, o) & mask;
+      while (m[at + width * i + empty] !== 0) i = (i + 1) & mask;
+      for (let w = 0; w < width; w++) m[at + width * i + w] = m[o + w];
     }
-    m[CTL_SOCK_MASK] = mask;
+    m[maskCtl] = mask;
   }
 
   /** A node pool of at least `nodes` nodes. */
