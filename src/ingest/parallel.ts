@@ -4,7 +4,7 @@
  * previous ones. Batches are never copied or cloned (measured: cloning row
  * objects to a worker costs seconds; shared typed arrays cost nothing).
  *
- * Protocol: SLOTS shared batches; state[i] is 0 (free, the worker may fill it)
+ * Protocol: SLOTS shared batches (or options.ring); state[i] is 0 (free, the worker may fill it)
  * or 1 (full, the main thread owns it). The worker posts {slot, length} for
  * each full slot, in order; the main thread replays it, then frees it with
  * Atomics.store + notify. The worker blocks in Atomics.wait when the next
@@ -25,6 +25,8 @@ export interface WorkerJob {
   path: string;
   options: Omit<ReadOptions, 'signal' | 'onProgress' | 'takeBatch'> & { progress: boolean };
   buffers: SharedArrayBuffer[];
+  /** Rows each buffer holds. */
+  rows: number;
   state: SharedArrayBuffer;
 }
 
@@ -41,17 +43,17 @@ const WORKER_URL = new URL('../../dist/ingest/parse-worker.js', import.meta.url)
 export async function readTraceInWorker(path: string, sink: TraceSink, opts: ReadOptions = {}): Promise<ReadResult> {
   const buffers: SharedArrayBuffer[] = [];
   const batches: TraceBatch[] = [];
-  for (let i = 0; i < SLOTS; i++) {
+  const { slots, rows } = opts.ring ?? { slots: SLOTS, rows: BATCH_ROWS };
+  for (let i = 0; i < slots; i++) {
     // Same layout as allocSharedBatch (trace.ts): the worker builds identical views.
-    const bytes = sharedBatchBytes(BATCH_ROWS);
-    const buffer = new SharedArrayBuffer(bytes);
+    const buffer = new SharedArrayBuffer(sharedBatchBytes(rows));
     buffers.push(buffer);
-    batches.push(batchOnBuffer(buffer, BATCH_ROWS));
+    batches.push(batchOnBuffer(buffer, rows));
   }
-  const stateBuffer = new SharedArrayBuffer(4 * SLOTS);
+  const stateBuffer = new SharedArrayBuffer(4 * slots);
   const state = new Int32Array(stateBuffer);
   const { signal, onProgress, takeBatch: _unused, ...rest } = opts;
-  const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, state: stateBuffer };
+  const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, rows, state: stateBuffer };
   const worker = new Worker(WORKER_URL, { workerData: job });
 
   return new Promise<ReadResult>((resolve, reject) => {

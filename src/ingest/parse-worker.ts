@@ -3,12 +3,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import type { WorkerJob, WorkerMessage } from './parallel.js';
 import { readTrace } from './read.js';
-import { batchOnBuffer, BATCH_ROWS, type TraceBatch } from './trace.js';
+import { batchOnBuffer, type TraceBatch } from './trace.js';
 
 const job = workerData as WorkerJob;
 const port = parentPort!;
 const state = new Int32Array(job.state);
-const batches = job.buffers.map((b) => batchOnBuffer(b, BATCH_ROWS));
+const batches = job.buffers.map((b) => batchOnBuffer(b, job.rows));
 let next = 0; // the slot the scanner fills now
 let filling = -1;
 

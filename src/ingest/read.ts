@@ -32,6 +32,12 @@ export interface ReadOptions {
    * batch's side columns); the consumer interns them (the replay banks number sockets, TraceState skbs).
    */
   deferIds?: boolean;
+  /**
+   * Parse worker only: its shared batches, count and rows each (default SLOTS of
+   * BATCH_ROWS). A deeper ring lets a pipeline of three threads on two cores
+   * ride out the scheduler's uneven shares (see replay/engine.ts).
+   */
+  ring?: { slots: number; rows: number };
 }
 
 export interface ReadResult {

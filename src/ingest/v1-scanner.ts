@@ -57,6 +57,8 @@ export class V1Scanner {
   private lastQueueBytes: Buffer = Buffer.alloc(0);
   private lastQueueIndex = 0;
   private batch: TraceBatch;
+  /** Rows the batch holds (the parse worker's slots may be larger than BATCH_ROWS). */
+  private batchRows: number;
   private readonly sockets: Interner;
   private readonly skbs: Interner;
   private headerRowLine = 0;
@@ -69,6 +71,7 @@ export class V1Scanner {
   constructor(private readonly o: ScannerOptions) {
     this.headerParser = new HeaderParser(o.file);
     this.batch = o.takeBatch ? o.takeBatch() : allocBatch(BATCH_ROWS);
+    this.batchRows = this.batch.ts.length;
     this.sockets = o.ids.sockets;
     this.skbs = o.ids.skbs;
   }
@@ -151,7 +154,10 @@ export class V1Scanner {
   flush(): void {
     if (this.batch.length > 0) {
       this.o.sink.batch(this.batch);
-      if (this.o.takeBatch) this.batch = this.o.takeBatch();
+      if (this.o.takeBatch) {
+        this.batch = this.o.takeBatch();
+        this.batchRows = this.batch.ts.length;
+      }
       this.batch.length = 0;
     }
   }
@@ -404,7 +410,7 @@ export class V1Scanner {
     const skb = skbBuf === null ? NONE : skbHex ? this.skbHex(skbHi, skbLo) : this.skbs.internText(skbBuf.toString('latin1', skbP, skbE));
 
     this.rows++;
-    if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, this.lineNo) === BATCH_ROWS) this.flush();
+    if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, this.lineNo) === this.batchRows) this.flush();
   }
 
   /**
@@ -548,7 +554,7 @@ export class V1Scanner {
     const socket = haveSocket ? this.socketHex(sockHi, sockLo) : NONE;
 
     this.rows++;
-    if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, this.lineNo) === BATCH_ROWS) this.flush();
+    if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, this.lineNo) === this.batchRows) this.flush();
     return true;
   }
 

@@ -370,23 +370,29 @@ export class FlowTableBank {
   /**
    * Replays one batch in every lane, numbering flows and sockets and counting
    * the trace's statistics on the way. `ordinal[i]` is, for a deliver row, the
-   * ordinal of the packet it matched (-1 when unmatched); other rows' are not read.
+   * ordinal of the packet it matched (-1 when unmatched); other rows' are not read,
+   * and a batch without deliver rows may pass null.
    */
-  processBatch(b: TraceBatch, ordinal: Float64Array): void {
+  processBatch(b: TraceBatch, ordinal: Float64Array | null): void {
     const n = b.length;
     const k = this.k;
     k.ensureColumns(n);
     const c = k.i32;
-    // Same-typed copies, so each is a memory copy. Timestamps are read by the
-    // trace's statistics, FIFO heads and timelines only.
+    // Same-typed copies, so each is a memory copy, of the columns the kernel will
+    // read: timestamps for the trace's statistics, FIFO heads and timelines; lines
+    // for explaining; the rest but sockets only for lanes (a bank without lanes numbers).
+    const lanes = this.n > 0;
     if (this.needsTs) k.f64.set(b.ts.subarray(0, n), c[CTL_COL_TS] / 2);
     if (this.anyExplain) k.f64.set(b.line.subarray(0, n), c[CTL_COL_LINE] / 2);
-    k.f64.set(ordinal.subarray(0, n), c[CTL_COL_ORDINAL] / 2);
+    if (ordinal && lanes) k.f64.set(ordinal.subarray(0, n), c[CTL_COL_ORDINAL] / 2);
     k.u32.set(b.rxhash.subarray(0, n), c[CTL_COL_RXHASH]);
     k.i32.set(b.cpu.subarray(0, n), c[CTL_COL_CPU]);
-    k.i32.set(b.queue.subarray(0, n), c[CTL_COL_QUEUE]);
     k.i32.set(b.socket.subarray(0, n), c[CTL_COL_SOCKET]);
-    k.i32.set(b.skb.subarray(0, n), c[CTL_COL_SKB]);
+    if (lanes) {
+      k.i32.set(b.queue.subarray(0, n), c[CTL_COL_QUEUE]);
+      k.i32.set(b.skb.subarray(0, n), c[CTL_COL_SKB]);
+      k.u8.set(b.state.subarray(0, n), 4 * c[CTL_COL_STATE]);
+    }
     if (this.resolveIds) {
       k.u32.set(b.sockHi.subarray(0, n), c[CTL_COL_SOCK_HI]);
       k.u32.set(b.sockLo.subarray(0, n), c[CTL_COL_SOCK_LO]);
@@ -394,7 +400,6 @@ export class FlowTableBank {
     const ids = this.trace.ids;
     if (ids === 'given') k.i32.set(b.flow.subarray(0, n), c[CTL_COL_FLOW]);
     k.u8.set(b.event.subarray(0, n), 4 * c[CTL_COL_EVENT]);
-    k.u8.set(b.state.subarray(0, n), 4 * c[CTL_COL_STATE]);
     let from = 0;
     for (;;) {
       from = k.exports.run(from, n);

@@ -8,13 +8,13 @@
 import { parentPort } from 'node:worker_threads';
 import type { ResolvedConfig } from '../model/config.js';
 import { type BankTrace, FlowTableBank } from '../model/flow-tables.js';
-import { batchOnBuffer, BATCH_ROWS, type TraceBatch } from '../ingest/trace.js';
+import { batchOnBuffer, type TraceBatch } from '../ingest/trace.js';
 import { modelResult, type ModelResult } from './model-result.js';
 
 export type ReplayWorkerMessage =
   | { type: 'configs'; configs: ResolvedConfig[]; trace: BankTrace }
-  | { type: 'slots'; buffers: SharedArrayBuffer[]; state: SharedArrayBuffer }
-  | { type: 'batch'; slot: number; length: number }
+  | { type: 'slots'; buffers: SharedArrayBuffer[]; rows: number; state: SharedArrayBuffer }
+  | { type: 'batch'; slot: number; length: number; delivers: boolean }
   | { type: 'finish' };
 
 export type ReplayWorkerReply = { type: 'done'; results: ModelResult[] } | { type: 'error'; message: string; stack?: string };
@@ -29,12 +29,12 @@ port.on('message', (m: ReplayWorkerMessage) => {
     if (m.type === 'configs') {
       bank = new FlowTableBank(m.configs, m.trace);
     } else if (m.type === 'slots') {
-      batches = m.buffers.map((b) => batchOnBuffer(b, BATCH_ROWS));
+      batches = m.buffers.map((b) => batchOnBuffer(b, m.rows));
       state = new Int32Array(m.state);
     } else if (m.type === 'batch') {
       const b = batches[m.slot];
       b.length = m.length;
-      bank.processBatch(b, b.ordinal);
+      bank.processBatch(b, m.delivers ? b.ordinal : null);
       if (Atomics.sub(state, m.slot, 1) === 1) Atomics.notify(state, m.slot);
     } else {
       const reply: ReplayWorkerReply = { type: 'done', results: bank.lanes.map(modelResult) };

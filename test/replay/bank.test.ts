@@ -69,7 +69,7 @@ describe('the lane kernel\'s growable regions', () => {
       state.setCpus(nr);
       const ordinals = batches.map((b) => {
         state.prepare(b);
-        return state.ordinals.slice(0, b.length);
+        return state.ordinals?.slice(0, b.length) ?? null;
       });
       const configs = LANES.map((req) => resolveConfig(header!, nr, req));
       const reserved = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true });

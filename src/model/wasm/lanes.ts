@@ -952,13 +952,18 @@ export function run(from: i32, to: i32): i32 {
       packets++;
       const cpu = ld(colCpu + i);
       if (ids != IDS_GIVEN) stf(arrivals + 2 * cpu, ldf(arrivals + 2 * cpu) + 1);
-      // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
-      const w = ld(colSkb + i) != NONE ? <i32>(<i64>ordinal & PACKET_WINDOW_MASK) : -1;
-      if (lanes > 0) packet(h, ld(colQueue + i), cpu, flow, w, ts);
+      // (A bank without lanes is not given the queue and skb columns.)
+      if (lanes > 0) {
+        // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
+        const w = ld(colSkb + i) != NONE ? <i32>(<i64>ordinal & PACKET_WINDOW_MASK) : -1;
+        packet(h, ld(colQueue + i), cpu, flow, w, ts);
+      }
     } else if (ev == EV_DELIVER) {
-      // The ordinal of the packet this deliver row matched (the engine matches them), -1 for none.
-      const ordinal = ldf(colOrdinal + 2 * i);
-      deliver(ld(colCpu + i), ordinal < 0 ? -1 : <i32>(<i64>ordinal & PACKET_WINDOW_MASK), ts, ldf(colLine + 2 * i));
+      if (lanes > 0) {
+        // The ordinal of the packet this deliver row matched (the engine matches them), -1 for none.
+        const ordinal = ldf(colOrdinal + 2 * i);
+        deliver(ld(colCpu + i), ordinal < 0 ? -1 : <i32>(<i64>ordinal & PACKET_WINDOW_MASK), ts, ldf(colLine + 2 * i));
+      }
     } else {
       let sock = ld(colSocket + i);
       if (resolveIds && ids != IDS_GIVEN) {
