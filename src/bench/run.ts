@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: generates deterministic traces (fixed seed; 64 CPUs, 16
  * queues, 200,000 flows, Zipf rates, migration and churn), runs every scenario
- * several times as a user would (a child process running the CLI), and prints
+ * several times as a user would (a child process running the CLI; the single
+ * configuration and the 8-size sweep in turns, as their ratio is a goal), and prints
  * rows/s, wall time and peak RSS next to two baselines measured in the same
  * run: reading the file with nothing else (cat > /dev/null, the I/O floor)
  * and a csv-parse-only reader feeding the same model (`--reader
@@ -91,6 +92,26 @@ interface Row {
 function best(name: string, rows: number, bytes: number, f: () => Sample, n = runs): Row {
   const samples: Sample[] = [];
   for (let i = 0; i < n; i++) samples.push(f());
+  return summarize(name, rows, bytes, samples);
+}
+
+/**
+ * Scenarios compared with each other, run in turns (a, b, a, b, …): a slow spell
+ * of the machine (runs of one build vary by ±5% over minutes here) then lands on
+ * both instead of skewing their ratio.
+ */
+function bestInTurns(scenarios: { name: string; f: () => Sample }[], rows: number, bytes: number, n = runs): Row[] {
+  const samples: Sample[][] = scenarios.map(() => []);
+  for (let i = 0; i < n; i++) scenarios.forEach((s, k) => samples[k].push(s.f()));
+  return scenarios.map((s, k) => summarize(s.name, rows, bytes, samples[k]));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function summarize(name: string, rows: number, bytes: number, samples: Sample[]): Row {
   const walls = samples.map((s) => s.wall);
   const wall = Math.min(...walls);
   const row: Row = {
@@ -117,8 +138,16 @@ mkdirSync(out, { recursive: true });
 
 const results: Row[] = [];
 results.push(best('baseline: cat > /dev/null (I/O floor)', main, size(plain), () => timeCommand('sh', ['-c', `cat '${plain}' > /dev/null`])));
-results.push(best('replay, 1 configuration', main, size(plain), () => cli('replay', plain)));
-results.push(best(`replay, 8 table sizes in one pass`, main, size(plain), () => cli('replay', plain, '--entries', SIZES)));
+results.push(
+  ...bestInTurns(
+    [
+      { name: 'replay, 1 configuration', f: () => cli('replay', plain) },
+      { name: 'replay, 8 table sizes in one pass', f: () => cli('replay', plain, '--entries', SIZES) },
+    ],
+    main,
+    size(plain),
+  ),
+);
 results.push(
   best('baseline: csv-parse-only reader (streaming, columns: false) feeding the same model', main, size(plain), () => cli('replay', plain, '--reader', 'csv-parse-stream'), 1),
 );
@@ -134,7 +163,7 @@ if (big) results.push(best('replay, 1 configuration, 20M rows', 20_000_000, size
 // Issue 5's goals, each from two rows measured above in this run.
 const [, one, eight, csvParse, zcat, gzipIn, planReplay, report, twenty] = results;
 const goals = [
-  `8 table sizes / 1 configuration: ${(eight.wall_s / one.wall_s).toFixed(2)}× (goal ≤ 1.3×)`,
+  `8 table sizes / 1 configuration: ${(eight.wall_s / one.wall_s).toFixed(2)}× best to best (goal ≤ 1.3×), ${(median(eight.runs) / median(one.runs)).toFixed(2)}× median to median (runs in turns)`,
   `csv-parse-only reader / fast path: ${(csvParse.wall_s / one.wall_s).toFixed(1)}× (goal ≥ 10×)`,
   `gzip input − plain input: ${(gzipIn.wall_s - one.wall_s).toFixed(2)} s, against zcat alone ${zcat.wall_s.toFixed(2)} s; gzip input end to end ${gzipIn.wall_s.toFixed(2)} s`,
   `report − replay of the same sweep: ${(report.wall_s - planReplay.wall_s).toFixed(2)} s (goal ≤ 1 s)`,
