@@ -231,6 +231,9 @@ export class FlowTableBank {
   private readonly anyExplain: boolean;
   private readonly resolveIds: boolean;
   private readonly needsTs: boolean;
+  // The rps_dev_flow regions: lanes l (interleaved) with these per-queue table sizes, from word `origin`.
+  private readonly queueRegions: { origin: number; lanes: number[]; slots: number[] }[];
+  private occupancy: number[][] | null = null; // per lane, per queue: entries used
 
   /** See BankTrace. */
   constructor(readonly configs: ResolvedConfig[], readonly trace: BankTrace) {
@@ -263,8 +266,10 @@ export class FlowTableBank {
     const sharedQueues = new Map<string, number>();
     const qflowAt = new Int32Array(n);
     const qStride = new Int32Array(n);
+    this.queueRegions = [];
     for (const { lanes, entries } of regions.values()) {
       const origin = k.alloc(4 * entries * lanes.length);
+      this.queueRegions.push({ origin, lanes, slots: configs[lanes[0]].queues.map((q) => q.slots) });
       // rps_dev_flow_table alloc: every entry starts with cpu = RPS_NO_CPU.
       for (let w = origin; w < origin + 4 * entries * lanes.length; w += 4) k.i32[w] = RPS_NO_CPU;
       lanes.forEach((l, i) => {
@@ -481,22 +486,40 @@ export class FlowTableBank {
   }
 
   queueOccupancy(l: number): { queue: string; slots: number; used: number }[] {
+    const used = (this.occupancy ??= this.countQueueEntriesUsed())[l];
+    return this.configs[l].queues.map((q, i) => ({ queue: q.name, slots: q.slots, used: used[i] }));
+  }
+
+  /**
+   * Every lane's used rps_dev_flow entries, per queue, in one pass over each
+   * lane-interleaved region (lane by lane, each pass would touch every line). An
+   * entry is used once a lookup matched through it: its last hash (word 2) is set.
+   */
+  private countQueueEntriesUsed(): number[][] {
     const m = this.k.i32;
-    const o = LANES_AT + l * LANE;
-    return this.configs[l].queues.map((q, i) => {
-      let used = 0;
-      const first = m[m[o + L_QUEUES] + i * QUEUE + Q_FIRST];
-      for (let s = 0; s < q.slots; s++) if (m[m[o + L_QFLOW] + (first + s) * m[o + L_QSTRIDE] + 2] !== 0) used++;
-      return { queue: q.name, slots: q.slots, used };
-    });
+    const used = this.configs.map((c) => c.queues.map(() => 0));
+    for (const { origin, lanes, slots } of this.queueRegions) {
+      const n = lanes.length;
+      const count = new Int32Array(n);
+      let w = origin + 2;
+      for (let q = 0; q < slots.length; q++) {
+        count.fill(0);
+        for (let end = w + 4 * n * slots[q]; w < end; ) {
+          for (let i = 0; i < n; i++, w += 4) if (m[w] !== 0) count[i]++;
+        }
+        lanes.forEach((l, i) => (used[l][q] = count[i]));
+      }
+    }
+    return used;
   }
 
   sockTableOccupancy(l: number): { slots: number; used: number } {
     const m = this.k.i32;
     const o = LANES_AT + l * LANE;
     let used = 0;
-    for (let s = 0; s < m[o + L_SLOTS]; s++) if (m[m[o + L_SOCK] + 2 * s] !== RPS_NO_CPU) used++;
-    return { slots: m[o + L_SLOTS], used };
+    const slots = m[o + L_SLOTS];
+    for (let w = m[o + L_SOCK], end = w + 2 * slots; w < end; w += 2) if (m[w] !== RPS_NO_CPU) used++;
+    return { slots, used };
   }
 
   /** What the bank counted of the trace itself (the same in every lane). */

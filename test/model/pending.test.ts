@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_LANES, CTL_NODES_USED, CTL_RESOLVED_HITS, CTL_RESOLVED_LOCAL, CTL_RESOLVED_STALE,
+  CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_FLOWS_SEEN, CTL_LANES, CTL_NODES_USED, CTL_RESOLVED_HITS, CTL_RESOLVED_LOCAL, CTL_RESOLVED_STALE,
   initTimeline, LaneKernel, readTimeline, TIMELINE_WORDS,
 } from '../../src/model/lane-kernel.js';
 
@@ -19,16 +19,22 @@ class PendingByFlow {
   }
 
   add(key: number, cpu: number, desired: number, ts: number, timeline = -1): void {
-    this.k.growFlows(Math.floor(key / this.lanes) + 1, this.lanes);
+    this.seeFlow(Math.floor(key / this.lanes));
     this.k.growNodes(this.k.i32[CTL_NODES_USED] + 1);
     this.k.exports.testPendingAdd(key, cpu, desired, ts, timeline);
   }
 
   resolve(key: number, cpu: number, timeline = -1): { local: number; hits: number; stale: number } {
-    this.k.growFlows(Math.floor(key / this.lanes) + 1, this.lanes);
+    this.seeFlow(Math.floor(key / this.lanes));
     this.k.exports.testPendingResolve(key, cpu, timeline);
     const m = this.k.i32;
     return { local: m[CTL_RESOLVED_LOCAL], hits: m[CTL_RESOLVED_HITS], stale: m[CTL_RESOLVED_STALE] };
+  }
+
+  /** As the bank's row loop does: room for the flow, and drain() looks at flows up to the highest seen. */
+  private seeFlow(flow: number): void {
+    this.k.growFlows(flow + 1, this.lanes);
+    this.k.i32[CTL_FLOWS_SEEN] = Math.max(this.k.i32[CTL_FLOWS_SEEN], flow + 1);
   }
 
   drain(lane = 0): { packets: number; hits: number } {

@@ -59,7 +59,7 @@ const CTL_RESOLVED_HITS = 43;
 const CTL_RESOLVED_STALE = 44;
 const CTL_FLOW_TABLE = 45; // flow ids by rxhash: per entry [hash, id]; hash 0 = empty
 const CTL_FLOW_MASK = 46; // entries - 1
-const CTL_FLOWS_SEEN = 47; // flow ids given so far
+const CTL_FLOWS_SEEN = 47; // flow ids given so far (IDS_GIVEN: the highest taken + 1)
 const CTL_SOCK_TABLE = 48; // socket ids by identity: per entry [hi, lo, id + 1, kind]
 const CTL_SOCK_MASK = 49;
 const CTL_SOCKETS_SEEN = 50;
@@ -895,6 +895,7 @@ export function run(from: i32, to: i32): i32 {
   const colFlow = ld(CTL_COL_FLOW);
   const arrivals = ld(CTL_ARRIVALS);
   let lastTs = ldf(CTL_LAST_TS);
+  let flowsSeen = ld(CTL_FLOWS_SEEN);
   if (ids != IDS_GIVEN) {
     // The rows' flow-table slots, loaded up front: independent loads overlap their
     // cache misses, where the lookups one by one would wait for each in turn.
@@ -931,6 +932,7 @@ export function run(from: i32, to: i32): i32 {
     }
     if (stop != 0) {
       stf(CTL_LAST_TS, lastTs);
+      if (ids == IDS_GIVEN) st(CTL_FLOWS_SEEN, flowsSeen);
       leave(stop);
       return i;
     }
@@ -938,6 +940,7 @@ export function run(from: i32, to: i32): i32 {
     let flow: i32;
     if (ids == IDS_GIVEN) {
       flow = ld(colFlow + i);
+      if (flow >= flowsSeen) flowsSeen = flow + 1;
     } else {
       if (ts < lastTs) stf(CTL_BACKWARDS, ldf(CTL_BACKWARDS) + 1);
       else if (isNaN(ldf(CTL_FIRST_TS))) stf(CTL_FIRST_TS, ts);
@@ -994,6 +997,7 @@ export function run(from: i32, to: i32): i32 {
     }
   }
   stf(CTL_LAST_TS, lastTs);
+  if (ids == IDS_GIVEN) st(CTL_FLOWS_SEEN, flowsSeen);
   leave(0);
   return to;
 }
@@ -1006,7 +1010,8 @@ export function drain(lane: i32): void {
   enter();
   let waiting: f64 = 0;
   let hits: f64 = 0;
-  const keys = ld(CTL_FLOW_CAP) * lanes;
+  // Only flows seen can have waiting packets: the regions are reserved far larger.
+  const keys = ld(CTL_FLOWS_SEEN) * lanes;
   for (let key = lane; key < keys; key += lanes) {
     const f = runs + 2 * key;
     const k = ld(f);
