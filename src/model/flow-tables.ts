@@ -271,7 +271,7 @@ export class FlowTableBank {
       const origin = k.alloc(4 * entries * lanes.length);
       this.queueRegions.push({ origin, lanes, slots: configs[lanes[0]].queues.map((q) => q.slots) });
       // rps_dev_flow_table alloc: every entry starts with cpu = RPS_NO_CPU.
-      for (let w = origin; w < origin + 4 * entries * lanes.length; w += 4) k.i32[w] = RPS_NO_CPU;
+      k.initBlocks(origin, entries * lanes.length, 4, RPS_NO_CPU);
       lanes.forEach((l, i) => {
         qflowAt[l] = origin + 4 * i;
         qStride[l] = 4 * lanes.length;
@@ -291,7 +291,7 @@ export class FlowTableBank {
       k.i32[o + L_SLOTS] = c.slots;
       const sock = k.place(o + L_SOCK, 2 * c.slots);
       // rps_sock_flow_table alloc: every slot starts with RPS_NO_CPU.
-      for (let s = 0; s < c.slots; s++) k.i32[sock + 2 * s] = RPS_NO_CPU;
+      k.initBlocks(sock, c.slots, 2, RPS_NO_CPU);
       k.i32[o + L_SOCK_MASK] = c.slots > 0 ? c.slots - 1 : 0;
       k.i32[o + L_HASH_MASK] = ~c.cpuMask;
       k.i32[o + L_CPU_MASK] = c.cpuMask;

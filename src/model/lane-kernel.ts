@@ -135,6 +135,7 @@ interface KernelExports {
 }
 
 const PAGE = 65536;
+const MAX_AHEAD = 256 << 20;
 
 /**
  * One kernel instance and its memory. Addresses are 32-bit word indices;
@@ -177,8 +178,17 @@ export class LaneKernel {
     const at = (this.top + 1) & ~1;
     this.top = at + words;
     const bytes = 4 * this.top;
-    if (bytes > this.memory.buffer.byteLength) {
-      this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / PAGE));
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) {
+      // Ahead by up to MAX_AHEAD: a bank's set-up places a dozen regions, and each
+      // growth costs a new buffer and views (memory not yet written is not resident).
+      const need = Math.ceil((bytes - have) / PAGE);
+      const ahead = Math.ceil(Math.min(have, MAX_AHEAD) / PAGE);
+      try {
+        this.memory.grow(Math.max(need, ahead));
+      } catch {
+        this.memory.grow(need); // near the 4 GiB of 32-bit memory
+      }
       this.refresh();
     }
     return at;
@@ -188,6 +198,23 @@ export class LaneKernel {
    * alloc(), with the address stored at word `at` (as `i32[at] = alloc()` must
    * not: that would store into the view alloc() may just have replaced).
    */
+  /**
+   * Sets word 0 of `count` consecutive blocks of `stride` words from `at` to
+   * `value`, in a freshly allocated (all zero) region: one block written, then
+   * copied in doubling runs (native copies; a JavaScript loop over a table of a
+   * million words runs once, unoptimised, and took tens of milliseconds).
+   */
+  initBlocks(at: number, count: number, stride: number, value: number): void {
+    if (count <= 0) return;
+    const m = this.i32;
+    m[at] = value;
+    for (let done = 1; done < count; ) {
+      const n = Math.min(done, count - done);
+      m.copyWithin(at + done * stride, at, at + n * stride);
+      done += n;
+    }
+  }
+
   place(at: number, words: number): number {
     const to = this.alloc(words);
     this.i32[at] = to;
