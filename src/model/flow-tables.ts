@@ -22,7 +22,7 @@ import type { TimelineBin } from '../replay/result.js';
 import type { ResolvedConfig } from './config.js';
 import { RPS_NO_CPU } from './kernel.js';
 import {
-  CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ARRIVALS, CTL_BACKWARDS, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_EVENTS, CTL_FIRST_TS,
+  CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ARRIVALS, CTL_SAME_LANES, CTL_BACKWARDS, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_EVENTS, CTL_FIRST_TS,
   CTL_FLOWS_SEEN, CTL_LAST_TS, CTL_RESOLVE_IDS, CTL_COL_FLOW, CTL_IDS, IDS_EMIT, IDS_GIVEN, IDS_OWN, CTL_SOCKETS_SEEN, CTL_WINDOW_DISTINCT, STOP_FLOW_TABLE, STOP_SOCK_TABLE,
   CTL_ANY_EXPLAIN, CTL_ANY_TIMELINE, CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_LINE, CTL_COL_ORDINAL, CTL_COL_QUEUE,
   CTL_COL_RXHASH, CTL_COL_SKB, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_LANES, CTL_LOG,
@@ -231,6 +231,8 @@ export class FlowTableBank {
   private readonly anyExplain: boolean;
   private readonly resolveIds: boolean;
   private readonly needsTs: boolean;
+  /** The lanes differ only in their global table: packets take the kernel's shared path (wasm/lanes.ts packetSameLanes()). */
+  readonly sameLanes: boolean;
   // The rps_dev_flow regions: lanes l (interleaved) with these per-queue table sizes, from word `origin`.
   private readonly queueRegions: { origin: number; lanes: number[]; slots: number[] }[];
   private occupancy: number[][] | null = null; // per lane, per queue: entries used
@@ -343,6 +345,13 @@ export class FlowTableBank {
     k.i32[CTL_ANY_TIMELINE] = configs.some((c) => c.timeline) ? 1 : 0;
     this.anyExplain = configs.some((c) => c.explain);
     k.i32[CTL_ANY_EXPLAIN] = this.anyExplain ? 1 : 0;
+    // A size sweep: the kernel then works out what the lanes share once per packet.
+    const same = (l: number) =>
+      k.i32[LANES_AT + l * LANE + L_NR] === k.i32[LANES_AT + L_NR] &&
+      k.i32[LANES_AT + l * LANE + L_FLAGS] === k.i32[LANES_AT + L_FLAGS] &&
+      k.i32[LANES_AT + l * LANE + L_QUEUES] === k.i32[LANES_AT + L_QUEUES];
+    this.sameLanes = configs.every((c, l) => same(l) && c.fifoNs === 0 && !c.timeline && !c.explain);
+    k.i32[CTL_SAME_LANES] = this.sameLanes ? 1 : 0;
     if (this.anyExplain) {
       const entries = trace.startSmall ? 4 * Math.max(1, n) : 4096;
       k.i32[CTL_LOG_CAP] = entries;

@@ -38,6 +38,7 @@ export const CTL_SAW_DELIVER = 26;
 export const CTL_PKT = 27;
 export const CTL_ANY_TIMELINE = 28;
 export const CTL_ANY_EXPLAIN = 29;
+export const CTL_SAME_LANES = 31;
 export const CTL_PACKETS = 32;
 export const CTL_RECORDS = 34;
 export const CTL_STOP = 37;

@@ -53,6 +53,36 @@ describe('a bank of lanes = each configuration replayed alone', () => {
   }
 });
 
+describe('a size sweep = each size replayed alone', () => {
+  // Lanes that differ only in their global table take the kernel's shared path, which
+  // works out the CPU fold, queue and per-queue entry once per packet for all of them.
+  const SIZES: ConfigRequest[] = [16, 256, 4096, 65536].map((entries) => ({ entries }));
+  for (const path of [SHARED + 'lo-rr-e128-f64.csv.gz', SCENARIOS + 'web-short.csv.gz', SCENARIOS + 'many-queues.csv.gz']) {
+    it(path.split('/').pop()!, async () => {
+      const together = await replayFile(path, { configs: SIZES, parallel: false });
+      for (let i = 0; i < SIZES.length; i++) {
+        const alone = await replayFile(path, { configs: [SIZES[i]], parallel: false });
+        expect(together.configs[i], `size ${SIZES[i].entries}`).toEqual(alone.configs[0]);
+      }
+      expect(new Set(together.configs.map((c) => c.metrics.hits)).size).toBeGreaterThan(2);
+    });
+  }
+
+  it('takes the shared path only when the lanes differ in nothing else', async () => {
+    let header: TraceHeader | undefined;
+    let nr = 0;
+    await readTrace(SHARED + 'lo-rr-e128-f64.csv.gz', { header: (h, n) => ((header = h), (nr = n)), batch: () => {} });
+    const bank = (reqs: ConfigRequest[]) => new FlowTableBank(reqs.map((r) => resolveConfig(header!, nr, r)), { traceCpus: nr, resolveIds: false });
+    expect(bank(SIZES).sameLanes).toBe(true);
+    expect(bank([{ entries: 16 }]).sameLanes).toBe(true);
+    expect(bank([...SIZES, { kernel: '4.10' }]).sameLanes).toBe(false);
+    expect(bank([...SIZES, { cpus: 3 }]).sameLanes).toBe(false);
+    expect(bank([...SIZES, { flowCnt: 8 }]).sameLanes).toBe(false);
+    expect(bank([...SIZES, { entries: 64, timeline: true }]).sameLanes).toBe(false);
+    expect(bank([{ entries: 64, explain: true }]).sameLanes).toBe(false);
+  });
+});
+
 describe('the lane kernel\'s growable regions', () => {
   // A bank reserves its per-flow, per-socket and node regions large; started at their
   // smallest, a short trace makes every one grow (moving the pending packets, the flow

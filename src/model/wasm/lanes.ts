@@ -48,6 +48,7 @@ const CTL_SAW_DELIVER = 26;
 const CTL_PKT = 27; // deliver window: [model cpu, queue position] at PKT + 2 * (w * lanes + l)
 const CTL_ANY_TIMELINE = 28;
 const CTL_ANY_EXPLAIN = 29;
+const CTL_SAME_LANES = 31; // 1: the lanes differ only in their global table (packetSameLanes())
 const CTL_PACKETS = 32; // f64
 const CTL_RECORDS = 34; // f64
 const CTL_TOUCHED = 36;
@@ -560,9 +561,9 @@ function stateChange(h: i32, state: i32, prev: i32): void {
   }
 }
 
-/** Current head of a lane's CPU t backlog, as get_rps_cpu() reads it. */
-@inline function headOf(o: usize, t: i32, ts: f64): i32 {
-  if (fld(o, L_FIFO) != 0) {
+/** Current head of a lane's CPU t backlog, as get_rps_cpu() reads it (`same`: no FIFO heads in the bank). */
+@inline function headOf(o: usize, t: i32, ts: f64, same: bool): i32 {
+  if (!same && fld(o, L_FIFO) != 0) {
     // One packet every fifoNs: the ones still queued at ts are those finishing after ts.
     const backlog = Math.max(0, Math.ceil((ldf(fld(o, L_FIFO_DONE) + 2 * t) - ts) / ldf(fld(o, L_FIFO_NS))));
     return <i32>(<i64>(<f64>ld(fld(o, L_TAIL) + t) - backlog));
@@ -576,6 +577,20 @@ function stateChange(h: i32, state: i32, prev: i32): void {
  * window, -1 when no deliver row can match it.
  */
 function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
+  packetInLanes(h, q, rowCpu, flow, w, ts, false);
+}
+
+/**
+ * packet() for a bank whose lanes differ only in their global table (a size
+ * sweep: same nr_cpu_ids, kernel profile and queues, no FIFO heads, timelines
+ * or explaining; CTL_SAME_LANES): the same code, compiled again with what the
+ * lanes share worked out once per row and the per-lane checks folded away.
+ */
+function packetSameLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
+  packetInLanes(h, q, rowCpu, flow, w, ts, true);
+}
+
+@inline function packetInLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64, same: bool): void {
   const qOff = q * QUEUE;
   const pktAt = w >= 0 ? pkt + 2 * w * lanes : -1;
   // The lanes' global-table slots are independent loads: issued together here,
@@ -599,14 +614,14 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
     const o = wp(LANES_AT + l * LANE);
     const cb = wp(fld(o, L_COUNTS));
     const nr = fld(o, L_NR);
-    if (nr != lastNr) {
+    if (nr != lastNr && (!same || l == 0)) {
       cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
       lastNr = nr;
     }
     const flags = fld(o, L_FLAGS);
     const queue = fld(o, L_QUEUES) + qOff;
     const hashed = flags & HASHED_QUEUE_SLOT;
-    if (queue != lastQueue || hashed != lastHashed) {
+    if ((queue != lastQueue || hashed != lastHashed) && (!same || l == 0)) {
       const qo = wp(queue);
       qSlots = fld(qo, Q_SLOTS);
       mapAt = fld(qo, Q_MAP);
@@ -671,10 +686,10 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
           if (tcpu != next) {
             // Switch if the current CPU is unset, or its backlog has passed the
             // last packet this entry enqueued there (in-order delivery).
-            if (tcpu >= nr || headOf(o, tcpu, ts) - fld(qe, 1) >= 0) {
+            if (tcpu >= nr || headOf(o, tcpu, ts, same) - fld(qe, 1) >= 0) {
               // set_rps_cpu(): last_qtail = head of the new CPU; rflow->cpu = next_cpu.
               if (next < nr) {
-                fst(qe, 1, headOf(o, next, ts));
+                fst(qe, 1, headOf(o, next, ts, same));
                 finc(cb, SLOT_SWITCHES);
               }
               fst(qe, 0, next);
@@ -713,7 +728,7 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
     const pos = ld(tk) + 1;
     st(tk, pos);
     if (qi >= 0) fst(qe, 1, pos);
-    if (fld(o, L_FIFO) != 0) {
+    if (!same && fld(o, L_FIFO) != 0) {
       const k = fld(o, L_FIFO_DONE) + 2 * target;
       stf(k, Math.max(ldf(k), ts) + ldf(fld(o, L_FIFO_NS)));
     } else if (!sawDeliver) {
@@ -727,10 +742,10 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
     }
     inc(fld(o, L_PER_CPU) + target);
     if (target != cpu) finc(cb, CROSS_CPU);
-    const timeline = anyTimeline ? fld(o, L_TIMELINE) : -1;
+    const timeline = !same && anyTimeline ? fld(o, L_TIMELINE) : -1;
     if (flow >= 0) pendingAdd(flow * lanes + l, target, desired, ts, timeline);
     else finc(cb, LOCAL_UNRESOLVED);
-    if (anyExplain && w >= 0) {
+    if (!same && anyExplain && w >= 0) {
       const paths = fld(o, L_PATHS);
       if (paths >= 0) {
         stb(paths, w, path);
@@ -893,6 +908,7 @@ export function run(from: i32, to: i32): i32 {
   const resolveIds = ld(CTL_RESOLVE_IDS) != 0;
   const ids = ld(CTL_IDS);
   const colFlow = ld(CTL_COL_FLOW);
+  const sameLanes = ld(CTL_SAME_LANES) != 0;
   const arrivals = ld(CTL_ARRIVALS);
   let lastTs = ldf(CTL_LAST_TS);
   let flowsSeen = ld(CTL_FLOWS_SEEN);
@@ -959,7 +975,8 @@ export function run(from: i32, to: i32): i32 {
       if (lanes > 0) {
         // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
         const w = ld(colSkb + i) != NONE ? <i32>(<i64>ordinal & PACKET_WINDOW_MASK) : -1;
-        packet(h, ld(colQueue + i), cpu, flow, w, ts);
+        if (sameLanes) packetSameLanes(h, ld(colQueue + i), cpu, flow, w, ts);
+        else packet(h, ld(colQueue + i), cpu, flow, w, ts);
       }
     } else if (ev == EV_DELIVER) {
       if (lanes > 0) {
