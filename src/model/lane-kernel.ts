@@ -128,6 +128,7 @@ let compiled: WebAssembly.Module | null = null;
 interface KernelExports {
   run(from: number, to: number): number;
   drain(lane: number): void;
+  rehash(sockets: number, from: number, entries: number, to: number, mask: number): void;
   testPendingAdd(key: number, cpu: number, desired: number, ts: number, timeline: number): void;
   testPendingResolve(key: number, cpu: number, timeline: number): void;
   testTimelinePacket(timeline: number, ts: number, lookup: number, hit: number, collision: number): void;
@@ -244,33 +245,27 @@ export class LaneKernel {
 
   /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id]. */
   growFlowTable(): void {
-    this.growTable(CTL_FLOW_TABLE, CTL_FLOW_MASK, 2, 0, (m, o) => Math.imul(m[o], 0x9e3779b1));
+    this.growTable(CTL_FLOW_TABLE, CTL_FLOW_MASK, 2, false);
   }
 
   /** Socket ids by identity (wasm/lanes.ts socketId()): per entry [hi, lo, id + 1, kind]. */
   growSockTable(): void {
-    this.growTable(CTL_SOCK_TABLE, CTL_SOCK_MASK, 4, 2, (m, o) => Math.imul(m[o + 1] ^ Math.imul(m[o], 0x9e3779b1) ^ m[o + 3], 0x85ebca6b));
+    this.growTable(CTL_SOCK_TABLE, CTL_SOCK_MASK, 4, true);
   }
 
   /**
-   * An open-addressing table of `width` words per entry (empty where word
-   * `empty` is 0), twice as large (at least minTable entries) and rehashed
-   * with `hash`, the kernel's own.
+   * An open-addressing table of `width` words per entry, twice as large (at
+   * least minTable entries). The kernel moves the entries, with the hashes its
+   * lookups use: a loop that runs a few times per trace is never optimised here.
    */
-  private growTable(ctl: number, maskCtl: number, width: number, empty: number, hash: (m: Int32Array, o: number) => number): void {
+  private growTable(ctl: number, maskCtl: number, width: number, sockets: boolean): void {
     const oldAt = this.i32[ctl];
     const oldEntries = oldAt === 0 ? 0 : this.i32[maskCtl] + 1;
     const entries = Math.max(this.minTable, 2 * oldEntries);
     const at = this.place(ctl, width * entries);
-    const m = this.i32;
     const mask = entries - 1;
-    for (let o = oldAt; o < oldAt + width * oldEntries; o += width) {
-      if (m[o + empty] === 0) continue;
-      let i = hash(m, o) & mask;
-      while (m[at + width * i + empty] !== 0) i = (i + 1) & mask;
-      for (let w = 0; w < width; w++) m[at + width * i + w] = m[o + w];
-    }
-    m[maskCtl] = mask;
+    this.exports.rehash(sockets ? 1 : 0, oldAt, oldEntries, at, mask);
+    this.i32[maskCtl] = mask;
   }
 
   /** A node pool of at least `nodes` nodes. */

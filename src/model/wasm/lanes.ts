@@ -803,11 +803,19 @@ function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
 
 // ---- Per row, whatever the configuration: identities and trace statistics ----
 
+// Where a flow hash's and a socket identity's probes start (before the table's mask).
+@inline function flowSlot(h: i32): i32 {
+  return h * <i32>0x9e3779b1;
+}
+@inline function socketSlot(hi: i32, lo: i32, kind: i32): i32 {
+  return (lo ^ (hi * <i32>0x9e3779b1) ^ kind) * <i32>0x85ebca6b;
+}
+
 /** Dense id of flow hash `h` (non-zero), given on first sight; run() keeps the table under half full. */
 @inline function flowId(h: i32): i32 {
   const table = ld(CTL_FLOW_TABLE);
   const mask = ld(CTL_FLOW_MASK);
-  let i = (h * <i32>0x9e3779b1) & mask;
+  let i = flowSlot(h) & mask;
   for (;;) {
     const k = ld(table + 2 * i);
     if (k == h) return ld(table + 2 * i + 1);
@@ -825,7 +833,7 @@ function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
 function socketId(hi: i32, lo: i32, kind: i32): i32 {
   const table = ld(CTL_SOCK_TABLE);
   const mask = ld(CTL_SOCK_MASK);
-  let i = ((lo ^ (hi * <i32>0x9e3779b1) ^ kind) * <i32>0x85ebca6b) & mask;
+  let i = socketSlot(hi, lo, kind) & mask;
   for (;;) {
     const o = table + 4 * i;
     const idPlus1 = ld(o + 2);
@@ -918,7 +926,7 @@ export function run(from: i32, to: i32): i32 {
     const table = ld(CTL_FLOW_TABLE);
     const mask = ld(CTL_FLOW_MASK);
     let early = 0;
-    for (let i = from; i < to; i++) early |= ld(table + 2 * ((ld(colRxhash + i) * <i32>0x9e3779b1) & mask));
+    for (let i = from; i < to; i++) early |= ld(table + 2 * (flowSlot(ld(colRxhash + i)) & mask));
     touched = early;
   }
   for (let i = from; i < to; i++) {
@@ -1017,6 +1025,32 @@ export function run(from: i32, to: i32): i32 {
   if (ids == IDS_GIVEN) st(CTL_FLOWS_SEEN, flowsSeen);
   leave(0);
   return to;
+}
+
+/**
+ * Moves the flow table (`sockets` false: entries [hash, id], hash 0 empty) or
+ * the socket table (entries [hi, lo, id + 1, kind], id + 1 = 0 empty) of
+ * `entries` entries at word `from` into the empty table of `mask + 1` entries
+ * at word `to` (../lane-kernel.ts growTable()).
+ */
+export function rehash(sockets: bool, from: i32, entries: i32, to: i32, mask: i32): void {
+  if (!sockets) {
+    for (let o = from, end = from + 2 * entries; o < end; o += 2) {
+      const h = ld(o);
+      if (h == 0) continue;
+      let i = flowSlot(h) & mask;
+      while (ld(to + 2 * i) != 0) i = (i + 1) & mask;
+      st(to + 2 * i, h);
+      st(to + 2 * i + 1, ld(o + 1));
+    }
+    return;
+  }
+  for (let o = from, end = from + 4 * entries; o < end; o += 4) {
+    if (ld(o + 2) == 0) continue;
+    let i = socketSlot(ld(o), ld(o + 1), ld(o + 3)) & mask;
+    while (ld(to + 4 * i + 2) != 0) i = (i + 1) & mask;
+    for (let w = 0; w < 4; w++) st(to + 4 * i + w, ld(o + w));
+  }
 }
 
 /**
