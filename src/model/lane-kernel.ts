@@ -233,8 +233,7 @@ export class LaneKernel {
   /** Per-flow regions (pending packets, with `lanes` keys per flow; flow info) for flow ids below `flows`. */
   growFlows(flows: number, lanes: number): void {
     const cap = this.i32[CTL_FLOW_CAP];
-    let next = Math.max(this.minRegion, cap);
-    while (next < flows) next *= 2;
+    const next = this.capacityFor(cap, flows);
     if (next === cap) return;
     const keys = next * lanes;
     this.move(CTL_RUNS, 2 * cap * lanes, 2 * keys);
@@ -268,11 +267,17 @@ export class LaneKernel {
     this.i32[maskCtl] = mask;
   }
 
+  /** A growable region's capacity for `wanted` items: its own (at least minRegion), doubled until it holds them. */
+  private capacityFor(cap: number, wanted: number): number {
+    let next = Math.max(this.minRegion, cap);
+    while (next < wanted) next *= 2;
+    return next;
+  }
+
   /** A node pool of at least `nodes` nodes. */
   growNodes(nodes: number): void {
     const cap = this.i32[CTL_NODE_CAP];
-    let next = Math.max(this.minRegion, cap);
-    while (next < nodes) next *= 2;
+    const next = this.capacityFor(cap, nodes);
     if (next === cap) return;
     const used = this.i32[CTL_NODES_USED];
     this.move(CTL_NODES, 4 * used, 4 * next);
@@ -283,8 +288,7 @@ export class LaneKernel {
   /** Per-socket state for socket ids below `sockets`. */
   growSockets(sockets: number): void {
     const cap = this.i32[CTL_SOCK_CAP];
-    let next = Math.max(this.minRegion, cap);
-    while (next < sockets) next *= 2;
+    const next = this.capacityFor(cap, sockets);
     if (next === cap) return;
     this.move(CTL_SOCKS, 2 * cap, 2 * next);
     this.i32[CTL_SOCK_CAP] = next;
