@@ -139,6 +139,9 @@ interface KernelExports {
 const PAGE = 65536;
 const MAX_AHEAD = 256 << 20;
 
+/** Words per cache line: where every region starts. */
+const LINE_WORDS = 16;
+
 /**
  * One kernel instance and its memory. Addresses are 32-bit word indices;
  * f64 values sit at even words. Regions are bump-allocated and never freed:
@@ -175,9 +178,14 @@ export class LaneKernel {
     this.u8 = new Uint8Array(buf);
   }
 
-  /** `words` zeroed words at an even address. */
+  /**
+   * `words` zeroed words at a cache-line (64-byte) boundary. Blocks laid out
+   * for one line each (a flow's pending runs in 8 lanes: 8 × 8 bytes; an
+   * rps_dev_flow entry in 4 lanes) straddled two when their region started on
+   * an 8-byte boundary: an extra miss per row in a sweep.
+   */
   alloc(words: number): number {
-    const at = (this.top + 1) & ~1;
+    const at = (this.top + LINE_WORDS - 1) & ~(LINE_WORDS - 1);
     this.top = at + words;
     const bytes = 4 * this.top;
     const have = this.memory.buffer.byteLength;
