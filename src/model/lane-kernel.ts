@@ -270,6 +270,11 @@ export class LaneKernel {
     const oldEntries = oldAt === 0 ? 0 : this.i32[maskCtl] + 1;
     const entries = Math.max(this.minTable, 2 * oldEntries);
     const at = this.place(ctl, width * entries);
+    // Written (zeros) before the kernel probes it: a fresh page read first is mapped
+    // to the shared zero page, and the write after it replaces that mapping, which in
+    // a process running on both cores costs a TLB shootdown, an IPI to the other core
+    // (wasm/lanes.ts writeFlows() has the numbers). Probes touch every page anyway.
+    this.i32.fill(0, at, at + width * entries);
     const mask = entries - 1;
     this.exports.rehash(sockets ? 1 : 0, oldAt, oldEntries, at, mask);
     this.i32[maskCtl] = mask;

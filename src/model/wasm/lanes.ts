@@ -79,6 +79,8 @@ const CTL_WINDOW = 66; // f64: the current active-flow window
 const CTL_ACTIVE_SUM = 68; // f64
 const CTL_ACTIVE_WINDOWS = 70; // f64
 const CTL_EVENTS = 72; // f64 per event kind
+const CTL_FLOWS_WRITTEN = 86; // per-flow state written (see writeFlows()) for flow ids below it
+const CTL_SOCKETS_WRITTEN = 87; // per-socket state written, for socket ids below it
 
 // CTL_IDS: this bank numbers flows and sockets and counts the trace (OWN), also writes
 // the ids into the flow and socket columns for another bank (EMIT), or takes them from
@@ -253,6 +255,8 @@ let anyTimeline = false;
 let anyExplain = false;
 let pkt = 0;
 let touched = 0;
+let flowsWritten = 0;
+let socketsWritten = 0;
 let logUsed = 0;
 // resolve()'s results.
 let resolvedLocal = 0;
@@ -274,6 +278,8 @@ function enter(): void {
   anyExplain = ld(CTL_ANY_EXPLAIN) != 0;
   pkt = ld(CTL_PKT);
   logUsed = ld(CTL_LOG_USED);
+  flowsWritten = ld(CTL_FLOWS_WRITTEN);
+  socketsWritten = ld(CTL_SOCKETS_WRITTEN);
 }
 
 function leave(stop: i32): void {
@@ -284,6 +290,8 @@ function leave(stop: i32): void {
   st(CTL_SAW_DELIVER, sawDeliver ? 1 : 0);
   st(CTL_TOUCHED, touched);
   st(CTL_LOG_USED, logUsed);
+  st(CTL_FLOWS_WRITTEN, flowsWritten);
+  st(CTL_SOCKETS_WRITTEN, socketsWritten);
   st(CTL_STOP, stop);
 }
 
@@ -890,6 +898,39 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
 }
 
 /**
+ * Writes zeros over the per-flow state (pending runs; flow info where this
+ * bank numbers) of flows first seen, ids flowsWritten..flow. The words are
+ * zero already, but their pages are fresh, and the kernel reads them before it
+ * writes: a fresh page read first is mapped to the shared zero page, and the
+ * write after it replaces that mapping, which in a process running on both
+ * cores costs a TLB shootdown, an IPI to the other core. A 10M-row sweep took
+ * about 9,000 (perf: exceptions:page_fault_user with error code 7; 2% of its
+ * CPU in flush_tlb_mm_range). Regions are reserved large and only touched as
+ * ids reach them, so they are written here, id by id, not when allocated.
+ */
+function writeFlows(flow: i32, numbering: bool): void {
+  for (let f = flowsWritten; f <= flow; f++) {
+    const r = runs + 2 * f * lanes;
+    for (let k = 0; k < 2 * lanes; k++) st(r + k, 0);
+    if (numbering) {
+      const info = ld(CTL_FLOW_INFO) + 4 * f;
+      for (let k = 0; k < 4; k++) st(info + k, 0);
+    }
+  }
+  flowsWritten = flow + 1;
+}
+
+/** writeFlows() for the per-socket state (socket ids socketsWritten..sock). */
+function writeSockets(sock: i32): void {
+  const socks = ld(CTL_SOCKS);
+  for (let s = socketsWritten; s <= sock; s++) {
+    st(socks + 2 * s, 0);
+    st(socks + 2 * s + 1, 0);
+  }
+  socketsWritten = sock + 1;
+}
+
+/**
  * Replays rows [from, to) of the batch columns in every lane. Returns the row
  * it stopped at: `to`, or earlier when a growable region is full (CTL_STOP
  * says which); the caller grows it and calls again from there.
@@ -973,6 +1014,7 @@ export function run(from: i32, to: i32): i32 {
       flow = flowRow ? flowId(h) : -1;
       if (ids == IDS_EMIT) st(colFlow + i, flow);
     }
+    if (flow >= flowsWritten) writeFlows(flow, ids != IDS_GIVEN);
 
     if (ev == EV_PACKET) {
       const ordinal = packets;
@@ -1005,6 +1047,7 @@ export function run(from: i32, to: i32): i32 {
       }
       // A bank without lanes only numbers: the sockets' own state is for the lanes.
       if (lanes == 0) continue;
+      if (sock >= socketsWritten) writeSockets(sock);
       const rowState = ldb(colState, i);
       const si = socks + 2 * sock;
       if (ev == EV_STATE) {
