@@ -401,7 +401,9 @@ function timelineDeliver(t: i32, ts: f64, agree: bool): void {
 
 function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i32): void {
   const e = ends + 2 * key;
-  const t = ld(e + 1) - 1;
+  // A key without HAS_LIST has no list (its ends are zero): its ends are not read,
+  // so a fresh page of them is written first (see writeFlows() on pages read first).
+  const t = (ld(runs + 2 * key + 1) & HAS_LIST) != 0 ? ld(e + 1) - 1 : -1;
   if (t >= 0) {
     const o = nodes + 4 * t;
     if (ld(o) == cpu && ld(o + 1) == desired && (timeline < 0 || timelineSameBin(timeline, ldf(nodeTs + 2 * t), ts))) {
