@@ -167,7 +167,7 @@ export class V1Scanner {
     if (end > start && buf[end - 1] === CR) end--;
     // The line being read, for the error path (err() looks at the whole line). The
     // buffer is stored once per chunk: a young chunk stored into this old object
-    // takes V8's write barrier's slow path, which was 2% of the parse worker per line.
+    // takes V8's write barrier's slow path (perf: about 2% of the parse worker's time).
     if (this.curBuf !== buf) this.curBuf = buf;
     this.curStart = start;
     this.curEnd = end;

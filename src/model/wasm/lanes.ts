@@ -906,9 +906,10 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
  * writes: a fresh page read first is mapped to the shared zero page, and the
  * write after it replaces that mapping, which in a process running on both
  * cores costs a TLB shootdown, an IPI to the other core. A 10M-row sweep took
- * about 9,000 (perf: exceptions:page_fault_user with error code 7; 2% of its
- * CPU in flush_tlb_mm_range). Regions are reserved large and only touched as
- * ids reach them, so they are written here, id by id, not when allocated.
+ * about 9,000 (perf: exceptions:page_fault_user with error code 7; 2.8% of
+ * its cpu-clock samples sending the IPIs, under flush_tlb_mm_range). Regions
+ * are reserved large and only touched as ids reach them, so they are written
+ * here, id by id, not when allocated.
  */
 function writeFlows(flow: i32, numbering: bool): void {
   for (let f = flowsWritten; f <= flow; f++) {
