@@ -22,7 +22,7 @@ import type { TimelineBin } from '../replay/result.js';
 import type { ResolvedConfig } from './config.js';
 import { RPS_NO_CPU } from './kernel.js';
 import {
-  CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ARRIVALS, CTL_SAME_LANES, CTL_BACKWARDS, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_EVENTS, CTL_FIRST_TS,
+  CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ARRIVALS, CTL_SAME_LANES, CTL_BY_SIZE, CTL_BACKWARDS, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_EVENTS, CTL_FIRST_TS,
   CTL_FLOWS_SEEN, CTL_LAST_TS, CTL_RESOLVE_IDS, CTL_COL_FLOW, CTL_IDS, IDS_EMIT, IDS_GIVEN, IDS_OWN, CTL_SOCKETS_SEEN, CTL_WINDOW_DISTINCT, STOP_FLOW_TABLE, STOP_SOCK_TABLE,
   CTL_ANY_EXPLAIN, CTL_ANY_TIMELINE, CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_LINE, CTL_COL_ORDINAL, CTL_COL_QUEUE,
   CTL_COL_RXHASH, CTL_COL_SKB, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_LANES, CTL_LOG,
@@ -352,6 +352,9 @@ export class FlowTableBank {
       k.i32[LANES_AT + l * LANE + L_QUEUES] === k.i32[LANES_AT + L_QUEUES];
     this.sameLanes = configs.every((c, l) => same(l) && c.fifoNs === 0 && !c.timeline && !c.explain);
     k.i32[CTL_SAME_LANES] = this.sameLanes ? 1 : 0;
+    // A stable order: equal sizes keep theirs (the kernel's size-sweep record path relies on it being by size).
+    const bySize = configs.map((_, l) => l).sort((a, b) => configs[a].slots - configs[b].slots || a - b);
+    k.i32.set(bySize, k.place(CTL_BY_SIZE, Math.max(1, n)));
     if (this.anyExplain) {
       const entries = trace.startSmall ? 4 * Math.max(1, n) : 4096;
       k.i32[CTL_LOG_CAP] = entries;

@@ -55,17 +55,31 @@ describe('a bank of lanes = each configuration replayed alone', () => {
 
 describe('a size sweep = each size replayed alone', () => {
   // Lanes that differ only in their global table take the kernel's shared path, which
-  // works out the CPU fold, queue and per-queue entry once per packet for all of them.
+  // works out the CPU fold, queue and per-queue entry once per packet for all of them,
+  // and reads a larger table's slot only when no smaller table's slot is owned by the
+  // row's flow (recordSameLanes()). Sizes out of order, a repeated size and RFS off
+  // (0) check that the kernel walks the tables by size, not in the order given.
   const SIZES: ConfigRequest[] = [16, 256, 4096, 65536].map((entries) => ({ entries }));
+  const SHUFFLED = [4096, 16, 0, 65536, 256, 256, 1024];
+  const sweeps: [string, ConfigRequest[]][] = [
+    ['by size', SIZES],
+    ['out of order', SHUFFLED.map((entries) => ({ entries }))],
+    // 4.10 records only from ESTABLISHED sockets; 3.19 has no collision check and
+    // resets a rehashed socket's old slot, so its records take the per-lane path.
+    ['4.10, out of order', SHUFFLED.map((entries) => ({ entries, kernel: '4.10' as const }))],
+    ['3.19, out of order', SHUFFLED.map((entries) => ({ entries, kernel: '3.19' as const }))],
+  ];
   for (const path of [SHARED + 'lo-rr-e128-f64.csv.gz', SCENARIOS + 'web-short.csv.gz', SCENARIOS + 'many-queues.csv.gz']) {
-    it(path.split('/').pop()!, async () => {
-      const together = await replayFile(path, { configs: SIZES, parallel: false });
-      for (let i = 0; i < SIZES.length; i++) {
-        const alone = await replayFile(path, { configs: [SIZES[i]], parallel: false });
-        expect(together.configs[i], `size ${SIZES[i].entries}`).toEqual(alone.configs[0]);
-      }
-      expect(new Set(together.configs.map((c) => c.metrics.hits)).size).toBeGreaterThan(2);
-    });
+    for (const [name, sweep] of sweeps) {
+      it(`${path.split('/').pop()!}, ${name}`, async () => {
+        const together = await replayFile(path, { configs: sweep, parallel: false });
+        for (let i = 0; i < sweep.length; i++) {
+          const alone = await replayFile(path, { configs: [sweep[i]], parallel: false });
+          expect(together.configs[i], `size ${sweep[i].entries}`).toEqual(alone.configs[0]);
+        }
+        expect(new Set(together.configs.map((c) => c.metrics.hits)).size).toBeGreaterThan(2);
+      });
+    }
   }
 
   it('takes the shared path only when the lanes differ in nothing else', async () => {

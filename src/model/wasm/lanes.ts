@@ -81,6 +81,7 @@ const CTL_ACTIVE_WINDOWS = 70; // f64
 const CTL_EVENTS = 72; // f64 per event kind
 const CTL_FLOWS_WRITTEN = 86; // per-flow state written (see writeFlows()) for flow ids below it
 const CTL_SOCKETS_WRITTEN = 87; // per-socket state written, for socket ids below it
+const CTL_BY_SIZE = 88; // the lanes in order of global table size, smallest first (recordSameLanes())
 
 // CTL_IDS: this bank numbers flows and sockets and counts the trace (OWN), also writes
 // the ids into the flow and socket columns for another bank (EMIT), or takes them from
@@ -546,6 +547,84 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
 }
 
 /**
+ * record() for a size sweep (CTL_SAME_LANES, and no 3.19 rehash reset): lanes
+ * whose global tables differ only in size, a power of two each.
+ *
+ * Every hash that indexes a slot of a larger table indexes the matching slot
+ * of a smaller one (hash & mask), so every record and delete that reaches a
+ * larger table's slot reaches the smaller table's too. The owner word is set
+ * by each of them (to the recording flow, or 0 by a delete). So when a lane's
+ * slot is owned by this flow, the last event there was this flow's own record,
+ * and no later event reached the larger tables' slots either: they hold the
+ * same value, owned by this flow. Walking the lanes from the smallest table
+ * (CTL_BY_SIZE), the loads stop at the first such lane; the larger tables,
+ * the ones that miss the cache, are then written without being read, or not
+ * touched at all when the value is unchanged (WRITES_AVOIDED).
+ */
+function recordSameLanes(h: i32, rowCpu: i32, state: i32, flow: i32): void {
+  const o0 = wp(LANES_AT);
+  const nr = fld(o0, L_NR);
+  const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
+  const flags = fld(o0, L_FLAGS);
+  // RECORDS: counted once per row for every lane.
+
+  // The flow's next record event (any state) resolves its waiting packets (no timelines here).
+  if (flow >= 0) {
+    for (let l = 0; l < lanes; l++) {
+      const cb = wp(fld(wp(LANES_AT + l * LANE), L_COUNTS));
+      pendingResolve(flow * lanes + l, cpu, -1);
+      fadd(cb, LOCAL, resolvedLocal);
+      fadd(cb, HITS_STALE, resolvedStale);
+    }
+  }
+  // sock_rps_record_flow(): the state is tested before the hash is even read;
+  // sock_rps_record_flow_hash(): if (!hash) return.
+  let skipped = -1;
+  if ((flags & RECORD_ONLY_ESTABLISHED) != 0 && state != TCP_ESTABLISHED) skipped = RECORDS_STATE_SKIPPED;
+  else if (h == 0) skipped = RECORDS_ZERO_HASH;
+  if (skipped >= 0) {
+    for (let l = 0; l < lanes; l++) finc(wp(fld(wp(LANES_AT + l * LANE), L_COUNTS)), skipped);
+    return;
+  }
+  // rps_record_sock_flow(): val = (hash & ~rps_cpu_mask) | cpu; 3.19 stores the CPU alone.
+  const val = (flags & COLLISION_DETECTION) != 0 ? (h & fld(o0, L_HASH_MASK)) | cpu : cpu;
+  // What the larger tables' slots are known to hold: 0 unknown (load it), 1 val
+  // owned by h, 2 another value owned by h.
+  let known = 0;
+  const bySize = ld(CTL_BY_SIZE);
+  for (let j = 0; j < lanes; j++) {
+    const o = wp(LANES_AT + ld(bySize + j) * LANE);
+    const cb = wp(fld(o, L_COUNTS));
+    if (fld(o, L_SLOTS) == 0) {
+      finc(cb, RECORDS_NO_TABLE);
+      continue;
+    }
+    if (known == 1) {
+      finc(cb, WRITES_AVOIDED);
+      continue;
+    }
+    // index = hash & rps_sock_flow_table->mask
+    const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+    if (known == 2) {
+      fst(s, 0, val);
+      finc(cb, WRITES);
+      continue;
+    }
+    const ident = fld(s, 0);
+    const owner = fld(s, 1);
+    if (ident != val) {
+      fst(s, 0, val);
+      finc(cb, WRITES);
+      if (owner != 0 && owner != h) finc(cb, EVICTIONS);
+    } else {
+      finc(cb, WRITES_AVOIDED);
+    }
+    if (owner == h) known = ident == val ? 1 : 2;
+    else fst(s, 1, h); // who last targeted the slot, for the metrics
+  }
+}
+
+/**
  * inet_sock_set_state, in every lane: 6.16+ inet_unhash() → sock_rps_delete_flow();
  * 3.19 rps_reset_sock_flow() on close. `prev` is the socket's state before it.
  */
@@ -605,10 +684,30 @@ function packetSameLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64
   const pktAt = w >= 0 ? pkt + 2 * w * lanes : -1;
   // The lanes' global-table slots are independent loads: issued together here,
   // their cache misses overlap instead of each waiting behind the previous lane's branches.
+  // In a size sweep, from the smallest table up, only until a slot owned by this
+  // flow: the larger tables' slots then hold the same (see recordSameLanes()).
   let early = 0;
-  for (let l = 0; l < lanes; l++) {
-    const o = wp(LANES_AT + l * LANE);
-    if (fld(o, L_SLOTS) > 0) early |= ld(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+  let ownedFrom = 0x7fffffff; // the smallest table size whose slot this flow owns
+  let ownedIdent = 0;
+  if (same) {
+    const bySize = ld(CTL_BY_SIZE);
+    for (let j = 0; j < lanes; j++) {
+      const o = wp(LANES_AT + ld(bySize + j) * LANE);
+      const slots = fld(o, L_SLOTS);
+      if (slots == 0) continue;
+      const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+      if (fld(s, 1) == h && h != 0) {
+        ownedFrom = slots;
+        ownedIdent = fld(s, 0);
+        break;
+      }
+      early |= fld(s, 0);
+    }
+  } else {
+    for (let l = 0; l < lanes; l++) {
+      const o = wp(LANES_AT + l * LANE);
+      if (fld(o, L_SLOTS) > 0) early |= ld(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+    }
   }
   touched = early;
   // What a lane works out from its nr_cpu_ids and its queues, kept for the next lane:
@@ -653,8 +752,16 @@ function packetSameLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64
     if (h != 0 && (qSlots > 0 || ld(mapAt) > 0)) {
       if (qSlots > 0 && fld(o, L_SLOTS) > 0) {
         lookup = true; // LOOKUPS: derived at the end
-        const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
-        const ident = fld(s, 0);
+        let ident: i32;
+        let owner: i32;
+        if (same && fld(o, L_SLOTS) >= ownedFrom) {
+          ident = ownedIdent;
+          owner = h;
+        } else {
+          const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+          ident = fld(s, 0);
+          owner = fld(s, 1);
+        }
         let match: bool;
         let next: i32;
         if ((flags & COLLISION_DETECTION) != 0) {
@@ -666,7 +773,6 @@ function packetSameLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64
           match = ident != RPS_NO_CPU;
           next = ident;
         }
-        const owner = fld(s, 1);
         if (match) {
           if (next < nr) {
             desired = next; // HITS: derived at the end
@@ -961,6 +1067,7 @@ export function run(from: i32, to: i32): i32 {
   const ids = ld(CTL_IDS);
   const colFlow = ld(CTL_COL_FLOW);
   const sameLanes = ld(CTL_SAME_LANES) != 0;
+  const sameRecord = sameLanes && lanes > 0 && (fld(wp(LANES_AT), L_FLAGS) & RESET_ON_CLOSE_AND_REHASH) == 0;
   const arrivals = ld(CTL_ARRIVALS);
   let lastTs = ldf(CTL_LAST_TS);
   let flowsSeen = ld(CTL_FLOWS_SEEN);
@@ -1063,7 +1170,8 @@ export function run(from: i32, to: i32): i32 {
         // The rxhash of the socket's previous record event (0: none), for 3.19's rehash reset.
         const oldHash = ld(si + 1);
         if (h != 0) st(si + 1, h);
-        record(h, ld(colCpu + i), state, flow, oldHash);
+        if (sameRecord) recordSameLanes(h, ld(colCpu + i), state, flow);
+        else record(h, ld(colCpu + i), state, flow, oldHash);
       }
     }
   }
