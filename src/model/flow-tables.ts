@@ -485,6 +485,9 @@ export class FlowTableBank {
     // slot or collision; ...
     counts[cb + PACKETS] = packets;
     counts[cb + RECORDS] = k.f64[CTL_RECORDS / 2];
+    // A record ends in exactly one of: state skipped, zero hash, no table, a write, or a write avoided.
+    counts[cb + WRITES_AVOIDED] =
+      counts[cb + RECORDS] - counts[cb + RECORDS_STATE_SKIPPED] - counts[cb + RECORDS_ZERO_HASH] - counts[cb + RECORDS_NO_TABLE] - counts[cb + WRITES];
     counts[cb + HITS] = counts[cb + HITS_OWN] + counts[cb + HITS_ALIASED];
     counts[cb + LOOKUPS] = counts[cb + HITS] + counts[cb + MISSES_INVALID_CPU] + counts[cb + MISSES_EMPTY] + counts[cb + MISSES_COLLISION];
     // ... and every packet is steered by RFS, by RPS, or not at all.

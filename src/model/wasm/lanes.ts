@@ -539,9 +539,7 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
       fst(s, 0, val);
       finc(cb, WRITES);
       if (owner != 0 && owner != h) finc(cb, EVICTIONS);
-    } else {
-      finc(cb, WRITES_AVOIDED);
-    }
+    } // else WRITES_AVOIDED: derived at the end
     fst(s, 1, h); // who last targeted the slot, for the metrics
   }
 }
@@ -559,7 +557,8 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
  * same value, owned by this flow. Walking the lanes from the smallest table
  * (CTL_BY_SIZE), the loads stop at the first such lane; the larger tables,
  * the ones that miss the cache, are then written without being read, or not
- * touched at all when the value is unchanged (WRITES_AVOIDED).
+ * touched at all when the value is unchanged (WRITES_AVOIDED, which is derived
+ * at the end).
  */
 function recordSameLanes(h: i32, rowCpu: i32, state: i32, flow: i32): void {
   const o0 = wp(LANES_AT);
@@ -599,10 +598,8 @@ function recordSameLanes(h: i32, rowCpu: i32, state: i32, flow: i32): void {
       finc(cb, RECORDS_NO_TABLE);
       continue;
     }
-    if (known == 1) {
-      finc(cb, WRITES_AVOIDED);
-      continue;
-    }
+    // The smaller tables come first, RFS off (no table) before them all.
+    if (known == 1) break;
     // index = hash & rps_sock_flow_table->mask
     const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
     if (known == 2) {
@@ -616,9 +613,7 @@ function recordSameLanes(h: i32, rowCpu: i32, state: i32, flow: i32): void {
       fst(s, 0, val);
       finc(cb, WRITES);
       if (owner != 0 && owner != h) finc(cb, EVICTIONS);
-    } else {
-      finc(cb, WRITES_AVOIDED);
-    }
+    } // else WRITES_AVOIDED: derived at the end
     if (owner == h) known = ident == val ? 1 : 2;
     else fst(s, 1, h); // who last targeted the slot, for the metrics
   }
