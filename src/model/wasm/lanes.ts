@@ -681,7 +681,6 @@ function packetSameLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64
   // their cache misses overlap instead of each waiting behind the previous lane's branches.
   // In a size sweep, from the smallest table up, only until a slot owned by this
   // flow: the larger tables' slots then hold the same (see recordSameLanes()).
-  let early = 0;
   let ownedFrom = 0x7fffffff; // the smallest table size whose slot this flow owns
   let ownedIdent = 0;
   if (same) {
@@ -691,20 +690,21 @@ function packetSameLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64
       const slots = fld(o, L_SLOTS);
       if (slots == 0) continue;
       const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+      // (The owner test itself keeps each load: nothing to gather into `touched`.)
       if (fld(s, 1) == h && h != 0) {
         ownedFrom = slots;
         ownedIdent = fld(s, 0);
         break;
       }
-      early |= fld(s, 0);
     }
   } else {
+    let early = 0;
     for (let l = 0; l < lanes; l++) {
       const o = wp(LANES_AT + l * LANE);
       if (fld(o, L_SLOTS) > 0) early |= ld(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
     }
+    touched = early;
   }
-  touched = early;
   // What a lane works out from its nr_cpu_ids and its queues, kept for the next lane:
   // in a global-size sweep every lane has the same (they share queue blocks).
   let lastNr = -1;
