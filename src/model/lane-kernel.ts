@@ -41,6 +41,8 @@ export const CTL_ANY_EXPLAIN = 29;
 export const CTL_SAME_LANES = 31;
 /** The lanes in order of global table size, smallest first. */
 export const CTL_BY_SIZE = 88;
+/** packetVector()'s counters (lanes × counters), 0 when the bank takes the scalar paths. */
+export const CTL_VCOUNTS = 89;
 export const CTL_PACKETS = 32;
 export const CTL_RECORDS = 34;
 export const CTL_STOP = 37;

@@ -31,6 +31,9 @@ const LANES: ConfigRequest[] = [
   { rpsCpus: '1', timeline: true },
 ];
 
+// A size sweep of eight lanes, out of order, with a repeated size and RFS off: the vector path.
+const SWEEP_8: ConfigRequest[] = [4096, 16, 0, 65536, 256, 256, 1024, 8].map((entries) => ({ entries }));
+
 describe('a bank of lanes = each configuration replayed alone', () => {
   const traces = [
     SHARED + 'lo-rr-e128-f64.csv.gz', // deliver rows: the shared deliver window
@@ -59,14 +62,20 @@ describe('a size sweep = each size replayed alone', () => {
   // and reads a larger table's slot only when no smaller table's slot is owned by the
   // row's flow (recordSameLanes()). Sizes out of order, a repeated size and RFS off
   // (0) check that the kernel walks the tables by size, not in the order given.
+  // Sweeps of four or eight lanes (with collision detection) take the vector path,
+  // four lanes at a time (packetVector()); seven lanes, and 3.19, the scalar one.
   const SIZES: ConfigRequest[] = [16, 256, 4096, 65536].map((entries) => ({ entries }));
   const SHUFFLED = [4096, 16, 0, 65536, 256, 256, 1024];
+  const SHUFFLED_8 = [...SHUFFLED, 8];
   const sweeps: [string, ConfigRequest[]][] = [
     ['by size', SIZES],
     ['out of order', SHUFFLED.map((entries) => ({ entries }))],
+    ['out of order, eight lanes', SHUFFLED_8.map((entries) => ({ entries }))],
+    ['two CPUs, eight lanes', SHUFFLED_8.map((entries) => ({ entries, cpus: 2 }))],
     // 4.10 records only from ESTABLISHED sockets; 3.19 has no collision check and
     // resets a rehashed socket's old slot, so its records take the per-lane path.
     ['4.10, out of order', SHUFFLED.map((entries) => ({ entries, kernel: '4.10' as const }))],
+    ['4.10, out of order, eight lanes', SHUFFLED_8.map((entries) => ({ entries, kernel: '4.10' as const }))],
     ['3.19, out of order', SHUFFLED.map((entries) => ({ entries, kernel: '3.19' as const }))],
   ];
   for (const path of [SHARED + 'lo-rr-e128-f64.csv.gz', SCENARIOS + 'web-short.csv.gz', SCENARIOS + 'many-queues.csv.gz']) {
@@ -94,6 +103,12 @@ describe('a size sweep = each size replayed alone', () => {
     expect(bank([...SIZES, { flowCnt: 8 }]).sameLanes).toBe(false);
     expect(bank([...SIZES, { entries: 64, timeline: true }]).sameLanes).toBe(false);
     expect(bank([{ entries: 64, explain: true }]).sameLanes).toBe(false);
+    // The vector path: a shared path in fours, with collision detection.
+    expect(bank(SIZES).vector).toBe(true);
+    expect(bank(SHUFFLED_8.map((entries) => ({ entries }))).vector).toBe(true);
+    expect(bank(SHUFFLED.map((entries) => ({ entries }))).vector).toBe(false);
+    expect(bank(SIZES.map((r) => ({ ...r, kernel: '3.19' as const }))).vector).toBe(false);
+    expect(bank([...SIZES, { kernel: '4.10' }, ...SIZES.slice(1)]).vector).toBe(false);
   });
 });
 
@@ -101,8 +116,13 @@ describe('the lane kernel\'s growable regions', () => {
   // A bank reserves its per-flow, per-socket and node regions large; started at their
   // smallest, a short trace makes every one grow (moving the pending packets, the flow
   // and socket numbering, the disagreement log) many times over. Nothing may change.
-  for (const path of [SHARED + 'lo-rr-e128-f64.csv.gz', SCENARIOS + 'web-short.csv.gz']) {
-    it(`grown from their smallest = reserved up front: ${path.split('/').pop()}`, async () => {
+  const cases: [string, ConfigRequest[]][] = [
+    [SHARED + 'lo-rr-e128-f64.csv.gz', LANES],
+    [SCENARIOS + 'web-short.csv.gz', LANES],
+    [SCENARIOS + 'web-short.csv.gz', SWEEP_8], // the vector path (packetVector()) adds nodes too
+  ];
+  for (const [path, lanes] of cases) {
+    it(`grown from their smallest = reserved up front: ${path.split('/').pop()}, ${lanes === LANES ? 'mixed lanes' : 'a size sweep of eight'}`, async () => {
       const batches: TraceBatch[] = [];
       let header: TraceHeader | undefined;
       let nr = 0;
@@ -115,9 +135,10 @@ describe('the lane kernel\'s growable regions', () => {
         state.prepare(b);
         return state.ordinals?.slice(0, b.length) ?? null;
       });
-      const configs = LANES.map((req) => resolveConfig(header!, nr, req));
+      const configs = lanes.map((req) => resolveConfig(header!, nr, req));
       const reserved = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true });
       const grown = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true, startSmall: true });
+      expect(grown.vector).toBe(lanes === SWEEP_8);
       batches.forEach((b, i) => {
         reserved.processBatch(b, ordinals[i]);
         grown.processBatch(b, ordinals[i]);
@@ -135,6 +156,13 @@ describe('the lane kernel\'s growable regions', () => {
       });
       const expected = results(reserved);
       expect(results(grown)).toEqual(expected);
+      if (lanes === SWEEP_8) {
+        // And the vector path = the scalar shared path, counter for counter and entry for entry.
+        const scalar = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true, vector: false });
+        expect(scalar.vector).toBe(false);
+        batches.forEach((b, i) => scalar.processBatch(b, ordinals[i]));
+        expect(results(scalar)).toEqual(expected);
+      }
       // The trace did exercise them: sockets, flows, and waiting packets.
       expect(expected.trace.distinctSockets).toBeGreaterThan(8);
       expect(expected.trace.distinctFlows).toBeGreaterThan(8);
@@ -149,39 +177,41 @@ describe('the lane kernel across batch boundaries', () => {
   // the same rows cut into batches of 1, 5 or 333 must end exactly as in
   // batches of the reader's size. A mark lost between calls would zero the
   // pending packets and socket state of flows and sockets already seen.
-  it('same results whatever the batch size: web-short.csv.gz, with a numbering bank and given ids as in a sweep', async () => {
-    const batches: TraceBatch[] = [];
-    let header: TraceHeader | undefined;
-    let nr = 0;
-    await readTrace(SCENARIOS + 'web-short.csv.gz', { header: (h, n) => ((header = h), (nr = n)), batch: (b) => batches.push(copyBatch(b)) }, { deferIds: true });
-    const configs = LANES.map((req) => resolveConfig(header!, nr, req));
-    const replay = (size: number) => {
-      const own = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true });
-      const numbering = new FlowTableBank([], { traceCpus: nr, resolveIds: true, ids: 'emit' });
-      const given = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true, ids: 'given' });
-      const state = new TraceState();
-      state.resolveIds = true;
-      state.setCpus(nr);
-      // Fresh copies: the numbering bank writes flow and socket ids into the batches.
-      for (const b of batches.map(copyBatch)) {
-        for (let from = 0; from < b.length; from += size) {
-          const part = sliceBatch(b, from, Math.min(b.length, from + size));
-          state.prepare(part, part.ordinal);
-          const ordinals = state.ordinals;
-          own.processBatch(part, ordinals);
-          numbering.processBatch(part, null);
-          given.processBatch(part, ordinals);
+  for (const [name, lanes] of [['mixed lanes', LANES], ['a size sweep of eight (the vector path)', SWEEP_8]] as const) {
+    it(`same results whatever the batch size: web-short.csv.gz, ${name}, with a numbering bank and given ids as in a sweep`, async () => {
+      const batches: TraceBatch[] = [];
+      let header: TraceHeader | undefined;
+      let nr = 0;
+      await readTrace(SCENARIOS + 'web-short.csv.gz', { header: (h, n) => ((header = h), (nr = n)), batch: (b) => batches.push(copyBatch(b)) }, { deferIds: true });
+      const configs = lanes.map((req) => resolveConfig(header!, nr, req));
+      const replay = (size: number) => {
+        const own = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true });
+        const numbering = new FlowTableBank([], { traceCpus: nr, resolveIds: true, ids: 'emit' });
+        const given = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true, ids: 'given' });
+        const state = new TraceState();
+        state.resolveIds = true;
+        state.setCpus(nr);
+        // Fresh copies: the numbering bank writes flow and socket ids into the batches.
+        for (const b of batches.map(copyBatch)) {
+          for (let from = 0; from < b.length; from += size) {
+            const part = sliceBatch(b, from, Math.min(b.length, from + size));
+            state.prepare(part, part.ordinal);
+            const ordinals = state.ordinals;
+            own.processBatch(part, ordinals);
+            numbering.processBatch(part, null);
+            given.processBatch(part, ordinals);
+          }
         }
-      }
-      const results = (bank: FlowTableBank) => bank.lanes.map((m) => ({ metrics: m.finish(), queues: m.queueOccupancy(), table: m.sockTableOccupancy(), timeline: m.timelineBins() }));
-      return { own: results(own), given: results(given), trace: numbering.traceCounts() };
-    };
-    const whole = replay(1 << 30);
-    expect(whole.given).toEqual(whole.own);
-    expect(whole.own[0].metrics.local).toBeGreaterThan(0);
-    expect(whole.trace.distinctSockets).toBeGreaterThan(8);
-    for (const size of [1, 5, 333]) expect(replay(size), `batches of ${size}`).toEqual(whole);
-  });
+        const results = (bank: FlowTableBank) => bank.lanes.map((m) => ({ metrics: m.finish(), queues: m.queueOccupancy(), table: m.sockTableOccupancy(), timeline: m.timelineBins() }));
+        return { own: results(own), given: results(given), trace: numbering.traceCounts() };
+      };
+      const whole = replay(1 << 30);
+      expect(whole.given).toEqual(whole.own);
+      expect(whole.own[0].metrics.local).toBeGreaterThan(0);
+      expect(whole.trace.distinctSockets).toBeGreaterThan(8);
+      for (const size of [1, 5, 333]) expect(replay(size), `batches of ${size}`).toEqual(whole);
+    });
+  }
 });
 
 /** Rows [from, to) of a batch, as a batch of its own (views, not copies). */

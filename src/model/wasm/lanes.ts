@@ -82,6 +82,7 @@ const CTL_EVENTS = 72; // f64 per event kind
 const CTL_FLOWS_WRITTEN = 86; // per-flow state written (see writeFlows()) for flow ids below it
 const CTL_SOCKETS_WRITTEN = 87; // per-socket state written, for socket ids below it
 const CTL_BY_SIZE = 88; // the lanes in order of global table size, smallest first (recordSameLanes())
+const CTL_VCOUNTS = 89; // packetVector()'s counters, counter c of lane l at + c * lanes + l; 0: no vector path
 
 // CTL_IDS: this bank numbers flows and sockets and counts the trace (OWN), also writes
 // the ids into the flow and socket columns for another bank (EMIT), or takes them from
@@ -263,6 +264,7 @@ let logUsed = 0;
 let resolvedLocal = 0;
 let resolvedHits = 0;
 let resolvedStale = 0;
+let vcounts = 0;
 
 function enter(): void {
   lanes = ld(CTL_LANES);
@@ -281,9 +283,11 @@ function enter(): void {
   logUsed = ld(CTL_LOG_USED);
   flowsWritten = ld(CTL_FLOWS_WRITTEN);
   socketsWritten = ld(CTL_SOCKETS_WRITTEN);
+  vcounts = ld(CTL_VCOUNTS);
 }
 
 function leave(stop: i32): void {
+  if (vcounts != 0) flushVectorCounts();
   st(CTL_NODES_USED, nodesUsed);
   st(CTL_FREE_NODE, freeNode);
   stf(CTL_PACKETS, packets);
@@ -568,7 +572,9 @@ function recordSameLanes(h: i32, rowCpu: i32, state: i32, flow: i32): void {
   // RECORDS: counted once per row for every lane.
 
   // The flow's next record event (any state) resolves its waiting packets (no timelines here).
-  if (flow >= 0) {
+  if (flow >= 0 && vcounts != 0) {
+    pendingResolveVector(flow, cpu);
+  } else if (flow >= 0) {
     for (let l = 0; l < lanes; l++) {
       const cb = wp(fld(wp(LANES_AT + l * LANE), L_COUNTS));
       pendingResolve(flow * lanes + l, cpu, -1);
@@ -672,6 +678,376 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
  */
 function packetSameLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
   packetInLanes(h, q, rowCpu, flow, w, ts, true);
+}
+
+// ---- A size sweep's packets, four lanes at a time (WebAssembly SIMD) ----
+
+/** Counter `c` + 1 in the lanes of `mask` (all ones: true) among lanes g..g+3. */
+@inline function vcount(c: i32, g: i32, mask: v128): void {
+  const p = wp(vcounts + c * lanes + g);
+  v128.store(p, i32x4.sub(v128.load(p), mask));
+}
+
+/** Adds packetVector()'s counters into the lanes' own (L_COUNTS) and zeroes them. */
+function flushVectorCounts(): void {
+  for (let l = 0; l < lanes; l++) {
+    const cb = fld(wp(LANES_AT + l * LANE), L_COUNTS);
+    for (let c = 0; c <= LOCAL_UNRESOLVED; c++) {
+      const v = vcounts + c * lanes + l;
+      const x = ld(v);
+      if (x != 0) {
+        addTo(cb + c, x);
+        st(v, 0);
+      }
+    }
+  }
+}
+
+/**
+ * packetSameLanes() four lanes at a time (CTL_VCOUNTS set: a size sweep of a
+ * kernel with collision detection, lanes a multiple of four, their
+ * rps_dev_flow entries interleaved in lane order). The same rules, as masks:
+ * what the scalar path decides by a branch per lane (hit or miss, switch or
+ * hold, RFS or RPS) the vector path computes for four lanes at once and
+ * selects, and a lane's four rps_dev_flow words and its pending run are
+ * loaded and stored for four lanes together. Per lane remain the global
+ * slot's load, the backlog's head and tail (a CPU index each), and a pending
+ * run that changes placement (the node list).
+ */
+function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
+  const o0 = wp(LANES_AT);
+  const qo = wp(fld(o0, L_QUEUES) + q * QUEUE);
+  const qSlots = fld(qo, Q_SLOTS);
+  // get_rps_cpu(): no hash, or no rps_dev_flow table: the lanes do the same, by the shared path.
+  if (h == 0 || qSlots == 0) {
+    packetSameLanes(h, q, rowCpu, flow, w, ts);
+    return;
+  }
+  const nr = fld(o0, L_NR);
+  const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
+  // rfs_slot(): hash_32(hash, flow_table->log) since 6.15, hash & mask before.
+  const entry = fld(qo, Q_FIRST) + ((fld(o0, L_FLAGS) & HASHED_QUEUE_SLOT) != 0 ? hash32(h, fld(qo, Q_LOG)) : h & (qSlots - 1));
+  // try_rps: map->cpus[reciprocal_scale(hash, map->len)], the same map in every lane.
+  const mapAt = fld(qo, Q_MAP);
+  const len = ld(mapAt);
+  const rpsTarget = len > 0 ? ld(mapAt + 1 + reciprocalScale(h, len)) : cpu;
+  const notRfs = len > 0 ? STEERED_RPS : NOT_STEERED;
+  const pktAt = w >= 0 ? pkt + 2 * w * lanes : -1;
+  // Lane l's rps_dev_flow entry [cpu, last_qtail, last hash, unused] is at qAt + 4 * l.
+  const qAt = fld(o0, L_QFLOW) + entry * fld(o0, L_QSTRIDE);
+  // From the smallest table up, until a slot this flow owns (see recordSameLanes()).
+  let ownedFrom = 0x7fffffff;
+  let ownedIdent = 0;
+  const bySize = ld(CTL_BY_SIZE);
+  for (let j = 0; j < lanes; j++) {
+    const o = wp(LANES_AT + ld(bySize + j) * LANE);
+    const slots = fld(o, L_SLOTS);
+    if (slots == 0) continue;
+    const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+    if (fld(s, 1) == h) {
+      ownedFrom = slots;
+      ownedIdent = fld(s, 0);
+      break;
+    }
+  }
+  const zero = i32x4.splat(0);
+  const one = i32x4.splat(1);
+  const H = i32x4.splat(h);
+  const NR = i32x4.splat(nr);
+  const CPU = i32x4.splat(cpu);
+  const hashMask = i32x4.splat(fld(o0, L_HASH_MASK));
+  const cpuMask = i32x4.splat(fld(o0, L_CPU_MASK));
+  const hasList = i32x4.splat(HAS_LIST);
+  for (let g = 0; g < lanes; g += 4) {
+    // rps_sock_flow_table: ident = ents[hash & mask], with who last targeted the slot.
+    let ident = zero;
+    let owner = zero;
+    let table = zero;
+    {
+      const o = wp(LANES_AT + (g + 0) * LANE);
+      const slots = fld(o, L_SLOTS);
+      let id = ownedIdent;
+      let ow = h;
+      if (slots < ownedFrom) {
+        id = 0;
+        ow = 0;
+        if (slots > 0) {
+          const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+          id = fld(s, 0);
+          ow = fld(s, 1);
+        }
+      }
+      ident = i32x4.replace_lane(ident, 0, id);
+      owner = i32x4.replace_lane(owner, 0, ow);
+      table = i32x4.replace_lane(table, 0, slots);
+    }
+    {
+      const o = wp(LANES_AT + (g + 1) * LANE);
+      const slots = fld(o, L_SLOTS);
+      let id = ownedIdent;
+      let ow = h;
+      if (slots < ownedFrom) {
+        id = 0;
+        ow = 0;
+        if (slots > 0) {
+          const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+          id = fld(s, 0);
+          ow = fld(s, 1);
+        }
+      }
+      ident = i32x4.replace_lane(ident, 1, id);
+      owner = i32x4.replace_lane(owner, 1, ow);
+      table = i32x4.replace_lane(table, 1, slots);
+    }
+    {
+      const o = wp(LANES_AT + (g + 2) * LANE);
+      const slots = fld(o, L_SLOTS);
+      let id = ownedIdent;
+      let ow = h;
+      if (slots < ownedFrom) {
+        id = 0;
+        ow = 0;
+        if (slots > 0) {
+          const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+          id = fld(s, 0);
+          ow = fld(s, 1);
+        }
+      }
+      ident = i32x4.replace_lane(ident, 2, id);
+      owner = i32x4.replace_lane(owner, 2, ow);
+      table = i32x4.replace_lane(table, 2, slots);
+    }
+    {
+      const o = wp(LANES_AT + (g + 3) * LANE);
+      const slots = fld(o, L_SLOTS);
+      let id = ownedIdent;
+      let ow = h;
+      if (slots < ownedFrom) {
+        id = 0;
+        ow = 0;
+        if (slots > 0) {
+          const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+          id = fld(s, 0);
+          ow = fld(s, 1);
+        }
+      }
+      ident = i32x4.replace_lane(ident, 3, id);
+      owner = i32x4.replace_lane(owner, 3, ow);
+      table = i32x4.replace_lane(table, 3, slots);
+    }
+    const lookup = i32x4.gt_s(table, zero);
+    // if ((ident ^ hash) & ~net_hotdata.rps_cpu_mask) goto try_rps; next_cpu = ident & rps_cpu_mask;
+    const match = v128.and(lookup, i32x4.eq(v128.and(v128.xor(ident, H), hashMask), zero));
+    const next = v128.and(ident, cpuMask);
+    const valid = i32x4.lt_s(next, NR);
+    const hit = v128.and(match, valid);
+    const own = i32x4.eq(owner, H);
+    vcount(HITS_OWN, g, v128.and(hit, own));
+    vcount(HITS_ALIASED, g, v128.andnot(hit, own));
+    vcount(MISSES_INVALID_CPU, g, v128.andnot(match, valid));
+    const miss = v128.andnot(lookup, match);
+    const empty = i32x4.eq(owner, zero);
+    vcount(MISSES_EMPTY, g, v128.and(miss, empty));
+    vcount(MISSES_COLLISION, g, v128.andnot(miss, empty));
+
+    // The rps_dev_flow entries, read only when a lane's hint matched.
+    const anyMatch = v128.any_true(match);
+    let tcpu = zero;
+    let qtail = zero;
+    let last = zero;
+    let unused = zero;
+    let steered = zero;
+    if (anyMatch) {
+      const qp = wp(qAt + 4 * g);
+      const r0 = v128.load(qp);
+      const r1 = v128.load(qp, 16);
+      const r2 = v128.load(qp, 32);
+      const r3 = v128.load(qp, 48);
+      const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+      const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+      const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+      const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+      tcpu = i32x4.shuffle(t0, t1, 0, 1, 4, 5);
+      qtail = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
+      last = i32x4.shuffle(t2, t3, 0, 1, 4, 5);
+      unused = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
+      vcount(SLOT_CONFLICTS, g, v128.and(match, v128.andnot(i32x4.ne(last, zero), i32x4.eq(last, H))));
+      last = v128.bitselect(H, last, match);
+      // Switch if the current CPU is unset, or its backlog has passed the last
+      // packet this entry enqueued there (in-order delivery).
+      const differs = v128.and(match, i32x4.ne(tcpu, next));
+      const tcpuValid = i32x4.lt_s(tcpu, NR);
+      let headT = zero;
+      if (v128.any_true(v128.and(differs, tcpuValid))) {
+        const at = v128.and(tcpu, tcpuValid);
+        headT = i32x4.replace_lane(headT, 0, ld(fld(wp(LANES_AT + (g + 0) * LANE), L_HEAD) + i32x4.extract_lane(at, 0)));
+        headT = i32x4.replace_lane(headT, 1, ld(fld(wp(LANES_AT + (g + 1) * LANE), L_HEAD) + i32x4.extract_lane(at, 1)));
+        headT = i32x4.replace_lane(headT, 2, ld(fld(wp(LANES_AT + (g + 2) * LANE), L_HEAD) + i32x4.extract_lane(at, 2)));
+        headT = i32x4.replace_lane(headT, 3, ld(fld(wp(LANES_AT + (g + 3) * LANE), L_HEAD) + i32x4.extract_lane(at, 3)));
+      }
+      const canSwitch = v128.or(v128.not(tcpuValid), i32x4.ge_s(i32x4.sub(headT, qtail), zero));
+      const sw = v128.and(differs, canSwitch);
+      // set_rps_cpu(): rflow->cpu = next_cpu (its last_qtail is this packet's tail, below).
+      vcount(SLOT_SWITCHES, g, v128.and(sw, valid));
+      vcount(OOO_HOLDS, g, v128.andnot(differs, canSwitch)); // a held entry's CPU is valid: steered
+      tcpu = v128.bitselect(next, tcpu, sw);
+      steered = v128.and(match, i32x4.lt_s(tcpu, NR));
+    }
+    const target = v128.bitselect(tcpu, i32x4.splat(rpsTarget), steered);
+    vcount(notRfs, g, v128.not(steered));
+    vcount(CROSS_CPU, g, i32x4.ne(target, CPU));
+
+    // enqueue_to_backlog(): ++input_queue_tail, per lane.
+    let pos = zero;
+    const tgt0 = i32x4.extract_lane(target, 0);
+    {
+      const o = wp(LANES_AT + (g + 0) * LANE);
+      const tk = fld(o, L_TAIL) + tgt0;
+      const p = ld(tk) + 1;
+      st(tk, p);
+      if (!sawDeliver) st(fld(o, L_HEAD) + tgt0, p);
+      if (pktAt >= 0) {
+        st(pktAt + 2 * (g + 0), tgt0);
+        st(pktAt + 2 * (g + 0) + 1, p);
+      }
+      inc(fld(o, L_PER_CPU) + tgt0);
+      pos = i32x4.replace_lane(pos, 0, p);
+    }
+    const tgt1 = i32x4.extract_lane(target, 1);
+    {
+      const o = wp(LANES_AT + (g + 1) * LANE);
+      const tk = fld(o, L_TAIL) + tgt1;
+      const p = ld(tk) + 1;
+      st(tk, p);
+      if (!sawDeliver) st(fld(o, L_HEAD) + tgt1, p);
+      if (pktAt >= 0) {
+        st(pktAt + 2 * (g + 1), tgt1);
+        st(pktAt + 2 * (g + 1) + 1, p);
+      }
+      inc(fld(o, L_PER_CPU) + tgt1);
+      pos = i32x4.replace_lane(pos, 1, p);
+    }
+    const tgt2 = i32x4.extract_lane(target, 2);
+    {
+      const o = wp(LANES_AT + (g + 2) * LANE);
+      const tk = fld(o, L_TAIL) + tgt2;
+      const p = ld(tk) + 1;
+      st(tk, p);
+      if (!sawDeliver) st(fld(o, L_HEAD) + tgt2, p);
+      if (pktAt >= 0) {
+        st(pktAt + 2 * (g + 2), tgt2);
+        st(pktAt + 2 * (g + 2) + 1, p);
+      }
+      inc(fld(o, L_PER_CPU) + tgt2);
+      pos = i32x4.replace_lane(pos, 2, p);
+    }
+    const tgt3 = i32x4.extract_lane(target, 3);
+    {
+      const o = wp(LANES_AT + (g + 3) * LANE);
+      const tk = fld(o, L_TAIL) + tgt3;
+      const p = ld(tk) + 1;
+      st(tk, p);
+      if (!sawDeliver) st(fld(o, L_HEAD) + tgt3, p);
+      if (pktAt >= 0) {
+        st(pktAt + 2 * (g + 3), tgt3);
+        st(pktAt + 2 * (g + 3) + 1, p);
+      }
+      inc(fld(o, L_PER_CPU) + tgt3);
+      pos = i32x4.replace_lane(pos, 3, p);
+    }
+    if (anyMatch) {
+      // rps_input_queue_tail_save(&rflow->last_qtail, tail) when steered by RFS.
+      qtail = v128.bitselect(pos, qtail, steered);
+      const u0 = i32x4.shuffle(tcpu, qtail, 0, 4, 1, 5);
+      const u1 = i32x4.shuffle(last, unused, 0, 4, 1, 5);
+      const u2 = i32x4.shuffle(tcpu, qtail, 2, 6, 3, 7);
+      const u3 = i32x4.shuffle(last, unused, 2, 6, 3, 7);
+      const qp = wp(qAt + 4 * g);
+      v128.store(qp, i32x4.shuffle(u0, u1, 0, 1, 4, 5));
+      v128.store(qp, i32x4.shuffle(u0, u1, 2, 3, 6, 7), 16);
+      v128.store(qp, i32x4.shuffle(u2, u3, 0, 1, 4, 5), 32);
+      v128.store(qp, i32x4.shuffle(u2, u3, 2, 3, 6, 7), 48);
+    }
+
+    // pendingAdd() in four lanes: [count, run] per key, the run cpu | (desired + 1) << 16.
+    if (flow >= 0) {
+      const key = flow * lanes + g;
+      const pp = wp(runs + 2 * key);
+      const a = v128.load(pp);
+      const b = v128.load(pp, 16);
+      const count = i32x4.shuffle(a, b, 0, 2, 4, 6);
+      const word = i32x4.shuffle(a, b, 1, 3, 5, 7);
+      const run = v128.or(target, i32x4.shl(v128.and(i32x4.add(next, one), hit), 16));
+      const fresh = i32x4.eq(count, zero);
+      const inline = v128.or(fresh, i32x4.eq(v128.andnot(word, hasList), run));
+      const newCount = v128.bitselect(v128.bitselect(one, i32x4.add(count, one), fresh), count, inline);
+      const newWord = v128.bitselect(v128.or(run, v128.and(word, hasList)), word, fresh);
+      v128.store(pp, i32x4.shuffle(newCount, newWord, 0, 4, 1, 5));
+      v128.store(pp, i32x4.shuffle(newCount, newWord, 2, 6, 3, 7), 16);
+      const rest = i32x4.bitmask(v128.not(inline));
+      if (rest != 0) {
+        const desired = v128.bitselect(next, i32x4.splat(-1), hit);
+        if ((rest & (1 << 0)) != 0) pendingAddToList(key + 0, tgt0, i32x4.extract_lane(desired, 0), ts, -1);
+        if ((rest & (1 << 1)) != 0) pendingAddToList(key + 1, tgt1, i32x4.extract_lane(desired, 1), ts, -1);
+        if ((rest & (1 << 2)) != 0) pendingAddToList(key + 2, tgt2, i32x4.extract_lane(desired, 2), ts, -1);
+        if ((rest & (1 << 3)) != 0) pendingAddToList(key + 3, tgt3, i32x4.extract_lane(desired, 3), ts, -1);
+      }
+    } else {
+      vcount(LOCAL_UNRESOLVED, g, i32x4.splat(-1));
+    }
+  }
+}
+
+/** Counter `c` + `v` in lanes g..g+3. */
+@inline function vadd(c: i32, g: i32, v: v128): void {
+  const p = wp(vcounts + c * lanes + g);
+  v128.store(p, i32x4.add(v128.load(p), v));
+}
+
+/**
+ * pendingResolve() in every lane of a vector bank (packetVector()), four at a
+ * time: the inline runs as masks, a key's node list by the scalar path.
+ */
+function pendingResolveVector(flow: i32, cpu: i32): void {
+  const zero = i32x4.splat(0);
+  const C = i32x4.splat(cpu);
+  const hasList = i32x4.splat(HAS_LIST);
+  for (let g = 0; g < lanes; g += 4) {
+    const key = flow * lanes + g;
+    const pp = wp(runs + 2 * key);
+    const a = v128.load(pp);
+    const b = v128.load(pp, 16);
+    const count = i32x4.shuffle(a, b, 0, 2, 4, 6);
+    const word = i32x4.shuffle(a, b, 1, 3, 5, 7);
+    const listed = v128.and(word, hasList);
+    if (!v128.any_true(v128.or(count, listed))) continue;
+    // A run's packets were processed on its CPU (word & 0xffff); a hit's hint was desired + 1 (bits 16..30).
+    const local = i32x4.eq(v128.and(word, i32x4.splat(0xffff)), C);
+    const desired = i32x4.sub(i32x4.shr_u(v128.andnot(word, hasList), 16), i32x4.splat(1));
+    const stale = v128.and(i32x4.ge_s(desired, zero), i32x4.ne(desired, C));
+    vadd(LOCAL, g, v128.and(count, local));
+    vadd(HITS_STALE, g, v128.and(count, stale));
+    const cleared = v128.andnot(word, hasList);
+    v128.store(pp, i32x4.shuffle(zero, cleared, 0, 4, 1, 5));
+    v128.store(pp, i32x4.shuffle(zero, cleared, 2, 6, 3, 7), 16);
+    const lists = i32x4.bitmask(listed);
+    if (lists != 0) {
+        if ((lists & (1 << 0)) != 0) resolveListInLane(key + 0, g + 0, cpu);
+        if ((lists & (1 << 1)) != 0) resolveListInLane(key + 1, g + 1, cpu);
+        if ((lists & (1 << 2)) != 0) resolveListInLane(key + 2, g + 2, cpu);
+        if ((lists & (1 << 3)) != 0) resolveListInLane(key + 3, g + 3, cpu);
+    }
+  }
+}
+
+/** pendingResolveList() of `key` in lane `l`, counted into packetVector()'s counters. */
+function resolveListInLane(key: i32, l: i32, cpu: i32): void {
+  resolvedLocal = 0;
+  resolvedHits = 0;
+  resolvedStale = 0;
+  pendingResolveList(ends + 2 * key, cpu, -1);
+  addTo(vcounts + LOCAL * lanes + l, resolvedLocal);
+  addTo(vcounts + HITS_STALE * lanes + l, resolvedStale);
 }
 
 @inline function packetInLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64, same: bool): void {
@@ -1130,7 +1506,8 @@ export function run(from: i32, to: i32): i32 {
       if (lanes > 0) {
         // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
         const w = ld(colSkb + i) != NONE ? <i32>(<i64>ordinal & PACKET_WINDOW_MASK) : -1;
-        if (sameLanes) packetSameLanes(h, ld(colQueue + i), cpu, flow, w, ts);
+        if (vcounts != 0) packetVector(h, ld(colQueue + i), cpu, flow, w, ts);
+        else if (sameLanes) packetSameLanes(h, ld(colQueue + i), cpu, flow, w, ts);
         else packet(h, ld(colQueue + i), cpu, flow, w, ts);
       }
     } else if (ev == EV_DELIVER) {
