@@ -91,6 +91,26 @@ describe('fast reader = csv-parse reader = csv-parse-stream baseline', () => {
     });
   }
 
+  // The fast path finds rows' line ends itself (no search per line): a bad row
+  // after thousands of good ones, in one chunk or many, must still be named by
+  // its own line, with LF or CR LF endings, by both readers.
+  for (const eol of ['\n', '\r\n']) {
+    it(`names a bad row's line after ${eol === '\n' ? 'LF' : 'CR LF'} rows read by the fast path`, async () => {
+      const lines = text.split('\n');
+      const bad = lines.findIndex((l, i) => i > 2500 && /^\d+,packet,/.test(l));
+      lines[bad] = lines[bad].replace(/,(0x[0-9a-f]+|\d+),([^,]*),([^,]*)$/, ',0xnothex,$2,$3');
+      expect(lines[bad]).toContain('0xnothex');
+      const path = writeTrace(lines.join(eol), `bad-row-${eol.length}.csv`);
+      for (const reader of ['fast', 'csv-parse'] as const) {
+        for (const chunkSize of [7, 1 << 20]) {
+          const err = await replayFile(path, { configs: [{}], reader, chunkSize }).catch((e: unknown) => e);
+          expect(err, `${reader}, ${chunkSize}-byte chunks`).toBeInstanceOf(InputError);
+          expect((err as InputError).line, `${reader}, ${chunkSize}-byte chunks`).toBe(bad + 1);
+        }
+      }
+    });
+  }
+
   it('reads gzip by content, not by name', async () => {
     const gz = writeTrace('', 'no-gz-suffix.csv');
     const { writeFileSync } = await import('node:fs');
