@@ -680,6 +680,35 @@ function packetSameLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64
   packetInLanes(h, q, rowCpu, flow, w, ts, true);
 }
 
+// walkBySize()'s results.
+let walkedFrom = 0;
+let walkedIdent = 0;
+
+/**
+ * A size sweep's packet (hash `h`, non-zero) reads the lanes' global-table
+ * slots from the smallest table up, only until a slot owned by its flow: the
+ * larger tables' slots then hold the same (see recordSameLanes()). Sets
+ * walkedFrom to that table's size (0x7fffffff: none) and walkedIdent to the
+ * slot's value.
+ */
+@inline function walkBySize(h: i32): void {
+  walkedFrom = 0x7fffffff;
+  walkedIdent = 0;
+  const bySize = ld(CTL_BY_SIZE);
+  for (let j = 0; j < lanes; j++) {
+    const o = wp(LANES_AT + ld(bySize + j) * LANE);
+    const slots = fld(o, L_SLOTS);
+    if (slots == 0) continue;
+    const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+    // (The owner test itself keeps each load: nothing to gather into `touched`.)
+    if (fld(s, 1) == h) {
+      walkedFrom = slots;
+      walkedIdent = fld(s, 0);
+      break;
+    }
+  }
+}
+
 // ---- A size sweep's packets, four lanes at a time (WebAssembly SIMD) ----
 
 /** Counter `c` + 1 in the lanes of `mask` (all ones: true) among lanes g..g+3. */
@@ -735,21 +764,9 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
   const pktAt = w >= 0 ? pkt + 2 * w * lanes : -1;
   // Lane l's rps_dev_flow entry [cpu, last_qtail, last hash, unused] is at qAt + 4 * l.
   const qAt = fld(o0, L_QFLOW) + entry * fld(o0, L_QSTRIDE);
-  // From the smallest table up, until a slot this flow owns (see recordSameLanes()).
-  let ownedFrom = 0x7fffffff;
-  let ownedIdent = 0;
-  const bySize = ld(CTL_BY_SIZE);
-  for (let j = 0; j < lanes; j++) {
-    const o = wp(LANES_AT + ld(bySize + j) * LANE);
-    const slots = fld(o, L_SLOTS);
-    if (slots == 0) continue;
-    const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
-    if (fld(s, 1) == h) {
-      ownedFrom = slots;
-      ownedIdent = fld(s, 0);
-      break;
-    }
-  }
+  walkBySize(h);
+  const ownedFrom = walkedFrom;
+  const ownedIdent = walkedIdent;
   const zero = i32x4.splat(0);
   const one = i32x4.splat(1);
   const H = i32x4.splat(h);
@@ -758,6 +775,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
   const hashMask = i32x4.splat(fld(o0, L_HASH_MASK));
   const cpuMask = i32x4.splat(fld(o0, L_CPU_MASK));
   const hasList = i32x4.splat(HAS_LIST);
+  // Per-lane steps below are written out four times: a SIMD lane index must be a constant.
   for (let g = 0; g < lanes; g += 4) {
     // rps_sock_flow_table: ident = ents[hash & mask], with who last targeted the slot.
     let ident = zero;
@@ -1060,18 +1078,10 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
   let ownedFrom = 0x7fffffff; // the smallest table size whose slot this flow owns
   let ownedIdent = 0;
   if (same) {
-    const bySize = ld(CTL_BY_SIZE);
-    for (let j = 0; j < lanes; j++) {
-      const o = wp(LANES_AT + ld(bySize + j) * LANE);
-      const slots = fld(o, L_SLOTS);
-      if (slots == 0) continue;
-      const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
-      // (The owner test itself keeps each load: nothing to gather into `touched`.)
-      if (fld(s, 1) == h && h != 0) {
-        ownedFrom = slots;
-        ownedIdent = fld(s, 0);
-        break;
-      }
+    if (h != 0) {
+      walkBySize(h);
+      ownedFrom = walkedFrom;
+      ownedIdent = walkedIdent;
     }
   } else {
     let early = 0;
