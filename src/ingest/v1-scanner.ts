@@ -463,7 +463,7 @@ export class V1Scanner {
     const evStart = p;
     while (p < end && buf[p] !== COMMA && buf[p] !== LF) p++;
     event = eventAt(buf, evStart, p - evStart, c);
-    if (event < 0 || p >= end) return -1;
+    if (event < 0 || p >= end || buf[p] !== COMMA) return -1;
     p++;
     // cpu: empty (state rows only) or 1..5 digits below nr_cpu_ids
     let cpu: number = NONE;

@@ -111,6 +111,20 @@ describe('fast reader = csv-parse reader = csv-parse-stream baseline', () => {
     });
   }
 
+  it('does not read a row cut short after its event on into the next line', async () => {
+    // "ts,packet" then "1,,,0x1234,lo:0,": together they would be one valid row (nr_cpu_ids is 2).
+    const lines = text.split('\n');
+    const cut = lines.findIndex((l, i) => i > 1000 && /^\d+,packet,/.test(l));
+    lines[cut] = lines[cut].split(',').slice(0, 2).join(',');
+    lines[cut + 1] = '1,,,0x1234,lo:0,';
+    const path = writeTrace(lines.join('\n'), 'cut-after-event.csv');
+    for (const reader of ['fast', 'csv-parse'] as const) {
+      const err = await replayFile(path, { configs: [{}], reader }).catch((e: unknown) => e);
+      expect(err, reader).toBeInstanceOf(InputError);
+      expect((err as InputError).line, reader).toBe(cut + 1);
+    }
+  });
+
   it('reads gzip by content, not by name', async () => {
     const gz = writeTrace('', 'no-gz-suffix.csv');
     const { writeFileSync } = await import('node:fs');
