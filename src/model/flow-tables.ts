@@ -22,7 +22,7 @@ import type { TimelineBin } from '../replay/result.js';
 import type { ResolvedConfig } from './config.js';
 import { RPS_NO_CPU } from './kernel.js';
 import {
-  CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ARRIVALS, CTL_SAME_LANES, CTL_BY_SIZE, CTL_VCOUNTS, CTL_BACKWARDS, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_EVENTS, CTL_FIRST_TS,
+  CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ARRIVALS, CTL_SAME_LANES, CTL_BY_SIZE, CTL_VCOUNTS, CTL_VFIRST, CTL_VLANES, CTL_VBY_SIZE, CTL_BACKWARDS, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_EVENTS, CTL_FIRST_TS,
   CTL_FLOWS_SEEN, CTL_LAST_TS, CTL_RESOLVE_IDS, CTL_COL_FLOW, CTL_IDS, IDS_EMIT, IDS_GIVEN, IDS_OWN, CTL_SOCKETS_SEEN, CTL_WINDOW_DISTINCT, STOP_FLOW_TABLE, STOP_SOCK_TABLE,
   CTL_ANY_EXPLAIN, CTL_ANY_TIMELINE, CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_LINE, CTL_COL_ORDINAL, CTL_COL_QUEUE,
   CTL_COL_RXHASH, CTL_COL_SKB, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_LANES, CTL_LOG,
@@ -235,8 +235,10 @@ export class FlowTableBank {
   private readonly needsTs: boolean;
   /** The lanes differ only in their global table: packets take the kernel's shared path (wasm/lanes.ts packetSameLanes()). */
   readonly sameLanes: boolean;
-  /** Its packets take the kernel's vector path, four lanes at a time (wasm/lanes.ts packetVector()). */
+  /** Some of its lanes' packets take the kernel's vector path, four lanes at a time (wasm/lanes.ts packetVector()). */
   readonly vector: boolean;
+  /** Which: lanes first .. first + lanes - 1. */
+  readonly vectorLanes: { first: number; lanes: number };
   // The rps_dev_flow regions: lanes l (interleaved) with these per-queue table sizes, from word `origin`.
   private readonly queueRegions: { origin: number; lanes: number[]; slots: number[] }[];
   private occupancy: number[][] | null = null; // per lane, per queue: entries used
@@ -359,12 +361,39 @@ export class FlowTableBank {
     // A stable order: equal sizes keep theirs (the kernel's size-sweep record path relies on it being by size).
     const bySize = configs.map((_, l) => l).sort((a, b) => configs[a].slots - configs[b].slots || a - b);
     k.i32.set(bySize, k.place(CTL_BY_SIZE, Math.max(1, n)));
-    // A size sweep of a kernel with collision detection, in fours, takes the vector packet path
-    // (wasm/lanes.ts packetVector()): it reads lane l's rps_dev_flow entry at 4 * l past lane 0's.
-    this.vector =
-      this.sameLanes && n > 0 && n % 4 === 0 && trace.vector !== false && configs[0].kernel.collisionDetection &&
-      configs.every((_, l) => qflowAt[l] === qflowAt[0] + 4 * l && qStride[l] === 4 * n);
-    if (this.vector) k.place(CTL_VCOUNTS, NC * n);
+    // The vector group (wasm/lanes.ts packetVector()): consecutive lanes, a multiple of four,
+    // that differ only in their global table, of a kernel with collision detection, with
+    // their rps_dev_flow entries interleaved in lane order (lane l's at 4 * l past the
+    // group's first). A size sweep is one; in a mixed bank (the report's sweep) the
+    // longest such run of lanes is, and the other lanes take the scalar path.
+    const key = (l: number) => {
+      const c = configs[l];
+      const o = LANES_AT + l * LANE;
+      if (c.fifoNs !== 0 || c.timeline || c.explain || !c.kernel.collisionDetection) return null;
+      return `${k.i32[o + L_NR]}/${k.i32[o + L_FLAGS]}/${k.i32[o + L_QUEUES]}/${qStride[l]}`;
+    };
+    let group = { first: 0, lanes: 0 };
+    if (trace.vector !== false) {
+      for (let a = 0; a < n; ) {
+        const ka = key(a);
+        let b = a + 1;
+        while (b < n && ka !== null && key(b) === ka && qflowAt[b] === qflowAt[a] + 4 * (b - a)) b++;
+        const len = ka === null ? 0 : (b - a) & ~3;
+        if (len > group.lanes) group = { first: a, lanes: len };
+        a = b;
+      }
+    }
+    // A size sweep's group is all its lanes or none (its records resolve pending runs four lanes at a time).
+    if (this.sameLanes && group.lanes !== n) group = { first: 0, lanes: 0 };
+    this.vector = group.lanes > 0;
+    this.vectorLanes = group;
+    if (this.vector) {
+      k.place(CTL_VCOUNTS, NC * n);
+      k.i32[CTL_VFIRST] = group.first;
+      k.i32[CTL_VLANES] = group.lanes;
+      const inGroup = bySize.filter((l) => l >= group.first && l < group.first + group.lanes);
+      k.i32.set(inGroup, k.place(CTL_VBY_SIZE, group.lanes));
+    }
     if (this.anyExplain) {
       const entries = trace.startSmall ? 4 * Math.max(1, n) : 4096;
       k.i32[CTL_LOG_CAP] = entries;

@@ -43,6 +43,10 @@ export const CTL_SAME_LANES = 31;
 export const CTL_BY_SIZE = 88;
 /** packetVector()'s counters (lanes × counters), 0 when the bank takes the scalar paths. */
 export const CTL_VCOUNTS = 89;
+/** The vector group: lanes CTL_VFIRST .. + CTL_VLANES - 1, and their order by global table size. */
+export const CTL_VFIRST = 90;
+export const CTL_VLANES = 91;
+export const CTL_VBY_SIZE = 92;
 export const CTL_PACKETS = 32;
 export const CTL_RECORDS = 34;
 export const CTL_STOP = 37;

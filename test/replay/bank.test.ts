@@ -56,6 +56,28 @@ describe('a bank of lanes = each configuration replayed alone', () => {
   }
 });
 
+describe('a mixed bank with a vector group = each configuration replayed alone', () => {
+  // As in the report's sweep: the configured setting with its timeline and explaining,
+  // global sizes (five: a group of four on the vector path, one left to the scalar
+  // path), a per-queue size and plain RPS, all in one bank.
+  const MIXED: ConfigRequest[] = [
+    { explain: true, timeline: true },
+    ...[16, 256, 4096, 65536, 1024].map((entries) => ({ entries })),
+    { flowCnt: 8 },
+    { entries: 0, timeline: true },
+  ];
+  for (const path of [SHARED + 'lo-rr-e128-f64.csv.gz', SCENARIOS + 'web-short.csv.gz', SCENARIOS + 'many-queues.csv.gz']) {
+    it(path.split('/').pop()!, async () => {
+      const together = await replayFile(path, { configs: MIXED, parallel: false });
+      for (let i = 0; i < MIXED.length; i++) {
+        const alone = await replayFile(path, { configs: [MIXED[i]], parallel: false });
+        expect(together.configs[i], `lane ${i}: ${JSON.stringify(MIXED[i])}`).toEqual(alone.configs[0]);
+      }
+      expect(new Set(together.configs.map((c) => c.metrics.hits)).size).toBeGreaterThan(3);
+    });
+  }
+});
+
 describe('a size sweep = each size replayed alone', () => {
   // Lanes that differ only in their global table take the kernel's shared path, which
   // works out the CPU fold, queue and per-queue entry once per packet for all of them,
@@ -108,7 +130,11 @@ describe('a size sweep = each size replayed alone', () => {
     expect(bank(SHUFFLED_8.map((entries) => ({ entries }))).vector).toBe(true);
     expect(bank(SHUFFLED.map((entries) => ({ entries }))).vector).toBe(false);
     expect(bank(SIZES.map((r) => ({ ...r, kernel: '3.19' as const }))).vector).toBe(false);
-    expect(bank([...SIZES, { kernel: '4.10' }, ...SIZES.slice(1)]).vector).toBe(false);
+    // In a mixed bank, the longest run of such lanes, in fours.
+    expect(bank([{ timeline: true }, ...SIZES, { entries: 8 }, { flowCnt: 8 }]).vectorLanes).toEqual({ first: 1, lanes: 4 });
+    expect(bank([...SIZES, { kernel: '4.10' }, ...SIZES.slice(1)]).vectorLanes).toEqual({ first: 0, lanes: 4 });
+    expect(bank([{ kernel: '3.19' }, ...SIZES.map((r) => ({ ...r, kernel: '3.19' as const })), { flowCnt: 8 }]).vector).toBe(false);
+    expect(bank([...SIZES.slice(0, 3), { flowCnt: 8 }, ...SIZES.slice(0, 3)]).vector).toBe(false);
   });
 });
 

@@ -83,6 +83,9 @@ const CTL_FLOWS_WRITTEN = 86; // per-flow state written (see writeFlows()) for f
 const CTL_SOCKETS_WRITTEN = 87; // per-socket state written, for socket ids below it
 const CTL_BY_SIZE = 88; // the lanes in order of global table size, smallest first (recordSameLanes())
 const CTL_VCOUNTS = 89; // packetVector()'s counters, counter c of lane l at + c * lanes + l; 0: no vector path
+const CTL_VFIRST = 90; // the vector group: lanes VFIRST .. VFIRST + VLANES - 1 (packetVector())
+const CTL_VLANES = 91;
+const CTL_VBY_SIZE = 92; // the group's lanes in order of global table size, smallest first
 
 // CTL_IDS: this bank numbers flows and sockets and counts the trace (OWN), also writes
 // the ids into the flow and socket columns for another bank (EMIT), or takes them from
@@ -265,6 +268,8 @@ let resolvedLocal = 0;
 let resolvedHits = 0;
 let resolvedStale = 0;
 let vcounts = 0;
+let vFirst = 0;
+let vEnd = 0;
 
 function enter(): void {
   lanes = ld(CTL_LANES);
@@ -284,6 +289,8 @@ function enter(): void {
   flowsWritten = ld(CTL_FLOWS_WRITTEN);
   socketsWritten = ld(CTL_SOCKETS_WRITTEN);
   vcounts = ld(CTL_VCOUNTS);
+  vFirst = ld(CTL_VFIRST);
+  vEnd = vcounts != 0 ? vFirst + ld(CTL_VLANES) : 0;
 }
 
 function leave(stop: i32): void {
@@ -494,7 +501,17 @@ function pendingResolveList(e: i32, cpu: i32, timeline: i32): void {
  * else the last known); `oldHash` the rxhash of its previous record event.
  */
 function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void {
-  for (let l = 0; l < lanes; l++) {
+  // Lanes outside the vector group, if the bank has one (recordGroup() records for those).
+  if (vEnd == 0) {
+    recordLanes(h, rowCpu, state, flow, oldHash, 0, lanes);
+  } else {
+    if (vFirst > 0) recordLanes(h, rowCpu, state, flow, oldHash, 0, vFirst);
+    if (vEnd < lanes) recordLanes(h, rowCpu, state, flow, oldHash, vEnd, lanes);
+  }
+}
+
+@inline function recordLanes(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32, from: i32, to: i32): void {
+  for (let l = from; l < to; l++) {
     const o = wp(LANES_AT + l * LANE);
     const nr = fld(o, L_NR);
     const cpu = rowCpu < nr ? rowCpu : rowCpu % nr; // a smaller what-if nr_cpu_ids folds CPU ids
@@ -565,7 +582,17 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
  * at the end).
  */
 function recordSameLanes(h: i32, rowCpu: i32, state: i32, flow: i32): void {
-  const o0 = wp(LANES_AT);
+  recordInOrder(h, rowCpu, state, flow, 0, lanes, ld(CTL_BY_SIZE));
+}
+
+/** recordSameLanes() for the vector group of a mixed bank (lanes vFirst .. vEnd - 1). */
+function recordGroup(h: i32, rowCpu: i32, state: i32, flow: i32): void {
+  recordInOrder(h, rowCpu, state, flow, vFirst, vEnd, ld(CTL_VBY_SIZE));
+}
+
+/** recordSameLanes() for lanes first .. end - 1, listed by table size at word `bySize`. */
+@inline function recordInOrder(h: i32, rowCpu: i32, state: i32, flow: i32, first: i32, end: i32, bySize: i32): void {
+  const o0 = wp(LANES_AT + first * LANE);
   const nr = fld(o0, L_NR);
   const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
   const flags = fld(o0, L_FLAGS);
@@ -575,7 +602,7 @@ function recordSameLanes(h: i32, rowCpu: i32, state: i32, flow: i32): void {
   if (flow >= 0 && vcounts != 0) {
     pendingResolveVector(flow, cpu);
   } else if (flow >= 0) {
-    for (let l = 0; l < lanes; l++) {
+    for (let l = first; l < end; l++) {
       const cb = wp(fld(wp(LANES_AT + l * LANE), L_COUNTS));
       pendingResolve(flow * lanes + l, cpu, -1);
       fadd(cb, LOCAL, resolvedLocal);
@@ -588,7 +615,7 @@ function recordSameLanes(h: i32, rowCpu: i32, state: i32, flow: i32): void {
   if ((flags & RECORD_ONLY_ESTABLISHED) != 0 && state != TCP_ESTABLISHED) skipped = RECORDS_STATE_SKIPPED;
   else if (h == 0) skipped = RECORDS_ZERO_HASH;
   if (skipped >= 0) {
-    for (let l = 0; l < lanes; l++) finc(wp(fld(wp(LANES_AT + l * LANE), L_COUNTS)), skipped);
+    for (let l = first; l < end; l++) finc(wp(fld(wp(LANES_AT + l * LANE), L_COUNTS)), skipped);
     return;
   }
   // rps_record_sock_flow(): val = (hash & ~rps_cpu_mask) | cpu; 3.19 stores the CPU alone.
@@ -596,8 +623,7 @@ function recordSameLanes(h: i32, rowCpu: i32, state: i32, flow: i32): void {
   // What the larger tables' slots are known to hold: 0 unknown (load it), 1 val
   // owned by h, 2 another value owned by h.
   let known = 0;
-  const bySize = ld(CTL_BY_SIZE);
-  for (let j = 0; j < lanes; j++) {
+  for (let j = 0; j < end - first; j++) {
     const o = wp(LANES_AT + ld(bySize + j) * LANE);
     const cb = wp(fld(o, L_COUNTS));
     if (fld(o, L_SLOTS) == 0) {
@@ -667,7 +693,13 @@ function stateChange(h: i32, state: i32, prev: i32): void {
  * window, -1 when no deliver row can match it.
  */
 function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
-  packetInLanes(h, q, rowCpu, flow, w, ts, false);
+  // Lanes outside the vector group, if the bank has one (packetVector() replays those).
+  if (vEnd == 0) {
+    packetInLanes(h, q, rowCpu, flow, w, ts, false, 0, lanes);
+  } else {
+    if (vFirst > 0) packetInLanes(h, q, rowCpu, flow, w, ts, false, 0, vFirst);
+    if (vEnd < lanes) packetInLanes(h, q, rowCpu, flow, w, ts, false, vEnd, lanes);
+  }
 }
 
 /**
@@ -677,7 +709,7 @@ function packet(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
  * lanes share worked out once per row and the per-lane checks folded away.
  */
 function packetSameLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
-  packetInLanes(h, q, rowCpu, flow, w, ts, true);
+  packetInLanes(h, q, rowCpu, flow, w, ts, true, 0, lanes);
 }
 
 // walkBySize()'s results.
@@ -686,16 +718,16 @@ let walkedIdent = 0;
 
 /**
  * A size sweep's packet (hash `h`, non-zero) reads the lanes' global-table
- * slots from the smallest table up, only until a slot owned by its flow: the
- * larger tables' slots then hold the same (see recordSameLanes()). Sets
+ * slots from the smallest table up (the `n` lanes listed at word `bySize`),
+ * only until a slot owned by its flow: the larger tables' slots then hold the
+ * same (see recordSameLanes()). Sets
  * walkedFrom to that table's size (0x7fffffff: none) and walkedIdent to the
  * slot's value.
  */
-@inline function walkBySize(h: i32): void {
+@inline function walkBySize(h: i32, bySize: i32, n: i32): void {
   walkedFrom = 0x7fffffff;
   walkedIdent = 0;
-  const bySize = ld(CTL_BY_SIZE);
-  for (let j = 0; j < lanes; j++) {
+  for (let j = 0; j < n; j++) {
     const o = wp(LANES_AT + ld(bySize + j) * LANE);
     const slots = fld(o, L_SLOTS);
     if (slots == 0) continue;
@@ -733,9 +765,11 @@ function flushVectorCounts(): void {
 }
 
 /**
- * packetSameLanes() four lanes at a time (CTL_VCOUNTS set: a size sweep of a
- * kernel with collision detection, lanes a multiple of four, their
- * rps_dev_flow entries interleaved in lane order). The same rules, as masks:
+ * packetSameLanes() four lanes at a time, for the bank's vector group
+ * (CTL_VCOUNTS set): lanes vFirst .. vEnd - 1, a multiple of four, that differ
+ * only in their global table, of a kernel with collision detection, their
+ * rps_dev_flow entries interleaved in lane order. A size sweep is one; in a
+ * mixed bank packet() replays the other lanes. The same rules, as masks:
  * what the scalar path decides by a branch per lane (hit or miss, switch or
  * hold, RFS or RPS) the vector path computes for four lanes at once and
  * selects, and a lane's four rps_dev_flow words and its pending run are
@@ -744,12 +778,12 @@ function flushVectorCounts(): void {
  * run that changes placement (the node list).
  */
 function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
-  const o0 = wp(LANES_AT);
+  const o0 = wp(LANES_AT + vFirst * LANE);
   const qo = wp(fld(o0, L_QUEUES) + q * QUEUE);
   const qSlots = fld(qo, Q_SLOTS);
-  // get_rps_cpu(): no hash, or no rps_dev_flow table: the lanes do the same, by the shared path.
+  // get_rps_cpu(): no hash, or no rps_dev_flow table: the group's lanes do the same, by the scalar path.
   if (h == 0 || qSlots == 0) {
-    packetSameLanes(h, q, rowCpu, flow, w, ts);
+    packetInLanes(h, q, rowCpu, flow, w, ts, false, vFirst, vEnd);
     return;
   }
   const nr = fld(o0, L_NR);
@@ -762,9 +796,9 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
   const rpsTarget = len > 0 ? ld(mapAt + 1 + reciprocalScale(h, len)) : cpu;
   const notRfs = len > 0 ? STEERED_RPS : NOT_STEERED;
   const pktAt = w >= 0 ? pkt + 2 * w * lanes : -1;
-  // Lane l's rps_dev_flow entry [cpu, last_qtail, last hash, unused] is at qAt + 4 * l.
-  const qAt = fld(o0, L_QFLOW) + entry * fld(o0, L_QSTRIDE);
-  walkBySize(h);
+  // Lane l's rps_dev_flow entry [cpu, last_qtail, last hash, unused] is at qAt + 4 * (l - vFirst).
+  const qAt = fld(o0, L_QFLOW) + entry * fld(o0, L_QSTRIDE) - 4 * vFirst;
+  walkBySize(h, ld(CTL_VBY_SIZE), vEnd - vFirst);
   const ownedFrom = walkedFrom;
   const ownedIdent = walkedIdent;
   const zero = i32x4.splat(0);
@@ -776,7 +810,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
   const cpuMask = i32x4.splat(fld(o0, L_CPU_MASK));
   const hasList = i32x4.splat(HAS_LIST);
   // Per-lane steps below are written out four times: a SIMD lane index must be a constant.
-  for (let g = 0; g < lanes; g += 4) {
+  for (let g = vFirst; g < vEnd; g += 4) {
     // rps_sock_flow_table: ident = ents[hash & mask], with who last targeted the slot.
     let ident = zero;
     let owner = zero;
@@ -1023,14 +1057,14 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
 }
 
 /**
- * pendingResolve() in every lane of a vector bank (packetVector()), four at a
- * time: the inline runs as masks, a key's node list by the scalar path.
+ * pendingResolve() in the lanes of the vector group (packetVector()), four at
+ * a time: the inline runs as masks, a key's node list by the scalar path.
  */
 function pendingResolveVector(flow: i32, cpu: i32): void {
   const zero = i32x4.splat(0);
   const C = i32x4.splat(cpu);
   const hasList = i32x4.splat(HAS_LIST);
-  for (let g = 0; g < lanes; g += 4) {
+  for (let g = vFirst; g < vEnd; g += 4) {
     const key = flow * lanes + g;
     const pp = wp(runs + 2 * key);
     const a = v128.load(pp);
@@ -1068,7 +1102,7 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
   addTo(vcounts + HITS_STALE * lanes + l, resolvedStale);
 }
 
-@inline function packetInLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64, same: bool): void {
+@inline function packetInLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64, same: bool, from: i32, to: i32): void {
   const qOff = q * QUEUE;
   const pktAt = w >= 0 ? pkt + 2 * w * lanes : -1;
   // The lanes' global-table slots are independent loads: issued together here,
@@ -1079,13 +1113,13 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
   let ownedIdent = 0;
   if (same) {
     if (h != 0) {
-      walkBySize(h);
+      walkBySize(h, ld(CTL_BY_SIZE), lanes);
       ownedFrom = walkedFrom;
       ownedIdent = walkedIdent;
     }
   } else {
     let early = 0;
-    for (let l = 0; l < lanes; l++) {
+    for (let l = from; l < to; l++) {
       const o = wp(LANES_AT + l * LANE);
       if (fld(o, L_SLOTS) > 0) early |= ld(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
     }
@@ -1100,18 +1134,18 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
   let qSlots = 0;
   let mapAt = 0;
   let entry = 0; // the row's rps_dev_flow entry in the lane's tables
-  for (let l = 0; l < lanes; l++) {
+  for (let l = from; l < to; l++) {
     const o = wp(LANES_AT + l * LANE);
     const cb = wp(fld(o, L_COUNTS));
     const nr = fld(o, L_NR);
-    if (nr != lastNr && (!same || l == 0)) {
+    if (nr != lastNr && (!same || l == from)) {
       cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
       lastNr = nr;
     }
     const flags = fld(o, L_FLAGS);
     const queue = fld(o, L_QUEUES) + qOff;
     const hashed = flags & HASHED_QUEUE_SLOT;
-    if ((queue != lastQueue || hashed != lastHashed) && (!same || l == 0)) {
+    if ((queue != lastQueue || hashed != lastHashed) && (!same || l == from)) {
       const qo = wp(queue);
       qSlots = fld(qo, Q_SLOTS);
       mapAt = fld(qo, Q_MAP);
@@ -1516,9 +1550,9 @@ export function run(from: i32, to: i32): i32 {
       if (lanes > 0) {
         // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
         const w = ld(colSkb + i) != NONE ? <i32>(<i64>ordinal & PACKET_WINDOW_MASK) : -1;
+        if (sameLanes && vcounts == 0) packetSameLanes(h, ld(colQueue + i), cpu, flow, w, ts);
+        else if (!sameLanes) packet(h, ld(colQueue + i), cpu, flow, w, ts);
         if (vcounts != 0) packetVector(h, ld(colQueue + i), cpu, flow, w, ts);
-        else if (sameLanes) packetSameLanes(h, ld(colQueue + i), cpu, flow, w, ts);
-        else packet(h, ld(colQueue + i), cpu, flow, w, ts);
       }
     } else if (ev == EV_DELIVER) {
       if (lanes > 0) {
@@ -1552,8 +1586,12 @@ export function run(from: i32, to: i32): i32 {
         // The rxhash of the socket's previous record event (0: none), for 3.19's rehash reset.
         const oldHash = ld(si + 1);
         if (h != 0) st(si + 1, h);
-        if (sameRecord) recordSameLanes(h, ld(colCpu + i), state, flow);
-        else record(h, ld(colCpu + i), state, flow, oldHash);
+        if (sameRecord) {
+          recordSameLanes(h, ld(colCpu + i), state, flow);
+        } else {
+          record(h, ld(colCpu + i), state, flow, oldHash);
+          if (vEnd != 0) recordGroup(h, ld(colCpu + i), state, flow);
+        }
       }
     }
   }
