@@ -154,7 +154,7 @@ export interface BankTrace {
   ids?: 'own' | 'emit' | 'given';
   /** For tests: growable regions start at their smallest, so that a short trace makes every one grow. */
   startSmall?: boolean;
-  /** For tests: false keeps a size sweep's packets on the scalar shared path (wasm/lanes.ts packetSameLanes()). */
+  /** For tests: false keeps every lane on the scalar paths (no vector group: wasm/lanes.ts packetVector()). */
   vector?: boolean;
 }
 
