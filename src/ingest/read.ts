@@ -38,6 +38,8 @@ export interface ReadOptions {
    * ride out the scheduler's uneven shares (see replay/engine.ts).
    */
   ring?: { slots: number; rows: number };
+  /** Canonical rows by the WebAssembly SIMD reader first (default true; false: the JavaScript byte scanner alone, which tests compare it with). */
+  simd?: boolean;
 }
 
 export interface ReadResult {
@@ -46,6 +48,8 @@ export interface ReadResult {
   nrCpuIds: number;
   columns: string[];
   rows: number;
+  /** Of those, rows the WebAssembly SIMD reader read (0 for other readers and formats; tests check it takes the common rows). */
+  simdRows: number;
   skipped: SkipLog;
   distinctSockets: number;
 }
@@ -102,6 +106,7 @@ export async function readTrace(
   const format = sniffFormat(peeked.head.toString('latin1'));
 
   let rows: number;
+  let simdRows = 0;
   const skipLog = opts.lenient ? skipped : null;
   if (format !== 'rfs-v1') {
     let builder: RowBuilder | null = null;
@@ -127,10 +132,11 @@ export async function readTrace(
     // Benchmark baseline, not a reference: one streaming csv-parse parser over the whole body.
     rows = await readV1WithCsvParseStream(chunks, { file: path, skipLog, ids, onHeader, sink });
   } else {
-    const scanner = new V1Scanner({ file: path, cpusFallback: opts.cpus, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch, deferIds: opts.deferIds });
+    const scanner = new V1Scanner({ file: path, cpusFallback: opts.cpus, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch, deferIds: opts.deferIds, simd: opts.simd });
     for await (const chunk of chunks) scanner.push(chunk);
     scanner.end();
     rows = scanner.rows;
+    simdRows = scanner.simdRows;
   }
   const r = ready as HeaderReady | null;
   return {
@@ -139,6 +145,7 @@ export async function readTrace(
     nrCpuIds,
     columns: r!.columns,
     rows,
+    simdRows,
     skipped,
     distinctSockets: ids.sockets.size,
   };

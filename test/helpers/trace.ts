@@ -9,7 +9,7 @@ import type { ConfigResult } from '../../src/replay/result.js';
 const dir = mkdtempSync(join(tmpdir(), 'rfs-test-'));
 let n = 0;
 
-export function writeTrace(text: string, name = `t${n++}.csv`): string {
+export function writeTrace(text: string | Uint8Array, name = `t${n++}.csv`): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;

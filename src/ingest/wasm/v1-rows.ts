@@ -1,0 +1,354 @@
+/**
+ * Canonical v1 rows, delimiters first (AssemblyScript with WebAssembly SIMD,
+ * compiled by `npm run build`; ../v1-simd.ts copies chunks in and columns out).
+ *
+ * Why not the JavaScript byte loop (V1Scanner.rowFast): it branches on every
+ * byte, and porting that loop to WebAssembly as it is was no faster
+ * (bench/HISTORY.md). Here a chunk's commas and newlines are found 64 bytes
+ * at a time first; each row then knows its eight field bounds, and a field of
+ * digits or hex digits is checked and converted 16 bytes at a time.
+ *
+ * The contract with the JavaScript reader: a row is accepted only if
+ * rowFast() would accept it and read the same values (a stricter subset:
+ * exactly eight fields, queue names of at most 16 bytes). The first row it
+ * does not accept stops the scan; the reader reads that line by its own
+ * paths, which own every error message, and resumes here after it.
+ *
+ * Memory (imported; bytes): the control block and tables at CTL, the output
+ * columns at OUT (OUT_ROWS rows each), the input at IN with PAD bytes of
+ * slack before and after (16-byte loads reach past a field's ends), and the
+ * delimiter index after the input.
+ */
+
+// ---- Layout shared with ../v1-simd.ts (keep both in step) ----
+const CTL: usize = 1024;
+const C_NR_CPU = CTL; // i32: nr_cpu_ids
+const C_IN_LEN = CTL + 4; // i32: input bytes at IN
+const C_INDEX = CTL + 8; // i32: where the delimiter index starts
+const C_STOP = CTL + 12; // i32: input offset where rows() stopped
+const C_CURSOR = CTL + 16; // i32: index entry of the next row's first delimiter
+const C_INDEXED = CTL + 20; // i32: delimiters indexed
+const Q_TABLE = CTL + 128; // queue hash table: Q_SLOTS × i32 (queue index + 1, 0 empty)
+const Q_SLOTS: usize = 1024;
+const Q_NAMES = Q_TABLE + Q_SLOTS * 4; // queue names, 16 bytes each, zero-padded
+const Q_LENS = Q_NAMES + Q_SLOTS * 16; // i32 each
+export const OUT: usize = Q_LENS + Q_SLOTS * 4;
+export const OUT_ROWS = 4096;
+const O_TS = OUT; // f64
+const O_LINE = O_TS + OUT_ROWS * 8; // f64
+const O_CPU = O_LINE + OUT_ROWS * 8; // i32 (-1: empty)
+const O_SOCKET = O_CPU + OUT_ROWS * 4; // i32 (-1: empty, -2: in O_SOCK_HI/LO)
+const O_SOCK_HI = O_SOCKET + OUT_ROWS * 4;
+const O_SOCK_LO = O_SOCK_HI + OUT_ROWS * 4;
+const O_RXHASH = O_SOCK_LO + OUT_ROWS * 4;
+const O_QUEUE = O_RXHASH + OUT_ROWS * 4;
+const O_SKB = O_QUEUE + OUT_ROWS * 4; // i32 (-1: empty, -2: in O_SKB_HI/LO)
+const O_SKB_HI = O_SKB + OUT_ROWS * 4;
+const O_SKB_LO = O_SKB_HI + OUT_ROWS * 4;
+const O_EVENT = O_SKB_LO + OUT_ROWS * 4; // u8
+const O_STATE = O_EVENT + OUT_ROWS; // u8
+export const PAD: usize = 64;
+export const IN: usize = ((O_STATE + OUT_ROWS + 63) & ~63) + PAD;
+
+// Trace values (../trace.ts).
+const NONE = -1;
+const DEFERRED_ID = -2;
+const EV_STATE = 4;
+const MAX_TS: i64 = 9007199254740991; // Number.MAX_SAFE_INTEGER, as fields.MAX_TS
+const COMMA: u8 = 0x2c;
+const LF: u8 = 0x0a;
+const CR: u8 = 0x0d;
+
+// Event names as little-endian words of their bytes, placed by a perfect hash:
+// slot = (word * EVENT_HASH) >>> 61 (found by search; slot 3 is unused).
+const EVENT_HASH: u64 = 0xe162c2724da869d3;
+const E_WORD = CTL + 32; // u64 × 8, laid out by init()
+const E_KIND = CTL + 32 + 64; // u8 × 8
+const E_LEN = CTL + 32 + 72; // u8 × 8 (0: unused slot)
+
+/** Lays out the event table; called once. */
+export function init(): void {
+  // recvmsg 4, sendmsg 5, accept 1, splice 6, state 0, packet 7, deliver 2
+  event(4, 0x67736d76636572, 0, 7);
+  event(5, 0x67736d646e6573, 1, 7);
+  event(1, 0x747065636361, 2, 6);
+  event(6, 0x6563696c7073, 3, 6);
+  event(0, 0x6574617473, 4, 5);
+  event(7, 0x74656b636170, 5, 6);
+  event(2, 0x726576696c6564, 6, 7);
+  store<u64>(E_WORD + 3 * 8, 0xffffffffffffffff);
+  store<u8>(E_LEN + 3, 0);
+  for (let i: usize = 0; i < <usize>Q_SLOTS; i++) store<i32>(Q_TABLE + i * 4, 0);
+}
+
+function event(slot: usize, word: u64, kind: u8, len: u8): void {
+  store<u64>(E_WORD + slot * 8, word);
+  store<u8>(E_KIND + slot, kind);
+  store<u8>(E_LEN + slot, len);
+}
+
+// ---- Queue names ----
+
+@inline function queueHash(v: v128, len: i32): usize {
+  const a = i64x2.extract_lane(v, 0);
+  const b = i64x2.extract_lane(v, 1);
+  const h = (a ^ (b * 0x9e3779b97f4a7c15) ^ <u64>len) * 0xff51afd7ed558ccd;
+  return <usize>(h >>> 54); // 10 bits: Q_SLOTS
+}
+
+/** Bytes [s, s + len) with lanes len..15 zeroed (len <= 16). */
+@inline function prefix(s: usize, len: i32): v128 {
+  return v128.and(v128.load(s), i8x16.lt_s(IOTA(), i8x16.splat(<i8>len)));
+}
+
+/**
+ * Declares queue `q`, its name at IN (len bytes, at most 16). A name given
+ * twice keeps its first index, as the header's queue list does. Returns false
+ * when the table is full (the reader then leaves rows naming it to its own paths).
+ */
+export function addQueue(q: i32, len: i32): bool {
+  const v = prefix(IN, len);
+  let slot = queueHash(v, len);
+  for (let probes = 0; probes < <i32>Q_SLOTS; probes++) {
+    const at = load<i32>(Q_TABLE + slot * 4);
+    if (at == 0) {
+      v128.store(Q_NAMES + slot * 16, v);
+      store<i32>(Q_LENS + slot * 4, len);
+      store<i32>(Q_TABLE + slot * 4, q + 1);
+      return true;
+    }
+    if (load<i32>(Q_LENS + slot * 4) == len && i8x16.all_true(i8x16.eq(v128.load(Q_NAMES + slot * 16), v))) return true;
+    slot = (slot + 1) & (Q_SLOTS - 1);
+  }
+  return false;
+}
+
+/** Index of the declared queue named [s, s + len), or -1. */
+@inline function queueAt(s: usize, len: i32): i32 {
+  if (<u32>(len - 1) > 15) return -1;
+  const v = prefix(s, len);
+  let slot = queueHash(v, len);
+  for (;;) {
+    const at = load<i32>(Q_TABLE + slot * 4);
+    if (at == 0) return -1;
+    if (load<i32>(Q_LENS + slot * 4) == len && i8x16.all_true(i8x16.eq(v128.load(Q_NAMES + slot * 16), v))) return at - 1;
+    slot = (slot + 1) & (Q_SLOTS - 1);
+  }
+  return -1;
+}
+
+// ---- Fields, 16 bytes at a time ----
+
+@inline function IOTA(): v128 {
+  return i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+
+/**
+ * Lanes 16 - n .. 15 set: the last n bytes of a 16-byte load that ends at a
+ * field's end. n is clamped to 0..16 (a field too long is rejected by its
+ * length check; an empty one reads as no digits).
+ */
+@inline function lastLanes(n: i32): v128 {
+  const c = n < 0 ? 0 : n > 16 ? 16 : n;
+  return i8x16.gt_s(IOTA(), i8x16.splat(<i8>(15 - c)));
+}
+
+// Results of the field readers below (WebAssembly has one return value).
+let hexBad: i32 = 0;
+let hexHi: u32 = 0;
+let hexLo: u32 = 0;
+
+/**
+ * The decimal digits [e - n, e), n <= 16, as an i64, or -1 if one of them is
+ * not a digit. Two digits, then four, then eight per lane: no multiply chain
+ * from digit to digit.
+ */
+@inline function decimal(e: usize, n: i32): i64 {
+  const m = lastLanes(n);
+  const d = i8x16.sub(v128.load(e - 16), i8x16.splat(0x30));
+  const notDigit = v128.any_true(v128.and(i8x16.gt_u(d, i8x16.splat(9)), m));
+  const dm = v128.and(d, m);
+  // i16 lane j holds digit 2j (the higher) in its low byte.
+  const pairs = i16x8.add(i16x8.mul(v128.and(dm, i16x8.splat(0xff)), i16x8.splat(10)), i16x8.shr_u(dm, 8));
+  const quads = i32x4.dot_i16x8_s(pairs, i16x8(100, 1, 100, 1, 100, 1, 100, 1));
+  const hi = <i64>(i32x4.extract_lane(quads, 0) * 10000 + i32x4.extract_lane(quads, 1));
+  const lo = <i64>(i32x4.extract_lane(quads, 2) * 10000 + i32x4.extract_lane(quads, 3));
+  return notDigit ? -1 : hi * 100000000 + lo;
+}
+
+/**
+ * The hex digits [e - n, e), n <= 16, into hexHi:hexLo (the last eight
+ * digits in hexLo); hexBad is 1 if one of them is not a hex digit.
+ */
+@inline function hex(e: usize, n: i32): void {
+  const m = lastLanes(n);
+  const v = v128.load(e - 16);
+  const dec = i8x16.sub(v, i8x16.splat(0x30));
+  const isDec = i8x16.le_u(dec, i8x16.splat(9));
+  const alpha = i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61));
+  const isAlpha = i8x16.le_u(alpha, i8x16.splat(5));
+  hexBad = <i32>v128.any_true(v128.andnot(m, v128.or(isDec, isAlpha)));
+  const nib = v128.and(v128.bitselect(dec, i8x16.add(alpha, i8x16.splat(10)), isDec), m);
+  // i16 lane j: byte value of digits 2j, 2j + 1; then bytes reversed into two u32.
+  const bytes = v128.or(i16x8.shl(v128.and(nib, i16x8.splat(0xff)), 4), i16x8.shr_u(nib, 8));
+  const words = i8x16.shuffle(bytes, bytes, 6, 4, 2, 0, 14, 12, 10, 8, 0, 0, 0, 0, 0, 0, 0, 0);
+  hexHi = i32x4.extract_lane(words, 0);
+  hexLo = i32x4.extract_lane(words, 1);
+}
+
+/** True when [s, s + 2) is 0x or 0X. */
+@inline function hexPrefix(s: usize): bool {
+  return (load<u16>(s) | 0x2000) == 0x7830;
+}
+
+// ---- The delimiter index ----
+
+/** Commas and LFs among the 64 bytes at p, one bit each. */
+@inline function delimiters64(p: usize): u64 {
+  const comma = i8x16.splat(COMMA);
+  const lf = i8x16.splat(LF);
+  const a = v128.load(p);
+  const b = v128.load(p, 16);
+  const c = v128.load(p, 32);
+  const d = v128.load(p, 48);
+  const ma = <u64>i8x16.bitmask(v128.or(i8x16.eq(a, comma), i8x16.eq(a, lf)));
+  const mb = <u64>i8x16.bitmask(v128.or(i8x16.eq(b, comma), i8x16.eq(b, lf)));
+  const mc = <u64>i8x16.bitmask(v128.or(i8x16.eq(c, comma), i8x16.eq(c, lf)));
+  const md = <u64>i8x16.bitmask(v128.or(i8x16.eq(d, comma), i8x16.eq(d, lf)));
+  return ma | (mb << 16) | (mc << 32) | (md << 48);
+}
+
+/**
+ * Indexes the delimiters of the input's `len` bytes (at IN), as input
+ * offsets, into the index at `index` (room for len + 8 entries). Returns how
+ * many it found.
+ */
+export function indexInput(len: i32, index: usize): i32 {
+  let n: usize = 0;
+  for (let b = 0; b < len; b += 64) {
+    let m = delimiters64(IN + <usize>b);
+    if (len - b < 64) m &= (<u64>1 << <u64>(len - b)) - 1;
+    while (m != 0) {
+      store<u32>(index + (n << 2), b + <i32>ctz(m));
+      n++;
+      m &= m - 1;
+    }
+  }
+  store<i32>(C_IN_LEN, len);
+  store<i32>(C_INDEX, <i32>index);
+  store<i32>(C_INDEXED, <i32>n);
+  store<i32>(C_CURSOR, 0);
+  return <i32>n;
+}
+
+// ---- Rows ----
+
+/**
+ * Reads up to `max` rows from input offset `start` (a line's start) into the
+ * output columns, the first on line `line`. Stops at the end of the indexed
+ * input or before the first row it does not accept; C_STOP says where.
+ * Returns the rows read.
+ */
+export function rows(start: i32, max: i32, line: f64): i32 {
+  const index = <usize>load<i32>(C_INDEX);
+  const indexed = load<i32>(C_INDEXED);
+  const nrCpu = load<i32>(C_NR_CPU);
+  let k = load<i32>(C_CURSOR);
+  while (k < indexed && load<i32>(index + (<usize>k << 2)) < start) k++;
+  let p = start;
+  let r = 0;
+  for (; r < max; r++) {
+    if (k + 8 > indexed) break;
+    const ix = index + (<usize>k << 2);
+    const s0 = IN + <usize>p;
+    const d0 = IN + <usize>load<u32>(ix);
+    const d1 = IN + <usize>load<u32>(ix, 4);
+    const d2 = IN + <usize>load<u32>(ix, 8);
+    const d3 = IN + <usize>load<u32>(ix, 12);
+    const d4 = IN + <usize>load<u32>(ix, 16);
+    const d5 = IN + <usize>load<u32>(ix, 20);
+    const d6 = IN + <usize>load<u32>(ix, 24);
+    const d7 = IN + <usize>load<u32>(ix, 28);
+    // Exactly eight fields: seven commas, then the LF.
+    let bad = <i32>(load<u8>(d0) != COMMA) | <i32>(load<u8>(d1) != COMMA) | <i32>(load<u8>(d2) != COMMA) | <i32>(load<u8>(d3) != COMMA);
+    bad |= <i32>(load<u8>(d4) != COMMA) | <i32>(load<u8>(d5) != COMMA) | <i32>(load<u8>(d6) != COMMA) | <i32>(load<u8>(d7) != LF);
+
+    // ts: 1..16 digits, at most MAX_TS
+    const tsLen = <i32>(d0 - s0);
+    const ts = decimal(d0, tsLen);
+    bad |= <i32>(<u32>(tsLen - 1) > 15) | <i32>(ts < 0) | <i32>(ts > MAX_TS);
+
+    // event: a known name (its bytes as a word, looked up by perfect hash)
+    const evS = d0 + 1;
+    const evLen = <i32>(d1 - evS);
+    const evWord = load<u64>(evS) & ((<u64>1 << (<u64>(evLen & 7) << 3)) - 1);
+    const slot = <usize>((evWord * EVENT_HASH) >>> 61);
+    bad |= <i32>(evLen > 7) | <i32>(load<u64>(E_WORD + slot * 8) != evWord) | <i32>(<i32>load<u8>(E_LEN + slot) != evLen);
+    const ev = <i32>load<u8>(E_KIND + slot);
+
+    // cpu: empty (state rows only) or 1..5 digits below nr_cpu_ids
+    const cpuLen = <i32>(d2 - d1 - 1);
+    const cpuVal = decimal(d2, cpuLen);
+    bad |= cpuLen == 0 ? <i32>(ev != EV_STATE) : <i32>(cpuLen > 5) | <i32>(cpuVal < 0) | <i32>(cpuVal >= <i64>nrCpu);
+    const cpu = cpuLen == 0 ? NONE : <i32>cpuVal;
+
+    // socket: empty (packet and deliver rows only) or 0x + 1..16 hex digits
+    const sockLen = <i32>(d3 - d2 - 1);
+    hex(d3, sockLen - 2);
+    bad |= sockLen == 0 ? <i32>(ev <= EV_STATE) : <i32>(<u32>(sockLen - 3) > 15) | <i32>!hexPrefix(d2 + 1) | hexBad;
+    const sockHi = hexHi;
+    const sockLo = hexLo;
+
+    // state: empty (not on state rows) or 1..2 digits, 1..12
+    const stateLen = <i32>(d4 - d3 - 1);
+    const stateVal = decimal(d4, stateLen);
+    bad |= stateLen == 0 ? <i32>(ev == EV_STATE) : <i32>(stateLen > 2) | <i32>(<u64>(stateVal - 1) > 11);
+
+    // rxhash: empty (0), 0x + 1..8 hex digits, or 1..10 decimal digits below 2^32
+    const hashLen = <i32>(d5 - d4 - 1);
+    let rxhash: u32 = 0;
+    if (hashLen > 2 && hexPrefix(d4 + 1)) {
+      hex(d5, hashLen - 2);
+      bad |= <i32>(hashLen - 2 > 8) | hexBad;
+      rxhash = hexLo;
+    } else if (hashLen != 0) {
+      const v = decimal(d5, hashLen);
+      bad |= <i32>(hashLen > 10) | <i32>(v < 0) | <i32>(v > 0xffffffff);
+      rxhash = <u32>v;
+    }
+
+    // queue: empty (the first queue) or a declared name
+    const qLen = <i32>(d6 - d5 - 1);
+    const named = queueAt(d5 + 1, qLen);
+    bad |= <i32>(qLen != 0) & (named >>> 31);
+    const queue = qLen == 0 ? 0 : named;
+
+    // skb: empty, or 0x + 1..16 hex digits; the row ends LF or CR LF
+    const skbEnd = d7 - <usize>((load<u8>(d7 - 1) == CR) & (d7 - 1 > d6));
+    const skbLen = <i32>(skbEnd - d6 - 1);
+    hex(skbEnd, skbLen - 2);
+    bad |= skbLen == 0 ? 0 : <i32>(<u32>(skbLen - 3) > 15) | <i32>!hexPrefix(d6 + 1) | hexBad;
+
+    if (bad != 0) break;
+    const o4 = <usize>r << 2;
+    const o8 = <usize>r << 3;
+    store<f64>(O_TS + o8, <f64>ts);
+    store<f64>(O_LINE + o8, line + <f64>r);
+    store<u8>(O_EVENT + <usize>r, <u8>ev);
+    store<i32>(O_CPU + o4, cpu);
+    store<i32>(O_SOCKET + o4, sockLen == 0 ? NONE : DEFERRED_ID);
+    store<u32>(O_SOCK_HI + o4, sockHi);
+    store<u32>(O_SOCK_LO + o4, sockLo);
+    store<u8>(O_STATE + <usize>r, <u8>(stateLen == 0 ? 0 : stateVal));
+    store<u32>(O_RXHASH + o4, rxhash);
+    store<i32>(O_QUEUE + o4, queue);
+    store<i32>(O_SKB + o4, skbLen == 0 ? NONE : DEFERRED_ID);
+    store<u32>(O_SKB_HI + o4, hexHi);
+    store<u32>(O_SKB_LO + o4, hexLo);
+    p = <i32>(d7 + 1 - IN);
+    k += 8;
+  }
+  store<i32>(C_CURSOR, k);
+  store<i32>(C_STOP, p);
+  return r;
+}

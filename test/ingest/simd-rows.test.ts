@@ -1,0 +1,247 @@
+/**
+ * The WebAssembly SIMD reader (src/ingest/wasm/v1-rows.ts) reads canonical
+ * rows delimiters first. Its contract: it takes a row only if the JavaScript
+ * scanner (rowFast) would, with the same values; any other row stops it and
+ * goes by the JavaScript paths. Checked three ways: values worked out by hand
+ * at each field's limits, a differential property test against the scanner
+ * with the SIMD reader off, and the share of real captures it takes (a reader
+ * that refused every row would pass the other two, only slower).
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { readTrace, type ReadOptions } from '../../src/ingest/read.js';
+import { DEFERRED_ID, EventKind, NONE, type TraceBatch } from '../../src/ingest/trace.js';
+import { writeTrace } from '../helpers/trace.js';
+
+const SHARED = new URL('../../../shared/traces/', import.meta.url).pathname;
+const HEAD = new URL('../fixtures/lo-rr-head3000.csv', import.meta.url).pathname;
+
+const COLUMNS = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb', 'line'] as const;
+type Rows = Record<(typeof COLUMNS)[number] | 'sockHi' | 'sockLo' | 'skbHi' | 'skbLo', number[]>;
+
+/** Every row's columns (side columns only where an identity is deferred), or the error. */
+async function read(path: string, opts: ReadOptions): Promise<{ rows: Rows; simdRows: number; skipped: unknown } | { error: string }> {
+  const rows = Object.fromEntries([...COLUMNS, 'sockHi', 'sockLo', 'skbHi', 'skbLo'].map((c) => [c, [] as number[]])) as Rows;
+  const sink = {
+    header() {},
+    batch(b: TraceBatch) {
+      for (let i = 0; i < b.length; i++) {
+        for (const c of COLUMNS) rows[c].push(b[c][i]);
+        const sock = b.socket[i] === DEFERRED_ID;
+        const skb = b.skb[i] === DEFERRED_ID;
+        rows.sockHi.push(sock ? b.sockHi[i] : -1);
+        rows.sockLo.push(sock ? b.sockLo[i] : -1);
+        rows.skbHi.push(skb ? b.skbHi[i] : -1);
+        rows.skbLo.push(skb ? b.skbLo[i] : -1);
+      }
+    },
+  };
+  try {
+    const r = await readTrace(path, sink, opts);
+    return { rows, simdRows: r.simdRows, skipped: { total: r.skipped.total, byReason: r.skipped.byReason, examples: r.skipped.examples } };
+  } catch (e) {
+    if (e instanceof InputError) return { error: `${e.line}:${e.column} ${e.detail} (${e.reason})` };
+    throw e;
+  }
+}
+
+const HEADER = [
+  '# rfs-trace v1',
+  '# nr_cpu_ids=64 rps_sock_flow_entries=256 kernel=6.18',
+  ...Array.from({ length: 16 }, (_, q) => `# queue=eth0:${q} rps_cpus=ffffffff,ffffffff rps_flow_cnt=64`),
+  '# queue=a-queue-name-of-24-bytes rps_cpus=1 rps_flow_cnt=64',
+  'ts,event,cpu,socket,state,rxhash,queue,skb',
+].join('\n');
+
+describe('SIMD reader: values at the limits of each field, worked out by hand', () => {
+  const lines = [
+    // 2^53 - 1 (MAX_SAFE_INTEGER), the largest ts; 16 hex digits in mixed case; decimal 2^32 - 1; state 12.
+    '9007199254740991,recvmsg,0,0xFFFFffff00000001,12,4294967295,eth0:1,',
+    // Leading zeros; CPU nr_cpu_ids - 1; 0X prefix; 0x0 socket; CR LF ending; 16-digit skb.
+    '0000000000000001,sendmsg,63,0X0,1,0xFfFfFfFf,,0xabcdef0123456789\r',
+    // A state row: no CPU, no rxhash (0), no queue (the first).
+    '2,state,,0x1,10,,,',
+    // Decimal rxhash; the last declared queue of 16.
+    '3,packet,5,,,123,eth0:15,',
+    '4,deliver,5,,,0x7b,eth0:15,0x1',
+    // From here on rows the SIMD reader must leave to the JavaScript paths, each still valid:
+    // 17 hex digits (an identity read as text by the general path),
+    '5,accept,1,0x10000000000000000,1,0x1,,',
+    // a quoted field,
+    '6,splice,1,"0x3",1,0x1,,',
+    // seven fields (the skb column left out),
+    '7,recvmsg,1,0x3,1,0x1,eth0:1',
+    // a trailing comma (nine fields),
+    '8,packet,2,,,0x1,eth0:3,,',
+    // a queue name longer than 16 bytes,
+    '9,packet,2,,,0x1,a-queue-name-of-24-bytes,',
+    // and, after them, one it takes again.
+    '10,packet,2,,,0x2,eth0:2,',
+  ];
+  const path = writeTrace(`${HEADER}\n${lines.join('\n')}\n`, 'simd-limits.csv');
+
+  it('reads them as the kernel trace means them, and takes exactly the rows it should', async () => {
+    const r = await read(path, { deferIds: true });
+    if ('error' in r) throw new Error(r.error);
+    const { rows } = r;
+    expect(rows.ts).toEqual([9007199254740991, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(rows.event).toEqual([EventKind.Recvmsg, EventKind.Sendmsg, EventKind.State, EventKind.Packet, EventKind.Deliver, EventKind.Accept, EventKind.Splice, EventKind.Recvmsg, EventKind.Packet, EventKind.Packet, EventKind.Packet]);
+    expect(rows.cpu).toEqual([0, 63, NONE, 5, 5, 1, 1, 1, 2, 2, 2]);
+    expect(rows.state).toEqual([12, 1, 10, 0, 0, 1, 1, 1, 0, 0, 0]);
+    expect(rows.rxhash).toEqual([0xffffffff, 0xffffffff, 0, 123, 0x7b, 1, 1, 1, 1, 1, 2]);
+    expect(rows.queue).toEqual([1, 0, 0, 15, 15, 0, 0, 1, 3, 16, 2]);
+    // Deferred hex identities carry their halves; the 17-digit one and the quoted one are text or hex by the general path.
+    expect(rows.socket.slice(0, 5)).toEqual([DEFERRED_ID, DEFERRED_ID, DEFERRED_ID, NONE, NONE]);
+    expect(rows.sockHi.slice(0, 3)).toEqual([0xffffffff, 0, 0]);
+    expect(rows.sockLo.slice(0, 3)).toEqual([1, 0, 1]);
+    expect(rows.skb.slice(0, 5)).toEqual([NONE, DEFERRED_ID, NONE, NONE, DEFERRED_ID]);
+    expect([rows.skbHi[1], rows.skbLo[1]]).toEqual([0xabcdef01, 0x23456789]);
+    expect([rows.skbHi[4], rows.skbLo[4]]).toEqual([0, 1]);
+    // Twenty header lines: the magic line, the system line, 17 queue lines, the column names.
+    expect(rows.line).toEqual(Array.from({ length: 11 }, (_, i) => 21 + i));
+    expect(r.simdRows).toBe(6); // rows 1-5 and the last
+  });
+
+  it('gives the same rows as the JavaScript scanner alone, identities interned or deferred', async () => {
+    for (const deferIds of [false, true]) {
+      const simd = await read(path, { deferIds });
+      const js = await read(path, { deferIds, simd: false });
+      expect('error' in js ? js : js.rows).toEqual('error' in simd ? simd : simd.rows);
+      expect('error' in js ? -1 : js.simdRows).toBe(0);
+    }
+  });
+
+  // Each row just past a limit: the SIMD reader must stop there, and the
+  // JavaScript paths decide (an error, or for an identity that is not 0x + 1..16
+  // hex digits, the general path's text identity).
+  const refused: [string, string][] = [
+    ['9007199254740992,recvmsg,0,0x1,1,0x1,,', 'ts'],
+    ['12345678901234567,recvmsg,0,0x1,1,0x1,,', 'ts'],
+    ['1,recvmsg,64,0x1,1,0x1,,', 'cpu'],
+    ['1,recvmsg,,0x1,1,0x1,,', 'cpu'],
+    ['1,recvmsg,1,,1,0x1,,', 'socket'],
+    ['1,recvmsg,1,0x,1,0x1,,', 'socket'],
+    ['1,recvmsg,1,0xg,1,0x1,,', 'socket'],
+    ['1,state,1,0x1,,0x1,,', 'state'],
+    ['1,recvmsg,1,0x1,13,0x1,,', 'state'],
+    ['1,recvmsg,1,0x1,0,0x1,,', 'state'],
+    ['1,recvmsg,1,0x1,1,4294967296,,', 'rxhash'],
+    ['1,recvmsg,1,0x1,1,0x100000000,,', 'rxhash'],
+    ['1,recvmsg,1,0x1,1,0x1,eth0:16,', 'queue'],
+    ['1,recvmsg,1,0x1,1,0x1,,0x1x', 'skb'],
+    ['1,recvmsG,1,0x1,1,0x1,,', 'event'],
+    ['1,recvmsg\u0000,1,0x1,1,0x1,,', 'event'],
+  ];
+  for (const [line, field] of refused) {
+    it(`leaves a ${field} past its limits (${JSON.stringify(line)}) to the JavaScript paths`, async () => {
+      const p = writeTrace(`${HEADER}\n3,packet,5,,,123,eth0:15,\n${line}\n`, `simd-bad-${field}.csv`);
+      for (const lenient of [false, true]) {
+        const simd = await read(p, { lenient });
+        const js = await read(p, { lenient, simd: false });
+        if ('error' in simd || 'error' in js) {
+          expect(simd).toEqual(js);
+        } else {
+          expect({ rows: simd.rows, skipped: simd.skipped }).toEqual({ rows: js.rows, skipped: js.skipped });
+          expect(simd.simdRows, 'only the good first row').toBe(1);
+        }
+      }
+    });
+  }
+});
+
+describe('SIMD reader = JavaScript scanner, on generated rows (property)', () => {
+  const digits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9]{${min},${max}}$`));
+  const hexDigits = (min: number, max: number) => fc.stringMatching(new RegExp(`^[0-9a-fA-F]{${min},${max}}$`));
+  const hexId = fc.oneof(
+    fc.constant(''),
+    hexDigits(1, 16).map((h) => `0x${h}`),
+    hexDigits(0, 18).map((h) => `0X${h}`),
+    hexDigits(15, 17).map((h) => `0x${h}`),
+    fc.constantFrom('x1', '0x1g', '0x 1', '"0x1"', '0x1\r'),
+  );
+  const field = {
+    ts: fc.oneof(digits(1, 13), digits(15, 17), fc.constantFrom('9007199254740991', '9007199254740992', '', '-1', '1.5')),
+    event: fc.oneof(
+      fc.constantFrom('recvmsg', 'sendmsg', 'accept', 'splice', 'state', 'packet', 'deliver'),
+      fc.constantFrom('Packet', 'packe', 'packets', 'stat', 'statex', 'deliver\u0000', '', 'recvmsg '),
+    ),
+    cpu: fc.oneof(digits(1, 2), fc.constantFrom('', '63', '64', '00063', '000063', '1a')),
+    socket: hexId,
+    state: fc.oneof(fc.integer({ min: 0, max: 13 }).map(String), fc.constantFrom('', '01', '012', 'a')),
+    rxhash: fc.oneof(
+      hexDigits(1, 8).map((h) => `0x${h}`),
+      hexDigits(9, 10).map((h) => `0x${h}`),
+      digits(1, 11),
+      fc.constantFrom('', '4294967295', '4294967296', '0x', '0X0'),
+    ),
+    queue: fc.oneof(fc.integer({ min: 0, max: 16 }).map((q) => `eth0:${q}`), fc.constantFrom('', 'eth0:', 'ETH0:1', 'a-queue-name-of-24-bytes', 'eth0:1 ')),
+    skb: hexId,
+  };
+  const row = fc
+    .record({
+      ...field,
+      extra: fc.constantFrom(0, 0, 0, 0, 0, 0, -1, 1),
+      eol: fc.constantFrom('\n', '\n', '\n', '\r\n', '\r\r\n', '\n\n'),
+    })
+    .map(({ extra, eol, ...f }) => {
+      const fields = [f.ts, f.event, f.cpu, f.socket, f.state, f.rxhash, f.queue, f.skb];
+      if (extra < 0) fields.pop();
+      if (extra > 0) fields.push('');
+      return fields.join(',') + eol;
+    });
+  // Mostly good rows (so the SIMD reader runs long stretches), with damaged ones among them.
+  const goodRow = fc
+    .record({
+      ts: digits(1, 15),
+      event: fc.constantFrom('recvmsg', 'sendmsg', 'packet'),
+      cpu: fc.integer({ min: 0, max: 63 }),
+      hash: hexDigits(1, 8),
+      sock: hexDigits(1, 16),
+      queue: fc.integer({ min: 0, max: 15 }),
+    })
+    .map((r) => (r.event === 'packet' ? `${r.ts},packet,${r.cpu},,,0x${r.hash},eth0:${r.queue},\n` : `${r.ts},${r.event},${r.cpu},0x${r.sock},1,0x${r.hash},,\n`));
+  const trace = fc.array(fc.oneof({ weight: 3, arbitrary: goodRow }, { weight: 1, arbitrary: row }), { minLength: 1, maxLength: 40 });
+
+  it('the same rows, skips and errors, whatever the chunking, lenient or not, identities interned or deferred', async () => {
+    let n = 0;
+    let tookSome = 0;
+    await fc.assert(
+      fc.asyncProperty(trace, fc.constantFrom(3, 64, 1 << 20), fc.boolean(), fc.boolean(), async (body, chunkSize, lenient, deferIds) => {
+        const path = writeTrace(`${HEADER}\n${body.join('')}`, `simd-prop-${n++ % 16}.csv`);
+        const opts = { chunkSize, lenient, deferIds };
+        const simd = await read(path, opts);
+        const js = await read(path, { ...opts, simd: false });
+        if (!('error' in simd) && simd.simdRows > 0) tookSome++;
+        const strip = (r: typeof simd) => ('error' in r ? r : { rows: r.rows, skipped: r.skipped });
+        expect(strip(simd)).toEqual(strip(js));
+      }),
+      { numRuns: 300, seed: 0x51d0 },
+    );
+    // The generator must let the SIMD reader take rows in most cases, or the agreement above says little about it.
+    expect(tookSome).toBeGreaterThan(100);
+  }, 120_000);
+});
+
+describe('SIMD reader: the share of real traces it takes', () => {
+  it('every row of a capture read in one chunk', async () => {
+    const r = await read(HEAD, {});
+    if ('error' in r) throw new Error(r.error);
+    expect(r.rows.ts.length).toBe(2996);
+    expect(r.simdRows).toBe(2996);
+  });
+
+  for (const name of ['lo-rr-e128-f64.csv.gz', 'lo-bulk-e1024-f1024.csv.gz']) {
+    it(`all but the rows that straddle 64 KB chunks of ${name}`, async () => {
+      const path = writeTrace(gunzipSync(readFileSync(SHARED + name)), `simd-share-${name}.csv`);
+      const r = await readTrace(path, { header() {}, batch() {} }, { chunkSize: 65536 });
+      expect(r.rows).toBeGreaterThan(100_000);
+      // A row cut by a chunk's end is finished by the JavaScript paths; every other row is the SIMD reader's.
+      const chunks = Math.ceil(r.source.bytes / 65536);
+      expect(r.rows - r.simdRows).toBeGreaterThan(0);
+      expect(r.rows - r.simdRows).toBeLessThanOrEqual(chunks);
+    });
+  }
+});
