@@ -1,7 +1,6 @@
 /**
  * The WebAssembly side of the canonical-row fast path (wasm/v1-rows.ts):
- * copies a chunk's complete lines in, indexes their delimiters, and copies
- * the rows it reads out into a TraceBatch with one native copy per column.
+ * copies a chunk's complete lines in, and copies the rows it reads out into a TraceBatch with one native copy per column.
  * V1Scanner decides when it applies and reads every row it gives up on.
  */
 import { readFileSync } from 'node:fs';
@@ -10,9 +9,10 @@ import type { TraceBatch } from './trace.js';
 // ---- Layout shared with wasm/v1-rows.ts (keep both in step) ----
 const CTL = 1024;
 const C_NR_CPU = CTL;
+const C_IN_LEN = CTL + 4;
 const C_STOP = CTL + 12;
 const Q_SLOTS = 1024;
-const OUT = CTL + 128 + Q_SLOTS * 4 + Q_SLOTS * 16 + Q_SLOTS * 4;
+const OUT = CTL + 256 + Q_SLOTS * 4 + Q_SLOTS * 16 + Q_SLOTS * 4;
 /** Rows one call of rows() reads at most. */
 export const OUT_ROWS = 4096;
 const O_TS = OUT;
@@ -28,7 +28,7 @@ const O_SKB_HI = O_SKB + OUT_ROWS * 4;
 const O_SKB_LO = O_SKB_HI + OUT_ROWS * 4;
 const O_EVENT = O_SKB_LO + OUT_ROWS * 4;
 const O_STATE = O_EVENT + OUT_ROWS;
-const PAD = 64;
+const PAD = 128;
 const IN = ((O_STATE + OUT_ROWS + 63) & ~63) + PAD;
 
 /** Queue names the hash table takes (half its slots) and their longest name. */
@@ -39,7 +39,6 @@ const PAGE = 65536;
 interface RowsExports {
   init(): void;
   addQueue(q: number, len: number): number;
-  indexInput(len: number, index: number): number;
   rows(start: number, max: number, line: number): number;
   OUT: { value: number };
   IN: { value: number };
@@ -56,7 +55,7 @@ export class SimdRows {
   private i32!: Int32Array;
   private u32!: Uint32Array;
   private f64!: Float64Array;
-  /** Input bytes the memory holds (the index after them takes four bytes per input byte). */
+  /** Input bytes the memory holds. */
   private inCap = 0;
 
   constructor(nrCpuIds: number, queueNames: Buffer[]) {
@@ -75,10 +74,10 @@ export class SimdRows {
     });
   }
 
-  /** Room for `bytes` of input and their index. */
+  /** Room for `bytes` of input. */
   private reserve(bytes: number): void {
     if (bytes > this.inCap) {
-      const need = this.indexAt(bytes) + 4 * (bytes + 8);
+      const need = IN + bytes + PAD;
       const have = this.memory.buffer.byteLength;
       if (need > have) this.memory.grow(Math.ceil((need - have) / PAGE));
       this.inCap = bytes;
@@ -90,17 +89,13 @@ export class SimdRows {
     }
   }
 
-  private indexAt(bytes: number): number {
-    return (IN + bytes + PAD + 63) & ~63;
-  }
-
-  /** Copies chunk[from, to) in (complete lines) and indexes it; rows() offsets count from `from`. */
+  /** Copies chunk[from, to) in (complete lines); rows() offsets count from `from`. */
   load(chunk: Buffer, from: number, to: number): void {
     const len = to - from;
     this.reserve(len);
     this.u8.set(chunk.subarray(from, to), IN);
     this.u8.fill(0, IN + len, IN + len + PAD);
-    this.x.indexInput(len, this.indexAt(this.inCap));
+    this.i32[C_IN_LEN / 4] = len;
   }
 
   /**

@@ -4,9 +4,9 @@
  *
  * Why not the JavaScript byte loop (V1Scanner.rowFast): it branches on every
  * byte, and porting that loop to WebAssembly as it is was no faster
- * (bench/HISTORY.md). Here a chunk's commas and newlines are found 64 bytes
- * at a time first; each row then knows its eight field bounds, and a field of
- * digits or hex digits is checked and converted 16 bytes at a time.
+ * (bench/HISTORY.md). Here a row's commas and newline are found first, 64
+ * bytes at a time (bit masks); the row then knows its eight field bounds, and
+ * a field of digits or hex digits is checked and converted 16 bytes at a time.
  *
  * The contract with the JavaScript reader: a row is accepted only if
  * rowFast() would accept it and read the same values (a stricter subset:
@@ -15,20 +15,18 @@
  * paths, which own every error message, and resumes here after it.
  *
  * Memory (imported; bytes): the control block and tables at CTL, the output
- * columns at OUT (OUT_ROWS rows each), the input at IN with PAD bytes of
- * slack before and after (16-byte loads reach past a field's ends), and the
- * delimiter index after the input.
+ * columns at OUT (OUT_ROWS rows each), and the input at IN with PAD bytes of
+ * slack before and after (16-byte loads reach before a field's end, and a
+ * row's delimiters are looked for in the 64 or 128 bytes from its start).
  */
 
 // ---- Layout shared with ../v1-simd.ts (keep both in step) ----
 const CTL: usize = 1024;
 const C_NR_CPU = CTL; // i32: nr_cpu_ids
 const C_IN_LEN = CTL + 4; // i32: input bytes at IN
-const C_INDEX = CTL + 8; // i32: where the delimiter index starts
 const C_STOP = CTL + 12; // i32: input offset where rows() stopped
-const C_CURSOR = CTL + 16; // i32: index entry of the next row's first delimiter
-const C_INDEXED = CTL + 20; // i32: delimiters indexed
-const Q_TABLE = CTL + 128; // queue hash table: Q_SLOTS × i32 (queue index + 1, 0 empty)
+const D_LONG = CTL + 16; // i32 × 8: a long row's delimiters (longRow())
+const Q_TABLE = CTL + 256; // queue hash table: Q_SLOTS × i32 (queue index + 1, 0 empty)
 const Q_SLOTS: usize = 1024;
 const Q_NAMES = Q_TABLE + Q_SLOTS * 4; // queue names, 16 bytes each, zero-padded
 const Q_LENS = Q_NAMES + Q_SLOTS * 16; // i32 each
@@ -47,7 +45,7 @@ const O_SKB_HI = O_SKB + OUT_ROWS * 4;
 const O_SKB_LO = O_SKB_HI + OUT_ROWS * 4;
 const O_EVENT = O_SKB_LO + OUT_ROWS * 4; // u8
 const O_STATE = O_EVENT + OUT_ROWS; // u8
-export const PAD: usize = 64;
+export const PAD: usize = 128;
 export const IN: usize = ((O_STATE + OUT_ROWS + 63) & ~63) + PAD;
 
 // Trace values (../trace.ts).
@@ -62,9 +60,9 @@ const CR: u8 = 0x0d;
 // Event names as little-endian words of their bytes, placed by a perfect hash:
 // slot = (word * EVENT_HASH) >>> 61 (found by search; slot 3 is unused).
 const EVENT_HASH: u64 = 0xe162c2724da869d3;
-const E_WORD = CTL + 32; // u64 × 8, laid out by init()
-const E_KIND = CTL + 32 + 64; // u8 × 8
-const E_LEN = CTL + 32 + 72; // u8 × 8 (0: unused slot)
+const E_WORD = CTL + 64; // u64 × 8, laid out by init()
+const E_KIND = CTL + 128; // u8 × 8
+const E_LEN = CTL + 136; // u8 × 8 (0: unused slot)
 
 /** Lays out the event table; called once. */
 export function init(): void {
@@ -201,7 +199,7 @@ let hexLo: u32 = 0;
   return (load<u16>(s) | 0x2000) == 0x7830;
 }
 
-// ---- The delimiter index ----
+// ---- Delimiters ----
 
 /** Commas and LFs among the 64 bytes at p, one bit each. */
 @inline function delimiters64(p: usize): u64 {
@@ -219,56 +217,73 @@ let hexLo: u32 = 0;
 }
 
 /**
- * Indexes the delimiters of the input's `len` bytes (at IN), as input
- * offsets, into the index at `index` (room for len + 8 entries). Returns how
- * many it found.
+ * The first eight delimiters in the 128 bytes at s0, as offsets from s0, into
+ * D_LONG (a row longer than 64 bytes); fewer than eight leave -1 in the rest
+ * (no row that long is accepted).
  */
-export function indexInput(len: i32, index: usize): i32 {
-  let n: usize = 0;
-  for (let b = 0; b < len; b += 64) {
-    let m = delimiters64(IN + <usize>b);
-    if (len - b < 64) m &= (<u64>1 << <u64>(len - b)) - 1;
-    while (m != 0) {
-      store<u32>(index + (n << 2), b + <i32>ctz(m));
+function longRow(s0: usize): void {
+  let m = delimiters64(s0);
+  let base = 0;
+  let n = 0;
+  for (let w = 0; w < 2; w++) {
+    while (m != 0 && n < 8) {
+      store<i32>(D_LONG + (<usize>n << 2), base + <i32>ctz(m));
       n++;
       m &= m - 1;
     }
+    base = 64;
+    m = delimiters64(s0 + 64);
   }
-  store<i32>(C_IN_LEN, len);
-  store<i32>(C_INDEX, <i32>index);
-  store<i32>(C_INDEXED, <i32>n);
-  store<i32>(C_CURSOR, 0);
-  return <i32>n;
+  for (; n < 8; n++) store<i32>(D_LONG + (<usize>n << 2), -1);
 }
 
 // ---- Rows ----
 
 /**
  * Reads up to `max` rows from input offset `start` (a line's start) into the
- * output columns, the first on line `line`. Stops at the end of the indexed
+ * output columns, the first on line `line`. Stops at the end of the
  * input or before the first row it does not accept; C_STOP says where.
  * Returns the rows read.
  */
 export function rows(start: i32, max: i32, line: f64): i32 {
-  const index = <usize>load<i32>(C_INDEX);
-  const indexed = load<i32>(C_INDEXED);
+  const len = load<i32>(C_IN_LEN);
   const nrCpu = load<i32>(C_NR_CPU);
-  let k = load<i32>(C_CURSOR);
-  while (k < indexed && load<i32>(index + (<usize>k << 2)) < start) k++;
   let p = start;
   let r = 0;
   for (; r < max; r++) {
-    if (k + 8 > indexed) break;
-    const ix = index + (<usize>k << 2);
+    if (p >= len) break;
     const s0 = IN + <usize>p;
-    const d0 = IN + <usize>load<u32>(ix);
-    const d1 = IN + <usize>load<u32>(ix, 4);
-    const d2 = IN + <usize>load<u32>(ix, 8);
-    const d3 = IN + <usize>load<u32>(ix, 12);
-    const d4 = IN + <usize>load<u32>(ix, 16);
-    const d5 = IN + <usize>load<u32>(ix, 20);
-    const d6 = IN + <usize>load<u32>(ix, 24);
-    const d7 = IN + <usize>load<u32>(ix, 28);
+    // The row's eight delimiters from the 64 bytes at its start (two windows for a longer row).
+    let m = delimiters64(s0);
+    let d0: usize, d1: usize, d2: usize, d3: usize, d4: usize, d5: usize, d6: usize, d7: usize;
+    if (popcnt(m) >= 8) {
+      d0 = s0 + <usize>ctz(m);
+      m &= m - 1;
+      d1 = s0 + <usize>ctz(m);
+      m &= m - 1;
+      d2 = s0 + <usize>ctz(m);
+      m &= m - 1;
+      d3 = s0 + <usize>ctz(m);
+      m &= m - 1;
+      d4 = s0 + <usize>ctz(m);
+      m &= m - 1;
+      d5 = s0 + <usize>ctz(m);
+      m &= m - 1;
+      d6 = s0 + <usize>ctz(m);
+      m &= m - 1;
+      d7 = s0 + <usize>ctz(m);
+    } else {
+      longRow(s0);
+      if (load<i32>(D_LONG, 28) < 0) break;
+      d0 = s0 + <usize>load<i32>(D_LONG);
+      d1 = s0 + <usize>load<i32>(D_LONG, 4);
+      d2 = s0 + <usize>load<i32>(D_LONG, 8);
+      d3 = s0 + <usize>load<i32>(D_LONG, 12);
+      d4 = s0 + <usize>load<i32>(D_LONG, 16);
+      d5 = s0 + <usize>load<i32>(D_LONG, 20);
+      d6 = s0 + <usize>load<i32>(D_LONG, 24);
+      d7 = s0 + <usize>load<i32>(D_LONG, 28);
+    }
     // Exactly eight fields: seven commas, then the LF.
     let bad = <i32>(load<u8>(d0) != COMMA) | <i32>(load<u8>(d1) != COMMA) | <i32>(load<u8>(d2) != COMMA) | <i32>(load<u8>(d3) != COMMA);
     bad |= <i32>(load<u8>(d4) != COMMA) | <i32>(load<u8>(d5) != COMMA) | <i32>(load<u8>(d6) != COMMA) | <i32>(load<u8>(d7) != LF);
@@ -294,10 +309,16 @@ export function rows(start: i32, max: i32, line: f64): i32 {
 
     // socket: empty (packet and deliver rows only) or 0x + 1..16 hex digits
     const sockLen = <i32>(d3 - d2 - 1);
-    hex(d3, sockLen - 2);
-    bad |= sockLen == 0 ? <i32>(ev <= EV_STATE) : <i32>(<u32>(sockLen - 3) > 15) | <i32>!hexPrefix(d2 + 1) | hexBad;
-    const sockHi = hexHi;
-    const sockLo = hexLo;
+    let sockHi: u32 = 0;
+    let sockLo: u32 = 0;
+    if (sockLen != 0) {
+      hex(d3, sockLen - 2);
+      bad |= <i32>(<u32>(sockLen - 3) > 15) | <i32>!hexPrefix(d2 + 1) | hexBad;
+      sockHi = hexHi;
+      sockLo = hexLo;
+    } else {
+      bad |= <i32>(ev <= EV_STATE);
+    }
 
     // state: empty (not on state rows) or 1..2 digits, 1..12
     const stateLen = <i32>(d4 - d3 - 1);
@@ -326,8 +347,14 @@ export function rows(start: i32, max: i32, line: f64): i32 {
     // skb: empty, or 0x + 1..16 hex digits; the row ends LF or CR LF
     const skbEnd = d7 - <usize>((load<u8>(d7 - 1) == CR) & (d7 - 1 > d6));
     const skbLen = <i32>(skbEnd - d6 - 1);
-    hex(skbEnd, skbLen - 2);
-    bad |= skbLen == 0 ? 0 : <i32>(<u32>(skbLen - 3) > 15) | <i32>!hexPrefix(d6 + 1) | hexBad;
+    let skbHi: u32 = 0;
+    let skbLo: u32 = 0;
+    if (skbLen != 0) {
+      hex(skbEnd, skbLen - 2);
+      bad |= <i32>(<u32>(skbLen - 3) > 15) | <i32>!hexPrefix(d6 + 1) | hexBad;
+      skbHi = hexHi;
+      skbLo = hexLo;
+    }
 
     if (bad != 0) break;
     const o4 = <usize>r << 2;
@@ -343,12 +370,10 @@ export function rows(start: i32, max: i32, line: f64): i32 {
     store<u32>(O_RXHASH + o4, rxhash);
     store<i32>(O_QUEUE + o4, queue);
     store<i32>(O_SKB + o4, skbLen == 0 ? NONE : DEFERRED_ID);
-    store<u32>(O_SKB_HI + o4, hexHi);
-    store<u32>(O_SKB_LO + o4, hexLo);
+    store<u32>(O_SKB_HI + o4, skbHi);
+    store<u32>(O_SKB_LO + o4, skbLo);
     p = <i32>(d7 + 1 - IN);
-    k += 8;
   }
-  store<i32>(C_CURSOR, k);
   store<i32>(C_STOP, p);
   return r;
 }
