@@ -155,7 +155,7 @@ export class V1Scanner {
 
   /**
    * Rows read by the SIMD reader from chunk position `pos` (its input starts
-   * at `from`), straight into batches. Returns where it stopped: the end of
+   * at `from`), into batches. Returns where it stopped: the end of
    * its input, or a row it did not accept.
    */
   private readSimd(pos: number, from: number): number {
