@@ -254,6 +254,8 @@ export function rows(start: i32, max: i32, line: f64): i32 {
     if (p >= len) break;
     const s0 = IN + <usize>p;
     // The row's eight delimiters from the 64 bytes at its start (two windows for a longer row).
+    // Written out eight times on purpose: offsets stay in registers, with no loop branch
+    // per delimiter; the longer row, rare, goes through memory (longRow()).
     let m = delimiters64(s0);
     let d0: usize, d1: usize, d2: usize, d3: usize, d4: usize, d5: usize, d6: usize, d7: usize;
     if (popcnt(m) >= 8) {
