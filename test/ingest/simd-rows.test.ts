@@ -83,7 +83,7 @@ describe('SIMD reader: values at the limits of each field, worked out by hand', 
   ];
   const path = writeTrace(`${HEADER}\n${lines.join('\n')}\n`, 'simd-limits.csv');
 
-  it('reads them as the kernel trace means them, and takes exactly the rows it should', async () => {
+  it('reads each field as format v1 defines it, and takes exactly the rows it should', async () => {
     const r = await read(path, { deferIds: true });
     if ('error' in r) throw new Error(r.error);
     const { rows } = r;
