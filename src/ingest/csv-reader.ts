@@ -17,7 +17,7 @@ import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
 import { firstControl, HeaderParser, headerColumns, LATIN1_BOM, MAX_LINE, overlongLineError, type ColumnName } from './header.js';
 import { extraFieldError, nameFields, RowBuilder, type Identities, type SkipLog, type TextColumns, type TextRow } from './rows.js';
-import type { TraceSink } from './trace.js';
+import type { TraceBatch, TraceSink } from './trace.js';
 import type { HeaderReady } from './v1-scanner.js';
 
 const BOM = LATIN1_BOM;
@@ -28,6 +28,8 @@ export interface CsvReaderOptions {
   ids: Identities;
   onHeader(ready: HeaderReady): number;
   sink: TraceSink;
+  /** As ReadOptions.takeBatch. */
+  takeBatch?: () => TraceBatch;
 }
 
 /** Only commas, spaces and tabs: an empty row a spreadsheet left behind. */
@@ -145,7 +147,7 @@ export async function readV1WithCsvParse(chunks: AsyncIterable<Buffer>, o: CsvRe
       headerRowText = text;
       const h = header.finish();
       const nr = o.onHeader({ header: h, columns: cols.names, checkCpus: (n) => header.checkMasks(n) });
-      builder = new RowBuilder(o.file, h, nr, o.sink, o.ids, o.skipLog);
+      builder = new RowBuilder(o.file, h, nr, o.sink, o.ids, o.skipLog, o.takeBatch);
       inRows = true;
       return;
     }

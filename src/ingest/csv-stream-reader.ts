@@ -111,7 +111,7 @@ async function read(it: AsyncIterator<Buffer>, o: CsvReaderOptions): Promise<num
     index = cols.index;
     const h = header.finish();
     const nr = o.onHeader({ header: h, columns: cols.names, checkCpus: (n) => header.checkMasks(n) });
-    builder = new RowBuilder(o.file, h, nr, o.sink, o.ids, o.skipLog);
+    builder = new RowBuilder(o.file, h, nr, o.sink, o.ids, o.skipLog, o.takeBatch);
     return true;
   };
   scan: for (;;) {

@@ -4,17 +4,19 @@
  * previous ones. Batches are never copied or cloned (measured: cloning row
  * objects to a worker costs seconds; shared typed arrays cost nothing).
  *
- * Protocol: SLOTS shared batches (or options.ring); state[i] is 0 (free, the worker may fill it)
- * or 1 (full, the main thread owns it). The worker posts {slot, length} for
- * each full slot, in order; the main thread replays it, then frees it with
- * Atomics.store + notify. The worker blocks in Atomics.wait when the next
- * slot is still full, which bounds memory to SLOTS batches.
+ * Protocol: a SlotRing (ring.ts) of SLOTS shared batches; state[i] is 0
+ * (free, the worker may fill it) or 1 (full, the main thread owns it). The
+ * worker posts {slot, length} for each full slot, in order; the main thread
+ * replays it, then frees it with Atomics.store + notify. The worker blocks in
+ * Atomics.wait when the next slot is still full, which bounds memory to SLOTS
+ * batches.
  */
 import { Worker } from 'node:worker_threads';
 import { InputError, UsageError } from '../errors.js';
 import { SkipLog } from './rows.js';
 import type { ReadOptions, ReadResult } from './read.js';
-import { batchOnBuffer, BATCH_ROWS, sharedBatchBytes, type TraceBatch, type TraceSink } from './trace.js';
+import { SlotRing } from './ring.js';
+import { BATCH_ROWS, type TraceSink } from './trace.js';
 
 export const SLOTS = 8;
 /** Longest stretch the main thread replays batches without letting the event loop (signals, timers) run. */
@@ -41,19 +43,10 @@ export type WorkerMessage =
 const WORKER_URL = new URL('../../dist/ingest/parse-worker.js', import.meta.url);
 
 export async function readTraceInWorker(path: string, sink: TraceSink, opts: ReadOptions = {}): Promise<ReadResult> {
-  const buffers: SharedArrayBuffer[] = [];
-  const batches: TraceBatch[] = [];
-  const { slots, rows } = opts.ring ?? { slots: SLOTS, rows: BATCH_ROWS };
-  for (let i = 0; i < slots; i++) {
-    // Same layout as allocSharedBatch (trace.ts): the worker builds identical views.
-    const buffer = new SharedArrayBuffer(sharedBatchBytes(rows));
-    buffers.push(buffer);
-    batches.push(batchOnBuffer(buffer, rows));
-  }
-  const stateBuffer = new SharedArrayBuffer(4 * slots);
-  const state = new Int32Array(stateBuffer);
+  // The worker builds the same views on the same buffers.
+  const { buffers, batches, state } = SlotRing.alloc(SLOTS, BATCH_ROWS);
   const { signal, onProgress, takeBatch: _unused, ...rest } = opts;
-  const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, rows, state: stateBuffer };
+  const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, rows: BATCH_ROWS, state: state.buffer as SharedArrayBuffer };
   const worker = new Worker(WORKER_URL, { workerData: job });
 
   return new Promise<ReadResult>((resolve, reject) => {
@@ -80,11 +73,7 @@ export async function readTraceInWorker(path: string, sink: TraceSink, opts: Rea
             const b = batches[m.slot];
             b.length = m.length;
             const slot = m.slot;
-            if (sink.batchInSlot) {
-              if (sink.batchInSlot(b, slot, state, buffers)) break;
-            } else {
-              sink.batch(b);
-            }
+            sink.batch(b);
             const release = () => {
               Atomics.store(state, slot, 0);
               Atomics.notify(state, slot);

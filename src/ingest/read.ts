@@ -23,8 +23,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /**
-   * Where the scanner writes its next batch after handing one to the sink
-   * (the parse worker gives it shared-memory slots); default: reuse the same one.
+   * Where the reader writes its next batch after handing one to the sink
+   * (a SlotRing's shared slots, which another thread reads); default: reuse the same one.
    */
   takeBatch?: () => TraceBatch;
   /**
@@ -32,12 +32,6 @@ export interface ReadOptions {
    * batch's side columns); the consumer interns them (the replay banks number sockets, TraceState skbs).
    */
   deferIds?: boolean;
-  /**
-   * Parse worker only: its shared batches, count and rows each (default SLOTS of
-   * BATCH_ROWS). A deeper ring lets a pipeline of three threads on two cores
-   * ride out the scheduler's uneven shares (see replay/engine.ts).
-   */
-  ring?: { slots: number; rows: number };
   /** Canonical rows by the WebAssembly SIMD reader first (default true; false: the JavaScript byte scanner alone, which tests compare it with). */
   simd?: boolean;
 }
@@ -115,7 +109,7 @@ export async function readTrace(
       header(h) {
         h.format = format.format;
         const nr = onHeader({ header: h, columns: [] });
-        builder = new RowBuilder(path, h, nr, sink, ids, skipLog);
+        builder = new RowBuilder(path, h, nr, sink, ids, skipLog, opts.takeBatch);
       },
       row(r, line, cols) {
         if (!builder) throw new InputError(path, line, 1, msg.noHeaderRow(), 'header');
@@ -127,10 +121,10 @@ export async function readTrace(
     b.flush();
     rows = b.rows;
   } else if (opts.reader === 'csv-parse') {
-    rows = await readV1WithCsvParse(chunks, { file: path, skipLog, ids, onHeader, sink });
+    rows = await readV1WithCsvParse(chunks, { file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch });
   } else if (opts.reader === 'csv-parse-stream') {
     // Benchmark baseline, not a reference: one streaming csv-parse parser over the whole body.
-    rows = await readV1WithCsvParseStream(chunks, { file: path, skipLog, ids, onHeader, sink });
+    rows = await readV1WithCsvParseStream(chunks, { file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch });
   } else {
     const scanner = new V1Scanner({ file: path, cpusFallback: opts.cpus, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch, deferIds: opts.deferIds, simd: opts.simd });
     for await (const chunk of chunks) scanner.push(chunk);

@@ -74,10 +74,13 @@ export function extraFieldError(file: string, line: number, fields: string[], st
 }
 
 export class RowBuilder {
-  private batch: TraceBatch = allocBatch(BATCH_ROWS);
+  private batch: TraceBatch;
+  /** Rows the batch holds (shared slots may be larger than BATCH_ROWS). */
+  private batchRows: number;
   private readonly queueIndex = new Map<string, number>();
   rows = 0;
 
+  /** `takeBatch`: as ReadOptions.takeBatch (a SlotRing's shared slots); the sink reads the rows there. */
   constructor(
     private readonly file: string,
     private readonly header: TraceHeader,
@@ -85,8 +88,11 @@ export class RowBuilder {
     private readonly sink: TraceSink,
     readonly ids: Identities,
     private readonly skipLog: SkipLog | null,
+    private readonly takeBatch?: () => TraceBatch,
   ) {
     header.queues.forEach((q, i) => this.queueIndex.set(q.name, i));
+    this.batch = takeBatch ? takeBatch() : allocBatch(BATCH_ROWS);
+    this.batchRows = this.batch.ts.length;
   }
 
   /**
@@ -154,12 +160,16 @@ export class RowBuilder {
     const skb = row.skb.length > 0 ? this.ids.skbs.intern(row.skb) : NONE;
 
     this.rows++;
-    if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, line) === BATCH_ROWS) this.flush();
+    if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, line) === this.batchRows) this.flush();
   }
 
   flush(): void {
     if (this.batch.length > 0) {
       this.sink.batch(this.batch);
+      if (this.takeBatch) {
+        this.batch = this.takeBatch();
+        this.batchRows = this.batch.ts.length;
+      }
       this.batch.length = 0;
     }
   }

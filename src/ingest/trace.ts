@@ -179,12 +179,6 @@ export interface TraceSink {
   header(header: TraceHeader, nrCpuIds: number): void;
   /** The batch's arrays are reused after this returns: copy what must be kept. */
   batch(batch: TraceBatch): void;
-  /**
-   * Parse-worker reading only: used instead of batch() when present. The batch
-   * lives in shared slot `slot` of `buffers`; return true to keep the slot, and
-   * then free it yourself (Atomics.store(state, slot, 0) + Atomics.notify).
-   */
-  batchInSlot?(batch: TraceBatch, slot: number, state: Int32Array, buffers: SharedArrayBuffer[]): boolean;
 }
 
 /** Bytes per row of a batch: ts 8, event 1, cpu 4, socket 4, state 1, rxhash 4, queue 4, skb 4, line 8, 4 × 4 raw ids. */

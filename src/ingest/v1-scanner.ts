@@ -731,9 +731,9 @@ export class V1Scanner {
 
   /**
    * Id of a hex socket identity for the row being written. With deferIds the
-   * worker leaves interning to the main thread (DEFERRED_ID + the raw halves in
-   * side columns): with one or two configurations the main thread has time to
-   * spare and the parse worker is the bottleneck.
+   * reader leaves interning to the replay banks (DEFERRED_ID + the raw halves in
+   * side columns), which number sockets in WebAssembly, for less than the
+   * reader's interning here would cost.
    */
   private socketHex(hi: number, lo: number): number {
     if (!this.o.deferIds) return this.sockets.internHex(hi, lo);

@@ -2,7 +2,7 @@
  * The WebAssembly side of the canonical-row fast path (wasm/v1-rows.ts):
  * copies a chunk's complete lines in, and the rows it reads out into a
  * TraceBatch, one native copy per column (writing them straight into the
- * parse worker's shared batches was slower: bench/HISTORY.md). V1Scanner
+ * shared batches was slower: bench/HISTORY.md). V1Scanner
  * decides when it applies and reads every row it gives up on.
  */
 import { readFileSync } from 'node:fs';

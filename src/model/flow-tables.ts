@@ -141,8 +141,8 @@ export interface BankTrace {
   traceCpus: number;
   /**
    * Socket cells are DEFERRED_ID with the hex identity in the side columns, or
-   * ids of another thread's numbering (a parse worker that left interning to
-   * its consumer): the bank numbers them itself.
+   * the reader's own ids (a reader that left interning to the banks,
+   * ReadOptions.deferIds): the bank numbers them itself.
    */
   resolveIds: boolean;
   /**

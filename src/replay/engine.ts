@@ -12,6 +12,7 @@ import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
 import { readTraceInWorker } from '../ingest/parallel.js';
 import { readTrace } from '../ingest/read.js';
+import { release, RING_FAILED, SlotRing } from '../ingest/ring.js';
 import { DEFERRED_ID, EventKind, NONE, type TraceBatch } from '../ingest/trace.js';
 import { Interner } from '../ingest/interner.js';
 import { resolveConfig, tableMemoryBytes, type ResolvedConfig } from '../model/config.js';
@@ -24,20 +25,27 @@ import type { ReplayWorkerMessage, ReplayWorkerReply } from './replay-worker.js'
 import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from './result.js';
 
 /**
- * From this many configurations on, a replay thread replays them and this
- * thread prepares batches (deliver matching, and flow and socket ids from a
- * bank without lanes) and hands them on: a three-stage pipeline. With 2 or 3
- * configurations the extra stage neither costs nor saves (10M-row bench: 1.6
- * and 1.7 s either way).
+ * From this many configurations on, a replay thread replays them, and this
+ * thread reads the trace itself (no parse worker), matches deliver rows and
+ * numbers flows and sockets in a bank without lanes, and hands each batch on
+ * in a shared slot. Two threads on the two cores, about evenly loaded: read
+ * here, each batch is numbered while still in cache, and nothing waits for a
+ * third thread's turn on a core (10M-row bench, 8 sizes, 8 rounds in turns:
+ * 2.32 s with a parse worker feeding this thread, 2.07 s read here; the
+ * report's 11 configurations 3.60 → 3.35 s). Fewer configurations keep the
+ * parse worker, and this thread replays them: with one, 1.6–2.2 s against
+ * 2.0–2.4 s read here and replayed there; with 2 or 3 either way is within
+ * noise.
  */
 const SPLIT_MIN_CONFIGS = 4;
 
 /**
  * How many of a sweep's configurations this thread replays itself: none up to
- * REPLAY_THREAD_ALONE, then half of the rest. The cores are shared with the
- * parse worker, so up to 8 the replay thread keeps up alone (10M-row bench, 8
- * sizes: this thread taking one of them, 2.5 s; none, 2.2 s); beyond that it
- * would become the bottleneck.
+ * REPLAY_THREAD_ALONE, then half of the rest. Up to 8 the replay thread keeps
+ * up alone (10M-row bench, 8 sizes: this thread taking one of them, 2.5 s;
+ * none, 2.2 s); beyond that it would become the bottleneck (the default
+ * report's 28: this thread taking a third or a fifth of the rest instead of
+ * half was slower).
  */
 const REPLAY_THREAD_ALONE = 8;
 function replayedHere(n: number): number {
@@ -45,35 +53,28 @@ function replayedHere(n: number): number {
 }
 
 /**
- * A sweep's ring of shared batches: 16 of 32k rows (35 MB) instead of the
- * parse worker's default 8 of 8k. Three threads share the two cores there, and
- * the scheduler's shares swing by milliseconds: with 8 small slots the ring ran
- * empty (the parse worker alone on a core) or full (the replay thread alone)
- * for 0.46 core-seconds of the 10M-row bench (perf sched), against 0.16 with
- * 16 of 64k. One configuration keeps the small ring: its two threads do not
- * contend, and batches that stay in cache are faster.
+ * A sweep's ring of shared batches, from this thread to the replay thread: 16
+ * of 32k rows (35 MB). It was sized when three threads shared the two cores
+ * (with 8 of 8k the ring ran empty or full for 0.46 core-seconds of the
+ * 10M-row bench, perf sched); with two, 8 or 16 of 8k, 8 of 32k and 32 of 4k
+ * were all within noise of it.
  */
 const SWEEP_RING = { slots: 16, rows: 1 << 15 };
-
-/** Longest stretch of batches handed on without letting the event loop (Ctrl-C) run. */
-const YIELD_MS = 50;
 
 const REPLAY_WORKER_URL = new URL('../../dist/replay/replay-worker.js', import.meta.url);
 
 /**
- * The replay thread of a sweep, fed the shared batches in order. Every
- * YIELD_MS the hand-over waits for one event-loop turn: that fills the parse
- * worker's slots, pauses it, and lets this thread see signals (Ctrl-C).
+ * The replay thread of a sweep, fed the shared batches in order. Each batch's
+ * message is posted at once: this thread may block in SlotRing.take() until
+ * the replay thread frees a slot, so a message held back would never arrive.
+ * (The event loop still turns, for Ctrl-C, with every read of the file.)
  */
 class ReplayThread {
   private readonly worker: Worker;
   private readonly done: Promise<ModelResult[]>;
   private slotsSent = false;
-  private lastYield = performance.now();
-  private holding = false;
-  private readonly queue: ReplayWorkerMessage[] = [];
 
-  /** Started before the trace's header is read, so its start-up overlaps the parse worker's; configure() follows. */
+  /** Started before the trace's header is read, so its start-up overlaps the reading; configure() follows. */
   constructor() {
     this.worker = new Worker(REPLAY_WORKER_URL);
     this.done = new Promise<ModelResult[]>((resolve, reject) => {
@@ -93,34 +94,17 @@ class ReplayThread {
   }
 
   /** Slot `slot` holds a prepared batch; `delivers`: it has deliver rows (their ordinals are in its ordinal column). */
-  batch(slot: number, length: number, delivers: boolean, state: Int32Array, buffers: SharedArrayBuffer[]): void {
+  batch(ring: SlotRing, slot: number, length: number, delivers: boolean): void {
     if (!this.slotsSent) {
-      this.worker.postMessage({ type: 'slots', buffers, rows: SWEEP_RING.rows, state: state.buffer as SharedArrayBuffer } satisfies ReplayWorkerMessage);
+      const { buffers, rows, state } = ring;
+      this.worker.postMessage({ type: 'slots', buffers, rows, state: state.buffer as SharedArrayBuffer } satisfies ReplayWorkerMessage);
       this.slotsSent = true;
     }
-    this.send({ type: 'batch', slot, length, delivers });
-  }
-
-  private send(m: ReplayWorkerMessage): void {
-    if (this.holding) {
-      this.queue.push(m);
-      return;
-    }
-    if (performance.now() - this.lastYield < YIELD_MS) {
-      this.worker.postMessage(m);
-      return;
-    }
-    this.holding = true;
-    this.queue.push(m);
-    setImmediate(() => {
-      this.lastYield = performance.now();
-      this.holding = false;
-      for (const q of this.queue.splice(0)) this.worker.postMessage(q);
-    });
+    this.worker.postMessage({ type: 'batch', slot, length, delivers } satisfies ReplayWorkerMessage);
   }
 
   async finish(): Promise<ModelResult[]> {
-    this.send({ type: 'finish' });
+    this.worker.postMessage({ type: 'finish' } satisfies ReplayWorkerMessage);
     try {
       return await this.done;
     } finally {
@@ -130,6 +114,24 @@ class ReplayThread {
 
   terminate(): void {
     void this.worker.terminate();
+  }
+
+  /**
+   * The error the replay thread reported: it marks the ring failed only after posting it, so it
+   * is on its way. `otherwise` if none comes within a second (a ring marked failed by a bug).
+   */
+  async failure(otherwise: unknown): Promise<unknown> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<unknown>((resolve) => (timer = setTimeout(() => resolve(otherwise), 1000)));
+    const reported = this.done.then(
+      () => otherwise,
+      (e: unknown) => e,
+    );
+    try {
+      return await Promise.race([reported, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -180,22 +182,22 @@ export class TraceState {
   private readonly packetHash = new Uint32Array(PACKET_WINDOW);
 
   /**
-   * With a parse worker, which leaves interning to its consumer, this thread
-   * interns skb identities (the banks number sockets); ids the worker did
-   * intern (text identities) are translated into the same id space.
+   * When the reader leaves interning to its consumer (parallel replays), this
+   * thread interns skb identities (the banks number sockets); ids the reader
+   * did intern (text identities) are translated into the same id space.
    */
   resolveIds = false;
   readonly skbs = new Interner();
-  private skbFromWorker: Int32Array = new Int32Array(64).fill(-1);
+  private skbFromReader: Int32Array = new Int32Array(64).fill(-1);
 
   private translate(interner: Interner, id: number): number {
-    let t = this.skbFromWorker;
+    let t = this.skbFromReader;
     if (id >= t.length) {
       let cap = t.length;
       while (cap <= id) cap *= 2;
       const grown = new Int32Array(cap).fill(-1);
       grown.set(t);
-      this.skbFromWorker = t = grown;
+      this.skbFromReader = t = grown;
     }
     let mine = t[id];
     if (mine < 0) t[id] = mine = interner.internText(`\0worker:${id}`);
@@ -347,12 +349,14 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
 
   // Only the fast reader runs in the parse worker; the csv-parse readers are references and baselines.
   const parallel = options.parallel ?? ((options.reader === undefined || options.reader === 'fast') && fileSize(path) >= PARALLEL_MIN_BYTES);
-  // Sweeps: a replay thread replays the configurations (see replayedHere).
+  // Sweeps: this thread reads, a replay thread replays the configurations (see replayedHere).
   const split = parallel && options.configs.length >= SPLIT_MIN_CONFIGS;
-  // The worker parses; the banks number the sockets (in WebAssembly, cheaper than the worker's own interning).
+  // The reader leaves hex identities to the banks, which number them in WebAssembly (cheaper than the reader's interning).
   state.resolveIds = parallel;
+  const ringSize = options.sweepRing ?? SWEEP_RING;
+  const ring = split ? SlotRing.alloc(ringSize.slots, ringSize.rows) : null;
   const helper: ReplayThread | null = split ? new ReplayThread() : null;
-  const reading = (parallel ? readTraceInWorker : readTrace)(
+  const reading = (parallel && !split ? readTraceInWorker : readTrace)(
     path,
     {
       header(h, nr) {
@@ -370,31 +374,29 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
         state.setCpus(nr);
       },
       batch(b) {
-        state.prepare(b);
-        bank!.processBatch(b, state.ordinals);
+        if (ring) {
+          // A sweep: b is the ring's slot being filled. Deliver ordinals go into its own column.
+          state.prepare(b, b.ordinal);
+          numbering!.processBatch(b, null);
+          // Readers: the replay thread, and this one if it replays some configurations;
+          // whichever finishes last frees the slot for the reader (this thread, in take()).
+          const slot = ring.hand(bank ? 2 : 1);
+          helper!.batch(ring, slot, b.length, state.ordinals !== null);
+          if (bank) {
+            bank.processBatch(b, state.ordinals);
+            release(ring.state, slot);
+          }
+        } else {
+          state.prepare(b);
+          bank!.processBatch(b, state.ordinals);
+        }
         if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
       },
-      batchInSlot: split
-        ? (b, slot, slotState, buffers) => {
-            state.prepare(b, b.ordinal);
-            numbering!.processBatch(b, null);
-            // Readers: the replay thread, and this one if it replays some configurations;
-            // whichever finishes last frees the slot for the parse worker.
-            Atomics.store(slotState, slot, bank ? 2 : 1);
-            helper!.batch(slot, b.length, state.ordinals !== null, slotState, buffers);
-            if (bank) {
-              bank.processBatch(b, state.ordinals);
-              if (Atomics.sub(slotState, slot, 1) === 1) Atomics.notify(slotState, slot);
-            }
-            if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-            return true;
-          }
-        : undefined,
     },
     {
       cpus: options.cpus,
       deferIds: state.resolveIds,
-      ring: split ? SWEEP_RING : undefined,
+      takeBatch: ring ? () => ring.take() : undefined,
       lenient: options.lenient,
       reader: options.reader,
       chunkSize: options.chunkSize,
@@ -406,8 +408,11 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   try {
     read = await reading;
   } catch (e) {
-    (helper as ReplayThread | null)?.terminate();
-    throw e;
+    const h = helper as ReplayThread | null;
+    // The replay thread failed first and stopped the reading: its own error is the one to report.
+    const cause = h && (e as Error)?.name === RING_FAILED ? await h.failure(e) : e;
+    h?.terminate();
+    throw cause;
   }
 
 

@@ -35,8 +35,14 @@ export interface ReplayOptions {
   fifoNs?: number;
   /** Compute the trace file's sha256 for provenance (costs a hash pass over the bytes). */
   hash?: boolean;
-  /** Parse in a worker thread (default: for the fast reader on files of 4 MiB and more). */
+  /**
+   * Use the second core (default: for the fast reader on files of 4 MiB and more): a parse
+   * worker reads for this thread, or, in a sweep of 4 or more configurations, this thread
+   * reads and a replay thread replays (replay/engine.ts).
+   */
   parallel?: boolean;
+  /** A sweep's ring of shared batches (default 16 of 32k rows); tests use a tiny one so this thread waits for slots. */
+  sweepRing?: { slots: number; rows: number };
   /** Read chunk size in bytes (tests use tiny ones so rows straddle chunks). */
   chunkSize?: number;
   onProgress?: (bytesRead: number, totalBytes: number) => void;

@@ -1,13 +1,16 @@
 /**
  * The replay thread of a sweep: it runs its configurations over the shared
  * batches the main thread has prepared (flow and socket ids, deliver rows'
- * packet ordinals), then frees each slot for the parse worker. Messages:
+ * packet ordinals), then frees each slot for the main thread, which reads the
+ * trace into them. On an error it posts it, then marks the ring failed (the
+ * main thread may be waiting for a slot). Messages:
  * {type:'configs'} and {type:'slots'} once, {type:'batch'} in order,
  * {type:'finish'} → it answers with the finished configurations.
  */
 import { parentPort } from 'node:worker_threads';
 import type { ResolvedConfig } from '../model/config.js';
 import { type BankTrace, FlowTableBank } from '../model/flow-tables.js';
+import { failRing, release } from '../ingest/ring.js';
 import { batchOnBuffer, type TraceBatch } from '../ingest/trace.js';
 import { modelResult, type ModelResult } from './model-result.js';
 
@@ -24,18 +27,24 @@ let bank: FlowTableBank;
 let batches: TraceBatch[] = [];
 let state: Int32Array = new Int32Array(0);
 
+let failed = false;
+
 port.on('message', (m: ReplayWorkerMessage) => {
+  if (m.type === 'slots') {
+    batches = m.buffers.map((b) => batchOnBuffer(b, m.rows));
+    state = new Int32Array(m.state);
+    if (failed) failRing(state); // the configurations failed before the ring arrived
+    return;
+  }
+  if (failed) return;
   try {
     if (m.type === 'configs') {
       bank = new FlowTableBank(m.configs, m.trace);
-    } else if (m.type === 'slots') {
-      batches = m.buffers.map((b) => batchOnBuffer(b, m.rows));
-      state = new Int32Array(m.state);
     } else if (m.type === 'batch') {
       const b = batches[m.slot];
       b.length = m.length;
       bank.processBatch(b, m.delivers ? b.ordinal : null);
-      if (Atomics.sub(state, m.slot, 1) === 1) Atomics.notify(state, m.slot);
+      release(state, m.slot);
     } else {
       const reply: ReplayWorkerReply = { type: 'done', results: bank.lanes.map(modelResult) };
       port.postMessage(reply);
@@ -44,5 +53,8 @@ port.on('message', (m: ReplayWorkerMessage) => {
     const err = e as Error;
     const reply: ReplayWorkerReply = { type: 'error', message: err?.message ?? String(e), stack: err?.stack };
     port.postMessage(reply);
+    // After the message: the thread filling the ring stops, and asks for the reply.
+    failed = true;
+    failRing(state);
   }
 });

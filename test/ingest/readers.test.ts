@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { replayFile } from '../../src/replay/engine.js';
 import type { ReplayOptions } from '../../src/replay/options.js';
+import { generateToBuffer } from '../../src/generate/output.js';
+import { applyLayer, DEFAULT_WORKLOAD, finishWorkload } from '../../src/generate/workload.js';
 import { writeTrace } from '../helpers/trace.js';
 
 const SHARED = new URL('../../../shared/traces/', import.meta.url).pathname;
@@ -135,15 +137,17 @@ describe('fast reader = csv-parse reader = csv-parse-stream baseline', () => {
   });
 });
 
-describe('parse worker = in-thread reading', () => {
-  // One or two configurations: the worker defers identity interning to the main thread;
-  // three or more: the worker interns. Both must replay exactly as reading in-thread,
+const SWEEP = [{ explain: true, timeline: true }, { entries: 16 }, { kernel: '3.19' as const }, { entries: 0 }, { entries: 4096, kernel: '4.10' as const }];
+const WIDE = [...SWEEP, ...[64, 256, 1024, 8192, 65536, 262144].map((entries) => ({ entries }))];
+
+describe('parse worker or replay thread = one thread', () => {
+  // parallel: true, 1 or 3 configurations: a parse worker reads, this thread numbers and replays;
+  // 5: this thread reads into a shared ring, a replay thread replays; 11: this thread also replays
+  // the first of them (engine.ts, replayedHere). Every one must replay exactly as one thread does,
   // on real captures with deliver rows (skb matching) and with text socket ids.
   for (const name of ['lo-rr-e128-f64.csv.gz', 'lo-bulk-e1024-f1024.csv.gz']) {
-    const sweep = [{ explain: true, timeline: true }, { entries: 16 }, { kernel: '3.19' as const }, { entries: 0 }, { entries: 4096, kernel: '4.10' as const }];
-    // 1: main thread interns for the worker; 3: worker interns; 5: main thread prepares, a replay thread replays;
-    // 11: the main thread also replays the first of them (engine.ts, replayedHere).
-    const wide = [...sweep, ...[64, 256, 1024, 8192, 65536, 262144].map((entries) => ({ entries }))];
+    const sweep = SWEEP;
+    const wide = WIDE;
     for (const configs of [[{}], sweep.slice(0, 3), sweep, wide]) {
       it(`on ${name} with ${configs.length} configuration(s)`, async () => {
         const inline = await replayFile(SHARED + name, { configs, parallel: false });
@@ -158,13 +162,48 @@ describe('parse worker = in-thread reading', () => {
   it('with text socket and skb identities', async () => {
     const text = readFileSync(HEAD, 'latin1').replace(/0xffff8881([0-9a-f]{8})/g, 'sk-$1');
     const path = writeTrace(text, 'text-ids.csv');
-    for (const configs of [[{}], [{}, { entries: 16 }, { entries: 4096 }]]) {
+    for (const configs of [[{}], [{}, { entries: 16 }, { entries: 4096 }], SWEEP]) {
       const inline = await replayFile(path, { configs, parallel: false });
       const worker = await replayFile(path, { configs, parallel: true });
       expect(worker.configs).toEqual(inline.configs);
       expect(worker.trace.distinct_sockets).toBe(inline.trace.distinct_sockets);
     }
   });
+});
+
+describe('the shared batches of a sweep, through many turns of the ring', () => {
+  // 300k generated rows through a ring of 2 slots of 1024 rows: this thread waits for
+  // slots the replay thread frees, about 150 turns, as in the default ring after 16 slots of 32k.
+  const w = finishWorkload(applyLayer({ ...DEFAULT_WORKLOAD }, { rows: 300_000, deliver: true, connRequests: 50, migration: 0.05, queues: 4, cpus: 16, flows: 20_000, reuse: 0.3 }, (k) => k));
+  const path = writeTrace(generateToBuffer(w).bytes, 'ring-turns.csv');
+  const sizes = [256, 1024, 4096, 8192, 16384, 32768, 65536, 131072].map((entries) => ({ entries }));
+  for (const [what, configs] of [['8 sizes', sizes], ['11 configurations', WIDE]] as const) {
+    it(`replays ${what} as one thread does`, async () => {
+      const inline = await replayFile(path, { configs: [...configs], parallel: false });
+      const split = await replayFile(path, { configs: [...configs], parallel: true, sweepRing: { slots: 2, rows: 1024 } });
+      expect(inline.trace.rows).toBe(300_000);
+      expect(inline.configs[0].metrics.deliver_matched).toBeGreaterThan(50_000);
+      expect(split.trace).toEqual(inline.trace);
+      expect(split.configs).toEqual(inline.configs);
+    });
+  }
+});
+
+describe('importers, through the parse worker and the sweep\'s ring', () => {
+  // Every importer writes its rows into the batches it is given (ReadOptions.takeBatch):
+  // the parse worker's shared slots, or the ring this thread hands to the replay thread.
+  const IMPORTERS = new URL('../fixtures/importers/', import.meta.url).pathname;
+  for (const name of ['perf-script.txt', 'ftrace-trace.txt', 'trace-cmd-report.txt', 'trace-cmd-report-raw.txt', 'bpftrace-f-json.json', 'bpftrace-text.txt']) {
+    for (const configs of [[{}], SWEEP]) {
+      it(`${name}, ${configs.length} configuration(s)`, async () => {
+        const inline = await replayFile(IMPORTERS + name, { configs, parallel: false });
+        const split = await replayFile(IMPORTERS + name, { configs, parallel: true });
+        expect(inline.configs[0].metrics.packets).toBeGreaterThan(0);
+        expect(split.trace).toEqual(inline.trace);
+        expect(split.configs).toEqual(inline.configs);
+      });
+    }
+  }
 });
 
 describe('csv-parse-stream baseline on bad input', () => {

@@ -1,0 +1,78 @@
+/**
+ * A ring of batches in shared memory, filled in order by one thread and read
+ * in place by others: the parse worker's hand-over to the main thread, and a
+ * sweep's hand-over from the main thread to its replay thread.
+ *
+ * state[i] counts the threads still reading slot i: 0 means free (the filler
+ * may take it), FAILED means a reader gave up, and the filler stops.
+ */
+import { batchOnBuffer, sharedBatchBytes, type TraceBatch } from './trace.js';
+
+/** A reader failed: every slot is marked so, and a filler waiting on one wakes up and stops. */
+export const SLOT_FAILED = -1;
+
+/** The name of the error take() throws once a reader has marked the ring failed (kept across threads); the reader reports its own error. */
+export const RING_FAILED = 'RingFailed';
+
+export class RingFailed extends Error {
+  constructor() {
+    super('a thread reading the shared batches failed');
+    this.name = RING_FAILED;
+  }
+}
+
+export class SlotRing {
+  readonly batches: TraceBatch[];
+  readonly state: Int32Array;
+  private next = 0;
+  /** The slot the filler writes now (-1 before the first take()). */
+  filling = -1;
+
+  constructor(
+    readonly buffers: SharedArrayBuffer[],
+    stateBuffer: SharedArrayBuffer,
+    readonly rows: number,
+  ) {
+    this.batches = buffers.map((b) => batchOnBuffer(b, rows));
+    this.state = new Int32Array(stateBuffer);
+  }
+
+  static alloc(slots: number, rows: number): SlotRing {
+    const buffers = Array.from({ length: slots }, () => new SharedArrayBuffer(sharedBatchBytes(rows)));
+    return new SlotRing(buffers, new SharedArrayBuffer(4 * slots), rows);
+  }
+
+  /** The next slot, empty; blocks (Atomics.wait) until its readers have freed it. */
+  take(): TraceBatch {
+    const slot = this.next;
+    this.next = (slot + 1) % this.batches.length;
+    const state = this.state;
+    for (let v = Atomics.load(state, slot); v !== 0; v = Atomics.load(state, slot)) {
+      if (v < 0) throw new RingFailed(); // SLOT_FAILED, or below it once a reader released a failed slot
+      Atomics.wait(state, slot, v);
+    }
+    this.filling = slot;
+    const b = this.batches[slot];
+    b.length = 0;
+    return b;
+  }
+
+  /** The slot being filled is full: `readers` threads will read it, and the last one frees it (release()). */
+  hand(readers: number): number {
+    Atomics.store(this.state, this.filling, readers);
+    return this.filling;
+  }
+}
+
+/** A reader is done with `slot`: the last one frees it and wakes the filler. */
+export function release(state: Int32Array, slot: number): void {
+  if (Atomics.sub(state, slot, 1) === 1) Atomics.notify(state, slot);
+}
+
+/** A reader failed: mark every slot, so the filler stops instead of waiting for one forever. */
+export function failRing(state: Int32Array): void {
+  for (let i = 0; i < state.length; i++) {
+    Atomics.store(state, i, SLOT_FAILED);
+    Atomics.notify(state, i);
+  }
+}
