@@ -39,6 +39,16 @@ export type WorkerMessage =
   | { type: 'end'; result: Omit<ReadResult, 'skipped'> & { skipped: { total: number; byReason: Record<string, number>; examples: SkipLog['examples'] } } }
   | { type: 'error'; error: { name: string; message: string; file?: string; line?: number; column?: number; detail?: string; reason?: string; stack?: string } };
 
+/**
+ * The Node options our worker threads start with: the process's, without
+ * --input-type, which only applies to code given by --eval, --print or stdin
+ * and makes a worker started from a file fail at once (a library user's
+ * `node --input-type=module -e …` would get no worker).
+ */
+export function workerExecArgv(): string[] {
+  return process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
+}
+
 /** Where the compiled worker lives: dist/ingest/parse-worker.js, from src/ or dist/ alike. */
 const WORKER_URL = new URL('../../dist/ingest/parse-worker.js', import.meta.url);
 
@@ -47,7 +57,7 @@ export async function readTraceInWorker(path: string, sink: TraceSink, opts: Rea
   const { buffers, batches, state } = SlotRing.alloc(SLOTS, BATCH_ROWS);
   const { signal, onProgress, takeBatch: _unused, ...rest } = opts;
   const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, rows: BATCH_ROWS, state: state.buffer as SharedArrayBuffer };
-  const worker = new Worker(WORKER_URL, { workerData: job });
+  const worker = new Worker(WORKER_URL, { workerData: job, execArgv: workerExecArgv() });
 
   return new Promise<ReadResult>((resolve, reject) => {
     let settled = false;

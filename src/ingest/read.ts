@@ -28,6 +28,13 @@ export interface ReadOptions {
    */
   takeBatch?: () => TraceBatch;
   /**
+   * Called with each chunk's size before it becomes rows, and with null after
+   * the last; a returned promise is awaited first. A consumer on another thread
+   * that frees the takeBatch() slots uses it to hold the reading, without
+   * blocking this thread's event loop, until it is known to be running.
+   */
+  pace?: (bytes: number | null) => Promise<void> | undefined;
+  /**
    * Leave hex socket/skb identities uninterned (DEFERRED_ID + raw halves in the
    * batch's side columns); the consumer interns them (the replay banks number sockets, TraceState skbs).
    */
@@ -96,7 +103,7 @@ export async function readTrace(
 
   // Format sniffing happens here, once, on the first 64 KiB of decompressed text.
   const peeked = await peek(chunks, SNIFF_BYTES);
-  chunks = peeked.chunks;
+  chunks = opts.pace ? paced(peeked.chunks, opts.pace) : peeked.chunks;
   const format = sniffFormat(peeked.head.toString('latin1'));
 
   let rows: number;
@@ -146,6 +153,17 @@ export async function readTrace(
 }
 
 const SNIFF_BYTES = 64 * 1024;
+
+/** The chunks, with `pace` awaited before each and after the last (ReadOptions.pace). */
+async function* paced(chunks: AsyncIterable<Buffer>, pace: NonNullable<ReadOptions['pace']>): AsyncGenerator<Buffer> {
+  for await (const c of chunks) {
+    const wait = pace(c.length);
+    if (wait) await wait;
+    yield c;
+  }
+  const wait = pace(null);
+  if (wait) await wait;
+}
 
 /** The first `n` bytes (or all, if shorter), and the chunks again from the start. */
 async function peek(chunks: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; chunks: AsyncIterable<Buffer> }> {

@@ -57,6 +57,15 @@ export class SlotRing {
     return b;
   }
 
+  /** How many take() calls from now on will not wait: free slots from the next one on, in ring order, before the one being filled. */
+  freeAhead(): number {
+    const n = this.batches.length;
+    const limit = this.filling < 0 ? n : n - 1;
+    let k = 0;
+    while (k < limit && Atomics.load(this.state, (this.next + k) % n) === 0) k++;
+    return k;
+  }
+
   /** The slot being filled is full: `readers` threads will read it, and the last one frees it (release()). */
   hand(readers: number): number {
     Atomics.store(this.state, this.filling, readers);

@@ -10,7 +10,7 @@ import { totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.js';
-import { readTraceInWorker } from '../ingest/parallel.js';
+import { readTraceInWorker, workerExecArgv } from '../ingest/parallel.js';
 import { readTrace } from '../ingest/read.js';
 import { release, RING_FAILED, SlotRing } from '../ingest/ring.js';
 import { DEFERRED_ID, EventKind, NONE, type TraceBatch } from '../ingest/trace.js';
@@ -64,6 +64,13 @@ const SWEEP_RING = { slots: 16, rows: 1 << 15 };
 const REPLAY_WORKER_URL = new URL('../../dist/replay/replay-worker.js', import.meta.url);
 
 /**
+ * The fewest bytes of input a row comes from: a v1 row has a timestamp digit, a
+ * comma, an event name (the shortest, "state", has 5 letters) and its newline.
+ * A chunk of n bytes completes at most n / 8 rows and the row pending before it.
+ */
+const MIN_ROW_BYTES = 8;
+
+/**
  * The replay thread of a sweep, fed the shared batches in order. Each batch's
  * message is posted at once: this thread may block in SlotRing.take() until
  * the replay thread frees a slot, so a message held back would never arrive.
@@ -72,20 +79,43 @@ const REPLAY_WORKER_URL = new URL('../../dist/replay/replay-worker.js', import.m
 class ReplayThread {
   private readonly worker: Worker;
   private readonly done: Promise<ModelResult[]>;
+  /** Resolves once the thread runs (its 'ready' message); rejects as `done` does if it fails first. */
+  private readonly started: Promise<void>;
+  private running = false;
   private slotsSent = false;
 
   /** Started before the trace's header is read, so its start-up overlaps the reading; configure() follows. */
   constructor() {
-    this.worker = new Worker(REPLAY_WORKER_URL);
+    this.worker = new Worker(REPLAY_WORKER_URL, { execArgv: workerExecArgv() });
+    let ready = () => {};
+    const running = new Promise<void>((resolve) => (ready = resolve));
     this.done = new Promise<ModelResult[]>((resolve, reject) => {
       this.worker.on('message', (m: ReplayWorkerReply) => {
-        if (m.type === 'done') resolve(m.results);
+        if (m.type === 'ready') {
+          this.running = true;
+          ready();
+        } else if (m.type === 'done') resolve(m.results);
         else reject(Object.assign(new Error(m.message), { stack: m.stack }));
       });
       this.worker.on('error', reject);
       this.worker.on('exit', (code) => reject(new Error(`replay worker exited with code ${code}`)));
     });
     this.done.catch(() => {}); // observed in finish(); a failed read terminates it first
+    this.started = Promise.race([running, this.done.then(() => {})]);
+    this.started.catch(() => {}); // awaited only by pace(); the failure is reported through `done`
+  }
+
+  /**
+   * ReadOptions.pace for the ring: until the thread runs, the reading waits
+   * (asynchronously, so its failure to start is seen) before a chunk whose rows
+   * might fill the free slots, where SlotRing.take() would block this thread
+   * for good if the thread never started; and after the last chunk, before the
+   * importers, which hold their rows to the end, hand them over.
+   */
+  pace(ring: SlotRing, bytes: number | null): Promise<void> | undefined {
+    if (this.running) return undefined;
+    if (bytes !== null && ring.freeAhead() > Math.ceil(bytes / MIN_ROW_BYTES / ring.rows)) return undefined;
+    return this.started;
   }
 
   /** The configurations it replays (messages arrive in order: before any batch). */
@@ -397,6 +427,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
       cpus: options.cpus,
       deferIds: state.resolveIds,
       takeBatch: ring ? () => ring.take() : undefined,
+      pace: ring ? (bytes) => helper!.pace(ring, bytes) : undefined,
       lenient: options.lenient,
       reader: options.reader,
       chunkSize: options.chunkSize,

@@ -20,7 +20,7 @@ export type ReplayWorkerMessage =
   | { type: 'batch'; slot: number; length: number; delivers: boolean }
   | { type: 'finish' };
 
-export type ReplayWorkerReply = { type: 'done'; results: ModelResult[] } | { type: 'error'; message: string; stack?: string };
+export type ReplayWorkerReply = { type: 'ready' } | { type: 'done'; results: ModelResult[] } | { type: 'error'; message: string; stack?: string };
 
 const port = parentPort!;
 let bank: FlowTableBank;
@@ -58,3 +58,6 @@ port.on('message', (m: ReplayWorkerMessage) => {
     failRing(state);
   }
 });
+
+// Running, with its modules loaded: the main thread may now wait for it to free slots (engine.ts, pace).
+port.postMessage({ type: 'ready' } satisfies ReplayWorkerReply);

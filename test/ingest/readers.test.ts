@@ -5,12 +5,15 @@
  * streaming baseline of the benchmark (csv-parse-stream) must too, on these
  * valid traces.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
+import { readTrace } from '../../src/ingest/read.js';
 import { replayFile } from '../../src/replay/engine.js';
 import type { ReplayOptions } from '../../src/replay/options.js';
+import type { ConfigResult } from '../../src/replay/result.js';
 import { generateToBuffer } from '../../src/generate/output.js';
 import { applyLayer, DEFAULT_WORKLOAD, finishWorkload } from '../../src/generate/workload.js';
 import { writeTrace } from '../helpers/trace.js';
@@ -187,6 +190,64 @@ describe('the shared batches of a sweep, through many turns of the ring', () => 
       expect(split.configs).toEqual(inline.configs);
     });
   }
+
+  // Worker threads inherit the process's Node options; --input-type (for code given by -e)
+  // made them fail at start, and a sweep then waited for its replay thread for ever. The
+  // trace (18 MB) takes the default path: a parse worker for one configuration, the ring for 8.
+  it('runs its threads under node --input-type=module -e, as a library user may', async () => {
+    const engine = new URL('../../dist/replay/engine.js', import.meta.url).href;
+    const code = `const { replayFile } = await import(${JSON.stringify(engine)});
+      const out = [];
+      for (const configs of [[{}], ${JSON.stringify(sizes)}]) out.push((await replayFile(${JSON.stringify(path)}, { configs })).configs);
+      console.log(JSON.stringify(out));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    const [one, eight] = JSON.parse(child.stdout) as ConfigResult[][];
+    expect(one).toEqual((await replayFile(path, { configs: [{}], parallel: false })).configs);
+    expect(eight).toEqual((await replayFile(path, { configs: sizes, parallel: false })).configs);
+  });
+});
+
+describe('ReadOptions.pace', () => {
+  it('is called with each chunk\'s size before its rows, then with null; its promise holds the reading', async () => {
+    const calls: (number | null)[] = [];
+    const calledWhileHeld: number[] = [];
+    let held = false;
+    let rows = 0;
+    const r = await readTrace(
+      HEAD,
+      { header() {}, batch: (b) => void (rows += b.length) },
+      {
+        chunkSize: 4096,
+        pace(bytes) {
+          calls.push(bytes);
+          if (held) calledWhileHeld.push(calls.length);
+          if (calls.length % 2) return undefined;
+          // Every second call holds the reading for a macrotask: the next chunk must wait for it.
+          held = true;
+          return new Promise<void>((resolve) =>
+            setTimeout(() => {
+              held = false;
+              resolve();
+            }, 1),
+          );
+        },
+      },
+    );
+    expect(calls.at(-1)).toBeNull();
+    expect(calls.slice(0, -1).reduce<number>((a, b) => a + b!, 0)).toBe(r.source.bytes);
+    expect(calls.length).toBeGreaterThan(10);
+    expect(rows).toBe(r.rows);
+    expect(calledWhileHeld).toEqual([]);
+  });
+
+  it('a rejected pace stops the reading with its error', async () => {
+    let n = 0;
+    const err = await readTrace(HEAD, { header() {}, batch() {} }, { chunkSize: 4096, pace: () => (++n === 3 ? Promise.reject(new Error('consumer gone')) : undefined) }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('consumer gone');
+    expect(n).toBe(3);
+  });
 });
 
 describe('importers, through the parse worker and the sweep\'s ring', () => {

@@ -73,6 +73,18 @@ describe('SlotRing', () => {
     expect(sums).toEqual(expected);
   });
 
+  it('freeAhead(): free slots from the next take() on, up to the first one still read', () => {
+    const ring = SlotRing.alloc(4, 4);
+    expect(ring.freeAhead()).toBe(4);
+    ring.take(); // slot 0, being filled
+    expect(ring.freeAhead()).toBe(3); // 1, 2, 3; not 0, whose count is 0 only until it is handed on
+    ring.hand(1); // slot 0 now read by one thread
+    ring.take(); // slot 1
+    expect(ring.freeAhead()).toBe(2); // 2 and 3; then 0, still read
+    release(ring.state, 0);
+    expect(ring.freeAhead()).toBe(3); // 2, 3 and 0; not 1, being filled
+  });
+
   it('release(): the last of two readers frees the slot', () => {
     const ring = SlotRing.alloc(1, 4);
     ring.take();
