@@ -3,9 +3,10 @@
  * batches the main thread has prepared (flow and socket ids, deliver rows'
  * packet ordinals), then frees each slot for the main thread, which reads the
  * trace into them. On an error it posts it, then marks the ring failed (the
- * main thread may be waiting for a slot). Messages:
- * {type:'configs'} and {type:'slots'} once, {type:'batch'} in order,
- * {type:'finish'} → it answers with the finished configurations.
+ * main thread may be waiting for a slot). It posts {type:'ready'} once its
+ * modules are loaded. Messages: {type:'configs'} and {type:'slots'} once,
+ * {type:'batch'} in order, {type:'finish'} → it answers with the finished
+ * configurations.
  */
 import { parentPort } from 'node:worker_threads';
 import type { ResolvedConfig } from '../model/config.js';
