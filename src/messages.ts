@@ -143,6 +143,7 @@ export const captureMsg = {
   tracefsMountFailed: (detail: string) => `tracefs is not mounted and mounting it at /sys/kernel/tracing failed: ${detail}`,
   needRoot: () => 'capture needs root (it loads BPF programs); run it with sudo, or use --print-program and run bpftrace yourself',
   noBpftrace: () => 'bpftrace is not installed (on Debian or Ubuntu: apt-get install bpftrace)',
+  noIp: () => 'the ip command is not installed (on Debian or Ubuntu: apt-get install iproute2)',
   bpftraceFailed: (code: number | null, detail: string) => `bpftrace stopped with ${code === null ? 'a signal' : `exit status ${code}`} before capturing anything${detail ? `:\n${detail}` : ''}`,
   capturing: (s: number) => `capturing for ${s} s (Ctrl-C stops early and keeps what was captured)`,
   capturingUntilInterrupt: () => 'capturing until Ctrl-C',

@@ -1,5 +1,5 @@
 /**
- * The metric set of the contract (../shared/rfs-model.md §4), JSON names as
+ * The metric set of the contract (docs/metrics.md), JSON names as
  * written there. Counters are integers; ratios are derived, never counted.
  */
 

@@ -225,7 +225,7 @@ export class CaptureAssembler {
 
     this.events.sort(byTime);
 
-    // Match deliver rows to the most recent unmatched packet of the same skb (contract §2).
+    // Match deliver rows to the most recent unmatched packet of the same skb (docs/format.md).
     const open = new Map<string, Pending[]>();
     for (const e of this.events) {
       if (e.row.event === 'packet') {

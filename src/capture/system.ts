@@ -1,6 +1,6 @@
 /**
  * What the capture needs to know about the running system: the RFS
- * configuration snapshot (contract §2 header), network namespace identity,
+ * configuration snapshot (the header of docs/format.md), network namespace identity,
  * which BTF field holds sk_rxhash, and whether tracefs is there.
  * Reads only; the one thing it may change (mounting tracefs for bpftrace) is
  * undone by the caller through the returned handle.
@@ -158,12 +158,20 @@ export function ensureTracefs(): TracefsHandle {
   };
 }
 
-/** Whether this kernel can run the capture at all (for tests that skip elsewhere). */
-export function kernelSupportsCapture(): { ok: true } | { ok: false; why: string } {
-  if (!existsSync(BTF_VMLINUX)) return { ok: false, why: captureMsg.noBtf() };
+/**
+ * What this machine lacks to run a live capture (root, bpftrace, `ip`, kernel
+ * BTF, tracefs), as one line naming each missing piece and how to get it;
+ * null when nothing is missing. For tests that capture the running kernel.
+ */
+export function captureUnavailable(): string | null {
+  const missing: string[] = [];
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) missing.push(captureMsg.needRoot());
+  if (!findBpftrace()) missing.push(captureMsg.noBpftrace());
+  if (spawnSync('sh', ['-c', 'command -v ip']).status !== 0) missing.push(captureMsg.noIp());
+  if (!existsSync(BTF_VMLINUX)) missing.push(captureMsg.noBtf());
   const fs = existsSync('/proc/filesystems') ? readFileSync('/proc/filesystems', 'utf8') : '';
-  if (!existsSync(TRACEFS) || !/\btracefs\b/.test(fs)) return { ok: false, why: captureMsg.noTracefs() };
-  return { ok: true };
+  if (!existsSync(TRACEFS) || !/\btracefs\b/.test(fs)) missing.push(captureMsg.noTracefs());
+  return missing.length > 0 ? missing.join('; ') : null;
 }
 
 /** Device names of the current namespace's sysfs, for tests and messages. */

@@ -4,7 +4,7 @@
  * position on every input). csv-parse does the CSV of each row; rows go
  * through the string-level RowBuilder.
  *
- * A v1 trace is line-oriented (contract §2): one row per line, and a quoted
+ * A v1 trace is line-oriented (docs/format.md): one row per line, and a quoted
  * field cannot hold a line break. A streaming CSV parser would let a stray
  * quote swallow the following lines, so this reader splits lines itself and
  * hands csv-parse one line at a time — only the lines that contain a quote:

@@ -1,6 +1,6 @@
 /**
  * The configuration snapshot of a v1 trace: `# key=value` comment lines at the
- * top of the file (contract §2). Positions are kept so every rejection can
+ * top of the file (docs/format.md). Positions are kept so every rejection can
  * name file, line and column.
  *
  * What 0 means, per key (as the kernel takes the same write):

@@ -360,7 +360,7 @@ export class V1Scanner {
   private row(buf: Buffer, start: number, end: number): void {
     const roles = this.roles;
     const nroles = roles.length;
-    // Comments belong before the header row (contract §2); one here is most likely a second trace appended.
+    // Comments belong before the header row (docs/format.md); one here is most likely a second trace appended.
     if (buf[start] === HASH) throw this.err(1, msg.lateComment(), 'late_comment');
     let ts = -1, event = -1, cpu: number = NONE, state = 0, rxhash = 0, queue = 0;
     // A field missing from a short row is reported where the next field would start (line length + 2),

@@ -1,6 +1,6 @@
 /**
  * Kernel arithmetic and the behaviour differences between kernel versions
- * (contract §3, "Kernel profiles"). All values are unsigned 32-bit.
+ * (docs/model.md, "Kernel profiles"). All values are unsigned 32-bit.
  */
 import type { KernelProfileName } from '../replay/result.js';
 

@@ -18,7 +18,7 @@ import { generateToBuffer } from '../../src/generate/output.js';
 import { applyLayer, DEFAULT_WORKLOAD, finishWorkload } from '../../src/generate/workload.js';
 import { writeTrace } from '../helpers/trace.js';
 
-const SHARED = new URL('../../../shared/traces/', import.meta.url).pathname;
+const KERNEL_CAPTURES = new URL('../fixtures/kernel/', import.meta.url).pathname;
 const HEAD = new URL('../fixtures/lo-rr-head3000.csv', import.meta.url).pathname;
 
 async function both(path: string, extra: Partial<ReplayOptions> = {}) {
@@ -36,7 +36,7 @@ function comparable(r: Awaited<ReturnType<typeof replayFile>>) {
 describe('fast reader = csv-parse reader = csv-parse-stream baseline', () => {
   for (const name of ['lo-rr-e128-f64.csv.gz', 'lo-bulk-e1024-f1024.csv.gz']) {
     it(`on the real capture ${name}`, async () => {
-      const { fast, ref, stream } = await both(SHARED + name);
+      const { fast, ref, stream } = await both(KERNEL_CAPTURES + name);
       expect(fast.trace.rows).toBeGreaterThan(100_000);
       expect(comparable(fast)).toEqual(comparable(ref));
       expect(comparable(stream)).toEqual(comparable(ref));
@@ -153,8 +153,8 @@ describe('parse worker or replay thread = one thread', () => {
     const wide = WIDE;
     for (const configs of [[{}], sweep.slice(0, 3), sweep, wide]) {
       it(`on ${name} with ${configs.length} configuration(s)`, async () => {
-        const inline = await replayFile(SHARED + name, { configs, parallel: false });
-        const worker = await replayFile(SHARED + name, { configs, parallel: true });
+        const inline = await replayFile(KERNEL_CAPTURES + name, { configs, parallel: false });
+        const worker = await replayFile(KERNEL_CAPTURES + name, { configs, parallel: true });
         expect(worker.trace).toEqual(inline.trace);
         expect(worker.configs).toEqual(inline.configs);
         expect(inline.configs[0].metrics.deliver_matched).toBeGreaterThan(20_000);

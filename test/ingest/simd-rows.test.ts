@@ -16,7 +16,7 @@ import { readTrace, type ReadOptions } from '../../src/ingest/read.js';
 import { DEFERRED_ID, EventKind, NONE, type TraceBatch } from '../../src/ingest/trace.js';
 import { writeTrace } from '../helpers/trace.js';
 
-const SHARED = new URL('../../../shared/traces/', import.meta.url).pathname;
+const KERNEL_CAPTURES = new URL('../fixtures/kernel/', import.meta.url).pathname;
 const HEAD = new URL('../fixtures/lo-rr-head3000.csv', import.meta.url).pathname;
 
 const COLUMNS = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb', 'line'] as const;
@@ -235,7 +235,7 @@ describe('SIMD reader: the share of real traces it takes', () => {
 
   for (const name of ['lo-rr-e128-f64.csv.gz', 'lo-bulk-e1024-f1024.csv.gz']) {
     it(`all but the rows that straddle 64 KB chunks of ${name}`, async () => {
-      const path = writeTrace(gunzipSync(readFileSync(SHARED + name)), `simd-share-${name}.csv`);
+      const path = writeTrace(gunzipSync(readFileSync(KERNEL_CAPTURES + name)), `simd-share-${name}.csv`);
       const r = await readTrace(path, { header() {}, batch() {} }, { chunkSize: 65536 });
       expect(r.rows).toBeGreaterThan(100_000);
       // A row cut by a chunk's end is finished by the JavaScript paths; every other row is the SIMD reader's.

@@ -14,7 +14,7 @@ import { FlowTableBank } from '../../src/model/flow-tables.js';
 import { replayFile, TraceState } from '../../src/replay/engine.js';
 import type { ConfigRequest } from '../../src/replay/options.js';
 
-const SHARED = new URL('../../../shared/traces/', import.meta.url).pathname;
+const KERNEL_CAPTURES = new URL('../fixtures/kernel/', import.meta.url).pathname;
 const SCENARIOS = new URL('../../traces/scenarios/', import.meta.url).pathname;
 
 // Different kernels, table sizes (so different per-lane strides into the shared
@@ -36,8 +36,8 @@ const SWEEP_8: ConfigRequest[] = [4096, 16, 0, 65536, 256, 256, 1024, 8].map((en
 
 describe('a bank of lanes = each configuration replayed alone', () => {
   const traces = [
-    SHARED + 'lo-rr-e128-f64.csv.gz', // deliver rows: the shared deliver window
-    SHARED + 'lo-bulk-e1024-f1024.csv.gz',
+    KERNEL_CAPTURES + 'lo-rr-e128-f64.csv.gz', // deliver rows: the shared deliver window
+    KERNEL_CAPTURES + 'lo-bulk-e1024-f1024.csv.gz',
     SCENARIOS + 'web-short.csv.gz', // connection churn: state rows, deletes, 3.19 rehash
     SCENARIOS + 'many-queues.csv.gz',
   ];
@@ -66,7 +66,7 @@ describe('a mixed bank with a vector group = each configuration replayed alone',
     { flowCnt: 8 },
     { entries: 0, timeline: true },
   ];
-  for (const path of [SHARED + 'lo-rr-e128-f64.csv.gz', SCENARIOS + 'web-short.csv.gz', SCENARIOS + 'many-queues.csv.gz']) {
+  for (const path of [KERNEL_CAPTURES + 'lo-rr-e128-f64.csv.gz', SCENARIOS + 'web-short.csv.gz', SCENARIOS + 'many-queues.csv.gz']) {
     it(path.split('/').pop()!, async () => {
       const together = await replayFile(path, { configs: MIXED, parallel: false });
       for (let i = 0; i < MIXED.length; i++) {
@@ -100,7 +100,7 @@ describe('a size sweep = each size replayed alone', () => {
     ['4.10, out of order, eight lanes', SHUFFLED_8.map((entries) => ({ entries, kernel: '4.10' as const }))],
     ['3.19, out of order', SHUFFLED.map((entries) => ({ entries, kernel: '3.19' as const }))],
   ];
-  for (const path of [SHARED + 'lo-rr-e128-f64.csv.gz', SCENARIOS + 'web-short.csv.gz', SCENARIOS + 'many-queues.csv.gz']) {
+  for (const path of [KERNEL_CAPTURES + 'lo-rr-e128-f64.csv.gz', SCENARIOS + 'web-short.csv.gz', SCENARIOS + 'many-queues.csv.gz']) {
     for (const [name, sweep] of sweeps) {
       it(`${path.split('/').pop()!}, ${name}`, async () => {
         const together = await replayFile(path, { configs: sweep, parallel: false });
@@ -116,7 +116,7 @@ describe('a size sweep = each size replayed alone', () => {
   it('takes the shared path only when the lanes differ in nothing else', async () => {
     let header: TraceHeader | undefined;
     let nr = 0;
-    await readTrace(SHARED + 'lo-rr-e128-f64.csv.gz', { header: (h, n) => ((header = h), (nr = n)), batch: () => {} });
+    await readTrace(KERNEL_CAPTURES + 'lo-rr-e128-f64.csv.gz', { header: (h, n) => ((header = h), (nr = n)), batch: () => {} });
     const bank = (reqs: ConfigRequest[]) => new FlowTableBank(reqs.map((r) => resolveConfig(header!, nr, r)), { traceCpus: nr, resolveIds: false });
     expect(bank(SIZES).sameLanes).toBe(true);
     expect(bank([{ entries: 16 }]).sameLanes).toBe(true);
@@ -143,7 +143,7 @@ describe('the lane kernel\'s growable regions', () => {
   // smallest, a short trace makes every one grow (moving the pending packets, the flow
   // and socket numbering, the disagreement log) many times over. Nothing may change.
   const cases: [string, ConfigRequest[]][] = [
-    [SHARED + 'lo-rr-e128-f64.csv.gz', LANES],
+    [KERNEL_CAPTURES + 'lo-rr-e128-f64.csv.gz', LANES],
     [SCENARIOS + 'web-short.csv.gz', LANES],
     [SCENARIOS + 'web-short.csv.gz', SWEEP_8], // the vector path (packetVector()) adds nodes too
   ];

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { checkIdentities } from '../../src/analyze/metrics.js';
 import { replayFile } from '../../src/replay/engine.js';
 
-const SHARED = new URL('../../../shared/traces/', import.meta.url).pathname;
+const KERNEL_CAPTURES = new URL('../fixtures/kernel/', import.meta.url).pathname;
 const DEFAULT = new URL('../../traces/default.csv.gz', import.meta.url).pathname;
 
 describe.each([
@@ -16,7 +16,7 @@ describe.each([
   ['lo-bulk-e1024-f1024.csv.gz', 1024, 1024],
 ])('real capture %s', (name, entries, flowCnt) => {
   it('agrees with the kernel on >= 99% of packets, at the configuration of its header', async () => {
-    const r = await replayFile(SHARED + name, { configs: [{}] });
+    const r = await replayFile(KERNEL_CAPTURES + name, { configs: [{}] });
     const c = r.configs[0];
     expect(c.rps_sock_flow_entries).toBe(entries);
     expect(c.rps_flow_cnt).toEqual([flowCnt]);
@@ -31,7 +31,7 @@ describe.each([
     const configs = [16, 64, 256, 4096, 0].flatMap((entries) =>
       (['6.16', '6.15', '4.10', '4.0', '3.19'] as const).map((kernel) => ({ entries, kernel })),
     );
-    const r = await replayFile(SHARED + name, { configs });
+    const r = await replayFile(KERNEL_CAPTURES + name, { configs });
     for (const c of r.configs) expect(checkIdentities(c.metrics), c.label).toEqual([]);
     // A bigger table never collides more on the same trace (same flows, fewer shared slots).
     const coll = (e: number) => r.configs.find((c) => c.rps_sock_flow_entries === e && c.kernel === '6.16')!.metrics.misses_collision;

@@ -1,31 +1,30 @@
 /**
- * The reports in a real browser (Debian's chromium driven by playwright-core):
+ * The reports in a real browser (the Chromium that the pinned devDependency
+ * @sparticuz/chromium ships, or RFS_CHROMIUM's, driven by playwright-core):
  * opened from disk, every chart must draw SVG marks, with no console error
  * and no request other than the file itself. Screenshots are kept in
  * test/artifacts/ for a person to look at.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayFile } from '../../src/replay/engine.js';
 import { runReport } from '../../src/report/run.js';
+import { launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test/artifacts');
-const SHARED = '/work/shared/traces';
+const KERNEL_CAPTURES = resolve('test/fixtures/kernel');
 
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const launched = await launchChromium();
+  browser = launched.browser;
+  console.log(`browser: ${launched.source}, version ${browser.version()}`);
 });
 
 afterAll(async () => {
@@ -99,10 +98,10 @@ describe('HTML report in chromium', () => {
 
   it('kernel side-by-side and folder comparison reports draw too', async () => {
     const out = await runReport({
-      inputs: [SHARED],
-      output: join(ARTIFACTS, 'shared', 'comparison.html'),
+      inputs: [KERNEL_CAPTURES],
+      output: join(ARTIFACTS, 'kernel-captures', 'comparison.html'),
       kernels: ['6.16', '4.10', '3.19'],
-      command: ['rfs-replay', 'report', SHARED, '--kernel', '6.16,4.10,3.19'],
+      command: ['rfs-replay', 'report', KERNEL_CAPTURES, '--kernel', '6.16,4.10,3.19'],
       replay: replayFile,
     });
     expect(out.traces).toHaveLength(2);

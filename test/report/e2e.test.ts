@@ -1,9 +1,9 @@
 /**
  * The report over the real engine, on the embedded default trace and the
- * shared captures: the recommendation is re-derived here from the raw
+ * two real kernel captures in test/fixtures/kernel/: the recommendation is re-derived here from the raw
  * per-configuration counters, not from the report's own analysis.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +11,8 @@ import { checkIdentities } from '../../src/analyze/metrics.js';
 import { replayFile } from '../../src/replay/engine.js';
 import { runReport } from '../../src/report/run.js';
 
-const SHARED = '/work/shared/traces';
-const traces = ['traces/default.csv.gz', ...['lo-bulk-e1024-f1024.csv.gz', 'lo-rr-e128-f64.csv.gz'].map((f) => join(SHARED, f)).filter(existsSync)];
+const KERNEL_CAPTURES = 'test/fixtures/kernel';
+const traces = ['traces/default.csv.gz', ...['lo-bulk-e1024-f1024.csv.gz', 'lo-rr-e128-f64.csv.gz'].map((f) => join(KERNEL_CAPTURES, f))];
 
 async function report(trace: string, extra: Partial<Parameters<typeof runReport>[0]> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'rfs-e2e-'));
@@ -68,7 +68,7 @@ describe('report on the default trace', () => {
   });
 
   it('puts kernel profiles side by side: 3.19 aliases where 6.16 detects the collision', async () => {
-    const { json, html } = await report(join(SHARED, 'lo-bulk-e1024-f1024.csv.gz'), { kernels: ['6.16', '4.10', '3.19'] });
+    const { json, html } = await report(join(KERNEL_CAPTURES, 'lo-bulk-e1024-f1024.csv.gz'), { kernels: ['6.16', '4.10', '3.19'] });
     const byKernel = Object.fromEntries(json.analysis.kernels.map((k: any) => [k.kernel, k]));
     expect(Object.keys(byKernel)).toEqual(['6.16', '4.10', '3.19']);
     const at = (k: string, E: number) => byKernel[k].global_sweep.find((r: any) => r.entries_effective === E);

@@ -24,7 +24,7 @@
  *   (`trace-cmd report -R`: skaddr=, newstate= as numbers).
  * - the configuration: nr_cpu_ids from `cpus=N` (trace-cmd) or
  *   `# nrcpus avail : N` (perf script --header); nothing else. The trace
- *   gets the implicit queue (contract §2); pass --entries, --flow-cnt and
+ *   gets the implicit queue (docs/format.md); pass --entries, --flow-cnt and
  *   --rps-cpus to replay it.
  */
 import { InputError } from '../../errors.js';
