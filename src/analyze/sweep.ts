@@ -15,8 +15,8 @@
  * The engine returns configurations in request order; `plan` runs parallel
  * to the requests and says what each one is for.
  */
-import type { ConfigRequest } from '../replay/options.js';
-import type { KernelProfileName } from '../replay/result.js';
+import type { ConfigRequest } from '../types/config-request.js';
+import type { KernelProfileName } from '../types/result.js';
 
 export type PlanGroup = 'configured' | 'global-sweep' | 'queue-sweep' | 'cpu-whatif' | 'rps-baseline';
 

@@ -23,7 +23,7 @@
  *   processes the packet after steering: the kernel's real decision.
  * Every event carries bpf_ktime_get_ns(), one monotonic clock for all CPUs.
  */
-import { CAPTURE_MAGIC } from './protocol.js';
+import { CAPTURE_MAGIC } from '../ingest/importers/capture-protocol.js';
 
 export interface ProgramOptions {
   /** BTF path from a struct sock to its rxhash, e.g. "__sk_common.skc_rxhash" (6.x) or "sk_rxhash". */

@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { captureMsg } from '../messages.js';
 import type { TextRow } from '../ingest/rows.js';
 import { generateProgram } from './program.js';
-import { CaptureAssembler, lostEventsIn, type AssembleStats } from './protocol.js';
+import { CaptureAssembler, lostEventsIn, type AssembleStats } from '../ingest/importers/capture-protocol.js';
 import { detectRxhashField, ensureTracefs, findBpftrace, netnsInum, snapshotConfigLines, takeSnapshot, type SystemSnapshot } from './system.js';
 
 export interface CaptureOptions {

@@ -5,8 +5,8 @@
 import { UsageError } from '../errors.js';
 import { optMsg } from '../messages.js';
 import { KERNEL_PROFILE_NAMES } from '../model/kernel.js';
-import type { ConfigRequest } from '../replay/options.js';
-import type { KernelProfileName } from '../replay/result.js';
+import type { ConfigRequest } from '../types/config-request.js';
+import type { KernelProfileName } from '../types/result.js';
 
 /** "256,1024" (or repeated flags) → [256, 1024]; undefined when absent. */
 export function intList(opt: string, value: unknown): number[] | undefined {

@@ -12,7 +12,7 @@ import { EXIT_THRESHOLD, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { validateMsg } from '../messages.js';
 import { replayFile } from '../replay/engine.js';
-import type { ConfigResult, ReplayResult } from '../replay/result.js';
+import type { ConfigResult, ReplayResult } from '../types/result.js';
 import { runContext } from './run-context.js';
 
 interface ValidateArgs {

@@ -6,8 +6,8 @@ import { UsageError } from '../errors.js';
 import type { TraceHeader } from '../ingest/trace.js';
 import { MAX_FLOW_CNT, MAX_SOCK_FLOW_ENTRIES, parseHexMask } from '../ingest/header.js';
 import { optMsg } from '../messages.js';
-import type { ConfigRequest } from '../replay/options.js';
-import type { ConfigResult } from '../replay/result.js';
+import type { ConfigRequest } from '../types/config-request.js';
+import type { ConfigResult } from '../types/result.js';
 import { DEFAULT_KERNEL, KERNEL_PROFILES, type KernelProfile, log2Exact, roundupPowerOfTwo } from './kernel.js';
 
 export interface ResolvedQueue {

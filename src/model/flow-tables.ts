@@ -16,9 +16,9 @@
  * statistics) is done once per row. FlowTableModel is one lane's view, for
  * its results.
  */
-import { COUNTER_NAMES, Counters, deriveRatios, type CounterName, type Metrics } from '../analyze/metrics.js';
+import { COUNTER_NAMES, Counters, deriveRatios, type CounterName, type Metrics } from '../types/metrics.js';
 import { EVENT_NAMES, type TraceBatch } from '../ingest/trace.js';
-import type { TimelineBin } from '../replay/result.js';
+import type { TimelineBin } from '../types/result.js';
 import type { ResolvedConfig } from './config.js';
 import { RPS_NO_CPU } from './kernel.js';
 import {

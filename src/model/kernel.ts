@@ -2,7 +2,7 @@
  * Kernel arithmetic and the behaviour differences between kernel versions
  * (docs/model.md, "Kernel profiles"). All values are unsigned 32-bit.
  */
-import type { KernelProfileName } from '../replay/result.js';
+import type { KernelProfileName } from '../types/result.js';
 
 /** RPS_NO_CPU (include/net/rps.h): "no CPU", the initial and deleted value of every slot. */
 export const RPS_NO_CPU = 0xffff;

@@ -22,7 +22,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { ReplayOptions } from './options.js';
 import { modelResult, type ModelResult } from './model-result.js';
 import type { ReplayWorkerMessage, ReplayWorkerReply } from './replay-worker.js';
-import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from './result.js';
+import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from '../types/result.js';
 
 /**
  * From this many configurations on, a replay thread replays them, and this

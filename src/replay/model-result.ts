@@ -1,6 +1,6 @@
 /** What a finished model contributes to its ConfigResult (cloneable across threads). */
 import type { FlowTableModel } from '../model/flow-tables.js';
-import type { ConfigResult } from './result.js';
+import type { ConfigResult } from '../types/result.js';
 
 export type ModelResult = Pick<ConfigResult, 'metrics' | 'queue_occupancy' | 'sock_table_occupancy' | 'timeline' | 'disagreements'>;
 

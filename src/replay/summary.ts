@@ -1,5 +1,5 @@
 /** The plain-text renderer of a ReplayResult: what `replay` prints. */
-import type { ReplayResult } from './result.js';
+import type { ReplayResult } from '../types/result.js';
 
 function pct(v: number | null): string {
   return v === null ? '—' : `${(v * 100).toFixed(2)}%`;

@@ -4,14 +4,14 @@
  * Content-Security-Policy forbids every network fetch, so the page cannot
  * make a request even if a library tried to.
  */
-import type { ReplayResult } from '../replay/result.js';
+import type { ReplayResult } from '../types/result.js';
 import { reportCharts, type Chart } from './charts.js';
 import { bytes, escapeHtml, int, jsonForScript, pct, shellJoin, toCsv } from './format.js';
 import type { ConfigRow, ReportModel } from './model.js';
 import { buildVerdict } from './verdict.js';
 import { compileToVega, runtimeScripts, type VegaSpec } from './vega.js';
 import { formatFlows, formatSeconds } from './charts.js';
-import { ratio } from '../analyze/metrics.js';
+import { ratio } from '../types/metrics.js';
 import { reportMsg } from '../messages.js';
 import { KERNEL_PROFILES } from '../model/kernel.js';
 

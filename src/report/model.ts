@@ -7,10 +7,10 @@
 import { expectedCollisionRate } from '../analyze/occupancy.js';
 import { recommendSize, type Recommendation } from '../analyze/recommend.js';
 import { MAX_GLOBAL_ENTRIES, powersOfTwo, type PlannedConfig, type PlanGroup } from '../analyze/sweep.js';
-import { ratio } from '../analyze/metrics.js';
+import { ratio } from '../types/metrics.js';
 import { KERNEL_PROFILES } from '../model/kernel.js';
 import { reportMsg } from '../messages.js';
-import type { ConfigResult, KernelProfileName, ReplayResult, TimelineBin } from '../replay/result.js';
+import type { ConfigResult, KernelProfileName, ReplayResult, TimelineBin } from '../types/result.js';
 
 export const REPORT_SCHEMA = 'rfs-replay/report';
 export const REPORT_VERSION = 1;

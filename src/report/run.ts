@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { optMsg, reportMsg } from '../messages.js';
 import { planReport, type PlanInput } from '../analyze/sweep.js';
 import type { ReplayOptions } from '../replay/options.js';
-import type { ReplayResult } from '../replay/result.js';
+import type { ReplayResult } from '../types/result.js';
 import type { ComparisonDocument } from './comparison.js';
 import { renderReportJson } from './json.js';
 import { buildReportModel, REPORT_VERSION } from './model.js';

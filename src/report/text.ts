@@ -1,5 +1,5 @@
 /** The text renderer: the verdict and its table, for the terminal. */
-import { ratio } from '../analyze/metrics.js';
+import { ratio } from '../types/metrics.js';
 import { int, pct } from './format.js';
 import { buildVerdict } from './verdict.js';
 import type { ReportModel } from './model.js';

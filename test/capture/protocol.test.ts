@@ -3,7 +3,7 @@
  * the generated program's kernel-facing choices, without a kernel.
  */
 import { describe, expect, it } from 'vitest';
-import { CaptureAssembler, lostEventsIn } from '../../src/capture/protocol.js';
+import { CaptureAssembler, lostEventsIn } from '../../src/ingest/importers/capture-protocol.js';
 import { generateProgram } from '../../src/capture/program.js';
 import { nrCpuIdsFromList, parseQueueListing } from '../../src/capture/system.js';
 import { formatV1 } from '../../src/capture/run.js';

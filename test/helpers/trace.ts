@@ -3,8 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replayFile } from '../../src/replay/engine.js';
-import type { ConfigRequest, ReplayOptions } from '../../src/replay/options.js';
-import type { ConfigResult } from '../../src/replay/result.js';
+import type { ReplayOptions } from '../../src/replay/options.js';
+import type { ConfigRequest } from '../../src/types/config-request.js';
+import type { ConfigResult } from '../../src/types/result.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rfs-test-'));
 let n = 0;

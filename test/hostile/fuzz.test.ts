@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkIdentities } from '../../src/analyze/metrics.js';
+import { checkIdentities } from '../../src/types/metrics.js';
 import { bothReaders, verdict, writeInput } from './harness.js';
 import { caseArb, caseBytes, type FuzzCase } from './mutate.js';
 

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, UsageError } from '../../src/errors.js';
 import { replayFile } from '../../src/replay/engine.js';
-import type { ConfigRequest, ReplayOptions } from '../../src/replay/options.js';
-import type { ReplayResult } from '../../src/replay/result.js';
+import type { ReplayOptions } from '../../src/replay/options.js';
+import type { ConfigRequest } from '../../src/types/config-request.js';
+import type { ReplayResult } from '../../src/types/result.js';
 
 export const READERS = ['fast', 'csv-parse'] as const;
 export type Reader = (typeof READERS)[number];

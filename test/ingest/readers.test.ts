@@ -13,7 +13,7 @@ import { InputError } from '../../src/errors.js';
 import { readTrace } from '../../src/ingest/read.js';
 import { replayFile } from '../../src/replay/engine.js';
 import type { ReplayOptions } from '../../src/replay/options.js';
-import type { ConfigResult } from '../../src/replay/result.js';
+import type { ConfigResult } from '../../src/types/result.js';
 import { generateToBuffer } from '../../src/generate/output.js';
 import { applyLayer, DEFAULT_WORKLOAD, finishWorkload } from '../../src/generate/workload.js';
 import { writeTrace } from '../helpers/trace.js';

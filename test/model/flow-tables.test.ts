@@ -5,7 +5,7 @@
  * the model.
  */
 import { describe, expect, it } from 'vitest';
-import { checkIdentities } from '../../src/analyze/metrics.js';
+import { checkIdentities } from '../../src/types/metrics.js';
 import { hash32, reciprocalScale, roundupPowerOfTwo } from '../../src/model/kernel.js';
 import { LaneKernel } from '../../src/model/lane-kernel.js';
 import { header, replayOne, replayText, rows } from '../helpers/trace.js';

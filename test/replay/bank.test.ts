@@ -12,7 +12,7 @@ import type { TraceBatch, TraceHeader } from '../../src/ingest/trace.js';
 import { resolveConfig } from '../../src/model/config.js';
 import { FlowTableBank } from '../../src/model/flow-tables.js';
 import { replayFile, TraceState } from '../../src/replay/engine.js';
-import type { ConfigRequest } from '../../src/replay/options.js';
+import type { ConfigRequest } from '../../src/types/config-request.js';
 
 const KERNEL_CAPTURES = new URL('../fixtures/kernel/', import.meta.url).pathname;
 const SCENARIOS = new URL('../../traces/scenarios/', import.meta.url).pathname;

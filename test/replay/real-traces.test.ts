@@ -5,7 +5,7 @@
  * least 99% of the matched packets.
  */
 import { describe, expect, it } from 'vitest';
-import { checkIdentities } from '../../src/analyze/metrics.js';
+import { checkIdentities } from '../../src/types/metrics.js';
 import { replayFile } from '../../src/replay/engine.js';
 
 const KERNEL_CAPTURES = new URL('../fixtures/kernel/', import.meta.url).pathname;

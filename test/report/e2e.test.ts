@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkIdentities } from '../../src/analyze/metrics.js';
+import { checkIdentities } from '../../src/types/metrics.js';
 import { replayFile } from '../../src/replay/engine.js';
 import { runReport } from '../../src/report/run.js';
 

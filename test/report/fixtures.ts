@@ -2,10 +2,11 @@
  * Hand-built ReplayResults for renderer tests: every number is chosen here,
  * so expected recommendations and texts can be worked out by hand.
  */
-import { COUNTER_NAMES, deriveRatios, type CounterName, type Metrics } from '../../src/analyze/metrics.js';
+import { COUNTER_NAMES, deriveRatios, type CounterName, type Metrics } from '../../src/types/metrics.js';
 import { planReport, type PlanInput, type ReportPlan } from '../../src/analyze/sweep.js';
-import type { ConfigRequest, ReplayOptions } from '../../src/replay/options.js';
-import type { ConfigResult, ReplayResult, TimelineBin, TraceSummary } from '../../src/replay/result.js';
+import type { ReplayOptions } from '../../src/replay/options.js';
+import type { ConfigRequest } from '../../src/types/config-request.js';
+import type { ConfigResult, ReplayResult, TimelineBin, TraceSummary } from '../../src/types/result.js';
 
 export function metrics(counters: Partial<Record<CounterName, number>>, perCpu: number[] = []): Metrics {
   const c = Object.fromEntries(COUNTER_NAMES.map((n) => [n, counters[n] ?? 0])) as Record<CounterName, number>;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReportModel, mergeBins } from '../../src/report/model.js';
 import { buildVerdict } from '../../src/report/verdict.js';
 import { reportMsg } from '../../src/messages.js';
-import type { TimelineBin } from '../../src/replay/result.js';
+import type { TimelineBin } from '../../src/types/result.js';
 import { planWith, resultFor } from './fixtures.js';
 
 // Default fixture curve: hits = round(1000·(1 − 64/(E+64))) of 1000 lookups.

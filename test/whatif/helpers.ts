@@ -6,8 +6,8 @@ import type { GenerateStats } from '../../src/generate/generator.js';
 import { generateToBuffer } from '../../src/generate/output.js';
 import { applyLayer, DEFAULT_WORKLOAD, finishWorkload, readScenario, type Workload } from '../../src/generate/workload.js';
 import { replayFile } from '../../src/replay/engine.js';
-import type { ConfigRequest } from '../../src/replay/options.js';
-import type { ConfigResult } from '../../src/replay/result.js';
+import type { ConfigRequest } from '../../src/types/config-request.js';
+import type { ConfigResult } from '../../src/types/result.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rfs-whatif-'));
 

@@ -1,7 +1,7 @@
 /**
  * Output of the program `rfs-replay capture --print-program` prints, run by
  * the user's own bpftrace, in either output mode. The lines inside are the
- * rfs-capture protocol (src/capture/protocol.ts), read by the same assembler
+ * rfs-capture protocol (src/ingest/importers/capture-protocol.ts), read by the same assembler
  * `capture` uses, so both routes give the same trace.
  *
  *   bpftrace -f json (bpftrace 0.17; one JSON object per line, printf text in "data"):
@@ -21,7 +21,7 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
-import { CAPTURE_MAGIC, CaptureAssembler, lostEventsIn } from '../../capture/protocol.js';
+import { CAPTURE_MAGIC, CaptureAssembler, lostEventsIn } from './capture-protocol.js';
 import type { ImportContext, Importer } from './types.js';
 
 function emit(asm: CaptureAssembler, ctx: ImportContext): void {

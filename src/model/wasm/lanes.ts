@@ -141,7 +141,7 @@ const F_PACKETS = 0, F_LOOKUPS = 1, F_HITS = 2, F_COLL = 3, F_RESOLVED = 4, F_ST
 // Disagreement log entry: [lane, path, model cpu, kernel cpu, rxhash, pad, line f64].
 const LOG_WORDS = 8;
 
-// Counters (COUNTER_NAMES order, analyze/metrics.ts; flow-tables.ts checks the names).
+// Counters (COUNTER_NAMES order, types/metrics.ts; flow-tables.ts checks the names).
 const RECORDS_STATE_SKIPPED = 1;
 const RECORDS_ZERO_HASH = 2;
 const WRITES = 3;

@@ -26,12 +26,12 @@
  * `qm` is skb->queue_mapping, which on receive is the RX queue + 1 (0 = not
  * recorded, and get_rps_cpu() then uses queue 0).
  */
-import { InputError } from '../errors.js';
-import { captureMsg } from '../messages.js';
-import { HeaderParser } from '../ingest/header.js';
-import type { TextColumns, TextRow } from '../ingest/rows.js';
-import type { TraceHeader } from '../ingest/trace.js';
-import { byTime, type TimedRow } from '../ingest/importers/types.js';
+import { InputError } from '../../errors.js';
+import { captureMsg } from '../../messages.js';
+import { HeaderParser } from '../header.js';
+import type { TextColumns, TextRow } from '../rows.js';
+import type { TraceHeader } from '../trace.js';
+import { byTime, type TimedRow } from './types.js';
 
 export const CAPTURE_MAGIC = 'rfs-capture v1';
 

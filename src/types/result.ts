@@ -2,7 +2,7 @@
  * The versioned data contract between the replay engine and every renderer
  * (text summary, JSON file, HTML report). Renderers read only this.
  */
-import type { Metrics } from '../analyze/metrics.js';
+import type { Metrics } from './metrics.js';
 
 export const RESULT_SCHEMA = 'rfs-replay/result';
 export const RESULT_VERSION = 1;
