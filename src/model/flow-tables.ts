@@ -4,9 +4,9 @@
  * tails) and the contract's counters, for every configuration at once.
  *
  * A FlowTableBank keeps one lane per configuration and replays the trace row
- * by row, each row through every lane, in the WebAssembly lane kernel
+ * by row, each row through every lane, in the WebAssembly lanes
  * (wasm/lanes.ts, where the kernel functions it mirrors are named next to
- * each rule). This class lays out the kernel's memory: every lane's counters,
+ * each rule). This class lays out their memory: every lane's counters,
  * tables and CPUs in one linear memory, and state whose index does not depend
  * on the configuration lane-interleaved, so a row's lanes share cache lines:
  * the flow's pending packets, the per-queue flow table entry (for lanes with
@@ -28,15 +28,15 @@ import {
   CTL_COL_RXHASH, CTL_COL_SKB, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_LANES, CTL_LOG,
   CTL_LOG_CAP, CTL_LOG_USED, CTL_NODES_USED, CTL_PACKETS, CTL_PKT, CTL_RECORDS, CTL_STOP, initTimeline, L_COUNTS, L_CPU_MASK,
   L_FIFO, L_FIFO_DONE, L_FIFO_NS, L_FLAGS, L_HASHES, L_HASH_MASK, L_HEAD, L_NR, L_PATHS, L_PER_CPU, L_QFLOW, L_QSTRIDE, L_QUEUES,
-  L_SLOTS, L_SOCK, L_SOCK_MASK, L_TAIL, L_TIMELINE, LANE, LANES_AT, LaneKernel, LOG_WORDS, Q_FIRST, Q_LOG, Q_MAP, Q_SLOTS, QUEUE,
+  L_SLOTS, L_SOCK, L_SOCK_MASK, L_TAIL, L_TIMELINE, LANE, LANES_AT, WasmLanes, LOG_WORDS, Q_FIRST, Q_LOG, Q_MAP, Q_SLOTS, QUEUE,
   readTimeline, STOP_FLOWS, STOP_LOG, STOP_NODES, STOP_SOCKETS, TIMELINE_WORDS,
-} from './lane-kernel.js';
+} from './wasm-lanes.js';
 
 /** Packets remembered for deliver matching; a deliver further behind than this counts as unmatched. */
 export const PACKET_WINDOW = 1 << 18;
 export const PACKET_WINDOW_MASK = PACKET_WINDOW - 1;
 
-/** How the model routed a packet, by the lane kernel's PATH_* value (kept per packet for explaining disagreements). */
+/** How the model routed a packet, by the lanes' PATH_* value (kept per packet for explaining disagreements). */
 export const PATH_CLASS = [
   'not_steered',
   'rps_no_hint',
@@ -216,26 +216,26 @@ export class FlowTableModel {
 }
 
 /**
- * Every lane of one pass, replayed by the WebAssembly lane kernel
- * (wasm/lanes.ts): this class lays out the kernel's memory for the
+ * Every lane of one pass, replayed by the WebAssembly lanes
+ * (wasm/lanes.ts): this class lays out their memory for the
  * configurations, copies each batch in, and reads the results out. Counters
- * and per-CPU packets count one batch as int32 in the kernel and are added to
+ * and per-CPU packets count one batch as int32 in WebAssembly and are added to
  * float totals after it, so no count can wrap.
  */
 export class FlowTableBank {
   readonly lanes: FlowTableModel[];
   private readonly n: number; // lanes
   private readonly nq: number; // RX queues (the trace's: the same in every lane)
-  private readonly k: LaneKernel;
+  private readonly wasm: WasmLanes;
   private readonly cpuStride: number;
-  private readonly counts: Float64Array; // totals, lane l's counter k at l * NC + k
+  private readonly counts: Float64Array; // totals, lane l's counter c at l * NC + c
   private readonly perCpu: Float64Array; // totals, lane l's CPU t at l * cpuStride + t
   private readonly anyExplain: boolean;
   private readonly resolveIds: boolean;
   private readonly needsTs: boolean;
-  /** The lanes differ only in their global table: packets take the kernel's shared path (wasm/lanes.ts packetSameLanes()). */
+  /** The lanes differ only in their global table: packets take the lanes' shared path (wasm/lanes.ts packetSameLanes()). */
   readonly sameLanes: boolean;
-  /** Some of its lanes' packets take the kernel's vector path, four lanes at a time (wasm/lanes.ts packetVector()). */
+  /** Some of its lanes' packets take the vector path, four lanes at a time (wasm/lanes.ts packetVector()). */
   readonly vector: boolean;
   /** Which: lanes first .. first + lanes - 1. */
   readonly vectorLanes: { first: number; lanes: number };
@@ -266,20 +266,20 @@ export class FlowTableBank {
     const words =
       n * LANE + n * nq * QUEUE + configs.reduce((s, c) => s + 2 * c.slots + c.queues.reduce((t, q) => t + 4 * q.slots + q.map.length + 1, 0), 0) +
       n * (3 * cpuStride + NC) + 2 * PACKET_WINDOW * n;
-    const k = new LaneKernel(words);
-    this.k = k;
-    const lanesAt = k.alloc(n * LANE);
+    const wasm = new WasmLanes(words);
+    this.wasm = wasm;
+    const lanesAt = wasm.alloc(n * LANE);
     if (lanesAt !== LANES_AT) throw new Error('lane blocks must follow the control block');
-    const queuesAt = k.alloc(n * nq * QUEUE);
+    const queuesAt = wasm.alloc(n * nq * QUEUE);
     const sharedQueues = new Map<string, number>();
     const qflowAt = new Int32Array(n);
     const qStride = new Int32Array(n);
     this.queueRegions = [];
     for (const { lanes, entries } of regions.values()) {
-      const origin = k.alloc(4 * entries * lanes.length);
+      const origin = wasm.alloc(4 * entries * lanes.length);
       this.queueRegions.push({ origin, lanes, slots: configs[lanes[0]].queues.map((q) => q.slots) });
       // rps_dev_flow_table alloc: every entry starts with cpu = RPS_NO_CPU.
-      k.initBlocks(origin, entries * lanes.length, 4, RPS_NO_CPU);
+      wasm.initBlocks(origin, entries * lanes.length, 4, RPS_NO_CPU);
       lanes.forEach((l, i) => {
         qflowAt[l] = origin + 4 * i;
         qStride[l] = 4 * lanes.length;
@@ -288,79 +288,79 @@ export class FlowTableBank {
 
     configs.forEach((c, l) => {
       const o = LANES_AT + l * LANE;
-      k.i32[o + L_NR] = c.nrCpuIds;
+      wasm.i32[o + L_NR] = c.nrCpuIds;
       const p = c.kernel;
-      k.i32[o + L_FLAGS] =
+      wasm.i32[o + L_FLAGS] =
         (p.collisionDetection ? COLLISION_DETECTION : 0) |
         (p.hashedQueueSlot ? HASHED_QUEUE_SLOT : 0) |
         (p.recordOnlyEstablished ? RECORD_ONLY_ESTABLISHED : 0) |
         (p.deleteOnClose ? DELETE_ON_CLOSE : 0) |
         (p.resetOnCloseAndRehash ? RESET_ON_CLOSE_AND_REHASH : 0);
-      k.i32[o + L_SLOTS] = c.slots;
-      const sock = k.place(o + L_SOCK, 2 * c.slots);
+      wasm.i32[o + L_SLOTS] = c.slots;
+      const sock = wasm.place(o + L_SOCK, 2 * c.slots);
       // rps_sock_flow_table alloc: every slot starts with RPS_NO_CPU.
-      k.initBlocks(sock, c.slots, 2, RPS_NO_CPU);
-      k.i32[o + L_SOCK_MASK] = c.slots > 0 ? c.slots - 1 : 0;
-      k.i32[o + L_HASH_MASK] = ~c.cpuMask;
-      k.i32[o + L_CPU_MASK] = c.cpuMask;
-      k.i32[o + L_QFLOW] = qflowAt[l];
-      k.i32[o + L_QSTRIDE] = qStride[l];
-      k.place(o + L_HEAD, cpuStride);
-      k.place(o + L_TAIL, cpuStride);
-      k.place(o + L_PER_CPU, cpuStride);
-      k.place(o + L_COUNTS, NC);
-      k.i32[o + L_FIFO] = c.fifoNs > 0 ? 1 : 0;
-      k.f64[k.place(o + L_FIFO_NS, 2) / 2] = c.fifoNs;
-      if (c.fifoNs > 0) k.place(o + L_FIFO_DONE, 2 * cpuStride);
-      else k.i32[o + L_FIFO_DONE] = -1;
+      wasm.initBlocks(sock, c.slots, 2, RPS_NO_CPU);
+      wasm.i32[o + L_SOCK_MASK] = c.slots > 0 ? c.slots - 1 : 0;
+      wasm.i32[o + L_HASH_MASK] = ~c.cpuMask;
+      wasm.i32[o + L_CPU_MASK] = c.cpuMask;
+      wasm.i32[o + L_QFLOW] = qflowAt[l];
+      wasm.i32[o + L_QSTRIDE] = qStride[l];
+      wasm.place(o + L_HEAD, cpuStride);
+      wasm.place(o + L_TAIL, cpuStride);
+      wasm.place(o + L_PER_CPU, cpuStride);
+      wasm.place(o + L_COUNTS, NC);
+      wasm.i32[o + L_FIFO] = c.fifoNs > 0 ? 1 : 0;
+      wasm.f64[wasm.place(o + L_FIFO_NS, 2) / 2] = c.fifoNs;
+      if (c.fifoNs > 0) wasm.place(o + L_FIFO_DONE, 2 * cpuStride);
+      else wasm.i32[o + L_FIFO_DONE] = -1;
       // Lanes with the same queues (tables and RPS maps) share their queue blocks: the
-      // kernel then works out a row's queue and per-queue entry once for all of them.
+      // WebAssembly then works out a row's queue and per-queue entry once for all of them.
       const queues = c.queues.map((q) => `${q.slots}/${q.log}/${q.map.join(',')}`).join(';');
       const shared = sharedQueues.get(queues);
       if (shared !== undefined) {
-        k.i32[o + L_QUEUES] = shared;
+        wasm.i32[o + L_QUEUES] = shared;
       } else {
         const at = queuesAt + l * nq * QUEUE;
         sharedQueues.set(queues, at);
-        k.i32[o + L_QUEUES] = at;
+        wasm.i32[o + L_QUEUES] = at;
         let first = 0;
         c.queues.forEach((q, i) => {
           const qo = at + i * QUEUE;
-          const map = k.alloc(1 + q.map.length);
-          k.i32[map] = q.map.length;
-          k.i32.set(q.map, map + 1);
-          k.i32[qo + Q_FIRST] = first;
-          k.i32[qo + Q_SLOTS] = q.slots;
-          k.i32[qo + Q_LOG] = q.log;
-          k.i32[qo + Q_MAP] = map;
+          const map = wasm.alloc(1 + q.map.length);
+          wasm.i32[map] = q.map.length;
+          wasm.i32.set(q.map, map + 1);
+          wasm.i32[qo + Q_FIRST] = first;
+          wasm.i32[qo + Q_SLOTS] = q.slots;
+          wasm.i32[qo + Q_LOG] = q.log;
+          wasm.i32[qo + Q_MAP] = map;
           first += q.slots;
         });
       }
-      if (c.timeline) initTimeline(k, k.place(o + L_TIMELINE, TIMELINE_WORDS));
-      else k.i32[o + L_TIMELINE] = -1;
+      if (c.timeline) initTimeline(wasm, wasm.place(o + L_TIMELINE, TIMELINE_WORDS));
+      else wasm.i32[o + L_TIMELINE] = -1;
       if (c.explain) {
-        k.place(o + L_PATHS, PACKET_WINDOW / 4);
-        k.place(o + L_HASHES, PACKET_WINDOW);
+        wasm.place(o + L_PATHS, PACKET_WINDOW / 4);
+        wasm.place(o + L_HASHES, PACKET_WINDOW);
       } else {
-        k.i32[o + L_PATHS] = -1;
-        k.i32[o + L_HASHES] = -1;
+        wasm.i32[o + L_PATHS] = -1;
+        wasm.i32[o + L_HASHES] = -1;
       }
     });
-    k.place(CTL_PKT, 2 * PACKET_WINDOW * n);
-    k.i32[CTL_LANES] = n;
-    k.i32[CTL_ANY_TIMELINE] = configs.some((c) => c.timeline) ? 1 : 0;
+    wasm.place(CTL_PKT, 2 * PACKET_WINDOW * n);
+    wasm.i32[CTL_LANES] = n;
+    wasm.i32[CTL_ANY_TIMELINE] = configs.some((c) => c.timeline) ? 1 : 0;
     this.anyExplain = configs.some((c) => c.explain);
-    k.i32[CTL_ANY_EXPLAIN] = this.anyExplain ? 1 : 0;
-    // A size sweep: the kernel then works out what the lanes share once per packet.
+    wasm.i32[CTL_ANY_EXPLAIN] = this.anyExplain ? 1 : 0;
+    // A size sweep: WebAssembly then works out what the lanes share once per packet.
     const same = (l: number) =>
-      k.i32[LANES_AT + l * LANE + L_NR] === k.i32[LANES_AT + L_NR] &&
-      k.i32[LANES_AT + l * LANE + L_FLAGS] === k.i32[LANES_AT + L_FLAGS] &&
-      k.i32[LANES_AT + l * LANE + L_QUEUES] === k.i32[LANES_AT + L_QUEUES];
+      wasm.i32[LANES_AT + l * LANE + L_NR] === wasm.i32[LANES_AT + L_NR] &&
+      wasm.i32[LANES_AT + l * LANE + L_FLAGS] === wasm.i32[LANES_AT + L_FLAGS] &&
+      wasm.i32[LANES_AT + l * LANE + L_QUEUES] === wasm.i32[LANES_AT + L_QUEUES];
     this.sameLanes = configs.every((c, l) => same(l) && c.fifoNs === 0 && !c.timeline && !c.explain);
-    k.i32[CTL_SAME_LANES] = this.sameLanes ? 1 : 0;
-    // A stable order: equal sizes keep theirs (the kernel's size-sweep record path relies on it being by size).
+    wasm.i32[CTL_SAME_LANES] = this.sameLanes ? 1 : 0;
+    // A stable order: equal sizes keep theirs (the size-sweep record path, wasm/lanes.ts recordSameLanes(), relies on it being by size).
     const bySize = configs.map((_, l) => l).sort((a, b) => configs[a].slots - configs[b].slots || a - b);
-    k.i32.set(bySize, k.place(CTL_BY_SIZE, Math.max(1, n)));
+    wasm.i32.set(bySize, wasm.place(CTL_BY_SIZE, Math.max(1, n)));
     // The vector group (wasm/lanes.ts packetVector()): consecutive lanes, a multiple of four,
     // that differ only in their global table, of a kernel with collision detection, with
     // their rps_dev_flow entries interleaved in lane order (lane l's at 4 * l past the
@@ -370,7 +370,7 @@ export class FlowTableBank {
       const c = configs[l];
       const o = LANES_AT + l * LANE;
       if (c.fifoNs !== 0 || c.timeline || c.explain || !c.kernel.collisionDetection) return null;
-      return `${k.i32[o + L_NR]}/${k.i32[o + L_FLAGS]}/${k.i32[o + L_QUEUES]}/${qStride[l]}`;
+      return `${wasm.i32[o + L_NR]}/${wasm.i32[o + L_FLAGS]}/${wasm.i32[o + L_QUEUES]}/${qStride[l]}`;
     };
     let group = { first: 0, lanes: 0 };
     if (trace.vector !== false) {
@@ -388,35 +388,35 @@ export class FlowTableBank {
     this.vector = group.lanes > 0;
     this.vectorLanes = group;
     if (this.vector) {
-      k.place(CTL_VCOUNTS, NC * n);
-      k.i32[CTL_VFIRST] = group.first;
-      k.i32[CTL_VLANES] = group.lanes;
+      wasm.place(CTL_VCOUNTS, NC * n);
+      wasm.i32[CTL_VFIRST] = group.first;
+      wasm.i32[CTL_VLANES] = group.lanes;
       const inGroup = bySize.filter((l) => l >= group.first && l < group.first + group.lanes);
-      k.i32.set(inGroup, k.place(CTL_VBY_SIZE, group.lanes));
+      wasm.i32.set(inGroup, wasm.place(CTL_VBY_SIZE, group.lanes));
     }
     if (this.anyExplain) {
       const entries = trace.startSmall ? 4 * Math.max(1, n) : 4096;
-      k.i32[CTL_LOG_CAP] = entries;
-      k.place(CTL_LOG, LOG_WORDS * entries);
+      wasm.i32[CTL_LOG_CAP] = entries;
+      wasm.place(CTL_LOG, LOG_WORDS * entries);
     }
-    k.place(CTL_ARRIVALS, 2 * trace.traceCpus);
-    k.i32[CTL_RESOLVE_IDS] = trace.resolveIds ? 1 : 0;
-    k.i32[CTL_IDS] = trace.ids === 'emit' ? IDS_EMIT : trace.ids === 'given' ? IDS_GIVEN : IDS_OWN;
+    wasm.place(CTL_ARRIVALS, 2 * trace.traceCpus);
+    wasm.i32[CTL_RESOLVE_IDS] = trace.resolveIds ? 1 : 0;
+    wasm.i32[CTL_IDS] = trace.ids === 'emit' ? IDS_EMIT : trace.ids === 'given' ? IDS_GIVEN : IDS_OWN;
     this.resolveIds = trace.resolveIds && trace.ids !== 'given';
     this.needsTs = trace.ids !== 'given' || configs.some((c) => c.timeline || c.fifoNs > 0);
     // Growable regions start large: memory is only resident once written, and a
     // region that grows leaves its old copy behind, written.
     const small = trace.startSmall === true;
     if (small) {
-      k.minRegion = 2;
-      k.minTable = 4;
+      wasm.minRegion = 2;
+      wasm.minTable = 4;
     }
-    k.growFlows(small ? 1 : Math.max(1024, Math.floor(RESERVE_BYTES / (16 * Math.max(1, n) + 16))), n);
-    k.growFlowTable();
-    k.growNodes(small ? 1 : 1 << 16);
-    k.growSockets(small ? 1 : 1 << 20);
-    k.growSockTable();
-    k.ensureColumns(8192);
+    wasm.growFlows(small ? 1 : Math.max(1024, Math.floor(RESERVE_BYTES / (16 * Math.max(1, n) + 16))), n);
+    wasm.growFlowTable();
+    wasm.growNodes(small ? 1 : 1 << 16);
+    wasm.growSockets(small ? 1 : 1 << 20);
+    wasm.growSockTable();
+    wasm.ensureColumns(8192);
 
     this.counts = new Float64Array(n * NC);
     this.perCpu = new Float64Array(n * cpuStride);
@@ -431,70 +431,70 @@ export class FlowTableBank {
    */
   processBatch(b: TraceBatch, ordinal: Float64Array | null): void {
     const n = b.length;
-    const k = this.k;
-    k.ensureColumns(n);
-    const c = k.i32;
-    // Same-typed copies, so each is a memory copy, of the columns the kernel will
+    const wasm = this.wasm;
+    wasm.ensureColumns(n);
+    const c = wasm.i32;
+    // Same-typed copies, so each is a memory copy, of the columns WebAssembly will
     // read: timestamps for the trace's statistics, FIFO heads and timelines; lines
     // for explaining; the rest but sockets only for lanes (a bank without lanes numbers).
     const lanes = this.n > 0;
-    if (this.needsTs) k.f64.set(b.ts.subarray(0, n), c[CTL_COL_TS] / 2);
-    if (this.anyExplain) k.f64.set(b.line.subarray(0, n), c[CTL_COL_LINE] / 2);
-    if (ordinal && lanes) k.f64.set(ordinal.subarray(0, n), c[CTL_COL_ORDINAL] / 2);
-    k.u32.set(b.rxhash.subarray(0, n), c[CTL_COL_RXHASH]);
-    k.i32.set(b.cpu.subarray(0, n), c[CTL_COL_CPU]);
-    k.i32.set(b.socket.subarray(0, n), c[CTL_COL_SOCKET]);
+    if (this.needsTs) wasm.f64.set(b.ts.subarray(0, n), c[CTL_COL_TS] / 2);
+    if (this.anyExplain) wasm.f64.set(b.line.subarray(0, n), c[CTL_COL_LINE] / 2);
+    if (ordinal && lanes) wasm.f64.set(ordinal.subarray(0, n), c[CTL_COL_ORDINAL] / 2);
+    wasm.u32.set(b.rxhash.subarray(0, n), c[CTL_COL_RXHASH]);
+    wasm.i32.set(b.cpu.subarray(0, n), c[CTL_COL_CPU]);
+    wasm.i32.set(b.socket.subarray(0, n), c[CTL_COL_SOCKET]);
     if (lanes) {
-      k.i32.set(b.queue.subarray(0, n), c[CTL_COL_QUEUE]);
-      k.i32.set(b.skb.subarray(0, n), c[CTL_COL_SKB]);
-      k.u8.set(b.state.subarray(0, n), 4 * c[CTL_COL_STATE]);
+      wasm.i32.set(b.queue.subarray(0, n), c[CTL_COL_QUEUE]);
+      wasm.i32.set(b.skb.subarray(0, n), c[CTL_COL_SKB]);
+      wasm.u8.set(b.state.subarray(0, n), 4 * c[CTL_COL_STATE]);
     }
     if (this.resolveIds) {
-      k.u32.set(b.sockHi.subarray(0, n), c[CTL_COL_SOCK_HI]);
-      k.u32.set(b.sockLo.subarray(0, n), c[CTL_COL_SOCK_LO]);
+      wasm.u32.set(b.sockHi.subarray(0, n), c[CTL_COL_SOCK_HI]);
+      wasm.u32.set(b.sockLo.subarray(0, n), c[CTL_COL_SOCK_LO]);
     }
     const ids = this.trace.ids;
-    if (ids === 'given') k.i32.set(b.flow.subarray(0, n), c[CTL_COL_FLOW]);
-    k.u8.set(b.event.subarray(0, n), 4 * c[CTL_COL_EVENT]);
+    if (ids === 'given') wasm.i32.set(b.flow.subarray(0, n), c[CTL_COL_FLOW]);
+    wasm.u8.set(b.event.subarray(0, n), 4 * c[CTL_COL_EVENT]);
     let from = 0;
     for (;;) {
-      from = k.exports.run(from, n);
+      from = wasm.exports.run(from, n);
       if (this.anyExplain) this.readDisagreements();
       if (from >= n) break;
       // A region is full at row `from`: grow it and go on from there.
-      const stop = k.i32[CTL_STOP];
-      if (stop === STOP_FLOWS) k.growFlows((ids === 'given' ? b.flow[from] : k.i32[CTL_FLOWS_SEEN]) + 1, this.n);
-      else if (stop === STOP_FLOW_TABLE) k.growFlowTable();
-      else if (stop === STOP_NODES) k.growNodes(k.i32[CTL_NODES_USED] + this.n);
-      else if (stop === STOP_SOCKETS) k.growSockets(this.resolveIds ? k.i32[CTL_SOCKETS_SEEN] + 1 : b.socket[from] + 1);
-      else if (stop === STOP_SOCK_TABLE) k.growSockTable();
-      else if (stop !== STOP_LOG) throw new Error(`lane kernel stopped at row ${from} for no reason (${stop})`);
+      const stop = wasm.i32[CTL_STOP];
+      if (stop === STOP_FLOWS) wasm.growFlows((ids === 'given' ? b.flow[from] : wasm.i32[CTL_FLOWS_SEEN]) + 1, this.n);
+      else if (stop === STOP_FLOW_TABLE) wasm.growFlowTable();
+      else if (stop === STOP_NODES) wasm.growNodes(wasm.i32[CTL_NODES_USED] + this.n);
+      else if (stop === STOP_SOCKETS) wasm.growSockets(this.resolveIds ? wasm.i32[CTL_SOCKETS_SEEN] + 1 : b.socket[from] + 1);
+      else if (stop === STOP_SOCK_TABLE) wasm.growSockTable();
+      else if (stop !== STOP_LOG) throw new Error(`WebAssembly lanes stopped at row ${from} for no reason (${stop})`);
     }
     if (ids === 'emit') {
-      // (k.i32, not c: growing a region may have replaced the views.)
-      const m = k.i32;
+      // (wasm.i32, not c: growing a region may have replaced the views.)
+      const m = wasm.i32;
       b.flow.set(m.subarray(m[CTL_COL_FLOW], m[CTL_COL_FLOW] + n));
       b.socket.set(m.subarray(m[CTL_COL_SOCKET], m[CTL_COL_SOCKET] + n));
     }
     this.flushCounts();
   }
 
-  /** Disagreements the kernel logged for explaining lanes, in row order. */
+  /** Disagreements the lanes logged for explaining, in row order. */
   private readDisagreements(): void {
-    const k = this.k;
-    const log = k.i32[CTL_LOG];
-    const used = k.i32[CTL_LOG_USED];
+    const wasm = this.wasm;
+    const log = wasm.i32[CTL_LOG];
+    const used = wasm.i32[CTL_LOG_USED];
     for (let e = 0; e < used; e++) {
       const w = log + LOG_WORDS * e;
-      const m = k.i32;
-      this.lanes[m[w]].noteDisagreement(m[w + 1], m[w + 2], m[w + 3], k.f64[(w + 6) / 2], m[w + 4] >>> 0);
+      const m = wasm.i32;
+      this.lanes[m[w]].noteDisagreement(m[w + 1], m[w + 2], m[w + 3], wasm.f64[(w + 6) / 2], m[w + 4] >>> 0);
     }
-    k.i32[CTL_LOG_USED] = 0;
+    wasm.i32[CTL_LOG_USED] = 0;
   }
 
   /** Adds the batch's counters and per-CPU packets to the totals and zeroes them. */
   private flushCounts(): void {
-    const m = this.k.i32;
+    const m = this.wasm.i32;
     for (let l = 0; l < this.n; l++) {
       const o = LANES_AT + l * LANE;
       const c = m[o + L_COUNTS];
@@ -513,17 +513,17 @@ export class FlowTableBank {
   /** Lane l's counters at the end of the trace, with what never got resolved. */
   finishLane(l: number): Metrics {
     const cb = l * NC;
-    const k = this.k;
-    k.exports.drain(l);
+    const wasm = this.wasm;
+    wasm.exports.drain(l);
     const counts = this.counts;
-    counts[cb + LOCAL_UNRESOLVED] += k.f64[CTL_DRAIN_PACKETS / 2];
-    counts[cb + HITS_UNRESOLVED] += k.f64[CTL_DRAIN_HITS / 2];
-    const packets = k.f64[CTL_PACKETS / 2];
-    // Counters the kernel leaves out because they follow from others: every lane sees
+    counts[cb + LOCAL_UNRESOLVED] += wasm.f64[CTL_DRAIN_PACKETS / 2];
+    counts[cb + HITS_UNRESOLVED] += wasm.f64[CTL_DRAIN_HITS / 2];
+    const packets = wasm.f64[CTL_PACKETS / 2];
+    // Counters WebAssembly leaves out because they follow from others: every lane sees
     // every row; a lookup ends in exactly one of hit (own or aliased), invalid CPU, empty
     // slot or collision; ...
     counts[cb + PACKETS] = packets;
-    counts[cb + RECORDS] = k.f64[CTL_RECORDS / 2];
+    counts[cb + RECORDS] = wasm.f64[CTL_RECORDS / 2];
     // A record ends in exactly one of: state skipped, zero hash, no table, a write, or a write avoided.
     counts[cb + WRITES_AVOIDED] =
       counts[cb + RECORDS] - counts[cb + RECORDS_STATE_SKIPPED] - counts[cb + RECORDS_ZERO_HASH] - counts[cb + RECORDS_NO_TABLE] - counts[cb + WRITES];
@@ -550,7 +550,7 @@ export class FlowTableBank {
    * entry is used once a lookup matched through it: its last hash (word 2) is set.
    */
   private countQueueEntriesUsed(): number[][] {
-    const m = this.k.i32;
+    const m = this.wasm.i32;
     const used = this.configs.map((c) => c.queues.map(() => 0));
     for (const { origin, lanes, slots } of this.queueRegions) {
       const n = lanes.length;
@@ -568,7 +568,7 @@ export class FlowTableBank {
   }
 
   sockTableOccupancy(l: number): { slots: number; used: number } {
-    const m = this.k.i32;
+    const m = this.wasm.i32;
     const o = LANES_AT + l * LANE;
     let used = 0;
     const slots = m[o + L_SLOTS];
@@ -578,26 +578,26 @@ export class FlowTableBank {
 
   /** What the bank counted of the trace itself (the same in every lane). */
   traceCounts(): TraceCounts {
-    const k = this.k;
-    const f = (at: number) => k.f64[at / 2];
-    const arrivals = k.i32[CTL_ARRIVALS] / 2;
-    const activeSum = f(CTL_ACTIVE_SUM) + k.i32[CTL_WINDOW_DISTINCT];
-    const activeWindows = f(CTL_ACTIVE_WINDOWS) + (k.i32[CTL_WINDOW_DISTINCT] > 0 ? 1 : 0);
+    const wasm = this.wasm;
+    const f = (at: number) => wasm.f64[at / 2];
+    const arrivals = wasm.i32[CTL_ARRIVALS] / 2;
+    const activeSum = f(CTL_ACTIVE_SUM) + wasm.i32[CTL_WINDOW_DISTINCT];
+    const activeWindows = f(CTL_ACTIVE_WINDOWS) + (wasm.i32[CTL_WINDOW_DISTINCT] > 0 ? 1 : 0);
     return {
       events: EVENT_NAMES.map((_, e) => f(CTL_EVENTS + 2 * e)),
       firstTs: f(CTL_FIRST_TS),
       lastTs: f(CTL_LAST_TS),
       timeBackwards: f(CTL_BACKWARDS),
       packets: f(CTL_PACKETS),
-      arrivalPerCpu: Array.from(k.f64.subarray(arrivals, arrivals + this.trace.traceCpus)),
-      distinctFlows: k.i32[CTL_FLOWS_SEEN],
-      distinctSockets: this.resolveIds ? k.i32[CTL_SOCKETS_SEEN] : null,
+      arrivalPerCpu: Array.from(wasm.f64.subarray(arrivals, arrivals + this.trace.traceCpus)),
+      distinctFlows: wasm.i32[CTL_FLOWS_SEEN],
+      distinctSockets: this.resolveIds ? wasm.i32[CTL_SOCKETS_SEEN] : null,
       activeFlows: activeWindows > 0 ? activeSum / activeWindows : 0,
     };
   }
 
   timelineBins(l: number): { bin_ns: number; bins: TimelineBin[] } | undefined {
-    const at = this.k.i32[LANES_AT + l * LANE + L_TIMELINE];
-    return at >= 0 ? readTimeline(this.k, at) : undefined;
+    const at = this.wasm.i32[LANES_AT + l * LANE + L_TIMELINE];
+    return at >= 0 ? readTimeline(this.wasm, at) : undefined;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The lane kernel (AssemblyScript, compiled to WebAssembly by `npm run build`):
+ * The WebAssembly lanes (AssemblyScript, compiled to WebAssembly by `npm run build`):
  * every configuration of a pass replays each trace row here, as one lane of a
  * bank. The rules are those of the kernel, named next to each (Linux 6.18
  * sources: include/net/rps.h, net/core/dev.c); ../flow-tables.ts lays out the
@@ -1605,7 +1605,7 @@ export function run(from: i32, to: i32): i32 {
  * Moves the flow table (`sockets` false: entries [hash, id], hash 0 empty) or
  * the socket table (entries [hi, lo, id + 1, kind], id + 1 = 0 empty) of
  * `entries` entries at word `from` into the empty table of `mask + 1` entries
- * at word `to` (../lane-kernel.ts growTable()).
+ * at word `to` (../wasm-lanes.ts growTable()).
  */
 export function rehash(sockets: bool, from: i32, entries: i32, to: i32, mask: i32): void {
   if (!sockets) {

@@ -1,6 +1,6 @@
 /**
- * The WebAssembly lane kernel (wasm/lanes.ts, built to dist/model/lanes.wasm)
- * and its memory: the layout both sides share, a bump allocator over the
+ * The WebAssembly lanes (wasm/lanes.ts, built to dist/model/lanes.wasm) and
+ * their memory: the layout both sides share, a bump allocator over the
  * instance's linear memory, typed views that follow its growth, and the
  * regions that grow while a trace replays (pending packets per flow, the
  * node pool, per-socket state, the batch columns).
@@ -123,17 +123,17 @@ export const T_BIN_NS = 2;
 export const T_USED = 4;
 export const T_DATA = 6;
 export const MAX_BINS = 512;
-/** Timeline fields per bin, in the kernel's order. */
+/** Timeline fields per bin, in the order of the lanes' TL_* indices. */
 export const TIMELINE_FIELDS = ['packets', 'lookups', 'hits', 'misses_collision', 'hits_resolved', 'hits_stale', 'deliver_matched', 'agree'] as const;
 export const TIMELINE_WORDS = T_DATA + 2 * MAX_BINS * TIMELINE_FIELDS.length;
 
 export const LOG_WORDS = 8;
 
-/** Where the compiled kernel lives: dist/model/lanes.wasm, from src/ or dist/ alike. */
+/** Where the compiled lanes live: dist/model/lanes.wasm, from src/ or dist/ alike. */
 const WASM_URL = new URL('../../dist/model/lanes.wasm', import.meta.url);
 let compiled: WebAssembly.Module | null = null;
 
-interface KernelExports {
+interface LaneExports {
   run(from: number, to: number): number;
   drain(lane: number): void;
   rehash(sockets: number, from: number, entries: number, to: number, mask: number): void;
@@ -151,14 +151,14 @@ const MAX_AHEAD = 256 << 20;
 const LINE_WORDS = 16;
 
 /**
- * One kernel instance and its memory. Addresses are 32-bit word indices;
- * f64 values sit at even words. Regions are bump-allocated and never freed:
- * a region that grows moves to the end, its old words left behind (at most
- * as many again as the final size).
+ * One instance of the WebAssembly lanes and its memory. Addresses are 32-bit
+ * word indices; f64 values sit at even words. Regions are bump-allocated and
+ * never freed: a region that grows moves to the end, its old words left
+ * behind (at most as many again as the final size).
  */
-export class LaneKernel {
+export class WasmLanes {
   readonly memory: WebAssembly.Memory;
-  readonly exports: KernelExports;
+  readonly exports: LaneExports;
   i32!: Int32Array;
   u32!: Uint32Array;
   f64!: Float64Array;
@@ -172,7 +172,7 @@ export class LaneKernel {
   constructor(words: number) {
     compiled ??= new WebAssembly.Module(readFileSync(WASM_URL));
     this.memory = new WebAssembly.Memory({ initial: Math.ceil((4 * (words + CTL_WORDS)) / PAGE) + 1 });
-    this.exports = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as KernelExports;
+    this.exports = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as LaneExports;
     this.refresh();
     this.i32[CTL_FREE_NODE] = -1;
     for (const at of [CTL_FIRST_TS, CTL_LAST_TS, CTL_WINDOW]) this.f64[at / 2] = NaN;
@@ -213,10 +213,6 @@ export class LaneKernel {
   }
 
   /**
-   * alloc(), with the address stored at word `at` (as `i32[at] = alloc()` must
-   * not: that would store into the view alloc() may just have replaced).
-   */
-  /**
    * Sets word 0 of `count` consecutive blocks of `stride` words from `at` to
    * `value`, in a freshly allocated (all zero) region: one block written, then
    * copied in doubling runs (native copies; a JavaScript loop over a table of a
@@ -233,6 +229,10 @@ export class LaneKernel {
     }
   }
 
+  /**
+   * alloc(), with the address stored at word `at` (as `i32[at] = alloc()` must
+   * not: that would store into the view alloc() may just have replaced).
+   */
   place(at: number, words: number): number {
     const to = this.alloc(words);
     this.i32[at] = to;
@@ -270,15 +270,16 @@ export class LaneKernel {
 
   /**
    * An open-addressing table of `width` words per entry, twice as large (at
-   * least minTable entries). The kernel moves the entries, with the hashes its
-   * lookups use: a loop that runs a few times per trace is never optimised here.
+   * least minTable entries). The lanes' rehash() moves the entries, with the
+   * hashes their lookups use: a loop that runs a few times per trace is never
+   * optimised here.
    */
   private growTable(ctl: number, maskCtl: number, width: number, sockets: boolean): void {
     const oldAt = this.i32[ctl];
     const oldEntries = oldAt === 0 ? 0 : this.i32[maskCtl] + 1;
     const entries = Math.max(this.minTable, 2 * oldEntries);
     const at = this.place(ctl, width * entries);
-    // Written (zeros) before the kernel probes it: a fresh page read first is mapped
+    // Written (zeros) before the lanes probe it: a fresh page read first is mapped
     // to the shared zero page, and the write after it replaces that mapping, which in
     // a process running on both cores costs a TLB shootdown, an IPI to the other core
     // (wasm/lanes.ts writeFlows() has the numbers). Probes touch every page anyway.
@@ -327,21 +328,21 @@ export class LaneKernel {
 }
 
 /** A fresh timeline block: no first timestamp yet, bins 1 ms wide. */
-export function initTimeline(k: LaneKernel, at: number): void {
-  k.f64[(at + T_T0) / 2] = NaN;
-  k.f64[(at + T_BIN_NS) / 2] = 1e6;
+export function initTimeline(lanes: WasmLanes, at: number): void {
+  lanes.f64[(at + T_T0) / 2] = NaN;
+  lanes.f64[(at + T_BIN_NS) / 2] = 1e6;
 }
 
 /** The bins of a timeline block. */
-export function readTimeline(k: LaneKernel, at: number): { bin_ns: number; bins: Record<(typeof TIMELINE_FIELDS)[number] | 't', number>[] } {
-  const binNs = k.f64[(at + T_BIN_NS) / 2];
-  const used = k.i32[at + T_USED];
+export function readTimeline(lanes: WasmLanes, at: number): { bin_ns: number; bins: Record<(typeof TIMELINE_FIELDS)[number] | 't', number>[] } {
+  const binNs = lanes.f64[(at + T_BIN_NS) / 2];
+  const used = lanes.i32[at + T_USED];
   const data = (at + T_DATA) / 2;
   const nf = TIMELINE_FIELDS.length;
   const bins = [];
   for (let b = 0; b < used; b++) {
     const bin = { t: b * binNs } as Record<(typeof TIMELINE_FIELDS)[number] | 't', number>;
-    TIMELINE_FIELDS.forEach((f, i) => (bin[f] = k.f64[data + b * nf + i]));
+    TIMELINE_FIELDS.forEach((f, i) => (bin[f] = lanes.f64[data + b * nf + i]));
     bins.push(bin);
   }
   return { bin_ns: binNs, bins };
