@@ -16,35 +16,29 @@
  * statistics) is done once per row. FlowTableModel is one lane's view, for
  * its results.
  */
-import { COUNTER_NAMES, Counters, deriveRatios, type CounterName, type Metrics } from '../types/metrics.js';
+import { COUNTER_NAMES, Counters, deriveRatios, type Metrics } from '../types/metrics.js';
 import { EVENT_NAMES, type TraceBatch } from '../ingest/trace.js';
 import type { TimelineBin } from '../types/result.js';
 import type { ResolvedConfig } from './config.js';
-import { RPS_NO_CPU } from './kernel.js';
 import {
-  CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ARRIVALS, CTL_SAME_LANES, CTL_BY_SIZE, CTL_VCOUNTS, CTL_VFIRST, CTL_VLANES, CTL_VBY_SIZE, CTL_BACKWARDS, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_EVENTS, CTL_FIRST_TS,
-  CTL_FLOWS_SEEN, CTL_LAST_TS, CTL_RESOLVE_IDS, CTL_COL_FLOW, CTL_IDS, IDS_EMIT, IDS_GIVEN, IDS_OWN, CTL_SOCKETS_SEEN, CTL_WINDOW_DISTINCT, STOP_FLOW_TABLE, STOP_SOCK_TABLE,
-  CTL_ANY_EXPLAIN, CTL_ANY_TIMELINE, CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_LINE, CTL_COL_ORDINAL, CTL_COL_QUEUE,
-  CTL_COL_RXHASH, CTL_COL_SKB, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_LANES, CTL_LOG,
-  CTL_LOG_CAP, CTL_LOG_USED, CTL_NODES_USED, CTL_PACKETS, CTL_PKT, CTL_RECORDS, CTL_STOP, initTimeline, L_COUNTS, L_CPU_MASK,
-  L_FIFO, L_FIFO_DONE, L_FIFO_NS, L_FLAGS, L_HASHES, L_HASH_MASK, L_HEAD, L_NR, L_PATHS, L_PER_CPU, L_QFLOW, L_QSTRIDE, L_QUEUES,
-  L_SLOTS, L_SOCK, L_SOCK_MASK, L_TAIL, L_TIMELINE, LANE, LANES_AT, WasmLanes, LOG_WORDS, Q_FIRST, Q_LOG, Q_MAP, Q_SLOTS, QUEUE,
-  readTimeline, STOP_FLOWS, STOP_LOG, STOP_NODES, STOP_SOCKETS, TIMELINE_WORDS,
-} from './wasm-lanes.js';
+  COLLISION_DETECTION, CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ANY_EXPLAIN, CTL_ANY_TIMELINE, CTL_ARRIVALS, CTL_BACKWARDS, CTL_BY_SIZE,
+  CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_FLOW, CTL_COL_LINE, CTL_COL_ORDINAL, CTL_COL_QUEUE, CTL_COL_RXHASH, CTL_COL_SKB, CTL_COL_SOCK_HI,
+  CTL_COL_SOCK_LO, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_EVENTS, CTL_FIRST_TS, CTL_FLOWS_SEEN,
+  CTL_IDS, CTL_LANES, CTL_LAST_TS, CTL_LOG, CTL_LOG_CAP, CTL_LOG_USED, CTL_NODES_USED, CTL_PACKETS, CTL_PKT, CTL_RECORDS,
+  CTL_RESOLVE_IDS, CTL_SAME_LANES, CTL_SOCKETS_SEEN, CTL_STOP, CTL_VBY_SIZE, CTL_VCOUNTS, CTL_VFIRST, CTL_VLANES, CTL_WINDOW_DISTINCT,
+  DELETE_ON_CLOSE, ENDS_WORDS, FLOW_INFO_WORDS, DEV_FLOW_WORDS, DEV_LAST_HASH, HASHED_QUEUE_SLOT, HITS, HITS_ALIASED, HITS_OWN, HITS_UNRESOLVED, IDS_EMIT,
+  IDS_GIVEN, IDS_OWN, L_COUNTS, L_CPU_MASK, L_FIFO, L_FIFO_DONE, L_FIFO_NS, L_FLAGS, L_HASH_MASK, L_HASHES, L_HEAD, L_NR, L_PATHS,
+  L_PER_CPU, L_QFLOW, L_QSTRIDE, L_QUEUES, L_SLOTS, L_SOCK, L_SOCK_MASK, L_TAIL, L_TIMELINE, LANE_WORDS, LANES_AT, LOCAL_UNRESOLVED,
+  LOG_KERNEL_CPU, LOG_LANE, LOG_LINE, LOG_MODEL_CPU, LOG_PATH, LOG_RXHASH, LOG_WORDS, LOOKUPS, MISSES_COLLISION, MISSES_EMPTY,
+  MISSES_INVALID_CPU, NOT_STEERED, PACKET_WINDOW, PACKETS, PKT_WORDS, Q_FIRST, Q_LOG, Q_MAP, Q_SLOTS, QUEUE_WORDS, RECORD_ONLY_ESTABLISHED,
+  RECORDS, RECORDS_NO_TABLE, RECORDS_STATE_SKIPPED, RECORDS_ZERO_HASH, RESET_ON_CLOSE_AND_REHASH, RPS_NO_CPU, RUN_WORDS, SOCK_ENT, SOCK_SLOT_WORDS,
+  STEERED_RFS, STEERED_RPS, STOP_FLOW_TABLE, STOP_FLOWS, STOP_LOG, STOP_NODES, STOP_SOCK_TABLE, STOP_SOCKETS, TIMELINE_WORDS, WRITES,
+  WRITES_AVOIDED,
+} from './lane-layout.js';
+import { PATH_CLASS } from './lane-names.js';
+import { initTimeline, readTimeline, WasmLanes } from './wasm-lanes.js';
 
-/** Packets remembered for deliver matching; a deliver further behind than this counts as unmatched. */
-export const PACKET_WINDOW = 1 << 18;
-export const PACKET_WINDOW_MASK = PACKET_WINDOW - 1;
-
-/** How the model routed a packet, by the lanes' PATH_* value (kept per packet for explaining disagreements). */
-export const PATH_CLASS = [
-  'not_steered',
-  'rps_no_hint',
-  'rfs_followed_hint',
-  'rfs_switched_slot',
-  'rfs_held_by_ordering_guard',
-  'rps_invalid_cpu',
-] as const;
+export { PACKET_WINDOW, PACKET_WINDOW_MASK } from './lane-layout.js';
 
 export interface DisagreementExample {
   line: number;
@@ -54,83 +48,8 @@ export interface DisagreementExample {
   class: string;
 }
 
-// A lane's counters are a row of the bank's counter array, in COUNTER_NAMES order.
+// A lane's counters are a row of the bank's counter array, at their lane-layout.ts indices (COUNTER_NAMES order).
 const NC = COUNTER_NAMES.length;
-const RECORDS = 0;
-const RECORDS_STATE_SKIPPED = 1;
-const RECORDS_ZERO_HASH = 2;
-const WRITES = 3;
-const WRITES_AVOIDED = 4;
-const RECORDS_NO_TABLE = 5;
-const EVICTIONS = 6;
-const DELETES = 7;
-const PACKETS = 8;
-const LOOKUPS = 9;
-const HITS = 10;
-const HITS_OWN = 11;
-const HITS_ALIASED = 12;
-const MISSES_EMPTY = 13;
-const MISSES_COLLISION = 14;
-const MISSES_INVALID_CPU = 15;
-const HITS_STALE = 16;
-const HITS_UNRESOLVED = 17;
-const STEERED_RFS = 18;
-const STEERED_RPS = 19;
-const NOT_STEERED = 20;
-const CROSS_CPU = 21;
-const SLOT_SWITCHES = 22;
-const OOO_HOLDS = 23;
-const SLOT_CONFLICTS = 24;
-const LOCAL = 25;
-const LOCAL_UNRESOLVED = 26;
-const DELIVER_MATCHED = 27;
-const DELIVER_UNMATCHED = 28;
-const AGREE = 29;
-const REHASH_CLEARS = 30;
-const COUNTER_SLOTS: Record<CounterName, number> = {
-  records: RECORDS,
-  records_state_skipped: RECORDS_STATE_SKIPPED,
-  records_zero_hash: RECORDS_ZERO_HASH,
-  writes: WRITES,
-  writes_avoided: WRITES_AVOIDED,
-  records_no_table: RECORDS_NO_TABLE,
-  evictions: EVICTIONS,
-  deletes: DELETES,
-  packets: PACKETS,
-  lookups: LOOKUPS,
-  hits: HITS,
-  hits_own: HITS_OWN,
-  hits_aliased: HITS_ALIASED,
-  misses_empty: MISSES_EMPTY,
-  misses_collision: MISSES_COLLISION,
-  misses_invalid_cpu: MISSES_INVALID_CPU,
-  hits_stale: HITS_STALE,
-  hits_unresolved: HITS_UNRESOLVED,
-  steered_rfs: STEERED_RFS,
-  steered_rps: STEERED_RPS,
-  not_steered: NOT_STEERED,
-  cross_cpu: CROSS_CPU,
-  slot_switches: SLOT_SWITCHES,
-  ooo_holds: OOO_HOLDS,
-  slot_conflicts: SLOT_CONFLICTS,
-  local: LOCAL,
-  local_unresolved: LOCAL_UNRESOLVED,
-  deliver_matched: DELIVER_MATCHED,
-  deliver_unmatched: DELIVER_UNMATCHED,
-  agree: AGREE,
-  rehash_clears: REHASH_CLEARS,
-};
-// The slots above must be the contract's names in order: a mismatch would mislabel every metric.
-COUNTER_NAMES.forEach((name, i) => {
-  if (COUNTER_SLOTS[name] !== i) throw new Error(`counter slot of ${name} is ${COUNTER_SLOTS[name]}, not ${i}`);
-});
-
-// Kernel profile switches, one bit each in a lane's flags.
-const COLLISION_DETECTION = 1;
-const HASHED_QUEUE_SLOT = 2;
-const RECORD_ONLY_ESTABLISHED = 4;
-const DELETE_ON_CLOSE = 8;
-const RESET_ON_CLOSE_AND_REHASH = 16;
 
 /** Per-flow state reserved up front (pending packets and flow info), in bytes of address space. */
 const RESERVE_BYTES = 128 << 20;
@@ -264,30 +183,30 @@ export class FlowTableBank {
       regions.set(layout, region);
     });
     const words =
-      n * LANE + n * nq * QUEUE + configs.reduce((s, c) => s + 2 * c.slots + c.queues.reduce((t, q) => t + 4 * q.slots + q.map.length + 1, 0), 0) +
-      n * (3 * cpuStride + NC) + 2 * PACKET_WINDOW * n;
+      n * LANE_WORDS + n * nq * QUEUE_WORDS + configs.reduce((s, c) => s + SOCK_SLOT_WORDS * c.slots + c.queues.reduce((t, q) => t + DEV_FLOW_WORDS * q.slots + q.map.length + 1, 0), 0) +
+      n * (3 * cpuStride + NC) + PKT_WORDS * PACKET_WINDOW * n;
     const wasm = new WasmLanes(words);
     this.wasm = wasm;
-    const lanesAt = wasm.alloc(n * LANE);
+    const lanesAt = wasm.alloc(n * LANE_WORDS);
     if (lanesAt !== LANES_AT) throw new Error('lane blocks must follow the control block');
-    const queuesAt = wasm.alloc(n * nq * QUEUE);
+    const queuesAt = wasm.alloc(n * nq * QUEUE_WORDS);
     const sharedQueues = new Map<string, number>();
     const qflowAt = new Int32Array(n);
     const qStride = new Int32Array(n);
     this.queueRegions = [];
     for (const { lanes, entries } of regions.values()) {
-      const origin = wasm.alloc(4 * entries * lanes.length);
+      const origin = wasm.alloc(DEV_FLOW_WORDS * entries * lanes.length);
       this.queueRegions.push({ origin, lanes, slots: configs[lanes[0]].queues.map((q) => q.slots) });
       // rps_dev_flow_table alloc: every entry starts with cpu = RPS_NO_CPU.
-      wasm.initBlocks(origin, entries * lanes.length, 4, RPS_NO_CPU);
+      wasm.initBlocks(origin, entries * lanes.length, DEV_FLOW_WORDS, RPS_NO_CPU); // DEV_CPU: word 0
       lanes.forEach((l, i) => {
-        qflowAt[l] = origin + 4 * i;
-        qStride[l] = 4 * lanes.length;
+        qflowAt[l] = origin + DEV_FLOW_WORDS * i;
+        qStride[l] = DEV_FLOW_WORDS * lanes.length;
       });
     }
 
     configs.forEach((c, l) => {
-      const o = LANES_AT + l * LANE;
+      const o = LANES_AT + l * LANE_WORDS;
       wasm.i32[o + L_NR] = c.nrCpuIds;
       const p = c.kernel;
       wasm.i32[o + L_FLAGS] =
@@ -297,9 +216,9 @@ export class FlowTableBank {
         (p.deleteOnClose ? DELETE_ON_CLOSE : 0) |
         (p.resetOnCloseAndRehash ? RESET_ON_CLOSE_AND_REHASH : 0);
       wasm.i32[o + L_SLOTS] = c.slots;
-      const sock = wasm.place(o + L_SOCK, 2 * c.slots);
+      const sock = wasm.place(o + L_SOCK, SOCK_SLOT_WORDS * c.slots);
       // rps_sock_flow_table alloc: every slot starts with RPS_NO_CPU.
-      wasm.initBlocks(sock, c.slots, 2, RPS_NO_CPU);
+      wasm.initBlocks(sock, c.slots, SOCK_SLOT_WORDS, RPS_NO_CPU); // SOCK_ENT: word 0
       wasm.i32[o + L_SOCK_MASK] = c.slots > 0 ? c.slots - 1 : 0;
       wasm.i32[o + L_HASH_MASK] = ~c.cpuMask;
       wasm.i32[o + L_CPU_MASK] = c.cpuMask;
@@ -320,12 +239,12 @@ export class FlowTableBank {
       if (shared !== undefined) {
         wasm.i32[o + L_QUEUES] = shared;
       } else {
-        const at = queuesAt + l * nq * QUEUE;
+        const at = queuesAt + l * nq * QUEUE_WORDS;
         sharedQueues.set(queues, at);
         wasm.i32[o + L_QUEUES] = at;
         let first = 0;
         c.queues.forEach((q, i) => {
-          const qo = at + i * QUEUE;
+          const qo = at + i * QUEUE_WORDS;
           const map = wasm.alloc(1 + q.map.length);
           wasm.i32[map] = q.map.length;
           wasm.i32.set(q.map, map + 1);
@@ -346,16 +265,16 @@ export class FlowTableBank {
         wasm.i32[o + L_HASHES] = -1;
       }
     });
-    wasm.place(CTL_PKT, 2 * PACKET_WINDOW * n);
+    wasm.place(CTL_PKT, PKT_WORDS * PACKET_WINDOW * n);
     wasm.i32[CTL_LANES] = n;
     wasm.i32[CTL_ANY_TIMELINE] = configs.some((c) => c.timeline) ? 1 : 0;
     this.anyExplain = configs.some((c) => c.explain);
     wasm.i32[CTL_ANY_EXPLAIN] = this.anyExplain ? 1 : 0;
     // A size sweep: WebAssembly then works out what the lanes share once per packet.
     const same = (l: number) =>
-      wasm.i32[LANES_AT + l * LANE + L_NR] === wasm.i32[LANES_AT + L_NR] &&
-      wasm.i32[LANES_AT + l * LANE + L_FLAGS] === wasm.i32[LANES_AT + L_FLAGS] &&
-      wasm.i32[LANES_AT + l * LANE + L_QUEUES] === wasm.i32[LANES_AT + L_QUEUES];
+      wasm.i32[LANES_AT + l * LANE_WORDS + L_NR] === wasm.i32[LANES_AT + L_NR] &&
+      wasm.i32[LANES_AT + l * LANE_WORDS + L_FLAGS] === wasm.i32[LANES_AT + L_FLAGS] &&
+      wasm.i32[LANES_AT + l * LANE_WORDS + L_QUEUES] === wasm.i32[LANES_AT + L_QUEUES];
     this.sameLanes = configs.every((c, l) => same(l) && c.fifoNs === 0 && !c.timeline && !c.explain);
     wasm.i32[CTL_SAME_LANES] = this.sameLanes ? 1 : 0;
     // A stable order: equal sizes keep theirs (the size-sweep record path, wasm/lanes.ts recordSameLanes(), relies on it being by size).
@@ -363,12 +282,12 @@ export class FlowTableBank {
     wasm.i32.set(bySize, wasm.place(CTL_BY_SIZE, Math.max(1, n)));
     // The vector group (wasm/lanes.ts packetVector()): consecutive lanes, a multiple of four,
     // that differ only in their global table, of a kernel with collision detection, with
-    // their rps_dev_flow entries interleaved in lane order (lane l's at 4 * l past the
+    // their rps_dev_flow entries interleaved in lane order (lane l's at DEV_FLOW_WORDS * l past the
     // group's first). A size sweep is one; in a mixed bank (the report's sweep) the
     // longest such run of lanes is, and the other lanes take the scalar path.
     const key = (l: number) => {
       const c = configs[l];
-      const o = LANES_AT + l * LANE;
+      const o = LANES_AT + l * LANE_WORDS;
       if (c.fifoNs !== 0 || c.timeline || c.explain || !c.kernel.collisionDetection) return null;
       return `${wasm.i32[o + L_NR]}/${wasm.i32[o + L_FLAGS]}/${wasm.i32[o + L_QUEUES]}/${qStride[l]}`;
     };
@@ -377,7 +296,7 @@ export class FlowTableBank {
       for (let a = 0; a < n; ) {
         const ka = key(a);
         let b = a + 1;
-        while (b < n && ka !== null && key(b) === ka && qflowAt[b] === qflowAt[a] + 4 * (b - a)) b++;
+        while (b < n && ka !== null && key(b) === ka && qflowAt[b] === qflowAt[a] + DEV_FLOW_WORDS * (b - a)) b++;
         const len = ka === null ? 0 : (b - a) & ~3;
         if (len > group.lanes) group = { first: a, lanes: len };
         a = b;
@@ -411,7 +330,7 @@ export class FlowTableBank {
       wasm.minRegion = 2;
       wasm.minTable = 4;
     }
-    wasm.growFlows(small ? 1 : Math.max(1024, Math.floor(RESERVE_BYTES / (16 * Math.max(1, n) + 16))), n);
+    wasm.growFlows(small ? 1 : Math.max(1024, Math.floor(RESERVE_BYTES / (4 * ((RUN_WORDS + ENDS_WORDS) * Math.max(1, n) + FLOW_INFO_WORDS)))), n);
     wasm.growFlowTable();
     wasm.growNodes(small ? 1 : 1 << 16);
     wasm.growSockets(small ? 1 : 1 << 20);
@@ -487,7 +406,7 @@ export class FlowTableBank {
     for (let e = 0; e < used; e++) {
       const w = log + LOG_WORDS * e;
       const m = wasm.i32;
-      this.lanes[m[w]].noteDisagreement(m[w + 1], m[w + 2], m[w + 3], wasm.f64[(w + 6) / 2], m[w + 4] >>> 0);
+      this.lanes[m[w + LOG_LANE]].noteDisagreement(m[w + LOG_PATH], m[w + LOG_MODEL_CPU], m[w + LOG_KERNEL_CPU], wasm.f64[(w + LOG_LINE) / 2], m[w + LOG_RXHASH] >>> 0);
     }
     wasm.i32[CTL_LOG_USED] = 0;
   }
@@ -496,7 +415,7 @@ export class FlowTableBank {
   private flushCounts(): void {
     const m = this.wasm.i32;
     for (let l = 0; l < this.n; l++) {
-      const o = LANES_AT + l * LANE;
+      const o = LANES_AT + l * LANE_WORDS;
       const c = m[o + L_COUNTS];
       for (let i = 0; i < NC; i++) {
         this.counts[l * NC + i] += m[c + i];
@@ -532,7 +451,7 @@ export class FlowTableBank {
     // ... and every packet is steered by RFS, by RPS, or not at all.
     counts[cb + STEERED_RFS] = packets - counts[cb + STEERED_RPS] - counts[cb + NOT_STEERED];
     const counters = new Counters();
-    for (const name of COUNTER_NAMES) counters[name] = counts[cb + COUNTER_SLOTS[name]];
+    COUNTER_NAMES.forEach((name, i) => (counters[name] = counts[cb + i]));
     const c = { ...counters };
     const nr = this.configs[l].nrCpuIds;
     const perCpu = Array.from(this.perCpu.subarray(l * this.cpuStride, l * this.cpuStride + nr));
@@ -547,7 +466,7 @@ export class FlowTableBank {
   /**
    * Every lane's used rps_dev_flow entries, per queue, in one pass over each
    * lane-interleaved region (lane by lane, each pass would touch every line). An
-   * entry is used once a lookup matched through it: its last hash (word 2) is set.
+   * entry is used once a lookup matched through it: its last hash (DEV_LAST_HASH) is set.
    */
   private countQueueEntriesUsed(): number[][] {
     const m = this.wasm.i32;
@@ -555,11 +474,11 @@ export class FlowTableBank {
     for (const { origin, lanes, slots } of this.queueRegions) {
       const n = lanes.length;
       const count = new Int32Array(n);
-      let w = origin + 2;
+      let w = origin + DEV_LAST_HASH;
       for (let q = 0; q < slots.length; q++) {
         count.fill(0);
-        for (let end = w + 4 * n * slots[q]; w < end; ) {
-          for (let i = 0; i < n; i++, w += 4) if (m[w] !== 0) count[i]++;
+        for (let end = w + DEV_FLOW_WORDS * n * slots[q]; w < end; ) {
+          for (let i = 0; i < n; i++, w += DEV_FLOW_WORDS) if (m[w] !== 0) count[i]++;
         }
         lanes.forEach((l, i) => (used[l][q] = count[i]));
       }
@@ -569,10 +488,10 @@ export class FlowTableBank {
 
   sockTableOccupancy(l: number): { slots: number; used: number } {
     const m = this.wasm.i32;
-    const o = LANES_AT + l * LANE;
+    const o = LANES_AT + l * LANE_WORDS;
     let used = 0;
     const slots = m[o + L_SLOTS];
-    for (let w = m[o + L_SOCK], end = w + 2 * slots; w < end; w += 2) if (m[w] !== RPS_NO_CPU) used++;
+    for (let w = m[o + L_SOCK] + SOCK_ENT, end = w + SOCK_SLOT_WORDS * slots; w < end; w += SOCK_SLOT_WORDS) if (m[w] !== RPS_NO_CPU) used++;
     return { slots, used };
   }
 
@@ -597,7 +516,7 @@ export class FlowTableBank {
   }
 
   timelineBins(l: number): { bin_ns: number; bins: TimelineBin[] } | undefined {
-    const at = this.wasm.i32[LANES_AT + l * LANE + L_TIMELINE];
+    const at = this.wasm.i32[LANES_AT + l * LANE_WORDS + L_TIMELINE];
     return at >= 0 ? readTimeline(this.wasm, at) : undefined;
   }
 }

@@ -1,133 +1,19 @@
 /**
  * The WebAssembly lanes (wasm/lanes.ts, built to dist/model/lanes.wasm) and
- * their memory: the layout both sides share, a bump allocator over the
+ * their memory (laid out as lane-layout.ts says): a bump allocator over the
  * instance's linear memory, typed views that follow its growth, and the
  * regions that grow while a trace replays (pending packets per flow, the
  * node pool, per-socket state, the batch columns).
  */
 import { readFileSync } from 'node:fs';
-
-// ---- Layout shared with wasm/lanes.ts (keep both in step) ----
-
-export const CTL_LANES = 0;
-export const CTL_RUNS = 1;
-export const CTL_ENDS = 2;
-export const CTL_FLOW_CAP = 3;
-export const CTL_NODES = 4;
-export const CTL_NODE_TS = 5;
-export const CTL_NODE_CAP = 6;
-export const CTL_NODES_USED = 7;
-export const CTL_FREE_NODE = 8;
-export const CTL_SOCKS = 9;
-export const CTL_SOCK_CAP = 11;
-export const CTL_LOG = 12;
-export const CTL_LOG_CAP = 13;
-export const CTL_LOG_USED = 14;
-export const CTL_COL_TS = 15;
-export const CTL_COL_LINE = 16;
-export const CTL_COL_ORDINAL = 17;
-export const CTL_COL_RXHASH = 18;
-export const CTL_COL_CPU = 19;
-export const CTL_COL_QUEUE = 20;
-export const CTL_COL_SOCKET = 21;
-export const CTL_COL_SKB = 22;
-export const CTL_COL_FLOW = 23;
-export const CTL_COL_EVENT = 24;
-export const CTL_COL_STATE = 25;
-export const CTL_SAW_DELIVER = 26;
-export const CTL_PKT = 27;
-export const CTL_ANY_TIMELINE = 28;
-export const CTL_ANY_EXPLAIN = 29;
-export const CTL_SAME_LANES = 31;
-/** The lanes in order of global table size, smallest first. */
-export const CTL_BY_SIZE = 88;
-/** packetVector()'s counters (lanes × counters), 0 when the bank takes the scalar paths. */
-export const CTL_VCOUNTS = 89;
-/** The vector group: lanes CTL_VFIRST .. + CTL_VLANES - 1, and their order by global table size. */
-export const CTL_VFIRST = 90;
-export const CTL_VLANES = 91;
-export const CTL_VBY_SIZE = 92;
-export const CTL_PACKETS = 32;
-export const CTL_RECORDS = 34;
-export const CTL_STOP = 37;
-export const CTL_DRAIN_PACKETS = 38;
-export const CTL_DRAIN_HITS = 40;
-export const CTL_RESOLVED_LOCAL = 42;
-export const CTL_RESOLVED_HITS = 43;
-export const CTL_RESOLVED_STALE = 44;
-export const CTL_FLOW_TABLE = 45;
-export const CTL_FLOW_MASK = 46;
-export const CTL_FLOWS_SEEN = 47;
-export const CTL_SOCK_TABLE = 48;
-export const CTL_SOCK_MASK = 49;
-export const CTL_SOCKETS_SEEN = 50;
-export const CTL_FLOW_INFO = 51;
-export const CTL_ARRIVALS = 52;
-export const CTL_IDS = 53;
-export const CTL_RESOLVE_IDS = 54;
-export const CTL_COL_SOCK_HI = 55;
-export const CTL_COL_SOCK_LO = 56;
-export const CTL_WINDOW_ORDINAL = 57;
-export const CTL_WINDOW_DISTINCT = 58;
-export const CTL_FIRST_TS = 60;
-export const CTL_LAST_TS = 62;
-export const CTL_BACKWARDS = 64;
-export const CTL_WINDOW = 66;
-export const CTL_ACTIVE_SUM = 68;
-export const CTL_ACTIVE_WINDOWS = 70;
-export const CTL_EVENTS = 72;
-const CTL_WORDS = 128;
-
-export const IDS_OWN = 0;
-export const IDS_EMIT = 1;
-export const IDS_GIVEN = 2;
-
-export const STOP_FLOWS = 1;
-export const STOP_NODES = 2;
-export const STOP_SOCKETS = 3;
-export const STOP_LOG = 4;
-export const STOP_FLOW_TABLE = 5;
-export const STOP_SOCK_TABLE = 6;
-
-export const LANES_AT = CTL_WORDS;
-export const LANE = 24;
-export const L_NR = 0;
-export const L_FLAGS = 1;
-export const L_SLOTS = 2;
-export const L_SOCK = 3;
-export const L_SOCK_MASK = 4;
-export const L_HASH_MASK = 5;
-export const L_CPU_MASK = 6;
-export const L_QFLOW = 7;
-export const L_QSTRIDE = 8;
-export const L_HEAD = 9;
-export const L_TAIL = 10;
-export const L_PER_CPU = 11;
-export const L_COUNTS = 12;
-export const L_FIFO = 13;
-export const L_QUEUES = 14;
-export const L_FIFO_NS = 15;
-export const L_FIFO_DONE = 16;
-export const L_TIMELINE = 17;
-export const L_PATHS = 18;
-export const L_HASHES = 19;
-
-export const QUEUE = 4;
-export const Q_FIRST = 0;
-export const Q_SLOTS = 1;
-export const Q_LOG = 2;
-export const Q_MAP = 3;
-
-export const T_T0 = 0;
-export const T_BIN_NS = 2;
-export const T_USED = 4;
-export const T_DATA = 6;
-export const MAX_BINS = 512;
-/** Timeline fields per bin, in the order of the lanes' TL_* indices. */
-export const TIMELINE_FIELDS = ['packets', 'lookups', 'hits', 'misses_collision', 'hits_resolved', 'hits_stale', 'deliver_matched', 'agree'] as const;
-export const TIMELINE_WORDS = T_DATA + 2 * MAX_BINS * TIMELINE_FIELDS.length;
-
-export const LOG_WORDS = 8;
+import {
+  CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_FLOW, CTL_COL_LINE, CTL_COL_ORDINAL, CTL_COL_QUEUE, CTL_COL_RXHASH, CTL_COL_SKB, CTL_COL_SOCK_HI,
+  CTL_COL_SOCK_LO, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_ENDS, CTL_FIRST_TS, CTL_FLOW_CAP, CTL_FLOW_INFO, CTL_FLOW_MASK,
+  CTL_FLOW_TABLE, CTL_FREE_NODE, CTL_LAST_TS, CTL_NODE_CAP, CTL_NODE_TS, CTL_NODES, CTL_NODES_USED, CTL_RUNS, CTL_SOCK_CAP, CTL_SOCK_MASK,
+  CTL_SOCK_TABLE, CTL_SOCKS, CTL_WINDOW, CTL_WORDS, ENDS_WORDS, FLOW_ENTRY_WORDS, FLOW_INFO_WORDS, NODE_WORDS, RUN_WORDS,
+  SOCK_ENTRY_WORDS, SOCKET_STATE_WORDS, T_BIN_NS, T_DATA, T_T0, T_USED,
+} from './lane-layout.js';
+import { TIMELINE_FIELDS } from './lane-names.js';
 
 /** Where the compiled lanes live: dist/model/lanes.wasm, from src/ or dist/ alike. */
 const WASM_URL = new URL('../../dist/model/lanes.wasm', import.meta.url);
@@ -252,20 +138,20 @@ export class WasmLanes {
     const next = this.capacityFor(cap, flows);
     if (next === cap) return;
     const keys = next * lanes;
-    this.move(CTL_RUNS, 2 * cap * lanes, 2 * keys);
-    this.move(CTL_ENDS, 2 * cap * lanes, 2 * keys);
-    this.move(CTL_FLOW_INFO, 4 * cap, 4 * next);
+    this.move(CTL_RUNS, RUN_WORDS * cap * lanes, RUN_WORDS * keys);
+    this.move(CTL_ENDS, ENDS_WORDS * cap * lanes, ENDS_WORDS * keys);
+    this.move(CTL_FLOW_INFO, FLOW_INFO_WORDS * cap, FLOW_INFO_WORDS * next);
     this.i32[CTL_FLOW_CAP] = next;
   }
 
   /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id]. */
   growFlowTable(): void {
-    this.growTable(CTL_FLOW_TABLE, CTL_FLOW_MASK, 2, false);
+    this.growTable(CTL_FLOW_TABLE, CTL_FLOW_MASK, FLOW_ENTRY_WORDS, false);
   }
 
   /** Socket ids by identity (wasm/lanes.ts socketId()): per entry [hi, lo, id + 1, kind]. */
   growSockTable(): void {
-    this.growTable(CTL_SOCK_TABLE, CTL_SOCK_MASK, 4, true);
+    this.growTable(CTL_SOCK_TABLE, CTL_SOCK_MASK, SOCK_ENTRY_WORDS, true);
   }
 
   /**
@@ -302,7 +188,7 @@ export class WasmLanes {
     const next = this.capacityFor(cap, nodes);
     if (next === cap) return;
     const used = this.i32[CTL_NODES_USED];
-    this.move(CTL_NODES, 4 * used, 4 * next);
+    this.move(CTL_NODES, NODE_WORDS * used, NODE_WORDS * next);
     this.move(CTL_NODE_TS, 2 * used, 2 * next);
     this.i32[CTL_NODE_CAP] = next;
   }
@@ -312,7 +198,7 @@ export class WasmLanes {
     const cap = this.i32[CTL_SOCK_CAP];
     const next = this.capacityFor(cap, sockets);
     if (next === cap) return;
-    this.move(CTL_SOCKS, 2 * cap, 2 * next);
+    this.move(CTL_SOCKS, SOCKET_STATE_WORDS * cap, SOCKET_STATE_WORDS * next);
     this.i32[CTL_SOCK_CAP] = next;
   }
 

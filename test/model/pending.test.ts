@@ -8,8 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_FLOWS_SEEN, CTL_LANES, CTL_NODES_USED, CTL_RESOLVED_HITS, CTL_RESOLVED_LOCAL, CTL_RESOLVED_STALE,
-  initTimeline, WasmLanes, readTimeline, TIMELINE_WORDS,
-} from '../../src/model/wasm-lanes.js';
+  TIMELINE_WORDS,
+} from '../../src/model/lane-layout.js';
+import { initTimeline, readTimeline, WasmLanes } from '../../src/model/wasm-lanes.js';
 
 /** The lanes' pending packets for keys flow * lanes + lane, as the bank uses them. */
 class PendingByFlow {
