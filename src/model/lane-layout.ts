@@ -1,19 +1,19 @@
 /**
  * Every number the WebAssembly lanes (wasm/lanes.ts) and the TypeScript side
- * (wasm-lanes.ts, flow-tables.ts) must agree on, defined once: the memory
- * layout (control block words, lane and queue block fields, entry widths),
- * counter indices, profile flag bits, path codes, and the kernel and trace
- * values the lanes compare with.
+ * (lane-memory.ts, wasm-lanes.ts, flow-tables.ts) must agree on, defined
+ * once: the memory layout (control block words, lane and queue block fields,
+ * entry widths), counter indices, profile flag bits, path codes, and the
+ * kernel and trace values the lanes compare with.
  *
  * Compiled twice: by asc as AssemblyScript, imported by wasm/lanes.ts, where
  * each line is an i32 compile-time constant folded into the instructions that
  * use it; and by tsc, imported by the TypeScript side. So this file holds only
  * `export const NAME = <integer expression>;` lines (no imports, no types, no
- * other code). wasm/lanes.ts also exports each as a WebAssembly global, and
- * test/model/lane-layout.test.ts compares those with this file: a stale
- * lanes.wasm fails there. lane-names.ts checks the indices that stand for
- * names (counters, events, TCP states, timeline fields, paths) against the
- * lists the rest of the tool names them by.
+ * other code), each defined before it is used. wasm/lanes.ts also exports
+ * each as a WebAssembly global, and test/model/lane-layout.test.ts compares
+ * those with this file: a stale lanes.wasm fails there. lane-names.ts checks
+ * the indices that stand for names (counters, events, TCP states, timeline
+ * fields, paths) against the lists the rest of the tool names them by.
  *
  * Memory is addressed in 32-bit words from address 0; an f64 takes two words
  * at an even address; "(f64)" and "(bytes)" mark regions of those.

@@ -2,8 +2,8 @@
  * The WebAssembly lanes (AssemblyScript, compiled by `npm run build`): every
  * configuration of a pass replays each trace row here, as one lane of a
  * bank. The rules are those of the kernel, named next to each (Linux 6.18
- * sources: include/net/rps.h, net/core/dev.c); ../flow-tables.ts lays out the
- * memory, copies batches in and reads results out.
+ * sources: include/net/rps.h, net/core/dev.c); ../lane-memory.ts lays out the
+ * memory, ../flow-tables.ts copies batches in and reads results out.
  *
  * Why WebAssembly: per row and lane the model does a few dozen loads and
  * stores into tables. Compiled JavaScript checks each typed array's shape,
@@ -12,7 +12,7 @@
  *
  * Memory is addressed in 32-bit words from address 0: the control block
  * (CTL_*), lane blocks after it, then regions the TypeScript side
- * (../wasm-lanes.ts, ../flow-tables.ts) allocates; ../lane-layout.ts defines
+ * (../lane-memory.ts, ../wasm-lanes.ts) allocates; ../lane-layout.ts defines
  * every word of it. All values are i32: hashes and queue positions wrap as
  * the kernel's u32 do, and are only compared for equality or by their
  * difference.
