@@ -3,12 +3,8 @@
  * (docs/model.md, "Kernel profiles"). All values are unsigned 32-bit.
  */
 import type { KernelProfileName } from '../types/result.js';
-
-/** RPS_NO_CPU (include/net/rps.h): "no CPU", the initial and deleted value of every slot. */
-export const RPS_NO_CPU = 0xffff;
-
-/** GOLDEN_RATIO_32 (include/linux/hash.h). */
-export const GOLDEN_RATIO_32 = 0x61c88647;
+// GOLDEN_RATIO_32 (include/linux/hash.h) and RPS_NO_CPU are in lane-layout.ts, which the WebAssembly lanes compile too.
+import { GOLDEN_RATIO_32 } from './lane-layout.js';
 
 /**
  * hash_32(val, bits) (include/linux/hash.h): multiply, keep the top `bits` bits.

@@ -1,5 +1,5 @@
 /**
- * The part of the WebAssembly JS API the lane kernel uses: Node has it, but
+ * The part of the WebAssembly JS API the WebAssembly lanes use: Node has it, but
  * neither the ES libraries this project compiles against nor @types/node declare it.
  */
 declare namespace WebAssembly {

@@ -7,17 +7,17 @@
 import { describe, expect, it } from 'vitest';
 import { checkIdentities } from '../../src/types/metrics.js';
 import { hash32, reciprocalScale, roundupPowerOfTwo } from '../../src/model/kernel.js';
-import { LaneKernel } from '../../src/model/lane-kernel.js';
+import { WasmLanes } from '../../src/model/wasm-lanes.js';
 import { header, replayOne, replayText, rows } from '../helpers/trace.js';
 
 const Q4 = 'queue=q0 rps_cpus=f rps_flow_cnt=64'; // 4 CPUs, 64-slot flow table
 const Q2 = 'queue=q0 rps_cpus=3 rps_flow_cnt=64';
 
-// The lane kernel (WebAssembly) has its own copy of the arithmetic it runs: both are checked.
-const lane = new LaneKernel(0).exports;
+// The WebAssembly lanes have their own copy of the arithmetic they run: both are checked.
+const lane = new WasmLanes(0).exports;
 const ARITHMETIC = [
   { where: 'kernel.ts', hash32, reciprocalScale },
-  { where: 'the lane kernel', hash32: lane.testHash32, reciprocalScale: lane.testReciprocalScale },
+  { where: 'the WebAssembly lanes', hash32: lane.testHash32, reciprocalScale: lane.testReciprocalScale },
 ];
 
 describe('kernel arithmetic', () => {

@@ -1,5 +1,5 @@
 /**
- * Pending packets (the lane kernel's pendingAdd/pendingResolve/drain, run
+ * Pending packets (the WebAssembly lanes' pendingAdd/pendingResolve/drain, run
  * through its test entry points): packets waiting for their flow's next record
  * event. At that event on CPU r, `local` counts the waiting packets processed
  * on r, `hits` those that followed a hint, `stale` the hits whose hint CPU was
@@ -8,46 +8,47 @@
 import { describe, expect, it } from 'vitest';
 import {
   CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_FLOWS_SEEN, CTL_LANES, CTL_NODES_USED, CTL_RESOLVED_HITS, CTL_RESOLVED_LOCAL, CTL_RESOLVED_STALE,
-  initTimeline, LaneKernel, readTimeline, TIMELINE_WORDS,
-} from '../../src/model/lane-kernel.js';
+  TIMELINE_WORDS,
+} from '../../src/model/lane-layout.js';
+import { initTimeline, readTimeline, WasmLanes } from '../../src/model/wasm-lanes.js';
 
-/** The kernel's pending packets for keys flow * lanes + lane, as the bank uses them. */
+/** The lanes' pending packets for keys flow * lanes + lane, as the bank uses them. */
 class PendingByFlow {
-  private readonly k = new LaneKernel(0);
+  private readonly wasm = new WasmLanes(0);
   constructor(private readonly lanes = 1) {
-    this.k.i32[CTL_LANES] = lanes;
+    this.wasm.i32[CTL_LANES] = lanes;
   }
 
   add(key: number, cpu: number, desired: number, ts: number, timeline = -1): void {
     this.seeFlow(Math.floor(key / this.lanes));
-    this.k.growNodes(this.k.i32[CTL_NODES_USED] + 1);
-    this.k.exports.testPendingAdd(key, cpu, desired, ts, timeline);
+    this.wasm.growNodes(this.wasm.i32[CTL_NODES_USED] + 1);
+    this.wasm.exports.testPendingAdd(key, cpu, desired, ts, timeline);
   }
 
   resolve(key: number, cpu: number, timeline = -1): { local: number; hits: number; stale: number } {
     this.seeFlow(Math.floor(key / this.lanes));
-    this.k.exports.testPendingResolve(key, cpu, timeline);
-    const m = this.k.i32;
+    this.wasm.exports.testPendingResolve(key, cpu, timeline);
+    const m = this.wasm.i32;
     return { local: m[CTL_RESOLVED_LOCAL], hits: m[CTL_RESOLVED_HITS], stale: m[CTL_RESOLVED_STALE] };
   }
 
   /** As the bank's row loop does: room for the flow, and drain() looks at flows up to the highest seen. */
   private seeFlow(flow: number): void {
-    this.k.growFlows(flow + 1, this.lanes);
-    this.k.i32[CTL_FLOWS_SEEN] = Math.max(this.k.i32[CTL_FLOWS_SEEN], flow + 1);
+    this.wasm.growFlows(flow + 1, this.lanes);
+    this.wasm.i32[CTL_FLOWS_SEEN] = Math.max(this.wasm.i32[CTL_FLOWS_SEEN], flow + 1);
   }
 
   drain(lane = 0): { packets: number; hits: number } {
-    this.k.exports.drain(lane);
-    return { packets: this.k.f64[CTL_DRAIN_PACKETS / 2], hits: this.k.f64[CTL_DRAIN_HITS / 2] };
+    this.wasm.exports.drain(lane);
+    return { packets: this.wasm.f64[CTL_DRAIN_PACKETS / 2], hits: this.wasm.f64[CTL_DRAIN_HITS / 2] };
   }
 
   /** A timeline block in the same memory. */
   timeline(): { at: number; packet(ts: number): void; bins(): ReturnType<typeof readTimeline>['bins'] } {
-    const k = this.k;
-    const at = k.alloc(TIMELINE_WORDS);
-    initTimeline(k, at);
-    return { at, packet: (ts) => k.exports.testTimelinePacket(at, ts, 1, 1, 0), bins: () => readTimeline(k, at).bins };
+    const wasm = this.wasm;
+    const at = wasm.alloc(TIMELINE_WORDS);
+    initTimeline(wasm, at);
+    return { at, packet: (ts) => wasm.exports.testTimelinePacket(at, ts, 1, 1, 0), bins: () => readTimeline(wasm, at).bins };
   }
 }
 

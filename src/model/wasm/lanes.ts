@@ -1,204 +1,56 @@
 /**
- * The lane kernel (AssemblyScript, compiled to WebAssembly by `npm run build`):
- * every configuration of a pass replays each trace row here, as one lane of a
+ * The WebAssembly lanes (AssemblyScript, compiled by `npm run build`): every
+ * configuration of a pass replays each trace row here, as one lane of a
  * bank. The rules are those of the kernel, named next to each (Linux 6.18
- * sources: include/net/rps.h, net/core/dev.c); ../flow-tables.ts lays out the
- * memory, copies batches in and reads results out.
+ * sources: include/net/rps.h, net/core/dev.c); ../lane-memory.ts lays out the
+ * memory, ../flow-tables.ts copies batches in and reads results out.
  *
  * Why WebAssembly: per row and lane the model does a few dozen loads and
  * stores into tables. Compiled JavaScript checks each typed array's shape,
  * base and bounds on every access; here an access is one instruction (see
  * bench/HISTORY.md for what it bought).
  *
- * Memory is addressed in 32-bit words from address 0. Words 0..127 are the
- * control block (CTL_*), shared with flow-tables.ts; lane blocks follow. All
- * values are i32: hashes and queue positions wrap as the kernel's u32 do, and
- * are only compared for equality or by their difference.
+ * Memory is addressed in 32-bit words from address 0: the control block
+ * (CTL_*), lane blocks after it, then regions the TypeScript side
+ * (../lane-memory.ts, ../wasm-lanes.ts) allocates; ../lane-layout.ts defines
+ * every word of it. All values are i32: hashes and queue positions wrap as
+ * the kernel's u32 do, and are only compared for equality or by their
+ * difference.
  */
 
-// ---- Layout shared with ../flow-tables.ts (keep both in step) ----
+import {
+  AGREE, COLLISION_DETECTION, CROSS_CPU, CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ANY_EXPLAIN, CTL_ANY_TIMELINE, CTL_ARRIVALS,
+  CTL_BACKWARDS, CTL_BY_SIZE, CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_FLOW, CTL_COL_LINE, CTL_COL_ORDINAL, CTL_COL_QUEUE, CTL_COL_RXHASH,
+  CTL_COL_SKB, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_ENDS,
+  CTL_EVENTS, CTL_FIRST_TS, CTL_FLOW_CAP, CTL_FLOW_INFO, CTL_FLOW_MASK, CTL_FLOW_TABLE, CTL_FLOWS_SEEN, CTL_FLOWS_WRITTEN, CTL_FREE_NODE,
+  CTL_IDS, CTL_LANES, CTL_LAST_TS, CTL_LOG, CTL_LOG_CAP, CTL_LOG_USED, CTL_NODE_CAP, CTL_NODE_TS, CTL_NODES, CTL_NODES_USED, CTL_PACKETS,
+  CTL_PKT, CTL_RECORDS, CTL_RESOLVE_IDS, CTL_RESOLVED_HITS, CTL_RESOLVED_LOCAL, CTL_RESOLVED_STALE, CTL_RUNS, CTL_SAME_LANES,
+  CTL_SAW_DELIVER, CTL_SOCK_CAP, CTL_SOCK_MASK, CTL_SOCK_TABLE, CTL_SOCKETS_SEEN, CTL_SOCKETS_WRITTEN, CTL_SOCKS, CTL_STOP, CTL_TOUCHED,
+  CTL_VBY_SIZE, CTL_VCOUNTS, CTL_VFIRST, CTL_VLANES, CTL_WINDOW, CTL_WINDOW_DISTINCT, CTL_WINDOW_ORDINAL, DEFERRED_ID, DELETE_ON_CLOSE,
+  DELETES, DELIVER_MATCHED, DELIVER_UNMATCHED, DEV_CPU, DEV_FLOW_WORDS, DEV_LAST_HASH, DEV_LAST_QTAIL, ENDS_WORDS, EV_DELIVER, EV_PACKET,
+  EV_STATE, EVICTIONS, FLOW_ENTRY_WORDS, FLOW_INFO_WORDS, GOLDEN_RATIO_32, HASHED_QUEUE_SLOT, HITS_ALIASED, HITS_OWN, HITS_STALE, IDS_EMIT,
+  IDS_GIVEN, L_COUNTS, L_CPU_MASK, L_FIFO, L_FIFO_DONE, L_FIFO_NS, L_FLAGS, L_HASH_MASK, L_HASHES, L_HEAD, L_NR, L_PATHS, L_PER_CPU,
+  L_QFLOW, L_QSTRIDE, L_QUEUES, L_SLOTS, L_SOCK, L_SOCK_MASK, L_TAIL, L_TIMELINE, LANE_WORDS, LANES_AT, LOCAL, LOCAL_UNRESOLVED,
+  LOG_KERNEL_CPU, LOG_LANE, LOG_LINE, LOG_MODEL_CPU, LOG_PATH, LOG_RXHASH, LOG_WORDS, MAX_BINS, MISSES_COLLISION, MISSES_EMPTY,
+  MISSES_INVALID_CPU, NODE_WORDS, NONE, NOT_STEERED, OOO_HOLDS, PACKET_WINDOW_MASK, PATH_NOT_STEERED, PATH_RFS_FOLLOWED_HINT,
+  PATH_RFS_HELD_BY_ORDERING_GUARD, PATH_RFS_SWITCHED_SLOT, PATH_RPS_INVALID_CPU, PATH_RPS_NO_HINT, PKT_WORDS, Q_FIRST, Q_LOG, Q_MAP,
+  Q_SLOTS, QUEUE_WORDS, RECORD_ONLY_ESTABLISHED, RECORDS_NO_TABLE, RECORDS_STATE_SKIPPED, RECORDS_ZERO_HASH, REHASH_CLEARS,
+  RESET_ON_CLOSE_AND_REHASH, RPS_NO_CPU, RUN_WORDS, SLOT_CONFLICTS, SLOT_SWITCHES, SOCK_ENT, SOCK_ENTRY_WORDS, SOCK_OWNER, SOCK_SLOT_WORDS,
+  SOCKET_STATE_WORDS, STEERED_RPS, STOP_FLOW_TABLE, STOP_FLOWS, STOP_LOG, STOP_NODES, STOP_SOCK_TABLE, STOP_SOCKETS, T_BIN_NS, T_DATA,
+  T_T0, T_USED, TCP_CLOSE, TCP_CLOSING, TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TIMELINE_FIELD_COUNT, TL_AGREE,
+  TL_DELIVER_MATCHED, TL_HITS, TL_HITS_RESOLVED, TL_HITS_STALE, TL_LOOKUPS, TL_MISSES_COLLISION, TL_PACKETS, WRITES,
+} from '../lane-layout';
 
-// Control block words.
-const CTL_LANES = 0;
-const CTL_RUNS = 1; // pending: per key [inline count, inline cpu | (desired + 1) << 16 | HAS_LIST]
-const CTL_ENDS = 2; // pending: per key [head node + 1, tail node + 1]
-const CTL_FLOW_CAP = 3; // flows the two regions above hold (keys = flows * lanes)
-const CTL_NODES = 4; // pending node pool: per node [cpu, desired, count, next]
-const CTL_NODE_TS = 5; // f64 per node: its first packet's timestamp
-const CTL_NODE_CAP = 6;
-const CTL_NODES_USED = 7;
-const CTL_FREE_NODE = 8;
-const CTL_SOCKS = 9; // per socket: [last known TCP state, last record event's rxhash]
-const CTL_SOCK_CAP = 11;
-const CTL_LOG = 12; // disagreements: LOG_WORDS per entry
-const CTL_LOG_CAP = 13;
-const CTL_LOG_USED = 14;
-const CTL_COL_TS = 15; // batch columns (f64)
-const CTL_COL_LINE = 16; // (f64)
-const CTL_COL_ORDINAL = 17; // (f64)
-const CTL_COL_RXHASH = 18;
-const CTL_COL_CPU = 19;
-const CTL_COL_QUEUE = 20;
-const CTL_COL_SOCKET = 21;
-const CTL_COL_SKB = 22;
-const CTL_COL_FLOW = 23; // flow ids: written with IDS_EMIT, read with IDS_GIVEN
-const CTL_COL_EVENT = 24; // (bytes)
-const CTL_COL_STATE = 25; // (bytes)
-const CTL_SAW_DELIVER = 26;
-const CTL_PKT = 27; // deliver window: [model cpu, queue position] at PKT + 2 * (w * lanes + l)
-const CTL_ANY_TIMELINE = 28;
-const CTL_ANY_EXPLAIN = 29;
-const CTL_SAME_LANES = 31; // 1: the lanes differ only in their global table (packetSameLanes())
-const CTL_PACKETS = 32; // f64
-const CTL_RECORDS = 34; // f64
-const CTL_TOUCHED = 36;
-const CTL_STOP = 37; // why run() stopped early: STOP_*
-const CTL_DRAIN_PACKETS = 38; // f64, drain()'s results
-const CTL_DRAIN_HITS = 40; // f64
-const CTL_RESOLVED_LOCAL = 42; // pendingResolve()'s results (for tests)
-const CTL_RESOLVED_HITS = 43;
-const CTL_RESOLVED_STALE = 44;
-const CTL_FLOW_TABLE = 45; // flow ids by rxhash: per entry [hash, id]; hash 0 = empty
-const CTL_FLOW_MASK = 46; // entries - 1
-const CTL_FLOWS_SEEN = 47; // flow ids given so far (IDS_GIVEN: the highest taken + 1)
-const CTL_SOCK_TABLE = 48; // socket ids by identity: per entry [hi, lo, id + 1, kind]
-const CTL_SOCK_MASK = 49;
-const CTL_SOCKETS_SEEN = 50;
-const CTL_FLOW_INFO = 51; // per flow: [last active window, socket hi, socket lo, socket id + 1]
-const CTL_ARRIVALS = 52; // f64 per trace CPU: packets that arrived on it
-const CTL_RESOLVE_IDS = 54; // 1: socket cells are DEFERRED_ID (hex in the side columns) or another thread's ids
-const CTL_IDS = 53; // IDS_*: who numbers flows and sockets
-const CTL_COL_SOCK_HI = 55;
-const CTL_COL_SOCK_LO = 56;
-const CTL_WINDOW_ORDINAL = 57; // active-flow windows seen (a flow's window word holds it)
-const CTL_WINDOW_DISTINCT = 58; // flows active in the current window
-const CTL_FIRST_TS = 60; // f64
-const CTL_LAST_TS = 62; // f64
-const CTL_BACKWARDS = 64; // f64: rows earlier than the row before them
-const CTL_WINDOW = 66; // f64: the current active-flow window
-const CTL_ACTIVE_SUM = 68; // f64
-const CTL_ACTIVE_WINDOWS = 70; // f64
-const CTL_EVENTS = 72; // f64 per event kind
-const CTL_FLOWS_WRITTEN = 86; // per-flow state written (see writeFlows()) for flow ids below it
-const CTL_SOCKETS_WRITTEN = 87; // per-socket state written, for socket ids below it
-const CTL_BY_SIZE = 88; // the lanes in order of global table size, smallest first (recordSameLanes())
-const CTL_VCOUNTS = 89; // packetVector()'s counters, counter c of lane l at + c * lanes + l; 0: no vector path
-const CTL_VFIRST = 90; // the vector group: lanes VFIRST .. VFIRST + VLANES - 1 (packetVector())
-const CTL_VLANES = 91;
-const CTL_VBY_SIZE = 92; // the group's lanes in order of global table size, smallest first
+// Every layout constant, also as an exported global: test/model/lane-layout.test.ts
+// compares them with ../lane-layout.ts as TypeScript sees it (a stale build fails).
+export * from '../lane-layout';
 
-// CTL_IDS: this bank numbers flows and sockets and counts the trace (OWN), also writes
-// the ids into the flow and socket columns for another bank (EMIT), or takes them from
-// those columns and leaves the trace's statistics to the bank that numbered them (GIVEN).
-const IDS_OWN = 0;
-const IDS_EMIT = 1;
-const IDS_GIVEN = 2;
+// ---- Values of the lanes' own ----
 
-const STOP_FLOWS = 1;
-const STOP_NODES = 2;
-const STOP_SOCKETS = 3;
-const STOP_LOG = 4;
-const STOP_FLOW_TABLE = 5;
-const STOP_SOCK_TABLE = 6;
-
-// Lane block: LANE words at LANES_AT + lane * LANE.
-const LANES_AT = 128;
-const LANE = 24;
-const L_NR = 0; // nr_cpu_ids
-const L_FLAGS = 1;
-const L_SLOTS = 2; // global table slots (0: RFS off)
-const L_SOCK = 3; // its rps_sock_flow_table, per slot [ent, owner]
-const L_SOCK_MASK = 4;
-const L_HASH_MASK = 5; // ~rps_cpu_mask
-const L_CPU_MASK = 6; // rps_cpu_mask
-const L_QFLOW = 7; // its first rps_dev_flow entry's word
-const L_QSTRIDE = 8; // words from one of its entries to the next (entries are lane-interleaved)
-const L_HEAD = 9; // per CPU: softnet_data.input_queue_head
-const L_TAIL = 10; // per CPU: softnet_data.input_queue_tail
-const L_PER_CPU = 11; // per CPU: packets enqueued this batch
-const L_COUNTS = 12; // counters this batch, in COUNTER_NAMES order
-const L_FIFO = 13; // 1: heads follow the FIFO model
-const L_QUEUES = 14; // its first queue block
-const L_FIFO_NS = 15; // f64: ns per packet of the FIFO model
-const L_FIFO_DONE = 16; // f64 per CPU: completion of the last queued packet
-const L_TIMELINE = 17; // its timeline block, or -1
-const L_PATHS = 18; // bytes per deliver-window packet: the path (explain), or -1
-const L_HASHES = 19; // per deliver-window packet: the rxhash (explain), or -1
-// Queue block.
-const QUEUE = 4;
-const Q_FIRST = 0; // the queue's first entry in the lane's rps_dev_flow tables
-const Q_SLOTS = 1; // rps_dev_flow_table size (0: none)
-const Q_LOG = 2; // its log2, for hash_32()
-const Q_MAP = 3; // its rps_map: [len, cpus...]
-// Timeline block: [t0 f64, bin width f64, bins used, pad, data f64 per bin and field].
-const T_T0 = 0;
-const T_BIN_NS = 2;
-const T_USED = 4;
-const T_DATA = 6;
-const MAX_BINS = 512;
-const NF = 8;
-const F_PACKETS = 0, F_LOOKUPS = 1, F_HITS = 2, F_COLL = 3, F_RESOLVED = 4, F_STALE = 5, F_DELIVER = 6, F_AGREE = 7;
-// Disagreement log entry: [lane, path, model cpu, kernel cpu, rxhash, pad, line f64].
-const LOG_WORDS = 8;
-
-// Counters (COUNTER_NAMES order, types/metrics.ts; flow-tables.ts checks the names).
-const RECORDS_STATE_SKIPPED = 1;
-const RECORDS_ZERO_HASH = 2;
-const WRITES = 3;
-const WRITES_AVOIDED = 4;
-const RECORDS_NO_TABLE = 5;
-const EVICTIONS = 6;
-const DELETES = 7;
-const HITS_OWN = 11;
-const HITS_ALIASED = 12;
-const MISSES_EMPTY = 13;
-const MISSES_COLLISION = 14;
-const MISSES_INVALID_CPU = 15;
-const HITS_STALE = 16;
-const STEERED_RPS = 19;
-const NOT_STEERED = 20;
-const CROSS_CPU = 21;
-const SLOT_SWITCHES = 22;
-const OOO_HOLDS = 23;
-const SLOT_CONFLICTS = 24;
-const LOCAL = 25;
-const LOCAL_UNRESOLVED = 26;
-const DELIVER_MATCHED = 27;
-const DELIVER_UNMATCHED = 28;
-const AGREE = 29;
-const REHASH_CLEARS = 30;
-
-// Kernel profile switches, one bit each in a lane's flags.
-const COLLISION_DETECTION = 1;
-const HASHED_QUEUE_SLOT = 2;
-const RECORD_ONLY_ESTABLISHED = 4;
-const DELETE_ON_CLOSE = 8;
-const RESET_ON_CLOSE_AND_REHASH = 16;
-
-// How the model routed a packet (flow-tables.ts PATH_CLASS).
-const PATH_NOT_STEERED = 0;
-const PATH_RPS = 1;
-const PATH_RFS_HINT = 2;
-const PATH_RFS_SWITCHED = 3;
-const PATH_RFS_HELD = 4;
-const PATH_RPS_INVALID_CPU = 5;
-
-// Trace values (ingest/trace.ts).
-const EV_STATE = 4;
-const EV_PACKET = 5;
-const EV_DELIVER = 6;
-const TCP_ESTABLISHED = 1;
-const TCP_FIN_WAIT1 = 4;
-const TCP_FIN_WAIT2 = 5;
-const TCP_CLOSE = 7;
-const TCP_CLOSING = 11;
-const NONE = -1;
-const DEFERRED_ID = -2;
 const ACTIVE_WINDOW_NS: f64 = 100e6;
-
-/** RPS_NO_CPU (include/net/rps.h). */
-const RPS_NO_CPU = 0xffff;
-const PACKET_WINDOW_MASK: i64 = (1 << 18) - 1;
+/** Fields per timeline bin. */
+const NF = TIMELINE_FIELD_COUNT;
+/** A pending run word's bit: the key also has a node list (its ENDS words). */
 const HAS_LIST: i32 = <i32>0x80000000;
 
 // ---- Memory access ----
@@ -311,7 +163,7 @@ function leave(stop: i32): void {
 
 /** hash_32(val, bits) (include/linux/hash.h); bits = 0 is the contract's one-slot table. */
 @inline function hash32(val: i32, bits: i32): i32 {
-  return bits == 0 ? 0 : (val * 0x61c88647) >>> (32 - bits);
+  return bits == 0 ? 0 : (val * GOLDEN_RATIO_32) >>> (32 - bits);
 }
 
 /** reciprocal_scale(hash, len) (include/linux/kernel.h): (u64)hash * len >> 32. */
@@ -362,23 +214,23 @@ function timelineSameBin(t: i32, a: f64, b: f64): bool {
 
 function timelinePacket(t: i32, ts: f64, lookup: bool, hit: bool, collision: bool): void {
   const b = timelineBin(t, ts);
-  timelineAdd(t, b, F_PACKETS, 1);
-  if (lookup) timelineAdd(t, b, F_LOOKUPS, 1);
-  if (hit) timelineAdd(t, b, F_HITS, 1);
-  if (collision) timelineAdd(t, b, F_COLL, 1);
+  timelineAdd(t, b, TL_PACKETS, 1);
+  if (lookup) timelineAdd(t, b, TL_LOOKUPS, 1);
+  if (hit) timelineAdd(t, b, TL_HITS, 1);
+  if (collision) timelineAdd(t, b, TL_MISSES_COLLISION, 1);
 }
 
 /** Hits from the bin of `ts` resolved by a later record event; `stale` of them pointed elsewhere. */
 function timelineResolvedHits(t: i32, ts: f64, count: i32, stale: i32): void {
   const b = timelineBin(t, ts);
-  timelineAdd(t, b, F_RESOLVED, <f64>count);
-  timelineAdd(t, b, F_STALE, <f64>stale);
+  timelineAdd(t, b, TL_HITS_RESOLVED, <f64>count);
+  timelineAdd(t, b, TL_HITS_STALE, <f64>stale);
 }
 
 function timelineDeliver(t: i32, ts: f64, agree: bool): void {
   const b = timelineBin(t, ts);
-  timelineAdd(t, b, F_DELIVER, 1);
-  if (agree) timelineAdd(t, b, F_AGREE, 1);
+  timelineAdd(t, b, TL_DELIVER_MATCHED, 1);
+  if (agree) timelineAdd(t, b, TL_AGREE, 1);
 }
 
 // ---- Pending packets ----
@@ -393,7 +245,7 @@ function timelineDeliver(t: i32, ts: f64, agree: bool): void {
 
 /** One more packet of `key`, processed on `cpu`; `desired` is the hint's CPU for a hit, else -1. */
 @inline function pendingAdd(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i32): void {
-  const f = wp(runs + 2 * key);
+  const f = wp(runs + RUN_WORDS * key);
   if (timeline < 0) {
     // Without a timeline the order of runs within a wait does not matter: cpu < 2^16, desired + 1 < 2^15.
     const run = cpu | ((desired + 1) << 16);
@@ -412,12 +264,12 @@ function timelineDeliver(t: i32, ts: f64, agree: bool): void {
 }
 
 function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i32): void {
-  const e = ends + 2 * key;
+  const e = ends + ENDS_WORDS * key;
   // A key without HAS_LIST has no list (its ends are zero): its ends are not read,
   // so a fresh page of them is written first (see writeFlows() on pages read first).
-  const t = (ld(runs + 2 * key + 1) & HAS_LIST) != 0 ? ld(e + 1) - 1 : -1;
+  const t = (ld(runs + RUN_WORDS * key + 1) & HAS_LIST) != 0 ? ld(e + 1) - 1 : -1;
   if (t >= 0) {
-    const o = nodes + 4 * t;
+    const o = nodes + NODE_WORDS * t;
     if (ld(o) == cpu && ld(o + 1) == desired && (timeline < 0 || timelineSameBin(timeline, ldf(nodeTs + 2 * t), ts))) {
       inc(o + 2);
       return;
@@ -427,20 +279,20 @@ function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i
   let n: i32;
   if (freeNode >= 0) {
     n = freeNode;
-    freeNode = ld(nodes + 4 * n + 3);
+    freeNode = ld(nodes + NODE_WORDS * n + 3);
   } else {
     n = nodesUsed++;
   }
-  const o = nodes + 4 * n;
+  const o = nodes + NODE_WORDS * n;
   st(o, cpu);
   st(o + 1, desired);
   st(o + 2, 1);
   st(o + 3, -1);
   stf(nodeTs + 2 * n, ts);
-  if (t >= 0) st(nodes + 4 * t + 3, n);
+  if (t >= 0) st(nodes + NODE_WORDS * t + 3, n);
   else st(e, n + 1);
   st(e + 1, n + 1);
-  const f = runs + 2 * key;
+  const f = runs + RUN_WORDS * key;
   st(f + 1, ld(f + 1) | HAS_LIST);
 }
 
@@ -453,7 +305,7 @@ function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i
   resolvedLocal = 0;
   resolvedHits = 0;
   resolvedStale = 0;
-  const f = wp(runs + 2 * key);
+  const f = wp(runs + RUN_WORDS * key);
   const k = fld(f, 0);
   const word = fld(f, 1);
   if (k > 0) {
@@ -467,14 +319,14 @@ function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i
   }
   if ((word & HAS_LIST) != 0) {
     fst(f, 1, word & ~HAS_LIST);
-    pendingResolveList(ends + 2 * key, cpu, timeline);
+    pendingResolveList(ends + ENDS_WORDS * key, cpu, timeline);
   }
 }
 
 function pendingResolveList(e: i32, cpu: i32, timeline: i32): void {
   let n = ld(e) - 1;
   while (n >= 0) {
-    const o = nodes + 4 * n;
+    const o = nodes + NODE_WORDS * n;
     const k = ld(o + 2);
     if (ld(o) == cpu) resolvedLocal += k;
     const desired = ld(o + 1);
@@ -512,7 +364,7 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
 
 @inline function recordLanes(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32, from: i32, to: i32): void {
   for (let l = from; l < to; l++) {
-    const o = wp(LANES_AT + l * LANE);
+    const o = wp(LANES_AT + l * LANE_WORDS);
     const nr = fld(o, L_NR);
     const cpu = rowCpu < nr ? rowCpu : rowCpu % nr; // a smaller what-if nr_cpu_ids folds CPU ids
     const flags = fld(o, L_FLAGS);
@@ -531,10 +383,10 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
 
     // 3.19 sock_rps_save_rxhash(): a changed rxhash first resets the old slot (rps_reset_sock_flow()).
     if ((flags & RESET_ON_CLOSE_AND_REHASH) != 0 && h != 0 && oldHash != 0 && oldHash != h && slots > 0) {
-      const s = wp(base + 2 * (oldHash & mask));
-      if (fld(s, 0) != RPS_NO_CPU) finc(cb, REHASH_CLEARS);
-      fst(s, 0, RPS_NO_CPU);
-      fst(s, 1, 0);
+      const s = wp(base + SOCK_SLOT_WORDS * (oldHash & mask));
+      if (fld(s, SOCK_ENT) != RPS_NO_CPU) finc(cb, REHASH_CLEARS);
+      fst(s, SOCK_ENT, RPS_NO_CPU);
+      fst(s, SOCK_OWNER, 0);
     }
 
     // sock_rps_record_flow(): the state is tested before the hash is even read.
@@ -553,15 +405,15 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
     }
     // rps_record_sock_flow(): index = hash & mask; val = (hash & ~rps_cpu_mask) | cpu;
     // 3.19 stores the CPU alone.
-    const s = wp(base + 2 * (h & mask));
+    const s = wp(base + SOCK_SLOT_WORDS * (h & mask));
     const val = (flags & COLLISION_DETECTION) != 0 ? (h & fld(o, L_HASH_MASK)) | cpu : cpu;
-    const owner = fld(s, 1);
-    if (fld(s, 0) != val) {
-      fst(s, 0, val);
+    const owner = fld(s, SOCK_OWNER);
+    if (fld(s, SOCK_ENT) != val) {
+      fst(s, SOCK_ENT, val);
       finc(cb, WRITES);
       if (owner != 0 && owner != h) finc(cb, EVICTIONS);
     } // else WRITES_AVOIDED: derived at the end
-    fst(s, 1, h); // who last targeted the slot, for the metrics
+    fst(s, SOCK_OWNER, h); // who last targeted the slot, for the metrics
   }
 }
 
@@ -592,7 +444,7 @@ function recordGroup(h: i32, rowCpu: i32, state: i32, flow: i32): void {
 
 /** recordSameLanes() for lanes first .. end - 1, listed by table size at word `bySize`. */
 @inline function recordInOrder(h: i32, rowCpu: i32, state: i32, flow: i32, first: i32, end: i32, bySize: i32): void {
-  const o0 = wp(LANES_AT + first * LANE);
+  const o0 = wp(LANES_AT + first * LANE_WORDS);
   const nr = fld(o0, L_NR);
   const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
   const flags = fld(o0, L_FLAGS);
@@ -603,7 +455,7 @@ function recordGroup(h: i32, rowCpu: i32, state: i32, flow: i32): void {
     pendingResolveVector(flow, cpu);
   } else if (flow >= 0) {
     for (let l = first; l < end; l++) {
-      const cb = wp(fld(wp(LANES_AT + l * LANE), L_COUNTS));
+      const cb = wp(fld(wp(LANES_AT + l * LANE_WORDS), L_COUNTS));
       pendingResolve(flow * lanes + l, cpu, -1);
       fadd(cb, LOCAL, resolvedLocal);
       fadd(cb, HITS_STALE, resolvedStale);
@@ -615,7 +467,7 @@ function recordGroup(h: i32, rowCpu: i32, state: i32, flow: i32): void {
   if ((flags & RECORD_ONLY_ESTABLISHED) != 0 && state != TCP_ESTABLISHED) skipped = RECORDS_STATE_SKIPPED;
   else if (h == 0) skipped = RECORDS_ZERO_HASH;
   if (skipped >= 0) {
-    for (let l = first; l < end; l++) finc(wp(fld(wp(LANES_AT + l * LANE), L_COUNTS)), skipped);
+    for (let l = first; l < end; l++) finc(wp(fld(wp(LANES_AT + l * LANE_WORDS), L_COUNTS)), skipped);
     return;
   }
   // rps_record_sock_flow(): val = (hash & ~rps_cpu_mask) | cpu; 3.19 stores the CPU alone.
@@ -624,7 +476,7 @@ function recordGroup(h: i32, rowCpu: i32, state: i32, flow: i32): void {
   // owned by h, 2 another value owned by h.
   let known = 0;
   for (let j = 0; j < end - first; j++) {
-    const o = wp(LANES_AT + ld(bySize + j) * LANE);
+    const o = wp(LANES_AT + ld(bySize + j) * LANE_WORDS);
     const cb = wp(fld(o, L_COUNTS));
     if (fld(o, L_SLOTS) == 0) {
       finc(cb, RECORDS_NO_TABLE);
@@ -633,21 +485,21 @@ function recordGroup(h: i32, rowCpu: i32, state: i32, flow: i32): void {
     // The smaller tables come first, RFS off (no table) before them all.
     if (known == 1) break;
     // index = hash & rps_sock_flow_table->mask
-    const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+    const s = wp(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
     if (known == 2) {
-      fst(s, 0, val);
+      fst(s, SOCK_ENT, val);
       finc(cb, WRITES);
       continue;
     }
-    const ident = fld(s, 0);
-    const owner = fld(s, 1);
+    const ident = fld(s, SOCK_ENT);
+    const owner = fld(s, SOCK_OWNER);
     if (ident != val) {
-      fst(s, 0, val);
+      fst(s, SOCK_ENT, val);
       finc(cb, WRITES);
       if (owner != 0 && owner != h) finc(cb, EVICTIONS);
     } // else WRITES_AVOIDED: derived at the end
     if (owner == h) known = ident == val ? 1 : 2;
-    else fst(s, 1, h); // who last targeted the slot, for the metrics
+    else fst(s, SOCK_OWNER, h); // who last targeted the slot, for the metrics
   }
 }
 
@@ -658,7 +510,7 @@ function recordGroup(h: i32, rowCpu: i32, state: i32, flow: i32): void {
 function stateChange(h: i32, state: i32, prev: i32): void {
   if (state != TCP_CLOSE || h == 0) return;
   for (let l = 0; l < lanes; l++) {
-    const o = wp(LANES_AT + l * LANE);
+    const o = wp(LANES_AT + l * LANE_WORDS);
     const flags = fld(o, L_FLAGS);
     let clears = false;
     if ((flags & DELETE_ON_CLOSE) != 0) {
@@ -668,12 +520,12 @@ function stateChange(h: i32, state: i32, prev: i32): void {
       clears = true;
     }
     if (!clears || fld(o, L_SLOTS) == 0) continue;
-    const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
-    if (fld(s, 0) != RPS_NO_CPU) {
-      fst(s, 0, RPS_NO_CPU);
+    const s = wp(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
+    if (fld(s, SOCK_ENT) != RPS_NO_CPU) {
+      fst(s, SOCK_ENT, RPS_NO_CPU);
       inc(fld(o, L_COUNTS) + DELETES);
     }
-    fst(s, 1, 0);
+    fst(s, SOCK_OWNER, 0);
   }
 }
 
@@ -728,14 +580,14 @@ let walkedIdent = 0;
   walkedFrom = 0x7fffffff;
   walkedIdent = 0;
   for (let j = 0; j < n; j++) {
-    const o = wp(LANES_AT + ld(bySize + j) * LANE);
+    const o = wp(LANES_AT + ld(bySize + j) * LANE_WORDS);
     const slots = fld(o, L_SLOTS);
     if (slots == 0) continue;
-    const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+    const s = wp(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
     // (The owner test itself keeps each load: nothing to gather into `touched`.)
-    if (fld(s, 1) == h) {
+    if (fld(s, SOCK_OWNER) == h) {
       walkedFrom = slots;
-      walkedIdent = fld(s, 0);
+      walkedIdent = fld(s, SOCK_ENT);
       break;
     }
   }
@@ -752,7 +604,7 @@ let walkedIdent = 0;
 /** Adds packetVector()'s counters into the lanes' own (L_COUNTS) and zeroes them. */
 function flushVectorCounts(): void {
   for (let l = 0; l < lanes; l++) {
-    const cb = fld(wp(LANES_AT + l * LANE), L_COUNTS);
+    const cb = fld(wp(LANES_AT + l * LANE_WORDS), L_COUNTS);
     for (let c = 0; c <= LOCAL_UNRESOLVED; c++) {
       const v = vcounts + c * lanes + l;
       const x = ld(v);
@@ -778,8 +630,8 @@ function flushVectorCounts(): void {
  * run that changes placement (the node list).
  */
 function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): void {
-  const o0 = wp(LANES_AT + vFirst * LANE);
-  const qo = wp(fld(o0, L_QUEUES) + q * QUEUE);
+  const o0 = wp(LANES_AT + vFirst * LANE_WORDS);
+  const qo = wp(fld(o0, L_QUEUES) + q * QUEUE_WORDS);
   const qSlots = fld(qo, Q_SLOTS);
   // get_rps_cpu(): no hash, or no rps_dev_flow table: the group's lanes do the same, by the scalar path.
   if (h == 0 || qSlots == 0) {
@@ -795,9 +647,9 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
   const len = ld(mapAt);
   const rpsTarget = len > 0 ? ld(mapAt + 1 + reciprocalScale(h, len)) : cpu;
   const notRfs = len > 0 ? STEERED_RPS : NOT_STEERED;
-  const pktAt = w >= 0 ? pkt + 2 * w * lanes : -1;
-  // Lane l's rps_dev_flow entry [cpu, last_qtail, last hash, unused] is at qAt + 4 * (l - vFirst).
-  const qAt = fld(o0, L_QFLOW) + entry * fld(o0, L_QSTRIDE) - 4 * vFirst;
+  const pktAt = w >= 0 ? pkt + PKT_WORDS * w * lanes : -1;
+  // Lane l's rps_dev_flow entry [cpu, last_qtail, last hash, unused] is at qAt + DEV_FLOW_WORDS * (l - vFirst).
+  const qAt = fld(o0, L_QFLOW) + entry * fld(o0, L_QSTRIDE) - DEV_FLOW_WORDS * vFirst;
   walkBySize(h, ld(CTL_VBY_SIZE), vEnd - vFirst);
   const ownedFrom = walkedFrom;
   const ownedIdent = walkedIdent;
@@ -816,7 +668,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
     let owner = zero;
     let table = zero;
     {
-      const o = wp(LANES_AT + (g + 0) * LANE);
+      const o = wp(LANES_AT + (g + 0) * LANE_WORDS);
       const slots = fld(o, L_SLOTS);
       let id = ownedIdent;
       let ow = h;
@@ -824,9 +676,9 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
         id = 0;
         ow = 0;
         if (slots > 0) {
-          const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
-          id = fld(s, 0);
-          ow = fld(s, 1);
+          const s = wp(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
+          id = fld(s, SOCK_ENT);
+          ow = fld(s, SOCK_OWNER);
         }
       }
       ident = i32x4.replace_lane(ident, 0, id);
@@ -834,7 +686,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
       table = i32x4.replace_lane(table, 0, slots);
     }
     {
-      const o = wp(LANES_AT + (g + 1) * LANE);
+      const o = wp(LANES_AT + (g + 1) * LANE_WORDS);
       const slots = fld(o, L_SLOTS);
       let id = ownedIdent;
       let ow = h;
@@ -842,9 +694,9 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
         id = 0;
         ow = 0;
         if (slots > 0) {
-          const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
-          id = fld(s, 0);
-          ow = fld(s, 1);
+          const s = wp(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
+          id = fld(s, SOCK_ENT);
+          ow = fld(s, SOCK_OWNER);
         }
       }
       ident = i32x4.replace_lane(ident, 1, id);
@@ -852,7 +704,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
       table = i32x4.replace_lane(table, 1, slots);
     }
     {
-      const o = wp(LANES_AT + (g + 2) * LANE);
+      const o = wp(LANES_AT + (g + 2) * LANE_WORDS);
       const slots = fld(o, L_SLOTS);
       let id = ownedIdent;
       let ow = h;
@@ -860,9 +712,9 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
         id = 0;
         ow = 0;
         if (slots > 0) {
-          const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
-          id = fld(s, 0);
-          ow = fld(s, 1);
+          const s = wp(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
+          id = fld(s, SOCK_ENT);
+          ow = fld(s, SOCK_OWNER);
         }
       }
       ident = i32x4.replace_lane(ident, 2, id);
@@ -870,7 +722,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
       table = i32x4.replace_lane(table, 2, slots);
     }
     {
-      const o = wp(LANES_AT + (g + 3) * LANE);
+      const o = wp(LANES_AT + (g + 3) * LANE_WORDS);
       const slots = fld(o, L_SLOTS);
       let id = ownedIdent;
       let ow = h;
@@ -878,9 +730,9 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
         id = 0;
         ow = 0;
         if (slots > 0) {
-          const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
-          id = fld(s, 0);
-          ow = fld(s, 1);
+          const s = wp(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
+          id = fld(s, SOCK_ENT);
+          ow = fld(s, SOCK_OWNER);
         }
       }
       ident = i32x4.replace_lane(ident, 3, id);
@@ -910,7 +762,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
     let unused = zero;
     let steered = zero;
     if (anyMatch) {
-      const qp = wp(qAt + 4 * g);
+      const qp = wp(qAt + DEV_FLOW_WORDS * g);
       const r0 = v128.load(qp);
       const r1 = v128.load(qp, 16);
       const r2 = v128.load(qp, 32);
@@ -932,10 +784,10 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
       let headT = zero;
       if (v128.any_true(v128.and(differs, tcpuValid))) {
         const at = v128.and(tcpu, tcpuValid);
-        headT = i32x4.replace_lane(headT, 0, ld(fld(wp(LANES_AT + (g + 0) * LANE), L_HEAD) + i32x4.extract_lane(at, 0)));
-        headT = i32x4.replace_lane(headT, 1, ld(fld(wp(LANES_AT + (g + 1) * LANE), L_HEAD) + i32x4.extract_lane(at, 1)));
-        headT = i32x4.replace_lane(headT, 2, ld(fld(wp(LANES_AT + (g + 2) * LANE), L_HEAD) + i32x4.extract_lane(at, 2)));
-        headT = i32x4.replace_lane(headT, 3, ld(fld(wp(LANES_AT + (g + 3) * LANE), L_HEAD) + i32x4.extract_lane(at, 3)));
+        headT = i32x4.replace_lane(headT, 0, ld(fld(wp(LANES_AT + (g + 0) * LANE_WORDS), L_HEAD) + i32x4.extract_lane(at, 0)));
+        headT = i32x4.replace_lane(headT, 1, ld(fld(wp(LANES_AT + (g + 1) * LANE_WORDS), L_HEAD) + i32x4.extract_lane(at, 1)));
+        headT = i32x4.replace_lane(headT, 2, ld(fld(wp(LANES_AT + (g + 2) * LANE_WORDS), L_HEAD) + i32x4.extract_lane(at, 2)));
+        headT = i32x4.replace_lane(headT, 3, ld(fld(wp(LANES_AT + (g + 3) * LANE_WORDS), L_HEAD) + i32x4.extract_lane(at, 3)));
       }
       const canSwitch = v128.or(v128.not(tcpuValid), i32x4.ge_s(i32x4.sub(headT, qtail), zero));
       const sw = v128.and(differs, canSwitch);
@@ -953,56 +805,56 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
     let pos = zero;
     const tgt0 = i32x4.extract_lane(target, 0);
     {
-      const o = wp(LANES_AT + (g + 0) * LANE);
+      const o = wp(LANES_AT + (g + 0) * LANE_WORDS);
       const tk = fld(o, L_TAIL) + tgt0;
       const p = ld(tk) + 1;
       st(tk, p);
       if (!sawDeliver) st(fld(o, L_HEAD) + tgt0, p);
       if (pktAt >= 0) {
-        st(pktAt + 2 * (g + 0), tgt0);
-        st(pktAt + 2 * (g + 0) + 1, p);
+        st(pktAt + PKT_WORDS * (g + 0), tgt0);
+        st(pktAt + PKT_WORDS * (g + 0) + 1, p);
       }
       inc(fld(o, L_PER_CPU) + tgt0);
       pos = i32x4.replace_lane(pos, 0, p);
     }
     const tgt1 = i32x4.extract_lane(target, 1);
     {
-      const o = wp(LANES_AT + (g + 1) * LANE);
+      const o = wp(LANES_AT + (g + 1) * LANE_WORDS);
       const tk = fld(o, L_TAIL) + tgt1;
       const p = ld(tk) + 1;
       st(tk, p);
       if (!sawDeliver) st(fld(o, L_HEAD) + tgt1, p);
       if (pktAt >= 0) {
-        st(pktAt + 2 * (g + 1), tgt1);
-        st(pktAt + 2 * (g + 1) + 1, p);
+        st(pktAt + PKT_WORDS * (g + 1), tgt1);
+        st(pktAt + PKT_WORDS * (g + 1) + 1, p);
       }
       inc(fld(o, L_PER_CPU) + tgt1);
       pos = i32x4.replace_lane(pos, 1, p);
     }
     const tgt2 = i32x4.extract_lane(target, 2);
     {
-      const o = wp(LANES_AT + (g + 2) * LANE);
+      const o = wp(LANES_AT + (g + 2) * LANE_WORDS);
       const tk = fld(o, L_TAIL) + tgt2;
       const p = ld(tk) + 1;
       st(tk, p);
       if (!sawDeliver) st(fld(o, L_HEAD) + tgt2, p);
       if (pktAt >= 0) {
-        st(pktAt + 2 * (g + 2), tgt2);
-        st(pktAt + 2 * (g + 2) + 1, p);
+        st(pktAt + PKT_WORDS * (g + 2), tgt2);
+        st(pktAt + PKT_WORDS * (g + 2) + 1, p);
       }
       inc(fld(o, L_PER_CPU) + tgt2);
       pos = i32x4.replace_lane(pos, 2, p);
     }
     const tgt3 = i32x4.extract_lane(target, 3);
     {
-      const o = wp(LANES_AT + (g + 3) * LANE);
+      const o = wp(LANES_AT + (g + 3) * LANE_WORDS);
       const tk = fld(o, L_TAIL) + tgt3;
       const p = ld(tk) + 1;
       st(tk, p);
       if (!sawDeliver) st(fld(o, L_HEAD) + tgt3, p);
       if (pktAt >= 0) {
-        st(pktAt + 2 * (g + 3), tgt3);
-        st(pktAt + 2 * (g + 3) + 1, p);
+        st(pktAt + PKT_WORDS * (g + 3), tgt3);
+        st(pktAt + PKT_WORDS * (g + 3) + 1, p);
       }
       inc(fld(o, L_PER_CPU) + tgt3);
       pos = i32x4.replace_lane(pos, 3, p);
@@ -1014,7 +866,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
       const u1 = i32x4.shuffle(last, unused, 0, 4, 1, 5);
       const u2 = i32x4.shuffle(tcpu, qtail, 2, 6, 3, 7);
       const u3 = i32x4.shuffle(last, unused, 2, 6, 3, 7);
-      const qp = wp(qAt + 4 * g);
+      const qp = wp(qAt + DEV_FLOW_WORDS * g);
       v128.store(qp, i32x4.shuffle(u0, u1, 0, 1, 4, 5));
       v128.store(qp, i32x4.shuffle(u0, u1, 2, 3, 6, 7), 16);
       v128.store(qp, i32x4.shuffle(u2, u3, 0, 1, 4, 5), 32);
@@ -1024,7 +876,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
     // pendingAdd() in four lanes: [count, run] per key, the run cpu | (desired + 1) << 16.
     if (flow >= 0) {
       const key = flow * lanes + g;
-      const pp = wp(runs + 2 * key);
+      const pp = wp(runs + RUN_WORDS * key);
       const a = v128.load(pp);
       const b = v128.load(pp, 16);
       const count = i32x4.shuffle(a, b, 0, 2, 4, 6);
@@ -1066,7 +918,7 @@ function pendingResolveVector(flow: i32, cpu: i32): void {
   const hasList = i32x4.splat(HAS_LIST);
   for (let g = vFirst; g < vEnd; g += 4) {
     const key = flow * lanes + g;
-    const pp = wp(runs + 2 * key);
+    const pp = wp(runs + RUN_WORDS * key);
     const a = v128.load(pp);
     const b = v128.load(pp, 16);
     const count = i32x4.shuffle(a, b, 0, 2, 4, 6);
@@ -1097,14 +949,14 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
   resolvedLocal = 0;
   resolvedHits = 0;
   resolvedStale = 0;
-  pendingResolveList(ends + 2 * key, cpu, -1);
+  pendingResolveList(ends + ENDS_WORDS * key, cpu, -1);
   addTo(vcounts + LOCAL * lanes + l, resolvedLocal);
   addTo(vcounts + HITS_STALE * lanes + l, resolvedStale);
 }
 
 @inline function packetInLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64, same: bool, from: i32, to: i32): void {
-  const qOff = q * QUEUE;
-  const pktAt = w >= 0 ? pkt + 2 * w * lanes : -1;
+  const qOff = q * QUEUE_WORDS;
+  const pktAt = w >= 0 ? pkt + PKT_WORDS * w * lanes : -1;
   // The lanes' global-table slots are independent loads: issued together here,
   // their cache misses overlap instead of each waiting behind the previous lane's branches.
   // In a size sweep, from the smallest table up, only until a slot owned by this
@@ -1120,8 +972,8 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
   } else {
     let early = 0;
     for (let l = from; l < to; l++) {
-      const o = wp(LANES_AT + l * LANE);
-      if (fld(o, L_SLOTS) > 0) early |= ld(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
+      const o = wp(LANES_AT + l * LANE_WORDS);
+      if (fld(o, L_SLOTS) > 0) early |= ld(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
     }
     touched = early;
   }
@@ -1135,7 +987,7 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
   let mapAt = 0;
   let entry = 0; // the row's rps_dev_flow entry in the lane's tables
   for (let l = from; l < to; l++) {
-    const o = wp(LANES_AT + l * LANE);
+    const o = wp(LANES_AT + l * LANE_WORDS);
     const cb = wp(fld(o, L_COUNTS));
     const nr = fld(o, L_NR);
     if (nr != lastNr && (!same || l == from)) {
@@ -1173,9 +1025,9 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
           ident = ownedIdent;
           owner = h;
         } else {
-          const s = wp(fld(o, L_SOCK) + 2 * (h & fld(o, L_SOCK_MASK)));
-          ident = fld(s, 0);
-          owner = fld(s, 1);
+          const s = wp(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
+          ident = fld(s, SOCK_ENT);
+          owner = fld(s, SOCK_OWNER);
         }
         let match: bool;
         let next: i32;
@@ -1208,31 +1060,31 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
           qi = fld(o, L_QFLOW) + entry * fld(o, L_QSTRIDE);
           qe = wp(qi);
           if (match) {
-            const last = fld(qe, 2);
+            const last = fld(qe, DEV_LAST_HASH);
             if (last != 0 && last != h) finc(cb, SLOT_CONFLICTS);
-            fst(qe, 2, h);
+            fst(qe, DEV_LAST_HASH, h);
           }
-          let tcpu = fld(qe, 0);
-          path = PATH_RFS_HINT;
+          let tcpu = fld(qe, DEV_CPU);
+          path = PATH_RFS_FOLLOWED_HINT;
           if (tcpu != next) {
             // Switch if the current CPU is unset, or its backlog has passed the
             // last packet this entry enqueued there (in-order delivery).
-            if (tcpu >= nr || headOf(o, tcpu, ts, same) - fld(qe, 1) >= 0) {
+            if (tcpu >= nr || headOf(o, tcpu, ts, same) - fld(qe, DEV_LAST_QTAIL) >= 0) {
               // set_rps_cpu(): last_qtail = head of the new CPU; rflow->cpu = next_cpu.
               if (next < nr) {
-                fst(qe, 1, headOf(o, next, ts, same));
+                fst(qe, DEV_LAST_QTAIL, headOf(o, next, ts, same));
                 finc(cb, SLOT_SWITCHES);
               }
-              fst(qe, 0, next);
+              fst(qe, DEV_CPU, next);
               tcpu = next;
-              path = PATH_RFS_SWITCHED;
+              path = PATH_RFS_SWITCHED_SLOT;
             } else {
-              path = PATH_RFS_HELD;
+              path = PATH_RFS_HELD_BY_ORDERING_GUARD;
             }
           }
           if (tcpu < nr) {
             target = tcpu; // STEERED_RFS: derived at the end
-            if (path == PATH_RFS_HELD) finc(cb, OOO_HOLDS);
+            if (path == PATH_RFS_HELD_BY_ORDERING_GUARD) finc(cb, OOO_HOLDS);
           } else {
             qi = -1;
             path = PATH_NOT_STEERED;
@@ -1244,7 +1096,7 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
         const len = ld(mapAt);
         if (len > 0) {
           target = ld(mapAt + 1 + reciprocalScale(h, len));
-          path = invalidCpu ? PATH_RPS_INVALID_CPU : PATH_RPS;
+          path = invalidCpu ? PATH_RPS_INVALID_CPU : PATH_RPS_NO_HINT;
           finc(cb, STEERED_RPS);
         } else {
           finc(cb, NOT_STEERED);
@@ -1258,7 +1110,7 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
     const tk = fld(o, L_TAIL) + target;
     const pos = ld(tk) + 1;
     st(tk, pos);
-    if (qi >= 0) fst(qe, 1, pos);
+    if (qi >= 0) fst(qe, DEV_LAST_QTAIL, pos);
     if (!same && fld(o, L_FIFO) != 0) {
       const k = fld(o, L_FIFO_DONE) + 2 * target;
       stf(k, Math.max(ldf(k), ts) + ldf(fld(o, L_FIFO_NS)));
@@ -1267,7 +1119,7 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
       st(fld(o, L_HEAD) + target, pos);
     }
     if (pktAt >= 0) {
-      const pw = pktAt + 2 * l;
+      const pw = pktAt + PKT_WORDS * l;
       st(pw, target);
       st(pw + 1, pos);
     }
@@ -1294,7 +1146,7 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
 function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
   sawDeliver = true;
   for (let l = 0; l < lanes; l++) {
-    const o = wp(LANES_AT + l * LANE);
+    const o = wp(LANES_AT + l * LANE_WORDS);
     const cb = wp(fld(o, L_COUNTS));
     const nr = fld(o, L_NR);
     const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
@@ -1303,7 +1155,7 @@ function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
       continue;
     }
     finc(cb, DELIVER_MATCHED);
-    const pw = pkt + 2 * (w * lanes + l);
+    const pw = pkt + PKT_WORDS * (w * lanes + l);
     const modelCpu = ld(pw);
     const agree = modelCpu == cpu;
     if (agree) {
@@ -1319,12 +1171,12 @@ function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
       if (paths >= 0) {
         // run() keeps `lanes` log entries free for every deliver row.
         const e = ld(CTL_LOG) + LOG_WORDS * logUsed++;
-        st(e, l);
-        st(e + 1, ldb(paths, w));
-        st(e + 2, modelCpu);
-        st(e + 3, cpu);
-        st(e + 4, ld(fld(o, L_HASHES) + w));
-        stf(e + 6, line);
+        st(e + LOG_LANE, l);
+        st(e + LOG_PATH, ldb(paths, w));
+        st(e + LOG_MODEL_CPU, modelCpu);
+        st(e + LOG_KERNEL_CPU, cpu);
+        st(e + LOG_RXHASH, ld(fld(o, L_HASHES) + w));
+        stf(e + LOG_LINE, line);
       }
     }
     const timeline = fld(o, L_TIMELINE);
@@ -1348,15 +1200,15 @@ function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
   const mask = ld(CTL_FLOW_MASK);
   let i = flowSlot(h) & mask;
   for (;;) {
-    const k = ld(table + 2 * i);
-    if (k == h) return ld(table + 2 * i + 1);
+    const k = ld(table + FLOW_ENTRY_WORDS * i);
+    if (k == h) return ld(table + FLOW_ENTRY_WORDS * i + 1);
     if (k == 0) break;
     i = (i + 1) & mask;
   }
   const id = ld(CTL_FLOWS_SEEN);
   st(CTL_FLOWS_SEEN, id + 1);
-  st(table + 2 * i, h);
-  st(table + 2 * i + 1, id);
+  st(table + FLOW_ENTRY_WORDS * i, h);
+  st(table + FLOW_ENTRY_WORDS * i + 1, id);
   return id;
 }
 
@@ -1366,7 +1218,7 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
   const mask = ld(CTL_SOCK_MASK);
   let i = socketSlot(hi, lo, kind) & mask;
   for (;;) {
-    const o = table + 4 * i;
+    const o = table + SOCK_ENTRY_WORDS * i;
     const idPlus1 = ld(o + 2);
     if (idPlus1 == 0) break;
     if (ld(o + 1) == lo && ld(o) == hi && ld(o + 3) == kind) return idPlus1 - 1;
@@ -1374,7 +1226,7 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
   }
   const id = ld(CTL_SOCKETS_SEEN);
   st(CTL_SOCKETS_SEEN, id + 1);
-  const o = table + 4 * i;
+  const o = table + SOCK_ENTRY_WORDS * i;
   st(o, hi);
   st(o + 1, lo);
   st(o + 2, id + 1);
@@ -1389,7 +1241,7 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
  */
 @inline function hexSocketOfFlow(hi: i32, lo: i32, flow: i32): i32 {
   if (flow < 0) return socketId(hi, lo, 0);
-  const f = ld(CTL_FLOW_INFO) + 4 * flow;
+  const f = ld(CTL_FLOW_INFO) + FLOW_INFO_WORDS * flow;
   const idPlus1 = ld(f + 3);
   if (idPlus1 != 0 && ld(f + 2) == lo && ld(f + 1) == hi) return idPlus1 - 1;
   const id = socketId(hi, lo, 0);
@@ -1412,7 +1264,7 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
     st(CTL_WINDOW_ORDINAL, ld(CTL_WINDOW_ORDINAL) + 1);
     st(CTL_WINDOW_DISTINCT, 0);
   }
-  const f = ld(CTL_FLOW_INFO) + 4 * flow;
+  const f = ld(CTL_FLOW_INFO) + FLOW_INFO_WORDS * flow;
   const ordinal = ld(CTL_WINDOW_ORDINAL);
   if (ld(f) != ordinal) {
     st(f, ordinal);
@@ -1423,8 +1275,8 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
 /**
  * Writes zeros over the per-flow state (pending runs; flow info where this
  * bank numbers) of flows first seen, ids flowsWritten..flow. The words are
- * zero already, but their pages are fresh, and the kernel reads them before it
- * writes: a fresh page read first is mapped to the shared zero page, and the
+ * zero already, but their pages are fresh, and the lanes read them before
+ * they write them: a fresh page read first is mapped to the shared zero page, and the
  * write after it replaces that mapping, which in a process running on both
  * cores costs a TLB shootdown, an IPI to the other core. A 10M-row sweep took
  * about 9,000 (perf: exceptions:page_fault_user with error code 7; 2.8% of
@@ -1434,11 +1286,11 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
  */
 function writeFlows(flow: i32, numbering: bool): void {
   for (let f = flowsWritten; f <= flow; f++) {
-    const r = runs + 2 * f * lanes;
-    for (let k = 0; k < 2 * lanes; k++) st(r + k, 0);
+    const r = runs + RUN_WORDS * f * lanes;
+    for (let k = 0; k < RUN_WORDS * lanes; k++) st(r + k, 0);
     if (numbering) {
-      const info = ld(CTL_FLOW_INFO) + 4 * f;
-      for (let k = 0; k < 4; k++) st(info + k, 0);
+      const info = ld(CTL_FLOW_INFO) + FLOW_INFO_WORDS * f;
+      for (let k = 0; k < FLOW_INFO_WORDS; k++) st(info + k, 0);
     }
   }
   flowsWritten = flow + 1;
@@ -1448,8 +1300,8 @@ function writeFlows(flow: i32, numbering: bool): void {
 function writeSockets(sock: i32): void {
   const socks = ld(CTL_SOCKS);
   for (let s = socketsWritten; s <= sock; s++) {
-    st(socks + 2 * s, 0);
-    st(socks + 2 * s + 1, 0);
+    st(socks + SOCKET_STATE_WORDS * s, 0);
+    st(socks + SOCKET_STATE_WORDS * s + 1, 0);
   }
   socketsWritten = sock + 1;
 }
@@ -1492,7 +1344,7 @@ export function run(from: i32, to: i32): i32 {
     const table = ld(CTL_FLOW_TABLE);
     const mask = ld(CTL_FLOW_MASK);
     let early = 0;
-    for (let i = from; i < to; i++) early |= ld(table + 2 * (flowSlot(ld(colRxhash + i)) & mask));
+    for (let i = from; i < to; i++) early |= ld(table + FLOW_ENTRY_WORDS * (flowSlot(ld(colRxhash + i)) & mask));
     touched = early;
   }
   for (let i = from; i < to; i++) {
@@ -1549,7 +1401,7 @@ export function run(from: i32, to: i32): i32 {
       // (A bank without lanes is not given the queue and skb columns.)
       if (lanes > 0) {
         // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
-        const w = ld(colSkb + i) != NONE ? <i32>(<i64>ordinal & PACKET_WINDOW_MASK) : -1;
+        const w = ld(colSkb + i) != NONE ? <i32>(<i64>ordinal & <i64>PACKET_WINDOW_MASK) : -1;
         if (sameLanes && vcounts == 0) packetSameLanes(h, ld(colQueue + i), cpu, flow, w, ts);
         else if (!sameLanes) packet(h, ld(colQueue + i), cpu, flow, w, ts);
         if (vcounts != 0) packetVector(h, ld(colQueue + i), cpu, flow, w, ts);
@@ -1558,7 +1410,7 @@ export function run(from: i32, to: i32): i32 {
       if (lanes > 0) {
         // The ordinal of the packet this deliver row matched (the engine matches them), -1 for none.
         const ordinal = ldf(colOrdinal + 2 * i);
-        deliver(ld(colCpu + i), ordinal < 0 ? -1 : <i32>(<i64>ordinal & PACKET_WINDOW_MASK), ts, ldf(colLine + 2 * i));
+        deliver(ld(colCpu + i), ordinal < 0 ? -1 : <i32>(<i64>ordinal & <i64>PACKET_WINDOW_MASK), ts, ldf(colLine + 2 * i));
       }
     } else {
       let sock = ld(colSocket + i);
@@ -1575,7 +1427,7 @@ export function run(from: i32, to: i32): i32 {
       if (lanes == 0) continue;
       if (sock >= socketsWritten) writeSockets(sock);
       const rowState = ldb(colState, i);
-      const si = socks + 2 * sock;
+      const si = socks + SOCKET_STATE_WORDS * sock;
       if (ev == EV_STATE) {
         const prev = ld(si);
         st(si, rowState);
@@ -1605,25 +1457,25 @@ export function run(from: i32, to: i32): i32 {
  * Moves the flow table (`sockets` false: entries [hash, id], hash 0 empty) or
  * the socket table (entries [hi, lo, id + 1, kind], id + 1 = 0 empty) of
  * `entries` entries at word `from` into the empty table of `mask + 1` entries
- * at word `to` (../lane-kernel.ts growTable()).
+ * at word `to` (../wasm-lanes.ts growTable()).
  */
 export function rehash(sockets: bool, from: i32, entries: i32, to: i32, mask: i32): void {
   if (!sockets) {
-    for (let o = from, end = from + 2 * entries; o < end; o += 2) {
+    for (let o = from, end = from + FLOW_ENTRY_WORDS * entries; o < end; o += FLOW_ENTRY_WORDS) {
       const h = ld(o);
       if (h == 0) continue;
       let i = flowSlot(h) & mask;
-      while (ld(to + 2 * i) != 0) i = (i + 1) & mask;
-      st(to + 2 * i, h);
-      st(to + 2 * i + 1, ld(o + 1));
+      while (ld(to + FLOW_ENTRY_WORDS * i) != 0) i = (i + 1) & mask;
+      st(to + FLOW_ENTRY_WORDS * i, h);
+      st(to + FLOW_ENTRY_WORDS * i + 1, ld(o + 1));
     }
     return;
   }
-  for (let o = from, end = from + 4 * entries; o < end; o += 4) {
+  for (let o = from, end = from + SOCK_ENTRY_WORDS * entries; o < end; o += SOCK_ENTRY_WORDS) {
     if (ld(o + 2) == 0) continue;
     let i = socketSlot(ld(o), ld(o + 1), ld(o + 3)) & mask;
-    while (ld(to + 4 * i + 2) != 0) i = (i + 1) & mask;
-    for (let w = 0; w < 4; w++) st(to + 4 * i + w, ld(o + w));
+    while (ld(to + SOCK_ENTRY_WORDS * i + 2) != 0) i = (i + 1) & mask;
+    for (let w = 0; w < SOCK_ENTRY_WORDS; w++) st(to + SOCK_ENTRY_WORDS * i + w, ld(o + w));
   }
 }
 
@@ -1638,7 +1490,7 @@ export function drain(lane: i32): void {
   // Only flows seen can have waiting packets: the regions are reserved far larger.
   const keys = ld(CTL_FLOWS_SEEN) * lanes;
   for (let key = lane; key < keys; key += lanes) {
-    const f = runs + 2 * key;
+    const f = runs + RUN_WORDS * key;
     const k = ld(f);
     const word = ld(f + 1);
     if (k > 0) {
@@ -1648,10 +1500,10 @@ export function drain(lane: i32): void {
     }
     if ((word & HAS_LIST) == 0) continue;
     st(f + 1, word & ~HAS_LIST);
-    const e = ends + 2 * key;
-    for (let n = ld(e) - 1; n >= 0; n = ld(nodes + 4 * n + 3)) {
-      waiting += ld(nodes + 4 * n + 2);
-      if (ld(nodes + 4 * n + 1) >= 0) hits += ld(nodes + 4 * n + 2);
+    const e = ends + ENDS_WORDS * key;
+    for (let n = ld(e) - 1; n >= 0; n = ld(nodes + NODE_WORDS * n + 3)) {
+      waiting += ld(nodes + NODE_WORDS * n + 2);
+      if (ld(nodes + NODE_WORDS * n + 1) >= 0) hits += ld(nodes + NODE_WORDS * n + 2);
     }
     st(e, 0);
     st(e + 1, 0);
