@@ -6,8 +6,8 @@
  */
 import { msg } from '../../messages.js';
 
-export const COMMA = 0x2c;
-export const QUOTE = 0x22;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
 
 /**
  * The first quoting error in a line, scanning left to right (error path only):

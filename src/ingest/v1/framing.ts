@@ -82,23 +82,10 @@ export class LineFramer {
 
   /** Frames the chunk's next complete line; false when it has none (an unfinished rest is kept). */
   next(): boolean {
+    if (this.pendingBytes > 0) return this.finishPending();
     const chunk = this.chunk;
-    const n = chunk.length;
-    if (this.pendingBytes > 0) {
-      const nl = chunk.indexOf(LF);
-      if (nl < 0 || this.pendingBytes + nl > MAX_LINE) {
-        this.keep(chunk, 0, nl < 0 ? n : nl); // a line too long throws here
-        this.pos = n;
-        return false;
-      }
-      this.pending.push(chunk.subarray(0, nl));
-      const line = Buffer.concat(this.pending);
-      this.pending = [];
-      this.pendingBytes = 0;
-      this.pos = nl + 1;
-      return this.frame(line, 0, line.length);
-    }
     const pos = this.pos;
+    const n = chunk.length;
     if (pos >= n) return false;
     const nl = chunk.indexOf(LF, pos);
     if (nl < 0 || nl - pos > MAX_LINE) {
@@ -108,6 +95,24 @@ export class LineFramer {
     }
     this.pos = nl + 1;
     return this.frame(chunk, pos, nl);
+  }
+
+  /** The line the last chunk left unfinished, once this chunk (at its start) brings its newline. */
+  private finishPending(): boolean {
+    const chunk = this.chunk;
+    const n = chunk.length;
+    const nl = chunk.indexOf(LF);
+    if (nl < 0 || this.pendingBytes + nl > MAX_LINE) {
+      this.keep(chunk, 0, nl < 0 ? n : nl); // a line too long throws here
+      this.pos = n;
+      return false;
+    }
+    this.pending.push(chunk.subarray(0, nl));
+    const line = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.pos = nl + 1;
+    return this.frame(line, 0, line.length);
   }
 
   /** End of input: frames the last line when it lacks its newline; false when there is none. */
