@@ -15,7 +15,7 @@ interface ReplayArgs {
   kernel?: string;
   'fifo-ns'?: number;
   json?: string;
-  reader: 'fast' | 'csv-parse' | 'csv-parse-stream';
+  reader: 'fast' | 'csv-parse';
   lenient: boolean;
   progress: boolean;
   timeline: boolean;
@@ -35,11 +35,9 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('fifo-ns', { type: 'number', describe: 'model each CPU backlog as a FIFO processing one packet every N ns (instead of the trace\'s deliver rows)' })
       .option('json', { type: 'string', describe: 'also write the full result as JSON to this file' })
       .option('reader', {
-        choices: ['fast', 'csv-parse', 'csv-parse-stream'] as const,
+        choices: ['fast', 'csv-parse'] as const,
         default: 'fast' as const,
-        describe:
-          'trace reader: fast (the byte scanner), csv-parse (the reference reader, held to the scanner on every input), ' +
-          'csv-parse-stream (the csv-parse streaming baseline used by the benchmark: one csv-parse stream over the whole file; valid traces only, not a reference)',
+        describe: 'trace reader: fast (the byte scanner), csv-parse (the reference reader, held to the scanner on every input)',
       })
       .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted by reason) instead of stopping at the first' })
       .option('timeline', { type: 'boolean', default: false, describe: 'include the time-binned series in the JSON' })

@@ -4,11 +4,9 @@
  * packet where the model and the kernel chose different CPUs.
  * Exit 0 when agreement >= --min-agreement, 1 below it, 2 on bad input.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
 import type { CommandModule } from 'yargs';
 import { EXIT_THRESHOLD, UsageError } from '../errors.js';
+import { readHeader } from '../ingest/read.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { validateMsg } from '../messages.js';
 import { replayFile } from '../replay/engine.js';
@@ -57,30 +55,13 @@ export interface ValidateReport {
   classes: { class: string; count: number; share: number; explanation: string; examples: NonNullable<ConfigResult['disagreements']>['examples'] }[];
 }
 
-/** `# key=value` pairs of the header comments (the replay result keeps only the ones it models). */
+/**
+ * The `# key=value` pairs of a v1 trace's header that the model does not use
+ * (the replay result keeps only the ones it models), read by the readers'
+ * header code; none for other formats.
+ */
 export async function headerExtras(path: string): Promise<Record<string, string>> {
-  const raw = createReadStream(path);
-  const first = await new Promise<Buffer | null>((resolve) => {
-    raw.once('readable', () => resolve(raw.read(2) as Buffer | null));
-    raw.once('error', () => resolve(null));
-  });
-  if (!first) return {};
-  raw.unshift(first);
-  const input = first[0] === 0x1f && first[1] === 0x8b ? raw.pipe(createGunzip()) : raw;
-  const out: Record<string, string> = {};
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  try {
-    for await (const line of rl) {
-      if (!line.startsWith('#')) break;
-      for (const m of line.matchAll(/(\w+)=(\S+)/g)) out[m[1]] = m[2];
-    }
-  } catch {
-    // A corrupt file is reported by the replay itself, with its position.
-  } finally {
-    rl.close();
-    raw.destroy();
-  }
-  return out;
+  return (await readHeader(path))?.extra ?? {};
 }
 
 export function buildReport(path: string, result: ReplayResult, extras: Record<string, string>, minAgreement: number): ValidateReport {

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
-import { parseHexMask, MAX_FLOW_CNT, MAX_SOCK_FLOW_ENTRIES } from '../ingest/header.js';
+import { parseHexMask, MAX_FLOW_CNT, MAX_SOCK_FLOW_ENTRIES } from '../ingest/v1/header.js';
 import { generateMsg } from '../messages.js';
 
 export interface Workload {

@@ -4,20 +4,25 @@
  */
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
-import { readV1WithCsvParse } from './csv-reader.js';
-import { readV1WithCsvParseStream } from './csv-stream-reader.js';
 import { newIdentities, RowBuilder, SkipLog } from './rows.js';
 import { sniffFormat } from './sniff.js';
 import { openSource } from './source.js';
 import type { SourceInfo, TraceBatch, TraceHeader, TraceSink } from './trace.js';
-import { V1Scanner, type HeaderReady } from './v1-scanner.js';
+import { readV1Header } from './v1/header.js';
+import type { HeaderReady, V1Reader } from './v1/reader.js';
+import { readV1WithCsvParse } from './v1/reference.js';
+import { V1Scanner } from './v1/scanner.js';
 
 export interface ReadOptions {
   /** nr_cpu_ids when the header has none. */
   cpus?: number;
   lenient?: boolean;
-  /** 'fast' (byte scanner), 'csv-parse' (the reference reader) or 'csv-parse-stream' (the benchmark's csv-parse-only baseline). */
-  reader?: 'fast' | 'csv-parse' | 'csv-parse-stream';
+  /**
+   * The reader of v1 text: 'fast' (the byte scanner, default), 'csv-parse'
+   * (the reference reader), or any other V1Reader (the benchmark's
+   * csv-parse-only baseline, src/bench/csv-stream-reader.ts).
+   */
+  reader?: 'fast' | 'csv-parse' | V1Reader;
   chunkSize?: number;
   hash?: boolean;
   signal?: AbortSignal;
@@ -127,13 +132,11 @@ export async function readTrace(
     if (!b) throw new InputError(path, 1, 1, msg.emptyFile(), 'header');
     b.flush();
     rows = b.rows;
-  } else if (opts.reader === 'csv-parse') {
-    rows = await readV1WithCsvParse(chunks, { file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch });
-  } else if (opts.reader === 'csv-parse-stream') {
-    // Benchmark baseline, not a reference: one streaming csv-parse parser over the whole body.
-    rows = await readV1WithCsvParseStream(chunks, { file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch });
+  } else if (opts.reader !== undefined && opts.reader !== 'fast') {
+    const reader = opts.reader === 'csv-parse' ? readV1WithCsvParse : opts.reader;
+    rows = await reader(chunks, { file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch });
   } else {
-    const scanner = new V1Scanner({ file: path, cpusFallback: opts.cpus, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch, deferIds: opts.deferIds, simd: opts.simd });
+    const scanner = new V1Scanner({ file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch, deferIds: opts.deferIds, simd: opts.simd });
     for await (const chunk of chunks) scanner.push(chunk);
     scanner.end();
     rows = scanner.rows;
@@ -153,6 +156,21 @@ export async function readTrace(
 }
 
 const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * The header of a v1 trace, read as readTrace() reads it, without its rows
+ * (`validate` reports the capture losses its `#` lines record); null for the
+ * other formats, whose importers build a header only as they read the rows.
+ */
+export async function readHeader(path: string): Promise<TraceHeader | null> {
+  const src = openSource(path);
+  const peeked = await peek(src.chunks, SNIFF_BYTES);
+  if (sniffFormat(peeked.head.toString('latin1')) !== 'rfs-v1') {
+    await src.chunks[Symbol.asyncIterator]().return?.(); // close the file
+    return null;
+  }
+  return readV1Header(peeked.chunks, path);
+}
 
 /** The chunks, with `pace` awaited before each and after the last (ReadOptions.pace). */
 async function* paced(chunks: AsyncIterable<Buffer>, pace: NonNullable<ReadOptions['pace']>): AsyncGenerator<Buffer> {
@@ -182,12 +200,17 @@ async function peek(chunks: AsyncIterable<Buffer>, n: number): Promise<{ head: B
   }
   const head = Buffer.concat(first).subarray(0, n);
   async function* again(): AsyncGenerator<Buffer> {
-    yield* first;
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
+    try {
+      yield* first;
+      if (done) return;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      // A reader that stops early (an error, or readHeader() at the header row) closes the source.
+      await it.return?.();
     }
   }
   return { head, chunks: again() };

@@ -4,7 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { TraceHeader } from '../ingest/trace.js';
-import { MAX_FLOW_CNT, MAX_SOCK_FLOW_ENTRIES, parseHexMask } from '../ingest/header.js';
+import { MAX_FLOW_CNT, MAX_SOCK_FLOW_ENTRIES, parseHexMask } from '../ingest/v1/header.js';
 import { optMsg } from '../messages.js';
 import type { ConfigRequest } from '../types/config-request.js';
 import type { ConfigResult } from '../types/result.js';

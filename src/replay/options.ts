@@ -1,4 +1,5 @@
 /** What a caller asks the replay engine for. */
+import type { ReadOptions } from '../ingest/read.js';
 import type { ConfigRequest } from '../types/config-request.js';
 
 export interface ReplayOptions {
@@ -7,12 +8,12 @@ export interface ReplayOptions {
   cpus?: number;
   lenient?: boolean;
   /**
-   * 'fast' (byte scanner, default), 'csv-parse' (the reference reader) or
-   * 'csv-parse-stream' (the csv-parse-only baseline of `npm run bench`: one
-   * streaming csv-parse parser over the whole body; valid traces only).
-   * Only the fast reader can run in the parse worker.
+   * The reader of v1 text (ReadOptions.reader): 'fast' (byte scanner,
+   * default), 'csv-parse' (the reference reader), or a V1Reader function (the
+   * csv-parse-only baseline of `npm run bench`). Only the fast reader can run
+   * in the parse worker.
    */
-  reader?: 'fast' | 'csv-parse' | 'csv-parse-stream';
+  reader?: ReadOptions['reader'];
   /** Model each CPU as a FIFO processing one packet every N ns instead of using deliver rows. */
   fifoNs?: number;
   /** Compute the trace file's sha256 for provenance (costs a hash pass over the bytes). */

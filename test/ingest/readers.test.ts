@@ -2,13 +2,14 @@
  * The fast byte scanner and the csv-parse reference reader must produce the
  * same replay on every input, whatever the chunking (row boundaries falling
  * mid-chunk, even mid-field), line endings, BOM or quoting. The csv-parse
- * streaming baseline of the benchmark (csv-parse-stream) must too, on these
- * valid traces.
+ * streaming baseline of the benchmark (src/bench/csv-stream-reader.ts) must
+ * too, on these valid traces.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { readV1WithCsvParseStream } from '../../src/bench/csv-stream-reader.js';
 import { InputError } from '../../src/errors.js';
 import { readTrace } from '../../src/ingest/read.js';
 import { replayFile } from '../../src/replay/engine.js';
@@ -25,7 +26,7 @@ async function both(path: string, extra: Partial<ReplayOptions> = {}) {
   const configs = [{}, { entries: 16 }, { kernel: '3.19' as const }, { entries: 0 }];
   const fast = await replayFile(path, { configs, reader: 'fast', ...extra });
   const ref = await replayFile(path, { configs, reader: 'csv-parse', ...extra });
-  const stream = await replayFile(path, { configs, reader: 'csv-parse-stream', parallel: false, ...extra });
+  const stream = await replayFile(path, { configs, reader: readV1WithCsvParseStream, parallel: false, ...extra });
   return { fast, ref, stream };
 }
 
@@ -33,7 +34,7 @@ function comparable(r: Awaited<ReturnType<typeof replayFile>>) {
   return { trace: r.trace, configs: r.configs };
 }
 
-describe('fast reader = csv-parse reader = csv-parse-stream baseline', () => {
+describe('fast reader = csv-parse reader = csv-parse streaming baseline', () => {
   for (const name of ['lo-rr-e128-f64.csv.gz', 'lo-bulk-e1024-f1024.csv.gz']) {
     it(`on the real capture ${name}`, async () => {
       const { fast, ref, stream } = await both(KERNEL_CAPTURES + name);
@@ -267,11 +268,11 @@ describe('importers, through the parse worker and the sweep\'s ring', () => {
   }
 });
 
-describe('csv-parse-stream baseline on bad input', () => {
+describe('csv-parse streaming baseline on bad input', () => {
   // A benchmark baseline, not held to the hostile corpus; but it stops on bad rows with the
   // reference reader's one line (file:line:column), and on quote damage at the right line, column 1.
   const BAD = new URL('../fixtures/bad/', import.meta.url).pathname;
-  const outcome = async (path: string, reader: 'csv-parse' | 'csv-parse-stream', extra: Partial<ReplayOptions> = {}) => {
+  const outcome = async (path: string, reader: ReplayOptions['reader'], extra: Partial<ReplayOptions> = {}) => {
     try {
       await replayFile(path, { configs: [{}], reader, parallel: false, ...extra });
       return 'accepted';
@@ -289,18 +290,18 @@ describe('csv-parse-stream baseline on bad input', () => {
     it(`${file}: the reference reader's message`, async () => {
       const ref = await outcome(BAD + file, 'csv-parse');
       expect(ref).not.toBe('accepted');
-      expect(await outcome(BAD + file, 'csv-parse-stream')).toBe(ref);
+      expect(await outcome(BAD + file, readV1WithCsvParseStream)).toBe(ref);
     });
   }
   it('--lenient: skips the same rows, and a trace with none left is an error', async () => {
     const file = BAD + 'all-rows-bad-lenient.csv';
-    expect(await outcome(file, 'csv-parse-stream', { lenient: true })).toBe(await outcome(file, 'csv-parse', { lenient: true }));
+    expect(await outcome(file, readV1WithCsvParseStream, { lenient: true })).toBe(await outcome(file, 'csv-parse', { lenient: true }));
     const text = readFileSync(HEAD, 'latin1').split('\n');
     text[10] = text[10].replace(/,packet,|,recvmsg,|,sendmsg,|,deliver,/, ',bogus,');
     text[20] = text[20] + ',extra';
     const path = writeTrace(text.join('\n'), 'lenient-stream.csv');
     const ref = await replayFile(path, { configs: [{}], reader: 'csv-parse', lenient: true });
-    const stream = await replayFile(path, { configs: [{}], reader: 'csv-parse-stream', lenient: true, parallel: false });
+    const stream = await replayFile(path, { configs: [{}], reader: readV1WithCsvParseStream, lenient: true, parallel: false });
     expect(ref.trace.skipped.total).toBe(2);
     expect(stream.trace).toEqual(ref.trace);
     expect(stream.configs).toEqual(ref.configs);
@@ -309,7 +310,7 @@ describe('csv-parse-stream baseline on bad input', () => {
     it(`${file}: quote damage at its line, column 1`, async () => {
       const ref = await outcome(BAD + file, 'csv-parse');
       const detail = ref.slice(ref.indexOf(': ') + 2);
-      expect(await outcome(BAD + file, 'csv-parse-stream')).toBe(`${BAD}${file}:${line}:1: ${detail}`);
+      expect(await outcome(BAD + file, readV1WithCsvParseStream)).toBe(`${BAD}${file}:${line}:1: ${detail}`);
     });
   }
 });

@@ -1,7 +1,7 @@
 /**
- * The WebAssembly SIMD reader (src/ingest/wasm/v1-rows.ts) reads canonical
+ * The WebAssembly SIMD reader (src/ingest/v1/wasm/v1-rows.ts) reads canonical
  * rows delimiters first. Its contract: it takes a row only if the JavaScript
- * scanner (rowFast) would, with the same values; any other row stops it and
+ * fast row (src/ingest/v1/fast-row.ts) would, with the same values; any other row stops it and
  * goes by the JavaScript paths. Checked three ways: values worked out by hand
  * at each field's limits, a differential property test against the scanner
  * with the SIMD reader off, and the share of real captures it takes (a reader

@@ -28,7 +28,7 @@
  */
 import { InputError } from '../../errors.js';
 import { captureMsg } from '../../messages.js';
-import { HeaderParser } from '../header.js';
+import { HeaderParser } from '../v1/header.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import type { TraceHeader } from '../trace.js';
 import { byTime, type TimedRow } from './types.js';

@@ -1,68 +1,68 @@
 /**
  * Canonical v1 rows, delimiters first (AssemblyScript with WebAssembly SIMD,
- * compiled by `npm run build`; ../v1-simd.ts copies chunks in and columns out).
+ * compiled by `npm run build`; ../simd.ts copies chunks in and columns out).
  *
- * Why not the JavaScript byte loop (V1Scanner.rowFast): it branches on every
+ * Why not the JavaScript byte loop (../fast-row.ts): it branches on every
  * byte, and porting that loop to WebAssembly as it is was no faster
  * (bench/HISTORY.md). Here a row's commas and newline are found first, 64
  * bytes at a time (bit masks); the row then knows its eight field bounds, and
  * a field of digits or hex digits is checked and converted 16 bytes at a time.
  *
- * The contract with the JavaScript reader: a row is accepted only if
- * rowFast() would accept it and read the same values (a stricter subset:
- * exactly eight fields, queue names of at most 16 bytes). The first row it
- * does not accept stops the scan; the reader reads that line by its own
- * paths, which own every error message, and resumes here after it.
+ * The contract with the JavaScript reader: a row is accepted only if the
+ * fast row (../fast-row.ts) would accept it and read the same values (a
+ * stricter subset: exactly eight fields, queue names of at most Q_NAME_BYTES).
+ * The first row it does not accept stops the scan; the reader reads that
+ * line by its own paths, which own every error message, and resumes here
+ * after it.
  *
- * Memory (imported; bytes): the control block and tables at CTL, the output
- * columns at OUT (OUT_ROWS rows each), and the input at IN with PAD bytes of
- * slack before and after (16-byte loads reach before a field's end, and a
- * row's delimiters are looked for in the 64 or 128 bytes from its start).
+ * Memory (imported): laid out in layout.ts, which ../simd.ts imports too.
  */
 
-// ---- Layout shared with ../v1-simd.ts (keep both in step) ----
-const CTL: usize = 1024;
-const C_NR_CPU = CTL; // i32: nr_cpu_ids
-const C_IN_LEN = CTL + 4; // i32: input bytes at IN
-const C_STOP = CTL + 12; // i32: input offset where rows() stopped
-const D_LONG = CTL + 16; // i32 × 8: a long row's delimiters (longRow())
-const Q_TABLE = CTL + 256; // queue hash table: Q_SLOTS × i32 (queue index + 1, 0 empty)
-const Q_SLOTS: usize = 1024;
-const Q_NAMES = Q_TABLE + Q_SLOTS * 4; // queue names, 16 bytes each, zero-padded
-const Q_LENS = Q_NAMES + Q_SLOTS * 16; // i32 each
-export const OUT: usize = Q_LENS + Q_SLOTS * 4;
-export const OUT_ROWS = 4096;
-const O_TS = OUT; // f64
-const O_LINE = O_TS + OUT_ROWS * 8; // f64
-const O_CPU = O_LINE + OUT_ROWS * 8; // i32 (-1: empty)
-const O_SOCKET = O_CPU + OUT_ROWS * 4; // i32 (-1: empty, -2: in O_SOCK_HI/LO)
-const O_SOCK_HI = O_SOCKET + OUT_ROWS * 4;
-const O_SOCK_LO = O_SOCK_HI + OUT_ROWS * 4;
-const O_RXHASH = O_SOCK_LO + OUT_ROWS * 4;
-const O_QUEUE = O_RXHASH + OUT_ROWS * 4;
-const O_SKB = O_QUEUE + OUT_ROWS * 4; // i32 (-1: empty, -2: in O_SKB_HI/LO)
-const O_SKB_HI = O_SKB + OUT_ROWS * 4;
-const O_SKB_LO = O_SKB_HI + OUT_ROWS * 4;
-const O_EVENT = O_SKB_LO + OUT_ROWS * 4; // u8
-const O_STATE = O_EVENT + OUT_ROWS; // u8
-export const PAD: usize = 128;
-export const IN: usize = ((O_STATE + OUT_ROWS + 63) & ~63) + PAD;
+import * as layout from './layout';
 
-// Trace values (../trace.ts).
-const NONE = -1;
-const DEFERRED_ID = -2;
-const EV_STATE = 4;
-const MAX_TS: i64 = 9007199254740991; // Number.MAX_SAFE_INTEGER, as fields.MAX_TS
+// The whole layout, exported for the test that holds it to ../simd.ts's view.
+export * from './layout';
+
+// Addresses in the layout, as usize (asc reads the plain constants both compilers share as i32).
+const C_NR_CPU: usize = layout.C_NR_CPU;
+const C_IN_LEN: usize = layout.C_IN_LEN;
+const C_STOP: usize = layout.C_STOP;
+const D_LONG: usize = layout.D_LONG;
+const E_WORD: usize = layout.E_WORD;
+const E_KIND: usize = layout.E_KIND;
+const E_LEN: usize = layout.E_LEN;
+const Q_TABLE: usize = layout.Q_TABLE;
+const Q_NAMES: usize = layout.Q_NAMES;
+const Q_LENS: usize = layout.Q_LENS;
+const Q_SLOTS: usize = layout.Q_SLOTS;
+const Q_NAME_BYTES: usize = layout.Q_NAME_BYTES;
+const O_TS: usize = layout.O_TS;
+const O_LINE: usize = layout.O_LINE;
+const O_CPU: usize = layout.O_CPU;
+const O_SOCKET: usize = layout.O_SOCKET;
+const O_SOCK_HI: usize = layout.O_SOCK_HI;
+const O_SOCK_LO: usize = layout.O_SOCK_LO;
+const O_RXHASH: usize = layout.O_RXHASH;
+const O_QUEUE: usize = layout.O_QUEUE;
+const O_SKB: usize = layout.O_SKB;
+const O_SKB_HI: usize = layout.O_SKB_HI;
+const O_SKB_LO: usize = layout.O_SKB_LO;
+const O_EVENT: usize = layout.O_EVENT;
+const O_STATE: usize = layout.O_STATE;
+const IN: usize = layout.IN;
+
+// Trace values (../../trace.ts, ../../fields.ts), exported for the same test.
+export const NONE = -1;
+export const DEFERRED_ID = -2;
+export const EV_STATE = 4;
+export const MAX_TS: i64 = 9007199254740991; // Number.MAX_SAFE_INTEGER
 const COMMA: u8 = 0x2c;
 const LF: u8 = 0x0a;
 const CR: u8 = 0x0d;
 
-// Event names as little-endian words of their bytes, placed by a perfect hash:
+// Event names as little-endian words of their bytes (E_WORD), placed by a perfect hash:
 // slot = (word * EVENT_HASH) >>> 61 (found by search; slot 3 is unused).
 const EVENT_HASH: u64 = 0xe162c2724da869d3;
-const E_WORD = CTL + 64; // u64 × 8, laid out by init()
-const E_KIND = CTL + 128; // u8 × 8
-const E_LEN = CTL + 136; // u8 × 8 (0: unused slot)
 
 /** Lays out the event table; called once. */
 export function init(): void {
@@ -110,12 +110,12 @@ export function addQueue(q: i32, len: i32): bool {
   for (let probes = 0; probes < <i32>Q_SLOTS; probes++) {
     const at = load<i32>(Q_TABLE + slot * 4);
     if (at == 0) {
-      v128.store(Q_NAMES + slot * 16, v);
+      v128.store(Q_NAMES + slot * Q_NAME_BYTES, v);
       store<i32>(Q_LENS + slot * 4, len);
       store<i32>(Q_TABLE + slot * 4, q + 1);
       return true;
     }
-    if (load<i32>(Q_LENS + slot * 4) == len && i8x16.all_true(i8x16.eq(v128.load(Q_NAMES + slot * 16), v))) return true;
+    if (load<i32>(Q_LENS + slot * 4) == len && i8x16.all_true(i8x16.eq(v128.load(Q_NAMES + slot * Q_NAME_BYTES), v))) return true;
     slot = (slot + 1) & (Q_SLOTS - 1);
   }
   return false;
@@ -123,13 +123,13 @@ export function addQueue(q: i32, len: i32): bool {
 
 /** Index of the declared queue named [s, s + len), or -1. */
 @inline function queueAt(s: usize, len: i32): i32 {
-  if (<u32>(len - 1) > 15) return -1;
+  if (<u32>(len - 1) > <u32>Q_NAME_BYTES - 1) return -1;
   const v = prefix(s, len);
   let slot = queueHash(v, len);
   for (;;) {
     const at = load<i32>(Q_TABLE + slot * 4);
     if (at == 0) return -1;
-    if (load<i32>(Q_LENS + slot * 4) == len && i8x16.all_true(i8x16.eq(v128.load(Q_NAMES + slot * 16), v))) return at - 1;
+    if (load<i32>(Q_LENS + slot * 4) == len && i8x16.all_true(i8x16.eq(v128.load(Q_NAMES + slot * Q_NAME_BYTES), v))) return at - 1;
     slot = (slot + 1) & (Q_SLOTS - 1);
   }
   return -1;

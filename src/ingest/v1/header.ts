@@ -1,7 +1,9 @@
 /**
  * The configuration snapshot of a v1 trace: `# key=value` comment lines at the
- * top of the file (docs/format.md). Positions are kept so every rejection can
- * name file, line and column.
+ * top of the file (docs/format.md), and the names of the header row's
+ * columns. Positions are kept so every rejection can name file, line and
+ * column. Every v1 reader, the capture importer and `validate` read the header
+ * through this code.
  *
  * What 0 means, per key (as the kernel takes the same write):
  * - `rps_sock_flow_entries=0`: legal; the sysctl frees the global table, RFS is off (plain RPS).
@@ -11,10 +13,11 @@
  * Sizes above the kernel's limits (2^29 global, 2^30 per queue) are rejected,
  * as the kernel rejects the write (-EINVAL).
  */
-import { InputError } from '../errors.js';
-import { msg } from '../messages.js';
-import { parseDecimal } from './fields.js';
-import type { QueueConfig, TraceHeader } from './trace.js';
+import { InputError } from '../../errors.js';
+import { msg } from '../../messages.js';
+import { parseDecimal } from '../fields.js';
+import type { QueueConfig, TraceHeader } from '../trace.js';
+import { firstControl, LineFramer } from './framing.js';
 
 export const MAGIC = 'rfs-trace';
 /** rps_sock_flow_sysctl() rejects sizes above 1 << 29. */
@@ -48,37 +51,10 @@ function parseCount(text: string): number {
   return parseDecimal(text, 2 ** 31);
 }
 
-/** First control byte (other than TAB) in `text`, or -1: binary data in a text trace. */
-export function firstControl(text: string, from = 0, to = text.length): number {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return i;
-  }
-  return -1;
-}
-
-/** A UTF-8 byte order mark, as latin1 text (the string readers decode latin1: one character per byte). */
-export const LATIN1_BOM = '\xef\xbb\xbf';
-
-/**
- * The error for line `line` of `file` when it runs past MAX_LINE without a line
- * ending: binary junk if its first MAX_LINE bytes hold a control byte, else
- * too long. `head` is the line's text so far (latin1), from its first byte.
- */
-export function overlongLineError(file: string, line: number, head: string): InputError {
-  const s = line === 1 && head.startsWith(LATIN1_BOM) ? LATIN1_BOM.length : 0;
-  const ctl = firstControl(head, s, Math.min(head.length, MAX_LINE + 1));
-  if (ctl >= 0) return new InputError(file, line, ctl - s + 1, msg.binaryJunk(head.charCodeAt(ctl)), 'binary');
-  return new InputError(file, line, 1, msg.lineTooLong(MAX_LINE), 'line_too_long');
-}
-
 /** The columns a v1 trace may name; order in the file is free. */
 export const COLUMN_NAMES = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb'] as const;
 export type ColumnName = (typeof COLUMN_NAMES)[number];
 export const REQUIRED_COLUMNS = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash'] as const;
-
-/** Longest line either reader accepts: a v1 row is ~100 bytes, so a longer line is junk or lacks line endings. */
-export const MAX_LINE = 1 << 20;
 
 /**
  * The header row, split into fields by the reader (each reader does its own
@@ -290,4 +266,21 @@ export class HeaderParser {
     }
     return h;
   }
+}
+
+/**
+ * The header of a v1 trace from its decompressed chunks, read as the readers
+ * read it, up to the header row (which is not split, nor any row read).
+ */
+export async function readV1Header(chunks: AsyncIterable<Buffer>, file: string): Promise<TraceHeader> {
+  const parser = new HeaderParser(file);
+  const lines = new LineFramer(file);
+  for await (const chunk of chunks) {
+    lines.begin(chunk);
+    while (lines.next()) {
+      if (!parser.preamble(lines.buf.toString('latin1', lines.start, lines.end), lines.lineNo)) return parser.finish();
+    }
+  }
+  if (lines.last() && !parser.preamble(lines.buf.toString('latin1', lines.start, lines.end), lines.lineNo)) return parser.finish();
+  return parser.endOfInput(lines.lineNo);
 }

@@ -10,27 +10,18 @@
  * hands csv-parse one line at a time — only the lines that contain a quote:
  * a line without one is exactly its comma-separated pieces. The lines before
  * the header row are not CSV at all (`# key=value` comments) and go to the
- * shared HeaderParser, as in the scanner.
+ * shared HeaderParser, as in the scanner. It frames lines itself, on latin1
+ * text, rather than by framing.ts: the byte scanner's framing is held to it.
  */
 import { parse as parseCsvLine } from 'csv-parse/sync';
-import { InputError } from '../errors.js';
-import { msg } from '../messages.js';
-import { firstControl, HeaderParser, headerColumns, LATIN1_BOM, MAX_LINE, overlongLineError, type ColumnName } from './header.js';
-import { extraFieldError, nameFields, RowBuilder, type Identities, type SkipLog, type TextColumns, type TextRow } from './rows.js';
-import type { TraceBatch, TraceSink } from './trace.js';
-import type { HeaderReady } from './v1-scanner.js';
+import { InputError } from '../../errors.js';
+import { msg } from '../../messages.js';
+import { extraFieldError, nameFields, RowBuilder, type TextColumns, type TextRow } from '../rows.js';
+import { firstControl, LATIN1_BOM, MAX_LINE, overlongLineError } from './framing.js';
+import { HeaderParser, headerColumns, type ColumnName } from './header.js';
+import type { V1ReaderOptions } from './reader.js';
 
 const BOM = LATIN1_BOM;
-
-export interface CsvReaderOptions {
-  file: string;
-  skipLog: SkipLog | null;
-  ids: Identities;
-  onHeader(ready: HeaderReady): number;
-  sink: TraceSink;
-  /** As ReadOptions.takeBatch. */
-  takeBatch?: () => TraceBatch;
-}
 
 /** Only commas, spaces and tabs: an empty row a spreadsheet left behind. */
 function isBlankRow(line: string): boolean {
@@ -121,7 +112,7 @@ function locateQuoteProblem(line: string): number | null {
 }
 
 /** Reads a whole v1 trace from decompressed chunks; returns the number of rows. */
-export async function readV1WithCsvParse(chunks: AsyncIterable<Buffer>, o: CsvReaderOptions): Promise<number> {
+export async function readV1WithCsvParse(chunks: AsyncIterable<Buffer>, o: V1ReaderOptions): Promise<number> {
   const header = new HeaderParser(o.file);
   let inRows = false;
   let index: Record<ColumnName, number> | null = null;

@@ -1,54 +1,42 @@
 /**
  * The WebAssembly side of the canonical-row fast path (wasm/v1-rows.ts):
- * copies a chunk's complete lines in, and the rows it reads out into a
- * TraceBatch, one native copy per column (writing them straight into the
- * shared batches was slower: bench/HISTORY.md). V1Scanner
- * decides when it applies and reads every row it gives up on.
+ * copies a chunk's complete lines in, and the rows it reads out into the
+ * batch, one native copy per column (writing them straight into the shared
+ * batches was slower: bench/HISTORY.md). V1Scanner decides when it applies
+ * and reads every row it gives up on. The memory layout is wasm/layout.ts,
+ * which the module is compiled from too.
  */
 import { readFileSync } from 'node:fs';
-import type { TraceBatch } from './trace.js';
+import type { TraceBatch } from '../trace.js';
+import type { BatchWriter } from './batch-writer.js';
+import * as layout from './wasm/layout.js';
+import {
+  C_IN_LEN, C_NR_CPU, C_STOP, IN, MAX_QUEUES, O_CPU, O_EVENT, O_LINE, O_QUEUE, O_RXHASH, O_SKB, O_SKB_HI, O_SKB_LO, O_SOCK_HI, O_SOCK_LO,
+  O_SOCKET, O_STATE, O_TS, OUT_ROWS, PAD, Q_NAME_BYTES,
+} from './wasm/layout.js';
 
-// ---- Layout shared with wasm/v1-rows.ts (keep both in step) ----
-const CTL = 1024;
-const C_NR_CPU = CTL;
-const C_IN_LEN = CTL + 4;
-const C_STOP = CTL + 12;
-const Q_SLOTS = 1024;
-const OUT = CTL + 256 + Q_SLOTS * 4 + Q_SLOTS * 16 + Q_SLOTS * 4;
-/** Rows one call of rows() reads at most. */
-export const OUT_ROWS = 4096;
-const O_TS = OUT;
-const O_LINE = O_TS + OUT_ROWS * 8;
-const O_CPU = O_LINE + OUT_ROWS * 8;
-const O_SOCKET = O_CPU + OUT_ROWS * 4;
-const O_SOCK_HI = O_SOCKET + OUT_ROWS * 4;
-const O_SOCK_LO = O_SOCK_HI + OUT_ROWS * 4;
-const O_RXHASH = O_SOCK_LO + OUT_ROWS * 4;
-const O_QUEUE = O_RXHASH + OUT_ROWS * 4;
-const O_SKB = O_QUEUE + OUT_ROWS * 4;
-const O_SKB_HI = O_SKB + OUT_ROWS * 4;
-const O_SKB_LO = O_SKB_HI + OUT_ROWS * 4;
-const O_EVENT = O_SKB_LO + OUT_ROWS * 4;
-const O_STATE = O_EVENT + OUT_ROWS;
-const PAD = 128;
-const IN = ((O_STATE + OUT_ROWS + 63) & ~63) + PAD;
-
-/** Queue names the hash table takes (half its slots) and their longest name. */
-const MAX_QUEUES = Q_SLOTS / 2;
-const MAX_QUEUE_NAME = 16;
 const PAGE = 65536;
 
 interface RowsExports {
   init(): void;
   addQueue(q: number, len: number): number;
   rows(start: number, max: number, line: number): number;
-  OUT: { value: number };
-  IN: { value: number };
 }
 
 /** Where the compiled module lives: dist/ingest/v1-rows.wasm, from src/ or dist/ alike. */
-const WASM_URL = new URL('../../dist/ingest/v1-rows.wasm', import.meta.url);
+export const WASM_URL = new URL('../../../dist/ingest/v1-rows.wasm', import.meta.url);
 let compiled: WebAssembly.Module | null = null;
+
+/**
+ * The layout constants whose values in `exports` (a v1-rows.wasm instance's)
+ * differ from wasm/layout.ts's, or are missing: none unless the module is a
+ * stale build.
+ */
+export function layoutMismatches(exports: Record<string, unknown>): string[] {
+  return Object.entries(layout)
+    .filter(([name, value]) => (exports[name] as { value?: unknown } | undefined)?.value !== value)
+    .map(([name]) => name);
+}
 
 export class SimdRows {
   private readonly memory: WebAssembly.Memory;
@@ -63,14 +51,16 @@ export class SimdRows {
   constructor(nrCpuIds: number, queueNames: Buffer[]) {
     compiled ??= new WebAssembly.Module(readFileSync(WASM_URL));
     this.memory = new WebAssembly.Memory({ initial: 1 });
-    this.x = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as RowsExports;
-    if (this.x.OUT.value !== OUT || this.x.IN.value !== IN) throw new Error('v1-rows.wasm: layout differs from v1-simd.ts');
+    const exports = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as Record<string, unknown>;
+    const stale = layoutMismatches(exports);
+    if (stale.length > 0) throw new Error(`v1-rows.wasm is a stale build: its ${stale.join(', ')} differ from wasm/layout.ts`);
+    this.x = exports as unknown as RowsExports;
     this.reserve(1 << 20);
     this.x.init();
     this.i32[C_NR_CPU / 4] = nrCpuIds;
     // Queues the table cannot take are left out: rows naming them go by the JavaScript paths.
     queueNames.forEach((name, q) => {
-      if (q >= MAX_QUEUES || name.length === 0 || name.length > MAX_QUEUE_NAME) return;
+      if (q >= MAX_QUEUES || name.length === 0 || name.length > Q_NAME_BYTES) return;
       this.u8.set(name, IN);
       this.x.addQueue(q, name.length);
     });
@@ -101,20 +91,37 @@ export class SimdRows {
   }
 
   /**
-   * Reads up to `max` (at most OUT_ROWS) rows from input offset `start`, the
-   * first on line `line`; returns how many. `stop` is then the offset of the
+   * Reads rows from input offset `start`, the first on line `line`, into
+   * `out`'s batches; returns how many. `stop` is then the offset of the
    * first row not read (the end of the input, or a row it did not accept).
    */
-  rows(start: number, max: number, line: number): number {
-    return this.x.rows(start, max, line);
+  readRows(out: BatchWriter, start: number, line: number): number {
+    let read = 0;
+    for (;;) {
+      const room = out.batchRows - out.batch.length;
+      const max = room < OUT_ROWS ? room : OUT_ROWS;
+      const n = this.x.rows(start, max, line + read);
+      if (n > 0) {
+        const b = out.batch;
+        const at = b.length;
+        this.copyOut(b, n);
+        if (!out.deferIds) out.internDeferred(at, at + n);
+        out.rows += n;
+        read += n;
+        if (b.length === out.batchRows) out.flush();
+      }
+      if (n < max) return read;
+      start = this.stop;
+    }
   }
 
+  /** Input offset of the first row the last readRows() did not read. */
   get stop(): number {
     return this.i32[C_STOP / 4];
   }
 
-  /** Appends the `n` rows rows() just read to `b` (which has room), identities deferred (DEFERRED_ID and the raw halves). */
-  copyOut(b: TraceBatch, n: number): void {
+  /** Appends the `n` rows x.rows() just read to `b` (which has room), identities deferred (DEFERRED_ID and the raw halves). */
+  private copyOut(b: TraceBatch, n: number): void {
     const at = b.length;
     const { f64, i32, u32, u8 } = this;
     b.ts.set(f64.subarray(O_TS / 8, O_TS / 8 + n), at);

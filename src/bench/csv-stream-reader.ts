@@ -1,11 +1,12 @@
 /**
- * The csv-parse streaming baseline (`--reader csv-parse-stream`): what a
- * reader built on csv-parse alone achieves, measured by `npm run bench` next
- * to the fast byte scanner (issue 5: "a csv-parse-only reader feeding the
- * same model"). It is NOT the reference reader: that is `csv-parse`
- * (csv-reader.ts), which splits lines itself and is held to the scanner on
- * every input, hostile ones included. This one is held to the others on
- * valid traces only (same rows, same metrics).
+ * The csv-parse streaming baseline of `npm run bench` (run.ts, through
+ * replay-baseline.ts): what a reader built on csv-parse alone achieves,
+ * measured next to the fast byte scanner (issue 5: "a csv-parse-only reader
+ * feeding the same model"). It is NOT the reference reader: that is
+ * src/ingest/v1/reference.ts, which splits lines itself and is held to the
+ * scanner on every input, hostile ones included. This one is held to the
+ * others on valid traces only (same rows, same metrics; test/ingest). It is
+ * no user option: the benchmark hands it to the replay as ReadOptions.reader.
  *
  * The `#` comment lines and the header row go through the shared
  * HeaderParser/headerColumns, as in the other readers. The whole rest of the
@@ -31,9 +32,10 @@ import { parse, type Parser } from 'csv-parse';
 import { parse as parseCsvLine } from 'csv-parse/sync';
 import { InputError } from '../errors.js';
 import { msg } from '../messages.js';
-import type { CsvReaderOptions } from './csv-reader.js';
-import { firstControl, HeaderParser, headerColumns, LATIN1_BOM, MAX_LINE, overlongLineError, type ColumnName } from './header.js';
-import { extraFieldError, nameFields, RowBuilder, type TextColumns, type TextRow } from './rows.js';
+import { extraFieldError, nameFields, RowBuilder, type TextColumns, type TextRow } from '../ingest/rows.js';
+import { firstControl, LATIN1_BOM, MAX_LINE, overlongLineError } from '../ingest/v1/framing.js';
+import { HeaderParser, headerColumns, type ColumnName } from '../ingest/v1/header.js';
+import type { V1ReaderOptions } from '../ingest/v1/reader.js';
 
 const BOM = LATIN1_BOM;
 
@@ -74,7 +76,7 @@ function isBlank(s: string): boolean {
 }
 
 /** Reads a whole v1 trace from decompressed chunks; returns the number of rows. */
-export async function readV1WithCsvParseStream(chunks: AsyncIterable<Buffer>, o: CsvReaderOptions): Promise<number> {
+export async function readV1WithCsvParseStream(chunks: AsyncIterable<Buffer>, o: V1ReaderOptions): Promise<number> {
   const it = chunks[Symbol.asyncIterator]();
   try {
     return await read(it, o);
@@ -83,7 +85,7 @@ export async function readV1WithCsvParseStream(chunks: AsyncIterable<Buffer>, o:
   }
 }
 
-async function read(it: AsyncIterator<Buffer>, o: CsvReaderOptions): Promise<number> {
+async function read(it: AsyncIterator<Buffer>, o: V1ReaderOptions): Promise<number> {
   const header = new HeaderParser(o.file);
   const bad = (line: number, column: number, detail: string, reason: string) => new InputError(o.file, line, column, detail, reason);
   let lineNo = 0;

@@ -1,0 +1,64 @@
+/**
+ * The SIMD reader's memory layout has one source, src/ingest/v1/wasm/layout.ts,
+ * compiled by asc into dist/ingest/v1-rows.wasm and by tsc into the
+ * TypeScript driver (simd.ts). The compiled module exports every constant as
+ * asc computed it; they must equal the TypeScript view, and the trace values
+ * it writes must equal trace.ts's. (A module built from another layout, or an
+ * expression the two compilers evaluate differently, fails here.)
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { MAX_TS } from '../../src/ingest/fields.js';
+import { DEFERRED_ID, EventKind, NONE } from '../../src/ingest/trace.js';
+import { layoutMismatches, WASM_URL } from '../../src/ingest/v1/simd.js';
+import * as layout from '../../src/ingest/v1/wasm/layout.js';
+
+function instance(): Record<string, unknown> {
+  const module = new WebAssembly.Module(readFileSync(WASM_URL));
+  return new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } }).exports as Record<string, unknown>;
+}
+
+const value = (exports: Record<string, unknown>, name: string) => (exports[name] as { value: unknown } | undefined)?.value;
+
+describe('v1-rows.wasm layout = layout.ts as TypeScript reads it', () => {
+  const exports = instance();
+
+  it('exports every layout constant with the value TypeScript computes', () => {
+    const names = Object.keys(layout);
+    expect(names.length).toBeGreaterThan(30);
+    for (const name of names) expect(value(exports, name), name).toBe(layout[name as keyof typeof layout]);
+    expect(layoutMismatches(exports)).toEqual([]);
+  });
+
+  it('the check the driver makes would catch a module built from another layout', () => {
+    const other = { ...exports, IN: { value: layout.IN + 64 } };
+    expect(layoutMismatches(other)).toEqual(['IN']);
+    const { O_STATE: _, ...missing } = exports;
+    expect(layoutMismatches(missing)).toEqual(['O_STATE']);
+  });
+
+  it('the regions do not overlap and the input is 64-byte aligned after its slack', () => {
+    const { CTL, D_LONG, E_WORD, E_KIND, E_LEN, Q_TABLE, Q_NAMES, Q_LENS, Q_SLOTS, Q_NAME_BYTES, OUT, OUT_ROWS, O_STATE, PAD, IN } = layout;
+    const regions: [number, number][] = [
+      [CTL, CTL + 16], // control words
+      [D_LONG, D_LONG + 32],
+      [E_WORD, E_WORD + 64],
+      [E_KIND, E_KIND + 8],
+      [E_LEN, E_LEN + 8],
+      [Q_TABLE, Q_TABLE + Q_SLOTS * 4],
+      [Q_NAMES, Q_NAMES + Q_SLOTS * Q_NAME_BYTES],
+      [Q_LENS, Q_LENS + Q_SLOTS * 4],
+      [OUT, O_STATE + OUT_ROWS],
+      [IN - PAD, IN],
+    ];
+    for (let i = 1; i < regions.length; i++) expect(regions[i][0], `region ${i}`).toBeGreaterThanOrEqual(regions[i - 1][1]);
+    expect((IN - PAD) % 64).toBe(0);
+  });
+
+  it('writes the trace values trace.ts defines', () => {
+    expect(value(exports, 'NONE')).toBe(NONE);
+    expect(value(exports, 'DEFERRED_ID')).toBe(DEFERRED_ID);
+    expect(value(exports, 'EV_STATE')).toBe(EventKind.State);
+    expect(value(exports, 'MAX_TS')).toBe(BigInt(MAX_TS));
+  });
+});
