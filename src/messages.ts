@@ -83,6 +83,11 @@ export const optMsg = {
   outOfMemory: (detail: string) => `not enough memory to model the configured tables (${detail}); try smaller --entries / --flow-cnt or fewer configurations`,
 };
 
+// ---- replay -----------------------------------------------------------------
+export const replayMsg = {
+  noConfigs: () => 'no configuration to replay',
+};
+
 // ---- report -----------------------------------------------------------------
 export const reportMsg = {
   emptyFolder: (dir: string) => `folder ${dir} holds no traces (files ending in .csv, .csv.gz or .gz)`,

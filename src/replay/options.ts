@@ -20,7 +20,7 @@ export interface ReplayOptions {
   /**
    * Use the second core (default: for the fast reader on files of 4 MiB and more): a parse
    * worker reads for this thread, or, in a sweep of 4 or more configurations, this thread
-   * reads and a replay thread replays (replay/engine.ts).
+   * reads and a replay thread replays (replay/threads/plan.ts).
    */
   parallel?: boolean;
   /** A sweep's ring of shared batches (default 16 of 32k rows); tests use a tiny one so this thread waits for slots. */

@@ -1,15 +1,15 @@
 /**
- * The shared ring of batches between threads (src/ingest/ring.ts), with a real
+ * The shared ring of batches between threads (src/replay/threads/ring.ts), with a real
  * second thread: slots are reused only after their reader freed them, in
  * order, and a failed reader stops a filler that waits for a slot instead of
  * leaving it blocked forever.
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { failRing, release, RING_FAILED, SlotRing, SLOT_FAILED } from '../../src/ingest/ring.js';
+import { failRing, release, RING_FAILED, SlotRing, SLOT_FAILED } from '../../../src/replay/threads/ring.js';
 
 // The reader thread runs the built module (the suite builds first: npm test's pretest).
-const RING_JS = new URL('../../dist/ingest/ring.js', import.meta.url).href;
+const RING_JS = new URL('../../../dist/replay/threads/ring.js', import.meta.url).href;
 
 /**
  * A reader thread: for each message {slot, length} it sums the slot's rxhash

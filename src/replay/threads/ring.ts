@@ -6,7 +6,7 @@
  * state[i] counts the threads still reading slot i: 0 means free (the filler
  * may take it), FAILED means a reader gave up, and the filler stops.
  */
-import { batchOnBuffer, sharedBatchBytes, type TraceBatch } from './trace.js';
+import { batchOnBuffer, sharedBatchBytes, type TraceBatch } from '../../ingest/trace.js';
 
 /** A reader failed: every slot is marked so, and a filler waiting on one wakes up and stops. */
 export const SLOT_FAILED = -1;

@@ -4,16 +4,16 @@
  * packet ordinals), then frees each slot for the main thread, which reads the
  * trace into them. On an error it posts it, then marks the ring failed (the
  * main thread may be waiting for a slot). It posts {type:'ready'} once its
- * modules are loaded. Messages: {type:'configs'} and {type:'slots'} once,
- * {type:'batch'} in order, {type:'finish'} → it answers with the finished
- * configurations.
+ * modules are loaded.
+ * Messages: {type:'configs'} and {type:'slots'} once, {type:'batch'} in order,
+ * {type:'finish'} → it answers with the finished configurations.
  */
 import { parentPort } from 'node:worker_threads';
-import type { ResolvedConfig } from '../model/config.js';
-import { type BankTrace, FlowTableBank } from '../model/flow-tables.js';
-import { failRing, release } from '../ingest/ring.js';
-import { batchOnBuffer, type TraceBatch } from '../ingest/trace.js';
-import { modelResult, type ModelResult } from './model-result.js';
+import type { ResolvedConfig } from '../../model/config.js';
+import { type BankTrace, FlowTableBank } from '../../model/flow-tables.js';
+import { batchOnBuffer, type TraceBatch } from '../../ingest/trace.js';
+import { laneResult, type LaneResult } from '../lane-result.js';
+import { failRing, release } from './ring.js';
 
 export type ReplayWorkerMessage =
   | { type: 'configs'; configs: ResolvedConfig[]; trace: BankTrace }
@@ -21,7 +21,7 @@ export type ReplayWorkerMessage =
   | { type: 'batch'; slot: number; length: number; delivers: boolean }
   | { type: 'finish' };
 
-export type ReplayWorkerReply = { type: 'ready' } | { type: 'done'; results: ModelResult[] } | { type: 'error'; message: string; stack?: string };
+export type ReplayWorkerReply = { type: 'ready' } | { type: 'done'; results: LaneResult[] } | { type: 'error'; message: string; stack?: string };
 
 const port = parentPort!;
 let bank: FlowTableBank;
@@ -47,7 +47,7 @@ port.on('message', (m: ReplayWorkerMessage) => {
       bank.processBatch(b, m.delivers ? b.ordinal : null);
       release(state, m.slot);
     } else {
-      const reply: ReplayWorkerReply = { type: 'done', results: bank.lanes.map(modelResult) };
+      const reply: ReplayWorkerReply = { type: 'done', results: bank.lanes.map(laneResult) };
       port.postMessage(reply);
     }
   } catch (e) {
@@ -60,5 +60,5 @@ port.on('message', (m: ReplayWorkerMessage) => {
   }
 });
 
-// Running, with its modules loaded: the main thread may now wait for it to free slots (engine.ts, pace).
+// Running, with its modules loaded: the main thread may now wait for it to free slots (replay-thread.ts, pace).
 port.postMessage({ type: 'ready' } satisfies ReplayWorkerReply);

@@ -1,8 +1,8 @@
 /** The parse worker's entry point (see parallel.ts for the protocol). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { InputError } from '../errors.js';
-import type { WorkerJob, WorkerMessage } from './parallel.js';
-import { readTrace } from './read.js';
+import { InputError } from '../../errors.js';
+import type { WorkerJob, WorkerMessage } from './parse-thread.js';
+import { readTrace } from '../../ingest/read.js';
 import { SlotRing } from './ring.js';
 
 const job = workerData as WorkerJob;

@@ -12,11 +12,12 @@
  * batches.
  */
 import { Worker } from 'node:worker_threads';
-import { InputError, UsageError } from '../errors.js';
-import { SkipLog } from './rows.js';
-import type { ReadOptions, ReadResult } from './read.js';
+import { InputError, UsageError } from '../../errors.js';
+import { SkipLog } from '../../ingest/rows.js';
+import type { ReadOptions, ReadResult } from '../../ingest/read.js';
+import { BATCH_ROWS, type TraceSink } from '../../ingest/trace.js';
+import { workerExecArgv } from './exec-argv.js';
 import { SlotRing } from './ring.js';
-import { BATCH_ROWS, type TraceSink } from './trace.js';
 
 export const SLOTS = 8;
 /** Longest stretch the main thread replays batches without letting the event loop (signals, timers) run. */
@@ -25,7 +26,7 @@ const YIELD_MS = 50;
 /** Everything the worker needs, cloneable. */
 export interface WorkerJob {
   path: string;
-  options: Omit<ReadOptions, 'signal' | 'onProgress' | 'takeBatch'> & { progress: boolean };
+  options: Omit<ReadOptions, 'signal' | 'onProgress' | 'takeBatch' | 'pace'> & { progress: boolean };
   buffers: SharedArrayBuffer[];
   /** Rows each buffer holds. */
   rows: number;
@@ -39,23 +40,14 @@ export type WorkerMessage =
   | { type: 'end'; result: Omit<ReadResult, 'skipped'> & { skipped: { total: number; byReason: Record<string, number>; examples: SkipLog['examples'] } } }
   | { type: 'error'; error: { name: string; message: string; file?: string; line?: number; column?: number; detail?: string; reason?: string; stack?: string } };
 
-/**
- * The Node options our worker threads start with: the process's, without
- * --input-type, which only applies to code given by --eval, --print or stdin
- * and makes a worker started from a file fail at once (a library user's
- * `node --input-type=module -e …` would get no worker).
- */
-export function workerExecArgv(): string[] {
-  return process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
-}
+/** Where the compiled worker lives: dist/replay/threads/parse-worker.js, from src/ or dist/ alike. */
+const WORKER_URL = new URL('../../../dist/replay/threads/parse-worker.js', import.meta.url);
 
-/** Where the compiled worker lives: dist/ingest/parse-worker.js, from src/ or dist/ alike. */
-const WORKER_URL = new URL('../../dist/ingest/parse-worker.js', import.meta.url);
-
+/** Reads `path` as readTrace() does, in a parse worker. */
 export async function readTraceInWorker(path: string, sink: TraceSink, opts: ReadOptions = {}): Promise<ReadResult> {
   // The worker builds the same views on the same buffers.
   const { buffers, batches, state } = SlotRing.alloc(SLOTS, BATCH_ROWS);
-  const { signal, onProgress, takeBatch: _unused, ...rest } = opts;
+  const { signal, onProgress, takeBatch: _unused, pace: _none, ...rest } = opts;
   const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, rows: BATCH_ROWS, state: state.buffer as SharedArrayBuffer };
   const worker = new Worker(WORKER_URL, { workerData: job, execArgv: workerExecArgv() });
 
