@@ -4,7 +4,7 @@
  * sweep's hand-over from the main thread to its replay thread.
  *
  * state[i] counts the threads still reading slot i: 0 means free (the filler
- * may take it), FAILED means a reader gave up, and the filler stops.
+ * may take it), SLOT_FAILED means a reader gave up, and the filler stops.
  */
 import { batchOnBuffer, sharedBatchBytes, type TraceBatch } from '../../ingest/trace.js';
 
@@ -66,9 +66,12 @@ export class SlotRing {
     return k;
   }
 
-  /** The slot being filled is full: `readers` threads will read it, and the last one frees it (release()). */
+  /**
+   * The slot being filled is full: `readers` threads will read it, and the last one frees it (release()).
+   * Throws RingFailed if the ring failed while the slot was filled (a store would hide the mark).
+   */
   hand(readers: number): number {
-    Atomics.store(this.state, this.filling, readers);
+    if (Atomics.compareExchange(this.state, this.filling, 0, readers) !== 0) throw new RingFailed();
     return this.filling;
   }
 }
@@ -78,10 +81,11 @@ export function release(state: Int32Array, slot: number): void {
   if (Atomics.sub(state, slot, 1) === 1) Atomics.notify(state, slot);
 }
 
-/** A reader failed: mark every slot, so the filler stops instead of waiting for one forever. */
+/**
+ * A reader failed: mark every slot, so the filler stops instead of waiting for one forever.
+ * Every slot is marked before any waiter is woken, so a filler that stopped sees them all failed.
+ */
 export function failRing(state: Int32Array): void {
-  for (let i = 0; i < state.length; i++) {
-    Atomics.store(state, i, SLOT_FAILED);
-    Atomics.notify(state, i);
-  }
+  for (let i = 0; i < state.length; i++) Atomics.store(state, i, SLOT_FAILED);
+  for (let i = 0; i < state.length; i++) Atomics.notify(state, i);
 }

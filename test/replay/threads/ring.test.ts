@@ -117,6 +117,14 @@ describe('SlotRing', () => {
     expect(Array.from(ring.state)).toEqual([SLOT_FAILED, SLOT_FAILED]);
   });
 
+  it('hand(): a slot whose ring failed while it was filled is not handed on (the mark stays)', () => {
+    const ring = SlotRing.alloc(1, 4);
+    ring.take();
+    failRing(ring.state);
+    expect(() => ring.hand(1)).toThrow(expect.objectContaining({ name: RING_FAILED }));
+    expect(Array.from(ring.state)).toEqual([SLOT_FAILED]);
+  });
+
   it('a slot released after the ring failed still stops the filler', () => {
     const ring = SlotRing.alloc(1, 4);
     ring.take();
