@@ -86,6 +86,8 @@ export const optMsg = {
 // ---- replay -----------------------------------------------------------------
 export const replayMsg = {
   noConfigs: () => 'no configuration to replay',
+  /** A worker thread ended (process.exit(), killed, out of memory) without posting an error. */
+  threadExited: (thread: 'replay' | 'parse', code: number) => `the ${thread} thread stopped without reporting an error (exit code ${code})`,
 };
 
 // ---- report -----------------------------------------------------------------

@@ -34,7 +34,7 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   // 1. Choose the threading plan: who reads the trace, who replays which configurations.
   const plan = chooseThreadingPlan(path, options);
   // 2. Start the replay thread (sweeps): its start-up overlaps reading the header.
-  const thread = plan.sweepRing ? new ReplayThread(plan.sweepRing) : null;
+  const thread = plan.sweepRing ? new ReplayThread(plan.sweepRing, options.threadDeath) : null;
   // 3. Read the trace; at its header set up the lanes, then per batch: match deliver rows, number flows, replay lanes.
   const pass = new ReplayPass(options, plan, thread);
   const read = await readInto(path, pass, plan, thread, options);
@@ -67,7 +67,7 @@ function readInto(path: string, pass: ReplayPass, plan: ThreadingPlan, thread: R
     signal: options.signal,
     onProgress: options.onProgress,
   };
-  if (plan.parseWorker) return readTraceInWorker(path, pass, read);
+  if (plan.parseWorker) return readTraceInWorker(path, pass, read, options.threadDeath);
   const reading = readTrace(path, pass, read);
   return thread ? thread.whileReading(reading) : reading;
 }

@@ -1,5 +1,6 @@
 /** What a caller asks the replay engine for. */
 import type { ConfigRequest } from '../types/config-request.js';
+import type { ThreadDeath } from './threads/thread-death.js';
 
 export interface ReplayOptions {
   configs: ConfigRequest[];
@@ -31,4 +32,6 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** The command line, recorded in provenance. */
   command?: string[];
+  /** Tests only: the replay thread of a sweep, or else the parse worker, dies as told (threads/thread-death.ts). */
+  threadDeath?: ThreadDeath;
 }

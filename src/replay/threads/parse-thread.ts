@@ -16,8 +16,10 @@ import { InputError, UsageError } from '../../errors.js';
 import { SkipLog } from '../../ingest/rows.js';
 import type { ReadOptions, ReadResult } from '../../ingest/read.js';
 import { BATCH_ROWS, type TraceSink } from '../../ingest/trace.js';
+import { replayMsg } from '../../messages.js';
 import { workerExecArgv } from './exec-argv.js';
 import { SlotRing } from './ring.js';
+import { resourceLimitsFor, type ThreadDeath } from './thread-death.js';
 
 export const SLOTS = 8;
 /** Longest stretch the main thread replays batches without letting the event loop (signals, timers) run. */
@@ -31,6 +33,7 @@ export interface WorkerJob {
   /** Rows each buffer holds. */
   rows: number;
   state: SharedArrayBuffer;
+  death?: ThreadDeath;
 }
 
 export type WorkerMessage =
@@ -43,13 +46,17 @@ export type WorkerMessage =
 /** Where the compiled worker lives: dist/replay/threads/parse-worker.js, from src/ or dist/ alike. */
 const WORKER_URL = new URL('../../../dist/replay/threads/parse-worker.js', import.meta.url);
 
-/** Reads `path` as readTrace() does, in a parse worker. */
-export async function readTraceInWorker(path: string, sink: TraceSink, opts: ReadOptions = {}): Promise<ReadResult> {
+/**
+ * Reads `path` as readTrace() does, in a parse worker. The main thread never
+ * waits for the worker's slots, so its event loop sees the worker end, however
+ * it ends. `death`: tests only (ThreadDeath).
+ */
+export async function readTraceInWorker(path: string, sink: TraceSink, opts: ReadOptions = {}, death?: ThreadDeath): Promise<ReadResult> {
   // The worker builds the same views on the same buffers.
   const { buffers, batches, state } = SlotRing.alloc(SLOTS, BATCH_ROWS);
   const { signal, onProgress, takeBatch: _unused, pace: _none, ...rest } = opts;
-  const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, rows: BATCH_ROWS, state: state.buffer as SharedArrayBuffer };
-  const worker = new Worker(WORKER_URL, { workerData: job, execArgv: workerExecArgv() });
+  const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, rows: BATCH_ROWS, state: state.buffer as SharedArrayBuffer, death };
+  const worker = new Worker(WORKER_URL, { workerData: job, execArgv: workerExecArgv(), resourceLimits: resourceLimitsFor(death) });
 
   return new Promise<ReadResult>((resolve, reject) => {
     let settled = false;
@@ -113,7 +120,7 @@ export async function readTraceInWorker(path: string, sink: TraceSink, opts: Rea
       }
     });
     worker.on('error', (e) => finish(e));
-    worker.on('exit', (code) => finish(new Error(`parse worker exited with code ${code}`)));
+    worker.on('exit', (code) => finish(new Error(replayMsg.threadExited('parse', code))));
   });
 }
 

@@ -2,15 +2,26 @@
  * The replay thread of a sweep, from the main thread's side: the ring of
  * shared batches the main thread fills and the replay thread reads
  * (replay-worker.ts), and the messages between them.
+ *
+ * A replay thread that fails must not leave the main thread waiting in
+ * SlotRing.take() for a slot it will never free. An error it catches, it
+ * reports and marks the ring failed itself; an end without one (process.exit(),
+ * out of memory, terminate()) its 'exit' event reports, and marks the ring
+ * failed — but only once this thread's event loop turns, which it does not
+ * while waiting in Atomics.wait. So the waiting take() also asks, every
+ * READER_CHECK_MS, whether the replay thread's end of a lifeline is still
+ * open (otherEndOpen()): that end closes when the thread ends, however it ends.
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { TraceBatch } from '../../ingest/trace.js';
+import { replayMsg } from '../../messages.js';
 import type { ResolvedConfig } from '../../model/config.js';
 import type { BankTrace } from '../../model/flow-tables.js';
 import type { LaneResult } from '../lane-result.js';
 import { workerExecArgv } from './exec-argv.js';
-import type { ReplayWorkerMessage, ReplayWorkerReply } from './replay-worker.js';
-import { release, RING_FAILED, SlotRing } from './ring.js';
+import type { ReplayWorkerData, ReplayWorkerMessage, ReplayWorkerReply } from './replay-worker.js';
+import { failRing, release, RING_FAILED, SlotRing } from './ring.js';
+import { resourceLimitsFor, type ThreadDeath } from './thread-death.js';
 
 const REPLAY_WORKER_URL = new URL('../../../dist/replay/threads/replay-worker.js', import.meta.url);
 
@@ -35,11 +46,23 @@ export class ReplayThread {
   private readonly started: Promise<void>;
   private running = false;
   private slotsSent = false;
+  /** This thread's end of the lifeline; the other end is the replay thread's, for as long as it runs. */
+  private readonly lifeline: MessagePort;
 
-  /** Started before the trace's header is read, so its start-up overlaps the reading; configure() follows. */
-  constructor(ring: { slots: number; rows: number }) {
+  /**
+   * Started before the trace's header is read, so its start-up overlaps the reading; configure() follows.
+   * `death`: tests only (ThreadDeath).
+   */
+  constructor(ring: { slots: number; rows: number }, death?: ThreadDeath) {
     this.ring = SlotRing.alloc(ring.slots, ring.rows);
-    this.worker = new Worker(REPLAY_WORKER_URL, { execArgv: workerExecArgv() });
+    const { port1, port2 } = new MessageChannel();
+    this.lifeline = port1;
+    this.worker = new Worker(REPLAY_WORKER_URL, {
+      execArgv: workerExecArgv(),
+      workerData: { lifeline: port2, death } satisfies ReplayWorkerData,
+      transferList: [port2],
+      resourceLimits: resourceLimitsFor(death),
+    });
     let ready = () => {};
     const running = new Promise<void>((resolve) => (ready = resolve));
     this.done = new Promise<LaneResult[]>((resolve, reject) => {
@@ -51,11 +74,15 @@ export class ReplayThread {
         else reject(Object.assign(new Error(m.message), { stack: m.stack }));
       });
       this.worker.on('error', reject);
-      this.worker.on('exit', (code) => reject(new Error(`replay worker exited with code ${code}`)));
+      this.worker.on('exit', (code) => {
+        failRing(this.ring.state); // after the results, the ring is no longer used
+        reject(new Error(replayMsg.threadExited('replay', code)));
+      });
     });
     this.done.catch(() => {}); // observed in finish(); a failed read terminates it first
     this.started = Promise.race([running, this.done.then(() => {})]);
     this.started.catch(() => {}); // awaited only by pace(); the failure is reported through `done`
+    this.ring.readerAlive = () => otherEndOpen(this.lifeline);
   }
 
   /** ReadOptions.takeBatch: the ring's next slot to fill (SlotRing.take(): it may wait for the replay thread to free it). */
@@ -66,8 +93,8 @@ export class ReplayThread {
   /**
    * ReadOptions.pace for the ring: until the thread runs, the reading waits
    * (asynchronously, so its failure to start is seen) before a chunk whose rows
-   * might fill the free slots, where SlotRing.take() would block this thread
-   * for good if the thread never started; and after the last chunk, before the
+   * might fill the free slots, where SlotRing.take() would wait for a thread
+   * that never started; and after the last chunk, before the
    * importers, which hold their rows to the end, hand them over.
    */
   pace(bytes: number | null): Promise<void> | undefined {
@@ -130,11 +157,13 @@ export class ReplayThread {
 
   private terminate(): void {
     void this.worker.terminate();
+    this.lifeline.close();
   }
 
   /**
    * The error the replay thread reported: it marks the ring failed only after posting it, so it
-   * is on its way. `otherwise` if none comes within a second (a ring marked failed by a bug).
+   * is on its way; or the 'exit' of a thread that ended without one (this thread found the
+   * lifeline closed). `otherwise` if none comes within a second (a ring marked failed by a bug).
    */
   private async failure(otherwise: unknown): Promise<unknown> {
     let timer: NodeJS.Timeout | undefined;
@@ -149,4 +178,15 @@ export class ReplayThread {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Whether the other end of `port` is still open, asked synchronously, without an event loop:
+ * Node's MessagePort.postMessage() returns true while a port at the other end is entangled
+ * with it, and false (undefined once this end saw the close) after that end closed. Node does
+ * not document the return value; test/replay/threads/thread-death.test.ts fails, rather than
+ * hangs, if it ever stops holding. The other end never reads the (rare) messages.
+ */
+function otherEndOpen(port: MessagePort): boolean {
+  return (port.postMessage as (value: unknown) => unknown).call(port, 0) === true;
 }

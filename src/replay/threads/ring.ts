@@ -11,6 +11,9 @@ import { batchOnBuffer, sharedBatchBytes, type TraceBatch } from '../../ingest/t
 /** A reader failed: every slot is marked so, and a filler waiting on one wakes up and stops. */
 export const SLOT_FAILED = -1;
 
+/** While take() waits for a slot, how often it asks SlotRing.readerAlive(). */
+export const READER_CHECK_MS = 100;
+
 /** The name of the error take() throws once a reader has marked the ring failed (kept across threads); the reader reports its own error. */
 export const RING_FAILED = 'RingFailed';
 
@@ -27,6 +30,12 @@ export class SlotRing {
   private next = 0;
   /** The slot the filler writes now (-1 before the first take()). */
   filling = -1;
+  /**
+   * Whether the thread that frees the slots still runs, asked every READER_CHECK_MS while take()
+   * waits for one (null: never asked). A filler blocked in Atomics.wait has no event loop to learn
+   * that it ended; when this says so, the ring fails and take() stops.
+   */
+  readerAlive: (() => boolean) | null = null;
 
   constructor(
     readonly buffers: SharedArrayBuffer[],
@@ -47,9 +56,11 @@ export class SlotRing {
     const slot = this.next;
     this.next = (slot + 1) % this.batches.length;
     const state = this.state;
+    const alive = this.readerAlive;
     for (let v = Atomics.load(state, slot); v !== 0; v = Atomics.load(state, slot)) {
       if (v < 0) throw new RingFailed(); // SLOT_FAILED, or below it once a reader released a failed slot
-      Atomics.wait(state, slot, v);
+      if (alive === null) Atomics.wait(state, slot, v);
+      else if (Atomics.wait(state, slot, v, READER_CHECK_MS) === 'timed-out' && !alive()) failRing(state);
     }
     this.filling = slot;
     const b = this.batches[slot];
