@@ -83,6 +83,13 @@ export const optMsg = {
   outOfMemory: (detail: string) => `not enough memory to model the configured tables (${detail}); try smaller --entries / --flow-cnt or fewer configurations`,
 };
 
+// ---- replay -----------------------------------------------------------------
+export const replayMsg = {
+  noConfigs: () => 'no configuration to replay',
+  /** A worker thread ended (process.exit(), killed, out of memory) without posting an error. */
+  threadExited: (thread: 'replay' | 'parse', code: number) => `the ${thread} thread stopped without reporting an error (exit code ${code})`,
+};
+
 // ---- report -----------------------------------------------------------------
 export const reportMsg = {
   emptyFolder: (dir: string) => `folder ${dir} holds no traces (files ending in .csv, .csv.gz or .gz)`,

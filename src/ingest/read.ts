@@ -41,7 +41,7 @@ export interface ReadOptions {
   pace?: (bytes: number | null) => Promise<void> | undefined;
   /**
    * Leave hex socket/skb identities uninterned (DEFERRED_ID + raw halves in the
-   * batch's side columns); the consumer interns them (the replay banks number sockets, TraceState skbs).
+   * batch's side columns); the consumer interns them (the replay banks number sockets, DeliverMatcher skbs).
    */
   deferIds?: boolean;
   /** Canonical rows by the WebAssembly SIMD reader first (default true; false: the JavaScript byte scanner alone, which tests compare it with). */

@@ -113,7 +113,7 @@ export interface TraceBatch {
   /**
    * Filled by the replay engine in a sweep, for the replay thread: each row's
    * flow id (from the main thread's numbering bank), and for a deliver row the
-   * ordinal of the packet it matched (see TraceState.prepare).
+   * ordinal of the packet it matched (see DeliverMatcher.match, replay/deliver-matching.ts).
    */
   flow: Int32Array;
   ordinal: Float64Array;

@@ -1,6 +1,7 @@
 /** What a caller asks the replay engine for. */
 import type { ReadOptions } from '../ingest/read.js';
 import type { ConfigRequest } from '../types/config-request.js';
+import type { ThreadDeath } from './threads/thread-death.js';
 
 export interface ReplayOptions {
   configs: ConfigRequest[];
@@ -21,7 +22,7 @@ export interface ReplayOptions {
   /**
    * Use the second core (default: for the fast reader on files of 4 MiB and more): a parse
    * worker reads for this thread, or, in a sweep of 4 or more configurations, this thread
-   * reads and a replay thread replays (replay/engine.ts).
+   * reads and a replay thread replays (replay/threads/plan.ts).
    */
   parallel?: boolean;
   /** A sweep's ring of shared batches (default 16 of 32k rows); tests use a tiny one so this thread waits for slots. */
@@ -32,4 +33,6 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** The command line, recorded in provenance. */
   command?: string[];
+  /** Tests only: the replay thread of a sweep, or else the parse worker, dies as told (threads/thread-death.ts). */
+  threadDeath?: ThreadDeath;
 }

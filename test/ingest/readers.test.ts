@@ -147,7 +147,7 @@ const WIDE = [...SWEEP, ...[64, 256, 1024, 8192, 65536, 262144].map((entries) =>
 describe('parse worker or replay thread = one thread', () => {
   // parallel: true, 1 or 3 configurations: a parse worker reads, this thread numbers and replays;
   // 5: this thread reads into a shared ring, a replay thread replays; 11: this thread also replays
-  // the first of them (engine.ts, replayedHere). Every one must replay exactly as one thread does,
+  // the first of them (replay/threads/plan.ts). Every one must replay exactly as one thread does,
   // on real captures with deliver rows (skb matching) and with text socket ids.
   for (const name of ['lo-rr-e128-f64.csv.gz', 'lo-bulk-e1024-f1024.csv.gz']) {
     const sweep = SWEEP;

@@ -11,7 +11,8 @@ import { readTrace } from '../../src/ingest/read.js';
 import type { TraceBatch, TraceHeader } from '../../src/ingest/trace.js';
 import { resolveConfig } from '../../src/model/config.js';
 import { FlowTableBank } from '../../src/model/flow-tables.js';
-import { replayFile, TraceState } from '../../src/replay/engine.js';
+import { DeliverMatcher } from '../../src/replay/deliver-matching.js';
+import { replayFile } from '../../src/replay/engine.js';
 import type { ConfigRequest } from '../../src/types/config-request.js';
 
 const KERNEL_CAPTURES = new URL('../fixtures/kernel/', import.meta.url).pathname;
@@ -154,11 +155,10 @@ describe('the lane kernel\'s growable regions', () => {
       let nr = 0;
       // deferIds: the identities stay raw, as from the parse worker, so the banks number them.
       await readTrace(path, { header: (h, n) => ((header = h), (nr = n)), batch: (b) => batches.push(copyBatch(b)) }, { deferIds: true });
-      const state = new TraceState();
-      state.resolveIds = true;
+      const state = new DeliverMatcher(true);
       state.setCpus(nr);
       const ordinals = batches.map((b) => {
-        state.prepare(b);
+        state.match(b);
         return state.ordinals?.slice(0, b.length) ?? null;
       });
       const configs = lanes.map((req) => resolveConfig(header!, nr, req));
@@ -214,14 +214,13 @@ describe('the lane kernel across batch boundaries', () => {
         const own = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true });
         const numbering = new FlowTableBank([], { traceCpus: nr, resolveIds: true, ids: 'emit' });
         const given = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true, ids: 'given' });
-        const state = new TraceState();
-        state.resolveIds = true;
+        const state = new DeliverMatcher(true);
         state.setCpus(nr);
         // Fresh copies: the numbering bank writes flow and socket ids into the batches.
         for (const b of batches.map(copyBatch)) {
           for (let from = 0; from < b.length; from += size) {
             const part = sliceBatch(b, from, Math.min(b.length, from + size));
-            state.prepare(part, part.ordinal);
+            state.match(part, part.ordinal);
             const ordinals = state.ordinals;
             own.processBatch(part, ordinals);
             numbering.processBatch(part, null);

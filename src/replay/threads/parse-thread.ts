@@ -12,11 +12,14 @@
  * batches.
  */
 import { Worker } from 'node:worker_threads';
-import { InputError, UsageError } from '../errors.js';
-import { SkipLog } from './rows.js';
-import type { ReadOptions, ReadResult } from './read.js';
+import { InputError, UsageError } from '../../errors.js';
+import { SkipLog } from '../../ingest/rows.js';
+import type { ReadOptions, ReadResult } from '../../ingest/read.js';
+import { BATCH_ROWS, type TraceSink } from '../../ingest/trace.js';
+import { replayMsg } from '../../messages.js';
+import { workerExecArgv } from './exec-argv.js';
 import { SlotRing } from './ring.js';
-import { BATCH_ROWS, type TraceSink } from './trace.js';
+import { resourceLimitsFor, type ThreadDeath } from './thread-death.js';
 
 export const SLOTS = 8;
 /** Longest stretch the main thread replays batches without letting the event loop (signals, timers) run. */
@@ -25,11 +28,12 @@ const YIELD_MS = 50;
 /** Everything the worker needs, cloneable. */
 export interface WorkerJob {
   path: string;
-  options: Omit<ReadOptions, 'signal' | 'onProgress' | 'takeBatch'> & { progress: boolean };
+  options: Omit<ReadOptions, 'signal' | 'onProgress' | 'takeBatch' | 'pace'> & { progress: boolean };
   buffers: SharedArrayBuffer[];
   /** Rows each buffer holds. */
   rows: number;
   state: SharedArrayBuffer;
+  death?: ThreadDeath;
 }
 
 export type WorkerMessage =
@@ -39,25 +43,20 @@ export type WorkerMessage =
   | { type: 'end'; result: Omit<ReadResult, 'skipped'> & { skipped: { total: number; byReason: Record<string, number>; examples: SkipLog['examples'] } } }
   | { type: 'error'; error: { name: string; message: string; file?: string; line?: number; column?: number; detail?: string; reason?: string; stack?: string } };
 
+/** Where the compiled worker lives: dist/replay/threads/parse-worker.js, from src/ or dist/ alike. */
+const WORKER_URL = new URL('../../../dist/replay/threads/parse-worker.js', import.meta.url);
+
 /**
- * The Node options our worker threads start with: the process's, without
- * --input-type, which only applies to code given by --eval, --print or stdin
- * and makes a worker started from a file fail at once (a library user's
- * `node --input-type=module -e …` would get no worker).
+ * Reads `path` as readTrace() does, in a parse worker. The main thread never
+ * waits for the worker's slots, so its event loop sees the worker end, however
+ * it ends. `death`: tests only (ThreadDeath).
  */
-export function workerExecArgv(): string[] {
-  return process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
-}
-
-/** Where the compiled worker lives: dist/ingest/parse-worker.js, from src/ or dist/ alike. */
-const WORKER_URL = new URL('../../dist/ingest/parse-worker.js', import.meta.url);
-
-export async function readTraceInWorker(path: string, sink: TraceSink, opts: ReadOptions = {}): Promise<ReadResult> {
+export async function readTraceInWorker(path: string, sink: TraceSink, opts: ReadOptions = {}, death?: ThreadDeath): Promise<ReadResult> {
   // The worker builds the same views on the same buffers.
   const { buffers, batches, state } = SlotRing.alloc(SLOTS, BATCH_ROWS);
-  const { signal, onProgress, takeBatch: _unused, ...rest } = opts;
-  const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, rows: BATCH_ROWS, state: state.buffer as SharedArrayBuffer };
-  const worker = new Worker(WORKER_URL, { workerData: job, execArgv: workerExecArgv() });
+  const { signal, onProgress, takeBatch: _unused, pace: _none, ...rest } = opts;
+  const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, rows: BATCH_ROWS, state: state.buffer as SharedArrayBuffer, death };
+  const worker = new Worker(WORKER_URL, { workerData: job, execArgv: workerExecArgv(), resourceLimits: resourceLimitsFor(death) });
 
   return new Promise<ReadResult>((resolve, reject) => {
     let settled = false;
@@ -121,7 +120,7 @@ export async function readTraceInWorker(path: string, sink: TraceSink, opts: Rea
       }
     });
     worker.on('error', (e) => finish(e));
-    worker.on('exit', (code) => finish(new Error(`parse worker exited with code ${code}`)));
+    worker.on('exit', (code) => finish(new Error(replayMsg.threadExited('parse', code))));
   });
 }
 

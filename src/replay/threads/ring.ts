@@ -4,12 +4,15 @@
  * sweep's hand-over from the main thread to its replay thread.
  *
  * state[i] counts the threads still reading slot i: 0 means free (the filler
- * may take it), FAILED means a reader gave up, and the filler stops.
+ * may take it), SLOT_FAILED means a reader gave up, and the filler stops.
  */
-import { batchOnBuffer, sharedBatchBytes, type TraceBatch } from './trace.js';
+import { batchOnBuffer, sharedBatchBytes, type TraceBatch } from '../../ingest/trace.js';
 
 /** A reader failed: every slot is marked so, and a filler waiting on one wakes up and stops. */
 export const SLOT_FAILED = -1;
+
+/** While take() waits for a slot, how often it asks SlotRing.readerAlive(). */
+export const READER_CHECK_MS = 100;
 
 /** The name of the error take() throws once a reader has marked the ring failed (kept across threads); the reader reports its own error. */
 export const RING_FAILED = 'RingFailed';
@@ -27,6 +30,12 @@ export class SlotRing {
   private next = 0;
   /** The slot the filler writes now (-1 before the first take()). */
   filling = -1;
+  /**
+   * Whether the thread that frees the slots still runs, asked every READER_CHECK_MS while take()
+   * waits for one (null: never asked). A filler blocked in Atomics.wait has no event loop to learn
+   * that it ended; when this says so, the ring fails and take() stops.
+   */
+  readerAlive: (() => boolean) | null = null;
 
   constructor(
     readonly buffers: SharedArrayBuffer[],
@@ -47,9 +56,11 @@ export class SlotRing {
     const slot = this.next;
     this.next = (slot + 1) % this.batches.length;
     const state = this.state;
+    const alive = this.readerAlive;
     for (let v = Atomics.load(state, slot); v !== 0; v = Atomics.load(state, slot)) {
       if (v < 0) throw new RingFailed(); // SLOT_FAILED, or below it once a reader released a failed slot
-      Atomics.wait(state, slot, v);
+      if (alive === null) Atomics.wait(state, slot, v);
+      else if (Atomics.wait(state, slot, v, READER_CHECK_MS) === 'timed-out' && !alive()) failRing(state);
     }
     this.filling = slot;
     const b = this.batches[slot];
@@ -66,9 +77,12 @@ export class SlotRing {
     return k;
   }
 
-  /** The slot being filled is full: `readers` threads will read it, and the last one frees it (release()). */
+  /**
+   * The slot being filled is full: `readers` threads will read it, and the last one frees it (release()).
+   * Throws RingFailed if the ring failed while the slot was filled (a store would hide the mark).
+   */
   hand(readers: number): number {
-    Atomics.store(this.state, this.filling, readers);
+    if (Atomics.compareExchange(this.state, this.filling, 0, readers) !== 0) throw new RingFailed();
     return this.filling;
   }
 }
@@ -78,10 +92,11 @@ export function release(state: Int32Array, slot: number): void {
   if (Atomics.sub(state, slot, 1) === 1) Atomics.notify(state, slot);
 }
 
-/** A reader failed: mark every slot, so the filler stops instead of waiting for one forever. */
+/**
+ * A reader failed: mark every slot, so the filler stops instead of waiting for one forever.
+ * Every slot is marked before any waiter is woken, so a filler that stopped sees them all failed.
+ */
 export function failRing(state: Int32Array): void {
-  for (let i = 0; i < state.length; i++) {
-    Atomics.store(state, i, SLOT_FAILED);
-    Atomics.notify(state, i);
-  }
+  for (let i = 0; i < state.length; i++) Atomics.store(state, i, SLOT_FAILED);
+  for (let i = 0; i < state.length; i++) Atomics.notify(state, i);
 }

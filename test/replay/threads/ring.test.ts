@@ -1,15 +1,15 @@
 /**
- * The shared ring of batches between threads (src/ingest/ring.ts), with a real
+ * The shared ring of batches between threads (src/replay/threads/ring.ts), with a real
  * second thread: slots are reused only after their reader freed them, in
- * order, and a failed reader stops a filler that waits for a slot instead of
- * leaving it blocked forever.
+ * order, and a failed or ended reader stops a filler that waits for a slot
+ * instead of leaving it blocked forever.
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { failRing, release, RING_FAILED, SlotRing, SLOT_FAILED } from '../../src/ingest/ring.js';
+import { failRing, READER_CHECK_MS, release, RING_FAILED, SlotRing, SLOT_FAILED } from '../../../src/replay/threads/ring.js';
 
 // The reader thread runs the built module (the suite builds first: npm test's pretest).
-const RING_JS = new URL('../../dist/ingest/ring.js', import.meta.url).href;
+const RING_JS = new URL('../../../dist/replay/threads/ring.js', import.meta.url).href;
 
 /**
  * A reader thread: for each message {slot, length} it sums the slot's rxhash
@@ -115,6 +115,44 @@ describe('SlotRing', () => {
     await w.terminate();
     expect((err as Error)?.name).toBe(RING_FAILED);
     expect(Array.from(ring.state)).toEqual([SLOT_FAILED, SLOT_FAILED]);
+  });
+
+  it('hand(): a slot whose ring failed while it was filled is not handed on (the mark stays)', () => {
+    const ring = SlotRing.alloc(1, 4);
+    ring.take();
+    failRing(ring.state);
+    expect(() => ring.hand(1)).toThrow(expect.objectContaining({ name: RING_FAILED }));
+    expect(Array.from(ring.state)).toEqual([SLOT_FAILED]);
+  });
+
+  it('readerAlive(): a filler waiting for a slot stops once it says the reader has ended', () => {
+    const ring = SlotRing.alloc(2, 4);
+    ring.take();
+    ring.hand(1);
+    ring.take();
+    ring.hand(1);
+    // Nobody will free slot 0: without the check, take() would wait for ever.
+    let asked = 0;
+    ring.readerAlive = () => ++asked < 3;
+    const started = Date.now();
+    expect(() => ring.take()).toThrow(expect.objectContaining({ name: RING_FAILED }));
+    expect(asked).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2 * READER_CHECK_MS);
+    expect(Array.from(ring.state)).toEqual([SLOT_FAILED, SLOT_FAILED]);
+  });
+
+  it('readerAlive(): a reader slower than the check interval is waited for, and not asked while slots are free', async () => {
+    const ring = SlotRing.alloc(1, 4);
+    let asked = 0;
+    ring.readerAlive = () => (asked++, true);
+    ring.take(); // free: not asked
+    expect(asked).toBe(0);
+    const w = reader(ring, 3.5 * READER_CHECK_MS);
+    await ready(w);
+    w.postMessage({ slot: ring.hand(1), length: 0 });
+    ring.take(); // the reader frees it 350 ms after the message
+    await w.terminate();
+    expect(asked).toBeGreaterThanOrEqual(2);
   });
 
   it('a slot released after the ring failed still stops the filler', () => {

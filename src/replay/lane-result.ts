@@ -1,11 +1,11 @@
-/** What a finished model contributes to its ConfigResult (cloneable across threads). */
+/** What a finished lane (one configuration's tables) contributes to its ConfigResult (cloneable across threads). */
 import type { FlowTableModel } from '../model/flow-tables.js';
 import type { ConfigResult } from '../types/result.js';
 
-export type ModelResult = Pick<ConfigResult, 'metrics' | 'queue_occupancy' | 'sock_table_occupancy' | 'timeline' | 'disagreements'>;
+export type LaneResult = Pick<ConfigResult, 'metrics' | 'queue_occupancy' | 'sock_table_occupancy' | 'timeline' | 'disagreements'>;
 
-export function modelResult(m: FlowTableModel): ModelResult {
-  const r: ModelResult = {
+export function laneResult(m: FlowTableModel): LaneResult {
+  const r: LaneResult = {
     metrics: m.finish(),
     queue_occupancy: m.queueOccupancy(),
     sock_table_occupancy: m.sockTableOccupancy(),

@@ -1,13 +1,15 @@
 /** The parse worker's entry point (see parallel.ts for the protocol). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { InputError } from '../errors.js';
-import type { WorkerJob, WorkerMessage } from './parallel.js';
-import { readTrace } from './read.js';
+import { InputError } from '../../errors.js';
+import type { WorkerJob, WorkerMessage } from './parse-thread.js';
+import { readTrace } from '../../ingest/read.js';
 import { SlotRing } from './ring.js';
+import { dieAsTold } from './thread-death.js';
 
 const job = workerData as WorkerJob;
 const port = parentPort!;
 const ring = new SlotRing(job.buffers, job.state, job.rows);
+let batches = 0;
 
 function post(m: WorkerMessage): void {
   port.postMessage(m);
@@ -21,6 +23,7 @@ try {
         post({ type: 'header', header, nrCpuIds });
       },
       batch(b) {
+        if (job.death && ++batches === job.death.batches) dieAsTold(job.death);
         post({ type: 'batch', slot: ring.hand(1), length: b.length });
       },
     },
