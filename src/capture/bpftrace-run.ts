@@ -9,10 +9,13 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { lostEventsIn } from '../ingest/importers/capture-protocol.js';
 
+/** BPF_PROG_TYPE_TRACEPOINT: the probes whose skipped runs lose events (not the per-CPU tick marks). */
+const PROG_TYPE_TRACEPOINT = 5;
+
 /**
  * Runs the kernel skipped because another BPF program was running on the
- * same CPU: summed from the `recursion_misses` of every BPF program the
- * process holds (/proc/PID/fdinfo). bpftrace itself never reports these.
+ * same CPU: summed from the `recursion_misses` of every tracepoint program
+ * the process holds (/proc/PID/fdinfo). bpftrace itself never reports these.
  */
 export function recursionMisses(pid: number): number | null {
   let total = 0;
@@ -26,7 +29,10 @@ export function recursionMisses(pid: number): number | null {
   for (const fd of fds) {
     try {
       if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf-prog') continue;
-      const m = /^recursion_misses:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+      const type = /^prog_type:\s*(\d+)/m.exec(info);
+      if (type && Number(type[1]) !== PROG_TYPE_TRACEPOINT) continue;
+      const m = /^recursion_misses:\s*(\d+)/m.exec(info);
       if (m) {
         total += Number(m[1]);
         seen = true;
@@ -49,6 +55,9 @@ export class BpftraceRun {
   lost = 0;
   missed: number | null = null;
   ended = false;
+  /** Latest tick mark read from each CPU (ns). */
+  private readonly ticks = new Map<number, number>();
+  private onTick: () => void = () => {};
 
   /** `onLine` gets every protocol line and its number; throwing stops bpftrace and fails `exited`. */
   constructor(bpftrace: string, programPath: string, onLine: (line: string, lineNo: number) => void) {
@@ -72,6 +81,11 @@ export class BpftraceRun {
       }
       if (/^Attaching \d+ probes?/.test(line)) return;
       markReady();
+      const tick = /^tick (\d+) (\d+)$/.exec(line);
+      if (tick) {
+        this.ticks.set(Number(tick[2]), Math.max(this.ticks.get(Number(tick[2])) ?? 0, Number(tick[1])));
+        this.onTick();
+      }
       if (line === 'end') {
         this.ended = true;
         this.poll();
@@ -113,6 +127,26 @@ export class BpftraceRun {
   poll(): void {
     const n = this.child.pid !== undefined ? recursionMisses(this.child.pid) : null;
     if (n !== null) this.missed = Math.max(this.missed ?? 0, n);
+  }
+
+  /**
+   * Resolves once a tick stamped after `ns` was read from each of `cpus`:
+   * everything those CPUs recorded before `ns` has been printed. Gives up
+   * after `timeoutMs` (a CPU whose tick was skipped ticks again 100 ms later).
+   */
+  caughtUp(ns: number, cpus: number[], timeoutMs = 30_000): Promise<boolean> {
+    const done = (): boolean => cpus.every((c) => (this.ticks.get(c) ?? 0) > ns);
+    if (done() || !this.running) return Promise.resolve(done());
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const finish = (ok: boolean): void => {
+        clearTimeout(timer);
+        this.onTick = () => {};
+        resolve(ok);
+      };
+      this.onTick = () => done() && finish(true);
+      void this.exited.then(() => finish(done()), () => finish(false));
+    });
   }
 
   /** SIGINT lets bpftrace run END and flush what it has. */

@@ -8,7 +8,7 @@
  * Changes nothing on the host except mounting tracefs when it is missing
  * (unmounted again afterwards); sysctls and sysfs are only read.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -121,6 +121,17 @@ async function startedOrFailed(p: Promise<void>, exited: Promise<number | null>,
   }
 }
 
+/** Online CPU ids (/sys/devices/system/cpu/online, e.g. "0-3,6"). */
+export function onlineCpus(text = readFileSync('/sys/devices/system/cpu/online', 'utf8')): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) out.push(c);
+  }
+  return out;
+}
+
 function until(ms: number | undefined, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
@@ -171,13 +182,19 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     const perf = new PerfRun(perfRecordArgs(perfEvents, dataPath, Number(process.env.RFS_CAPTURE_PERF_PAGES ?? 4096), 1));
     runs.push(perf);
     await startedOrFailed(perf.enabled, perf.exited, 'perf record', (code) => new UsageError(captureMsg.perfFailed(code, perf.errorTail())));
+    // process.hrtime is CLOCK_MONOTONIC, the clock of both perf (-k) and bpf_ktime_get_ns().
+    const perfStart = Number(process.hrtime.bigint());
 
     status(o.durationS !== undefined ? captureMsg.capturing(o.durationS) : captureMsg.capturingUntilInterrupt());
     await until(o.durationS !== undefined ? o.durationS * 1000 : undefined, o.signal);
     const interrupted = o.signal?.aborted ?? false;
 
+    const perfEnd = Number(process.hrtime.bigint());
     perf.stop();
     const perfCode = await perf.exited;
+    // bpftrace prints what it read from the per-CPU buffers; stopping it earlier would lose the rest.
+    const cpus = onlineCpus();
+    for (const r of [sockets, check]) if (r && !(await r.caughtUp(perfEnd, cpus))) status(captureMsg.bpftraceBehind());
     for (const r of [sockets, check]) r?.stop();
     await sockets.exited;
     if (check) await check.exited;
@@ -189,6 +206,7 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
       deliver: (e) => asm.perfDeliver(e, confirm.has(e.dev)),
       state: (e) => asm.perfState(e),
     });
+    asm.perfWindow(perfStart, perfEnd);
     asm.stats.lostEvents = sockets.lost;
     asm.stats.missedEvents = sockets.missed;
     asm.stats.perfLost = lost;

@@ -18,6 +18,8 @@ export interface CaptureEvent extends TimedRow {
   confirm?: boolean;
   /** Packets: BPF saw this skb on the captured device (a "seen" line). Delivers: printed by BPF, which checked the device. */
   confirmed?: boolean;
+  /** Deliver rows printed by BPF (with the hash steering used), as opposed to perf's. */
+  fromBpf?: boolean;
   /** State rows from perf, which has no sk_rxhash: taken from the socket's record rows. */
   hashFromRecords?: boolean;
   dropped?: boolean;
@@ -60,10 +62,20 @@ export function confirmPackets(events: CaptureEvent[], sightings: Sighting[]): v
   }
 }
 
+/**
+ * Drops BPF deliver rows outside the time perf recorded packets: the BPF
+ * programs start before perf and stop after it, and a delivery whose packet
+ * perf could not see would count as a deliver row without a packet.
+ */
+export function dropBpfDeliversOutside(events: CaptureEvent[], startNs: number, endNs: number): void {
+  for (const e of events) if (e.fromBpf && (e.ts < startNs || e.ts > endNs)) e.dropped = true;
+}
+
 /** Matches each deliver row to the most recent unmatched packet of the same skb (docs/format.md). */
 export function pairDelivers(events: CaptureEvent[]): void {
   const open = new Map<string, CaptureEvent[]>();
   for (const e of events) {
+    if (e.dropped) continue;
     if (e.row.event === 'packet') {
       const list = open.get(e.row.skb);
       if (list) list.push(e);

@@ -24,6 +24,7 @@
  *   dlv <ts> <cpu> <skb> <hash> <qm> <ifindex>  net:netif_receive_skb, on the CPU that processed it
  *   seen <ts> <cpu> <skb>                       net:netif_rx saw this skb on the captured device
  *                                               (confirms a packet perf recorded by device name)
+ *   tick <ts> <cpu>                             a per-CPU progress mark (ignored here)
  *   end                                         from END: the program stopped normally
  *
  * `qm` is skb->queue_mapping, which on receive is the RX queue + 1 (0 = not
@@ -40,7 +41,7 @@ import { HeaderParser } from '../header.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import type { TraceHeader } from '../trace.js';
 import {
-  confirmPackets, dropStatesOfUnrecordedSockets, dropUnconfirmed, pairDelivers, shareHashes, stateHashesFromRecords, ZERO_HASH,
+  confirmPackets, dropBpfDeliversOutside, dropStatesOfUnrecordedSockets, dropUnconfirmed, pairDelivers, shareHashes, stateHashesFromRecords, ZERO_HASH,
   type CaptureEvent, type Sighting,
 } from './capture-fixups.js';
 import { byTime } from './types.js';
@@ -138,6 +139,7 @@ export class CaptureAssembler {
   private readonly ifnames = new Map<number, string>();
   private readonly events: CaptureEvent[] = [];
   private readonly sightings: Sighting[] = [];
+  private window: { startNs: number; endNs: number } | null = null;
   private sawMagic = false;
   private seq = 0;
   private lastTs = 0;
@@ -192,6 +194,8 @@ export class CaptureAssembler {
       case 'end':
         this.stats.ended = true;
         return true;
+      case 'tick':
+        return true;
       case 'rec': {
         need(7);
         const event = RECORD_EVENT[t[3]];
@@ -222,10 +226,12 @@ export class CaptureAssembler {
       }
       case 'dlv': {
         need(7);
-        this.push(t[1], c[1], line, {
+        const d = this.push(t[1], c[1], line, {
           ts: t[1], event: 'deliver', cpu: t[2], socket: '', state: '', rxhash: hex32(num(f, line, c[4], t[4], 'hash')),
           queue: this.queueName(num(f, line, c[6], t[6], 'ifindex'), num(f, line, c[5], t[5], 'queue_mapping')), skb: t[3],
-        }, { ts: c[1], event: c[0], cpu: c[2], socket: c[0], state: c[0], rxhash: c[4], queue: c[5], skb: c[3] }).confirmed = true;
+        }, { ts: c[1], event: c[0], cpu: c[2], socket: c[0], state: c[0], rxhash: c[4], queue: c[5], skb: c[3] });
+        d.confirmed = true;
+        d.fromBpf = true;
         return true;
       }
       case 'seen': {
@@ -261,6 +267,11 @@ export class CaptureAssembler {
     if (e.newState < 1 || e.newState > 12) return;
     this.pushPerf(e.ts, { ts: String(e.ts), event: 'state', cpu: String(e.cpu), socket: e.socket, state: String(e.newState), rxhash: ZERO_HASH, queue: '', skb: '' })
       .hashFromRecords = true;
+  }
+
+  /** The time perf recorded packets (CLOCK_MONOTONIC ns); BPF deliver rows outside it are left out. */
+  perfWindow(startNs: number, endNs: number): void {
+    this.window = { startNs, endNs };
   }
 
   private pushPerf(ts: number, row: TextRow): CaptureEvent {
@@ -302,6 +313,7 @@ export class CaptureAssembler {
     const s = this.stats;
 
     const events = this.events.sort(byTime);
+    if (this.window) dropBpfDeliversOutside(events, this.window.startNs, this.window.endNs);
     confirmPackets(events, this.sightings.sort((a, b) => a.ts - b.ts));
     pairDelivers(events);
     s.unattributed = dropUnconfirmed(events);
