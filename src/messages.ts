@@ -160,7 +160,6 @@ export const captureMsg = {
     `note: ${devs.join(', ')} ${devs.length === 1 ? 'is' : 'are'} neither loopback nor veth, so packets may reach steering without a hash; deliveries are read by BPF, which sees the hash get_rps_cpu() computes, but may skip some under load (counted). --deliver-probe perf records them all when the device sets the hash itself`,
   bpftraceBehind: () => 'warning: bpftrace did not catch up with its per-CPU buffers within 30 s of the end; the last socket events may be missing',
   startingTimedOut: (what: string) => `${what} did not start within 60 s`,
-  stoppedBeforeCapturing: () => 'capture stopped before it started recording; nothing was written',
   noIp: () => 'the ip command is not installed (on Debian or Ubuntu: apt-get install iproute2)',
   bpftraceFailed: (code: number | null, detail: string) => `bpftrace stopped with ${code === null ? 'a signal' : `exit status ${code}`} before capturing anything${detail ? `:\n${detail}` : ''}`,
   capturing: (s: number) => `capturing for ${s} s (Ctrl-C stops early and keeps what was captured)`,

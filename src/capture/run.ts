@@ -16,8 +16,8 @@ import { InterruptedError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { captureMsg } from '../messages.js';
 import type { TextRow } from '../ingest/rows.js';
-import { CaptureAssembler, lostEventsIn, type AssembleStats } from '../ingest/importers/capture-protocol.js';
-import { BpftraceRun, recursionMisses } from './bpftrace-run.js';
+import { CaptureAssembler, type AssembleStats } from '../ingest/importers/capture-protocol.js';
+import { BpftraceRun } from './bpftrace-run.js';
 import { namesInOtherNamespaces, ownNetnsInum } from './namespaces.js';
 import { decodePerfData, perfAvailable, perfRecordArgs, planPerfEvents, type PerfEvent } from './perf-packets.js';
 import { PerfRun } from './perf-run.js';
@@ -57,8 +57,6 @@ export function formatV1(comments: string[], rows: Iterable<{ row: TextRow }>): 
   out.push('');
   return out.join('\n');
 }
-
-export { lostEventsIn, recursionMisses };
 
 /** Devices whose packets carry the sender's flow hash into steering (skb_set_hash_from_sk()): perf alone sees every hash. */
 const HASH_CARRYING_KINDS = new Set(['loopback', 'veth']);
