@@ -117,8 +117,8 @@ describe.skipIf(unavailable !== null && !underCi)('capture of the running kernel
       expect(m.deliver_matched).toBeGreaterThan(0.7 * t.events.packet);
       expect(m.lookups).toBeGreaterThan(0.9 * t.events.packet);
       if (entries < 1000) {
-        // More flows than slots (how many the load makes depends on how busy the machine is), and the collisions that follow.
-        expect(t.distinct_flows).toBeGreaterThan(2 * entries);
+        // More flows than slots (how many more depends on how busy the machine is), and the collisions that follow.
+        expect(t.distinct_flows).toBeGreaterThan(entries);
         expect(m.misses_collision + m.evictions).toBeGreaterThan(0);
       }
       // The socket side skipped nothing, perf lost nothing.
