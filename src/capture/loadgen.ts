@@ -6,19 +6,27 @@
  * Separate processes let the scheduler put the two ends on different CPUs,
  * which is what gives RFS something to steer.
  *
- * Talks to 127.0.0.1 only, stops by itself after `--duration` seconds or
- * `--max-connections` connections per client, whichever comes first.
+ * Talks to `--host` (127.0.0.1 by default), stops by itself after
+ * `--duration` seconds or `--max-connections` connections per client,
+ * whichever comes first.
  *
- *   node dist/capture/loadgen.js [--port 7070] [--clients 2] [--connections 64]
- *        [--duration 3] [--min-exchanges 2] [--max-exchanges 40] [--max-connections 20000]
+ *   node dist/capture/loadgen.js [--role all|server|clients] [--host 127.0.0.1] [--port 7070]
+ *        [--clients 2] [--connections 64] [--duration 3] [--min-exchanges 2]
+ *        [--max-exchanges 40] [--max-connections 20000]
  *
- * Prints one JSON line at the end: {"connections":N,"exchanges":N}.
+ * Roles: `all` (default) runs the server and the clients; `server` and
+ * `clients` run one side each, so the two can live in different network
+ * namespaces (`ip netns exec A node loadgen.js --role server --host 10.0.0.1`).
+ * A server prints {"ready":true} once it listens and stops on SIGTERM or
+ * after `--duration` + 10 s. `all` and `clients` print one JSON line at the
+ * end: {"connections":N,"exchanges":N}.
  */
 import { fork } from 'node:child_process';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export interface LoadOptions {
+  host: string;
   port: number;
   clients: number;
   connections: number;
@@ -28,19 +36,19 @@ export interface LoadOptions {
   maxConnections: number;
 }
 
-const DEFAULTS: LoadOptions = { port: 7070, clients: 2, connections: 64, durationS: 3, minExchanges: 2, maxExchanges: 40, maxConnections: 20000 };
-const HOST = '127.0.0.1';
+const DEFAULTS: LoadOptions = { host: '127.0.0.1', port: 7070, clients: 2, connections: 64, durationS: 3, minExchanges: 2, maxExchanges: 40, maxConnections: 20000 };
 const MESSAGE = Buffer.alloc(64, 0x61);
 
 export function parseLoadArgs(argv: string[]): LoadOptions & { role: string } {
   const o: LoadOptions & { role: string } = { ...DEFAULTS, role: 'all' };
-  const keys: Record<string, keyof LoadOptions> = {
+  const keys: Record<string, Exclude<keyof LoadOptions, 'host'>> = {
     '--port': 'port', '--clients': 'clients', '--connections': 'connections', '--duration': 'durationS',
     '--min-exchanges': 'minExchanges', '--max-exchanges': 'maxExchanges', '--max-connections': 'maxConnections',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--role') o.role = argv[++i];
+    else if (a === '--host') o.host = argv[++i];
     else if (keys[a]) {
       const v = Number(argv[++i]);
       if (!Number.isFinite(v) || v < 0) throw new Error(`loadgen: ${a} needs a non-negative number`);
@@ -62,13 +70,17 @@ function runServer(o: LoadOptions): Promise<void> {
       s.on('close', () => sockets.delete(s));
     });
     server.on('error', reject);
-    server.listen(o.port, HOST, () => process.send?.({ ready: true }));
+    server.listen(o.port, o.host, () => {
+      if (process.send) process.send({ ready: true });
+      else process.stdout.write(JSON.stringify({ ready: true }) + '\n');
+    });
     const stop = (): void => {
       server.close();
       for (const s of sockets) s.destroy();
       resolve();
     };
     process.on('message', (m: { stop?: boolean }) => m.stop && stop());
+    process.on('SIGTERM', stop);
     // A hard bound even if the parent vanished.
     setTimeout(stop, (o.durationS + 10) * 1000).unref();
   });
@@ -84,7 +96,7 @@ async function runClient(o: LoadOptions): Promise<{ connections: number; exchang
       const want = o.minExchanges + Math.floor(Math.random() * (o.maxExchanges - o.minExchanges + 1));
       let done = 0;
       let got = 0;
-      const s = createConnection({ host: HOST, port: o.port });
+      const s = createConnection({ host: o.host, port: o.port });
       s.setNoDelay(true);
       s.on('connect', () => s.write(MESSAGE));
       s.on('data', (d) => {
@@ -110,35 +122,44 @@ async function runClient(o: LoadOptions): Promise<{ connections: number; exchang
   return { connections, exchanges };
 }
 
-async function runAll(o: LoadOptions): Promise<void> {
-  const self = fileURLToPath(import.meta.url);
-  const args = (role: string): string[] => [
-    '--role', role, '--port', String(o.port), '--connections', String(o.connections), '--duration', String(o.durationS),
+function roleArgs(o: LoadOptions, role: string): string[] {
+  return [
+    '--role', role, '--host', o.host, '--port', String(o.port), '--connections', String(o.connections), '--duration', String(o.durationS),
     '--min-exchanges', String(o.minExchanges), '--max-exchanges', String(o.maxExchanges), '--max-connections', String(o.maxConnections),
   ];
-  const server = fork(self, args('server'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise<void>((resolve, reject) => {
-    server.once('message', () => resolve());
-    server.once('exit', (code) => reject(new Error(`loadgen: server exited with ${code}`)));
-  });
+}
+
+/** `--clients` client processes; their totals. */
+async function runClients(o: LoadOptions): Promise<{ connections: number; exchanges: number }> {
+  const self = fileURLToPath(import.meta.url);
   const results = await Promise.all(
     Array.from({ length: o.clients }, () => {
-      const c = fork(self, args('client'), { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+      const c = fork(self, roleArgs(o, 'client'), { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
       return new Promise<{ connections: number; exchanges: number }>((resolve, reject) => {
         c.once('message', (m) => resolve(m as { connections: number; exchanges: number }));
         c.once('exit', (code) => code !== 0 && reject(new Error(`loadgen: client exited with ${code}`)));
       });
     }),
   );
+  return results.reduce((a, r) => ({ connections: a.connections + r.connections, exchanges: a.exchanges + r.exchanges }), { connections: 0, exchanges: 0 });
+}
+
+async function runAll(o: LoadOptions): Promise<void> {
+  const server = fork(fileURLToPath(import.meta.url), roleArgs(o, 'server'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    server.once('message', () => resolve());
+    server.once('exit', (code) => reject(new Error(`loadgen: server exited with ${code}`)));
+  });
+  const total = await runClients(o);
   server.send({ stop: true });
   await new Promise((r) => server.once('exit', r));
-  const total = results.reduce((a, r) => ({ connections: a.connections + r.connections, exchanges: a.exchanges + r.exchanges }), { connections: 0, exchanges: 0 });
   process.stdout.write(JSON.stringify(total) + '\n');
 }
 
 async function main(): Promise<void> {
   const o = parseLoadArgs(process.argv.slice(2));
   if (o.role === 'server') await runServer(o);
+  else if (o.role === 'clients') process.stdout.write(JSON.stringify(await runClients(o)) + '\n');
   else if (o.role === 'client') {
     const r = await runClient(o);
     process.send?.(r);

@@ -1,28 +1,40 @@
 /**
- * `rfs-replay capture`: snapshot the RFS configuration, run the generated
- * bpftrace program, sort its per-CPU output by time and write a v1 trace.
+ * `rfs-replay capture`: snapshot the RFS configuration, record the socket
+ * side with bpftrace and the packet side with perf, merge both by time and
+ * write a v1 trace.
+ *
+ * Order: the bpftrace programs start first and stop last, so every packet
+ * perf records falls inside the time the socket side was recorded.
  * Changes nothing on the host except mounting tracefs when it is missing
  * (unmounted again afterwards); sysctls and sysfs are only read.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
-import { UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { captureMsg } from '../messages.js';
 import type { TextRow } from '../ingest/rows.js';
-import { generateProgram } from './program.js';
-import { CaptureAssembler, lostEventsIn, type AssembleStats } from '../ingest/importers/capture-protocol.js';
-import { detectRxhashField, ensureTracefs, findBpftrace, netnsInum, snapshotConfigLines, takeSnapshot, type SystemSnapshot } from './system.js';
+import { CaptureAssembler, type AssembleStats } from '../ingest/importers/capture-protocol.js';
+import { BpftraceRun } from './bpftrace-run.js';
+import { namesInOtherNamespaces, ownNetnsInum } from './namespaces.js';
+import { decodePerfData, perfAvailable, perfRecordArgs, planPerfEvents, type PerfEvent } from './perf-packets.js';
+import { PerfRun } from './perf-run.js';
+import { generatePacketCheckProgram, generateProgram, generateSocketProgram, type ProgramOptions } from './program.js';
+import { detectRxhashField, ensureTracefs, findBpftrace, netnsInum, snapshotConfigLines, takeSnapshot, TRACEFS, type SystemSnapshot } from './system.js';
+
+export type DeliverProbe = 'auto' | 'perf' | 'bpftrace';
 
 export interface CaptureOptions {
   output: string;
   durationS?: number;
+  /** Namespace of the captured device(s); the capture's own when absent. */
   netns?: string;
   dev?: string;
+  /** Only socket events of this namespace (a warning: every namespace shares the table). */
+  socketNetns?: string;
+  deliverProbe?: DeliverProbe;
   signal?: AbortSignal;
   /** Progress lines for the user (stderr in the CLI). */
   onStatus?: (line: string) => void;
@@ -46,139 +58,159 @@ export function formatV1(comments: string[], rows: Iterable<{ row: TextRow }>): 
   return out.join('\n');
 }
 
-/**
- * Events the kernel skipped because another BPF program was running on the
- * same CPU (a softirq nested in a process-context probe): summed from the
- * `recursion_misses` of every BPF program the bpftrace process holds
- * (/proc/PID/fdinfo). bpftrace itself never reports these.
- */
-export function recursionMisses(pid: number): number | null {
-  let total = 0;
-  let seen = false;
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return null;
-  }
-  for (const fd of fds) {
-    try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:bpf-prog') continue;
-      const m = /^recursion_misses:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
-      if (m) {
-        total += Number(m[1]);
-        seen = true;
-      }
-    } catch {
-      // The fd closed while we looked: bpftrace is exiting.
-    }
-  }
-  return seen ? total : null;
-}
+/** Devices whose packets carry the sender's flow hash into steering (skb_set_hash_from_sk()): perf alone sees every hash. */
+const HASH_CARRYING_KINDS = new Set(['loopback', 'veth']);
 
-export { lostEventsIn };
-
-export interface PreparedProgram {
-  program: string;
+export interface CapturePlan {
   snapshot: SystemSnapshot;
   rxhashField: string;
+  program: ProgramOptions;
+  /** Captured device names that other namespaces also use. */
+  sharedNames: string[];
+  deliversByBpf: boolean;
 }
 
-/** Everything up to the program text; shared by `--print-program` and the real run. */
-export function prepareProgram(o: { durationS?: number; netns?: string; dev?: string; bpftrace: string | null }): PreparedProgram {
-  const snapshot = takeSnapshot({ netns: o.netns, dev: o.dev });
-  // Without bpftrace (printing only) assume the layout of current kernels; the program says which it used.
-  const rxhashField = o.bpftrace ? detectRxhashField(o.bpftrace) : '__sk_common.skc_rxhash';
-  const inum = o.netns !== undefined ? netnsInum(o.netns) : undefined;
-  let ifindex: number | undefined;
-  if (o.dev !== undefined) ifindex = [...snapshot.ifnames].find(([, n]) => n === o.dev)?.[0];
-  const program = generateProgram({
+function programOptions(snapshot: SystemSnapshot, rxhashField: string, o: { netns?: string; dev?: string; socketNetns?: string; durationS?: number }, packetNetnsInum: number | undefined): ProgramOptions {
+  const ifindexes = [...snapshot.ifnames].filter(([, n]) => snapshot.devices.includes(n)).map(([i]) => i);
+  return {
     rxhashField,
-    netnsInum: inum,
-    ifindex,
+    socketNetnsInum: o.socketNetns !== undefined ? netnsInum(o.socketNetns) : undefined,
+    packetNetnsInum,
+    ifindexes: o.dev !== undefined ? ifindexes : undefined,
     durationS: o.durationS,
     config: snapshotConfigLines(snapshot),
     ifnames: snapshot.ifnames,
+  };
+}
+
+/** The one-program form for users who run bpftrace themselves (`--print-program`). */
+export function prepareProgram(o: { durationS?: number; netns?: string; dev?: string; socketNetns?: string; bpftrace: string | null }): { program: string; rxhashField: string } {
+  const snapshot = takeSnapshot({ netns: o.netns, dev: o.dev });
+  // Without bpftrace (printing only) assume the layout of current kernels; the program says which it used.
+  const rxhashField = o.bpftrace ? detectRxhashField(o.bpftrace) : '__sk_common.skc_rxhash';
+  const packetNetns = o.netns !== undefined ? netnsInum(o.netns) : undefined;
+  return { program: generateProgram(programOptions(snapshot, rxhashField, o, packetNetns)), rxhashField };
+}
+
+export function planCapture(o: CaptureOptions, bpftrace: string): CapturePlan {
+  const snapshot = takeSnapshot({ netns: o.netns, dev: o.dev });
+  const rxhashField = detectRxhashField(bpftrace);
+  const packetNetns = o.netns !== undefined ? netnsInum(o.netns) : ownNetnsInum();
+  const program = programOptions(snapshot, rxhashField, { ...o, durationS: undefined }, packetNetns);
+  const sharedNames = namesInOtherNamespaces(snapshot.devices, packetNetns);
+  const mode = o.deliverProbe ?? 'auto';
+  const deliversByBpf = mode === 'bpftrace' || (mode === 'auto' && !snapshot.devices.every((d) => HASH_CARRYING_KINDS.has(snapshot.kinds.get(d) ?? '')));
+  return { snapshot, rxhashField, program, sharedNames, deliversByBpf };
+}
+
+/** Waits for `p`, or fails when the process exits first or `ms` pass. */
+async function startedOrFailed(p: Promise<void>, exited: Promise<number | null>, what: string, fail: (code: number | null) => Error, ms = 60_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      p,
+      exited.then((code) => {
+        throw fail(code);
+      }),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new UsageError(captureMsg.startingTimedOut(what))), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Online CPU ids (/sys/devices/system/cpu/online, e.g. "0-3,6"). */
+export function onlineCpus(text = readFileSync('/sys/devices/system/cpu/online', 'utf8')): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) out.push(c);
+  }
+  return out;
+}
+
+function until(ms: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = ms !== undefined ? setTimeout(done, ms) : undefined;
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
   });
-  return { program, snapshot, rxhashField };
 }
 
 export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new UsageError(captureMsg.needRoot());
   const bpftrace = findBpftrace();
   if (!bpftrace) throw new UsageError(captureMsg.noBpftrace());
+  if (!perfAvailable()) throw new UsageError(captureMsg.noPerf());
   const status = o.onStatus ?? (() => {});
   const tracefs = ensureTracefs();
   const dir = mkdtempSync(join(tmpdir(), 'rfs-capture-'));
+  const runs: { kill(): void }[] = [];
   try {
-    const prepared = prepareProgram({ ...o, bpftrace });
-    const programPath = join(dir, 'capture.bt');
-    writeFileSync(programPath, prepared.program);
-    const asm = new CaptureAssembler(o.output);
-    const stderr: string[] = [];
+    const plan = planCapture(o, bpftrace);
+    if (o.socketNetns !== undefined) status(captureMsg.socketNetnsLimited(o.socketNetns));
+    if (plan.sharedNames.length > 0) status(captureMsg.sharedDeviceNames(plan.sharedNames));
+    if (plan.deliversByBpf && o.deliverProbe !== 'bpftrace') status(captureMsg.deliversByBpf(plan.snapshot.devices.filter((d) => !HASH_CARRYING_KINDS.has(plan.snapshot.kinds.get(d) ?? ''))));
+    const asm = new CaptureAssembler(o.output, o.socketNetns !== undefined);
+    const perfEvents: PerfEvent[] = planPerfEvents(TRACEFS, plan.snapshot.devices, !plan.deliversByBpf);
 
-    const child = spawn(bpftrace, [programPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Large per-CPU buffers: events are lost when bpftrace reads slower than packets arrive.
-      env: { ...process.env, BPFTRACE_PERF_RB_PAGES: process.env.BPFTRACE_PERF_RB_PAGES ?? '4096' },
-    });
-    let interrupted = false;
-    const onAbort = (): void => {
-      interrupted = true;
-      // SIGINT lets bpftrace run END and flush what it has; what was captured is still written.
-      child.kill('SIGINT');
-    };
-    if (o.signal?.aborted) onAbort();
-    else o.signal?.addEventListener('abort', onAbort, { once: true });
+    const socketPath = join(dir, 'sockets.bt');
+    writeFileSync(socketPath, generateSocketProgram(plan.program));
+    const sockets = new BpftraceRun(bpftrace, socketPath, (line, n) => asm.add(line, n));
+    runs.push(sockets);
+    let check: BpftraceRun | null = null;
+    if (plan.sharedNames.length > 0 || plan.deliversByBpf) {
+      const checkPath = join(dir, 'packets.bt');
+      writeFileSync(checkPath, generatePacketCheckProgram(plan.program, { confirmPackets: plan.sharedNames.length > 0, delivers: plan.deliversByBpf }));
+      check = new BpftraceRun(bpftrace, checkPath, (line, n) => asm.add(line, n));
+      runs.push(check);
+    }
+    const bpfFailed = (run: BpftraceRun) => (code: number | null) => new UsageError(captureMsg.bpftraceFailed(code, run.errorTail()));
+    await startedOrFailed(sockets.ready, sockets.exited, 'bpftrace', bpfFailed(sockets));
+    if (check) await startedOrFailed(check.ready, check.exited, 'bpftrace', bpfFailed(check));
+    if (o.signal?.aborted) throw new InterruptedError();
 
-    // Polled while bpftrace runs: its programs (and their counters) are gone once it exits.
-    let missed: number | null = null;
-    const poll = (): void => {
-      const n = child.pid !== undefined ? recursionMisses(child.pid) : null;
-      if (n !== null) missed = Math.max(missed ?? 0, n);
-    };
-    const poller = setInterval(poll, 200);
-    let lineNo = 0;
-    let parseError: unknown = null;
-    const out = createInterface({ input: child.stdout, crlfDelay: Infinity });
-    out.on('line', (line) => {
-      lineNo++;
-      if (parseError) return;
-      const lost = lostEventsIn(line);
-      if (lost !== null) {
-        asm.lost(lost);
-        return;
-      }
-      const wasStarted = asm.started;
-      try {
-        asm.add(line, lineNo);
-      } catch (e) {
-        parseError = e;
-        child.kill('SIGINT');
-      }
-      if (line === 'end') poll();
-      if (!wasStarted && asm.started) {
-        status(o.durationS !== undefined ? captureMsg.capturing(o.durationS) : captureMsg.capturingUntilInterrupt());
-      }
+    const dataPath = join(dir, 'packets.data');
+    const perf = new PerfRun(perfRecordArgs(perfEvents, dataPath, Number(process.env.RFS_CAPTURE_PERF_PAGES ?? 4096), 1));
+    runs.push(perf);
+    await startedOrFailed(perf.enabled, perf.exited, 'perf record', (code) => new UsageError(captureMsg.perfFailed(code, perf.errorTail())));
+    // process.hrtime is CLOCK_MONOTONIC, the clock of both perf (-k) and bpf_ktime_get_ns().
+    const perfStart = Number(process.hrtime.bigint());
+
+    status(o.durationS !== undefined ? captureMsg.capturing(o.durationS) : captureMsg.capturingUntilInterrupt());
+    await until(o.durationS !== undefined ? o.durationS * 1000 : undefined, o.signal);
+    const interrupted = o.signal?.aborted ?? false;
+
+    const perfEnd = Number(process.hrtime.bigint());
+    perf.stop();
+    const perfCode = await perf.exited;
+    // bpftrace prints what it read from the per-CPU buffers; stopping it earlier would lose the rest.
+    const cpus = onlineCpus();
+    for (const r of [sockets, check]) if (r && !(await r.caughtUp(perfEnd, cpus))) status(captureMsg.bpftraceBehind());
+    for (const r of [sockets, check]) r?.stop();
+    await sockets.exited;
+    if (check) await check.exited;
+    if (!perf.finished) throw new UsageError(captureMsg.perfStopFailed(perfCode, perf.errorTail()));
+
+    const confirm = new Set(plan.sharedNames);
+    const { lost } = decodePerfData(dataPath, perfEvents, {
+      packet: (e) => asm.perfPacket(e, confirm.has(e.dev)),
+      deliver: (e) => asm.perfDeliver(e, confirm.has(e.dev)),
+      state: (e) => asm.perfState(e),
     });
-    const err = createInterface({ input: child.stderr, crlfDelay: Infinity });
-    err.on('line', (line) => {
-      const lost = lostEventsIn(line);
-      if (lost !== null) asm.lost(lost);
-      else stderr.push(line);
-    });
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (c) => resolve(c));
-    });
-    clearInterval(poller);
-    asm.missed(missed);
-    o.signal?.removeEventListener('abort', onAbort);
-    if (parseError) throw parseError;
-    if (!asm.started || (code !== 0 && !asm.stats.ended)) {
-      // bpftrace warns about RLIMIT_MEMLOCK on kernels that account BPF memory by cgroup; not a failure.
-      const detail = stderr.filter((l) => !/RLIMIT_MEMLOCK/.test(l)).slice(-8).join('\n');
-      throw new UsageError(captureMsg.bpftraceFailed(code, detail));
+    asm.perfWindow(perfStart, perfEnd);
+    asm.stats.lostEvents = sockets.lost;
+    asm.stats.missedEvents = sockets.missed;
+    asm.stats.perfLost = lost;
+    if (check) {
+      asm.stats.packetCheckLost = check.lost;
+      asm.stats.packetCheckMissed = check.missed;
     }
     const done = asm.finish();
     const text = formatV1(done.comments, done.rows);
@@ -187,10 +219,10 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     for (const { row } of done.rows) events[row.event] = (events[row.event] ?? 0) + 1;
     // Interrupting an open-ended capture is the normal way to stop it; a timed one says it was cut short.
     if (interrupted && o.durationS !== undefined) status(captureMsg.stoppedEarly());
-    return { output: o.output, rows: done.rows.length, events, stats: asm.stats, rxhashField: prepared.rxhashField };
+    return { output: o.output, rows: done.rows.length, events, stats: asm.stats, rxhashField: plan.rxhashField };
   } finally {
+    for (const r of runs) r.kill();
     rmSync(dir, { recursive: true, force: true });
     tracefs.release();
   }
 }
-

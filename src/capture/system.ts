@@ -10,6 +10,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { UsageError } from '../errors.js';
 import { captureMsg } from '../messages.js';
+import { deviceKinds } from './namespaces.js';
+import { perfAvailable } from './perf-packets.js';
 
 export const TRACEFS = '/sys/kernel/tracing';
 export const BTF_VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -24,8 +26,14 @@ export interface SystemSnapshot {
   nrCpuIds: number;
   rpsSockFlowEntries: number;
   kernel: string;
+  /** RX queues of the captured devices (one per sysfs rx-N: the device's real_num_rx_queues). */
   queues: QueueSnapshot[];
+  /** Every device of the namespace, by ifindex. */
   ifnames: Map<number, string>;
+  /** The captured devices: --dev, or every device of the namespace. */
+  devices: string[];
+  /** Device kinds ("loopback", "veth", ...; "" for hardware), from `ip -d link`. */
+  kinds: Map<string, string>;
 }
 
 /** Highest CPU id + 1 from a sysfs CPU list such as "0-1" or "0,2-5". */
@@ -98,7 +106,8 @@ export function takeSnapshot(opts: { netns?: string; dev?: string }): SystemSnap
   if (opts.dev !== undefined && ![...ifnames.values()].includes(opts.dev)) {
     throw new UsageError(captureMsg.noSuchDev(opts.dev, opts.netns));
   }
-  return { nrCpuIds, rpsSockFlowEntries, kernel: release(), queues, ifnames };
+  const devices = opts.dev !== undefined ? [opts.dev] : [...ifnames.values()];
+  return { nrCpuIds, rpsSockFlowEntries, kernel: release(), queues, ifnames, devices, kinds: deviceKinds(opts.netns) };
 }
 
 /** The v1 header pairs of a snapshot, one string per header line. */
@@ -140,13 +149,13 @@ export interface TracefsHandle {
   release(): void;
 }
 
-/** Makes sure tracefs is mounted (bpftrace reads tracepoint formats there); mounts it if needed. */
+/** Makes sure tracefs is mounted (bpftrace and perf read tracepoint formats there); mounts it if needed. */
 export function ensureTracefs(): TracefsHandle {
   if (existsSync(`${TRACEFS}/events`)) return { mounted: false, release: () => {} };
   const supported = readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => /\btracefs$/.test(l));
   if (!supported || !existsSync(TRACEFS)) throw new UsageError(captureMsg.noTracefs());
   try {
-    execFileSync('mount', ['-t', 'tracefs', 'tracefs', TRACEFS], { stdio: 'pipe' });
+    execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: 'pipe' });
   } catch (e) {
     throw new UsageError(captureMsg.tracefsMountFailed(String((e as { stderr?: Buffer }).stderr ?? e).trim()));
   }
@@ -159,7 +168,7 @@ export function ensureTracefs(): TracefsHandle {
 }
 
 /**
- * What this machine lacks to run a live capture (root, bpftrace, `ip`, kernel
+ * What this machine lacks to run a live capture (root, bpftrace, perf, `ip`, kernel
  * BTF, tracefs), as one line naming each missing piece and how to get it;
  * null when nothing is missing. For tests that capture the running kernel.
  */
@@ -167,6 +176,7 @@ export function captureUnavailable(): string | null {
   const missing: string[] = [];
   if (typeof process.getuid === 'function' && process.getuid() !== 0) missing.push(captureMsg.needRoot());
   if (!findBpftrace()) missing.push(captureMsg.noBpftrace());
+  if (!perfAvailable()) missing.push(captureMsg.noPerf());
   if (spawnSync('sh', ['-c', 'command -v ip']).status !== 0) missing.push(captureMsg.noIp());
   if (!existsSync(BTF_VMLINUX)) missing.push(captureMsg.noBtf());
   const fs = existsSync('/proc/filesystems') ? readFileSync('/proc/filesystems', 'utf8') : '';

@@ -51,6 +51,12 @@ export interface ValidateReport {
     /** From the capture header, when the trace came from `rfs-replay capture`. */
     capture_lost_events: number | null;
     capture_missed_events: number | null;
+    /** perf's lost samples and the packet-checking BPF probes' losses, when the capture recorded packets with perf. */
+    capture_perf_lost: number | null;
+    capture_packet_check_lost: number | null;
+    capture_packet_check_missed: number | null;
+    capture_unattributed: number | null;
+    capture_hash_unknown: number | null;
   };
   classes: { class: string; count: number; share: number; explanation: string; examples: NonNullable<ConfigResult['disagreements']>['examples'] }[];
 }
@@ -95,6 +101,11 @@ export function buildReport(path: string, result: ReplayResult, extras: Record<s
       time_backwards: result.trace.time_backwards,
       capture_lost_events: num('capture_lost_events'),
       capture_missed_events: num('capture_missed_events'),
+      capture_perf_lost: num('capture_perf_lost'),
+      capture_packet_check_lost: num('capture_packet_check_lost'),
+      capture_packet_check_missed: num('capture_packet_check_missed'),
+      capture_unattributed: num('capture_unattributed'),
+      capture_hash_unknown: num('capture_hash_unknown'),
     },
     classes,
   };
@@ -112,6 +123,12 @@ export function renderReport(r: ValidateReport): string {
   out.push(`  ${validateMsg.lostDelivers(l.delivers_without_packet)}`);
   if (l.capture_lost_events !== null) out.push(`  ${validateMsg.lostBuffer(l.capture_lost_events)}`);
   if (l.capture_missed_events !== null) out.push(`  ${validateMsg.lostMissed(l.capture_missed_events)}`);
+  if (l.capture_perf_lost !== null) out.push(`  ${validateMsg.lostPerf(l.capture_perf_lost)}`);
+  if (l.capture_packet_check_lost !== null || l.capture_packet_check_missed !== null) {
+    out.push(`  ${validateMsg.lostPacketCheck(l.capture_packet_check_lost, l.capture_packet_check_missed)}`);
+  }
+  if (l.capture_unattributed !== null) out.push(`  ${validateMsg.unattributed(l.capture_unattributed)}`);
+  if (l.capture_hash_unknown !== null) out.push(`  ${validateMsg.hashUnknown(l.capture_hash_unknown)}`);
   out.push(`  ${validateMsg.timeBackwards(l.time_backwards)}`);
   out.push('');
   if (r.disagree === 0) out.push(validateMsg.noDisagreements());

@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CaptureAssembler, lostEventsIn } from '../../src/ingest/importers/capture-protocol.js';
-import { generateProgram } from '../../src/capture/program.js';
+import { generatePacketCheckProgram, generateProgram, generateSocketProgram } from '../../src/capture/program.js';
 import { nrCpuIdsFromList, parseQueueListing } from '../../src/capture/system.js';
-import { formatV1 } from '../../src/capture/run.js';
+import { formatV1, onlineCpus } from '../../src/capture/run.js';
+import { parseDeviceKinds, parseIpLinkNames, parseProcNetDev } from '../../src/capture/namespaces.js';
 
 function assemble(lines: string[]): ReturnType<CaptureAssembler['finish']> & { asm: CaptureAssembler } {
   const asm = new CaptureAssembler('cap');
@@ -72,7 +73,7 @@ describe('CaptureAssembler', () => {
   });
 });
 
-describe('generateProgram', () => {
+describe('generateProgram (--print-program: both sides in one program)', () => {
   const base = { config: ['nr_cpu_ids=2 rps_sock_flow_entries=128 kernel=6.18'], ifnames: new Map([[1, 'lo']]) };
 
   it('reads sk_rxhash through the BTF path it is given (6.x sock_common vs older struct sock)', () => {
@@ -82,24 +83,56 @@ describe('generateProgram', () => {
     expect(old).not.toContain('skc_rxhash');
   });
 
-  it('filters by namespace and device only when asked, and stops after the duration', () => {
+  it('limits packets to the device\'s namespace and ifindexes, sockets only when asked, and stops after the duration', () => {
     const all = generateProgram({ ...base, rxhashField: 'sk_rxhash' });
     expect(all).not.toContain('ns.inum');
     expect(all).not.toContain('interval:s:');
-    const some = generateProgram({ ...base, rxhashField: 'sk_rxhash', netnsInum: 4026532300, ifindex: 1, durationS: 5 });
+    const some = generateProgram({ ...base, rxhashField: 'sk_rxhash', packetNetnsInum: 4026532300, ifindexes: [1], durationS: 5 });
     expect(some).toContain('$skb->dev->nd_net.net->ns.inum == 4026532300 && $skb->dev->ifindex == 1');
-    expect(some).toContain('$sk->__sk_common.skc_net.net->ns.inum == 4026532300');
+    // Sockets of every namespace share the global table: no socket filter unless asked.
+    expect(some).not.toContain('skc_net.net->ns.inum');
     expect(some).toContain('interval:s:5');
+    const limited = generateProgram({ ...base, rxhashField: 'sk_rxhash', socketNetnsInum: 4026532301 });
+    expect(limited).toContain('$sk->__sk_common.skc_net.net->ns.inum == 4026532301');
+    expect(generateProgram({ ...base, rxhashField: 'sk_rxhash', ifindexes: [2, 5] })).toContain('($skb->dev->ifindex == 2 || $skb->dev->ifindex == 5)');
   });
 
   it('prints the snapshot in BEGIN and probes both sides of steering', () => {
     const p = generateProgram({ ...base, rxhashField: 'sk_rxhash' });
     expect(p).toContain('printf("cfg nr_cpu_ids=2 rps_sock_flow_entries=128 kernel=6.18\\n");');
-    for (const probe of ['net:netif_rx\n', 'net:netif_receive_skb_entry', 'net:napi_gro_receive_entry', 'net:netif_receive_skb\n', 'sock:sock_recv_length', 'sock:inet_sock_set_state', 'syscalls:sys_exit_accept4', 'syscalls:sys_enter_recvfrom']) {
+    for (const probe of ['net:netif_rx\n', 'net:netif_receive_skb_entry', 'net:napi_gro_receive_entry', 'net:netif_receive_skb\n', 'sock:sock_recv_length', 'sock:inet_sock_set_state', 'syscalls:sys_exit_accept4', 'syscalls:sys_enter_recvfrom', 'syscalls:sys_exit_splice']) {
       expect(p).toContain(`tracepoint:${probe}`);
     }
     // inet_recvmsg records no flow for MSG_ERRQUEUE reads.
     expect(p).toContain('!(args->flags & 0x2000)');
+  });
+});
+
+describe('the capture\'s programs', () => {
+  const base = { config: ['nr_cpu_ids=2 rps_sock_flow_entries=128 kernel=6.18'], ifnames: new Map([[2, 'vethB']]), rxhashField: '__sk_common.skc_rxhash', packetNetnsInum: 4026532238, ifindexes: [2] };
+  /** Tracepoints perf records: a BPF program there would drop perf's sample whenever it is skipped. */
+  const PERF_TRACEPOINTS = ['net:netif_rx_entry', 'net:netif_receive_skb_entry', 'net:netif_receive_skb_list_entry', 'net:napi_gro_receive_entry', 'net:napi_gro_frags_entry', 'sock:inet_sock_set_state'];
+
+  it('the socket side reads state and hash at syscall entry, in every namespace, and probes no packet tracepoint', () => {
+    const p = generateSocketProgram(base);
+    expect(p).toContain('@entry_state[tid] = $sk->__sk_common.skc_state;');
+    expect(p).toContain('printf("rec %llu %u r 0x%llx %u %u\\n", @entry_ts[tid], @entry_cpu[tid], (uint64)args->sk, @entry_state[tid], @entry_hash[tid]);');
+    expect(p).toContain('tracepoint:syscalls:sys_exit_accept4');
+    expect(p).toContain('printf("rec %llu %u p 0x%llx');
+    expect(p).not.toContain('ns.inum');
+    expect(p).not.toMatch(/tracepoint:net:|tracepoint:sock:inet_sock_set_state/);
+    expect(p).toContain('profile:hz:10');
+  });
+
+  it('the packet check confirms packets at net:netif_rx and reads deliveries only when asked, never where perf records', () => {
+    const confirm = generatePacketCheckProgram(base, { confirmPackets: true, delivers: false });
+    expect(confirm).toContain('tracepoint:net:netif_rx\n');
+    expect(confirm).toContain('printf("seen %llu %u 0x%llx\\n"');
+    expect(confirm).not.toContain('net:netif_receive_skb');
+    const delivers = generatePacketCheckProgram(base, { confirmPackets: false, delivers: true });
+    expect(delivers).toContain('tracepoint:net:netif_receive_skb\n');
+    expect(delivers).not.toContain('seen');
+    for (const p of [confirm, delivers]) for (const tp of PERF_TRACEPOINTS) expect(p).not.toContain(`tracepoint:${tp}`);
   });
 });
 
@@ -117,5 +150,19 @@ describe('system snapshot parsing', () => {
     expect(all.queues[1]).toEqual({ name: 'eth0:10', rpsCpus: '00000000,00000003', rpsFlowCnt: 0 });
     expect([...all.ifnames]).toEqual([[1, 'lo'], [2, 'eth0']]);
     expect(parseQueueListing(listing, 'lo').queues).toEqual([{ name: 'lo:0', rpsCpus: '3', rpsFlowCnt: 64 }]);
+  });
+
+  it('lists online CPUs and the device names and kinds of a namespace', () => {
+    expect(onlineCpus('0-1\n')).toEqual([0, 1]);
+    expect(onlineCpus('0,2-3,8')).toEqual([0, 2, 3, 8]);
+    const procNetDev = 'Inter-|   Receive\n face |bytes    packets\n    lo:    3193      29    0\n  vethB: 6139916   60752    0\n';
+    expect(parseProcNetDev(procNetDev)).toEqual(['lo', 'vethB']);
+    expect(parseIpLinkNames('1: lo: <LOOPBACK,UP> mtu 65536\n2: vethB@if2: <BROADCAST> mtu 1500\n')).toEqual(['lo', 'vethB']);
+    const json = JSON.stringify([
+      { ifname: 'lo', link_type: 'loopback' },
+      { ifname: 'vethB', link_type: 'ether', linkinfo: { info_kind: 'veth' } },
+      { ifname: 'eth0', link_type: 'ether' },
+    ]);
+    expect([...parseDeviceKinds(json)]).toEqual([['lo', 'loopback'], ['vethB', 'veth'], ['eth0', '']]);
   });
 });

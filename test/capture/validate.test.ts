@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'rfs-validate-'));
 const TRACE = `# rfs-trace v1
 # nr_cpu_ids=2 rps_sock_flow_entries=64 kernel=6.18.44
 # queue=lo:0 rps_cpus=3 rps_flow_cnt=16
-# capture_lost_events=4 capture_missed_events=9
+# capture_lost_events=4 capture_missed_events=9 capture_perf_lost=2 capture_packet_check_lost=0 capture_packet_check_missed=5 capture_unattributed=6 capture_hash_unknown=3
 ts,event,cpu,socket,state,rxhash,queue,skb
 10,recvmsg,1,0xs1,1,0x100,,
 20,packet,0,,,0x100,lo:0,0xa
@@ -32,14 +32,21 @@ describe('validate', () => {
     const result = await replayFile(path, { configs: [{ role: 'configured', explain: true }] });
     const report = buildReport(path, result, await headerExtras(path), 0.99);
     expect(report).toMatchObject({ deliver_matched: 2, agree: 1, disagree: 1, agreement: 0.5, pass: false });
-    expect(report.lost).toMatchObject({ delivers_without_packet: 1, capture_lost_events: 4, capture_missed_events: 9 });
+    expect(report.lost).toMatchObject({
+      delivers_without_packet: 1, capture_lost_events: 4, capture_missed_events: 9, capture_perf_lost: 2,
+      capture_packet_check_lost: 0, capture_packet_check_missed: 5, capture_unattributed: 6, capture_hash_unknown: 3,
+    });
     expect(report.classes).toHaveLength(1);
     expect(report.classes[0]).toMatchObject({ class: 'rfs_followed_hint', count: 1, share: 1 });
     expect(report.classes[0].examples[0]).toMatchObject({ line: 10, model_cpu: 1, kernel_cpu: 0 });
     const text = renderReport(report);
     expect(text).toMatch(/agreement 50\.00% \(1 of 2 compared packets on the kernel's CPU\); threshold 99\.00%: FAIL/);
     expect(text).toContain('rfs_followed_hint: 1 (100.00%)');
-    expect(text).toContain('9 probe runs skipped by the kernel');
+    expect(text).toContain('9 socket probe runs skipped by the kernel');
+    expect(text).toContain('2 packet-side samples lost by perf');
+    expect(text).toContain('0 events lost and 5 runs skipped by the packet-checking BPF probes');
+    expect(text).toContain('6 packet and deliver events left out');
+    expect(text).toContain('3 packets on steering queues without a hash');
     expect(buildReport(path, result, {}, 0.5).pass).toBe(true);
   });
 });

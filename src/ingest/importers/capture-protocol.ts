@@ -14,26 +14,53 @@
  *                                               "cfg nr_cpu_ids=2 rps_sock_flow_entries=128 kernel=6.18.44"
  *                                               "cfg queue=lo:0 rps_cpus=3 rps_flow_cnt=64"
  *   ifname <ifindex> <name>                     device names for the queue column
- *   rec <ts> <cpu> <r|s|a> <sk> <state> <hash>  sock_rps_record_flow() caller: recvmsg, sendmsg, accept
+ *   rec <ts> <cpu> <r|s|a|p> <sk> <state> <hash>
+ *                                               sock_rps_record_flow() caller: recvmsg, sendmsg, accept, splice
  *   st <ts> <cpu> <sk> <old> <new> <hash>       inet_sock_set_state
  *   pkt <ts> <cpu> <src> <skb> <hash> <qm> <ifindex>
  *                                               a packet before steering; src = x (netif_rx),
  *                                               e (netif_receive_skb_entry), l (…_list_entry),
  *                                               g (napi_gro_receive_entry), f (napi_gro_frags_entry)
  *   dlv <ts> <cpu> <skb> <hash> <qm> <ifindex>  net:netif_receive_skb, on the CPU that processed it
+ *   seen <ts> <cpu> <skb>                       net:netif_rx saw this skb on the captured device
+ *                                               (confirms a packet perf recorded by device name)
+ *   tick <ts> <cpu>                             a per-CPU progress mark (ignored here)
  *   end                                         from END: the program stopped normally
  *
  * `qm` is skb->queue_mapping, which on receive is the RX queue + 1 (0 = not
- * recorded, and get_rps_cpu() then uses queue 0).
+ * recorded, and get_rps_cpu() then uses queue 0). veth passes the sender's
+ * TX queue index there unchanged, and get_rps_cpu() reads it the same way.
+ *
+ * `capture` also feeds the packet side recorded by perf (packet, deliver and
+ * state events, through `perfPacket` and friends), which has no socket hash
+ * on state changes and names devices, not namespaces; see capture-fixups.ts.
  */
 import { InputError } from '../../errors.js';
 import { captureMsg } from '../../messages.js';
 import { HeaderParser } from '../v1/header.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import type { TraceHeader } from '../trace.js';
-import { byTime, type TimedRow } from './types.js';
+import {
+  confirmPackets, dropBpfDeliversOutside, dropStatesOfUnrecordedSockets, dropUnconfirmed, pairDelivers, shareHashes, stateHashesFromRecords, ZERO_HASH,
+  type CaptureEvent, type Sighting,
+} from './capture-fixups.js';
+import { byTime } from './types.js';
 
 export const CAPTURE_MAGIC = 'rfs-capture v1';
+
+/**
+ * The RX queue get_rps_cpu() uses: skb_rx_queue_recorded() is
+ * queue_mapping != 0 and skb_get_rx_queue() is queue_mapping - 1
+ * (include/linux/skbuff.h); when none is recorded it uses queue 0. A queue
+ * number past the device's real_num_rx_queues is not steered at all
+ * (net/core/dev.c get_rps_cpu(): "goto done"); finish() declares it empty.
+ */
+export function queueOf(dev: string, queueMapping: number): string {
+  return `${dev}:${queueMapping > 0 ? queueMapping - 1 : 0}`;
+}
+
+/** Perf events have no source line; messages about them point at the trace as a whole. */
+const NO_COLUMNS: TextColumns = { ts: 1, event: 1, cpu: 1, socket: 1, state: 1, rxhash: 1, queue: 1, skb: 1 };
 
 /** Lines bpftrace prints itself when a per-CPU perf buffer overflowed ("Lost 12 events"). */
 export function lostEventsIn(line: string): number | null {
@@ -41,22 +68,30 @@ export function lostEventsIn(line: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-const RECORD_EVENT: Record<string, string> = { r: 'recvmsg', s: 'sendmsg', a: 'accept' };
+const RECORD_EVENT: Record<string, string> = { r: 'recvmsg', s: 'sendmsg', a: 'accept', p: 'splice' };
 const PACKET_SOURCES = new Set(['x', 'e', 'l', 'g', 'f']);
 /** GRO entry points: an skb seen there may be merged into another one and never reach steering itself. */
 const GRO_SOURCES = new Set(['g', 'f']);
-
-interface Pending extends TimedRow {
-  /** Packet rows only: where the skb was seen, and the deliver row that matched it. */
-  src?: string;
-  delivered?: boolean;
-}
 
 export interface AssembleStats {
   /** Events bpftrace reported as lost (perf buffer full). */
   lostEvents: number;
   /** Probe runs the kernel skipped (BPF recursion protection); null when unknown. */
   missedEvents: number | null;
+  /** Samples perf lost (ring buffer full); null when perf recorded nothing (bpftrace alone). */
+  perfLost: number | null;
+  /** The packet-checking bpftrace (capture-fixups.ts): events it lost and probe runs the kernel skipped; null when it did not run. */
+  packetCheckLost: number | null;
+  packetCheckMissed: number | null;
+  /** Packet and deliver events of a device name shared with other namespaces that nothing tied to the captured device. */
+  unattributed: number;
+  /** Packets on queues that steer whose hash stayed 0: the kernel computed one the capture did not see. */
+  hashUnknown: number;
+  /** perf's state rows: hash taken from the socket's record rows, or unknown (the socket never recorded). */
+  stateHashFromRecords: number;
+  stateHashUnknown: number;
+  /** Queue names past the device's RX queue count (get_rps_cpu() does not steer them), declared empty. */
+  queuesBeyondDevice: string[];
   /** Packet rows from GRO entry points with no deliver row: merged into another skb, never steered. */
   groMerged: number;
   /** Packet rows whose hash was 0 before steering, taken from their deliver row. */
@@ -102,13 +137,23 @@ function hex32(n: number): string {
 export class CaptureAssembler {
   private readonly cfgLines: { text: string; line: number }[] = [];
   private readonly ifnames = new Map<number, string>();
-  private readonly events: Pending[] = [];
+  private readonly events: CaptureEvent[] = [];
+  private readonly sightings: Sighting[] = [];
+  private window: { startNs: number; endNs: number } | null = null;
   private sawMagic = false;
   private seq = 0;
   private lastTs = 0;
-  readonly stats: AssembleStats = { lostEvents: 0, missedEvents: null, groMerged: 0, hashFromDeliver: 0, reordered: 0, undeclaredQueues: [], ended: false };
+  readonly stats: AssembleStats = {
+    lostEvents: 0, missedEvents: null, perfLost: null, packetCheckLost: null, packetCheckMissed: null, unattributed: 0, hashUnknown: 0,
+    stateHashFromRecords: 0, stateHashUnknown: 0, queuesBeyondDevice: [], groMerged: 0, hashFromDeliver: 0, reordered: 0, undeclaredQueues: [], ended: false,
+  };
 
-  constructor(private readonly file: string) {}
+  /**
+   * `socketsLimited`: socket events were limited to one namespace, which
+   * perf's state events cannot be; those of sockets that never recorded are
+   * then left out.
+   */
+  constructor(private readonly file: string, private readonly socketsLimited = false) {}
 
   get started(): boolean {
     return this.sawMagic;
@@ -149,6 +194,8 @@ export class CaptureAssembler {
       case 'end':
         this.stats.ended = true;
         return true;
+      case 'tick':
+        return true;
       case 'rec': {
         need(7);
         const event = RECORD_EVENT[t[3]];
@@ -179,10 +226,17 @@ export class CaptureAssembler {
       }
       case 'dlv': {
         need(7);
-        this.push(t[1], c[1], line, {
+        const d = this.push(t[1], c[1], line, {
           ts: t[1], event: 'deliver', cpu: t[2], socket: '', state: '', rxhash: hex32(num(f, line, c[4], t[4], 'hash')),
           queue: this.queueName(num(f, line, c[6], t[6], 'ifindex'), num(f, line, c[5], t[5], 'queue_mapping')), skb: t[3],
         }, { ts: c[1], event: c[0], cpu: c[2], socket: c[0], state: c[0], rxhash: c[4], queue: c[5], skb: c[3] });
+        d.confirmed = true;
+        d.fromBpf = true;
+        return true;
+      }
+      case 'seen': {
+        need(4);
+        this.sightings.push({ ts: num(f, line, c[1], t[1], 'timestamp'), cpu: t[2], skb: t[3] });
         return true;
       }
       default:
@@ -190,17 +244,51 @@ export class CaptureAssembler {
     }
   }
 
-  private queueName(ifindex: number, queueMapping: number): string {
-    const dev = this.ifnames.get(ifindex) ?? `if${ifindex}`;
-    // skb_get_rx_queue() is queue_mapping - 1; 0 means "not recorded" and get_rps_cpu() uses rx queue 0.
-    return `${dev}:${queueMapping > 0 ? queueMapping - 1 : 0}`;
+  /**
+   * A packet perf recorded before steering. `confirm`: its device name also
+   * exists in another namespace, so it is kept only if BPF saw it (a "seen"
+   * line or a BPF deliver row).
+   */
+  perfPacket(e: { ts: number; cpu: number; src: string; skb: string; hash: number; queueMapping: number; dev: string }, confirm: boolean): void {
+    const p = this.pushPerf(e.ts, {
+      ts: String(e.ts), event: 'packet', cpu: String(e.cpu), socket: '', state: '', rxhash: hex32(e.hash), queue: queueOf(e.dev, e.queueMapping), skb: e.skb,
+    });
+    p.src = e.src;
+    p.confirm = confirm;
   }
 
-  private push(tsText: string, tsCol: number, line: number, row: TextRow, cols: TextColumns): Pending {
+  /** The kernel's delivery as perf recorded it: no hash, no queue (both come from the packet). */
+  perfDeliver(e: { ts: number; cpu: number; skb: string; dev: string }, confirm: boolean): void {
+    this.pushPerf(e.ts, { ts: String(e.ts), event: 'deliver', cpu: String(e.cpu), socket: '', state: '', rxhash: '', queue: '', skb: e.skb }).confirm = confirm;
+  }
+
+  /** A TCP state change as perf recorded it: no sk_rxhash, taken later from the socket's record rows. */
+  perfState(e: { ts: number; cpu: number; socket: string; newState: number }): void {
+    if (e.newState < 1 || e.newState > 12) return;
+    this.pushPerf(e.ts, { ts: String(e.ts), event: 'state', cpu: String(e.cpu), socket: e.socket, state: String(e.newState), rxhash: ZERO_HASH, queue: '', skb: '' })
+      .hashFromRecords = true;
+  }
+
+  /** The time perf recorded packets (CLOCK_MONOTONIC ns); BPF deliver rows outside it are left out. */
+  perfWindow(startNs: number, endNs: number): void {
+    this.window = { startNs, endNs };
+  }
+
+  private pushPerf(ts: number, row: TextRow): CaptureEvent {
+    const p: CaptureEvent = { ts, seq: this.seq++, row, line: 0, cols: NO_COLUMNS };
+    this.events.push(p);
+    return p;
+  }
+
+  private queueName(ifindex: number, queueMapping: number): string {
+    return queueOf(this.ifnames.get(ifindex) ?? `if${ifindex}`, queueMapping);
+  }
+
+  private push(tsText: string, tsCol: number, line: number, row: TextRow, cols: TextColumns): CaptureEvent {
     const ts = num(this.file, line, tsCol, tsText, 'timestamp');
     if (ts < this.lastTs) this.stats.reordered++;
     else this.lastTs = ts;
-    const p: Pending = { ts, seq: this.seq++, row, line, cols };
+    const p: CaptureEvent = { ts, seq: this.seq++, row, line, cols };
     this.events.push(p);
     return p;
   }
@@ -212,8 +300,8 @@ export class CaptureAssembler {
   }
 
   /**
-   * Sorts by time, fixes what only hindsight knows (hash computed during
-   * steering, GRO-merged skbs), and returns the header and rows in order.
+   * Sorts by time, fixes what only hindsight knows (capture-fixups.ts), and
+   * returns the header and rows in order.
    */
   finish(): { header: TraceHeader; comments: string[]; rows: { row: TextRow; line: number; cols: TextColumns }[] } {
     if (!this.sawMagic) throw new InputError(this.file, 1, 1, captureMsg.noCaptureMagic(), 'header');
@@ -222,54 +310,68 @@ export class CaptureAssembler {
     for (const l of this.cfgLines) parser.comment(l.text, l.line);
     const header = parser.finish();
     const declared = new Set(header.queues.map((q) => q.name));
+    const s = this.stats;
 
-    this.events.sort(byTime);
+    const events = this.events.sort(byTime);
+    if (this.window) dropBpfDeliversOutside(events, this.window.startNs, this.window.endNs);
+    confirmPackets(events, this.sightings.sort((a, b) => a.ts - b.ts));
+    pairDelivers(events);
+    s.unattributed = dropUnconfirmed(events);
+    s.hashFromDeliver = shareHashes(events);
+    if (this.socketsLimited) dropStatesOfUnrecordedSockets(events);
+    const st = stateHashesFromRecords(events);
+    s.stateHashFromRecords = st.filled;
+    s.stateHashUnknown = st.unknown;
 
-    // Match deliver rows to the most recent unmatched packet of the same skb (docs/format.md).
-    const open = new Map<string, Pending[]>();
-    for (const e of this.events) {
-      if (e.row.event === 'packet') {
-        const list = open.get(e.row.skb);
-        if (list) list.push(e);
-        else open.set(e.row.skb, [e]);
-      } else if (e.row.event === 'deliver') {
-        const list = open.get(e.row.skb);
-        const p = list?.pop();
-        if (!p) continue;
-        p.delivered = true;
-        // skb->hash is computed by get_rps_cpu() itself (skb_get_hash) when the
-        // driver set none, so the packet probe can see 0 where steering used a real hash.
-        if (p.row.rxhash === '0x00000000' && e.row.rxhash !== '0x00000000') {
-          p.row.rxhash = e.row.rxhash;
-          this.stats.hashFromDeliver++;
-        }
-        e.row.queue = p.row.queue;
-      }
+    // Queues of each device as declared (the device's real_num_rx_queues, one sysfs rx-N each).
+    const declaredPerDev = new Map<string, number>();
+    for (const q of header.queues) {
+      const dev = q.name.slice(0, q.name.lastIndexOf(':'));
+      declaredPerDev.set(dev, (declaredPerDev.get(dev) ?? 0) + 1);
     }
+    const steers = new Set(header.queues.filter((q) => q.rpsCpus.length > 0 || q.rpsFlowCnt > 0).map((q) => q.name));
 
     const rows: { row: TextRow; line: number; cols: TextColumns }[] = [];
     const undeclared = new Set<string>();
-    for (const e of this.events) {
-      if (e.row.event === 'packet' && !e.delivered && e.src && GRO_SOURCES.has(e.src)) {
-        this.stats.groMerged++;
+    const beyond = new Set<string>();
+    for (const e of events) {
+      if (e.dropped) continue;
+      if (e.row.event === 'packet' && !e.pair && e.src && GRO_SOURCES.has(e.src)) {
+        s.groMerged++;
         continue;
       }
-      if (e.row.queue !== '' && !declared.has(e.row.queue)) undeclared.add(e.row.queue);
+      const q = e.row.queue;
+      if (q !== '' && !declared.has(q)) {
+        const dev = q.slice(0, q.lastIndexOf(':'));
+        if (declaredPerDev.has(dev)) beyond.add(q);
+        else undeclared.add(q);
+      }
+      if (e.row.event === 'packet' && e.row.rxhash === ZERO_HASH && steers.has(q)) s.hashUnknown++;
       rows.push({ row: e.row, line: e.line, cols: e.cols });
     }
-    for (const name of undeclared) {
-      // A device that appeared after the snapshot: its RPS settings are unknown, so none are claimed.
-      header.queues.push({ name, rpsCpus: [], rpsCpusMask: '0', rpsFlowCnt: 0 });
-      this.stats.undeclaredQueues.push(name);
-    }
     const comments = this.headerComments();
-    for (const name of undeclared) comments.push(`# queue=${name} rps_cpus=0 rps_flow_cnt=0`);
-    const s = this.stats;
-    header.extra.capture_lost_events = String(s.lostEvents);
-    header.extra.capture_gro_merged = String(s.groMerged);
-    const missed = s.missedEvents === null ? '' : ` capture_missed_events=${s.missedEvents}`;
-    if (s.missedEvents !== null) header.extra.capture_missed_events = String(s.missedEvents);
-    comments.push(`# capture_lost_events=${s.lostEvents}${missed} capture_gro_merged=${s.groMerged} capture_reordered=${s.reordered}`);
+    for (const name of [...beyond, ...undeclared]) {
+      // A queue get_rps_cpu() does not steer, or a device that appeared after the snapshot (settings unknown): declared empty.
+      header.queues.push({ name, rpsCpus: [], rpsCpusMask: '0', rpsFlowCnt: 0 });
+      comments.push(`# queue=${name} rps_cpus=0 rps_flow_cnt=0`);
+    }
+    s.queuesBeyondDevice.push(...beyond);
+    s.undeclaredQueues.push(...undeclared);
+
+    const counts: [string, number | null][] = [
+      ['capture_lost_events', s.lostEvents],
+      ['capture_missed_events', s.missedEvents],
+      ['capture_perf_lost', s.perfLost],
+      ['capture_packet_check_lost', s.packetCheckLost],
+      ['capture_packet_check_missed', s.packetCheckMissed],
+    ];
+    if (s.perfLost !== null) {
+      counts.push(['capture_unattributed', s.unattributed], ['capture_hash_unknown', s.hashUnknown], ['capture_state_hash_unknown', s.stateHashUnknown]);
+    }
+    counts.push(['capture_gro_merged', s.groMerged], ['capture_reordered', s.reordered]);
+    const known = counts.filter((c): c is [string, number] => c[1] !== null);
+    for (const [k, v] of known) if (k !== 'capture_reordered') header.extra[k] = String(v);
+    comments.push('# ' + known.map(([k, v]) => `${k}=${v}`).join(' '));
     header.format = 'rfs-capture';
     return { header, comments, rows };
   }
