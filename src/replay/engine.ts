@@ -23,6 +23,7 @@ import type { ReplayOptions } from './options.js';
 import { modelResult, type ModelResult } from './model-result.js';
 import type { ReplayWorkerMessage, ReplayWorkerReply } from './replay-worker.js';
 import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from '../types/result.js';
+import { agreementWhereKernelRan } from '../types/own-config.js';
 
 /**
  * From this many configurations on, a replay thread replays them, and this
@@ -515,6 +516,6 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     command: options.command ?? [],
     trace,
-    configs: results,
+    configs: agreementWhereKernelRan(results, trace),
   };
 }
