@@ -127,7 +127,7 @@ export const reportMsg = {
   queueUnknown: () => 'No advice on the per-queue table size either (unknown).',
   queueRfsOff: () => 'Per-queue tables: no advice while RFS stays off; they are read only after a hit in the global table.',
   hitsNotLocality: (fromHit: string, toHit: string, at: string) =>
-    `A larger table raises the hit ratio (${fromHit} here, ${toHit} at ${at} slots) but not locality.`,
+    `A larger table raises the hit ratio (${fromHit} here, ${toHit} at ${at} slots), but locality by no more than the noise margin.`,
   limitMigration: (at: string, staleOfHits: string) =>
     `At ${at} slots, ${staleOfHits} of hits point to a CPU the application had left. Thread migration, not table size, limits locality here; pinning the consumer threads to CPUs would help.`,
   limitEmpty: (at: string, share: string) =>
@@ -136,7 +136,7 @@ export const reportMsg = {
     `At ${at} slots, ${share} of lookups still find another flow's hint in their slot: the largest size tried is too small for the flows in use (see the note on the sweep).`,
   limitInvalidCpu: (at: string, share: string, nr: number) =>
     `At ${at} slots, ${share} of lookups decode to a CPU at or above nr_cpu_ids (${nr}, not a power of two), which no hint can name. The CPU count, not table size, limits locality here.`,
-  limitNone: (loc: string) => `Nothing limits locality much: ${loc} of resolved packets land on their application's CPU.`,
+  limitNone: (at: string, loc: string) => `At ${at} slots, nothing limits locality much: ${loc} of resolved packets land on their application's CPU.`,
   noiseMargin: (flows: string) =>
     `Noise margin: the 95% margin for the difference of two shares, counting each of the trace's ${flows} flows as one independent draw (see docs/metrics.md).`,
   rule: () =>

@@ -153,8 +153,9 @@ export function localityChart(model: ReportModel): Chart {
         encoding: {
           x: sizeAxisX('entries_effective', 'Global table size, rps_sock_flow_entries (slots, log₂ scale; Ki = 1024)', sizes),
           y: { field: 'value', ...percentAxis('Share (%; see legend for denominators)') },
-          color: { field: 'series', type: 'nominal', title: 'series', scale: { domain: Object.values(LOCALITY_LABELS), range: ['#1a9641', '#f28e2b', '#9e9e9e'] } },
-          strokeDash: { field: 'series', type: 'nominal', scale: { domain: Object.values(LOCALITY_LABELS), range: [[1, 0], [1, 0], [5, 3]] }, legend: null },
+          // Same title and domain on both channels: Vega-Lite draws one legend with the dashes in it.
+          color: { field: 'series', type: 'nominal', title: 'series', scale: { domain: Object.values(LOCALITY_LABELS), range: ['#1a9641', '#f28e2b', '#9e9e9e'] }, legend: { orient: 'bottom', direction: 'vertical' } },
+          strokeDash: { field: 'series', type: 'nominal', title: 'series', scale: { domain: Object.values(LOCALITY_LABELS), range: [[1, 0], [1, 0], [5, 3]] }, legend: { orient: 'bottom', direction: 'vertical' } },
           tooltip: [
             { field: 'entries_effective', type: 'quantitative', title: 'slots' },
             { field: 'series', type: 'nominal' },
@@ -214,7 +215,7 @@ export function outcomesBySizeChart(model: ReportModel): Chart {
   };
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'What each lookup found, against global table size', subtitle: `kernel profile ${k.kernel}; share of lookups at each size` },
+    title: { text: 'What each lookup found, against global table size', subtitle: `kernel profile ${k.kernel}; share of lookups at each size`, offset: 34 },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
@@ -260,7 +261,14 @@ export function outcomesBySizeChart(model: ReportModel): Chart {
           ],
         },
       },
-      ...sizeMarkers('size', 'markers'),
+      // Above the bars rather than across them (a rule and label over a stacked bar would hide its colours),
+      // in two rows, so a configured and a recommended size on neighbouring bars do not overprint.
+      ...(['configured', 'recommended'] as const).map((marker) => ({
+        data: { name: 'markers' },
+        transform: [{ filter: { field: 'marker', equal: marker } }],
+        mark: { type: 'text' as const, baseline: 'bottom' as const, dy: marker === 'configured' ? -4 : -18, fontSize: 11, fontWeight: 'bold' as const, color: marker === 'configured' ? '#555555' : '#1a9641' },
+        encoding: { x: { field: 'size', type: 'quantitative' as const }, y: { value: 0 }, text: { field: 'text', type: 'nominal' as const } },
+      })),
     ],
   } as TopLevelSpec;
   return {

@@ -98,7 +98,7 @@ function sizesChart(rows: ComparisonRow[]): Chart {
     id: 'sizes-by-trace',
     title: 'Recommended table sizes by trace',
     caption:
-      'One row per trace: a green dot left of the grey one means the trace was configured with a larger global table than it needs, right of it means a smaller one; the orange dot is the per-queue size (slots per RX queue) recommended for the same trace.',
+      'One row per trace: a green dot right of the grey one means a larger global table raises locality beyond the trace\'s noise, left of it that a smaller one does, on it that the configured size is kept, and the orange dot is the per-queue size (slots per RX queue) advised for the same trace at that global size.',
     dataName: 'sizes',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -172,7 +172,8 @@ function localityChart(rows: ComparisonRow[]): Chart {
 export function renderComparisonHtml(doc: ComparisonDocument): string {
   const rows = doc.rows;
   const anyDeliver = rows.some((r) => r.configured_agreement !== null);
-  const head = ['trace', 'format', 'packets', 'flows (active)', 'configured global', 'locality there', 'advice (global / per-queue)', 'recommended global', 'recommended per-queue', 'locality there', 'noise margin', 'memory there', ...(anyDeliver ? ['agreement'] : [])];
+  const head = ['trace', 'format', 'packets', 'flows (active)', 'configured global', 'locality there', 'advice: global / per-queue', 'locality there', 'noise margin', 'memory there', ...(anyDeliver ? ['agreement'] : [])];
+  const one = (action: string, size: number | null) => (size === null ? action : `${action} ${int(size)}`);
   const body = rows
     .map((r) =>
       `<tr><th scope="row"><a href="${escapeHtml(r.report_href)}">${escapeHtml(r.name)}</a></th>` +
@@ -182,9 +183,7 @@ export function renderComparisonHtml(doc: ComparisonDocument): string {
         `${int(r.distinct_flows)} (${int(r.active_flows)})`,
         int(r.configured_entries),
         pct(r.configured_locality),
-        `${r.global_action} / ${r.queue_action}`,
-        int(r.recommended_entries),
-        int(r.recommended_flow_cnt),
+        `${one(r.global_action, r.recommended_entries)} / ${one(r.queue_action, r.recommended_flow_cnt)}`,
         pct(r.recommended_locality),
         r.locality_noise_margin === null ? '—' : `±${(r.locality_noise_margin * 100).toFixed(2)} pp`,
         r.recommended_memory_bytes === null ? '—' : bytes(r.recommended_memory_bytes),

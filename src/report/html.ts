@@ -94,9 +94,10 @@ function spanText(r: ReplayResult): string {
 function verdictSection(model: ReportModel): string {
   const v = buildVerdict(model);
   const k = model.kernels[0];
-  const head = v.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('');
+  const cls = (i: number) => (i === v.advised ? ' class="advised"' : '');
+  const head = v.columns.map((c, i) => `<th scope="col"${cls(i)}>${escapeHtml(c)}</th>`).join('');
   const rows = v.lines
-    .map((l) => `<tr><th scope="row">${escapeHtml(l.label)}<span class="unit">${escapeHtml(l.unit)}</span></th>${l.values.map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`)
+    .map((l) => `<tr><th scope="row">${escapeHtml(l.label)}<span class="unit">${escapeHtml(l.unit)}</span></th>${l.values.map((x, i) => `<td${cls(i)}>${escapeHtml(x)}</td>`).join('')}</tr>`)
     .join('\n');
   const others = model.notes.filter((n) => n !== model.alert);
   const notes = others.length ? `<ul class="notes">${others.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
@@ -413,7 +414,8 @@ table { border-collapse: collapse; margin: 12px 0; font-variant-numeric: tabular
 th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: right; vertical-align: top; }
 th[scope=row] { text-align: left; font-weight: 600; }
 thead th { background: #f3f3f3; }
-table.main-verdict td:nth-child(3), table.main-verdict thead th:nth-child(3) { background: #eef8ee; }
+table.main-verdict .advised { background: #eef8ee; }
+table.main-verdict td, table.limits td { white-space: nowrap; }
 .table-wrap { overflow-x: auto; }
 table.compact { font-size: 13px; }
 table.compact th, table.compact td { padding: 4px 7px; }
@@ -423,7 +425,7 @@ table.compact th[scope=row] { white-space: nowrap; }
 table.kv td, table.kv th { text-align: left; }
 table.kv td { overflow-wrap: anywhere; }
 table.sweep { font-size: 13px; }
-table.comparison td:nth-child(8) { white-space: nowrap; }
+table.comparison td { white-space: nowrap; }
 p.finding { margin: 6px 0; max-width: 900px; }
 table.cpus tr.own th, table.cpus tr.own td, table.limits tr.own th, table.limits tr.own td { background: #eef8ee; }
 .alert { background: #fdecea; border-left: 4px solid #d7301f; padding: 10px 14px; font-weight: 600; }

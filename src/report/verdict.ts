@@ -25,11 +25,13 @@ export interface Verdict {
   sentences: string[];
   columns: string[];
   lines: VerdictLine[];
+  /** Index of the column the advice names: the recommended one, or the configured one when both tables keep (−1: unknown). */
+  advised: number;
 }
 
 export function buildVerdict(model: ReportModel): Verdict {
   const k = model.kernels[0];
-  if (!k) return { sentences: [reportMsg.noAdvice()], columns: [], lines: [] };
+  if (!k) return { sentences: [reportMsg.noAdvice()], columns: [], lines: [], advised: -1 };
   const columns = verdictColumns(model, k);
   const conf = k.configured;
   const change = (r: ConfigRow) => {
@@ -37,9 +39,11 @@ export function buildVerdict(model: ReportModel): Verdict {
     const v = compare(candidate(conf, conf.entries_effective), candidate(r, r.entries_effective), model.flows);
     return v ? `${pp(v.locality_change)} (±${pp(v.locality_margin).slice(1)})` : '—';
   };
-  const adviceAt = k.recommended ?? null;
+  const advised = k.recommended ? columns.findIndex((c) => c.row.config_index === k.recommended!.config_index) : -1;
+  // Unknown advice is written in the configured column: it is the only one the reader is not told to change.
+  const adviceColumn = advised >= 0 ? advised : 0;
   const lines: VerdictLine[] = [
-    { label: 'Advice', unit: 'global table / per-queue tables', values: columns.map((c) => (c.row === adviceAt || (adviceAt === null && c.row === conf) ? `${k.globalAdvice.action} / ${k.queueAdvice.action}` : '')) },
+    { label: 'Advice', unit: 'global table / per-queue tables', values: columns.map((_, i) => (i === adviceColumn ? `${k.globalAdvice.action} / ${k.queueAdvice.action}` : '')) },
     { label: 'Global table', unit: 'slots (rps_sock_flow_entries)', values: columns.map((c) => int(c.row.entries_effective)) },
     { label: 'Per-queue tables', unit: 'slots per RX queue (rps_flow_cnt)', values: columns.map((c) => perQueueSizes(c.row.flow_cnt_all)) },
     { label: 'Table memory', unit: '4 B per global slot + 8 B per queue slot', values: columns.map((c) => bytes(c.row.memory_bytes)) },
@@ -56,7 +60,7 @@ export function buildVerdict(model: ReportModel): Verdict {
   if (model.has_deliver) {
     lines.push({ label: 'Agreement with the kernel', unit: reportMsg.agreementOnlyOwn(), values: columns.map((c) => pct(c.row.agreement)) });
   }
-  return { sentences: verdictSentences(k, model.flows), columns: columns.map((c) => c.heading), lines };
+  return { sentences: verdictSentences(k, model.flows), columns: columns.map((c) => c.heading), lines, advised };
 }
 
 /** "grow 4,096 / keep 64": each table's action and the size it names. */
@@ -144,7 +148,7 @@ function limitSentence(k: KernelAnalysis): string | null {
   const ofLookups = (n: number) => share(row.lookups > 0 ? n / row.lookups : null);
   switch (dominant?.kind) {
     case undefined:
-      return row.locality !== null ? reportMsg.limitNone(pct(row.locality)) : null;
+      return row.locality !== null ? reportMsg.limitNone(at, pct(row.locality)) : null;
     case 'migration':
       return reportMsg.limitMigration(at, share(row.stale_rate));
     case 'empty_slots':

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { optMsg, reportMsg } from '../../src/messages.js';
-import { expandInputs, reportName, runReport } from '../../src/report/run.js';
-import { fakeReplay } from './fixtures.js';
+import { expandInputs, replayForReport, reportName, runReport } from '../../src/report/run.js';
+import { fakeReplay, planWith } from './fixtures.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'rfs-report-'));
@@ -106,5 +106,17 @@ describe('runReport', () => {
     await expect(runReport({ inputs: [a], output: join(dir, 'r.txt'), command: [], replay })).rejects.toThrow(new UsageError(reportMsg.outputNotHtml(join(dir, 'r.txt'))));
     await expect(runReport({ inputs: [a, b], command: [], replay })).rejects.toThrow(new UsageError(reportMsg.duplicateName('same', a, b)));
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe('replayForReport', () => {
+  it('refuses to merge two passes over a trace that changed in between', async () => {
+    const { replay } = fakeReplay();
+    let call = 0;
+    const changing = async (path: string, options: Parameters<typeof replay>[1]) => {
+      const r = await replay(path, options);
+      return ++call === 1 ? r : { ...r, trace: { ...r.trace, rows: r.trace.rows + 1 } };
+    };
+    await expect(replayForReport('traces/t.csv', planWith(), changing, {})).rejects.toThrow(new UsageError(reportMsg.traceChanged('traces/t.csv')));
   });
 });
