@@ -15,8 +15,9 @@
  * per-queue advice holds for the global table the reader is told to set.
  * That size is known only after the first pass; sweeping per-queue sizes at
  * every candidate global size instead would multiply the lanes (memory and
- * time) by the number of global sizes. The second pass has no more lanes
- * than the first, so it adds a read of the trace but no memory.
+ * time) by the number of global sizes. The per-queue lanes leave the first
+ * pass, so the report's peak memory is the larger pass's, not their sum; the
+ * price is a second read of the trace.
  *
  * The engine returns configurations in request order; `plan` runs parallel
  * to the requests and says what each one is for.
@@ -117,9 +118,7 @@ export function planReport(input: PlanInput = {}): ReportPlan {
     for (const entries of globalSizes) add('global-sweep', kernel, { role: 'sweep', entries });
     for (const n of cpuWhatIf) add('cpu-whatif', kernel, { role: 'what-if', cpus: n });
   }
-  const primary = kernels[0];
-  // The time series of plain RPS gives the agreement-over-time chart its reference line.
-  add('rps-baseline', primary, { role: 'rps-baseline', entries: 0, timeline: true });
+  add('rps-baseline', kernels[0], { role: 'rps-baseline', entries: 0 });
 
   return { requests, plan, globalSizes, queueSizes, kernels, cpuWhatIf, ...(input.cpus !== undefined ? { cpus: input.cpus } : {}) };
 }

@@ -31,7 +31,7 @@ describe('planReport', () => {
     expect(p.plan.some((x) => x.group === 'queue-sweep')).toBe(false);
 
     const baseline = p.requests.filter((r) => r.role === 'rps-baseline');
-    expect(baseline).toEqual([{ role: 'rps-baseline', entries: 0, timeline: true, kernel: '6.16' }]);
+    expect(baseline).toEqual([{ role: 'rps-baseline', entries: 0, kernel: '6.16' }]);
   });
 
   it('replays every kernel profile fully, the first one being primary, and the baseline once', () => {
