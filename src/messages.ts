@@ -131,7 +131,7 @@ export const reportMsg = {
   limitMigration: (at: string, staleOfHits: string) =>
     `At ${at} slots, ${staleOfHits} of hits point to a CPU the application had left. Thread migration, not table size, limits locality here; pinning the consumer threads to CPUs would help.`,
   limitEmpty: (at: string, share: string) =>
-    `At ${at} slots, ${share} of lookups find an empty slot: packets that arrive before their application has used the socket (new or short connections), or after it closed. Connection churn, not table size, limits locality here.`,
+    `At ${at} slots, ${share} of lookups find an empty slot: the flow's application had not used its socket yet (a new connection, or one the capture joined midway) or had closed it. A bigger table does not change this.`,
   limitTableSize: (at: string, share: string) =>
     `At ${at} slots, ${share} of lookups still find another flow's hint in their slot: the largest size tried is too small for the flows in use (see the note on the sweep).`,
   limitInvalidCpu: (at: string, share: string, nr: number) =>

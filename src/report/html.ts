@@ -267,7 +267,8 @@ function disagreementSection(model: ReportModel): string {
   const k = model.kernels[0];
   const d = k?.configuredResult.disagreements;
   const m = k?.configuredResult.metrics;
-  if (!d || !m) return '';
+  // Disagreeing with the kernel means something only for the configuration it ran.
+  if (!d || !m || !k.configured.kernel_ran) return '';
   const total = Object.values(d.by_class).reduce((a, b) => a + b, 0);
   const classes = Object.entries(d.by_class)
     .sort((a, b) => b[1] - a[1])

@@ -129,7 +129,7 @@ describe('report on the default trace', () => {
   }, 120_000);
 
   it('under --kernel 3.19 never picks a size that loses locality (64 slots: 61.29% → 59.17%)', async () => {
-    const { json } = await report('traces/default.csv.gz', { kernels: ['3.19'] });
+    const { json, html } = await report('traces/default.csv.gz', { kernels: ['3.19'] });
     const g = json.analysis.kernels[0].recommendation.global;
     const configured = json.result.configs.find((c: any) => c.role === 'configured');
     const loc = (c: any) => c.metrics.local / (c.metrics.packets - c.metrics.local_unresolved);
@@ -138,8 +138,10 @@ describe('report on the default trace', () => {
     expect(g.entries).not.toBe(64);
     const advised = g.action === 'keep' ? configured : json.result.configs[g.config_index];
     expect(loc(advised)).toBeGreaterThanOrEqual(loc(configured));
-    // 3.19 ran no deliver row of this 6.18 trace: no agreement anywhere, counters kept.
+    // 3.19 ran no deliver row of this 6.18 trace: no agreement anywhere, counters kept, no disagreement section.
     expect(json.result.configs.every((c: any) => c.metrics.agreement === null)).toBe(true);
+    expect(html).not.toContain('<section id="disagreements"');
+    expect(html).not.toContain('id="chart-agreement"');
   }, 120_000);
 
   it('puts kernel profiles side by side: 3.19 aliases where 6.16 detects the collision', async () => {
