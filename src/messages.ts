@@ -104,26 +104,53 @@ export const reportMsg = {
   headerBeyondSweep: (header: number, largest: number) =>
     `the trace's configured table (${header} slots) is larger than a quarter of the largest size swept (${largest}); pass --entries to extend the sweep`,
   recommendationAtEdge: (largest: number) =>
-    `the recommendation is the largest size tried (${largest}): hit ratio was still improving, so a larger table may help further`,
-  noLookups: () => 'no packet was looked up in the global table (no packets, or RFS is off in every configuration): there is nothing to recommend',
+    `the advice is the largest size tried (${largest}): locality was still rising there, so a larger table may help further (pass --entries to extend the sweep)`,
+  noLocality: () =>
+    'no packet could be matched to a later socket call of its flow (packets with hash 0, or flows never used again), so locality cannot be measured and no size can be judged',
   noDeliver: () => 'the trace has no deliver rows, so the model cannot be compared with the kernel',
-  // verdict sentences, shared by the HTML and text reports
-  verdictRfsOff: (rec: number, hit: string) =>
-    `RFS is off in the trace's configuration (rps_sock_flow_entries = 0); a global table of ${rec} slots would reach a hit ratio of ${hit}.`,
-  verdictTooSmall: (conf: number, confHit: string, rec: number, recHit: string, extra: string) =>
-    `The configured global table (${conf} slots) is too small: hit ratio ${confHit}, against ${recHit} with the recommended ${rec} slots (${extra} more memory).`,
-  verdictTooLarge: (conf: number, rec: number, recHit: string, saved: string) =>
-    `The configured global table (${conf} slots) is larger than needed: ${rec} slots reach a hit ratio of ${recHit}, within 1 percentage point of the largest size tried, and save ${saved}.`,
-  verdictRight: (conf: number, confHit: string) =>
-    `The configured global table (${conf} slots) is the right size: hit ratio ${confHit}, and no smaller table in the sweep stays within 1 percentage point of the largest size tried.`,
-  verdictQueue: (rec: number, holds: string, conf: number) =>
-    `Per-queue tables: ${rec} slots per RX queue keep ordering holds (packets the ordering guard kept on the CPU their per-queue slot last used — with a shared slot, possibly another flow's) at ${holds} of packets, within 1 percentage point of the largest size tried (configured: ${conf}).`,
-  verdictQueueConflicts: (rec: number, conflicts: string, conf: number) =>
-    `Per-queue tables: ${rec} slots per RX queue keep slot conflicts (lookups whose slot last served another flow) at ${conflicts}, within 1 percentage point of the largest size tried (configured: ${conf}).`,
-  queueByConflicts: () =>
-    'queue heads move at once in this replay (no deliver rows, no --fifo-ns), so the ordering guard never holds a packet; the per-queue size is chosen by slot conflicts instead',
-  verdictRule: (tolerancePp: number, largest: number, refHit: string) =>
-    `Rule: the smallest size whose hit ratio is within ${tolerancePp} percentage point of the largest size tried (${largest} slots: ${refHit}).`,
+  noSocketSide: (records: number, hashlessFormat: string | null) =>
+    `No socket side: ${records === 0 ? 'the trace has no record events (recvmsg, sendmsg, accept, splice)' : `none of the trace's ${records} record events (recvmsg, sendmsg, accept, splice) wrote a hint: each has hash 0${hashlessFormat ? ` (the ${hashlessFormat} format prints neither the socket's sk_rxhash nor its TCP state)` : ' or a socket that is not ESTABLISHED'}`}. Without it the replay cannot tell which CPU each application used, so it judges no table size (advice: unknown). rfs-replay capture records the socket side.`,
+  queueHeadsInstant: () =>
+    'queue heads move at once in this replay (no deliver rows, no --fifo-ns), so the ordering guard never holds a packet and per-queue sizes change locality only through flows sharing an entry; pass --fifo-ns to model CPU backlogs',
+  // verdict sentences, shared by the HTML, text and JSON reports
+  globalKeep: (conf: string, loc: string, best: { size: string; loc: string; change: string; margin: string } | null) =>
+    `Keep the global table at ${conf} slots: no size tried moves locality by more than the noise margin. Locality is ${loc} here${best ? `; the best size tried, ${best.size} slots, reaches ${best.loc} (${best.change}, margin ±${best.margin})` : ', and no other size tried reaches more'}.`,
+  globalKeepRfsOff: (loc: string, best: { size: string; loc: string; change: string; margin: string } | null) =>
+    `Keep RFS off (rps_sock_flow_entries = 0): no global table size tried raises locality by more than the noise margin. Locality is ${loc} with plain RPS${best ? `; the best size tried, ${best.size} slots, reaches ${best.loc} (${best.change}, margin ±${best.margin})` : ''}.`,
+  globalChange: (verb: 'Grow' | 'Shrink', from: string, to: string, fromLoc: string, toLoc: string, change: string, margin: string, memory: string) =>
+    `${verb} the global table from ${from} to ${to} slots: locality rises from ${fromLoc} to ${toLoc} (${change}, beyond the noise margin of ±${margin}), ${verb === 'Grow' ? `for ${memory} more memory` : `and the tables use ${memory} less memory`}.`,
+  globalEnable: (to: string, fromLoc: string, toLoc: string, change: string, margin: string, memory: string) =>
+    `Turn RFS on with a global table of ${to} slots: locality rises from ${fromLoc} (plain RPS) to ${toLoc} (${change}, beyond the noise margin of ±${margin}), for ${memory} more memory.`,
+  globalChangeCrossCpu: (verb: 'Grow' | 'Shrink', from: string, to: string, loc: string, fromCross: string, toCross: string, change: string, margin: string) =>
+    `${verb} the global table from ${from} to ${to} slots: locality stays at ${loc} or better, and the cross-CPU share falls from ${fromCross} to ${toCross} (${change}, beyond its noise margin of ±${margin}).`,
+  globalUnknownNoSocket: () => 'No advice on the global table size (unknown): no record event in this trace carries a flow hash, so no size can be judged (see the note).',
+  globalUnknownNoLocality: () => 'No advice on the global table size (unknown): locality cannot be measured on this trace (see the note).',
+  queueKeep: (global: string, fc: string, best: { size: string; loc: string; change: string; margin: string } | null) =>
+    `Per-queue tables, with the global table at ${global} slots: keep ${fc} slots per RX queue: no size tried moves locality by more than the noise margin${best ? ` (best: ${best.size} slots, ${best.loc}, ${best.change}, margin ±${best.margin})` : ''}.`,
+  queueChange: (verb: 'Grow' | 'Shrink', global: string, from: string, to: string, fromLoc: string, toLoc: string, change: string, margin: string, holdsFrom: string, holdsTo: string) =>
+    `Per-queue tables, with the global table at ${global} slots: ${verb.toLowerCase()} from ${from} to ${to} slots per RX queue: locality rises from ${fromLoc} to ${toLoc} (${change}, beyond the noise margin of ±${margin}); ordering holds go from ${holdsFrom} to ${holdsTo} of packets.`,
+  queueChangeCrossCpu: (verb: 'Grow' | 'Shrink', global: string, from: string, to: string, fromCross: string, toCross: string, change: string, margin: string) =>
+    `Per-queue tables, with the global table at ${global} slots: ${verb.toLowerCase()} from ${from} to ${to} slots per RX queue: locality does not fall, and the cross-CPU share falls from ${fromCross} to ${toCross} (${change}, beyond its noise margin of ±${margin}).`,
+  queueUnknown: () => 'No advice on the per-queue table size either (unknown).',
+  queueRfsOff: () => 'Per-queue tables: no advice while RFS stays off; they are read only after a hit in the global table.',
+  hitsNotLocality: (fromHit: string, toHit: string, at: string) =>
+    `A larger table raises the hit ratio (${fromHit} here, ${toHit} at ${at} slots), but locality by no more than the noise margin.`,
+  limitMigration: (at: string, staleOfHits: string) =>
+    `At ${at} slots, ${staleOfHits} of hits point to a CPU the application had left. Thread migration, not table size, limits locality here; pinning the consumer threads to CPUs would help.`,
+  limitEmpty: (at: string, share: string) =>
+    `At ${at} slots, ${share} of lookups find an empty slot: the flow's application had not used its socket yet (a new connection, or one the capture joined midway) or had closed it. A bigger table does not change this.`,
+  limitTableSize: (at: string, share: string) =>
+    `At ${at} slots, ${share} of lookups still find another flow's hint in their slot: the largest size tried is too small for the flows in use (see the note on the sweep).`,
+  limitInvalidCpu: (at: string, share: string, nr: number) =>
+    `At ${at} slots, ${share} of lookups decode to a CPU at or above nr_cpu_ids (${nr}, not a power of two), which no hint can name. The CPU count, not table size, limits locality here.`,
+  limitNone: (at: string, loc: string) => `At ${at} slots, nothing limits locality much: ${loc} of resolved packets land on their application's CPU.`,
+  noiseMargin: (flows: string) =>
+    `Noise margin: the 95% margin for the difference of two shares, counting each of the trace's ${flows} flows as one independent draw (see docs/metrics.md).`,
+  rule: () =>
+    'Rule: change a size only if its locality beats the configured size\'s by more than the noise margin (or does not fall and the cross-CPU share falls beyond its own margin); of those sizes, the ones within min(margin, 1 pp) of the best locality tie, and the smallest table wins.',
+  noAdvice: () => 'There is nothing to advise: the report has no kernel profile.',
+  agreementOnlyOwn: () => 'same CPU as the deliver row / delivered packets; only where the kernel ran (the trace\'s own configuration)',
+  traceChanged: (path: string) => `${path} changed while the report read it twice (the per-queue sweep needs a second pass); run the report again`,
   // CPU-count what-if and queue-head model
   cpusFolded: (counts: number[], own: number) =>
     `nr_cpu_ids ${counts.join(', ')} ${counts.length > 1 ? 'are' : 'is'} below the trace's own ${own}: the trace's CPU ids at or above the what-if count are folded onto it (cpu mod nr_cpu_ids), so those replays also move applications and packets, not only the mask.`,
@@ -132,6 +159,17 @@ export const reportMsg = {
   headsDeliver: () => "queue heads move with the trace's deliver rows (a CPU has processed a packet once its deliver row is seen).",
   headsInstant: () => 'queue heads move at once (no deliver rows, no --fifo-ns): every packet counts as processed when it is queued, so the ordering guard never holds one.',
   cpusList: (text: string) => `--cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "${text}"`,
+};
+
+// ---- replay: what the output means ---------------------------------------------
+export const replayNoteMsg = {
+  agreementOnlyOwn: () =>
+    'agreement is shown only for the trace\'s own configuration (its header\'s table sizes, RPS maps, nr_cpu_ids and kernel profile, queue heads from the deliver rows): the kernel ran no other.',
+};
+
+// ---- input format ------------------------------------------------------------
+export const formatMsg = {
+  detected: (format: string) => `input format: ${format} (detected from the content)`,
 };
 
 // ---- capture ----------------------------------------------------------------

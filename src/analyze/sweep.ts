@@ -1,16 +1,23 @@
 /**
- * Which configurations a report replays, all in one pass over the trace.
+ * Which configurations a report replays, in two passes over the trace.
  *
- * For every kernel profile asked for:
+ * First pass (planReport), for every kernel profile asked for:
  *  - the trace's own settings (role 'configured', with the time series);
  *  - a sweep of global table sizes, per-queue tables as in the header;
- *  - a sweep of per-queue table sizes with the global table at the largest
- *    swept size, so global-table misses do not hide per-queue effects.
  *  - with CPU-count what-ifs (--cpus 4,8): the configured settings again at
  *    each nr_cpu_ids asked for (rps_cpu_mask changes with it).
  * Once per report:
  *  - plain RPS (no global table) — the gain RFS has to beat. Where packets
  *    arrived comes with the trace summary (arrival_per_cpu), not a config.
+ *
+ * Second pass (planQueueSweep): per kernel, a sweep of per-queue table sizes
+ * with the global table at the size the first pass recommends, so the
+ * per-queue advice holds for the global table the reader is told to set.
+ * That size is known only after the first pass; sweeping per-queue sizes at
+ * every candidate global size instead would multiply the lanes (memory and
+ * time) by the number of global sizes. The per-queue lanes leave the first
+ * pass, so the report's peak memory is the larger pass's, not their sum; the
+ * price is a second read of the trace.
  *
  * The engine returns configurations in request order; `plan` runs parallel
  * to the requests and says what each one is for.
@@ -25,17 +32,21 @@ export interface PlannedConfig {
   kernel: KernelProfileName;
   /** The nr_cpu_ids asked for, on 'cpu-whatif' configurations. */
   cpus?: number;
+  /** On 'queue-sweep' configurations: the global size they were replayed at (absent: the header's). */
+  entries?: number;
 }
 
 export interface ReportPlan {
   requests: ConfigRequest[];
   plan: PlannedConfig[];
-  /** The global sizes and per-queue sizes swept, ascending. */
+  /** The global sizes swept, and the per-queue sizes the second pass sweeps, ascending. */
   globalSizes: number[];
   queueSizes: number[];
   kernels: KernelProfileName[];
   /** The CPU-count what-ifs, ascending (empty without --cpus 4,8). */
   cpuWhatIf: number[];
+  /** nr_cpu_ids of every configuration (--cpus N), for the second pass too. */
+  cpus?: number;
 }
 
 /** Kernel limits (rps_sock_flow_sysctl, store_rps_dev_flow_table_cnt). */
@@ -91,7 +102,6 @@ export function planReport(input: PlanInput = {}): ReportPlan {
   const globalSizes = sortedUnique(input.entries ?? powersOfTwo(DEFAULT_GLOBAL_MIN, DEFAULT_SWEEP_MAX));
   const queueSizes = sortedUnique(input.flowCnt ?? powersOfTwo(DEFAULT_QUEUE_MIN, DEFAULT_QUEUE_MAX));
   const kernels = uniqueInOrder(input.kernels?.length ? input.kernels : [DEFAULT_KERNEL]);
-  const largestGlobal = globalSizes[globalSizes.length - 1];
   const cpus = input.cpus !== undefined ? { cpus: input.cpus } : {};
 
   const requests: ConfigRequest[] = [];
@@ -106,14 +116,30 @@ export function planReport(input: PlanInput = {}): ReportPlan {
     // explain: classify disagreements with the kernel's deliver rows, where present.
     add('configured', kernel, { role: 'configured', timeline: true, explain: true });
     for (const entries of globalSizes) add('global-sweep', kernel, { role: 'sweep', entries });
-    for (const flowCnt of queueSizes) add('queue-sweep', kernel, { role: 'sweep', entries: largestGlobal, flowCnt });
     for (const n of cpuWhatIf) add('cpu-whatif', kernel, { role: 'what-if', cpus: n });
   }
-  const primary = kernels[0];
-  // The time series of plain RPS gives the agreement-over-time chart its reference line.
-  add('rps-baseline', primary, { role: 'rps-baseline', entries: 0, timeline: true });
+  add('rps-baseline', kernels[0], { role: 'rps-baseline', entries: 0 });
 
-  return { requests, plan, globalSizes, queueSizes, kernels, cpuWhatIf };
+  return { requests, plan, globalSizes, queueSizes, kernels, cpuWhatIf, ...(input.cpus !== undefined ? { cpus: input.cpus } : {}) };
+}
+
+/** Per kernel, the global size to sweep per-queue sizes at; absent `entries` means the header's own. */
+export interface QueueSweepAt {
+  kernel: KernelProfileName;
+  entries?: number;
+}
+
+/** The second pass: each kernel's per-queue sweep at its recommended global size. */
+export function planQueueSweep(at: QueueSweepAt[], queueSizes: number[], cpus?: number): { requests: ConfigRequest[]; plan: PlannedConfig[] } {
+  const requests: ConfigRequest[] = [];
+  const plan: PlannedConfig[] = [];
+  for (const { kernel, entries } of at) {
+    for (const flowCnt of queueSizes) {
+      requests.push({ ...(cpus !== undefined ? { cpus } : {}), role: 'sweep', ...(entries !== undefined ? { entries } : {}), flowCnt, kernel });
+      plan.push(entries !== undefined ? { group: 'queue-sweep', kernel, entries } : { group: 'queue-sweep', kernel });
+    }
+  }
+  return { requests, plan };
 }
 
 function sortedUnique(xs: number[]): number[] {

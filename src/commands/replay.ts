@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { writeFileAtomic } from '../io/atomic.js';
 import { replayFile } from '../replay/engine.js';
 import { renderSummary } from '../replay/summary.js';
+import { formatMsg, replayNoteMsg } from '../messages.js';
 import { crossProduct, intList, kernelList } from './common.js';
 import { runContext } from './run-context.js';
 
@@ -67,7 +68,9 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         hash: a.json !== undefined,
       });
       progress.stop();
-      process.stdout.write(renderSummary(result) + '\n');
+      process.stdout.write(`${formatMsg.detected(result.trace.format)}\n${renderSummary(result)}\n`);
+      // Agreement is shown only for the configuration the kernel ran (types/own-config.ts); say why the others have none.
+      if (result.configs.some((c) => c.metrics.deliver_matched > 0 && c.metrics.agreement === null)) process.stdout.write(`${replayNoteMsg.agreementOnlyOwn()}\n`);
       if (a.json) {
         writeFileAtomic(a.json, JSON.stringify(result, null, 2) + '\n');
         process.stdout.write(`\nJSON: ${a.json}\n`);

@@ -8,7 +8,7 @@ import type { CommandModule } from 'yargs';
 import { EXIT_THRESHOLD, UsageError } from '../errors.js';
 import { readHeader } from '../ingest/read.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { validateMsg } from '../messages.js';
+import { formatMsg, validateMsg } from '../messages.js';
 import { replayFile } from '../replay/engine.js';
 import type { ConfigResult, ReplayResult } from '../types/result.js';
 import { runContext } from './run-context.js';
@@ -166,7 +166,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       });
       if (result.trace.events.deliver === 0) throw new UsageError(validateMsg.noDeliverRows(a.trace));
       const report = buildReport(a.trace, result, await headerExtras(a.trace), min);
-      process.stdout.write(renderReport(report) + '\n');
+      process.stdout.write(`${formatMsg.detected(result.trace.format)}\n${renderReport(report)}\n`);
       if (a.json) writeFileAtomic(a.json, JSON.stringify(report, null, 2) + '\n');
       return report.pass ? 0 : EXIT_THRESHOLD;
     });

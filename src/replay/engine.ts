@@ -9,6 +9,7 @@ import type { TraceBatch, TraceHeader, TraceSink } from '../ingest/trace.js';
 import { optMsg, replayMsg } from '../messages.js';
 import { resolveConfig, type ResolvedConfig } from '../model/config.js';
 import { FlowTableBank, type TraceCounts } from '../model/flow-tables.js';
+import { agreementWhereKernelRan } from '../types/own-config.js';
 import type { ReplayResult } from '../types/result.js';
 import { configResults, replayResult, traceSummary } from './assemble.js';
 import { DeliverMatcher } from './deliver-matching.js';
@@ -42,8 +43,9 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   const lanes = await collectLaneResults(pass, thread);
   // 5. Assemble the trace summary.
   const trace = traceSummary(path, read, pass.traceCounts(), pass.delivers);
-  // 6. Assemble the configuration results.
-  return replayResult(options.command ?? [], trace, configResults(pass.configs, lanes, pass.delivers.sawDeliver));
+  // 6. Assemble the configuration results; agreement only where the kernel ran (the trace's own configuration).
+  const configs = agreementWhereKernelRan(configResults(pass.configs, lanes, pass.delivers.sawDeliver), trace);
+  return replayResult(options.command ?? [], trace, configs);
 }
 
 function checkRequest(options: ReplayOptions): void {

@@ -5,7 +5,10 @@
  * offer the exact rows behind the chart for download.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { OUTCOME_PARTS, outcomeParts, type OutcomePart } from '../analyze/limits.js';
+import { differenceMargin, flowDraws } from '../analyze/noise.js';
 import { EXPECTED_COLLISION_FORMULA } from '../analyze/occupancy.js';
+import type { TableAdvice } from './advice.js';
 import type { KernelAnalysis, ReportModel } from './model.js';
 
 export interface Chart {
@@ -99,58 +102,182 @@ function markerRows(configured: number | null, recommended: number | null, what:
 
 // ---- global table sweep -------------------------------------------------------
 
-export function hitRatioChart(model: ReportModel): Chart {
+/** The size a chart marks as recommended: only when the advice changes it. */
+function advisedSize(a: TableAdvice): number | null {
+  return a.action === 'grow' || a.action === 'shrink' ? a.size : null;
+}
+
+function markersFor(configured: number, a: TableAdvice) {
+  const rows = markerRows(configured, advisedSize(a), '');
+  if (a.action === 'keep') for (const r of rows) if (r.marker === 'configured') r.text += ' (keep)';
+  return rows;
+}
+
+const LOCALITY_LABELS: Record<string, string> = {
+  locality: 'locality (% of resolved packets): the objective',
+  cross_cpu_share: 'cross-CPU share (% of packets): second',
+  hit_ratio: 'hit ratio (% of lookups): explains',
+};
+
+export function localityChart(model: ReportModel): Chart {
   const k = model.kernels[0];
   const sizes = k.global.map((r) => r.entries_effective);
-  const rec = k.globalRecommendation;
-  const band = rec ? [{ threshold: rec.reference.value - rec.tolerance, text: `largest size tried − ${Math.round(rec.tolerance * 100)} pp` }] : [];
+  const c = k.configured;
+  const m = c.locality === null ? null : differenceMargin({ share: c.locality, draws: flowDraws(model.flows, c.resolved) }, { share: c.locality, draws: flowDraws(model.flows, c.resolved) });
+  const band = c.locality !== null && m !== null ? [{ low: Math.max(0, c.locality - m), high: Math.min(1, c.locality + m), text: `configured locality ± noise margin (${(m * 100).toFixed(2)} pp)` }] : [];
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Hit ratio against global table size', subtitle: `kernel profile ${k.kernel}` },
+    title: { text: 'Locality against global table size', subtitle: `kernel profile ${k.kernel}; shaded: the configured size's locality ± the noise margin (${model.flows} flows)` },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
     datasets: {
-      global_sweep: k.global.map((r) => ({ entries_effective: r.entries_effective, hit_ratio: r.hit_ratio, lookups: r.lookups, memory_bytes: r.memory_bytes })),
-      markers: markerRows(k.configured.entries_effective, rec?.size ?? null, ''),
-      threshold: band,
+      global_sweep: k.global.map((r) => ({ entries_effective: r.entries_effective, locality: r.locality, cross_cpu_share: r.cross_cpu_share, hit_ratio: r.hit_ratio, memory_bytes: r.memory_bytes })),
+      markers: markersFor(c.entries_effective, k.globalAdvice),
+      noise_band: band,
     },
     layer: [
       {
+        data: { name: 'noise_band' },
+        mark: { type: 'rect', color: '#1a9641', opacity: 0.12 },
+        encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, tooltip: [{ field: 'text', type: 'nominal', title: 'band' }] },
+      },
+      {
         data: { name: 'global_sweep' },
-        transform: [{ filter: 'isValid(datum.hit_ratio)' }],
-        mark: { type: 'line', point: { size: 50 }, color: '#2b6cb0', strokeWidth: 2 },
+        transform: [
+          { fold: Object.keys(LOCALITY_LABELS), as: ['metric', 'value'] },
+          { filter: 'isValid(datum.value)' },
+          { calculate: `${JSON.stringify(LOCALITY_LABELS)}[datum.metric]`, as: 'series' },
+        ],
+        mark: { type: 'line', point: { size: 40 }, strokeWidth: 2 },
         encoding: {
           x: sizeAxisX('entries_effective', 'Global table size, rps_sock_flow_entries (slots, log₂ scale; Ki = 1024)', sizes),
-          y: { field: 'hit_ratio', ...percentAxis('Hit ratio (% of lookups)', false) },
+          y: { field: 'value', ...percentAxis('Share (%; see legend for denominators)') },
+          // Same title and domain on both channels: Vega-Lite draws one legend with the dashes in it.
+          color: { field: 'series', type: 'nominal', title: 'series', scale: { domain: Object.values(LOCALITY_LABELS), range: ['#1a9641', '#f28e2b', '#9e9e9e'] }, legend: { orient: 'bottom', direction: 'vertical' } },
+          strokeDash: { field: 'series', type: 'nominal', title: 'series', scale: { domain: Object.values(LOCALITY_LABELS), range: [[1, 0], [1, 0], [5, 3]] }, legend: { orient: 'bottom', direction: 'vertical' } },
           tooltip: [
             { field: 'entries_effective', type: 'quantitative', title: 'slots' },
-            { field: 'hit_ratio', type: 'quantitative', title: 'hit ratio', format: '.2%' },
+            { field: 'series', type: 'nominal' },
+            { field: 'value', type: 'quantitative', format: '.2%' },
             { field: 'memory_bytes', type: 'quantitative', title: 'memory (bytes)', format: ',' },
           ],
         },
-      },
-      {
-        data: { name: 'threshold' },
-        mark: { type: 'rule', color: '#1a9641', strokeDash: [2, 3], opacity: 0.8 },
-        encoding: { y: { field: 'threshold', type: 'quantitative' } },
-      },
-      {
-        data: { name: 'threshold' },
-        // Below the line at the right end, where the curve runs above it.
-        mark: { type: 'text', align: 'right', baseline: 'top', dy: 3, dx: -4, color: '#1a9641', fontSize: 10 },
-        encoding: { y: { field: 'threshold', type: 'quantitative' }, x: { value: WIDTH }, text: { field: 'text', type: 'nominal' } },
       },
       ...sizeMarkers('size', 'markers'),
     ],
   } as TopLevelSpec;
   return {
-    id: 'hit-ratio-vs-size',
-    title: 'Hit ratio against global table size',
+    id: 'locality-vs-size',
+    title: 'Locality against global table size',
     caption:
-      'Each point is one replay of the whole trace with a global table of that many slots: read off how much of the hit ratio a smaller table gives up; the green dotted line is 1 percentage point below the largest size tried, and the recommendation is the first point on or above it.',
+      'Each point replays the whole trace with a global table of that many slots: a size is worth changing to only where the green locality line leaves the shaded band (the configured size\'s locality ± the trace\'s noise margin) upwards, the cross-CPU share decides between sizes of equal locality, and the grey hit ratio shows how many lookups found a hint, which a bigger table raises even where locality does not move.',
     spec,
     dataName: 'global_sweep',
+  };
+}
+
+const OUTCOME_LABELS: Record<OutcomePart, string> = {
+  hits_current: 'hit, hint up to date',
+  hits_stale: 'hit, stale hint (the app had moved)',
+  hits_unresolved: 'hit, flow not used again',
+  misses_empty: 'miss, empty slot (no hint yet, or deleted on close)',
+  misses_collision: 'miss, slot holds another flow (collision)',
+  misses_invalid_cpu: 'miss, decoded CPU ≥ nr_cpu_ids',
+};
+const OUTCOME_COLORS: Record<OutcomePart, string> = {
+  hits_current: '#1a9641',
+  hits_stale: '#f28e2b',
+  hits_unresolved: '#a6d96a',
+  misses_empty: '#bdbdbd',
+  misses_collision: '#d7301f',
+  misses_invalid_cpu: '#fdae61',
+};
+const ALIASED_LABEL = 'aliased hits (another flow\'s hint; part of the hits)';
+
+/** What each lookup found at every global size: the parts of analyze/limits.ts, stacked, with aliased hits as a line. */
+export function outcomesBySizeChart(model: ReportModel): Chart {
+  const k = model.kernels[0];
+  const sizes = k.global.map((r) => r.entries_effective);
+  const labels = OUTCOME_PARTS.map((p) => OUTCOME_LABELS[p]);
+  const rows = k.global.flatMap((r) => {
+    const parts = outcomeParts(r);
+    return OUTCOME_PARTS.map((p) => ({ entries_effective: r.entries_effective, outcome: OUTCOME_LABELS[p], lookups: parts[p], share: r.lookups > 0 ? parts[p] / r.lookups : null, all_lookups: r.lookups }));
+  }).filter((d) => d.share !== null);
+  const aliased = k.global.filter((r) => r.lookups > 0).map((r) => ({ entries_effective: r.entries_effective, alias_rate: r.hits_aliased / r.lookups, hits_aliased: r.hits_aliased }));
+  const x = {
+    field: 'entries_effective',
+    type: 'quantitative' as const,
+    title: 'Global table size, rps_sock_flow_entries (slots, log₂ scale; Ki = 1024)',
+    // Half a power of two of room on each side, so the first and last bars are whole.
+    scale: { type: 'log' as const, base: 2, nice: false, domain: sizes.length ? [sizes[0] / Math.SQRT2, sizes[sizes.length - 1] * Math.SQRT2] : undefined },
+    axis: { values: sizes, labelExpr: SIZE_LABEL_EXPR, grid: false, labelOverlap: sizes.length > 14 ? ('parity' as const) : false },
+  };
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'What each lookup found, against global table size', subtitle: `kernel profile ${k.kernel}; share of lookups at each size`, offset: 34 },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    datasets: { lookup_outcomes_by_size: rows, aliased, markers: markersFor(k.configured.entries_effective, k.globalAdvice) },
+    layer: [
+      {
+        data: { name: 'lookup_outcomes_by_size' },
+        transform: [
+          { calculate: `indexof(${JSON.stringify(labels)}, datum.outcome)`, as: 'order' },
+          { stack: 'share', groupby: ['entries_effective'], sort: [{ field: 'order', order: 'ascending' }], as: ['share_start', 'share_end'] },
+        ],
+        mark: { type: 'bar', width: Math.max(6, Math.floor((WIDTH / Math.max(sizes.length, 1)) * 0.6)) },
+        encoding: {
+          x,
+          y: { field: 'share_start', type: 'quantitative', title: 'Lookups (% of lookups at this size)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+          y2: { field: 'share_end' },
+          color: {
+            field: 'outcome',
+            type: 'nominal',
+            title: 'lookup outcome',
+            scale: { domain: [...labels, ALIASED_LABEL], range: [...OUTCOME_PARTS.map((p) => OUTCOME_COLORS[p]), '#7b3294'] },
+            legend: { orient: 'bottom', direction: 'horizontal', columns: 2, labelLimit: 340 },
+          },
+          tooltip: [
+            { field: 'entries_effective', type: 'quantitative', title: 'slots' },
+            { field: 'outcome', type: 'nominal' },
+            { field: 'lookups', type: 'quantitative', format: ',' },
+            { field: 'share', type: 'quantitative', format: '.2%' },
+          ],
+        },
+      },
+      {
+        data: { name: 'aliased' },
+        mark: { type: 'line', strokeDash: [4, 3], strokeWidth: 2, point: { size: 30 } },
+        encoding: {
+          x: { field: 'entries_effective', type: 'quantitative' },
+          y: { field: 'alias_rate', type: 'quantitative' },
+          color: { datum: ALIASED_LABEL },
+          tooltip: [
+            { field: 'entries_effective', type: 'quantitative', title: 'slots' },
+            { field: 'hits_aliased', type: 'quantitative', title: 'aliased hits', format: ',' },
+            { field: 'alias_rate', type: 'quantitative', title: 'aliased (% of lookups)', format: '.2%' },
+          ],
+        },
+      },
+      // Above the bars rather than across them (a rule and label over a stacked bar would hide its colours),
+      // in two rows, so a configured and a recommended size on neighbouring bars do not overprint.
+      ...(['configured', 'recommended'] as const).map((marker) => ({
+        data: { name: 'markers' },
+        transform: [{ filter: { field: 'marker', equal: marker } }],
+        mark: { type: 'text' as const, baseline: 'bottom' as const, dy: marker === 'configured' ? -4 : -18, fontSize: 11, fontWeight: 'bold' as const, color: marker === 'configured' ? '#555555' : '#1a9641' },
+        encoding: { x: { field: 'size', type: 'quantitative' as const }, y: { value: 0 }, text: { field: 'text', type: 'nominal' as const } },
+      })),
+    ],
+  } as TopLevelSpec;
+  return {
+    id: 'lookup-outcomes-vs-size',
+    title: 'What each lookup found, against global table size',
+    caption:
+      'Each bar splits one size\'s lookups by outcome: a bigger table turns red collision misses into hits, but only hits with an up-to-date hint (green) move packets to their application\'s CPU, while stale hints (orange, the application had moved) and empty slots (grey, no hint yet or deleted on close) stay whatever the size, and the dashed purple line is the share of hits steered by another flow\'s hint.',
+    spec,
+    dataName: 'lookup_outcomes_by_size',
   };
 }
 
@@ -182,7 +309,7 @@ export function collisionChart(model: ReportModel): Chart {
         alias_rate: r.alias_rate,
         stale_rate: r.stale_rate,
       })),
-      markers: markerRows(k.configured.entries_effective, k.globalRecommendation?.size ?? null, ''),
+      markers: markersFor(k.configured.entries_effective, k.globalAdvice),
     },
     layer: [
       {
@@ -248,11 +375,11 @@ export function queueSweepChart(model: ReportModel): Chart {
     { field: 'slot_conflict_rate', type: 'quantitative', title: 'slot conflicts (% of lookups)', format: '.2%' },
     { field: 'locality', type: 'quantitative', format: '.2%' },
   ];
-  // Two panels: ordering holds (what the recommendation uses) are a few
-  // percent at most and would be a flat line on the 0–100% scale of the others.
+  // Two panels: ordering holds are a few percent at most and would be a flat
+  // line on the 0–100% scale of locality and slot conflicts.
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Per-queue flow table size: ordering holds, slot conflicts and locality', subtitle: `global table fixed at ${globalSize} slots; kernel profile ${k.kernel}` },
+    title: { text: 'Per-queue flow table size: ordering holds, slot conflicts and locality', subtitle: `global table at the advised ${globalSize} slots; kernel profile ${k.kernel}` },
     config: CONFIG,
     datasets: {
       queue_sweep: k.queue.map((r) => ({
@@ -264,7 +391,7 @@ export function queueSweepChart(model: ReportModel): Chart {
         locality: r.locality,
         memory_bytes: r.memory_bytes,
       })),
-      markers: markerRows(k.configured.flow_cnt_effective, k.queueRecommendation?.size ?? null, ''),
+      markers: markersFor(k.queueAdvice.anchor.flow_cnt_effective, k.queueAdvice),
     },
     vconcat: [
       {
@@ -308,9 +435,7 @@ export function queueSweepChart(model: ReportModel): Chart {
     id: 'queue-sweep',
     title: 'Per-queue flow table size',
     caption:
-      k.queueRecommendation?.criterion === 'slot_conflict_rate'
-        ? 'Each point replays the trace with every RX queue given a table of that size: without deliver rows the replay processes every packet at once, so the ordering holds of the top panel stay at zero and the recommendation is the smallest size whose slot conflict rate (lower panel, lookups whose slot last served another flow) is within 1 percentage point of the largest size tried.'
-        : 'Each point replays the trace with every RX queue given a table of that size: the top panel counts ordering holds (packets kept on the CPU another flow sharing the slot had queued to), the harm a small table does, and the recommendation is the smallest size whose holds are within 1 percentage point of the largest size tried; the lower panel shows how often slots were shared at all and the resulting locality.',
+      'Each point replays the trace with the global table at its advised size and every RX queue given a table of that size: the advice follows locality (lower panel, green) as for the global table, and the top panel counts ordering holds (packets kept on the CPU another flow sharing the entry had queued to, which needs queue heads that lag: deliver rows or --fifo-ns), the harm a small per-queue table does, next to how often entries were shared at all.',
     spec,
     dataName: 'queue_sweep',
   };
@@ -420,15 +545,16 @@ export function timelineChart(model: ReportModel): Chart | null {
 export function agreementCharts(model: ReportModel): Chart[] {
   if (!model.has_deliver) return [];
   const charts: Chart[] = [];
-  const bars = [
-    ...model.kernels.map((k) => ({ configuration: `RFS model, kernel ${k.kernel}, ${k.configured.entries_effective} slots`, agreement: k.configured.agreement, deliver_matched: model.result.configs[k.configured.config_index].metrics.deliver_matched })),
-    ...(model.baseline ? [{ configuration: 'plain RPS model (no RFS)', agreement: model.baseline.agreement, deliver_matched: model.result.configs[model.baseline.config_index].metrics.deliver_matched }] : []),
-  ].filter((b) => b.agreement !== null);
+  // Only the configuration the kernel ran has an agreement (types/own-config.ts): each profile's configured replay, if it is that one.
+  const bars = model.kernels
+    .map((k) => ({ configuration: `RFS model, kernel ${k.kernel}, ${k.configured.entries_effective} slots`, agreement: k.configured.agreement, deliver_matched: model.result.configs[k.configured.config_index].metrics.deliver_matched }))
+    .filter((b) => b.agreement !== null);
+  if (bars.length === 0) return [];
   charts.push({
     id: 'agreement',
     title: 'Model against kernel: share of packets on the same CPU',
     caption:
-      "Each bar is the share of packets with a deliver row that the model processed on the same CPU as the real kernel: a faithful model of the trace's configuration should be close to 100%, and well above the plain RPS bar.",
+      "Each bar is the share of packets with a deliver row that the model processed on the same CPU as the real kernel, at the trace's own configuration (the only one the kernel ran): a faithful model should be close to 100%.",
     dataName: 'agreement',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -465,7 +591,6 @@ export function agreementCharts(model: ReportModel): Chart[] {
   });
   const tl = model.timeline;
   if (tl && tl.rows.some((r) => r.agreement !== null)) {
-    const labels = { agreement: 'RFS model (configured)', agreement_rps: 'plain RPS model' };
     charts.push({
       id: 'agreement-over-time',
       title: 'Agreement with the kernel over time',
@@ -474,26 +599,20 @@ export function agreementCharts(model: ReportModel): Chart[] {
       dataName: 'timeline',
       spec: {
         $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-        title: { text: 'Agreement with the kernel over time', subtitle: `bins of ${formatSeconds(tl.bin_s)}` },
+        title: { text: 'Agreement with the kernel over time', subtitle: `the trace's own configuration; bins of ${formatSeconds(tl.bin_s)}` },
         width: WIDTH,
         height: HEIGHT,
         config: CONFIG,
         datasets: { timeline: tl.rows },
         data: { name: 'timeline' },
-        transform: [
-          { fold: Object.keys(labels), as: ['metric', 'value'] },
-          { filter: 'isValid(datum.value)' },
-          { calculate: `${JSON.stringify(labels)}[datum.metric]`, as: 'series' },
-        ],
-        mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after' },
+        transform: [{ filter: 'isValid(datum.agreement)' }],
+        mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after', color: '#2b6cb0' },
         encoding: {
           x: timeAxis(tl),
-          y: { field: 'value', ...percentAxis('Agreement in the bin (% of delivered packets)', true, 1) },
-          color: { field: 'series', type: 'nominal', title: 'model', scale: { domain: Object.values(labels), range: ['#2b6cb0', '#fdae61'] } },
+          y: { field: 'agreement', ...percentAxis('Agreement in the bin (% of delivered packets)', true, 1) },
           tooltip: [
             { field: 't_s', type: 'quantitative', title: 'bin start (s)', format: '.3f' },
-            { field: 'series', type: 'nominal' },
-            { field: 'value', type: 'quantitative', format: '.2%' },
+            { field: 'agreement', type: 'quantitative', format: '.2%' },
             { field: 'deliver_matched', type: 'quantitative', title: 'delivered packets' },
           ],
         },
@@ -822,7 +941,7 @@ export function cpuWhatIfChart(model: ReportModel): Chart | null {
 /** Every chart of a single-trace report, in reading order. */
 export function reportCharts(model: ReportModel): Chart[] {
   if (model.kernels.length === 0) return [];
-  const charts: Chart[] = [hitRatioChart(model), collisionChart(model)];
+  const charts: Chart[] = [localityChart(model), outcomesBySizeChart(model), collisionChart(model)];
   if (model.kernels[0].queue.length > 0) charts.push(queueSweepChart(model));
   if (model.cpu_rows.length > 0) charts.push(perCpuChart(model));
   const tl = timelineChart(model);

@@ -1,14 +1,17 @@
 /**
  * The comparison report for several traces (a folder of scenarios): one row
- * per trace with its recommended global and per-queue sizes and the hit
- * ratio there, next to what each trace was configured with.
+ * per trace with the advice for its global and per-queue tables and the
+ * locality there, next to what each trace was configured with.
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { CONFIG, type Chart } from './charts.js';
 import { bytes, escapeHtml, int, pct, shellJoin } from './format.js';
+import { reportMsg } from '../messages.js';
 import { chartsSection, embedCharts, page } from './html.js';
 import type { ReportModel } from './model.js';
 import { REPORT_VERSION } from './model.js';
+import { compare } from '../analyze/recommend.js';
+import { candidate } from './advice.js';
 
 export const COMPARISON_SCHEMA = 'rfs-replay/comparison';
 
@@ -19,20 +22,28 @@ export interface ComparisonRow {
   /** The trace's own report, relative to the comparison report. */
   report_href: string;
   kernel: string;
+  /** The input format detected from the content. */
+  format: string;
   packets: number;
   distinct_flows: number;
   active_flows: number;
   configured_entries: number;
   configured_flow_cnt: number;
+  configured_locality: number | null;
   configured_hit_ratio: number | null;
+  /** grow, shrink, keep or unknown (advice.ts); the sizes are null when unknown. */
+  global_action: string;
   recommended_entries: number | null;
-  recommended_hit_ratio: number | null;
-  recommended_memory_bytes: number | null;
+  queue_action: string;
   recommended_flow_cnt: number | null;
-  /** The per-queue criterion and its value at the recommended size (see QueueCriterion). */
-  recommended_flow_cnt_criterion: string | null;
-  recommended_flow_cnt_value: number | null;
-  rps_baseline_agreement: number | null;
+  /** At both recommended sizes. */
+  recommended_locality: number | null;
+  recommended_hit_ratio: number | null;
+  /** Both tables at their recommended sizes. */
+  recommended_memory_bytes: number | null;
+  /** The noise margin between the configured and the recommended locality. */
+  locality_noise_margin: number | null;
+  /** Agreement at the trace's own configuration (the only one the kernel ran). */
   configured_agreement: number | null;
   notes: string[];
 }
@@ -40,25 +51,30 @@ export interface ComparisonRow {
 export function comparisonRow(model: ReportModel, name: string, reportHref: string): ComparisonRow {
   const k = model.kernels[0];
   const t = model.result.trace;
+  const rec = k?.recommended ?? null;
+  const v = k && rec ? compare(candidate(k.configured, 0), candidate(rec, 0), model.flows) : null;
   return {
     name,
     file: t.file,
     sha256: t.sha256,
     report_href: reportHref,
     kernel: k?.kernel ?? '',
+    format: t.format,
     packets: t.events.packet,
     distinct_flows: t.distinct_flows,
     active_flows: t.active_flows,
     configured_entries: k?.configured.entries_effective ?? 0,
     configured_flow_cnt: k?.configured.flow_cnt_effective ?? 0,
+    configured_locality: k?.configured.locality ?? null,
     configured_hit_ratio: k?.configured.hit_ratio ?? null,
-    recommended_entries: k?.globalRecommendation?.size ?? null,
-    recommended_hit_ratio: k?.globalRecommendation?.value ?? null,
-    recommended_memory_bytes: k?.globalRecommendation?.row.memory_bytes ?? null,
-    recommended_flow_cnt: k?.queueRecommendation?.size ?? null,
-    recommended_flow_cnt_criterion: k?.queueRecommendation?.criterion ?? null,
-    recommended_flow_cnt_value: k?.queueRecommendation?.value ?? null,
-    rps_baseline_agreement: model.has_deliver ? (model.baseline?.agreement ?? null) : null,
+    global_action: k?.globalAdvice.action ?? 'unknown',
+    recommended_entries: k?.globalAdvice.size ?? null,
+    queue_action: k?.queueAdvice.action ?? 'unknown',
+    recommended_flow_cnt: k?.queueAdvice.size ?? null,
+    recommended_locality: rec?.locality ?? null,
+    recommended_hit_ratio: rec?.hit_ratio ?? null,
+    recommended_memory_bytes: rec?.memory_bytes ?? null,
+    locality_noise_margin: v?.locality_margin ?? null,
     configured_agreement: model.has_deliver ? (k?.configured.agreement ?? null) : null,
     notes: model.notes,
   };
@@ -82,7 +98,7 @@ function sizesChart(rows: ComparisonRow[]): Chart {
     id: 'sizes-by-trace',
     title: 'Recommended table sizes by trace',
     caption:
-      'One row per trace: a green dot left of the grey one means the trace was configured with a larger global table than it needs, right of it means a smaller one; the orange dot is the per-queue size (slots per RX queue) recommended for the same trace.',
+      'One row per trace: a green dot right of the grey one means a larger global table raises locality beyond the trace\'s noise, left of it that a smaller one does, on it that the configured size is kept, and the orange dot is the per-queue size (slots per RX queue) advised for the same trace at that global size.',
     dataName: 'sizes',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -122,32 +138,32 @@ function sizeDomain(sizes: number[]): [number, number] | undefined {
   return [Math.min(...sizes) / Math.SQRT2, Math.max(...sizes) * Math.SQRT2];
 }
 
-function hitChart(rows: ComparisonRow[]): Chart {
+function localityChart(rows: ComparisonRow[]): Chart {
   const data = rows.flatMap((r) => [
-    { trace: r.name, size: 'configured', hit_ratio: r.configured_hit_ratio },
-    { trace: r.name, size: 'recommended', hit_ratio: r.recommended_hit_ratio },
-  ]).filter((d) => d.hit_ratio !== null);
+    { trace: r.name, size: 'configured', locality: r.configured_locality, action: '' },
+    { trace: r.name, size: 'recommended', locality: r.recommended_locality, action: `${r.global_action} / ${r.queue_action}` },
+  ]).filter((d) => d.locality !== null);
   return {
-    id: 'hit-by-trace',
-    title: 'Hit ratio at the configured and the recommended size',
+    id: 'locality-by-trace',
+    title: 'Locality at the configured and the recommended sizes',
     caption:
-      'For each trace, the grey bar is the hit ratio with the trace\'s own global table and the green bar the hit ratio at the recommended size: a visible gap means the configured table is too small for that workload.',
-    dataName: 'hit_ratio',
+      'For each trace, the grey bar is the locality with the trace\'s own tables and the green bar the locality at the recommended sizes (the same when the advice is keep): the advice changes a size only where the gap exceeds the trace\'s noise margin.',
+    dataName: 'locality',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: 'Hit ratio at the configured and the recommended size' },
+      title: { text: 'Locality at the configured and the recommended sizes' },
       width: 640,
       height: { step: 16 },
       config: CONFIG,
-      datasets: { hit_ratio: data },
-      data: { name: 'hit_ratio' },
+      datasets: { locality: data },
+      data: { name: 'locality' },
       mark: { type: 'bar' },
       encoding: {
         y: { field: 'trace', type: 'nominal', title: 'Trace', sort: rows.map((r) => r.name), axis: { labelLimit: 300 } },
         yOffset: { field: 'size', type: 'nominal', sort: ['configured', 'recommended'] },
-        x: { field: 'hit_ratio', type: 'quantitative', title: 'Hit ratio (% of lookups)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
-        color: { field: 'size', type: 'nominal', title: 'global table', scale: { domain: ['configured', 'recommended'], range: ['#9e9e9e', '#1a9641'] } },
-        tooltip: [{ field: 'trace' }, { field: 'size' }, { field: 'hit_ratio', type: 'quantitative', format: '.2%' }],
+        x: { field: 'locality', type: 'quantitative', title: 'Locality (% of resolved packets)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+        color: { field: 'size', type: 'nominal', title: 'tables', scale: { domain: ['configured', 'recommended'], range: ['#9e9e9e', '#1a9641'] } },
+        tooltip: [{ field: 'trace' }, { field: 'size' }, { field: 'action', title: 'advice' }, { field: 'locality', type: 'quantitative', format: '.2%' }],
       },
     } as TopLevelSpec,
   };
@@ -156,20 +172,21 @@ function hitChart(rows: ComparisonRow[]): Chart {
 export function renderComparisonHtml(doc: ComparisonDocument): string {
   const rows = doc.rows;
   const anyDeliver = rows.some((r) => r.configured_agreement !== null);
-  const head = ['trace', 'packets', 'flows (active)', 'configured global', 'hit ratio there', 'recommended global', 'hit ratio there', 'memory there', 'recommended per-queue', 'holds or conflicts there', ...(anyDeliver ? ['agreement'] : [])];
+  const head = ['trace', 'format', 'packets', 'flows (active)', 'configured global', 'locality there', 'advice: global / per-queue', 'locality there', 'noise margin', 'memory there', ...(anyDeliver ? ['agreement'] : [])];
+  const one = (action: string, size: number | null) => (size === null ? action : `${action} ${int(size)}`);
   const body = rows
     .map((r) =>
       `<tr><th scope="row"><a href="${escapeHtml(r.report_href)}">${escapeHtml(r.name)}</a></th>` +
       [
+        r.format,
         int(r.packets),
         `${int(r.distinct_flows)} (${int(r.active_flows)})`,
         int(r.configured_entries),
-        pct(r.configured_hit_ratio),
-        int(r.recommended_entries),
-        pct(r.recommended_hit_ratio),
+        pct(r.configured_locality),
+        `${one(r.global_action, r.recommended_entries)} / ${one(r.queue_action, r.recommended_flow_cnt)}`,
+        pct(r.recommended_locality),
+        r.locality_noise_margin === null ? '—' : `±${(r.locality_noise_margin * 100).toFixed(2)} pp`,
         r.recommended_memory_bytes === null ? '—' : bytes(r.recommended_memory_bytes),
-        int(r.recommended_flow_cnt),
-        r.recommended_flow_cnt_value === null ? '—' : `${pct(r.recommended_flow_cnt_value)} ${r.recommended_flow_cnt_criterion === 'ooo_hold_share' ? 'holds' : 'conflicts'}`,
         ...(anyDeliver ? [pct(r.configured_agreement)] : []),
       ]
         .map((x) => `<td>${escapeHtml(x)}</td>`)
@@ -178,11 +195,11 @@ export function renderComparisonHtml(doc: ComparisonDocument): string {
     )
     .join('\n');
   const notes = groupNotes(rows).map((g) => `<li><b>${escapeHtml(g.traces.length === rows.length && rows.length > 1 ? 'every trace' : g.traces.join(', '))}</b>: ${escapeHtml(g.note)}</li>`);
-  const charts = [sizesChart(rows), hitChart(rows)];
+  const charts = [sizesChart(rows), localityChart(rows)];
   const html = [
     `<header><h1>RFS table sizing across ${rows.length} traces</h1><p class="sub">Each trace was replayed once across the same sweep of global and per-queue table sizes (kernel profile ${escapeHtml(rows[0]?.kernel ?? '')}); follow a trace's name to its own report.</p></header>`,
     `<section id="verdict"><h2>Recommendations</h2>
-<p class="rule">Global: the smallest size whose hit ratio is within 1 percentage point of the largest size tried. Per-queue: the smallest size whose ordering holds (packets the ordering guard kept on the CPU their per-queue slot last used, share of packets) are within 1 percentage point of the largest size tried; for traces without deliver rows, whose replay never holds a packet, slot conflicts (share of lookups) instead.</p>
+<p class="rule">${escapeHtml(reportMsg.rule())} Per-queue sizes are judged with the global table at its recommended size. An action of unknown means the trace cannot judge the table (see its notes).</p>
 <div class="table-wrap"><table class="verdict compact comparison"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>
 ${body}
 </tbody></table></div>

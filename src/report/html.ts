@@ -8,7 +8,8 @@ import type { ReplayResult } from '../types/result.js';
 import { reportCharts, type Chart } from './charts.js';
 import { bytes, escapeHtml, int, jsonForScript, pct, shellJoin, toCsv } from './format.js';
 import type { ConfigRow, ReportModel } from './model.js';
-import { buildVerdict } from './verdict.js';
+import { adviceText, buildVerdict } from './verdict.js';
+import { OUTCOME_PARTS, outcomeParts } from '../analyze/limits.js';
 import { compileToVega, runtimeScripts, type VegaSpec } from './vega.js';
 import { formatFlows, formatSeconds } from './charts.js';
 import { ratio } from '../types/metrics.js';
@@ -48,6 +49,7 @@ export function renderReportHtml(model: ReportModel): string {
     `<header><h1>RFS table sizing report: ${escapeHtml(trace.file)}</h1>`,
     `<p class="sub">${escapeHtml(int(trace.rows))} rows, ${escapeHtml(int(trace.events.packet))} packets, ${escapeHtml(int(trace.distinct_flows))} distinct flows over ${escapeHtml(spanText(model.result))}; replayed by ${escapeHtml(model.result.tool.name)} ${escapeHtml(model.result.tool.version)}.</p></header>`,
     verdictSection(model),
+    limitsSection(model),
     kernelSection(model),
     cpuSection(model),
     chartsSection(charts),
@@ -92,18 +94,52 @@ function spanText(r: ReplayResult): string {
 function verdictSection(model: ReportModel): string {
   const v = buildVerdict(model);
   const k = model.kernels[0];
-  const head = v.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join('');
+  const cls = (i: number) => (i === v.advised ? ' class="advised"' : '');
+  const head = v.columns.map((c, i) => `<th scope="col"${cls(i)}>${escapeHtml(c)}</th>`).join('');
   const rows = v.lines
-    .map((l) => `<tr><th scope="row">${escapeHtml(l.label)}<span class="unit">${escapeHtml(l.unit)}</span></th>${l.values.map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`)
+    .map((l) => `<tr><th scope="row">${escapeHtml(l.label)}<span class="unit">${escapeHtml(l.unit)}</span></th>${l.values.map((x, i) => `<td${cls(i)}>${escapeHtml(x)}</td>`).join('')}</tr>`)
     .join('\n');
-  const notes = model.notes.length ? `<ul class="notes">${model.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
-  return `<section id="verdict"><h2>Verdict${k ? ` <span class="tag">kernel profile ${escapeHtml(k.kernel)}</span>` : ''}</h2>
+  const others = model.notes.filter((n) => n !== model.alert);
+  const notes = others.length ? `<ul class="notes">${others.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+  const alert = model.alert ? `<p class="alert" role="alert">${escapeHtml(model.alert)}</p>` : '';
+  return `<section id="verdict"><h2>Verdict${k ? ` <span class="tag">kernel profile ${escapeHtml(k.kernel)}, judged by locality</span>` : ''}</h2>
 ${v.sentences.map((s, i) => `<p class="${i === 0 ? 'headline' : 'rule'}">${escapeHtml(s)}</p>`).join('\n')}
+${alert}
 <div class="table-wrap"><table class="verdict main-verdict"><thead><tr><th></th>${head}</tr></thead><tbody>
 ${rows}
 </tbody></table></div>
 ${notes}
 </section>`;
+}
+
+const OUTCOME_HEADINGS: Record<(typeof OUTCOME_PARTS)[number], string> = {
+  hits_current: 'hits, hint up to date',
+  hits_stale: 'stale hits (app had moved)',
+  hits_unresolved: 'hits, flow not used again',
+  misses_empty: 'empty-slot misses',
+  misses_collision: 'collision misses',
+  misses_invalid_cpu: 'invalid-CPU misses',
+};
+
+/** Lookups by outcome at every global size: what a bigger table can and cannot fix. */
+function limitsSection(model: ReportModel): string {
+  const k = model.kernels[0];
+  if (!k || k.global.length === 0 || k.globalAdvice.reason === 'no_socket_side') return '';
+  const cell = (n: number, of: number) => `${int(n)} (${pct(of > 0 ? n / of : null, 1)})`;
+  const head = ['global slots', 'lookups', ...OUTCOME_PARTS.map((p) => OUTCOME_HEADINGS[p]), 'own-hint hits', 'aliased hits', 'locality'];
+  const body = k.global
+    .map((r) => {
+      const parts = outcomeParts(r);
+      const cells = [int(r.entries_effective), int(r.lookups), ...OUTCOME_PARTS.map((p) => cell(parts[p], r.lookups)), cell(r.hits_own, r.lookups), cell(r.hits_aliased, r.lookups), pct(r.locality)];
+      const mark = r.entries_effective === k.configured.entries_effective ? ' class="own"' : '';
+      return `<tr${mark}>${cells.map((x, i) => (i === 0 ? `<th scope="row">${escapeHtml(x)}</th>` : `<td>${escapeHtml(x)}</td>`)).join('')}</tr>`;
+    })
+    .join('\n');
+  return `<section id="limits"><h2>What limits locality</h2>
+<p>Every lookup of the global table, by outcome, at each size swept (kernel profile ${escapeHtml(k.kernel)}; counts, and shares of the lookups at that size; the configured size is highlighted). Hits are split by their hint: up to date (it named the CPU the application used next), stale (the application had moved on), or never resolved; own-hint and aliased hits (steered by another flow's hint) cut across them. A bigger table removes collision misses and aliased hits only: stale hints and empty slots stay whatever the size.</p>
+<div class="table-wrap"><table class="verdict compact limits"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>
+${body}
+</tbody></table></div></section>`;
 }
 
 function kernelSection(model: ReportModel): string {
@@ -123,8 +159,7 @@ function kernelSection(model: ReportModel): string {
         pct(c.locality),
         ...(model.has_deliver ? [pct(c.agreement)] : []),
         slots > 0 ? `${int(used)} / ${int(slots)} (${pct(used / slots, 1)})` : '—',
-        k.globalRecommendation ? int(k.globalRecommendation.size) : '—',
-        k.queueRecommendation ? int(k.queueRecommendation.size) : '—',
+        adviceText(k),
       ];
       return `<tr><th scope="row">${escapeHtml(k.kernel)}</th>${cells.map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`;
     })
@@ -132,7 +167,7 @@ function kernelSection(model: ReportModel): string {
   const head = [
     'profile', 'hit ratio', 'own-hint hits (% of lookups)', 'aliased hits', 'collision misses', 'stale hits', 'locality',
     ...(model.has_deliver ? ['agreement'] : []),
-    'per-queue slots ever used', 'recommended global', 'recommended per-queue',
+    'per-queue slots ever used', 'advice (global / per-queue)',
   ];
   return `<section id="kernels"><h2>Kernel profiles side by side</h2>
 <p>The same trace replayed in the same pass by each kernel profile, at the trace's configured sizes (${escapeHtml(int(model.kernels[0].configured.entries_effective))} global slots). Counts are packets; percentages are shares of lookups, except stale hits (share of resolved hits).</p>
@@ -232,7 +267,8 @@ function disagreementSection(model: ReportModel): string {
   const k = model.kernels[0];
   const d = k?.configuredResult.disagreements;
   const m = k?.configuredResult.metrics;
-  if (!d || !m) return '';
+  // Disagreeing with the kernel means something only for the configuration it ran.
+  if (!d || !m || !k.configured.kernel_ran) return '';
   const total = Object.values(d.by_class).reduce((a, b) => a + b, 0);
   const classes = Object.entries(d.by_class)
     .sort((a, b) => b[1] - a[1])
@@ -267,8 +303,8 @@ function sweepTablesSection(model: ReportModel): string {
     (k) => `<details${k === model.kernels[0] ? ' open' : ''}><summary>All sweep points, kernel profile ${escapeHtml(k.kernel)}</summary>
 <h3>Global table sizes (per-queue tables as configured)</h3>
 ${sweepTable(k.global, (r) => r.entries_effective, 'global slots', model.has_deliver)}
-<h3>Per-queue table sizes (global table ${escapeHtml(int(k.queue[0]?.entries_effective ?? 0))} slots)</h3>
-${sweepTable(k.queue, (r) => r.flow_cnt_effective, 'slots per queue', model.has_deliver)}
+${k.queue.length ? `<h3>Per-queue table sizes (global table at the advised ${escapeHtml(int(k.queue[0].entries_effective))} slots)</h3>
+${sweepTable(k.queue, (r) => r.flow_cnt_effective, 'slots per queue', model.has_deliver)}` : ''}
 </details>`,
   );
   return `<section id="sweep"><h2>Sweep in numbers</h2>\n${parts.join('\n')}\n</section>`;
@@ -295,7 +331,7 @@ export function provenanceSection(r: ReplayResult, model?: ReportModel): string 
     kv('Trace file', `<code>${escapeHtml(t.file)}</code> (${escapeHtml(t.path)})`),
     kv('Size', `${escapeHtml(int(t.bytes))} bytes (${escapeHtml(bytes(t.bytes))})${t.gzip ? ', gzip-compressed' : ''}`),
     kv('SHA-256', `<code>${escapeHtml(t.sha256)}</code>`),
-    kv('Format', escapeHtml(t.format)),
+    kv('Format', escapeHtml(`${t.format} (detected from the content)`)),
     kv('Rows', `${escapeHtml(int(t.rows))}: ${events}`),
     kv('Time span', `${escapeHtml(spanText(r))}${t.time_backwards ? `; ${escapeHtml(int(t.time_backwards))} rows step back in time` : ''}`),
     kv('Flows and sockets', `${escapeHtml(int(t.distinct_flows))} distinct flow hashes, ${escapeHtml(int(t.distinct_sockets))} sockets, on average ${escapeHtml(formatFlows(t.active_flows))} flows with socket activity per 100 ms window (the n of the analytic curve)`),
@@ -379,7 +415,8 @@ table { border-collapse: collapse; margin: 12px 0; font-variant-numeric: tabular
 th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: right; vertical-align: top; }
 th[scope=row] { text-align: left; font-weight: 600; }
 thead th { background: #f3f3f3; }
-table.main-verdict td:nth-child(3), table.main-verdict thead th:nth-child(3) { background: #eef8ee; }
+table.main-verdict .advised { background: #eef8ee; }
+table.main-verdict td, table.limits td { white-space: nowrap; }
 .table-wrap { overflow-x: auto; }
 table.compact { font-size: 13px; }
 table.compact th, table.compact td { padding: 4px 7px; }
@@ -389,9 +426,10 @@ table.compact th[scope=row] { white-space: nowrap; }
 table.kv td, table.kv th { text-align: left; }
 table.kv td { overflow-wrap: anywhere; }
 table.sweep { font-size: 13px; }
-table.comparison td:nth-child(8) { white-space: nowrap; }
+table.comparison td { white-space: nowrap; }
 p.finding { margin: 6px 0; max-width: 900px; }
-table.cpus tr.own th, table.cpus tr.own td { background: #eef8ee; }
+table.cpus tr.own th, table.cpus tr.own td, table.limits tr.own th, table.limits tr.own td { background: #eef8ee; }
+.alert { background: #fdecea; border-left: 4px solid #d7301f; padding: 10px 14px; font-weight: 600; }
 .notes { background: #fff8e1; border-left: 4px solid #f0b400; padding: 8px 12px 8px 28px; }
 figure { margin: 28px 0; }
 figcaption { color: var(--muted); font-size: 14px; max-width: 820px; }

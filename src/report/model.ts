@@ -4,13 +4,15 @@
  * (HTML, JSON, text) reads this model, and the model reads only the result
  * contract plus the plan that says what each configuration was for.
  */
+import { dominantLimit, type Limit } from '../analyze/limits.js';
 import { expectedCollisionRate } from '../analyze/occupancy.js';
-import { recommendSize, type Recommendation } from '../analyze/recommend.js';
 import { MAX_GLOBAL_ENTRIES, powersOfTwo, type PlannedConfig, type PlanGroup } from '../analyze/sweep.js';
 import { ratio } from '../types/metrics.js';
+import { isTraceOwnConfig } from '../types/own-config.js';
 import { KERNEL_PROFILES } from '../model/kernel.js';
 import { reportMsg } from '../messages.js';
-import type { ConfigResult, KernelProfileName, ReplayResult, TimelineBin } from '../types/result.js';
+import type { ConfigResult, KernelProfileName, ReplayResult, TimelineBin, TraceSummary } from '../types/result.js';
+import { globalAdvice, queueAdvice, recommendedRow, type TableAdvice } from './advice.js';
 
 export const REPORT_SCHEMA = 'rfs-replay/report';
 export const REPORT_VERSION = 1;
@@ -34,7 +36,16 @@ export interface ConfigRow {
   stale_rate: number | null;
   locality: number | null;
   cross_cpu_share: number | null;
+  /** Agreement with the kernel's deliver rows: only for the configuration the kernel ran (own-config.ts), else null. */
   agreement: number | null;
+  /** True when this is the trace's own configuration: the one the kernel ran. */
+  kernel_ran: boolean;
+  /** Packets locality is measured over: packets − local_unresolved. */
+  resolved: number;
+  local: number;
+  records: number;
+  writes: number;
+  writes_avoided: number;
   ooo_holds: number;
   /** ooo_holds / packets. */
   ooo_hold_share: number | null;
@@ -43,6 +54,7 @@ export interface ConfigRow {
   slot_conflict_rate: number | null;
   hits_aliased: number;
   hits_stale: number;
+  hits_unresolved: number;
   nr_cpu_ids: number;
   hits: number;
   hits_own: number;
@@ -83,32 +95,26 @@ export interface KernelAnalysis {
   configured: ConfigRow;
   configuredResult: ConfigResult;
   global: GlobalSweepRow[];
+  /** The per-queue sweep, replayed with the global table at the advised size (empty when not replayed). */
   queue: ConfigRow[];
-  /** Smallest global size with hit ratio within 1 pp of the largest size tried. */
-  globalRecommendation: (Recommendation & { row: GlobalSweepRow }) | null;
+  /** The global table size, judged by locality over the global sweep (advice.ts). */
+  globalAdvice: TableAdvice;
+  /** The per-queue size, judged by locality over the per-queue sweep at the advised global size. */
+  queueAdvice: TableAdvice;
+  /** Both tables at their advised sizes (the configured row when both keep); null when the global advice is unknown. */
+  recommended: ConfigRow | null;
   /**
-   * Smallest per-queue size whose ordering-hold share is within 1 pp of the
-   * largest size tried. Ordering holds are the harm a small per-queue table
-   * does: a flow sharing a slot with another is kept on that flow's CPU.
-   * Slot conflicts themselves are mostly harmless (the slot just switches),
-   * so they are shown but not used for the recommendation.
+   * What limits locality whatever the table size: the lookup outcomes at the
+   * largest size tried, where the table is as close to unlimited as the
+   * sweep went, and the outcome that spoils the most lookups there.
    */
-  queueRecommendation: (Recommendation & { row: ConfigRow; criterion: QueueCriterion }) | null;
+  limit: { row: GlobalSweepRow; dominant: Limit | null } | null;
   /**
    * With CPU-count what-ifs: the configured settings at the trace's own
    * nr_cpu_ids and at each what-if count, ascending by nr_cpu_ids; empty otherwise.
    */
   cpus: CpuWhatIfRow[];
 }
-
-/**
- * What the per-queue recommendation minimises. Ordering holds are the real
- * harm, but they need queue heads that lag (deliver rows or --fifo-ns); with
- * heads that follow at once ("instant") the guard never holds a packet, so
- * the share of lookups that find their slot last used by another flow is the
- * best measure left.
- */
-export type QueueCriterion = 'ooo_hold_share' | 'slot_conflict_rate';
 
 export interface TimelineRow {
   /** Bin start and end, seconds since the first row. */
@@ -120,9 +126,8 @@ export interface TimelineRow {
   collision_rate: number | null;
   stale_rate: number | null;
   deliver_matched: number;
+  /** Null unless the configured replay is the configuration the kernel ran. */
   agreement: number | null;
-  /** Agreement of plain RPS in the same bin, when its series is available. */
-  agreement_rps: number | null;
 }
 
 export interface CpuRow {
@@ -144,8 +149,12 @@ export interface ReportModel {
   cpu_rows: CpuRow[];
   timeline: { bin_s: number; rows: TimelineRow[] } | null;
   has_deliver: boolean;
+  /** The flows each share's noise margin counts as independent draws (analyze/noise.ts). */
+  flows: number;
   /** Things the reader should know about the coverage of this run. */
   notes: string[];
+  /** The note to read before anything else (no socket side: no advice), shown apart; it is also the first of `notes`. */
+  alert: string | null;
 }
 
 /**
@@ -155,48 +164,54 @@ export interface ReportModel {
  */
 export const MAX_TIMELINE_BINS = 200;
 
+/** Input formats whose socket events print neither sk_rxhash nor the TCP state (docs/format.md, importers). */
+export const HASHLESS_FORMATS = new Set(['perf-script', 'ftrace']);
+
 export function buildReportModel(result: ReplayResult, plan: PlannedConfig[]): ReportModel {
   if (plan.length !== result.configs.length) {
     throw new Error(reportMsg.engineMismatch(plan.length, result.configs.length));
   }
   const indicesOf = (group: PlanGroup, kernel?: KernelProfileName) =>
     plan.flatMap((p, i) => (p.group === group && (kernel === undefined || p.kernel === kernel) ? [i] : []));
+  const trace = result.trace;
+  const row = (i: number) => configRow(result.configs[i], i, trace);
 
   const kernelsInOrder = [...new Set(plan.filter((p) => p.group === 'configured').map((p) => p.kernel))];
-  const activeFlows = result.trace.active_flows;
+  const activeFlows = trace.active_flows;
+  const flows = trace.distinct_flows;
   const kernels: KernelAnalysis[] = kernelsInOrder.map((kernel) => {
     const configuredIndex = indicesOf('configured', kernel)[0];
+    const configured = row(configuredIndex);
     const global = dedupeBySize(
-      indicesOf('global-sweep', kernel).map((i) => {
-        const row = configRow(result.configs[i], i);
-        return { ...row, expected_collision_rate: expectedCollisionRate(activeFlows, row.entries_effective) };
+      indicesOf('global-sweep', kernel).map((i): GlobalSweepRow => {
+        const r = row(i);
+        return { ...r, expected_collision_rate: expectedCollisionRate(activeFlows, r.entries_effective) };
       }),
       (r) => r.entries_effective,
     );
-    const queue = dedupeBySize(
-      indicesOf('queue-sweep', kernel).map((i) => configRow(result.configs[i], i)),
-      (r) => r.flow_cnt_effective,
-    );
-    const g = recommendSize(global.map((r) => ({ size: r.entries_effective, value: r.hit_ratio })), 'higher');
-    const criterion: QueueCriterion = result.configs[configuredIndex].head_model === 'instant' ? 'slot_conflict_rate' : 'ooo_hold_share';
-    const q = recommendSize(queue.map((r) => ({ size: r.flow_cnt_effective, value: r[criterion] })), 'lower');
+    const queue = dedupeBySize(indicesOf('queue-sweep', kernel).map(row), (r) => r.flow_cnt_effective);
+    const g = globalAdvice(configured, global, flows);
+    const q = queueAdvice(g, queue, flows);
+    const largest = global[global.length - 1];
     return {
       kernel,
-      configured: configRow(result.configs[configuredIndex], configuredIndex),
+      configured,
       configuredResult: result.configs[configuredIndex],
       global,
       queue,
-      globalRecommendation: g && { ...g, row: global.find((r) => r.entries_effective === g.size)! },
-      queueRecommendation: q && { ...q, criterion, row: queue.find((r) => r.flow_cnt_effective === q.size)! },
+      globalAdvice: g,
+      queueAdvice: q,
+      recommended: recommendedRow(g, q),
+      limit: largest ? { row: largest, dominant: dominantLimit(largest) } : null,
       cpus: cpuWhatIfRows(result, configuredIndex, indicesOf('cpu-whatif', kernel)),
     };
   });
 
   const baselineIndex = indicesOf('rps-baseline')[0];
-  const baseline = baselineIndex === undefined ? null : configRow(result.configs[baselineIndex], baselineIndex);
-  const arrival_per_cpu = result.trace.arrival_per_cpu?.length ? [...result.trace.arrival_per_cpu] : null;
+  const baseline = baselineIndex === undefined ? null : row(baselineIndex);
+  const arrival_per_cpu = trace.arrival_per_cpu?.length ? [...trace.arrival_per_cpu] : null;
   const primary = kernels[0];
-  const has_deliver = result.trace.events.deliver > 0;
+  const has_deliver = trace.events.deliver > 0;
 
   const model: ReportModel = {
     schema: REPORT_SCHEMA,
@@ -207,18 +222,20 @@ export function buildReportModel(result: ReplayResult, plan: PlannedConfig[]): R
     baseline,
     arrival_per_cpu,
     cpu_rows: primary ? cpuRows(result, primary, baseline, arrival_per_cpu) : [],
-    timeline: primary
-      ? timelineRows(primary.configuredResult, baselineIndex === undefined ? undefined : result.configs[baselineIndex])
-      : null,
+    timeline: primary ? timelineRows(primary.configuredResult, primary.configured.kernel_ran) : null,
     has_deliver,
+    flows,
     notes: [],
+    alert: null,
   };
   model.notes = coverageNotes(model);
+  if (primary?.globalAdvice.reason === 'no_socket_side') model.alert = model.notes[0];
   return model;
 }
 
-export function configRow(c: ConfigResult, index: number): ConfigRow {
+export function configRow(c: ConfigResult, index: number, trace: TraceSummary): ConfigRow {
   const m = c.metrics;
+  const kernelRan = isTraceOwnConfig(c, trace);
   return {
     config_index: index,
     label: c.label,
@@ -236,13 +253,20 @@ export function configRow(c: ConfigResult, index: number): ConfigRow {
     stale_rate: m.stale_rate,
     locality: m.locality,
     cross_cpu_share: m.cross_cpu_share,
-    agreement: m.agreement,
+    agreement: kernelRan ? m.agreement : null,
+    kernel_ran: kernelRan,
+    resolved: m.packets - m.local_unresolved,
+    local: m.local,
+    records: m.records,
+    writes: m.writes,
+    writes_avoided: m.writes_avoided,
     ooo_holds: m.ooo_holds,
     ooo_hold_share: ratio(m.ooo_holds, m.packets),
     slot_conflicts: m.slot_conflicts,
     slot_conflict_rate: ratio(m.slot_conflicts, m.lookups),
     hits_aliased: m.hits_aliased,
     hits_stale: m.hits_stale,
+    hits_unresolved: m.hits_unresolved,
     nr_cpu_ids: c.nr_cpu_ids,
     hits: m.hits,
     hits_own: m.hits_own,
@@ -256,7 +280,7 @@ export function configRow(c: ConfigResult, index: number): ConfigRow {
 function cpuWhatIfRows(result: ReplayResult, configuredIndex: number, whatIfs: number[]): CpuWhatIfRow[] {
   if (whatIfs.length === 0) return [];
   const rows = [configuredIndex, ...whatIfs].map((i): CpuWhatIfRow => {
-    const row = configRow(result.configs[i], i);
+    const row = configRow(result.configs[i], i, result.trace);
     const cpuSlots = roundUpPowerOfTwo(row.nr_cpu_ids);
     const cpuBits = Math.round(Math.log2(cpuSlots));
     const indexBits = row.entries_effective > 0 ? Math.round(Math.log2(row.entries_effective)) : 0;
@@ -291,10 +315,8 @@ function cpuRows(
   if (arrival) push('arrival CPU', arrival);
   if (baseline) push('plain RPS', result.configs[baseline.config_index].metrics.per_cpu);
   push('RFS (configured)', primary.configuredResult.metrics.per_cpu);
-  const rec = primary.globalRecommendation;
-  if (rec && rec.size !== primary.configured.entries_effective) {
-    push('RFS (recommended)', result.configs[rec.row.config_index].metrics.per_cpu);
-  }
+  const rec = primary.recommended;
+  if (rec && rec.config_index !== primary.configured.config_index) push('RFS (recommended)', result.configs[rec.config_index].metrics.per_cpu);
   return rows;
 }
 
@@ -326,28 +348,20 @@ export function mergeBins(bins: TimelineBin[], binNs: number, maxBins = MAX_TIME
   return { binNs: binNs * factor, bins: out };
 }
 
-function timelineRows(configured: ConfigResult, baseline: ConfigResult | undefined): ReportModel['timeline'] {
+function timelineRows(configured: ConfigResult, kernelRan: boolean): ReportModel['timeline'] {
   if (!configured.timeline || configured.timeline.bins.length === 0) return null;
   const merged = mergeBins(configured.timeline.bins, configured.timeline.bin_ns);
-  const rpsByStart = new Map<number, TimelineBin>();
-  if (baseline?.timeline && baseline.timeline.bin_ns === configured.timeline.bin_ns) {
-    for (const b of mergeBins(baseline.timeline.bins, baseline.timeline.bin_ns).bins) rpsByStart.set(b.t, b);
-  }
-  const rows = merged.bins.map((b): TimelineRow => {
-    const rps = rpsByStart.get(b.t);
-    return {
-      t_s: b.t / 1e9,
-      t_end_s: (b.t + merged.binNs) / 1e9,
-      packets: b.packets,
-      lookups: b.lookups,
-      hit_ratio: ratio(b.hits, b.lookups),
-      collision_rate: ratio(b.misses_collision, b.lookups),
-      stale_rate: ratio(b.hits_stale, b.hits_resolved),
-      deliver_matched: b.deliver_matched,
-      agreement: ratio(b.agree, b.deliver_matched),
-      agreement_rps: rps ? ratio(rps.agree, rps.deliver_matched) : null,
-    };
-  });
+  const rows = merged.bins.map((b): TimelineRow => ({
+    t_s: b.t / 1e9,
+    t_end_s: (b.t + merged.binNs) / 1e9,
+    packets: b.packets,
+    lookups: b.lookups,
+    hit_ratio: ratio(b.hits, b.lookups),
+    collision_rate: ratio(b.misses_collision, b.lookups),
+    stale_rate: ratio(b.hits_stale, b.hits_resolved),
+    deliver_matched: b.deliver_matched,
+    agreement: kernelRan ? ratio(b.agree, b.deliver_matched) : null,
+  }));
   return { bin_s: merged.binNs / 1e9, rows };
 }
 
@@ -372,10 +386,15 @@ function coverageNotes(model: ReportModel): string[] {
   }
   const header = primary.configured.entries_effective;
   if (largest > 0 && header * 4 > largest && largest < MAX_GLOBAL_ENTRIES) notes.push(reportMsg.headerBeyondSweep(header, largest));
-  const rec = primary.globalRecommendation;
-  if (!rec) notes.push(reportMsg.noLookups());
-  else if (rec.size === largest && sizes.length > 1) notes.push(reportMsg.recommendationAtEdge(largest));
+  const g = primary.globalAdvice;
+  if (g.reason === 'no_socket_side') notes.unshift(reportMsg.noSocketSide(primary.configured.records, HASHLESS_FORMATS.has(model.result.trace.format) ? model.result.trace.format : null));
+  if (g.reason === 'no_locality') notes.push(reportMsg.noLocality());
+  const last = primary.global[primary.global.length - 1];
+  const beforeLast = primary.global[primary.global.length - 2];
+  if (g.action === 'grow' && g.size === largest && beforeLast && last.locality !== null && beforeLast.locality !== null && last.locality > beforeLast.locality) {
+    notes.push(reportMsg.recommendationAtEdge(largest));
+  }
   if (!model.has_deliver) notes.push(reportMsg.noDeliver());
-  if (primary.queueRecommendation?.criterion === 'slot_conflict_rate') notes.push(reportMsg.queueByConflicts());
+  if (primary.configuredResult.head_model === 'instant' && primary.queue.length > 0) notes.push(reportMsg.queueHeadsInstant());
   return notes;
 }

@@ -9,12 +9,12 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { optMsg, reportMsg } from '../messages.js';
-import { planReport, type PlanInput } from '../analyze/sweep.js';
+import { planQueueSweep, planReport, type PlannedConfig, type PlanInput, type QueueSweepAt, type ReportPlan } from '../analyze/sweep.js';
 import type { ReplayOptions } from '../replay/options.js';
 import type { ReplayResult } from '../types/result.js';
 import type { ComparisonDocument } from './comparison.js';
 import { renderReportJson } from './json.js';
-import { buildReportModel, REPORT_VERSION } from './model.js';
+import { buildReportModel, REPORT_VERSION, type ReportModel } from './model.js';
 import { renderReportText } from './text.js';
 import type { Progress } from '../progress.js';
 
@@ -110,26 +110,17 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
     const name = reportName(trace);
     const html = several ? join(outDir, `${name}.html`) : (opts.output ?? join(outDir, `${name}.html`));
     const json = several ? join(outDir, `${name}.json`) : (opts.json ?? html.replace(/\.html?$/i, '.json'));
-    const progress = opts.progress?.();
-    let result: ReplayResult;
-    try {
-      result = await opts.replay(trace, {
-        configs: plan.requests,
-        // The fallback for a header without nr_cpu_ids: --cpus N, or the first of --cpus 4,8.
-        cpus: opts.cpus ?? opts.cpuWhatIf?.[0],
-        lenient: opts.lenient,
-        ...(opts.fifoNs !== undefined ? { fifoNs: opts.fifoNs } : {}),
-        hash: true,
-        onProgress: progress?.update,
-        signal: opts.signal,
-        command: opts.command,
-      });
-    } finally {
-      progress?.stop();
-    }
+    const passOptions: Omit<ReplayOptions, 'configs'> = {
+      // The fallback for a header without nr_cpu_ids: --cpus N, or the first of --cpus 4,8.
+      cpus: opts.cpus ?? opts.cpuWhatIf?.[0],
+      lenient: opts.lenient,
+      ...(opts.fifoNs !== undefined ? { fifoNs: opts.fifoNs } : {}),
+      signal: opts.signal,
+      command: opts.command,
+    };
+    const { result, model } = await replayForReport(trace, plan, opts.replay, passOptions, opts.progress);
     tool = result.tool;
     const [{ renderReportHtml }, { comparisonRow }] = await renderers;
-    const model = buildReportModel(result, plan.plan);
     writeFileAtomic(json, renderReportJson(model));
     writeFileAtomic(html, renderReportHtml(model));
     print(renderReportText(model));
@@ -148,6 +139,46 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
     out.comparison = { html: comparisonHtml, json };
   }
   return out;
+}
+
+/**
+ * Replays a trace for the report in two passes (analyze/sweep.ts): the first
+ * pass's plan, then each kernel's per-queue sweep at the global size the first
+ * pass advises. Returns the merged result (second-pass configurations after
+ * the first's, with the plan to match) and its model.
+ */
+export async function replayForReport(
+  trace: string,
+  plan: ReportPlan,
+  replay: ReplayFn,
+  options: Omit<ReplayOptions, 'configs'>,
+  progress?: () => Progress,
+): Promise<{ result: ReplayResult; model: ReportModel }> {
+  const pass = async (configs: ReplayOptions['configs'], hash: boolean) => {
+    const bar = progress?.();
+    try {
+      return await replay(trace, { ...options, configs, hash, onProgress: bar?.update });
+    } finally {
+      bar?.stop();
+    }
+  };
+  const first = await pass(plan.requests, true);
+  const firstModel = buildReportModel(first, plan.plan);
+  const at: QueueSweepAt[] = firstModel.kernels.flatMap((k): QueueSweepAt[] => {
+    const g = k.globalAdvice;
+    // Unknown: no hint is ever written, so per-queue entries are never read; global size 0: RFS stays off.
+    if (g.action === 'unknown' || g.size === 0 || !g.row) return [];
+    return [g.action === 'keep' ? { kernel: k.kernel } : { kernel: k.kernel, entries: g.row.entries }];
+  });
+  if (at.length === 0 || plan.queueSizes.length === 0) return { result: first, model: firstModel };
+  const second = planQueueSweep(at, plan.queueSizes, plan.cpus);
+  const more = await pass(second.requests, false);
+  const t1 = first.trace;
+  const t2 = more.trace;
+  if (t1.rows !== t2.rows || t1.bytes !== t2.bytes || t1.last_ts !== t2.last_ts) throw new UsageError(reportMsg.traceChanged(trace));
+  const result: ReplayResult = { ...first, configs: [...first.configs, ...more.configs] };
+  const merged: PlannedConfig[] = [...plan.plan, ...second.plan];
+  return { result, model: buildReportModel(result, merged) };
 }
 
 /** A folder given alone names the comparison after itself; otherwise "comparison". */

@@ -1,7 +1,8 @@
 /** The text renderer: the verdict and its table, for the terminal. */
 import { ratio } from '../types/metrics.js';
+import { formatMsg } from '../messages.js';
 import { int, pct } from './format.js';
-import { buildVerdict } from './verdict.js';
+import { adviceText, buildVerdict } from './verdict.js';
 import type { ReportModel } from './model.js';
 
 function table(header: string[], rows: string[][]): string[] {
@@ -12,8 +13,9 @@ function table(header: string[], rows: string[][]): string[] {
 
 export function renderReportText(model: ReportModel): string {
   const v = buildVerdict(model);
-  const out: string[] = [`${model.result.trace.file}:`];
+  const out: string[] = [`${model.result.trace.file}:`, `  ${formatMsg.detected(model.result.trace.format)}`];
   for (const s of v.sentences) out.push(`  ${s}`);
+  if (model.alert) out.push('', `  NOTE: ${model.alert}`);
   if (v.lines.length) {
     out.push('');
     out.push(...table(['', ...v.columns], v.lines.map((l) => [l.label, ...l.values])));
@@ -22,13 +24,13 @@ export function renderReportText(model: ReportModel): string {
     out.push('', '  Kernel profiles at the configured sizes (counts are packets):');
     out.push(
       ...table(
-        ['profile', 'hit ratio', 'own-hint hits', 'aliased hits', 'collision misses', 'stale hits', 'per-queue slots used'],
+        ['profile', 'locality', 'advice (global / per-queue)', 'hit ratio', 'own-hint hits', 'aliased hits', 'collision misses', 'stale hits', 'per-queue slots used'],
         model.kernels.map((k) => {
           const c = k.configured;
           const q = k.configuredResult.queue_occupancy;
           const slots = q.reduce((a, x) => a + x.slots, 0);
           const used = q.reduce((a, x) => a + x.used, 0);
-          return [k.kernel, pct(c.hit_ratio), pct(ratio(c.hits_own, c.lookups)), int(c.hits_aliased), int(c.misses_collision), int(c.hits_stale), slots > 0 ? `${int(used)} / ${int(slots)}` : '—'];
+          return [k.kernel, pct(c.locality), adviceText(k), pct(c.hit_ratio), pct(ratio(c.hits_own, c.lookups)), int(c.hits_aliased), int(c.misses_collision), int(c.hits_stale), slots > 0 ? `${int(used)} / ${int(slots)}` : '—'];
         }),
       ),
     );
@@ -45,6 +47,6 @@ export function renderReportText(model: ReportModel): string {
       ),
     );
   }
-  for (const n of model.notes) out.push(`  note: ${n}`);
+  for (const n of model.notes) if (n !== model.alert) out.push(`  note: ${n}`);
   return out.join('\n') + '\n';
 }

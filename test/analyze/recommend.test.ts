@@ -1,38 +1,76 @@
 import { describe, expect, it } from 'vitest';
-import { recommendSize } from '../../src/analyze/recommend.js';
+import { compare, decideSize, type SizeCandidate } from '../../src/analyze/recommend.js';
 
-const pts = (pairs: [number, number | null][]) => pairs.map(([size, value]) => ({ size, value }));
+/** A candidate with 4 B per slot of memory and a million packets, all resolved; cross-CPU share 0.5 unless given. */
+const c = (size: number, locality: number | null, cross = 0.5, packets = 1e6): SizeCandidate => ({ size, locality, cross_cpu_share: cross, memory_bytes: 4 * size, resolved: packets, packets });
 
-describe('recommendSize', () => {
-  it('picks the smallest size within 1 pp of the largest size tried (boundary included)', () => {
-    // largest: 0.95 → threshold 0.94; 256 has exactly 0.94.
-    const r = recommendSize(pts([[64, 0.5], [128, 0.8], [256, 0.94], [512, 0.949], [1024, 0.95]]), 'higher');
-    expect(r).toMatchObject({ size: 256, value: 0.94, reference: { size: 1024, value: 0.95 }, tolerance: 0.01 });
+// The 95% margin between shares a and b with F flows, worked out here: 1.96 · sqrt((a(1−a) + b(1−b)) / F).
+const margin = (a: number, b: number, F: number) => 1.959963984540054 * Math.sqrt((a * (1 - a) + b * (1 - b)) / F);
+
+describe('compare', () => {
+  it('gives the change and the flow-clustered 95% margin, with draws capped at the packets measured', () => {
+    const v = compare(c(64, 0.5), c(128, 0.7, 0.4), 900)!;
+    expect(v.locality_change).toBeCloseTo(0.2, 12);
+    expect(v.locality_margin).toBeCloseTo(margin(0.5, 0.7, 900), 12);
+    expect(v.cross_cpu_change).toBeCloseTo(-0.1, 12);
+    expect(v.cross_cpu_margin).toBeCloseTo(margin(0.5, 0.4, 900), 12);
+    // 10^6 flows but 1000 packets: 1000 draws.
+    expect(compare(c(64, 0.5, 0.5, 1000), c(128, 0.7, 0.5, 1000), 1e6)!.locality_margin).toBeCloseTo(margin(0.5, 0.7, 1000), 12);
+    expect(compare(c(64, null), c(128, 0.7), 900)).toBeNull();
+  });
+});
+
+describe('decideSize', () => {
+  it('grows to the smallest size within 1 pp of the best locality when the gain is beyond noise (boundary included)', () => {
+    // F = 10,000: margin(0.5, 0.81) = 1.25 pp, so ties are within min(1.25, 1) = 1 pp of 0.81: 256 (exactly 0.80) qualifies.
+    const sweep = [c(64, 0.5), c(128, 0.7), c(256, 0.8), c(512, 0.805), c(1024, 0.81)];
+    const d = decideSize(c(64, 0.5), sweep, 10_000);
+    expect(d).toMatchObject({ action: 'grow', reason: 'locality', size: 256, chosen: 2, best: 4 });
+    expect(d.tie_tolerance).toBe(0.01);
+    expect(d.versus!.locality_change).toBeCloseTo(0.3, 12);
+    expect(d.versus!.locality_margin).toBeCloseTo(margin(0.5, 0.8, 10_000), 12);
+    // Just below the 1 pp tie: 256 at 0.7999 is left out, 512 is the smallest tied size.
+    expect(decideSize(c(64, 0.5), [c(64, 0.5), c(256, 0.7999), c(512, 0.805), c(1024, 0.81)], 10_000).size).toBe(512);
   });
 
-  it('rejects a size just outside the tolerance', () => {
-    const r = recommendSize(pts([[64, 0.9399], [128, 0.95]]), 'higher');
-    expect(r?.size).toBe(128);
+  it('keeps the configured size when no size beats it by more than the noise margin, and names the best size tried', () => {
+    // F = 100: margin(0.5, 0.55) = 13.8 pp > 5 pp.
+    const d = decideSize(c(128, 0.5), [c(64, 0.45), c(128, 0.5), c(256, 0.55)], 100);
+    expect(d).toMatchObject({ action: 'keep', reason: 'within_noise', size: 128, chosen: null, best: 2 });
+    expect(d.versus!.locality_change).toBeCloseTo(0.05, 12);
+    expect(d.versus!.locality_margin).toBeCloseTo(margin(0.5, 0.55, 100), 12);
+    // The same gain with 10,000 flows (margin 1.38 pp) is real.
+    expect(decideSize(c(128, 0.5), [c(64, 0.45), c(128, 0.5), c(256, 0.55)], 10_000)).toMatchObject({ action: 'grow', size: 256 });
   });
 
-  it('does not depend on point order, and takes the smallest qualifying size on a non-monotone curve', () => {
-    const a = recommendSize(pts([[256, 0.95], [64, 0.96], [128, 0.5]]), 'higher');
-    expect(a?.size).toBe(64);
-    expect(a?.reference.size).toBe(256);
+  it('never picks a size that loses locality, however much it cuts the cross-CPU share or saves memory', () => {
+    const d = decideSize(c(1024, 0.6, 0.5), [c(64, 0.59, 0.1), c(1024, 0.6, 0.5)], 1e6);
+    expect(d).toMatchObject({ action: 'keep', size: 1024 });
   });
 
-  it('for "lower is better" measures allows at most tolerance above the reference', () => {
-    const r = recommendSize(pts([[8, 0.05], [16, 0.0201], [32, 0.015], [64, 0.01]]), 'lower');
-    expect(r?.size).toBe(32); // 0.015 <= 0.01 + 0.01; 0.0201 is not
+  it('changes size for a lower cross-CPU share beyond its margin when locality does not fall', () => {
+    // cross margin(0.5, 0.3) at 10,000 flows = 1.33 pp < 20 pp.
+    const d = decideSize(c(64, 0.6, 0.5), [c(64, 0.6, 0.5), c(128, 0.6, 0.3)], 10_000);
+    expect(d).toMatchObject({ action: 'grow', reason: 'cross_cpu', size: 128 });
   });
 
-  it('skips unmeasurable points and returns null when nothing was measured', () => {
-    expect(recommendSize(pts([[64, null], [128, 0.9], [256, null]]), 'higher')).toMatchObject({ size: 128, reference: { size: 128 } });
-    expect(recommendSize(pts([[64, null]]), 'higher')).toBeNull();
-    expect(recommendSize([], 'lower')).toBeNull();
+  it('shrinks when a smaller table gives more locality beyond noise', () => {
+    expect(decideSize(c(1024, 0.6), [c(64, 0.7), c(1024, 0.6)], 10_000)).toMatchObject({ action: 'shrink', reason: 'locality', size: 64 });
   });
 
-  it('honours a custom tolerance', () => {
-    expect(recommendSize(pts([[64, 0.9], [128, 0.95], [256, 1]]), 'higher', 0.1)?.size).toBe(64);
+  it('among sizes tied on locality, the lower cross-CPU share beyond its tie wins over memory', () => {
+    // 256 and 512 tie on locality (0.80, 0.805); 512's cross-CPU share (0.40) is 20 pp lower: 256 is out of the cross tie.
+    const d = decideSize(c(64, 0.5, 0.6), [c(64, 0.5, 0.6), c(256, 0.8, 0.6), c(512, 0.805, 0.4)], 10_000);
+    expect(d).toMatchObject({ action: 'grow', size: 512 });
+  });
+
+  it('does not depend on candidate order', () => {
+    const sweep = [c(1024, 0.81), c(256, 0.8), c(64, 0.5), c(512, 0.805), c(128, 0.7)];
+    expect(decideSize(c(64, 0.5), sweep, 10_000)).toMatchObject({ action: 'grow', size: 256, chosen: 1, best: 0 });
+  });
+
+  it('is unknown when locality cannot be measured', () => {
+    expect(decideSize(c(64, null), [c(64, null), c(128, null)], 100)).toMatchObject({ action: 'unknown', reason: 'no_locality', size: null });
+    expect(decideSize(c(64, 0.5), [c(128, 0.6)], 0)).toMatchObject({ action: 'unknown', size: null });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planReport, powersOfTwo } from '../../src/analyze/sweep.js';
+import { planQueueSweep, planReport, powersOfTwo } from '../../src/analyze/sweep.js';
 
 describe('powersOfTwo', () => {
   it('lists powers of two between the bounds, rounding the lower bound up', () => {
@@ -11,12 +11,12 @@ describe('powersOfTwo', () => {
 });
 
 describe('planReport', () => {
-  it('by default: configured (with time series and explain), 13 global sizes 64..2^18, 13 per-queue sizes 8..2^15, plain RPS', () => {
+  it('by default: configured (with time series and explain), 13 global sizes 64..2^18, plain RPS; 13 per-queue sizes 8..2^15 kept for the second pass', () => {
     const p = planReport();
     expect(p.globalSizes[0]).toBe(64);
     expect(p.globalSizes.at(-1)).toBe(262144);
     expect(p.queueSizes).toEqual([8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768]);
-    expect(p.requests).toHaveLength(1 + 13 + 13 + 1);
+    expect(p.requests).toHaveLength(1 + 13 + 1);
     expect(p.plan).toHaveLength(p.requests.length);
 
     const configured = p.requests.filter((r) => r.role === 'configured');
@@ -27,18 +27,17 @@ describe('planReport', () => {
     // Per-queue sizes stay as in the trace header while the global size is swept.
     expect(global.every((r) => r.flowCnt === undefined && r.role === 'sweep')).toBe(true);
 
-    const queue = p.requests.filter((_, i) => p.plan[i].group === 'queue-sweep');
-    expect(queue.map((r) => r.flowCnt)).toEqual(p.queueSizes);
-    expect(queue.every((r) => r.entries === 262144)).toBe(true);
+    // The per-queue sweep waits for the advised global size (second pass).
+    expect(p.plan.some((x) => x.group === 'queue-sweep')).toBe(false);
 
     const baseline = p.requests.filter((r) => r.role === 'rps-baseline');
-    expect(baseline).toEqual([{ role: 'rps-baseline', entries: 0, timeline: true, kernel: '6.16' }]);
+    expect(baseline).toEqual([{ role: 'rps-baseline', entries: 0, kernel: '6.16' }]);
   });
 
   it('replays every kernel profile fully, the first one being primary, and the baseline once', () => {
     const p = planReport({ kernels: ['4.10', '6.16', '4.10'], entries: [256, 1024], flowCnt: [64] });
     expect(p.kernels).toEqual(['4.10', '6.16']);
-    expect(p.requests).toHaveLength(2 * (1 + 2 + 1) + 1);
+    expect(p.requests).toHaveLength(2 * (1 + 2) + 1);
     expect(p.plan.filter((x) => x.group === 'configured').map((x) => x.kernel)).toEqual(['4.10', '6.16']);
     expect(p.requests.filter((r) => r.role === 'rps-baseline')[0].kernel).toBe('4.10');
   });
@@ -61,8 +60,8 @@ describe('planReport with CPU-count what-ifs', () => {
       ['3.19', 4, 4, 'what-if', undefined, undefined],
       ['3.19', 8, 8, 'what-if', undefined, undefined],
     ]);
-    // Per kernel: configured + 2 global + 1 per-queue + 2 what-ifs; plus plain RPS.
-    expect(p.requests).toHaveLength(2 * (1 + 2 + 1 + 2) + 1);
+    // Per kernel: configured + 2 global + 2 what-ifs; plus plain RPS.
+    expect(p.requests).toHaveLength(2 * (1 + 2 + 2) + 1);
     for (const [i, r] of p.requests.entries()) if (p.plan[i].group !== 'cpu-whatif') expect(r.cpus).toBeUndefined();
   });
 
@@ -70,5 +69,29 @@ describe('planReport with CPU-count what-ifs', () => {
     const p = planReport({ entries: [64], flowCnt: [8], cpus: 16 });
     expect(p.requests.every((r) => r.cpus === 16)).toBe(true);
     expect(p.cpuWhatIf).toEqual([]);
+    expect(p.cpus).toBe(16);
+  });
+});
+
+describe('planQueueSweep (the second pass)', () => {
+  it('per kernel, every per-queue size at that kernel\'s advised global size; the header\'s size when the advice is keep', () => {
+    const q = planQueueSweep([{ kernel: '6.16', entries: 4096 }, { kernel: '3.19' }], [8, 64]);
+    expect(q.requests).toEqual([
+      { role: 'sweep', entries: 4096, flowCnt: 8, kernel: '6.16' },
+      { role: 'sweep', entries: 4096, flowCnt: 64, kernel: '6.16' },
+      { role: 'sweep', flowCnt: 8, kernel: '3.19' },
+      { role: 'sweep', flowCnt: 64, kernel: '3.19' },
+    ]);
+    expect(q.plan).toEqual([
+      { group: 'queue-sweep', kernel: '6.16', entries: 4096 },
+      { group: 'queue-sweep', kernel: '6.16', entries: 4096 },
+      { group: 'queue-sweep', kernel: '3.19' },
+      { group: 'queue-sweep', kernel: '3.19' },
+    ]);
+  });
+
+  it('carries a single --cpus value, and plans nothing for no kernel', () => {
+    expect(planQueueSweep([{ kernel: '6.16' }], [8], 16).requests).toEqual([{ cpus: 16, role: 'sweep', flowCnt: 8, kernel: '6.16' }]);
+    expect(planQueueSweep([], [8, 16])).toEqual({ requests: [], plan: [] });
   });
 });

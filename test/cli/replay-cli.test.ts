@@ -32,6 +32,32 @@ describe('rfs-replay replay', () => {
     ]));
   });
 
+  it('prints the detected input format first, and agreement only for the configuration the kernel ran', () => {
+    const json = writeTrace('', 'agree.json');
+    const r = run('replay', DEFAULT, '--entries', '128,4096', '--cpus', '2', '--json', json, '--no-progress');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.split('\n')[0]).toBe('input format: rfs-trace v1 (detected from the content)');
+    // The trace's header: 128 slots, 64 per queue, nr_cpu_ids 2, kernel 6.18 (profile 6.16), deliver rows.
+    const row = (label: string) => r.out.split('\n').find((l) => l.startsWith(label))!.trim().split(/\s{2,}/);
+    expect(row('E=128 fc=64 k=6.16 cpus=2').at(-1)).toMatch(/^\d+\.\d\d%$/);
+    expect(row('E=4096 fc=64 k=6.16 cpus=2').at(-1)).toBe('—');
+    expect(r.out).toContain('agreement is shown only for the trace\'s own configuration');
+    const data = JSON.parse(readFileSync(json, 'utf8'));
+    expect(data.configs.map((c: any) => c.metrics.agreement === null)).toEqual([false, true]);
+    // The counters stay.
+    expect(data.configs[1].metrics.deliver_matched).toBe(data.configs[0].metrics.deliver_matched);
+    expect(data.configs[1].metrics.agree).toBeGreaterThan(0);
+    // Another kernel profile or CPU count is not what the kernel ran either.
+    const other = run('replay', DEFAULT, '--kernel', '3.19', '--no-progress');
+    expect(other.out.split('\n').find((l) => l.startsWith('E=128 '))!.trim().split(/\s{2,}/).at(-1)).toBe('—');
+  });
+
+  it('names an importer\'s format, and so does validate', () => {
+    const perf = new URL('../../test/fixtures/importers/perf-script.txt', import.meta.url).pathname;
+    expect(run('replay', perf, '--no-progress').out.split('\n')[0]).toBe('input format: perf-script (detected from the content)');
+    expect(run('validate', DEFAULT).out.split('\n')[0]).toBe('input format: rfs-trace v1 (detected from the content)');
+  });
+
   it('crosses kernels, sizes and CPU counts in one run', () => {
     const r = run('replay', DEFAULT, '--kernel', '6.16,3.19', '--cpus', '2,4', '--no-progress');
     expect(r.code, r.err).toBe(0);

@@ -82,16 +82,20 @@ describe('HTML report in chromium', () => {
     let csv = '';
     const r = await openReport(out.traces[0].html, join(ARTIFACTS, 'report-default.png'), async (page) => {
       // The CSV link really downloads the chart's rows: one per global size swept.
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[data-download="csv"][data-chart="hit-ratio-vs-size"]')]);
-      expect(download.suggestedFilename()).toBe('hit-ratio-vs-size.csv');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[data-download="csv"][data-chart="locality-vs-size"]')]);
+      expect(download.suggestedFilename()).toBe('locality-vs-size.csv');
+      await (await page.$('#verdict'))!.screenshot({ path: join(ARTIFACTS, 'report-default-verdict.png') });
+      await (await page.$('#limits'))!.screenshot({ path: join(ARTIFACTS, 'report-default-limits.png') });
+      await (await page.$('#fig-locality-vs-size'))!.screenshot({ path: join(ARTIFACTS, 'report-default-locality.png') });
+      await (await page.$('#fig-lookup-outcomes-vs-size'))!.screenshot({ path: join(ARTIFACTS, 'report-default-outcomes.png') });
       csv = readFileSync((await download.path())!, 'utf8');
     });
     const lines = csv.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('entries_effective,hit_ratio,lookups,memory_bytes');
+    expect(lines[0]).toBe('entries_effective,locality,cross_cpu_share,hit_ratio,memory_bytes');
     expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual([64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144]);
-    expectRenderedOffline(r, out.traces[0].html, 7);
+    expectRenderedOffline(r, out.traces[0].html, 8);
     expect(r.charts.map((c) => c.id)).toEqual([
-      'chart-hit-ratio-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
+      'chart-locality-vs-size', 'chart-lookup-outcomes-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
       'chart-timeline', 'chart-agreement', 'chart-agreement-over-time',
     ]);
   });
@@ -128,9 +132,9 @@ describe('HTML report in chromium', () => {
       await (await page.$('#fig-cpus-outcomes'))!.screenshot({ path: join(ARTIFACTS, 'report-cpus-outcomes.png') });
       rows = await page.$$eval('#cpus tbody tr th', (ths) => ths.map((th) => th.textContent ?? ''));
     });
-    expectRenderedOffline(r, out.traces[0].html, 8);
+    expectRenderedOffline(r, out.traces[0].html, 9);
     expect(r.charts.map((c) => c.id)).toEqual([
-      'chart-hit-ratio-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
+      'chart-locality-vs-size', 'chart-lookup-outcomes-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
       'chart-timeline', 'chart-queue-occupancy', 'chart-cpus-whatif', 'chart-cpus-outcomes',
     ]);
     // The header's nr_cpu_ids (8) first, then each what-if.
@@ -161,9 +165,9 @@ describe('HTML report in chromium', () => {
         return Object.entries(by).map(([kernel, count]) => ({ kernel, count }));
       });
     });
-    expectRenderedOffline(r, out.traces[0].html, 8);
+    expectRenderedOffline(r, out.traces[0].html, 9);
     expect(r.charts.map((c) => c.id)).toEqual([
-      'chart-hit-ratio-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
+      'chart-locality-vs-size', 'chart-lookup-outcomes-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
       'chart-timeline', 'chart-kernels-vs-size', 'chart-kernel-outcomes', 'chart-queue-occupancy',
     ]);
     // 16 RX queues in the header, one bar each for every kernel profile.

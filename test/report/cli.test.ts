@@ -31,6 +31,20 @@ describe('rfs-replay report (CLI)', () => {
     expect(existsSync(join(dir, 'default.json'))).toBe(true);
   });
 
+  it('on a perf-script import: the detected format, global advice unknown, and the note on the socket side before the table', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rfs-cli-'));
+    const r = cli('test/fixtures/importers/perf-script.txt', '-o', join(dir, 'p.html'));
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[1]).toBe('  input format: perf-script (detected from the content)');
+    expect(lines[2]).toMatch(/^ {2}No advice on the global table size \(unknown\)/);
+    const note = lines.findIndex((l) => l.startsWith('  NOTE: No socket side:'));
+    expect(note).toBeGreaterThan(2);
+    expect(lines[note]).toContain('rfs-replay capture records the socket side');
+    expect(note).toBeLessThan(lines.findIndex((l) => l.trimStart().startsWith('Advice')));
+    expect(lines.find((l) => l.trimStart().startsWith('Advice'))!.trim().split(/\s{2,}/)).toEqual(['Advice', 'unknown / unknown']);
+  });
+
   it('--help explains one --cpus value against several, and --fifo-ns', () => {
     const r = cli('--help');
     expect(r.status).toBe(0);

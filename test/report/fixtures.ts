@@ -5,6 +5,8 @@
 import { COUNTER_NAMES, deriveRatios, type CounterName, type Metrics } from '../../src/types/metrics.js';
 import { planReport, type PlanInput, type ReportPlan } from '../../src/analyze/sweep.js';
 import type { ReplayOptions } from '../../src/replay/options.js';
+import { replayForReport } from '../../src/report/run.js';
+import type { ReportModel } from '../../src/report/model.js';
 import type { ConfigRequest } from '../../src/types/config-request.js';
 import type { ConfigResult, ReplayResult, TimelineBin, TraceSummary } from '../../src/types/result.js';
 
@@ -50,19 +52,25 @@ function pow2(n: number): number {
   return n === 0 ? 0 : p;
 }
 
+export interface FixtureOptions {
+  hitsAt?: (entries: number, req: ConfigRequest) => number;
+  /** Local packets of the 1000 (all resolved); default: as many as hits (plain RPS: 500). */
+  localAt?: (entries: number, flowCnt: number, req: ConfigRequest) => number;
+  /** Packets moved off their arrival CPU, of 1000; default 0. */
+  crossAt?: (entries: number, flowCnt: number, req: ConfigRequest) => number;
+  holdsAt?: (flowCnt: number) => number;
+  /** Record events that wrote a slot where a table exists; default 100 (0: no socket side). */
+  writes?: number;
+  trace?: Partial<TraceSummary>;
+  timeline?: { bin_ns: number; bins: TimelineBin[] };
+}
+
 /**
  * A result for `plan`: `hitsAt(entries, req)` gives hits out of 1000 lookups
- * for each configuration; per-queue sizes set ooo_holds via `holdsAt`.
+ * for each configuration; `localAt` the local packets of 1000 resolved ones;
+ * per-queue sizes set ooo_holds via `holdsAt`. The trace has 100 flows.
  */
-export function resultFor(
-  plan: ReportPlan,
-  opts: {
-    hitsAt?: (entries: number, req: ConfigRequest) => number;
-    holdsAt?: (flowCnt: number) => number;
-    trace?: Partial<TraceSummary>;
-    timeline?: { bin_ns: number; bins: TimelineBin[] };
-  } = {},
-): ReplayResult {
+export function resultFor(plan: Pick<ReportPlan, 'requests'>, opts: FixtureOptions = {}): ReplayResult {
   const trace = traceSummary(opts.trace);
   const headerEntries = trace.header.rps_sock_flow_entries ?? 0;
   const headerFc = trace.header.queues[0].rps_flow_cnt;
@@ -84,9 +92,14 @@ export function resultFor(
         steered_rfs: hits,
         steered_rps: 1000 - hits,
         ooo_holds: ooo,
+        records: 200,
+        writes: E > 0 ? (opts.writes ?? 100) : 0,
+        records_zero_hash: E > 0 ? 200 - (opts.writes ?? 100) : 0,
+        records_no_table: E > 0 ? 0 : 200,
         deliver_matched: 900,
         agree: E === headerEntries ? 891 : 600,
-        local: 500,
+        local: opts.localAt?.(E, F, req) ?? (E > 0 ? hits : 500),
+        cross_cpu: opts.crossAt?.(E, F, req) ?? 0,
       },
       [500, 500],
     );
@@ -119,7 +132,7 @@ export function resultFor(
 }
 
 /** A stand-in for replayFile that answers from `resultFor` and records what it was asked. */
-export function fakeReplay(opts: Parameters<typeof resultFor>[1] = {}) {
+export function fakeReplay(opts: FixtureOptions = {}) {
   const calls: { path: string; options: ReplayOptions }[] = [];
   const replay = async (path: string, options: ReplayOptions): Promise<ReplayResult> => {
     calls.push({ path, options });
@@ -133,4 +146,11 @@ export function fakeReplay(opts: Parameters<typeof resultFor>[1] = {}) {
 
 export function planWith(input: PlanInput = {}): ReportPlan {
   return planReport(input);
+}
+
+/** The report model of a fixture result, replayed as `report` does: both passes. */
+export async function reportModel(input: PlanInput = {}, opts: FixtureOptions = {}): Promise<ReportModel> {
+  const { replay } = fakeReplay(opts);
+  const path = opts.trace?.path ?? 'traces/fixture.csv.gz';
+  return (await replayForReport(path, planReport(input), replay, { command: ['rfs-replay', 'report', 'traces/fixture.csv.gz'] })).model;
 }

@@ -2,25 +2,25 @@ import { describe, expect, it } from 'vitest';
 import { reportCharts } from '../../src/report/charts.js';
 import { CONTENT_SECURITY_POLICY, embedCharts, renderReportHtml } from '../../src/report/html.js';
 import { renderReportJson } from '../../src/report/json.js';
-import { buildReportModel } from '../../src/report/model.js';
 import { renderReportText } from '../../src/report/text.js';
 import { perQueueSizes } from '../../src/report/verdict.js';
 import { groupNotes } from '../../src/report/comparison.js';
-import { planWith, resultFor } from './fixtures.js';
+import { reportModel } from './fixtures.js';
 
 const evil = '</script><script>alert(1)</script>.csv.gz';
 
-function fixtureModel(opts: { kernels?: ('6.16' | '4.10' | '3.19')[]; file?: string; cpuWhatIf?: number[] } = {}) {
-  const plan = planWith({ kernels: opts.kernels, cpuWhatIf: opts.cpuWhatIf });
+async function fixtureModel(opts: { kernels?: ('6.16' | '4.10' | '3.19')[]; file?: string; cpuWhatIf?: number[] } = {}) {
   const bins = Array.from({ length: 300 }, (_, i) => ({
     t: i * 1e7, packets: 10, lookups: 10, hits: i % 10, misses_collision: 1, hits_resolved: 5, hits_stale: 1, deliver_matched: 8, agree: 7,
   }));
-  const result = resultFor(plan, {
-    holdsAt: (F) => (F < 64 ? 30 : 0),
-    trace: opts.file ? { file: opts.file, path: `traces/${opts.file}` } : {},
-    timeline: { bin_ns: 1e7, bins },
-  });
-  return buildReportModel(result, plan.plan);
+  return reportModel(
+    { kernels: opts.kernels, cpuWhatIf: opts.cpuWhatIf },
+    {
+      holdsAt: (F) => (F < 64 ? 30 : 0),
+      trace: opts.file ? { file: opts.file, path: `traces/${opts.file}` } : {},
+      timeline: { bin_ns: 1e7, bins },
+    },
+  );
 }
 
 /** Every x/y encoding (including inside layers, concats and facets) of a Vega-Lite spec. */
@@ -36,13 +36,13 @@ function positionEncodings(spec: any): { channel: string; def: any }[] {
   return out;
 }
 
-describe('charts', () => {
-  const model = fixtureModel({ kernels: ['6.16', '4.10', '3.19'], cpuWhatIf: [4, 12] });
+describe('charts', async () => {
+  const model = await fixtureModel({ kernels: ['6.16', '4.10', '3.19'], cpuWhatIf: [4, 12] });
   const charts = reportCharts(model);
 
-  it('include the sweep, per-queue, per-CPU, time series, agreement, kernel and CPU what-if charts', () => {
+  it('include the locality and lookup-outcome sweeps, per-queue, per-CPU, time series, agreement, kernel and CPU what-if charts', () => {
     expect(charts.map((c) => c.id)).toEqual([
-      'hit-ratio-vs-size', 'collisions-vs-size', 'queue-sweep', 'packets-per-cpu', 'timeline',
+      'locality-vs-size', 'lookup-outcomes-vs-size', 'collisions-vs-size', 'queue-sweep', 'packets-per-cpu', 'timeline',
       'agreement', 'agreement-over-time', 'kernels-vs-size', 'kernel-outcomes', 'queue-occupancy',
       'cpus-whatif', 'cpus-outcomes',
     ]);
@@ -86,8 +86,8 @@ describe('charts', () => {
   });
 });
 
-describe('renderReportHtml', () => {
-  const model = fixtureModel({ file: evil });
+describe('renderReportHtml', async () => {
+  const model = await fixtureModel({ file: evil });
   const html = renderReportHtml(model);
 
   it('is self-contained: no external scripts, styles, images or fonts, and a CSP forbidding fetches', () => {
@@ -136,45 +136,55 @@ describe('renderReportHtml', () => {
     }
   });
 
-  it('renders the kernel side-by-side table only for several profiles', () => {
+  it('renders the kernel side-by-side table only for several profiles', async () => {
     expect(html).not.toContain('id="kernels"');
-    const multi = renderReportHtml(fixtureModel({ kernels: ['6.16', '3.19'] }));
+    const multi = renderReportHtml(await fixtureModel({ kernels: ['6.16', '3.19'] }));
     expect(multi).toContain('<section id="kernels"');
     expect(multi).toMatch(/<th scope="row">3\.19<\/th>/);
   });
 });
 
 describe('renderReportJson', () => {
-  it('carries the analysis, the plan and the full result, and parses back', () => {
-    const model = fixtureModel();
+  it('carries the analysis, the plan and the full result, and parses back; the advice is machine-readable', async () => {
+    const model = await fixtureModel();
     const j = JSON.parse(renderReportJson(model));
     expect(j.schema).toBe('rfs-replay/report');
     expect(j.version).toBe(1);
     expect(j.result.schema).toBe('rfs-replay/result');
+    // Both passes: the second pass's per-queue sweep is in the result and the plan.
     expect(j.plan).toHaveLength(j.result.configs.length);
+    expect(j.plan.filter((p: any) => p.group === 'queue-sweep')).toHaveLength(13);
     const rec = j.analysis.kernels[0].recommendation;
-    expect(rec.global).toMatchObject({ entries: 8192, memory_bytes: 33280, reference: { entries: 262144, hit_ratio: 1 }, tolerance: 0.01 });
+    expect(rec.objective).toBe('locality');
+    expect(rec.global).toMatchObject({ objective: 'locality', action: 'grow', entries: 8192, configured_entries: 128, memory_bytes: 33280, reason: 'locality' });
+    expect(rec.global.locality.configured).toBeCloseTo(0.667, 12);
+    expect(rec.global.locality.advised).toBeCloseTo(0.992, 12);
     expect(j.result.configs[rec.global.config_index].entries_effective).toBe(8192);
-    expect(rec.queue.rps_flow_cnt).toBe(64);
-    expect(j.analysis.verdict[0]).toMatch(/too small/);
+    expect(rec.queue).toMatchObject({ objective: 'locality', action: 'keep', rps_flow_cnt: 64, global_entries: 8192 });
+    expect(rec.memory_bytes).toBe(33280);
+    expect(j.analysis.verdict[0]).toMatch(/^Grow the global table from 128 to 8,192 slots/);
+    expect(j.analysis.kernels[0].lookup_outcomes).toHaveLength(13);
   });
 });
 
 describe('renderReportText', () => {
-  it('prints the verdict sentences and an aligned table', () => {
-    const text = renderReportText(fixtureModel());
+  it('prints the verdict sentences and an aligned table', async () => {
+    const text = renderReportText(await fixtureModel());
     const lines = text.split('\n');
     expect(lines[0]).toBe('fixture.csv.gz:');
-    expect(text).toContain('is too small');
+    expect(lines[1]).toBe('  input format: rfs-trace v1 (detected from the content)');
+    expect(lines[2]).toMatch(/^ {2}Grow the global table from 128 to 8,192 slots/);
     const hit = lines.find((l) => l.trimStart().startsWith('Hit ratio'))!;
     expect(hit.trim().split(/\s{2,}/)).toEqual(['Hit ratio', '66.70%', '99.20%', '100.00%', '—']);
+    const advice = lines.find((l) => l.trimStart().startsWith('Advice'))!;
+    expect(advice.trim().split(/\s{2,}/)).toEqual(['Advice', 'grow / keep']);
   });
 });
 
 describe('CPU what-if and kernel rendering details', () => {
-  it('the CPU what-if table lists the trace\'s own nr_cpu_ids and each what-if with rps_cpu_mask = roundup_pow_of_two(n) - 1', () => {
+  it('the CPU what-if table lists the trace\'s own nr_cpu_ids and each what-if with rps_cpu_mask = roundup_pow_of_two(n) - 1', async () => {
     // The fixture trace has nr_cpu_ids 2 and a 128-slot table (7 index bits).
-    const html = renderReportHtml(fixtureModel({ cpuWhatIf: [12, 4] }));
+    const html = renderReportHtml(await fixtureModel({ cpuWhatIf: [12, 4] }));
     const sec = html.slice(html.indexOf('<section id="cpus">'), html.indexOf('</section>', html.indexOf('<section id="cpus">')));
     const firstCells = [...sec.matchAll(/<tr[^>]*><th scope="row">([^<]+)<\/th><td>([^<]+)<\/td>/g)].map((m) => [m[1], m[2]]);
     // 4 → 0x3, 12 → 16 - 1 = 0xf; ascending by nr_cpu_ids.
@@ -182,13 +192,13 @@ describe('CPU what-if and kernel rendering details', () => {
     expect(html).toContain('Queue-head model');
   });
 
-  it('a what-if below the trace\'s own count says that CPU ids are folded', () => {
-    const html = renderReportHtml(fixtureModel({ cpuWhatIf: [1, 4] }));
+  it('a what-if below the trace\'s own count says that CPU ids are folded', async () => {
+    const html = renderReportHtml(await fixtureModel({ cpuWhatIf: [1, 4] }));
     expect(html).toContain('nr_cpu_ids 1 is below the trace&#39;s own 2');
   });
 
-  it('the text report prints the CPU what-if and kernel tables', () => {
-    const text = renderReportText(fixtureModel({ kernels: ['6.16', '3.19'], cpuWhatIf: [4096] }));
+  it('the text report prints the CPU what-if and kernel tables', async () => {
+    const text = renderReportText(await fixtureModel({ kernels: ['6.16', '3.19'], cpuWhatIf: [4096] }));
     expect(text).toContain('CPU count what-if at the configured sizes');
     // 4096 CPUs: mask 0xfff (12 bits) over a 128-slot index (7 bits): 5 bits unchecked.
     const row = text.split('\n').find((l) => /^\s+6\.16\s+4096\s/.test(l))!;
@@ -205,8 +215,8 @@ describe('CPU what-if and kernel rendering details', () => {
     expect(perQueueSizes([256])).toBe('256');
   });
 
-  it('the occupancy chart orders queues as the header does (eth0:2 before eth0:10), not as strings sort', () => {
-    const model = fixtureModel({ kernels: ['6.16', '4.10'] });
+  it('the occupancy chart orders queues as the header does (eth0:2 before eth0:10), not as strings sort', async () => {
+    const model = await fixtureModel({ kernels: ['6.16', '4.10'] });
     const names = Array.from({ length: 12 }, (_, i) => `eth0:${i}`);
     model.result.trace.header.queues = names.map((name) => ({ name, rps_cpus: [0, 1], rps_flow_cnt: 64 }));
     for (const k of model.kernels) k.configuredResult.queue_occupancy = [...names].sort().map((queue) => ({ queue, slots: 64, used: 4 }));

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { optMsg, reportMsg } from '../../src/messages.js';
-import { expandInputs, reportName, runReport } from '../../src/report/run.js';
-import { fakeReplay } from './fixtures.js';
+import { expandInputs, replayForReport, reportName, runReport } from '../../src/report/run.js';
+import { fakeReplay, planWith } from './fixtures.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'rfs-report-'));
@@ -43,16 +43,19 @@ describe('expandInputs', () => {
 });
 
 describe('runReport', () => {
-  it('replays once with the planned configurations and the sha256, and writes HTML and JSON where asked', async () => {
+  it('replays the plan with the sha256, then the per-queue sweep at the advised global size, and writes HTML and JSON where asked', async () => {
     const dir = tempDir();
     const trace = touch(join(dir, 'my.csv.gz'));
     const { replay, calls } = fakeReplay();
     const printed: string[] = [];
     const out = await runReport({ inputs: [trace], output: join(dir, 'out', 'r.html'), command: ['rfs-replay', 'report', trace], replay, print: (t) => printed.push(t) });
 
-    expect(calls).toHaveLength(1);
+    expect(calls).toHaveLength(2);
     expect(calls[0].options.hash).toBe(true);
-    expect(calls[0].options.configs).toHaveLength(1 + 13 + 13 + 1); // configured, global sweep, per-queue sweep, plain RPS
+    expect(calls[0].options.configs).toHaveLength(1 + 13 + 1); // configured, global sweep, plain RPS
+    // The fixture's advice is to grow to 8192 slots: the second pass sweeps per-queue sizes there, without hashing again.
+    expect(calls[1].options.hash).toBe(false);
+    expect(calls[1].options.configs.map((c) => [c.entries, c.flowCnt])).toEqual([8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768].map((f) => [8192, f]));
     expect(out.traces).toEqual([{ trace, html: join(dir, 'out', 'r.html'), json: join(dir, 'out', 'r.json') }]);
     expect(readFileSync(join(dir, 'out', 'r.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
     const json = JSON.parse(readFileSync(join(dir, 'out', 'r.json'), 'utf8'));
@@ -80,14 +83,14 @@ describe('runReport', () => {
     touch(join(traces, 'bulk.csv.gz'));
     const { replay, calls } = fakeReplay();
     const out = await runReport({ inputs: [traces], output: join(dir, 'rep', 'grid.html'), command: [], replay });
-    expect(calls.map((c) => c.path)).toEqual([join(traces, 'bulk.csv.gz'), join(traces, 'web.csv.gz')]);
+    expect(calls.map((c) => c.path)).toEqual([join(traces, 'bulk.csv.gz'), join(traces, 'bulk.csv.gz'), join(traces, 'web.csv.gz'), join(traces, 'web.csv.gz')]);
     expect(out.traces.map((t) => t.html)).toEqual([join(dir, 'rep', 'bulk.html'), join(dir, 'rep', 'web.html')]);
     expect(out.comparison).toEqual({ html: join(dir, 'rep', 'grid.html'), json: join(dir, 'rep', 'grid.json') });
     const doc = JSON.parse(readFileSync(join(dir, 'rep', 'grid.json'), 'utf8'));
     expect(doc.schema).toBe('rfs-replay/comparison');
-    expect(doc.rows.map((r: any) => [r.name, r.report_href, r.recommended_entries, r.recommended_flow_cnt])).toEqual([
-      ['bulk', 'bulk.html', 8192, 8],
-      ['web', 'web.html', 8192, 8],
+    expect(doc.rows.map((r: any) => [r.name, r.report_href, r.global_action, r.recommended_entries, r.queue_action, r.recommended_flow_cnt])).toEqual([
+      ['bulk', 'bulk.html', 'grow', 8192, 'keep', 64],
+      ['web', 'web.html', 'grow', 8192, 'keep', 64],
     ]);
     const html = readFileSync(join(dir, 'rep', 'grid.html'), 'utf8');
     expect(html).toContain('<a href="bulk.html">bulk</a>');
@@ -103,5 +106,17 @@ describe('runReport', () => {
     await expect(runReport({ inputs: [a], output: join(dir, 'r.txt'), command: [], replay })).rejects.toThrow(new UsageError(reportMsg.outputNotHtml(join(dir, 'r.txt'))));
     await expect(runReport({ inputs: [a, b], command: [], replay })).rejects.toThrow(new UsageError(reportMsg.duplicateName('same', a, b)));
     expect(calls).toHaveLength(0);
+  });
+});
+
+describe('replayForReport', () => {
+  it('refuses to merge two passes over a trace that changed in between', async () => {
+    const { replay } = fakeReplay();
+    let call = 0;
+    const changing = async (path: string, options: Parameters<typeof replay>[1]) => {
+      const r = await replay(path, options);
+      return ++call === 1 ? r : { ...r, trace: { ...r.trace, rows: r.trace.rows + 1 } };
+    };
+    await expect(replayForReport('traces/t.csv', planWith(), changing, {})).rejects.toThrow(new UsageError(reportMsg.traceChanged('traces/t.csv')));
   });
 });

@@ -124,7 +124,12 @@ describe('report --fifo-ns', () => {
     const { json, html } = await report({ fifoNs: 1000 });
     expect(new Set(json.result.configs.map((c: any) => c.head_model))).toEqual(new Set(['fifo:1000ns']));
     expect(html).toContain('--fifo-ns 1000: each CPU is modelled as a FIFO that processes one packet every 1000 ns of trace time');
-    // With FIFO heads the ordering guard can hold packets, so the per-queue size is chosen by holds.
-    expect(json.analysis.kernels[0].recommendation.queue.criterion).toBe('ooo_hold_share');
+    // Sizes are judged by locality whatever the heads: here no packet is followed by a socket call of its flow,
+    // so locality cannot be measured and both actions are unknown (the ordering holds that would explain them are still given).
+    const rec = json.analysis.kernels[0].recommendation;
+    expect(rec.global).toMatchObject({ objective: 'locality', action: 'unknown', reason: 'no_locality' });
+    expect(rec.queue).toMatchObject({ objective: 'locality', action: 'unknown' });
+    expect(rec.queue.ooo_hold_share.configured).toBe(0);
+    expect(html).not.toContain('queue heads move at once in this replay');
   });
 });
