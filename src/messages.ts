@@ -30,6 +30,10 @@ export const msg = {
   tsTooLarge: (text: string) => `ts ${clip(text)} is above 9007199254740991 (2^53-1), the largest timestamp held exactly`,
   badCpu: (text: string) => `expected cpu as a non-negative integer, found ${quote(text)}`,
   cpuOutOfRange: (text: string, nr: number) => `cpu ${clip(text)} is out of range: nr_cpu_ids is ${nr}`,
+  cpuBeyondWhatIf: (text: string, cpus: number) =>
+    `cpu ${clip(text)} does not exist with --cpus ${cpus}: the trace uses this CPU, so a what-if needs nr_cpu_ids of at least ${Number(text) + 1 || cpus + 1}`,
+  cpusWhatIfLenient: (cpus: number, nr: number) =>
+    `--cpus ${cpus} is below the trace's nr_cpu_ids (${nr}), and --lenient would skip the rows on the missing CPUs: drop --lenient, or ask for at least the CPUs the trace uses`,
   missingCpu: () => 'expected a cpu, found an empty field',
   badRxhash: (text: string) => `expected rxhash as an unsigned 32-bit integer (decimal or 0x hex), found ${quote(text)}`,
   rxhashTooLarge: (text: string) => `rxhash ${text} does not fit in 32 bits (maximum 4294967295 = 0xffffffff)`,

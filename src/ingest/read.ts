@@ -2,7 +2,7 @@
  * Reading a trace, whatever its format, into the one internal model: sniff
  * the decompressed head, then hand the chunks to the matching reader.
  */
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { msg } from '../messages.js';
 import { newIdentities, RowBuilder, SkipLog } from './rows.js';
 import { sniffFormat } from './sniff.js';
@@ -16,6 +16,13 @@ import { V1Scanner } from './v1/scanner.js';
 export interface ReadOptions {
   /** nr_cpu_ids when the header has none. */
   cpus?: number;
+  /**
+   * The smallest nr_cpu_ids a what-if asks for (`--cpus`): a row on a CPU at or
+   * beyond it is bad input, at its position, as a CPU beyond the header's
+   * nr_cpu_ids is. A machine without that CPU cannot have run it; folding it
+   * onto another would give numbers for a trace that never happened.
+   */
+  cpusWhatIf?: number;
   lenient?: boolean;
   /**
    * The reader of v1 text: 'fast' (the byte scanner, default), 'csv-parse'
@@ -71,6 +78,7 @@ export async function readTrace(
   const ids = newIdentities();
   let ready: HeaderReady | null = null;
   let nrCpuIds = 0;
+  let whatIfBound = 0;
   const onHeader = (r: HeaderReady): number => {
     ready = r;
     const nr = r.header.nrCpuIds ?? opts.cpus;
@@ -87,6 +95,12 @@ export async function readTrace(
     }
     nrCpuIds = nr;
     sink.header(r.header, nr);
+    // The readers check every row's CPU against this bound.
+    if (opts.cpusWhatIf !== undefined && opts.cpusWhatIf < nr) {
+      if (opts.lenient) throw new UsageError(msg.cpusWhatIfLenient(opts.cpusWhatIf, nr));
+      whatIfBound = opts.cpusWhatIf;
+      return whatIfBound;
+    }
     return nr;
   };
   const progress = opts.onProgress;
@@ -111,36 +125,44 @@ export async function readTrace(
   chunks = opts.pace ? paced(peeked.chunks, opts.pace) : peeked.chunks;
   const format = sniffFormat(peeked.head.toString('latin1'));
 
-  let rows: number;
+  let rows = 0;
   let simdRows = 0;
-  const skipLog = opts.lenient ? skipped : null;
-  if (format !== 'rfs-v1') {
-    let builder: RowBuilder | null = null;
-    await format.run(lines(chunks), {
-      file: path,
-      header(h) {
-        h.format = format.format;
-        const nr = onHeader({ header: h, columns: [] });
-        builder = new RowBuilder(path, h, nr, sink, ids, skipLog, opts.takeBatch);
-      },
-      row(r, line, cols) {
-        if (!builder) throw new InputError(path, line, 1, msg.noHeaderRow(), 'header');
-        builder.add(r, line, cols);
-      },
-    });
-    const b = builder as RowBuilder | null;
-    if (!b) throw new InputError(path, 1, 1, msg.emptyFile(), 'header');
-    b.flush();
-    rows = b.rows;
-  } else if (opts.reader !== undefined && opts.reader !== 'fast') {
-    const reader = opts.reader === 'csv-parse' ? readV1WithCsvParse : opts.reader;
-    rows = await reader(chunks, { file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch });
-  } else {
-    const scanner = new V1Scanner({ file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch, deferIds: opts.deferIds, simd: opts.simd });
-    for await (const chunk of chunks) scanner.push(chunk);
-    scanner.end();
-    rows = scanner.rows;
-    simdRows = scanner.simdRows;
+  try {
+    const skipLog = opts.lenient ? skipped : null;
+    if (format !== 'rfs-v1') {
+      let builder: RowBuilder | null = null;
+      await format.run(lines(chunks), {
+        file: path,
+        header(h) {
+          h.format = format.format;
+          const nr = onHeader({ header: h, columns: [] });
+          builder = new RowBuilder(path, h, nr, sink, ids, skipLog, opts.takeBatch);
+        },
+        row(r, line, cols) {
+          if (!builder) throw new InputError(path, line, 1, msg.noHeaderRow(), 'header');
+          builder.add(r, line, cols);
+        },
+      });
+      const b = builder as RowBuilder | null;
+      if (!b) throw new InputError(path, 1, 1, msg.emptyFile(), 'header');
+      b.flush();
+      rows = b.rows;
+    } else if (opts.reader !== undefined && opts.reader !== 'fast') {
+      const reader = opts.reader === 'csv-parse' ? readV1WithCsvParse : opts.reader;
+      rows = await reader(chunks, { file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch });
+    } else {
+      const scanner = new V1Scanner({ file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch, deferIds: opts.deferIds, simd: opts.simd });
+      for await (const chunk of chunks) scanner.push(chunk);
+      scanner.end();
+      rows = scanner.rows;
+      simdRows = scanner.simdRows;
+    }
+  } catch (e) {
+    // A row on a CPU that a --cpus what-if does not have: say so, at the row's position.
+    if (whatIfBound > 0 && e instanceof InputError && e.reason === 'cpu_out_of_range') {
+      throw new InputError(e.file, e.line, e.column, msg.cpuBeyondWhatIf(/^cpu (.*) is out of range/.exec(e.detail)?.[1] ?? '?', whatIfBound), 'cpu_beyond_what_if');
+    }
+    throw e;
   }
   const r = ready as HeaderReady | null;
   return {

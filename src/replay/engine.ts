@@ -48,6 +48,12 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   return replayResult(options.command ?? [], trace, configs);
 }
 
+/** The fewest CPUs a configuration asks for (`--cpus`); every row's CPU must exist there. */
+function smallestCpuWhatIf(options: ReplayOptions): number | undefined {
+  const asked = options.configs.map((c) => c.cpus).filter((n): n is number => n !== undefined);
+  return asked.length > 0 ? Math.min(...asked) : undefined;
+}
+
 function checkRequest(options: ReplayOptions): void {
   if (options.configs.length === 0) throw new UsageError(replayMsg.noConfigs());
   if (options.fifoNs !== undefined && (!Number.isInteger(options.fifoNs) || options.fifoNs <= 0)) {
@@ -59,6 +65,7 @@ function checkRequest(options: ReplayOptions): void {
 function readInto(path: string, pass: ReplayPass, plan: ThreadingPlan, thread: ReplayThread | null, options: ReplayOptions): Promise<ReadResult> {
   const read: ReadOptions = {
     cpus: options.cpus,
+    cpusWhatIf: smallestCpuWhatIf(options),
     deferIds: plan.deferIds,
     takeBatch: thread ? () => thread.takeBatch() : undefined,
     pace: thread ? (bytes) => thread.pace(bytes) : undefined,

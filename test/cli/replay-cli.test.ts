@@ -129,3 +129,32 @@ describe('table sizes the kernel accepts but this machine cannot replay', () => 
     expect(r.err.trim()).toMatch(/^rfs-replay: the replayed tables would need 36\.0 GiB of memory \(limit [0-9.]+ GiB\): replay fewer/);
   });
 });
+
+describe('--cpus below a CPU the trace uses', () => {
+  // traces/default.csv.gz: nr_cpu_ids=2; its 5th line (the 2nd data row) is a recvmsg on CPU 1,
+  // whose cpu field starts at column 21 (ts of 16 digits, "recvmsg", two commas). A one-CPU
+  // machine has no CPU 1: that row is bad input for the what-if, as a CPU beyond the header's
+  // nr_cpu_ids is for the trace itself.
+  it('replay and report: one positioned line, exit 2', () => {
+    for (const command of ['replay', 'report']) {
+      const r = run(command, DEFAULT, '--cpus', '1', '--no-progress', ...(command === 'report' ? ['-o', writeTrace('', 'cpus1.html')] : []));
+      expect(r.code, command).toBe(2);
+      expect(r.err.trim().split('\n'), command).toEqual([
+        `${DEFAULT}:5:21: cpu 1 does not exist with --cpus 1: the trace uses this CPU, so a what-if needs nr_cpu_ids of at least 2`,
+      ]);
+      expect(r.out, command).not.toMatch(/100\.00%/);
+    }
+  });
+
+  it('with --lenient: refused up front, not skipped', () => {
+    const r = run('replay', DEFAULT, '--cpus', '1', '--lenient', '--no-progress');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--cpus 1 is below the trace's nr_cpu_ids \(2\), and --lenient would skip/);
+  });
+
+  it('a what-if with at least the CPUs used still replays', () => {
+    const r = run('replay', DEFAULT, '--cpus', '2,4', '--no-progress');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/cpus=4/);
+  });
+});

@@ -74,3 +74,17 @@ describe('cpus what-if with full 32-bit (Toeplitz) hashes', () => {
     expect(b.metrics.hits, msg).toBe(a.metrics.hits);
   });
 });
+
+describe('cpus what-if below a CPU the trace uses is bad input, whichever thread reads', () => {
+  // The bench scenario: 64 CPUs; a what-if of 8 lacks CPUs its rows use.
+  const t = scenarioTrace('bench');
+  for (const [name, configs, parallel] of [
+    ['this thread', [{ cpus: 8 }], false],
+    ['the parse worker', [{ cpus: 8 }], true],
+    ['a sweep (replay thread)', [64, 128, 256, 512].map((entries) => ({ entries, cpus: 8 })), true],
+  ] as const) {
+    it(name, async () => {
+      await expect(replay(t.path, [...configs], { parallel })).rejects.toThrow(/:\d+:\d+: cpu \d+ does not exist with --cpus 8: the trace uses this CPU/);
+    });
+  }
+});

@@ -26,7 +26,7 @@ export function scenarioTrace(name: string, settings: Partial<Workload> = {}): G
   return { path, w, stats };
 }
 
-export async function replay(path: string, configs: ConfigRequest[]): Promise<ConfigResult[]> {
-  const r = await replayFile(path, { configs });
+export async function replay(path: string, configs: ConfigRequest[], options: { parallel?: boolean } = {}): Promise<ConfigResult[]> {
+  const r = await replayFile(path, { configs, ...options });
   return r.configs;
 }
