@@ -36,14 +36,28 @@ export interface LoadOptions {
   maxConnections: number;
 }
 
-const DEFAULTS: LoadOptions = { host: '127.0.0.1', port: 7070, clients: 2, connections: 64, durationS: 3, minExchanges: 2, maxExchanges: 40, maxConnections: 20000 };
+const DEFAULTS: LoadOptions = {
+  host: '127.0.0.1',
+  port: 7070,
+  clients: 2,
+  connections: 64,
+  durationS: 3,
+  minExchanges: 2,
+  maxExchanges: 40,
+  maxConnections: 20000,
+};
 const MESSAGE = Buffer.alloc(64, 0x61);
 
 export function parseLoadArgs(argv: string[]): LoadOptions & { role: string } {
   const o: LoadOptions & { role: string } = { ...DEFAULTS, role: 'all' };
   const keys: Record<string, Exclude<keyof LoadOptions, 'host'>> = {
-    '--port': 'port', '--clients': 'clients', '--connections': 'connections', '--duration': 'durationS',
-    '--min-exchanges': 'minExchanges', '--max-exchanges': 'maxExchanges', '--max-connections': 'maxConnections',
+    '--port': 'port',
+    '--clients': 'clients',
+    '--connections': 'connections',
+    '--duration': 'durationS',
+    '--min-exchanges': 'minExchanges',
+    '--max-exchanges': 'maxExchanges',
+    '--max-connections': 'maxConnections',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -124,8 +138,22 @@ async function runClient(o: LoadOptions): Promise<{ connections: number; exchang
 
 function roleArgs(o: LoadOptions, role: string): string[] {
   return [
-    '--role', role, '--host', o.host, '--port', String(o.port), '--connections', String(o.connections), '--duration', String(o.durationS),
-    '--min-exchanges', String(o.minExchanges), '--max-exchanges', String(o.maxExchanges), '--max-connections', String(o.maxConnections),
+    '--role',
+    role,
+    '--host',
+    o.host,
+    '--port',
+    String(o.port),
+    '--connections',
+    String(o.connections),
+    '--duration',
+    String(o.durationS),
+    '--min-exchanges',
+    String(o.minExchanges),
+    '--max-exchanges',
+    String(o.maxExchanges),
+    '--max-connections',
+    String(o.maxConnections),
   ];
 }
 

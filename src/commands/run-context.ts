@@ -50,7 +50,7 @@ export function reportError(e: unknown): number {
   return 70;
 }
 
-export async function runContext(body: (ctx: RunContext) => Promise<number | void>): Promise<void> {
+export async function runContext(body: (ctx: RunContext) => Promise<number | undefined>): Promise<void> {
   const controller = new AbortController();
   const onSigint = () => controller.abort(new InterruptedError());
   process.on('SIGINT', onSigint);

@@ -152,7 +152,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('json', { type: 'string', describe: 'also write the report as JSON to this file' })
       .option('cpus', { type: 'number', describe: 'nr_cpu_ids when the trace header has none' })
       .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted) instead of stopping at the first' })
-      .example('$0 validate traces/mine.csv.gz', 'how often the model picks the kernel\'s CPU, and why not') as never,
+      .example('$0 validate traces/mine.csv.gz', "how often the model picks the kernel's CPU, and why not") as never,
   handler: async (a) => {
     await runContext(async (ctx) => {
       const min = a['min-agreement'];

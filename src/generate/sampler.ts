@@ -8,7 +8,7 @@ import type { Xoshiro128 } from './prng.js';
 /** Relative rates of `n` flows: all equal, or Zipf (rank k has weight 1/k^s). */
 export function flowWeights(n: number, dist: 'uniform' | 'zipf', exponent: number): Float64Array {
   const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) w[i] = dist === 'uniform' || exponent === 0 ? 1 : Math.pow(i + 1, -exponent);
+  for (let i = 0; i < n; i++) w[i] = dist === 'uniform' || exponent === 0 ? 1 : (i + 1) ** -exponent;
   return w;
 }
 

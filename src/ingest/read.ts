@@ -68,11 +68,7 @@ export interface ReadResult {
 }
 
 /** Reads `path` and streams it into `sink`; `onHeader` fires before the first batch. */
-export async function readTrace(
-  path: string,
-  sink: TraceSink,
-  opts: ReadOptions = {},
-): Promise<ReadResult> {
+export async function readTrace(path: string, sink: TraceSink, opts: ReadOptions = {}): Promise<ReadResult> {
   const src = openSource(path, { chunkSize: opts.chunkSize, hash: opts.hash, signal: opts.signal });
   const skipped = new SkipLog();
   const ids = newIdentities();
@@ -160,7 +156,13 @@ export async function readTrace(
   } catch (e) {
     // A row on a CPU that a --cpus what-if does not have: say so, at the row's position.
     if (whatIfBound > 0 && e instanceof InputError && e.reason === 'cpu_out_of_range') {
-      throw new InputError(e.file, e.line, e.column, msg.cpuBeyondWhatIf(/^cpu (.*) is out of range/.exec(e.detail)?.[1] ?? '?', whatIfBound), 'cpu_beyond_what_if');
+      throw new InputError(
+        e.file,
+        e.line,
+        e.column,
+        msg.cpuBeyondWhatIf(/^cpu (.*) is out of range/.exec(e.detail)?.[1] ?? '?', whatIfBound),
+        'cpu_beyond_what_if',
+      );
     }
     throw e;
   }

@@ -66,7 +66,7 @@ export function resolveConfig(header: TraceHeader, traceNrCpuIds: number, req: C
     let cpus = overrideMap ?? (header.implicitQueue ? [...Array(nrCpuIds).keys()] : q.rpsCpus);
     // A what-if with fewer CPUs keeps only the CPUs that still exist.
     cpus = cpus.filter((c) => c < nrCpuIds);
-    if (overrideMap && overrideMap.some((c) => c >= nrCpuIds)) {
+    if (overrideMap?.some((c) => c >= nrCpuIds)) {
       throw new UsageError(optMsg.rpsCpusBeyond(req.rpsCpus!, nrCpuIds));
     }
     const flowCnt = req.flowCnt ?? (header.implicitQueue ? entries : q.rpsFlowCnt);
