@@ -29,7 +29,7 @@ export const E_LEN = CTL + 136;
 /** Queue hash table: Q_SLOTS × i32 (queue index + 1, 0 empty). */
 export const Q_TABLE = CTL + 256;
 export const Q_SLOTS = 1024;
-/** Longest queue name the table holds (its names are zero-padded to this). */
+/** Longest queue name the table holds: one v128, as the names are compared (zero-padded to it). */
 export const Q_NAME_BYTES = 16;
 /** Queue names the table takes: half its slots. */
 export const MAX_QUEUES = Q_SLOTS / 2;
