@@ -7,7 +7,7 @@
  */
 import { hasSocketSide } from '../analyze/limits.js';
 import { decideSize, type DecisionReason, type SizeAction, type SizeCandidate, type Versus } from '../analyze/recommend.js';
-import type { ConfigRow } from './model.js';
+import type { ConfigRow } from './report-data.js';
 
 export type AdviceReason = DecisionReason | 'no_socket_side' | 'rfs_off' | 'not_replayed';
 

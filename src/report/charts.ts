@@ -9,7 +9,7 @@ import { OUTCOME_PARTS, outcomeParts, type OutcomePart } from '../analyze/limits
 import { differenceMargin, flowDraws } from '../analyze/noise.js';
 import { EXPECTED_COLLISION_FORMULA } from '../analyze/occupancy.js';
 import type { TableAdvice } from './advice.js';
-import type { KernelAnalysis, ReportModel } from './model.js';
+import type { KernelAnalysis, ReportData } from './report-data.js';
 
 export interface Chart {
   /** DOM id and download file stem. */
@@ -119,7 +119,7 @@ const LOCALITY_LABELS: Record<string, string> = {
   hit_ratio: 'hit ratio (% of lookups): explains',
 };
 
-export function localityChart(model: ReportModel): Chart {
+export function localityChart(model: ReportData): Chart {
   const k = model.kernels[0];
   const sizes = k.global.map((r) => r.entries_effective);
   const c = k.configured;
@@ -230,7 +230,7 @@ const OUTCOME_COLORS: Record<OutcomePart, string> = {
 const ALIASED_LABEL = "aliased hits (another flow's hint; part of the hits)";
 
 /** What each lookup found at every global size: the parts of analyze/limits.ts, stacked, with aliased hits as a line. */
-export function outcomesBySizeChart(model: ReportModel): Chart {
+export function outcomesBySizeChart(model: ReportData): Chart {
   const k = model.kernels[0];
   const sizes = k.global.map((r) => r.entries_effective);
   const labels = OUTCOME_PARTS.map((p) => OUTCOME_LABELS[p]);
@@ -339,7 +339,7 @@ const RATE_LABELS: Record<string, string> = {
   stale_rate: 'stale rate',
 };
 
-export function collisionChart(model: ReportModel): Chart {
+export function collisionChart(model: ReportData): Chart {
   const k = model.kernels[0];
   const sizes = k.global.map((r) => r.entries_effective);
   const n = formatFlows(model.result.trace.active_flows);
@@ -420,7 +420,7 @@ const QUEUE_LABELS: Record<string, string> = {
   locality: 'locality (% of resolved packets)',
 };
 
-export function queueSweepChart(model: ReportModel): Chart {
+export function queueSweepChart(model: ReportData): Chart {
   const k = model.kernels[0];
   const sizes = k.queue.map((r) => r.flow_cnt_effective);
   const globalSize = k.queue[0]?.entries_effective ?? 0;
@@ -503,7 +503,7 @@ export function queueSweepChart(model: ReportModel): Chart {
 
 // ---- where packets were processed ----------------------------------------------
 
-export function perCpuChart(model: ReportModel): Chart {
+export function perCpuChart(model: ReportData): Chart {
   const series = [...new Set(model.cpu_rows.map((r) => r.series))];
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -539,7 +539,7 @@ export function perCpuChart(model: ReportModel): Chart {
 
 // ---- over time -------------------------------------------------------------------
 
-export function timelineChart(model: ReportModel): Chart | null {
+export function timelineChart(model: ReportData): Chart | null {
   const tl = model.timeline;
   if (!tl) return null;
   const k = model.kernels[0];
@@ -605,7 +605,7 @@ export function timelineChart(model: ReportModel): Chart | null {
 
 // ---- agreement with the kernel -------------------------------------------------
 
-export function agreementCharts(model: ReportModel): Chart[] {
+export function agreementCharts(model: ReportData): Chart[] {
   if (!model.has_deliver) return [];
   const charts: Chart[] = [];
   // Only the configuration the kernel ran has an agreement (types/own-config.ts): each profile's configured replay, if it is that one.
@@ -697,7 +697,7 @@ export function agreementCharts(model: ReportModel): Chart[] {
 
 // ---- kernel profiles side by side ----------------------------------------------
 
-export function kernelCharts(model: ReportModel): Chart[] {
+export function kernelCharts(model: ReportData): Chart[] {
   const charts: Chart[] = [];
   if (model.kernels.length > 1) {
     const sizes = [...new Set(model.kernels.flatMap((k) => k.global.map((r) => r.entries_effective)))].sort((a, b) => a - b);
@@ -806,7 +806,7 @@ export function lookupOutcomesChart(
   title: string,
   subtitle: string,
   rowTitle: string,
-  rows: { label: string; row: import('./model.js').ConfigRow }[],
+  rows: { label: string; row: import('./report-data.js').ConfigRow }[],
   caption: string,
 ): Chart {
   const labels = rows.map((r) => r.label);
@@ -885,7 +885,7 @@ export function lookupOutcomesChart(
 }
 
 /** Per-queue slot occupancy at the configured settings, one bar per queue and kernel. */
-export function queueOccupancyChart(model: ReportModel): Chart | null {
+export function queueOccupancyChart(model: ReportData): Chart | null {
   const queueOrder = model.result.trace.header.queues.map((q) => q.name);
   const kernelNames = model.kernels.map((k) => k.kernel);
   const occupancy = model.kernels
@@ -972,7 +972,7 @@ const CPU_LABELS: Record<string, string> = {
 export const CPU_CAPTION =
   "Each point replays the trace's configured table sizes with nr_cpu_ids set to that count: the slot stores the CPU in the low bits rps_cpu_mask = roundup_pow_of_two(nr_cpu_ids) − 1 and keeps only the hash bits above them, so more CPUs leave fewer hash bits to tell flows sharing a slot apart (an alias rate that rises where the collision rate falls), and a count that is not a power of two can decode to CPUs that do not exist (misses, not hits).";
 
-export function cpuWhatIfChart(model: ReportModel): Chart | null {
+export function cpuWhatIfChart(model: ReportData): Chart | null {
   const withRows = model.kernels.filter((k) => k.cpus.length > 1);
   if (withRows.length === 0) return null;
   const counts = [...new Set(withRows.flatMap((k) => k.cpus.map((r) => r.nr_cpu_ids)))].sort((a, b) => a - b);
@@ -1084,7 +1084,7 @@ export function cpuWhatIfChart(model: ReportModel): Chart | null {
 }
 
 /** Every chart of a single-trace report, in reading order. */
-export function reportCharts(model: ReportModel): Chart[] {
+export function reportCharts(model: ReportData): Chart[] {
   if (model.kernels.length === 0) return [];
   const charts: Chart[] = [localityChart(model), outcomesBySizeChart(model), collisionChart(model)];
   if (model.kernels[0].queue.length > 0) charts.push(queueSweepChart(model));
@@ -1111,7 +1111,7 @@ export function reportCharts(model: ReportModel): Chart[] {
 }
 
 /** Time axis over exactly the trace's span: no "nice" padding before 0 or after the last bin. */
-function timeAxis(tl: NonNullable<ReportModel['timeline']>) {
+function timeAxis(tl: NonNullable<ReportData['timeline']>) {
   const end = tl.rows.length ? tl.rows[tl.rows.length - 1].t_end_s : 1;
   return { field: 't_s', type: 'quantitative' as const, title: 'Trace time since the first row (s)', scale: { domain: [0, end], nice: false } };
 }

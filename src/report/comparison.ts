@@ -8,8 +8,8 @@ import { CONFIG, type Chart } from './charts.js';
 import { bytes, escapeHtml, int, pct, shellJoin } from './format.js';
 import { reportMsg } from '../messages.js';
 import { chartsSection, embedCharts, page } from './html.js';
-import type { ReportModel } from './model.js';
-import type { REPORT_VERSION } from './model.js';
+import type { ReportData } from './report-data.js';
+import type { REPORT_VERSION } from './report-data.js';
 import { compare } from '../analyze/recommend.js';
 import { candidate } from './advice.js';
 
@@ -48,7 +48,7 @@ export interface ComparisonRow {
   notes: string[];
 }
 
-export function comparisonRow(model: ReportModel, name: string, reportHref: string): ComparisonRow {
+export function comparisonRow(model: ReportData, name: string, reportHref: string): ComparisonRow {
   const k = model.kernels[0];
   const t = model.result.trace;
   const rec = k?.recommended ?? null;

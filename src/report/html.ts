@@ -7,7 +7,7 @@
 import type { ReplayResult } from '../types/result.js';
 import { reportCharts, type Chart } from './charts.js';
 import { bytes, escapeHtml, int, jsonForScript, pct, shellJoin } from './format.js';
-import type { ConfigRow, ReportModel } from './model.js';
+import type { ConfigRow, ReportData } from './report-data.js';
 import { adviceText, buildVerdict } from './verdict.js';
 import { OUTCOME_PARTS, outcomeParts } from '../analyze/limits.js';
 import { compileToVega, runtimeScripts, type VegaSpec } from './vega.js';
@@ -42,7 +42,7 @@ export function embedCharts(charts: Chart[]): EmbeddedChart[] {
   });
 }
 
-export function renderReportHtml(model: ReportModel): string {
+export function renderReportHtml(model: ReportData): string {
   const charts = reportCharts(model);
   const trace = model.result.trace;
   const body = [
@@ -91,7 +91,7 @@ function spanText(r: ReplayResult): string {
   return first_ts !== null && last_ts !== null ? formatSeconds((last_ts - first_ts) / 1e9) : 'no rows';
 }
 
-function verdictSection(model: ReportModel): string {
+function verdictSection(model: ReportData): string {
   const v = buildVerdict(model);
   const k = model.kernels[0];
   const cls = (i: number) => (i === v.advised ? ' class="advised"' : '');
@@ -125,7 +125,7 @@ const OUTCOME_HEADINGS: Record<(typeof OUTCOME_PARTS)[number], string> = {
 };
 
 /** Lookups by outcome at every global size: what a bigger table can and cannot fix. */
-function limitsSection(model: ReportModel): string {
+function limitsSection(model: ReportData): string {
   const k = model.kernels[0];
   if (!k || k.global.length === 0 || k.globalAdvice.reason === 'no_socket_side') return '';
   const cell = (n: number, of: number) => `${int(n)} (${pct(of > 0 ? n / of : null, 1)})`;
@@ -152,7 +152,7 @@ ${body}
 </tbody></table></div></section>`;
 }
 
-function kernelSection(model: ReportModel): string {
+function kernelSection(model: ReportData): string {
   if (model.kernels.length < 2) return '';
   const rows = model.kernels
     .map((k) => {
@@ -200,7 +200,7 @@ ${rows}
  * The kernel comparison in words: 3.19's aliased hits against a newer
  * profile's collision misses, and per-queue slot use of hash & mask against hash_32.
  */
-export function kernelFindings(model: ReportModel): string[] {
+export function kernelFindings(model: ReportData): string[] {
   const out: string[] = [];
   const old = model.kernels.find((k) => k.kernel === '3.19');
   const checked = model.kernels.find((k) => k.kernel !== '3.19');
@@ -227,7 +227,7 @@ export function kernelFindings(model: ReportModel): string[] {
 }
 
 /** The configured settings at the trace's own nr_cpu_ids and at each --cpus what-if. */
-function cpuSection(model: ReportModel): string {
+function cpuSection(model: ReportData): string {
   const kernels = model.kernels.filter((k) => k.cpus.length > 1);
   if (kernels.length === 0) return '';
   const several = kernels.length > 1;
@@ -291,7 +291,7 @@ export function chartsSection(charts: Chart[]): string {
 }
 
 /** Why the model put packets elsewhere than the kernel did, from the configured replay's explain pass. */
-function disagreementSection(model: ReportModel): string {
+function disagreementSection(model: ReportData): string {
   if (!model.has_deliver) return '';
   const k = model.kernels[0];
   const d = k?.configuredResult.disagreements;
@@ -357,7 +357,7 @@ function sweepTable(rows: ConfigRow[], sizeOf: (r: ConfigRow) => number, sizeHea
   return `<div class="table-wrap"><table class="sweep compact"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
-function sweepTablesSection(model: ReportModel): string {
+function sweepTablesSection(model: ReportData): string {
   const parts = model.kernels.map(
     (k) => `<details${k === model.kernels[0] ? ' open' : ''}><summary>All sweep points, kernel profile ${escapeHtml(k.kernel)}</summary>
 <h3>Global table sizes (per-queue tables as configured)</h3>
@@ -373,7 +373,7 @@ ${sweepTable(k.queue, (r) => r.flow_cnt_effective, 'slots per queue', model.has_
   return `<section id="sweep"><h2>Sweep in numbers</h2>\n${parts.join('\n')}\n</section>`;
 }
 
-export function provenanceSection(r: ReplayResult, model?: ReportModel): string {
+export function provenanceSection(r: ReplayResult, model?: ReportData): string {
   const t = r.trace;
   const h = t.header;
   const kv = (k: string, v: string) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`;

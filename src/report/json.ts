@@ -8,7 +8,7 @@ import { Z_95, standardError, flowDraws } from '../analyze/noise.js';
 import { EXPECTED_COLLISION_FORMULA } from '../analyze/occupancy.js';
 import { compare, MAX_TIE } from '../analyze/recommend.js';
 import { candidate, type TableAdvice } from './advice.js';
-import type { ConfigRow, KernelAnalysis, ReportModel } from './model.js';
+import type { ConfigRow, KernelAnalysis, ReportData } from './report-data.js';
 import { verdictSentences } from './verdict.js';
 
 /** The rule in words, for scripts that read the JSON (docs/metrics.md says the same). */
@@ -24,7 +24,7 @@ export const ADVICE_RULE = {
     'global (and per-queue) action is unknown when no record event wrote or refreshed a slot in any swept configuration (no socket side, e.g. perf script and ftrace imports), or when locality cannot be measured',
 };
 
-export function reportJson(model: ReportModel) {
+export function reportJson(model: ReportData) {
   return {
     schema: model.schema,
     version: model.version,
@@ -141,6 +141,6 @@ function kernelJson(k: KernelAnalysis, flows: number) {
   };
 }
 
-export function renderReportJson(model: ReportModel): string {
+export function renderReportJson(model: ReportData): string {
   return JSON.stringify(reportJson(model), null, 1) + '\n';
 }

@@ -14,7 +14,7 @@ import type { ReplayOptions } from '../replay/options.js';
 import type { ReplayResult } from '../types/result.js';
 import type { ComparisonDocument } from './comparison.js';
 import { renderReportJson } from './json.js';
-import { buildReportModel, REPORT_VERSION, type ReportModel } from './model.js';
+import { buildReportData, REPORT_VERSION, type ReportData } from './report-data.js';
 import { renderReportText } from './text.js';
 import type { Progress } from '../progress.js';
 
@@ -155,7 +155,7 @@ export async function replayForReport(
   replay: ReplayFn,
   options: Omit<ReplayOptions, 'configs'>,
   progress?: () => Progress,
-): Promise<{ result: ReplayResult; model: ReportModel }> {
+): Promise<{ result: ReplayResult; model: ReportData }> {
   const pass = async (configs: ReplayOptions['configs'], hash: boolean) => {
     const bar = progress?.();
     try {
@@ -165,7 +165,7 @@ export async function replayForReport(
     }
   };
   const first = await pass(plan.requests, true);
-  const firstModel = buildReportModel(first, plan.plan);
+  const firstModel = buildReportData(first, plan.plan);
   const at: QueueSweepAt[] = firstModel.kernels.flatMap((k): QueueSweepAt[] => {
     const g = k.globalAdvice;
     // Unknown: no hint is ever written, so per-queue entries are never read; global size 0: RFS stays off.
@@ -180,7 +180,7 @@ export async function replayForReport(
   if (t1.rows !== t2.rows || t1.bytes !== t2.bytes || t1.last_ts !== t2.last_ts) throw new UsageError(reportMsg.traceChanged(trace));
   const result: ReplayResult = { ...first, configs: [...first.configs, ...more.configs] };
   const merged: PlannedConfig[] = [...plan.plan, ...second.plan];
-  return { result, model: buildReportModel(result, merged) };
+  return { result, model: buildReportData(result, merged) };
 }
 
 /** A folder given alone names the comparison after itself; otherwise "comparison". */

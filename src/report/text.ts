@@ -3,7 +3,7 @@ import { ratio } from '../types/metrics.js';
 import { formatMsg } from '../messages.js';
 import { int, pct } from './format.js';
 import { adviceText, buildVerdict } from './verdict.js';
-import type { ReportModel } from './model.js';
+import type { ReportData } from './report-data.js';
 
 function table(header: string[], rows: string[][]): string[] {
   const all = [header, ...rows];
@@ -18,7 +18,7 @@ function table(header: string[], rows: string[][]): string[] {
   );
 }
 
-export function renderReportText(model: ReportModel): string {
+export function renderReportText(model: ReportData): string {
   const v = buildVerdict(model);
   const out: string[] = [`${model.result.trace.file}:`, `  ${formatMsg.detected(model.result.trace.format)}`];
   for (const s of v.sentences) out.push(`  ${s}`);

@@ -7,7 +7,7 @@ import { compare } from '../analyze/recommend.js';
 import { reportMsg } from '../messages.js';
 import { candidate, type TableAdvice } from './advice.js';
 import { bytes, int, pct, pp } from './format.js';
-import type { ConfigRow, KernelAnalysis, ReportModel } from './model.js';
+import type { ConfigRow, KernelAnalysis, ReportData } from './report-data.js';
 
 export interface VerdictColumn {
   heading: string;
@@ -29,7 +29,7 @@ export interface Verdict {
   advised: number;
 }
 
-export function buildVerdict(model: ReportModel): Verdict {
+export function buildVerdict(model: ReportData): Verdict {
   const k = model.kernels[0];
   if (!k) return { sentences: [reportMsg.noAdvice()], columns: [], lines: [], advised: -1 };
   const columns = verdictColumns(model, k);
@@ -83,7 +83,7 @@ export function perQueueSizes(sizes: number[]): string {
   return sizes.map(int).join(' / ');
 }
 
-function verdictColumns(model: ReportModel, k: KernelAnalysis): VerdictColumn[] {
+function verdictColumns(model: ReportData, k: KernelAnalysis): VerdictColumn[] {
   const conf = k.configured;
   const cols: VerdictColumn[] = [{ heading: 'configured', row: conf }];
   const rec = k.recommended;

@@ -19,14 +19,14 @@ const KERNEL_CAPTURES = new URL('../fixtures/kernel/', import.meta.url).pathname
 const SCENARIOS = new URL('../../traces/scenarios/', import.meta.url).pathname;
 
 // Different kernels, table sizes (so different per-lane strides into the shared
-// per-queue tables), CPU counts (folding), RPS maps, and the explain/timeline extras.
+// per-queue tables), CPU counts (a wider CPU mask M: fewer hash bits checked), RPS maps, and the explain/timeline extras.
 const LANES: ConfigRequest[] = [
   { explain: true, timeline: true },
   { entries: 16 },
   { kernel: '3.19' },
   { entries: 0 },
   { entries: 4096, kernel: '4.10', flowCnt: 8 },
-  { cpus: 3, kernel: '6.15' },
+  { cpus: 96, kernel: '6.15' },
   { flowCnt: 1 },
   { entries: 65536, flowCnt: 32768, kernel: '4.0' },
   { rpsCpus: '1', timeline: true },
@@ -94,7 +94,7 @@ describe('a size sweep = each size replayed alone', () => {
     ['by size', SIZES],
     ['out of order', SHUFFLED.map((entries) => ({ entries }))],
     ['out of order, eight lanes', SHUFFLED_8.map((entries) => ({ entries }))],
-    ['two CPUs, eight lanes', SHUFFLED_8.map((entries) => ({ entries, cpus: 2 }))],
+    ['4096 CPUs, eight lanes', SHUFFLED_8.map((entries) => ({ entries, cpus: 4096 }))],
     // 4.10 records only from ESTABLISHED sockets; 3.19 has no collision check and
     // resets a rehashed socket's old slot, so its records take the per-lane path.
     ['4.10, out of order', SHUFFLED.map((entries) => ({ entries, kernel: '4.10' as const }))],

@@ -6,7 +6,7 @@ import { COUNTER_NAMES, deriveRatios, type CounterName, type Metrics } from '../
 import { planReport, type PlanInput, type ReportPlan } from '../../src/analyze/sweep.js';
 import type { ReplayOptions } from '../../src/replay/options.js';
 import { replayForReport } from '../../src/report/run.js';
-import type { ReportModel } from '../../src/report/model.js';
+import type { ReportData } from '../../src/report/report-data.js';
 import type { ConfigRequest } from '../../src/types/config-request.js';
 import type { ConfigResult, ReplayResult, TimelineBin, TraceSummary } from '../../src/types/result.js';
 
@@ -149,7 +149,7 @@ export function planWith(input: PlanInput = {}): ReportPlan {
 }
 
 /** The report model of a fixture result, replayed as `report` does: both passes. */
-export async function reportModel(input: PlanInput = {}, opts: FixtureOptions = {}): Promise<ReportModel> {
+export async function reportModel(input: PlanInput = {}, opts: FixtureOptions = {}): Promise<ReportData> {
   const { replay } = fakeReplay(opts);
   const path = opts.trace?.path ?? 'traces/fixture.csv.gz';
   return (await replayForReport(path, planReport(input), replay, { command: ['rfs-replay', 'report', 'traces/fixture.csv.gz'] })).model;

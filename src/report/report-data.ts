@@ -136,7 +136,7 @@ export interface CpuRow {
   packets: number;
 }
 
-export interface ReportModel {
+export interface ReportData {
   schema: typeof REPORT_SCHEMA;
   version: typeof REPORT_VERSION;
   result: ReplayResult;
@@ -167,7 +167,7 @@ export const MAX_TIMELINE_BINS = 200;
 /** Input formats whose socket events print neither sk_rxhash nor the TCP state (docs/format.md, importers). */
 export const HASHLESS_FORMATS = new Set(['perf-script', 'ftrace']);
 
-export function buildReportModel(result: ReplayResult, plan: PlannedConfig[]): ReportModel {
+export function buildReportData(result: ReplayResult, plan: PlannedConfig[]): ReportData {
   if (plan.length !== result.configs.length) {
     throw new Error(reportMsg.engineMismatch(plan.length, result.configs.length));
   }
@@ -213,7 +213,7 @@ export function buildReportModel(result: ReplayResult, plan: PlannedConfig[]): R
   const primary = kernels[0];
   const has_deliver = trace.events.deliver > 0;
 
-  const model: ReportModel = {
+  const model: ReportData = {
     schema: REPORT_SCHEMA,
     version: REPORT_VERSION,
     result,
@@ -343,7 +343,7 @@ export function mergeBins(bins: TimelineBin[], binNs: number, maxBins = MAX_TIME
   return { binNs: binNs * factor, bins: out };
 }
 
-function timelineRows(configured: ConfigResult, kernelRan: boolean): ReportModel['timeline'] {
+function timelineRows(configured: ConfigResult, kernelRan: boolean): ReportData['timeline'] {
   if (!configured.timeline || configured.timeline.bins.length === 0) return null;
   const merged = mergeBins(configured.timeline.bins, configured.timeline.bin_ns);
   const rows = merged.bins.map(
@@ -368,7 +368,7 @@ export function roundUpPowerOfTwo(n: number): number {
   return p;
 }
 
-function coverageNotes(model: ReportModel): string[] {
+function coverageNotes(model: ReportData): string[] {
   const notes: string[] = [];
   const primary = model.kernels[0];
   if (!primary) return notes;

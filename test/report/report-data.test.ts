@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildReportModel, mergeBins } from '../../src/report/model.js';
+import { buildReportData, mergeBins } from '../../src/report/report-data.js';
 import { buildVerdict } from '../../src/report/verdict.js';
 import { reportMsg } from '../../src/messages.js';
 import type { TimelineBin } from '../../src/types/result.js';
@@ -12,7 +12,7 @@ import { replayForReport } from '../../src/report/run.js';
 // beats 128 beyond noise, the best is 100%, sizes within min(9.2, 1) = 1 pp of it tie (≥ 99.0%), 8192 is the smallest.
 const holdsAt = (F: number) => (F <= 16 ? 50 : F <= 64 ? 15 : 0);
 
-describe('buildReportModel', async () => {
+describe('buildReportData', async () => {
   const model = await reportModel({}, { holdsAt });
   const k = model.kernels[0];
 
@@ -140,7 +140,7 @@ describe('buildReportModel', async () => {
   it('rejects a result whose configurations do not match the plan', () => {
     const plan = planWith();
     const r = resultFor(plan);
-    expect(() => buildReportModel({ ...r, configs: r.configs.slice(1) }, plan.plan)).toThrow(
+    expect(() => buildReportData({ ...r, configs: r.configs.slice(1) }, plan.plan)).toThrow(
       new RegExp(`asked the replay engine for ${plan.requests.length} configurations, got ${plan.requests.length - 1}`),
     );
   });
