@@ -28,7 +28,9 @@ export const MAX_FLOW_CNT = 2 ** 30;
 /** CPU ids named by a sysfs hex mask ("3", "ff,ffffffff"), ascending; null if malformed. */
 export function parseHexMask(text: string): number[] | null {
   if (text.length === 0) return null;
-  const groups = text.split(',');
+  // Comma groups of at most 8 digits, 32 bits each, as the kernel prints a mask; without
+  // commas, any number of digits (a 64-CPU mask as ffffffffffffffff), cut into such groups.
+  const groups = text.includes(',') ? text.split(',') : (text.match(/.{1,8}(?=(?:.{8})*$)/g) ?? []);
   if (groups.some((g) => g.length === 0 || g.length > 8 || !/^[0-9a-fA-F]+$/.test(g))) return null;
   // Least significant group last, as bitmap_print_to_pagebuf() writes it.
   const cpus: number[] = [];
