@@ -21,7 +21,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 await yargs(hideBin(process.argv))
   .scriptName('rfs-replay')
-  .usage('$0 <command> [options]\n\nReplay Linux Receive Flow Steering traces through a faithful model of the kernel\'s flow tables.')
+  .usage("$0 <command> [options]\n\nReplay Linux Receive Flow Steering traces through a faithful model of the kernel's flow tables.")
   .command(replayCommand)
   .command(reportCommand)
   .command(generateCommand)

@@ -96,7 +96,8 @@ export const reportMsg = {
   sizeOutOfRange: (opt: string, n: number, max: number) => `${opt} sizes must be from 1 to ${max}, got ${n}`,
   outputNotHtml: (path: string) => `-o expects a path ending in .html, got "${path}"`,
   jsonWithSeveral: () => '--json names one file, but several traces were given; each trace gets NAME.json next to its report',
-  duplicateName: (name: string, a: string, b: string) => `two traces would both write reports/${name}.html (${a} and ${b}); rename one or report them separately`,
+  duplicateName: (name: string, a: string, b: string) =>
+    `two traces would both write reports/${name}.html (${a} and ${b}); rename one or report them separately`,
   wrote: (what: string, path: string) => `${what}: ${path}`,
   engineMismatch: (asked: number, got: number) => `internal error: asked the replay engine for ${asked} configurations, got ${got}`,
   sweepTooSmall: (largest: number, flows: number, suggest: string) =>
@@ -123,13 +124,34 @@ export const reportMsg = {
     `Turn RFS on with a global table of ${to} slots: locality rises from ${fromLoc} (plain RPS) to ${toLoc} (${change}, beyond the noise margin of ±${margin}), for ${memory} more memory.`,
   globalChangeCrossCpu: (verb: 'Grow' | 'Shrink', from: string, to: string, loc: string, fromCross: string, toCross: string, change: string, margin: string) =>
     `${verb} the global table from ${from} to ${to} slots: locality stays at ${loc} or better, and the cross-CPU share falls from ${fromCross} to ${toCross} (${change}, beyond its noise margin of ±${margin}).`,
-  globalUnknownNoSocket: () => 'No advice on the global table size (unknown): no record event in this trace carries a flow hash, so no size can be judged (see the note).',
+  globalUnknownNoSocket: () =>
+    'No advice on the global table size (unknown): no record event in this trace carries a flow hash, so no size can be judged (see the note).',
   globalUnknownNoLocality: () => 'No advice on the global table size (unknown): locality cannot be measured on this trace (see the note).',
   queueKeep: (global: string, fc: string, best: { size: string; loc: string; change: string; margin: string } | null) =>
     `Per-queue tables, with the global table at ${global} slots: keep ${fc} slots per RX queue: no size tried moves locality by more than the noise margin${best ? ` (best: ${best.size} slots, ${best.loc}, ${best.change}, margin ±${best.margin})` : ''}.`,
-  queueChange: (verb: 'Grow' | 'Shrink', global: string, from: string, to: string, fromLoc: string, toLoc: string, change: string, margin: string, holdsFrom: string, holdsTo: string) =>
+  queueChange: (
+    verb: 'Grow' | 'Shrink',
+    global: string,
+    from: string,
+    to: string,
+    fromLoc: string,
+    toLoc: string,
+    change: string,
+    margin: string,
+    holdsFrom: string,
+    holdsTo: string,
+  ) =>
     `Per-queue tables, with the global table at ${global} slots: ${verb.toLowerCase()} from ${from} to ${to} slots per RX queue: locality rises from ${fromLoc} to ${toLoc} (${change}, beyond the noise margin of ±${margin}); ordering holds go from ${holdsFrom} to ${holdsTo} of packets.`,
-  queueChangeCrossCpu: (verb: 'Grow' | 'Shrink', global: string, from: string, to: string, fromCross: string, toCross: string, change: string, margin: string) =>
+  queueChangeCrossCpu: (
+    verb: 'Grow' | 'Shrink',
+    global: string,
+    from: string,
+    to: string,
+    fromCross: string,
+    toCross: string,
+    change: string,
+    margin: string,
+  ) =>
     `Per-queue tables, with the global table at ${global} slots: ${verb.toLowerCase()} from ${from} to ${to} slots per RX queue: locality does not fall, and the cross-CPU share falls from ${fromCross} to ${toCross} (${change}, beyond its noise margin of ±${margin}).`,
   queueUnknown: () => 'No advice on the per-queue table size either (unknown).',
   queueRfsOff: () => 'Per-queue tables: no advice while RFS stays off; they are read only after a hit in the global table.',
@@ -147,9 +169,9 @@ export const reportMsg = {
   noiseMargin: (flows: string) =>
     `Noise margin: the 95% margin for the difference of two shares, counting each of the trace's ${flows} flows as one independent draw (see docs/metrics.md).`,
   rule: () =>
-    'Rule: change a size only if its locality beats the configured size\'s by more than the noise margin (or does not fall and the cross-CPU share falls beyond its own margin); of those sizes, the ones within min(margin, 1 pp) of the best locality tie, and the smallest table wins.',
+    "Rule: change a size only if its locality beats the configured size's by more than the noise margin (or does not fall and the cross-CPU share falls beyond its own margin); of those sizes, the ones within min(margin, 1 pp) of the best locality tie, and the smallest table wins.",
   noAdvice: () => 'There is nothing to advise: the report has no kernel profile.',
-  agreementOnlyOwn: () => 'same CPU as the deliver row / delivered packets; only where the kernel ran (the trace\'s own configuration)',
+  agreementOnlyOwn: () => "same CPU as the deliver row / delivered packets; only where the kernel ran (the trace's own configuration)",
   traceChanged: (path: string) => `${path} changed while the report read it twice (the per-queue sweep needs a second pass); run the report again`,
   // CPU-count what-if and queue-head model
   cpusFolded: (counts: number[], own: number) =>
@@ -157,14 +179,15 @@ export const reportMsg = {
   headsFifo: (ns: number, hasDeliver: boolean) =>
     `--fifo-ns ${ns}: each CPU is modelled as a FIFO that processes one packet every ${ns} ns of trace time; this decides when the ordering guard releases a flow${hasDeliver ? ", instead of the trace's deliver rows (which are still used for agreement)" : ''}.`,
   headsDeliver: () => "queue heads move with the trace's deliver rows (a CPU has processed a packet once its deliver row is seen).",
-  headsInstant: () => 'queue heads move at once (no deliver rows, no --fifo-ns): every packet counts as processed when it is queued, so the ordering guard never holds one.',
+  headsInstant: () =>
+    'queue heads move at once (no deliver rows, no --fifo-ns): every packet counts as processed when it is queued, so the ordering guard never holds one.',
   cpusList: (text: string) => `--cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "${text}"`,
 };
 
 // ---- replay: what the output means ---------------------------------------------
 export const replayNoteMsg = {
   agreementOnlyOwn: () =>
-    'agreement is shown only for the trace\'s own configuration (its header\'s table sizes, RPS maps, nr_cpu_ids and kernel profile, queue heads from the deliver rows): the kernel ran no other.',
+    "agreement is shown only for the trace's own configuration (its header's table sizes, RPS maps, nr_cpu_ids and kernel profile, queue heads from the deliver rows): the kernel ran no other.",
 };
 
 // ---- input format ------------------------------------------------------------
@@ -181,16 +204,20 @@ export const captureMsg = {
   badCpuList: (text: string) => `cannot read the possible CPUs: expected a list such as 0-3 in /sys/devices/system/cpu/possible, found ${quote(text)}`,
   noSuchNetns: (name: string) => `network namespace ${quote(name)} does not exist (no /run/netns/${name}; create it with ip netns add)`,
   noSuchDev: (dev: string, netns?: string) => `device ${quote(dev)} does not exist${netns ? ` in network namespace ${quote(netns)}` : ''}`,
-  noSockFlowSysctl: () => 'cannot read /proc/sys/net/core/rps_sock_flow_entries: run capture in the initial network namespace (use --netns for another one) on a kernel built with CONFIG_RPS',
+  noSockFlowSysctl: () =>
+    'cannot read /proc/sys/net/core/rps_sock_flow_entries: run capture in the initial network namespace (use --netns for another one) on a kernel built with CONFIG_RPS',
   noRxhashField: (tried: string[]) => `the kernel's BTF has no sk_rxhash in struct sock (tried ${tried.join(', ')}): this kernel is not supported`,
   noTracefs: () => 'the kernel has no tracefs (/sys/kernel/tracing): tracepoints cannot be used',
   noBtf: () => 'the kernel has no BTF (/sys/kernel/btf/vmlinux): bpftrace cannot read socket and packet fields',
-  tracefsMountFailed: (detail: string) => `tracefs is not mounted and mounting it failed (${detail}); mount it with: mount -t tracefs nodev /sys/kernel/tracing`,
+  tracefsMountFailed: (detail: string) =>
+    `tracefs is not mounted and mounting it failed (${detail}); mount it with: mount -t tracefs nodev /sys/kernel/tracing`,
   needRoot: () => 'capture needs root (it loads BPF programs); run it with sudo, or use --print-program and run bpftrace yourself',
   noBpftrace: () => 'bpftrace is not installed (on Debian or Ubuntu: apt-get install bpftrace)',
   noPerf: () => 'perf is not installed (on Debian: apt-get install linux-perf; on Ubuntu: linux-tools-$(uname -r))',
-  perfFailed: (code: number | null, detail: string) => `perf record stopped with ${code === null ? 'a signal' : `exit status ${code}`} before recording anything${detail ? `:\n${detail}` : ''}`,
-  perfStopFailed: (code: number | null, detail: string) => `perf record did not finish its file (${code === null ? 'killed by a signal' : `exit status ${code}`})${detail ? `:\n${detail}` : ''}`,
+  perfFailed: (code: number | null, detail: string) =>
+    `perf record stopped with ${code === null ? 'a signal' : `exit status ${code}`} before recording anything${detail ? `:\n${detail}` : ''}`,
+  perfStopFailed: (code: number | null, detail: string) =>
+    `perf record did not finish its file (${code === null ? 'killed by a signal' : `exit status ${code}`})${detail ? `:\n${detail}` : ''}`,
   perfDataUnsupported: (path: string, what: string) => `${path}: this perf.data has ${what}, which capture does not read`,
   perfDataTruncated: (path: string) => `${path}: the perf.data file ends early (perf record was killed before it finished writing)`,
   noTracepoint: (name: string, tracefs: string) => `the kernel has no tracepoint ${name} (no ${tracefs}/events/${name.replace(':', '/')}/format)`,
@@ -206,21 +233,28 @@ export const captureMsg = {
   bpftraceBehind: () => 'warning: bpftrace did not catch up with its per-CPU buffers within 30 s of the end; the last socket events may be missing',
   startingTimedOut: (what: string) => `${what} did not start within 60 s`,
   noIp: () => 'the ip command is not installed (on Debian or Ubuntu: apt-get install iproute2)',
-  bpftraceFailed: (code: number | null, detail: string) => `bpftrace stopped with ${code === null ? 'a signal' : `exit status ${code}`} before capturing anything${detail ? `:\n${detail}` : ''}`,
+  bpftraceFailed: (code: number | null, detail: string) =>
+    `bpftrace stopped with ${code === null ? 'a signal' : `exit status ${code}`} before capturing anything${detail ? `:\n${detail}` : ''}`,
   capturing: (s: number) => `capturing for ${s} s (Ctrl-C stops early and keeps what was captured)`,
   capturingUntilInterrupt: () => 'capturing until Ctrl-C',
   stoppedEarly: () => 'capture stopped early; writing what was captured',
   summary: (out: string, rows: number, events: string) => `wrote ${out}: ${rows} rows (${events})`,
-  lostEvents: (n: number) => `warning: bpftrace lost ${n} socket events (per-CPU buffers were full); the replay misses their hints. Raise BPFTRACE_PERF_RB_PAGES or capture for a shorter time`,
-  missedEvents: (n: number) => `warning: the kernel skipped ${n} socket probe runs because another BPF program was running on the same CPU; the replay misses their hints`,
-  perfLost: (n: number) => `warning: perf lost ${n} packet-side samples (its per-CPU buffers were full); replay and validate count the unmatched packets. Raise RFS_CAPTURE_PERF_PAGES or capture for a shorter time`,
+  lostEvents: (n: number) =>
+    `warning: bpftrace lost ${n} socket events (per-CPU buffers were full); the replay misses their hints. Raise BPFTRACE_PERF_RB_PAGES or capture for a shorter time`,
+  missedEvents: (n: number) =>
+    `warning: the kernel skipped ${n} socket probe runs because another BPF program was running on the same CPU; the replay misses their hints`,
+  perfLost: (n: number) =>
+    `warning: perf lost ${n} packet-side samples (its per-CPU buffers were full); replay and validate count the unmatched packets. Raise RFS_CAPTURE_PERF_PAGES or capture for a shorter time`,
   packetCheckLosses: (lost: number, missed: number) =>
     `note: the packet-checking BPF probes lost ${lost} events and were skipped ${missed} times (a softirq interrupting another BPF program); see the unattributed and hash-unknown counts for what that cost`,
-  unattributed: (n: number) => `warning: ${n} packet and deliver events of a device name shared with another namespace were left out: no BPF probe tied them to the captured device`,
-  hashUnknown: (n: number) => `warning: ${n} packets on steering queues have no hash: the kernel computed one during steering that the capture did not see (try --deliver-probe bpftrace); the replay does not steer them`,
+  unattributed: (n: number) =>
+    `warning: ${n} packet and deliver events of a device name shared with another namespace were left out: no BPF probe tied them to the captured device`,
+  hashUnknown: (n: number) =>
+    `warning: ${n} packets on steering queues have no hash: the kernel computed one during steering that the capture did not see (try --deliver-probe bpftrace); the replay does not steer them`,
   groMerged: (n: number) => `${n} packets seen at GRO entry were merged into other packets before steering; they are left out`,
   reordered: (n: number) => `${n} events arrived out of time order from per-CPU buffers and were sorted`,
-  undeclaredQueues: (names: string[]) => `warning: queues ${names.join(', ')} appeared after the configuration snapshot; declared with rps_cpus=0 rps_flow_cnt=0`,
+  undeclaredQueues: (names: string[]) =>
+    `warning: queues ${names.join(', ')} appeared after the configuration snapshot; declared with rps_cpus=0 rps_flow_cnt=0`,
   queuesBeyondDevice: (names: string[]) =>
     `note: packets arrived on ${names.join(', ')}, past the device's RX queues; get_rps_cpu() does not steer those (the queue index comes from the sender's TX queue on veth), so they are declared with rps_cpus=0 rps_flow_cnt=0`,
   durationNotPositive: (text: string) => `--duration must be a positive number of seconds, found ${quote(text)}`,
@@ -240,12 +274,13 @@ export const importMsg = {
 // ---- validate ----------------------------------------------------------------
 export const validateMsg = {
   badMinAgreement: (text: string) => `--min-agreement must be a number from 0 to 1, found ${quote(text)}`,
-  noDeliverRows: (file: string) => `${file} has no deliver rows: validate compares the model with the kernel's own decisions (net:netif_receive_skb); capture them with rfs-replay capture`,
+  noDeliverRows: (file: string) =>
+    `${file} has no deliver rows: validate compares the model with the kernel's own decisions (net:netif_receive_skb); capture them with rfs-replay capture`,
   headline: (file: string, agreement: string, agree: number, matched: number, min: string, pass: boolean) =>
     `${file}: agreement ${agreement} (${agree} of ${matched} compared packets on the kernel's CPU); threshold ${min}: ${pass ? 'PASS' : 'FAIL'}`,
   outcomes: (kLoc: string, kCross: string, mLoc: string, mCross: string) =>
     `kernel achieved: locality ${kLoc}, cross-CPU ${kCross}; the model: locality ${mLoc}, cross-CPU ${mCross}`,
-  lostHeading: () => 'Capture losses (they shrink what is compared and can skew the model\'s tables):',
+  lostHeading: () => "Capture losses (they shrink what is compared and can skew the model's tables):",
   lostPackets: (n: number) => `${n} packets without a deliver row (deliver event lost or skipped, or packet dropped)`,
   lostDelivers: (n: number) => `${n} deliver rows without a packet row (packet event lost or skipped)`,
   lostBuffer: (n: number) => `${n} socket events lost by bpftrace (per-CPU buffers full)`,
@@ -253,15 +288,20 @@ export const validateMsg = {
   lostPerf: (n: number) => `${n} packet-side samples lost by perf (per-CPU buffers full)`,
   lostPacketCheck: (lost: number | null, missed: number | null) =>
     `${lost ?? 0} events lost and ${missed ?? 0} runs skipped by the packet-checking BPF probes (namespace confirmation, hashes computed during steering)`,
-  unattributed: (n: number) => `${n} packet and deliver events left out: their device name is shared with another namespace and no BPF probe tied them to this one`,
+  unattributed: (n: number) =>
+    `${n} packet and deliver events left out: their device name is shared with another namespace and no BPF probe tied them to this one`,
   hashUnknown: (n: number) => `${n} packets on steering queues without a hash (computed by the kernel during steering, not seen by the capture)`,
   timeBackwards: (n: number) => `${n} rows earlier than the row before them (clock or buffer ordering)`,
-  noDisagreements: () => 'No disagreements: the model chose the kernel\'s CPU for every compared packet.',
+  noDisagreements: () => "No disagreements: the model chose the kernel's CPU for every compared packet.",
   classesHeading: (n: number) => `${n} disagreements, by how the model routed the packet:`,
-  classFollowedHint: () => 'the model followed a sock flow table hint the kernel did not have or did not use: a record, state or close event missing, late, or reordered in the capture',
-  classNoHint: () => 'the model found no matching hint and used the RPS map while the kernel steered by RFS: a record event missing or captured after the packet (ordering across CPUs), or the socket\'s hash unknown',
-  classSwitched: () => 'ordering-guard timing: the model moved the flow\'s per-queue slot to the new CPU, the kernel kept it (its old CPU\'s backlog was not yet drained; missed deliver rows leave the model\'s queue heads behind or ahead)',
-  classHeld: () => 'ordering-guard timing: the model kept the flow on its old CPU while packets were queued there, the kernel had already drained them and switched',
+  classFollowedHint: () =>
+    'the model followed a sock flow table hint the kernel did not have or did not use: a record, state or close event missing, late, or reordered in the capture',
+  classNoHint: () =>
+    "the model found no matching hint and used the RPS map while the kernel steered by RFS: a record event missing or captured after the packet (ordering across CPUs), or the socket's hash unknown",
+  classSwitched: () =>
+    "ordering-guard timing: the model moved the flow's per-queue slot to the new CPU, the kernel kept it (its old CPU's backlog was not yet drained; missed deliver rows leave the model's queue heads behind or ahead)",
+  classHeld: () =>
+    'ordering-guard timing: the model kept the flow on its old CPU while packets were queued there, the kernel had already drained them and switched',
   classNotSteered: () => 'the model did not steer the packet: its hash is unknown (0) or the queue has no RPS map or flow table in the trace header',
   classInvalidCpu: () => 'the stored CPU was not a valid CPU id, so the model used the RPS map',
   classUnknown: () => 'unclassified',
@@ -298,13 +338,13 @@ export const generateMsg = {
   unreadableWorkload: (path: string, why: string) => `cannot read workload ${path}: ${why}`,
   badWorkloadJson: (path: string, why: string) => `workload ${path} is not valid JSON: ${why}`,
   workloadNotObject: (path: string) => `workload ${path} must hold one JSON object of settings, such as {"flows": 1000}`,
-  unknownScenario: (name: string, known: string[]) =>
-    `unknown scenario ${quote(name)} (known: ${known.length > 0 ? known.join(', ') : 'none installed'})`,
+  unknownScenario: (name: string, known: string[]) => `unknown scenario ${quote(name)} (known: ${known.length > 0 ? known.join(', ') : 'none installed'})`,
   activeAboveFlows: (active: number, flows: number) => `--active ${active} is above --flows ${flows}: there are only ${flows} clients to connect`,
   badRpsCpus: (text: string) => `--rps-cpus must be a hex CPU mask such as 3 or ff,ffffffff, got ${quote(text)}`,
   rpsCpusBeyond: (mask: string, cpu: number, nr: number) => `--rps-cpus ${mask} names CPU ${cpu}, but --cpus is ${nr}`,
   hashBitsWithToeplitz: (bits: number) => `--hash-bits ${bits} needs --rss lowbits: Toeplitz hashes always have 32 bits`,
-  tooManyToeplitzClients: (n: number, max: number) => `--rss toeplitz gives each flow its own client address in 10.0.0.0/8, so --flows must be at most ${max}, got ${n}`,
+  tooManyToeplitzClients: (n: number, max: number) =>
+    `--rss toeplitz gives each flow its own client address in 10.0.0.0/8, so --flows must be at most ${max}, got ${n}`,
   tooManyThreads: (flows: number, consumers: number, max: number) =>
     `--flows ${flows} x --consumers ${consumers} is above ${max} consumer threads; lower one of them`,
   cannotWrite: (path: string, why: string) => `cannot write ${path}: ${why}`,

@@ -84,14 +84,23 @@ export function compare(configured: SizeCandidate, c: SizeCandidate, flows: numb
 
 function betterThanConfigured(v: Versus): DecisionReason | null {
   if (v.locality_change > v.locality_margin + EPSILON) return 'locality';
-  if (v.locality_change >= -EPSILON && v.cross_cpu_change !== null && v.cross_cpu_margin !== null && -v.cross_cpu_change > v.cross_cpu_margin + EPSILON) return 'cross_cpu';
+  if (v.locality_change >= -EPSILON && v.cross_cpu_change !== null && v.cross_cpu_margin !== null && -v.cross_cpu_change > v.cross_cpu_margin + EPSILON)
+    return 'cross_cpu';
   return null;
 }
 
 export function decideSize(configured: SizeCandidate, candidates: SizeCandidate[], flows: number): SizeDecision {
-  const measured = candidates.map((c, i) => ({ c, i, v: compare(configured, c, flows) })).filter((x) => x.v !== null) as { c: SizeCandidate; i: number; v: Versus }[];
+  const measured = candidates.map((c, i) => ({ c, i, v: compare(configured, c, flows) })).filter((x) => x.v !== null) as {
+    c: SizeCandidate;
+    i: number;
+    v: Versus;
+  }[];
   const bySmallest = (a: { c: SizeCandidate }, b: { c: SizeCandidate }) => a.c.memory_bytes - b.c.memory_bytes || a.c.size - b.c.size;
-  const bestOf = (xs: typeof measured) => xs.reduce<(typeof measured)[number] | null>((a, x) => (a === null || x.c.locality! > a.c.locality! + EPSILON || (Math.abs(x.c.locality! - a.c.locality!) <= EPSILON && bySmallest(x, a) < 0) ? x : a), null);
+  const bestOf = (xs: typeof measured) =>
+    xs.reduce<(typeof measured)[number] | null>(
+      (a, x) => (a === null || x.c.locality! > a.c.locality! + EPSILON || (Math.abs(x.c.locality! - a.c.locality!) <= EPSILON && bySmallest(x, a) < 0) ? x : a),
+      null,
+    );
   const best = bestOf(measured);
   if (configured.locality === null || best === null) {
     return { action: 'unknown', reason: 'no_locality', size: null, chosen: null, best: null, versus: null, tie_tolerance: null };

@@ -60,10 +60,13 @@ function splitHeaderRow(file: string, line: string, lineNo: number): { fields: s
 /** The message for a csv-parse quote error; null for any other error (a bug here, not bad input). */
 function quoteDetail(e: unknown): string | null {
   const err = e as { code?: string; message?: string };
-  return err.code === 'CSV_QUOTE_NOT_CLOSED' ? msg.unterminatedQuote()
-    : err.code === 'CSV_INVALID_CLOSING_QUOTE' ? msg.charAfterQuote(/got "(.*?)" at line/.exec(err.message ?? '')?.[1] ?? '?')
-    : err.code === 'INVALID_OPENING_QUOTE' ? msg.quoteInField()
-    : null;
+  return err.code === 'CSV_QUOTE_NOT_CLOSED'
+    ? msg.unterminatedQuote()
+    : err.code === 'CSV_INVALID_CLOSING_QUOTE'
+      ? msg.charAfterQuote(/got "(.*?)" at line/.exec(err.message ?? '')?.[1] ?? '?')
+      : err.code === 'INVALID_OPENING_QUOTE'
+        ? msg.quoteInField()
+        : null;
 }
 
 /** Only spaces and tabs (or nothing). */

@@ -124,7 +124,9 @@ function summarize(name: string, rows: number, bytes: number, samples: Sample[])
     peak_rss_mib: Math.max(...samples.map((s) => s.maxRssMiB)),
     runs: walls,
   };
-  process.stderr.write(`${name}: ${wall.toFixed(2)} s (runs ${walls.map((w) => w.toFixed(2)).join(', ')}), ${(row.rows_per_s / 1e6).toFixed(2)} M rows/s, peak RSS ${row.peak_rss_mib.toFixed(0)} MiB\n`);
+  process.stderr.write(
+    `${name}: ${wall.toFixed(2)} s (runs ${walls.map((w) => w.toFixed(2)).join(', ')}), ${(row.rows_per_s / 1e6).toFixed(2)} M rows/s, peak RSS ${row.peak_rss_mib.toFixed(0)} MiB\n`,
+  );
   return row;
 }
 
@@ -164,12 +166,18 @@ results.push(best('baseline: zcat > /dev/null (decompression floor)', main, size
 results.push(gzipIn);
 // The report replays the configured setting (with its timeline), these sizes, one per-queue size and
 // plain RPS; replaying exactly that plan, and nothing else, shows what the report adds on top.
-const REPORT_SWEEP = 'the report\'s sweep (11 configurations: configured + 8 global sizes + 1 per-queue size + plain RPS)';
+const REPORT_SWEEP = "the report's sweep (11 configurations: configured + 8 global sizes + 1 per-queue size + plain RPS)";
 results.push(
   ...bestInTurns(
     [
-      { name: `replay, ${REPORT_SWEEP}`, f: () => timeCommand(process.execPath, [join(root, 'dist/bench/replay-plan.js'), plain, '--entries', SIZES, '--flow-cnt', '4096']) },
-      { name: `report, ${REPORT_SWEEP}, sha256 + HTML + JSON`, f: () => cli('report', plain, '--entries', SIZES, '--flow-cnt', '4096', '-o', join(out, 'bench.html')) },
+      {
+        name: `replay, ${REPORT_SWEEP}`,
+        f: () => timeCommand(process.execPath, [join(root, 'dist/bench/replay-plan.js'), plain, '--entries', SIZES, '--flow-cnt', '4096']),
+      },
+      {
+        name: `report, ${REPORT_SWEEP}, sha256 + HTML + JSON`,
+        f: () => cli('report', plain, '--entries', SIZES, '--flow-cnt', '4096', '-o', join(out, 'bench.html')),
+      },
     ],
     main,
     size(plain),
@@ -193,7 +201,11 @@ const goals = [
   `csv-parse-only reader / fast path: ${(csvParse.wall_s / one.wall_s).toFixed(1)}× (goal ≥ 10×)`,
   `gzip input − plain input: ${(gzipIn.wall_s - one.wall_s).toFixed(2)} s best to best, ${(med(gzipIn) - med(one)).toFixed(2)} s median to median, against zcat alone ${zcat.wall_s.toFixed(2)} s; gzip input end to end ${gzipIn.wall_s.toFixed(2)} s`,
   `report − replay of the same sweep: ${(report.wall_s - planReplay.wall_s).toFixed(2)} s best to best, ${(med(report) - med(planReplay)).toFixed(2)} s median to median (goal ≤ 1 s)`,
-  ...(twenty ? [`peak RSS of one configuration, 10M → 20M rows: ${one.peak_rss_mib.toFixed(0)} → ${twenty.peak_rss_mib.toFixed(0)} MiB, ×${(twenty.peak_rss_mib / one.peak_rss_mib).toFixed(3)} (goal ≤ 1.10)`] : []),
+  ...(twenty
+    ? [
+        `peak RSS of one configuration, 10M → 20M rows: ${one.peak_rss_mib.toFixed(0)} → ${twenty.peak_rss_mib.toFixed(0)} MiB, ×${(twenty.peak_rss_mib / one.peak_rss_mib).toFixed(3)} (goal ≤ 1.10)`,
+      ]
+    : []),
   `largest peak RSS of a replay above: ${(Math.max(one.peak_rss_mib, eight.peak_rss_mib, gzipIn.peak_rss_mib, planReplay.peak_rss_mib) * 1.048576).toFixed(0)} MB (goal ≤ 300 MB)`,
 ];
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
@@ -209,7 +221,10 @@ const lines = [
   '',
   '| scenario | rows | wall (s) | M rows/s | peak RSS (MiB) |',
   '|---|---:|---:|---:|---:|',
-  ...results.map((r) => `| ${r.scenario} | ${(r.rows / 1e6).toFixed(0)}M | ${r.wall_s.toFixed(2)} | ${(r.rows_per_s / 1e6).toFixed(2)} | ${Number.isNaN(r.peak_rss_mib) ? '—' : r.peak_rss_mib.toFixed(0)} |`),
+  ...results.map(
+    (r) =>
+      `| ${r.scenario} | ${(r.rows / 1e6).toFixed(0)}M | ${r.wall_s.toFixed(2)} | ${(r.rows_per_s / 1e6).toFixed(2)} | ${Number.isNaN(r.peak_rss_mib) ? '—' : r.peak_rss_mib.toFixed(0)} |`,
+  ),
   '',
   ...goals.map((g) => `- ${g}`),
 ];

@@ -121,7 +121,10 @@ export class BpftraceRun {
 
   /** The last lines bpftrace wrote to stderr, without its RLIMIT_MEMLOCK warning (not a failure on cgroup-accounted kernels). */
   errorTail(): string {
-    return this.stderr.filter((l) => !/RLIMIT_MEMLOCK/.test(l)).slice(-8).join('\n');
+    return this.stderr
+      .filter((l) => !/RLIMIT_MEMLOCK/.test(l))
+      .slice(-8)
+      .join('\n');
   }
 
   poll(): void {
@@ -145,7 +148,10 @@ export class BpftraceRun {
         resolve(ok);
       };
       this.onTick = () => done() && finish(true);
-      void this.exited.then(() => finish(done()), () => finish(false));
+      void this.exited.then(
+        () => finish(done()),
+        () => finish(false),
+      );
     });
   }
 

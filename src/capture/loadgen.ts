@@ -49,16 +49,31 @@ export interface LoadOptions {
 }
 
 const DEFAULTS: LoadOptions = {
-  host: '127.0.0.1', port: 7070, clients: 2, connections: 64, durationS: 3, minExchanges: 2, maxExchanges: 40, maxConnections: 20000,
-  seed: 0, pinServer: '', pinClients: '',
+  host: '127.0.0.1',
+  port: 7070,
+  clients: 2,
+  connections: 64,
+  durationS: 3,
+  minExchanges: 2,
+  maxExchanges: 40,
+  maxConnections: 20000,
+  seed: 0,
+  pinServer: '',
+  pinClients: '',
 };
 const MESSAGE = Buffer.alloc(64, 0x61);
 
 export function parseLoadArgs(argv: string[]): LoadOptions & { role: string } {
   const o: LoadOptions & { role: string } = { ...DEFAULTS, role: 'all' };
   const keys: Record<string, Exclude<keyof LoadOptions, 'host' | 'pinServer' | 'pinClients'>> = {
-    '--port': 'port', '--clients': 'clients', '--connections': 'connections', '--duration': 'durationS',
-    '--min-exchanges': 'minExchanges', '--max-exchanges': 'maxExchanges', '--max-connections': 'maxConnections', '--seed': 'seed',
+    '--port': 'port',
+    '--clients': 'clients',
+    '--connections': 'connections',
+    '--duration': 'durationS',
+    '--min-exchanges': 'minExchanges',
+    '--max-exchanges': 'maxExchanges',
+    '--max-connections': 'maxConnections',
+    '--seed': 'seed',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -161,9 +176,24 @@ function pin(pid: number | undefined, cpus: string): void {
 
 function roleArgs(o: LoadOptions, role: string, seed = o.seed): string[] {
   return [
-    '--role', role, '--host', o.host, '--port', String(o.port), '--connections', String(o.connections), '--duration', String(o.durationS),
-    '--min-exchanges', String(o.minExchanges), '--max-exchanges', String(o.maxExchanges), '--max-connections', String(o.maxConnections),
-    '--seed', String(seed),
+    '--role',
+    role,
+    '--host',
+    o.host,
+    '--port',
+    String(o.port),
+    '--connections',
+    String(o.connections),
+    '--duration',
+    String(o.durationS),
+    '--min-exchanges',
+    String(o.minExchanges),
+    '--max-exchanges',
+    String(o.maxExchanges),
+    '--max-connections',
+    String(o.maxConnections),
+    '--seed',
+    String(seed),
   ];
 }
 

@@ -118,7 +118,8 @@ export function readPerfData(path: string, onSample: (s: PerfSample) => void): P
     const size = fstatSync(fd).size;
     if (size < FILE_HEADER_BYTES) throw new UsageError(captureMsg.perfDataTruncated(path));
     const h = readAt(fd, path, 0, FILE_HEADER_BYTES);
-    if (h.readBigUInt64LE(0) !== MAGIC) throw new UsageError(captureMsg.perfDataUnsupported(path, 'a file that does not start with PERFILE2 (little-endian, file mode)'));
+    if (h.readBigUInt64LE(0) !== MAGIC)
+      throw new UsageError(captureMsg.perfDataUnsupported(path, 'a file that does not start with PERFILE2 (little-endian, file mode)'));
     const attrSize = Number(h.readBigUInt64LE(16));
     const attrsOffset = Number(h.readBigUInt64LE(24));
     const attrsBytes = Number(h.readBigUInt64LE(32));
@@ -197,7 +198,8 @@ export function readPerfData(path: string, onSample: (s: PerfSample) => void): P
           let p = body + l.afterFixed;
           if (l.callchain) p += 8 + 8 * Number(buf.readBigUInt64LE(p));
           const rawSize = buf.readUInt32LE(p);
-          if (p + 4 + rawSize > at + recSize) throw new UsageError(captureMsg.perfDataUnsupported(path, `a raw record overrunning its sample at data offset ${pos}`));
+          if (p + 4 + rawSize > at + recSize)
+            throw new UsageError(captureMsg.perfDataUnsupported(path, `a raw record overrunning its sample at data offset ${pos}`));
           sample.type = attrs[attr].type;
           sample.config = attrs[attr].config;
           sample.time = Number(buf.readBigUInt64LE(body + l.time));

@@ -83,7 +83,23 @@ export function planPerfEvents(tracefs: string, devices: string[], withDeliver: 
  * task history, large per-CPU buffers.
  */
 export function perfRecordArgs(events: PerfEvent[], dataPath: string, mmapPages: number, delayMs: number): string[] {
-  const args = ['record', '-a', '-k', 'CLOCK_MONOTONIC', '-D', String(delayMs), '-m', String(mmapPages), '-B', '-N', '--no-bpf-event', '--synth', 'no', '-o', dataPath];
+  const args = [
+    'record',
+    '-a',
+    '-k',
+    'CLOCK_MONOTONIC',
+    '-D',
+    String(delayMs),
+    '-m',
+    String(mmapPages),
+    '-B',
+    '-N',
+    '--no-bpf-event',
+    '--synth',
+    'no',
+    '-o',
+    dataPath,
+  ];
   for (const e of events) args.push('-e', e.format.name, '--filter', e.filter);
   return args;
 }

@@ -41,7 +41,10 @@ export class PerfRun {
 
   /** perf's own messages, without its closing summary ("[ perf record: ... ]"). */
   errorTail(): string {
-    return this.stderr.filter((l) => !/^\[ perf record:/.test(l)).slice(-8).join('\n');
+    return this.stderr
+      .filter((l) => !/^\[ perf record:/.test(l))
+      .slice(-8)
+      .join('\n');
   }
 
   stop(): void {

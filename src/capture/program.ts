@@ -78,7 +78,18 @@ function endBlock(o: { durationS?: number }, maps: string[]): string {
   return `${stop}\nEND\n{\n  printf("end\\n");\n${maps.map((m) => `  clear(${m});`).join('\n')}\n}\n`;
 }
 
-const SOCKET_MAPS = ['@entry_sk', '@entry_ts', '@entry_cpu', '@entry_state', '@entry_hash', '@splice_sk', '@splice_ts', '@splice_cpu', '@splice_state', '@splice_hash'];
+const SOCKET_MAPS = [
+  '@entry_sk',
+  '@entry_ts',
+  '@entry_cpu',
+  '@entry_state',
+  '@entry_hash',
+  '@splice_sk',
+  '@splice_ts',
+  '@splice_cpu',
+  '@splice_state',
+  '@splice_hash',
+];
 
 /** BPF condition on `$sk` limiting sockets to one namespace, when asked. */
 function socketNetnsCondition(o: ProgramOptions): string {

@@ -70,7 +70,12 @@ export interface CapturePlan {
   deliversByBpf: boolean;
 }
 
-function programOptions(snapshot: SystemSnapshot, rxhashField: string, o: { netns?: string; dev?: string; socketNetns?: string; durationS?: number }, packetNetnsInum: number | undefined): ProgramOptions {
+function programOptions(
+  snapshot: SystemSnapshot,
+  rxhashField: string,
+  o: { netns?: string; dev?: string; socketNetns?: string; durationS?: number },
+  packetNetnsInum: number | undefined,
+): ProgramOptions {
   const ifindexes = [...snapshot.ifnames].filter(([, n]) => snapshot.devices.includes(n)).map(([i]) => i);
   return {
     rxhashField,
@@ -84,7 +89,10 @@ function programOptions(snapshot: SystemSnapshot, rxhashField: string, o: { netn
 }
 
 /** The one-program form for users who run bpftrace themselves (`--print-program`). */
-export function prepareProgram(o: { durationS?: number; netns?: string; dev?: string; socketNetns?: string; bpftrace: string | null }): { program: string; rxhashField: string } {
+export function prepareProgram(o: { durationS?: number; netns?: string; dev?: string; socketNetns?: string; bpftrace: string | null }): {
+  program: string;
+  rxhashField: string;
+} {
   const snapshot = takeSnapshot({ netns: o.netns, dev: o.dev });
   // Without bpftrace (printing only) assume the layout of current kernels; the program says which it used.
   const rxhashField = o.bpftrace ? detectRxhashField(o.bpftrace) : '__sk_common.skc_rxhash';
@@ -104,7 +112,13 @@ export function planCapture(o: CaptureOptions, bpftrace: string): CapturePlan {
 }
 
 /** Waits for `p`, or fails when the process exits first or `ms` pass. */
-async function startedOrFailed(p: Promise<void>, exited: Promise<number | null>, what: string, fail: (code: number | null) => Error, ms = 60_000): Promise<void> {
+async function startedOrFailed(
+  p: Promise<void>,
+  exited: Promise<number | null>,
+  what: string,
+  fail: (code: number | null) => Error,
+  ms = 60_000,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -156,7 +170,8 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     const plan = planCapture(o, bpftrace);
     if (o.socketNetns !== undefined) status(captureMsg.socketNetnsLimited(o.socketNetns));
     if (plan.sharedNames.length > 0) status(captureMsg.sharedDeviceNames(plan.sharedNames));
-    if (plan.deliversByBpf && o.deliverProbe !== 'bpftrace') status(captureMsg.deliversByBpf(plan.snapshot.devices.filter((d) => !HASH_CARRYING_KINDS.has(plan.snapshot.kinds.get(d) ?? ''))));
+    if (plan.deliversByBpf && o.deliverProbe !== 'bpftrace')
+      status(captureMsg.deliversByBpf(plan.snapshot.devices.filter((d) => !HASH_CARRYING_KINDS.has(plan.snapshot.kinds.get(d) ?? ''))));
     const asm = new CaptureAssembler(o.output, o.socketNetns !== undefined);
     const perfEvents: PerfEvent[] = planPerfEvents(TRACEFS, plan.snapshot.devices, !plan.deliversByBpf);
 

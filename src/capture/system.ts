@@ -152,7 +152,9 @@ export interface TracefsHandle {
 /** Makes sure tracefs is mounted (bpftrace and perf read tracepoint formats there); mounts it if needed. */
 export function ensureTracefs(): TracefsHandle {
   if (existsSync(`${TRACEFS}/events`)) return { mounted: false, release: () => {} };
-  const supported = readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => /\btracefs$/.test(l));
+  const supported = readFileSync('/proc/filesystems', 'utf8')
+    .split('\n')
+    .some((l) => /\btracefs$/.test(l));
   if (!supported || !existsSync(TRACEFS)) throw new UsageError(captureMsg.noTracefs());
   try {
     execFileSync('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { stdio: 'pipe' });

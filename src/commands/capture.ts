@@ -28,42 +28,58 @@ export const captureCommand: CommandModule<object, CaptureArgs> = {
       .option('netns', { type: 'string', describe: 'Network namespace of the device (a name from ip netns list); sockets are recorded in every namespace' })
       .option('dev', { type: 'string', describe: 'Only packets of this device (in --netns)' })
       .option('socket-netns', { type: 'string', describe: 'Only socket events of this namespace (the table is shared by all: hints of the others are missed)' })
-      .option('deliver-probe', { type: 'string', default: 'auto', describe: 'Who records deliveries: perf (all of them), bpftrace (also sees hashes computed during steering), auto (perf for loopback and veth)' })
+      .option('deliver-probe', {
+        type: 'string',
+        default: 'auto',
+        describe: 'Who records deliveries: perf (all of them), bpftrace (also sees hashes computed during steering), auto (perf for loopback and veth)',
+      })
       .option('print-program', { type: 'boolean', default: false, describe: 'Print one bpftrace program of both sides instead of capturing' })
       .example('sudo $0 capture --duration 5 -o traces/mine.csv.gz', 'five seconds of the whole machine')
       .example('sudo $0 capture --duration 10 --netns B --dev vethB -o t.csv', 'packets of vethB in namespace B, sockets of every namespace')
-      .example('$0 capture --print-program > rfs.bt && sudo bpftrace -f json rfs.bt > mine.json', 'run bpftrace yourself; rfs-replay reads mine.json') as Argv<CaptureArgs>,
+      .example(
+        '$0 capture --print-program > rfs.bt && sudo bpftrace -f json rfs.bt > mine.json',
+        'run bpftrace yourself; rfs-replay reads mine.json',
+      ) as Argv<CaptureArgs>,
   handler: async (argv: ArgumentsCamelCase<CaptureArgs>) => {
     await runContext(async (ctx) => {
-    if (argv.duration !== undefined && !(Number.isFinite(argv.duration) && argv.duration > 0)) {
-      throw new UsageError(captureMsg.durationNotPositive(String(argv.duration)));
-    }
-    const deliverProbe = argv['deliver-probe'] ?? 'auto';
-    if (!DELIVER_PROBES.includes(deliverProbe as DeliverProbe)) throw new UsageError(captureMsg.badDeliverProbe(deliverProbe));
-    const common = { netns: argv.netns, dev: argv.dev, socketNetns: argv['socket-netns'] };
-    if (argv['print-program']) {
-      // bpftrace's interval probe takes whole seconds.
-      const durationS = argv.duration !== undefined ? Math.max(1, Math.round(argv.duration)) : undefined;
-      const { program } = prepareProgram({ ...common, durationS, bpftrace: findBpftrace() });
-      process.stdout.write(program);
-      return;
-    }
-    if (!argv.output) throw new UsageError(captureMsg.outputRequired());
-    const status = (line: string): void => void process.stderr.write(line + '\n');
-    // Ctrl-C (ctx.signal) stops perf and bpftrace gracefully; what they captured is still written.
-    const s = await runCapture({ ...common, output: argv.output, durationS: argv.duration, deliverProbe: deliverProbe as DeliverProbe, onStatus: status, signal: ctx.signal });
-    const kinds = Object.entries(s.events).map(([k, n]) => `${n} ${k}`).join(', ');
-    status(captureMsg.summary(s.output, s.rows, kinds || 'none'));
-    const st = s.stats;
-    if (st.lostEvents > 0) status(captureMsg.lostEvents(st.lostEvents));
-    if (st.missedEvents) status(captureMsg.missedEvents(st.missedEvents));
-    if (st.perfLost) status(captureMsg.perfLost(st.perfLost));
-    if (st.packetCheckLost || st.packetCheckMissed) status(captureMsg.packetCheckLosses(st.packetCheckLost ?? 0, st.packetCheckMissed ?? 0));
-    if (st.unattributed > 0) status(captureMsg.unattributed(st.unattributed));
-    if (st.hashUnknown > 0) status(captureMsg.hashUnknown(st.hashUnknown));
-    if (st.groMerged > 0) status(captureMsg.groMerged(st.groMerged));
-    if (st.queuesBeyondDevice.length > 0) status(captureMsg.queuesBeyondDevice(st.queuesBeyondDevice));
-    if (st.undeclaredQueues.length > 0) status(captureMsg.undeclaredQueues(st.undeclaredQueues));
+      if (argv.duration !== undefined && !(Number.isFinite(argv.duration) && argv.duration > 0)) {
+        throw new UsageError(captureMsg.durationNotPositive(String(argv.duration)));
+      }
+      const deliverProbe = argv['deliver-probe'] ?? 'auto';
+      if (!DELIVER_PROBES.includes(deliverProbe as DeliverProbe)) throw new UsageError(captureMsg.badDeliverProbe(deliverProbe));
+      const common = { netns: argv.netns, dev: argv.dev, socketNetns: argv['socket-netns'] };
+      if (argv['print-program']) {
+        // bpftrace's interval probe takes whole seconds.
+        const durationS = argv.duration !== undefined ? Math.max(1, Math.round(argv.duration)) : undefined;
+        const { program } = prepareProgram({ ...common, durationS, bpftrace: findBpftrace() });
+        process.stdout.write(program);
+        return;
+      }
+      if (!argv.output) throw new UsageError(captureMsg.outputRequired());
+      const status = (line: string): void => void process.stderr.write(line + '\n');
+      // Ctrl-C (ctx.signal) stops perf and bpftrace gracefully; what they captured is still written.
+      const s = await runCapture({
+        ...common,
+        output: argv.output,
+        durationS: argv.duration,
+        deliverProbe: deliverProbe as DeliverProbe,
+        onStatus: status,
+        signal: ctx.signal,
+      });
+      const kinds = Object.entries(s.events)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ');
+      status(captureMsg.summary(s.output, s.rows, kinds || 'none'));
+      const st = s.stats;
+      if (st.lostEvents > 0) status(captureMsg.lostEvents(st.lostEvents));
+      if (st.missedEvents) status(captureMsg.missedEvents(st.missedEvents));
+      if (st.perfLost) status(captureMsg.perfLost(st.perfLost));
+      if (st.packetCheckLost || st.packetCheckMissed) status(captureMsg.packetCheckLosses(st.packetCheckLost ?? 0, st.packetCheckMissed ?? 0));
+      if (st.unattributed > 0) status(captureMsg.unattributed(st.unattributed));
+      if (st.hashUnknown > 0) status(captureMsg.hashUnknown(st.hashUnknown));
+      if (st.groMerged > 0) status(captureMsg.groMerged(st.groMerged));
+      if (st.queuesBeyondDevice.length > 0) status(captureMsg.queuesBeyondDevice(st.queuesBeyondDevice));
+      if (st.undeclaredQueues.length > 0) status(captureMsg.undeclaredQueues(st.undeclaredQueues));
     });
   },
 };

@@ -30,13 +30,7 @@ export function kernelList(value: unknown): KernelProfileName[] | undefined {
 }
 
 /** Every combination of the given dimensions; a missing dimension means "as in the trace". */
-export function crossProduct(d: {
-  entries?: number[];
-  flowCnt?: number[];
-  cpus?: number[];
-  kernels?: KernelProfileName[];
-  rpsCpus?: string;
-}): ConfigRequest[] {
+export function crossProduct(d: { entries?: number[]; flowCnt?: number[]; cpus?: number[]; kernels?: KernelProfileName[]; rpsCpus?: string }): ConfigRequest[] {
   const out: ConfigRequest[] = [];
   for (const kernel of d.kernels ?? [undefined]) {
     for (const cpus of d.cpus ?? [undefined]) {

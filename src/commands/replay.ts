@@ -33,7 +33,10 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('cpus', { type: 'string', describe: 'nr_cpu_ids values (what-if; also used when the header has none)' })
       .option('rps-cpus', { type: 'string', describe: 'rps_cpus hex mask for every RX queue, e.g. ff' })
       .option('kernel', { type: 'string', describe: 'kernel profiles: 6.16 (default), 6.15, 4.10, 4.0, 3.19; several with commas' })
-      .option('fifo-ns', { type: 'number', describe: 'model each CPU backlog as a FIFO processing one packet every N ns (instead of the trace\'s deliver rows)' })
+      .option('fifo-ns', {
+        type: 'number',
+        describe: "model each CPU backlog as a FIFO processing one packet every N ns (instead of the trace's deliver rows)",
+      })
       .option('json', { type: 'string', describe: 'also write the full result as JSON to this file' })
       .option('reader', {
         choices: ['fast', 'csv-parse'] as const,
@@ -70,7 +73,8 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       progress.stop();
       process.stdout.write(`${formatMsg.detected(result.trace.format)}\n${renderSummary(result)}\n`);
       // Agreement is shown only for the configuration the kernel ran (types/own-config.ts); say why the others have none.
-      if (result.configs.some((c) => c.metrics.deliver_matched > 0 && c.metrics.agreement === null)) process.stdout.write(`${replayNoteMsg.agreementOnlyOwn()}\n`);
+      if (result.configs.some((c) => c.metrics.deliver_matched > 0 && c.metrics.agreement === null))
+        process.stdout.write(`${replayNoteMsg.agreementOnlyOwn()}\n`);
       if (a.json) {
         writeFileAtomic(a.json, JSON.stringify(result, null, 2) + '\n');
         process.stdout.write(`\nJSON: ${a.json}\n`);

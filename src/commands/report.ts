@@ -70,7 +70,12 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
   describe: 'Replay a trace across table sizes (one pass) and write an HTML + JSON report with a size recommendation',
   builder: (y) =>
     y
-      .positional('trace', { type: 'string', array: true, demandOption: true, describe: 'trace files or folders of traces (several → one comparison report too)' })
+      .positional('trace', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'trace files or folders of traces (several → one comparison report too)',
+      })
       .option('output', { alias: 'o', type: 'string', describe: 'HTML report path (default reports/NAME.html; with several traces, the comparison report)' })
       .option('entries', { type: 'string', describe: 'global table sizes to sweep, e.g. 256,1024,65536 (default: every power of two 64..262144)' })
       .option('flow-cnt', { type: 'string', describe: 'per-queue table sizes to sweep (default: every power of two 8..32768)' })
@@ -79,15 +84,18 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         type: 'string',
         describe:
           'one value N: replay every configuration with nr_cpu_ids = N (a what-if, or the value when the header has none); ' +
-          'several values, e.g. 4,8: also replay the configured sizes at each of them, next to the trace\'s own nr_cpu_ids (the first stands in for a header without one)',
+          "several values, e.g. 4,8: also replay the configured sizes at each of them, next to the trace's own nr_cpu_ids (the first stands in for a header without one)",
       })
-      .option('fifo-ns', { type: 'string', describe: 'model each CPU backlog as a FIFO processing one packet every N ns (instead of the trace\'s deliver rows, or heads that move at once)' })
+      .option('fifo-ns', {
+        type: 'string',
+        describe: "model each CPU backlog as a FIFO processing one packet every N ns (instead of the trace's deliver rows, or heads that move at once)",
+      })
       .option('json', { type: 'string', describe: 'JSON path (default: the HTML path with .json)' })
       .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted by reason) instead of stopping at the first' })
       .option('progress', { type: 'boolean', default: true, describe: 'show a progress bar on stderr (--no-progress to hide)' })
       .example('$0 report traces/default.csv.gz', 'writes reports/default.html and reports/default.json')
       .example('$0 report traces/scenarios --kernel 6.16,4.10', 'one report per trace plus a comparison report')
-      .example('$0 report traces/scenarios/small-table.csv.gz --cpus 64,4096', 'hit and alias rates at the trace\'s own nr_cpu_ids, 64 and 4096') as never,
+      .example('$0 report traces/scenarios/small-table.csv.gz --cpus 64,4096', "hit and alias rates at the trace's own nr_cpu_ids, 64 and 4096") as never,
   handler: async (a) => {
     await runContext(async (ctx) => {
       // Loaded here, not at start-up: only `report` needs it (it loads vega-lite while the trace replays).

@@ -164,9 +164,12 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('json', { type: 'string', describe: 'also write the report as JSON to this file' })
       .option('cpus', { type: 'number', describe: 'nr_cpu_ids when the trace header has none' })
       .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted) instead of stopping at the first' })
-      .option('predict', { type: 'string', describe: 'another trace with deliver rows: replay <trace> at its configuration and compare with what its kernel achieved' })
-      .example('$0 validate traces/mine.csv.gz', 'how often the model picks the kernel\'s CPU, and why not')
-      .example('$0 validate small.csv.gz --predict large.csv.gz', 'predict the large table\'s locality from the small table\'s trace, and the error') as never,
+      .option('predict', {
+        type: 'string',
+        describe: 'another trace with deliver rows: replay <trace> at its configuration and compare with what its kernel achieved',
+      })
+      .example('$0 validate traces/mine.csv.gz', "how often the model picks the kernel's CPU, and why not")
+      .example('$0 validate small.csv.gz --predict large.csv.gz', "predict the large table's locality from the small table's trace, and the error") as never,
   handler: async (a) => {
     await runContext(async (ctx) => {
       const min = a['min-agreement'];

@@ -96,8 +96,20 @@ export function traceHeader(w: Workload): string {
 
 export class TraceGenerator {
   readonly stats: GenerateStats = {
-    rows: 0, bytes: 0, packets: 0, records: 0, states: 0, delivers: 0,
-    opens: 0, reuses: 0, reusesAfterPassiveClose: 0, closes: 0, activeCloses: 0, migrations: 0, firstTs: 0, lastTs: 0,
+    rows: 0,
+    bytes: 0,
+    packets: 0,
+    records: 0,
+    states: 0,
+    delivers: 0,
+    opens: 0,
+    reuses: 0,
+    reusesAfterPassiveClose: 0,
+    closes: 0,
+    activeCloses: 0,
+    migrations: 0,
+    firstTs: 0,
+    lastTs: 0,
   };
 
   private readonly rng: Xoshiro128;

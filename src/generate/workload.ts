@@ -267,7 +267,7 @@ export function allCpusMask(n: number): string {
   const groups: string[] = [];
   for (let base = 0; base < n; base += 32) {
     const bits = Math.min(32, n - base);
-    const v = bits === 32 ? 0xffffffff : (2 ** bits - 1);
+    const v = bits === 32 ? 0xffffffff : 2 ** bits - 1;
     groups.unshift(v.toString(16));
   }
   // Every group but the most significant is zero-padded to 8 digits, as bitmap_print_to_pagebuf() does.

@@ -61,11 +61,7 @@ export interface ReadResult {
 }
 
 /** Reads `path` and streams it into `sink`; `onHeader` fires before the first batch. */
-export async function readTrace(
-  path: string,
-  sink: TraceSink,
-  opts: ReadOptions = {},
-): Promise<ReadResult> {
+export async function readTrace(path: string, sink: TraceSink, opts: ReadOptions = {}): Promise<ReadResult> {
   const src = openSource(path, { chunkSize: opts.chunkSize, hash: opts.hash, signal: opts.signal });
   const skipped = new SkipLog();
   const ids = newIdentities();

@@ -56,7 +56,14 @@ const TEXT_FIELDS: (keyof TextRow)[] = ['ts', 'event', 'cpu', 'socket', 'state',
  * line's length + 2), so a field that is present but bad is always reported
  * first. The string readers share it.
  */
-export function nameFields(fields: string[], starts: number[], index: Record<keyof TextRow, number>, missingColumn: number, row: TextRow, cols: TextColumns): void {
+export function nameFields(
+  fields: string[],
+  starts: number[],
+  index: Record<keyof TextRow, number>,
+  missingColumn: number,
+  row: TextRow,
+  cols: TextColumns,
+): void {
   for (const f of TEXT_FIELDS) {
     const k = index[f];
     const present = k >= 0 && k < fields.length;
@@ -145,7 +152,18 @@ export class RowBuilder {
     if (row.queue.length > 0) {
       const q = this.queueIndex.get(row.queue);
       if (q === undefined) {
-        fail(new InputError(f, line, col.queue, msg.unknownQueue(row.queue, this.header.queues.map((x) => x.name)), 'unknown_queue'));
+        fail(
+          new InputError(
+            f,
+            line,
+            col.queue,
+            msg.unknownQueue(
+              row.queue,
+              this.header.queues.map((x) => x.name),
+            ),
+            'unknown_queue',
+          ),
+        );
       } else {
         queue = q;
       }

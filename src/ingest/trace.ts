@@ -145,8 +145,16 @@ export function allocBatch(capacity: number): TraceBatch {
 
 /** Appends one row to a batch; returns the batch's new length. (One place for the column layout.) */
 export function appendRow(
-  b: TraceBatch, ts: number, event: number, cpu: number, socket: number, state: number,
-  rxhash: number, queue: number, skb: number, line: number,
+  b: TraceBatch,
+  ts: number,
+  event: number,
+  cpu: number,
+  socket: number,
+  state: number,
+  rxhash: number,
+  queue: number,
+  skb: number,
+  line: number,
 ): number {
   const i = b.length;
   b.ts[i] = ts;

@@ -16,15 +16,81 @@ import { EVENT_NAMES, type TraceBatch } from '../ingest/trace.js';
 import type { TimelineBin } from '../types/result.js';
 import type { ResolvedConfig } from './config.js';
 import {
-  CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ARRIVALS, CTL_BACKWARDS, CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_FLOW, CTL_COL_LINE,
-  CTL_COL_ORDINAL, CTL_COL_QUEUE, CTL_COL_RXHASH, CTL_COL_SKB, CTL_COL_SOCKET, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_COL_STATE,
-  CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_EVENTS, CTL_FIRST_TS, CTL_FLOWS_SEEN, CTL_LAST_TS, CTL_LOG, CTL_LOG_USED,
-  CTL_NODES_USED, CTL_PACKETS, CTL_RECORDS, CTL_SOCKETS_SEEN, CTL_STOP, CTL_WINDOW_DISTINCT, DEV_FLOW_WORDS, DEV_LAST_HASH, HITS,
-  HITS_ALIASED, HITS_OWN, HITS_UNRESOLVED, LANES_AT, LANE_WORDS, LOCAL_UNRESOLVED, LOG_KERNEL_CPU, LOG_LANE, LOG_LINE, LOG_MODEL_CPU,
-  LOG_PATH, LOG_RXHASH, LOG_WORDS, LOOKUPS, L_COUNTS, L_PER_CPU, L_SLOTS, L_SOCK, L_TIMELINE, MISSES_COLLISION, MISSES_EMPTY,
-  MISSES_INVALID_CPU, NOT_STEERED, PACKETS, RECORDS, RECORDS_NO_TABLE, RECORDS_STATE_SKIPPED, RECORDS_ZERO_HASH,
-  RPS_NO_CPU, SOCK_ENT, SOCK_SLOT_WORDS, STEERED_RFS, STEERED_RPS, STOP_FLOWS, STOP_FLOW_TABLE, STOP_LOG, STOP_NODES, STOP_SOCKETS,
-  STOP_SOCK_TABLE, WRITES, WRITES_AVOIDED,
+  CTL_ACTIVE_SUM,
+  CTL_ACTIVE_WINDOWS,
+  CTL_ARRIVALS,
+  CTL_BACKWARDS,
+  CTL_COL_CPU,
+  CTL_COL_EVENT,
+  CTL_COL_FLOW,
+  CTL_COL_LINE,
+  CTL_COL_ORDINAL,
+  CTL_COL_QUEUE,
+  CTL_COL_RXHASH,
+  CTL_COL_SKB,
+  CTL_COL_SOCKET,
+  CTL_COL_SOCK_HI,
+  CTL_COL_SOCK_LO,
+  CTL_COL_STATE,
+  CTL_COL_TS,
+  CTL_DRAIN_HITS,
+  CTL_DRAIN_PACKETS,
+  CTL_EVENTS,
+  CTL_FIRST_TS,
+  CTL_FLOWS_SEEN,
+  CTL_LAST_TS,
+  CTL_LOG,
+  CTL_LOG_USED,
+  CTL_NODES_USED,
+  CTL_PACKETS,
+  CTL_RECORDS,
+  CTL_SOCKETS_SEEN,
+  CTL_STOP,
+  CTL_WINDOW_DISTINCT,
+  DEV_FLOW_WORDS,
+  DEV_LAST_HASH,
+  HITS,
+  HITS_ALIASED,
+  HITS_OWN,
+  HITS_UNRESOLVED,
+  LANES_AT,
+  LANE_WORDS,
+  LOCAL_UNRESOLVED,
+  LOG_KERNEL_CPU,
+  LOG_LANE,
+  LOG_LINE,
+  LOG_MODEL_CPU,
+  LOG_PATH,
+  LOG_RXHASH,
+  LOG_WORDS,
+  LOOKUPS,
+  L_COUNTS,
+  L_PER_CPU,
+  L_SLOTS,
+  L_SOCK,
+  L_TIMELINE,
+  MISSES_COLLISION,
+  MISSES_EMPTY,
+  MISSES_INVALID_CPU,
+  NOT_STEERED,
+  PACKETS,
+  RECORDS,
+  RECORDS_NO_TABLE,
+  RECORDS_STATE_SKIPPED,
+  RECORDS_ZERO_HASH,
+  RPS_NO_CPU,
+  SOCK_ENT,
+  SOCK_SLOT_WORDS,
+  STEERED_RFS,
+  STEERED_RPS,
+  STOP_FLOWS,
+  STOP_FLOW_TABLE,
+  STOP_LOG,
+  STOP_NODES,
+  STOP_SOCKETS,
+  STOP_SOCK_TABLE,
+  WRITES,
+  WRITES_AVOIDED,
 } from './lane-layout.js';
 import { PATH_CLASS } from './lane-names.js';
 import { type BankTrace, planLaneMemory, type QueueRegion } from './lane-memory.js';
@@ -128,7 +194,10 @@ export class FlowTableBank {
   private occupancy: number[][] | null = null; // per lane, per queue: entries used
 
   /** See BankTrace. */
-  constructor(readonly configs: ResolvedConfig[], readonly trace: BankTrace) {
+  constructor(
+    readonly configs: ResolvedConfig[],
+    readonly trace: BankTrace,
+  ) {
     const n = configs.length;
     this.n = n;
     const memory = planLaneMemory(configs, trace);
@@ -210,7 +279,13 @@ export class FlowTableBank {
     for (let e = 0; e < used; e++) {
       const w = log + LOG_WORDS * e;
       const m = wasm.i32;
-      this.lanes[m[w + LOG_LANE]].noteDisagreement(m[w + LOG_PATH], m[w + LOG_MODEL_CPU], m[w + LOG_KERNEL_CPU], wasm.f64[(w + LOG_LINE) / 2], m[w + LOG_RXHASH] >>> 0);
+      this.lanes[m[w + LOG_LANE]].noteDisagreement(
+        m[w + LOG_PATH],
+        m[w + LOG_MODEL_CPU],
+        m[w + LOG_KERNEL_CPU],
+        wasm.f64[(w + LOG_LINE) / 2],
+        m[w + LOG_RXHASH] >>> 0,
+      );
     }
     wasm.i32[CTL_LOG_USED] = 0;
   }

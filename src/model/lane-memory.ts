@@ -8,12 +8,67 @@
  * sweep, a row lands in the same entry), the deliver window.
  */
 import {
-  COLLISION_DETECTION, COUNTERS, CTL_ANY_EXPLAIN, CTL_ANY_TIMELINE, CTL_ARRIVALS, CTL_BY_SIZE, CTL_IDS, CTL_LANES, CTL_LOG, CTL_LOG_CAP,
-  CTL_PKT, CTL_RESOLVE_IDS, CTL_SAME_LANES, CTL_VBY_SIZE, CTL_VCOUNTS, CTL_VFIRST, CTL_VLANES, DELETE_ON_CLOSE, DEV_FLOW_WORDS, ENDS_WORDS,
-  FLOW_INFO_WORDS, HASHED_QUEUE_SLOT, IDS_EMIT, IDS_GIVEN, IDS_OWN, L_COUNTS, L_CPU_MASK, L_FIFO, L_FIFO_DONE, L_FIFO_NS, L_FLAGS,
-  L_HASH_MASK, L_HASHES, L_HEAD, L_NR, L_PATHS, L_PER_CPU, L_QFLOW, L_QSTRIDE, L_QUEUES, L_SLOTS, L_SOCK, L_SOCK_MASK, L_TAIL,
-  L_TIMELINE, LANE_WORDS, LANES_AT, LOG_WORDS, PACKET_WINDOW, PKT_WORDS, Q_FIRST, Q_LOG, Q_MAP, Q_SLOTS, QUEUE_WORDS,
-  RECORD_ONLY_ESTABLISHED, RESET_ON_CLOSE_AND_REHASH, RPS_NO_CPU, RUN_WORDS, SOCK_SLOT_WORDS, TIMELINE_WORDS,
+  COLLISION_DETECTION,
+  COUNTERS,
+  CTL_ANY_EXPLAIN,
+  CTL_ANY_TIMELINE,
+  CTL_ARRIVALS,
+  CTL_BY_SIZE,
+  CTL_IDS,
+  CTL_LANES,
+  CTL_LOG,
+  CTL_LOG_CAP,
+  CTL_PKT,
+  CTL_RESOLVE_IDS,
+  CTL_SAME_LANES,
+  CTL_VBY_SIZE,
+  CTL_VCOUNTS,
+  CTL_VFIRST,
+  CTL_VLANES,
+  DELETE_ON_CLOSE,
+  DEV_FLOW_WORDS,
+  ENDS_WORDS,
+  FLOW_INFO_WORDS,
+  HASHED_QUEUE_SLOT,
+  IDS_EMIT,
+  IDS_GIVEN,
+  IDS_OWN,
+  L_COUNTS,
+  L_CPU_MASK,
+  L_FIFO,
+  L_FIFO_DONE,
+  L_FIFO_NS,
+  L_FLAGS,
+  L_HASH_MASK,
+  L_HASHES,
+  L_HEAD,
+  L_NR,
+  L_PATHS,
+  L_PER_CPU,
+  L_QFLOW,
+  L_QSTRIDE,
+  L_QUEUES,
+  L_SLOTS,
+  L_SOCK,
+  L_SOCK_MASK,
+  L_TAIL,
+  L_TIMELINE,
+  LANE_WORDS,
+  LANES_AT,
+  LOG_WORDS,
+  PACKET_WINDOW,
+  PKT_WORDS,
+  Q_FIRST,
+  Q_LOG,
+  Q_MAP,
+  Q_SLOTS,
+  QUEUE_WORDS,
+  RECORD_ONLY_ESTABLISHED,
+  RESET_ON_CLOSE_AND_REHASH,
+  RPS_NO_CPU,
+  RUN_WORDS,
+  SOCK_SLOT_WORDS,
+  TIMELINE_WORDS,
 } from './lane-layout.js';
 import type { ResolvedConfig } from './config.js';
 import { initTimeline, WasmLanes } from './wasm-lanes.js';
@@ -78,12 +133,14 @@ interface QueueEntries {
 export function planLaneMemory(configs: ResolvedConfig[], trace: BankTrace): LaneMemory {
   const n = configs.length;
   const nq = n > 0 ? configs[0].queues.length : 0;
-  if (configs.some((c) => c.queues.length !== nq)) throw new Error('every configuration of a bank has the trace\'s queues');
+  if (configs.some((c) => c.queues.length !== nq)) throw new Error("every configuration of a bank has the trace's queues");
   const cpuStride = Math.max(1, ...configs.map((c) => c.nrCpuIds));
   const words =
-    n * LANE_WORDS + n * nq * QUEUE_WORDS +
+    n * LANE_WORDS +
+    n * nq * QUEUE_WORDS +
     configs.reduce((s, c) => s + SOCK_SLOT_WORDS * c.slots + c.queues.reduce((t, q) => t + DEV_FLOW_WORDS * q.slots + q.map.length + 1, 0), 0) +
-    n * (3 * cpuStride + COUNTERS) + PKT_WORDS * PACKET_WINDOW * n;
+    n * (3 * cpuStride + COUNTERS) +
+    PKT_WORDS * PACKET_WINDOW * n;
   const wasm = new WasmLanes(words);
   const lanesAt = wasm.alloc(n * LANE_WORDS);
   if (lanesAt !== LANES_AT) throw new Error('lane blocks must follow the control block');

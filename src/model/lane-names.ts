@@ -11,14 +11,7 @@ import { COUNTER_NAMES } from '../types/metrics.js';
 import * as layout from './lane-layout.js';
 
 /** How the model routed a packet, by its PATH_* code (kept per packet for explaining disagreements). */
-export const PATH_CLASS = [
-  'not_steered',
-  'rps_no_hint',
-  'rfs_followed_hint',
-  'rfs_switched_slot',
-  'rfs_held_by_ordering_guard',
-  'rps_invalid_cpu',
-] as const;
+export const PATH_CLASS = ['not_steered', 'rps_no_hint', 'rfs_followed_hint', 'rfs_switched_slot', 'rfs_held_by_ordering_guard', 'rps_invalid_cpu'] as const;
 
 /** A timeline block's fields per bin, by their TL_* index. */
 export const TIMELINE_FIELDS = ['packets', 'lookups', 'hits', 'misses_collision', 'hits_resolved', 'hits_stale', 'deliver_matched', 'agree'] as const;
@@ -57,7 +50,8 @@ export function layoutMismatches(values: Readonly<Record<string, number>> = layo
   for (const [key, want] of counts) if (values[key] !== want) wrong.push(`${key} is ${values[key]}, not ${want}`);
   // The control block's last word (CTL_VBY_SIZE) lies inside it.
   for (const [key, value] of Object.entries(values)) {
-    if (key.startsWith('CTL_') && key !== 'CTL_WORDS' && !(value >= 0 && value < values.CTL_WORDS)) wrong.push(`${key} (${value}) is outside the control block`);
+    if (key.startsWith('CTL_') && key !== 'CTL_WORDS' && !(value >= 0 && value < values.CTL_WORDS))
+      wrong.push(`${key} (${value}) is outside the control block`);
   }
   return wrong;
 }

@@ -15,31 +15,47 @@ export function renderSummary(r: ReplayResult): string {
   const t = r.trace;
   const out: string[] = [];
   const span = t.first_ts !== null && t.last_ts !== null ? ((t.last_ts - t.first_ts) / 1e9).toFixed(3) : '0';
-  out.push(`${t.file}: ${t.rows.toLocaleString('en-US')} rows over ${span} s — ${t.events.packet.toLocaleString('en-US')} packets, ` +
-    `${(t.events.recvmsg + t.events.sendmsg + t.events.accept + t.events.splice).toLocaleString('en-US')} socket records, ` +
-    `${t.distinct_flows.toLocaleString('en-US')} flows, kernel ${t.header.kernel ?? 'unknown'}, nr_cpu_ids ${t.header.nr_cpu_ids ?? '?'}`);
+  out.push(
+    `${t.file}: ${t.rows.toLocaleString('en-US')} rows over ${span} s — ${t.events.packet.toLocaleString('en-US')} packets, ` +
+      `${(t.events.recvmsg + t.events.sendmsg + t.events.accept + t.events.splice).toLocaleString('en-US')} socket records, ` +
+      `${t.distinct_flows.toLocaleString('en-US')} flows, kernel ${t.header.kernel ?? 'unknown'}, nr_cpu_ids ${t.header.nr_cpu_ids ?? '?'}`,
+  );
   if (t.events.deliver > 0) {
-    out.push(`kernel decisions: ${t.events.deliver.toLocaleString('en-US')} deliver rows; lost events: ${t.packets_undelivered} packets without deliver, ${t.deliver_unmatched} delivers without packet`);
+    out.push(
+      `kernel decisions: ${t.events.deliver.toLocaleString('en-US')} deliver rows; lost events: ${t.packets_undelivered} packets without deliver, ${t.deliver_unmatched} delivers without packet`,
+    );
     const own = r.configs.find((c) => c.role === 'configured')?.metrics;
-    out.push(`kernel achieved: locality ${pct(t.kernel_locality)}, cross-CPU ${pct(t.kernel_cross_cpu_share)}` +
-      (own ? ` (model at the trace's own configuration: ${pct(own.locality)}, ${pct(own.cross_cpu_share)})` : ''));
+    out.push(
+      `kernel achieved: locality ${pct(t.kernel_locality)}, cross-CPU ${pct(t.kernel_cross_cpu_share)}` +
+        (own ? ` (model at the trace's own configuration: ${pct(own.locality)}, ${pct(own.cross_cpu_share)})` : ''),
+    );
   }
   if (t.time_backwards > 0) out.push(`time went backwards on ${t.time_backwards} rows (capture reordering; replayed in file order)`);
   if (t.skipped.total > 0) {
-    const reasons = Object.entries(t.skipped.by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
+    const reasons = Object.entries(t.skipped.by_reason)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
     out.push(`skipped ${t.skipped.total} bad rows (--lenient): ${reasons}; first: ${t.skipped.examples[0]?.message ?? ''}`);
   }
   out.push('');
   const head = ['configuration', 'hit ratio', 'collisions', 'aliased', 'stale', 'locality', 'cross-CPU', 'agreement'];
   const rows = r.configs.map((c) => {
     const m = c.metrics;
-    return [c.label + (c.role === 'configured' ? ' *' : ''), pct(m.hit_ratio), pct(m.collision_rate), pct(m.alias_rate),
-      pct(m.stale_rate), pct(m.locality), pct(m.cross_cpu_share), pct(m.agreement)];
+    return [
+      c.label + (c.role === 'configured' ? ' *' : ''),
+      pct(m.hit_ratio),
+      pct(m.collision_rate),
+      pct(m.alias_rate),
+      pct(m.stale_rate),
+      pct(m.locality),
+      pct(m.cross_cpu_share),
+      pct(m.agreement),
+    ];
   });
   out.push(table(head, rows));
   out.push('');
-  out.push('* = the trace\'s own configuration. Ratios: hits/lookups, collision misses/lookups, aliased hits/lookups,');
-  out.push('stale hits/resolved hits, packets on the next record event\'s CPU, packets moved off their arrival CPU,');
+  out.push("* = the trace's own configuration. Ratios: hits/lookups, collision misses/lookups, aliased hits/lookups,");
+  out.push("stale hits/resolved hits, packets on the next record event's CPU, packets moved off their arrival CPU,");
   out.push('model CPU = kernel CPU over matched deliver rows. — = no denominator.');
   return out.join('\n');
 }

@@ -32,9 +32,22 @@ export function candidate(r: ConfigRow, size: number): SizeCandidate {
 }
 
 function decide(anchor: ConfigRow, rows: ConfigRow[], sizeOf: (r: ConfigRow) => number, flows: number): TableAdvice {
-  const d = decideSize(candidate(anchor, sizeOf(anchor)), rows.map((r) => candidate(r, sizeOf(r))), flows);
+  const d = decideSize(
+    candidate(anchor, sizeOf(anchor)),
+    rows.map((r) => candidate(r, sizeOf(r))),
+    flows,
+  );
   const row = d.chosen !== null ? rows[d.chosen] : d.action === 'keep' ? anchor : null;
-  return { action: d.action, reason: d.reason, size: d.size, anchor, row, best: d.best !== null ? rows[d.best] : null, versus: d.versus, tie_tolerance: d.tie_tolerance };
+  return {
+    action: d.action,
+    reason: d.reason,
+    size: d.size,
+    anchor,
+    row,
+    best: d.best !== null ? rows[d.best] : null,
+    versus: d.versus,
+    tie_tolerance: d.tie_tolerance,
+  };
 }
 
 function unknown(anchor: ConfigRow, reason: AdviceReason): TableAdvice {

@@ -123,16 +123,31 @@ export function localityChart(model: ReportModel): Chart {
   const k = model.kernels[0];
   const sizes = k.global.map((r) => r.entries_effective);
   const c = k.configured;
-  const m = c.locality === null ? null : differenceMargin({ share: c.locality, draws: flowDraws(model.flows, c.resolved) }, { share: c.locality, draws: flowDraws(model.flows, c.resolved) });
-  const band = c.locality !== null && m !== null ? [{ low: Math.max(0, c.locality - m), high: Math.min(1, c.locality + m), text: `configured locality ± noise margin (${(m * 100).toFixed(2)} pp)` }] : [];
+  const m =
+    c.locality === null
+      ? null
+      : differenceMargin({ share: c.locality, draws: flowDraws(model.flows, c.resolved) }, { share: c.locality, draws: flowDraws(model.flows, c.resolved) });
+  const band =
+    c.locality !== null && m !== null
+      ? [{ low: Math.max(0, c.locality - m), high: Math.min(1, c.locality + m), text: `configured locality ± noise margin (${(m * 100).toFixed(2)} pp)` }]
+      : [];
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Locality against global table size', subtitle: `kernel profile ${k.kernel}; shaded: the configured size's locality ± the noise margin (${model.flows} flows)` },
+    title: {
+      text: 'Locality against global table size',
+      subtitle: `kernel profile ${k.kernel}; shaded: the configured size's locality ± the noise margin (${model.flows} flows)`,
+    },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
     datasets: {
-      global_sweep: k.global.map((r) => ({ entries_effective: r.entries_effective, locality: r.locality, cross_cpu_share: r.cross_cpu_share, hit_ratio: r.hit_ratio, memory_bytes: r.memory_bytes })),
+      global_sweep: k.global.map((r) => ({
+        entries_effective: r.entries_effective,
+        locality: r.locality,
+        cross_cpu_share: r.cross_cpu_share,
+        hit_ratio: r.hit_ratio,
+        memory_bytes: r.memory_bytes,
+      })),
       markers: markersFor(c.entries_effective, k.globalAdvice),
       noise_band: band,
     },
@@ -154,8 +169,27 @@ export function localityChart(model: ReportModel): Chart {
           x: sizeAxisX('entries_effective', 'Global table size, rps_sock_flow_entries (slots, log₂ scale; Ki = 1024)', sizes),
           y: { field: 'value', ...percentAxis('Share (%; see legend for denominators)') },
           // Same title and domain on both channels: Vega-Lite draws one legend with the dashes in it.
-          color: { field: 'series', type: 'nominal', title: 'series', scale: { domain: Object.values(LOCALITY_LABELS), range: ['#1a9641', '#f28e2b', '#9e9e9e'] }, legend: { orient: 'bottom', direction: 'vertical' } },
-          strokeDash: { field: 'series', type: 'nominal', title: 'series', scale: { domain: Object.values(LOCALITY_LABELS), range: [[1, 0], [1, 0], [5, 3]] }, legend: { orient: 'bottom', direction: 'vertical' } },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: 'series',
+            scale: { domain: Object.values(LOCALITY_LABELS), range: ['#1a9641', '#f28e2b', '#9e9e9e'] },
+            legend: { orient: 'bottom', direction: 'vertical' },
+          },
+          strokeDash: {
+            field: 'series',
+            type: 'nominal',
+            title: 'series',
+            scale: {
+              domain: Object.values(LOCALITY_LABELS),
+              range: [
+                [1, 0],
+                [1, 0],
+                [5, 3],
+              ],
+            },
+            legend: { orient: 'bottom', direction: 'vertical' },
+          },
           tooltip: [
             { field: 'entries_effective', type: 'quantitative', title: 'slots' },
             { field: 'series', type: 'nominal' },
@@ -171,7 +205,7 @@ export function localityChart(model: ReportModel): Chart {
     id: 'locality-vs-size',
     title: 'Locality against global table size',
     caption:
-      'Each point replays the whole trace with a global table of that many slots: a size is worth changing to only where the green locality line leaves the shaded band (the configured size\'s locality ± the trace\'s noise margin) upwards, the cross-CPU share decides between sizes of equal locality, and the grey hit ratio shows how many lookups found a hint, which a bigger table raises even where locality does not move.',
+      "Each point replays the whole trace with a global table of that many slots: a size is worth changing to only where the green locality line leaves the shaded band (the configured size's locality ± the trace's noise margin) upwards, the cross-CPU share decides between sizes of equal locality, and the grey hit ratio shows how many lookups found a hint, which a bigger table raises even where locality does not move.",
     spec,
     dataName: 'global_sweep',
   };
@@ -193,18 +227,28 @@ const OUTCOME_COLORS: Record<OutcomePart, string> = {
   misses_collision: '#d7301f',
   misses_invalid_cpu: '#fdae61',
 };
-const ALIASED_LABEL = 'aliased hits (another flow\'s hint; part of the hits)';
+const ALIASED_LABEL = "aliased hits (another flow's hint; part of the hits)";
 
 /** What each lookup found at every global size: the parts of analyze/limits.ts, stacked, with aliased hits as a line. */
 export function outcomesBySizeChart(model: ReportModel): Chart {
   const k = model.kernels[0];
   const sizes = k.global.map((r) => r.entries_effective);
   const labels = OUTCOME_PARTS.map((p) => OUTCOME_LABELS[p]);
-  const rows = k.global.flatMap((r) => {
-    const parts = outcomeParts(r);
-    return OUTCOME_PARTS.map((p) => ({ entries_effective: r.entries_effective, outcome: OUTCOME_LABELS[p], lookups: parts[p], share: r.lookups > 0 ? parts[p] / r.lookups : null, all_lookups: r.lookups }));
-  }).filter((d) => d.share !== null);
-  const aliased = k.global.filter((r) => r.lookups > 0).map((r) => ({ entries_effective: r.entries_effective, alias_rate: r.hits_aliased / r.lookups, hits_aliased: r.hits_aliased }));
+  const rows = k.global
+    .flatMap((r) => {
+      const parts = outcomeParts(r);
+      return OUTCOME_PARTS.map((p) => ({
+        entries_effective: r.entries_effective,
+        outcome: OUTCOME_LABELS[p],
+        lookups: parts[p],
+        share: r.lookups > 0 ? parts[p] / r.lookups : null,
+        all_lookups: r.lookups,
+      }));
+    })
+    .filter((d) => d.share !== null);
+  const aliased = k.global
+    .filter((r) => r.lookups > 0)
+    .map((r) => ({ entries_effective: r.entries_effective, alias_rate: r.hits_aliased / r.lookups, hits_aliased: r.hits_aliased }));
   const x = {
     field: 'entries_effective',
     type: 'quantitative' as const,
@@ -266,7 +310,14 @@ export function outcomesBySizeChart(model: ReportModel): Chart {
       ...(['configured', 'recommended'] as const).map((marker) => ({
         data: { name: 'markers' },
         transform: [{ filter: { field: 'marker', equal: marker } }],
-        mark: { type: 'text' as const, baseline: 'bottom' as const, dy: marker === 'configured' ? -4 : -18, fontSize: 11, fontWeight: 'bold' as const, color: marker === 'configured' ? '#555555' : '#1a9641' },
+        mark: {
+          type: 'text' as const,
+          baseline: 'bottom' as const,
+          dy: marker === 'configured' ? -4 : -18,
+          fontSize: 11,
+          fontWeight: 'bold' as const,
+          color: marker === 'configured' ? '#555555' : '#1a9641',
+        },
         encoding: { x: { field: 'size', type: 'quantitative' as const }, y: { value: 0 }, text: { field: 'text', type: 'nominal' as const } },
       })),
     ],
@@ -275,7 +326,7 @@ export function outcomesBySizeChart(model: ReportModel): Chart {
     id: 'lookup-outcomes-vs-size',
     title: 'What each lookup found, against global table size',
     caption:
-      'Each bar splits one size\'s lookups by outcome: a bigger table turns red collision misses into hits, but only hits with an up-to-date hint (green) move packets to their application\'s CPU, while stale hints (orange, the application had moved) and empty slots (grey, no hint yet or deleted on close) stay whatever the size, and the dashed purple line is the share of hits steered by another flow\'s hint.',
+      "Each bar splits one size's lookups by outcome: a bigger table turns red collision misses into hits, but only hits with an up-to-date hint (green) move packets to their application's CPU, while stale hints (orange, the application had moved) and empty slots (grey, no hint yet or deleted on close) stay whatever the size, and the dashed purple line is the share of hits steered by another flow's hint.",
     spec,
     dataName: 'lookup_outcomes_by_size',
   };
@@ -333,7 +384,13 @@ export function collisionChart(model: ReportModel): Chart {
           strokeDash: {
             field: 'source',
             type: 'nominal',
-            scale: { domain: ['replayed', 'analytic'], range: [[1, 0], [6, 4]] },
+            scale: {
+              domain: ['replayed', 'analytic'],
+              range: [
+                [1, 0],
+                [6, 4],
+              ],
+            },
             // The series names already say which line is analytic.
             legend: null,
           },
@@ -379,7 +436,10 @@ export function queueSweepChart(model: ReportModel): Chart {
   // line on the 0–100% scale of locality and slot conflicts.
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Per-queue flow table size: ordering holds, slot conflicts and locality', subtitle: `global table at the advised ${globalSize} slots; kernel profile ${k.kernel}` },
+    title: {
+      text: 'Per-queue flow table size: ordering holds, slot conflicts and locality',
+      subtitle: `global table at the advised ${globalSize} slots; kernel profile ${k.kernel}`,
+    },
     config: CONFIG,
     datasets: {
       queue_sweep: k.queue.map((r) => ({
@@ -487,7 +547,10 @@ export function timelineChart(model: ReportModel): Chart | null {
   const x = timeAxis(tl);
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Hit ratio and stale rate over time', subtitle: `configured size: ${k.configured.entries_effective} slots, kernel profile ${k.kernel}; bins of ${formatSeconds(tl.bin_s)}` },
+    title: {
+      text: 'Hit ratio and stale rate over time',
+      subtitle: `configured size: ${k.configured.entries_effective} slots, kernel profile ${k.kernel}; bins of ${formatSeconds(tl.bin_s)}`,
+    },
     config: CONFIG,
     datasets: { timeline: tl.rows },
     data: { name: 'timeline' },
@@ -547,7 +610,11 @@ export function agreementCharts(model: ReportModel): Chart[] {
   const charts: Chart[] = [];
   // Only the configuration the kernel ran has an agreement (types/own-config.ts): each profile's configured replay, if it is that one.
   const bars = model.kernels
-    .map((k) => ({ configuration: `RFS model, kernel ${k.kernel}, ${k.configured.entries_effective} slots`, agreement: k.configured.agreement, deliver_matched: model.result.configs[k.configured.config_index].metrics.deliver_matched }))
+    .map((k) => ({
+      configuration: `RFS model, kernel ${k.kernel}, ${k.configured.entries_effective} slots`,
+      agreement: k.configured.agreement,
+      deliver_matched: model.result.configs[k.configured.config_index].metrics.deliver_matched,
+    }))
     .filter((b) => b.agreement !== null);
   if (bars.length === 0) return [];
   charts.push({
@@ -569,7 +636,13 @@ export function agreementCharts(model: ReportModel): Chart[] {
           mark: { type: 'bar', color: '#2b6cb0' },
           encoding: {
             y: { field: 'configuration', type: 'nominal', title: 'Replayed configuration', sort: null, axis: { labelLimit: 320 } },
-            x: { field: 'agreement', type: 'quantitative', title: 'Agreement with the kernel (% of delivered packets)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+            x: {
+              field: 'agreement',
+              type: 'quantitative',
+              title: 'Agreement with the kernel (% of delivered packets)',
+              axis: { format: '.0%' },
+              scale: { domain: [0, 1] },
+            },
             tooltip: [
               { field: 'configuration', type: 'nominal' },
               { field: 'agreement', type: 'quantitative', format: '.2%' },
@@ -595,7 +668,7 @@ export function agreementCharts(model: ReportModel): Chart[] {
       id: 'agreement-over-time',
       title: 'Agreement with the kernel over time',
       caption:
-        'Each step is the share of the packets delivered in that time bin that the model placed on the kernel\'s CPU: a sudden drop localises where the model and the kernel diverged (lost events, or behaviour the model does not cover).',
+        "Each step is the share of the packets delivered in that time bin that the model placed on the kernel's CPU: a sudden drop localises where the model and the kernel diverged (lost events, or behaviour the model does not cover).",
       dataName: 'timeline',
       spec: {
         $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -629,7 +702,13 @@ export function kernelCharts(model: ReportModel): Chart[] {
   if (model.kernels.length > 1) {
     const sizes = [...new Set(model.kernels.flatMap((k) => k.global.map((r) => r.entries_effective)))].sort((a, b) => a - b);
     const rows = model.kernels.flatMap((k) =>
-      k.global.map((r) => ({ kernel: k.kernel, entries_effective: r.entries_effective, hit_ratio: r.hit_ratio, alias_rate: r.alias_rate, stale_rate: r.stale_rate })),
+      k.global.map((r) => ({
+        kernel: k.kernel,
+        entries_effective: r.entries_effective,
+        hit_ratio: r.hit_ratio,
+        alias_rate: r.alias_rate,
+        stale_rate: r.stale_rate,
+      })),
     );
     const labels = { hit_ratio: 'hit ratio', alias_rate: 'alias rate', stale_rate: 'stale rate' };
     const kernelNames = model.kernels.map((k) => k.kernel);
@@ -650,7 +729,15 @@ export function kernelCharts(model: ReportModel): Chart[] {
           { filter: 'isValid(datum.value)' },
           { calculate: `${JSON.stringify(labels)}[datum.metric]`, as: 'rate' },
         ],
-        facet: { row: { field: 'rate', type: 'nominal', title: null, sort: Object.values(labels), header: { labelFontSize: 13, labelAngle: 0, labelAlign: 'left', labelOrient: 'top' } } },
+        facet: {
+          row: {
+            field: 'rate',
+            type: 'nominal',
+            title: null,
+            sort: Object.values(labels),
+            header: { labelFontSize: 13, labelAngle: 0, labelAlign: 'left', labelOrient: 'top' },
+          },
+        },
         resolve: { scale: { y: 'independent' } },
         spec: {
           width: WIDTH,
@@ -662,7 +749,21 @@ export function kernelCharts(model: ReportModel): Chart[] {
             // Profiles that behave alike draw the same line: dashes keep each one visible.
             // Same title and domain on both channels, so Vega-Lite merges them into one legend.
             color: { field: 'kernel', type: 'nominal', title: 'kernel profile', scale: { domain: kernelNames } },
-            strokeDash: { field: 'kernel', type: 'nominal', title: 'kernel profile', scale: { domain: kernelNames, range: [[1, 0], [8, 3], [2, 2], [10, 2, 2, 2], [4, 4]] } },
+            strokeDash: {
+              field: 'kernel',
+              type: 'nominal',
+              title: 'kernel profile',
+              scale: {
+                domain: kernelNames,
+                range: [
+                  [1, 0],
+                  [8, 3],
+                  [2, 2],
+                  [10, 2, 2, 2],
+                  [4, 4],
+                ],
+              },
+            },
             tooltip: [
               { field: 'kernel', type: 'nominal' },
               { field: 'entries_effective', type: 'quantitative', title: 'slots' },
@@ -682,7 +783,7 @@ export function kernelCharts(model: ReportModel): Chart[] {
         `configured settings (${model.kernels[0].configured.entries_effective} global slots), share of lookups`,
         'Kernel profile',
         model.kernels.map((k) => ({ label: k.kernel, row: k.configured })),
-        'One bar per kernel profile at the configured settings: 4.0 and later store the hash\'s high bits in each slot and count a lookup that finds another flow\'s bits as a collision miss (red), while 3.19 stores only a CPU, so the same lookups become aliased hits (purple) that steer packets to the CPU of whichever flow wrote the slot last.',
+        "One bar per kernel profile at the configured settings: 4.0 and later store the hash's high bits in each slot and count a lookup that finds another flow's bits as a collision miss (red), while 3.19 stores only a CPU, so the same lookups become aliased hits (purple) that steer packets to the CPU of whichever flow wrote the slot last.",
       ),
     );
   }
@@ -694,7 +795,7 @@ export function kernelCharts(model: ReportModel): Chart[] {
 /** Share of lookups by outcome, one horizontal bar per row (kernel profile or nr_cpu_ids). */
 export const OUTCOMES = [
   { key: 'hits_own', label: 'hit, own hint', color: '#1a9641' },
-  { key: 'hits_aliased', label: 'hit, another flow\'s hint (aliased)', color: '#7b3294' },
+  { key: 'hits_aliased', label: "hit, another flow's hint (aliased)", color: '#7b3294' },
   { key: 'misses_collision', label: 'miss, slot holds another flow (collision)', color: '#d7301f' },
   { key: 'misses_empty', label: 'miss, empty slot', color: '#bdbdbd' },
   { key: 'misses_invalid_cpu', label: 'miss, decoded CPU ≥ nr_cpu_ids', color: '#fdae61' },
@@ -709,15 +810,17 @@ export function lookupOutcomesChart(
   caption: string,
 ): Chart {
   const labels = rows.map((r) => r.label);
-  const data = rows.flatMap((r) =>
-    OUTCOMES.map((o) => ({
-      configuration: r.label,
-      outcome: o.label,
-      lookups: r.row[o.key],
-      share: r.row.lookups > 0 ? r.row[o.key] / r.row.lookups : null,
-      all_lookups: r.row.lookups,
-    })),
-  ).filter((d) => d.share !== null && d.lookups > 0);
+  const data = rows
+    .flatMap((r) =>
+      OUTCOMES.map((o) => ({
+        configuration: r.label,
+        outcome: o.label,
+        lookups: r.row[o.key],
+        share: r.row.lookups > 0 ? r.row[o.key] / r.row.lookups : null,
+        all_lookups: r.row.lookups,
+      })),
+    )
+    .filter((d) => d.share !== null && d.lookups > 0);
   return {
     id,
     title,
@@ -742,7 +845,13 @@ export function lookupOutcomesChart(
           mark: { type: 'bar' },
           encoding: {
             y: { field: 'configuration', type: 'nominal', title: rowTitle, sort: labels, axis: { labelLimit: 200 } },
-            x: { field: 'share_start', type: 'quantitative', title: 'Lookups (% of lookups at this setting)', axis: { format: '.0%' }, scale: { domain: [0, 1] } },
+            x: {
+              field: 'share_start',
+              type: 'quantitative',
+              title: 'Lookups (% of lookups at this setting)',
+              axis: { format: '.0%' },
+              scale: { domain: [0, 1] },
+            },
             x2: { field: 'share_end' },
             color: {
               field: 'outcome',
@@ -779,9 +888,17 @@ export function lookupOutcomesChart(
 export function queueOccupancyChart(model: ReportModel): Chart | null {
   const queueOrder = model.result.trace.header.queues.map((q) => q.name);
   const kernelNames = model.kernels.map((k) => k.kernel);
-  const occupancy = model.kernels.flatMap((k) =>
-    k.configuredResult.queue_occupancy.map((q) => ({ kernel: k.kernel, queue: q.queue, slots: q.slots, used: q.used, occupancy: q.slots > 0 ? q.used / q.slots : null })),
-  ).filter((r) => r.occupancy !== null);
+  const occupancy = model.kernels
+    .flatMap((k) =>
+      k.configuredResult.queue_occupancy.map((q) => ({
+        kernel: k.kernel,
+        queue: q.queue,
+        slots: q.slots,
+        used: q.used,
+        occupancy: q.slots > 0 ? q.used / q.slots : null,
+      })),
+    )
+    .filter((r) => r.occupancy !== null);
   // One bar of one queue says nothing a table row would not; chart it when there is something to compare.
   if (occupancy.length <= 1) return null;
   const queues = [...new Set([...queueOrder, ...occupancy.map((r) => r.queue)])].filter((q) => occupancy.some((r) => r.queue === q));
@@ -796,7 +913,7 @@ export function queueOccupancyChart(model: ReportModel): Chart | null {
     id: 'queue-occupancy',
     title: 'Per-queue flow table slots ever used',
     caption:
-      'Each bar is the share of an RX queue\'s rps_flow_cnt slots that ever held a flow at the configured settings: when RSS picks the queue from the hash\'s low bits, the pre-6.15 slot (hash & mask) reuses those same bits, so all of a queue\'s flows crowd into the few slots whose low bits match the queue and most of its table stays empty, which the hash_32 slot (6.15+) avoids by mixing every bit of the hash.',
+      "Each bar is the share of an RX queue's rps_flow_cnt slots that ever held a flow at the configured settings: when RSS picks the queue from the hash's low bits, the pre-6.15 slot (hash & mask) reuses those same bits, so all of a queue's flows crowd into the few slots whose low bits match the queue and most of its table stays empty, which the hash_32 slot (6.15+) avoids by mixing every bit of the hash.",
     dataName: 'queue_occupancy',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -813,7 +930,12 @@ export function queueOccupancyChart(model: ReportModel): Chart | null {
       layer: [
         { mark: { type: 'bar' } },
         ...(occupancy.length <= 24
-          ? [{ mark: { type: 'text' as const, baseline: 'bottom' as const, dy: -3, fontSize: 10, color: '#333333' }, encoding: { text: { field: 'occupancy', type: 'quantitative' as const, format: '.1%' }, color: { value: '#333333' } } }]
+          ? [
+              {
+                mark: { type: 'text' as const, baseline: 'bottom' as const, dy: -3, fontSize: 10, color: '#333333' },
+                encoding: { text: { field: 'occupancy', type: 'quantitative' as const, format: '.1%' }, color: { value: '#333333' } },
+              },
+            ]
           : []),
       ],
       encoding: {
@@ -848,7 +970,7 @@ const CPU_LABELS: Record<string, string> = {
 };
 
 export const CPU_CAPTION =
-  'Each point replays the trace\'s configured table sizes with nr_cpu_ids set to that count: the slot stores the CPU in the low bits rps_cpu_mask = roundup_pow_of_two(nr_cpu_ids) − 1 and keeps only the hash bits above them, so more CPUs leave fewer hash bits to tell flows sharing a slot apart (an alias rate that rises where the collision rate falls), and a count that is not a power of two can decode to CPUs that do not exist (misses, not hits).';
+  "Each point replays the trace's configured table sizes with nr_cpu_ids set to that count: the slot stores the CPU in the low bits rps_cpu_mask = roundup_pow_of_two(nr_cpu_ids) − 1 and keeps only the hash bits above them, so more CPUs leave fewer hash bits to tell flows sharing a slot apart (an alias rate that rises where the collision rate falls), and a count that is not a power of two can decode to CPUs that do not exist (misses, not hits).";
 
 export function cpuWhatIfChart(model: ReportModel): Chart | null {
   const withRows = model.kernels.filter((k) => k.cpus.length > 1);
@@ -897,7 +1019,15 @@ export function cpuWhatIfChart(model: ReportModel): Chart | null {
         { filter: 'isValid(datum.value)' },
         { calculate: `${JSON.stringify(CPU_LABELS)}[datum.metric]`, as: 'rate' },
       ],
-      facet: { row: { field: 'rate', type: 'nominal', title: null, sort: Object.values(CPU_LABELS), header: { labelFontSize: 13, labelAngle: 0, labelAlign: 'left', labelOrient: 'top' } } },
+      facet: {
+        row: {
+          field: 'rate',
+          type: 'nominal',
+          title: null,
+          sort: Object.values(CPU_LABELS),
+          header: { labelFontSize: 13, labelAngle: 0, labelAlign: 'left', labelOrient: 'top' },
+        },
+      },
       resolve: { scale: { y: 'independent' } },
       spec: {
         width: WIDTH,
@@ -909,12 +1039,27 @@ export function cpuWhatIfChart(model: ReportModel): Chart | null {
               x,
               y: { field: 'value', type: 'quantitative', title: 'Rate (% of lookups)', axis: { format: '.2%' }, scale: { zero: true } },
               // One profile needs no legend: the subtitle names it.
-              color: { field: 'kernel', type: 'nominal', title: 'kernel profile', scale: { domain: kernelNames }, ...(kernelNames.length === 1 ? { legend: null } : {}) },
+              color: {
+                field: 'kernel',
+                type: 'nominal',
+                title: 'kernel profile',
+                scale: { domain: kernelNames },
+                ...(kernelNames.length === 1 ? { legend: null } : {}),
+              },
               strokeDash: {
                 field: 'kernel',
                 type: 'nominal',
                 title: 'kernel profile',
-                scale: { domain: kernelNames, range: [[1, 0], [8, 3], [2, 2], [10, 2, 2, 2], [4, 4]] },
+                scale: {
+                  domain: kernelNames,
+                  range: [
+                    [1, 0],
+                    [8, 3],
+                    [2, 2],
+                    [10, 2, 2, 2],
+                    [4, 4],
+                  ],
+                },
                 ...(kernelNames.length === 1 ? { legend: null } : {}),
               },
               tooltip: [

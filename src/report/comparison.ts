@@ -89,16 +89,18 @@ export interface ComparisonDocument {
 }
 
 function sizesChart(rows: ComparisonRow[]): Chart {
-  const data = rows.flatMap((r) => [
-    { trace: r.name, setting: 'configured global', slots: r.configured_entries || null },
-    { trace: r.name, setting: 'recommended global', slots: r.recommended_entries },
-    { trace: r.name, setting: 'recommended per-queue', slots: r.recommended_flow_cnt },
-  ]).filter((d) => d.slots !== null && d.slots > 0);
+  const data = rows
+    .flatMap((r) => [
+      { trace: r.name, setting: 'configured global', slots: r.configured_entries || null },
+      { trace: r.name, setting: 'recommended global', slots: r.recommended_entries },
+      { trace: r.name, setting: 'recommended per-queue', slots: r.recommended_flow_cnt },
+    ])
+    .filter((d) => d.slots !== null && d.slots > 0);
   return {
     id: 'sizes-by-trace',
     title: 'Recommended table sizes by trace',
     caption:
-      'One row per trace: a green dot right of the grey one means a larger global table raises locality beyond the trace\'s noise, left of it that a smaller one does, on it that the configured size is kept, and the orange dot is the per-queue size (slots per RX queue) advised for the same trace at that global size.',
+      "One row per trace: a green dot right of the grey one means a larger global table raises locality beyond the trace's noise, left of it that a smaller one does, on it that the configured size is kept, and the orange dot is the per-queue size (slots per RX queue) advised for the same trace at that global size.",
     dataName: 'sizes',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -119,7 +121,10 @@ function sizesChart(rows: ComparisonRow[]): Chart {
           title: 'Table size (slots, log₂ scale)',
           // Half a power of two of room on each side, so no dot sits on the axis.
           scale: { type: 'log', base: 2, domain: sizeDomain(data.map((d) => d.slots!)), nice: false },
-          axis: { labelExpr: "datum.value >= 1048576 ? format(datum.value / 1048576, 'd') + 'Mi' : datum.value >= 1024 ? format(datum.value / 1024, 'd') + 'Ki' : format(datum.value, 'd')" },
+          axis: {
+            labelExpr:
+              "datum.value >= 1048576 ? format(datum.value / 1048576, 'd') + 'Mi' : datum.value >= 1024 ? format(datum.value / 1024, 'd') + 'Ki' : format(datum.value, 'd')",
+          },
         },
         color: {
           field: 'setting',
@@ -139,15 +144,17 @@ function sizeDomain(sizes: number[]): [number, number] | undefined {
 }
 
 function localityChart(rows: ComparisonRow[]): Chart {
-  const data = rows.flatMap((r) => [
-    { trace: r.name, size: 'configured', locality: r.configured_locality, action: '' },
-    { trace: r.name, size: 'recommended', locality: r.recommended_locality, action: `${r.global_action} / ${r.queue_action}` },
-  ]).filter((d) => d.locality !== null);
+  const data = rows
+    .flatMap((r) => [
+      { trace: r.name, size: 'configured', locality: r.configured_locality, action: '' },
+      { trace: r.name, size: 'recommended', locality: r.recommended_locality, action: `${r.global_action} / ${r.queue_action}` },
+    ])
+    .filter((d) => d.locality !== null);
   return {
     id: 'locality-by-trace',
     title: 'Locality at the configured and the recommended sizes',
     caption:
-      'For each trace, the grey bar is the locality with the trace\'s own tables and the green bar the locality at the recommended sizes (the same when the advice is keep): the advice changes a size only where the gap exceeds the trace\'s noise margin.',
+      "For each trace, the grey bar is the locality with the trace's own tables and the green bar the locality at the recommended sizes (the same when the advice is keep): the advice changes a size only where the gap exceeds the trace's noise margin.",
     dataName: 'locality',
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -172,29 +179,44 @@ function localityChart(rows: ComparisonRow[]): Chart {
 export function renderComparisonHtml(doc: ComparisonDocument): string {
   const rows = doc.rows;
   const anyDeliver = rows.some((r) => r.configured_agreement !== null);
-  const head = ['trace', 'format', 'packets', 'flows (active)', 'configured global', 'locality there', 'advice: global / per-queue', 'locality there', 'noise margin', 'memory there', ...(anyDeliver ? ['agreement'] : [])];
+  const head = [
+    'trace',
+    'format',
+    'packets',
+    'flows (active)',
+    'configured global',
+    'locality there',
+    'advice: global / per-queue',
+    'locality there',
+    'noise margin',
+    'memory there',
+    ...(anyDeliver ? ['agreement'] : []),
+  ];
   const one = (action: string, size: number | null) => (size === null ? action : `${action} ${int(size)}`);
   const body = rows
-    .map((r) =>
-      `<tr><th scope="row"><a href="${escapeHtml(r.report_href)}">${escapeHtml(r.name)}</a></th>` +
-      [
-        r.format,
-        int(r.packets),
-        `${int(r.distinct_flows)} (${int(r.active_flows)})`,
-        int(r.configured_entries),
-        pct(r.configured_locality),
-        `${one(r.global_action, r.recommended_entries)} / ${one(r.queue_action, r.recommended_flow_cnt)}`,
-        pct(r.recommended_locality),
-        r.locality_noise_margin === null ? '—' : `±${(r.locality_noise_margin * 100).toFixed(2)} pp`,
-        r.recommended_memory_bytes === null ? '—' : bytes(r.recommended_memory_bytes),
-        ...(anyDeliver ? [pct(r.configured_agreement)] : []),
-      ]
-        .map((x) => `<td>${escapeHtml(x)}</td>`)
-        .join('') +
-      '</tr>',
+    .map(
+      (r) =>
+        `<tr><th scope="row"><a href="${escapeHtml(r.report_href)}">${escapeHtml(r.name)}</a></th>` +
+        [
+          r.format,
+          int(r.packets),
+          `${int(r.distinct_flows)} (${int(r.active_flows)})`,
+          int(r.configured_entries),
+          pct(r.configured_locality),
+          `${one(r.global_action, r.recommended_entries)} / ${one(r.queue_action, r.recommended_flow_cnt)}`,
+          pct(r.recommended_locality),
+          r.locality_noise_margin === null ? '—' : `±${(r.locality_noise_margin * 100).toFixed(2)} pp`,
+          r.recommended_memory_bytes === null ? '—' : bytes(r.recommended_memory_bytes),
+          ...(anyDeliver ? [pct(r.configured_agreement)] : []),
+        ]
+          .map((x) => `<td>${escapeHtml(x)}</td>`)
+          .join('') +
+        '</tr>',
     )
     .join('\n');
-  const notes = groupNotes(rows).map((g) => `<li><b>${escapeHtml(g.traces.length === rows.length && rows.length > 1 ? 'every trace' : g.traces.join(', '))}</b>: ${escapeHtml(g.note)}</li>`);
+  const notes = groupNotes(rows).map(
+    (g) => `<li><b>${escapeHtml(g.traces.length === rows.length && rows.length > 1 ? 'every trace' : g.traces.join(', '))}</b>: ${escapeHtml(g.note)}</li>`,
+  );
   const charts = [sizesChart(rows), localityChart(rows)];
   const html = [
     `<header><h1>RFS table sizing across ${rows.length} traces</h1><p class="sub">Each trace was replayed once across the same sweep of global and per-queue table sizes (kernel profile ${escapeHtml(rows[0]?.kernel ?? '')}); follow a trace's name to its own report.</p></header>`,

@@ -97,7 +97,10 @@ function verdictSection(model: ReportModel): string {
   const cls = (i: number) => (i === v.advised ? ' class="advised"' : '');
   const head = v.columns.map((c, i) => `<th scope="col"${cls(i)}>${escapeHtml(c)}</th>`).join('');
   const rows = v.lines
-    .map((l) => `<tr><th scope="row">${escapeHtml(l.label)}<span class="unit">${escapeHtml(l.unit)}</span></th>${l.values.map((x, i) => `<td${cls(i)}>${escapeHtml(x)}</td>`).join('')}</tr>`)
+    .map(
+      (l) =>
+        `<tr><th scope="row">${escapeHtml(l.label)}<span class="unit">${escapeHtml(l.unit)}</span></th>${l.values.map((x, i) => `<td${cls(i)}>${escapeHtml(x)}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   const others = model.notes.filter((n) => n !== model.alert);
   const notes = others.length ? `<ul class="notes">${others.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
@@ -130,7 +133,14 @@ function limitsSection(model: ReportModel): string {
   const body = k.global
     .map((r) => {
       const parts = outcomeParts(r);
-      const cells = [int(r.entries_effective), int(r.lookups), ...OUTCOME_PARTS.map((p) => cell(parts[p], r.lookups)), cell(r.hits_own, r.lookups), cell(r.hits_aliased, r.lookups), pct(r.locality)];
+      const cells = [
+        int(r.entries_effective),
+        int(r.lookups),
+        ...OUTCOME_PARTS.map((p) => cell(parts[p], r.lookups)),
+        cell(r.hits_own, r.lookups),
+        cell(r.hits_aliased, r.lookups),
+        pct(r.locality),
+      ];
       const mark = r.entries_effective === k.configured.entries_effective ? ' class="own"' : '';
       return `<tr${mark}>${cells.map((x, i) => (i === 0 ? `<th scope="row">${escapeHtml(x)}</th>` : `<td>${escapeHtml(x)}</td>`)).join('')}</tr>`;
     })
@@ -165,13 +175,22 @@ function kernelSection(model: ReportModel): string {
     })
     .join('\n');
   const head = [
-    'profile', 'hit ratio', 'own-hint hits (% of lookups)', 'aliased hits', 'collision misses', 'stale hits', 'locality',
+    'profile',
+    'hit ratio',
+    'own-hint hits (% of lookups)',
+    'aliased hits',
+    'collision misses',
+    'stale hits',
+    'locality',
     ...(model.has_deliver ? ['agreement'] : []),
-    'per-queue slots ever used', 'advice (global / per-queue)',
+    'per-queue slots ever used',
+    'advice (global / per-queue)',
   ];
   return `<section id="kernels"><h2>Kernel profiles side by side</h2>
 <p>The same trace replayed in the same pass by each kernel profile, at the trace's configured sizes (${escapeHtml(int(model.kernels[0].configured.entries_effective))} global slots). Counts are packets; percentages are shares of lookups, except stale hits (share of resolved hits).</p>
-${kernelFindings(model).map((f) => `<p class="finding">${escapeHtml(f)}</p>`).join('\n')}
+${kernelFindings(model)
+  .map((f) => `<p class="finding">${escapeHtml(f)}</p>`)
+  .join('\n')}
 <div class="table-wrap"><table class="verdict compact"><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows}
 </tbody></table></div></section>`;
@@ -214,7 +233,17 @@ function cpuSection(model: ReportModel): string {
   const several = kernels.length > 1;
   const head = [
     ...(several ? ['profile'] : []),
-    'nr_cpu_ids', 'rps_cpu_mask', 'hash bits compared', 'hash bits unchecked', 'hit ratio', 'own-hint hits', 'aliased hits', 'collision misses', 'invalid-CPU misses', 'stale rate', 'locality',
+    'nr_cpu_ids',
+    'rps_cpu_mask',
+    'hash bits compared',
+    'hash bits unchecked',
+    'hit ratio',
+    'own-hint hits',
+    'aliased hits',
+    'collision misses',
+    'invalid-CPU misses',
+    'stale rate',
+    'locality',
   ];
   const rows = kernels
     .flatMap((k) =>
@@ -272,11 +301,17 @@ function disagreementSection(model: ReportModel): string {
   const total = Object.values(d.by_class).reduce((a, b) => a + b, 0);
   const classes = Object.entries(d.by_class)
     .sort((a, b) => b[1] - a[1])
-    .map(([c, n]) => `<tr><th scope="row"><code>${escapeHtml(c)}</code></th><td>${escapeHtml(int(n))}</td><td>${escapeHtml(pct(total ? n / total : null, 1))}</td></tr>`)
+    .map(
+      ([c, n]) =>
+        `<tr><th scope="row"><code>${escapeHtml(c)}</code></th><td>${escapeHtml(int(n))}</td><td>${escapeHtml(pct(total ? n / total : null, 1))}</td></tr>`,
+    )
     .join('\n');
   const examples = d.examples
     .slice(0, 12)
-    .map((e) => `<tr><td>${escapeHtml(int(e.line))}</td><td><code>${escapeHtml(e.rxhash)}</code></td><td>${escapeHtml(String(e.model_cpu))}</td><td>${escapeHtml(String(e.kernel_cpu))}</td><td><code>${escapeHtml(e.class)}</code></td></tr>`)
+    .map(
+      (e) =>
+        `<tr><td>${escapeHtml(int(e.line))}</td><td><code>${escapeHtml(e.rxhash)}</code></td><td>${escapeHtml(String(e.model_cpu))}</td><td>${escapeHtml(String(e.kernel_cpu))}</td><td><code>${escapeHtml(e.class)}</code></td></tr>`,
+    )
     .join('\n');
   return `<section id="disagreements"><h2>Where the model and the kernel disagree</h2>
 <p>At the configured settings (kernel profile ${escapeHtml(k.kernel)}), ${escapeHtml(int(m.deliver_matched - m.agree))} of ${escapeHtml(int(m.deliver_matched))} delivered packets were processed by the kernel on a different CPU than the model chose (${escapeHtml(pct(m.agreement))} agreement). By the model's reason for its choice:</p>
@@ -286,10 +321,34 @@ ${examples ? `<details><summary>First disagreeing rows</summary><table><thead><t
 }
 
 function sweepTable(rows: ConfigRow[], sizeOf: (r: ConfigRow) => number, sizeHeading: string, withDeliver: boolean): string {
-  const head = [sizeHeading, 'memory', 'hit ratio', 'collision', 'alias', 'stale', 'locality', 'cross-CPU', 'ordering holds', 'slot conflicts', ...(withDeliver ? ['agreement'] : [])];
+  const head = [
+    sizeHeading,
+    'memory',
+    'hit ratio',
+    'collision',
+    'alias',
+    'stale',
+    'locality',
+    'cross-CPU',
+    'ordering holds',
+    'slot conflicts',
+    ...(withDeliver ? ['agreement'] : []),
+  ];
   const body = rows
     .map((r) =>
-      [int(sizeOf(r)), bytes(r.memory_bytes), pct(r.hit_ratio), pct(r.collision_rate), pct(r.alias_rate), pct(r.stale_rate), pct(r.locality), pct(r.cross_cpu_share), int(r.ooo_holds), pct(r.slot_conflict_rate), ...(withDeliver ? [pct(r.agreement)] : [])]
+      [
+        int(sizeOf(r)),
+        bytes(r.memory_bytes),
+        pct(r.hit_ratio),
+        pct(r.collision_rate),
+        pct(r.alias_rate),
+        pct(r.stale_rate),
+        pct(r.locality),
+        pct(r.cross_cpu_share),
+        int(r.ooo_holds),
+        pct(r.slot_conflict_rate),
+        ...(withDeliver ? [pct(r.agreement)] : []),
+      ]
         .map((x, i) => (i === 0 ? `<th scope="row">${escapeHtml(x)}</th>` : `<td>${escapeHtml(x)}</td>`))
         .join(''),
     )
@@ -303,8 +362,12 @@ function sweepTablesSection(model: ReportModel): string {
     (k) => `<details${k === model.kernels[0] ? ' open' : ''}><summary>All sweep points, kernel profile ${escapeHtml(k.kernel)}</summary>
 <h3>Global table sizes (per-queue tables as configured)</h3>
 ${sweepTable(k.global, (r) => r.entries_effective, 'global slots', model.has_deliver)}
-${k.queue.length ? `<h3>Per-queue table sizes (global table at the advised ${escapeHtml(int(k.queue[0].entries_effective))} slots)</h3>
-${sweepTable(k.queue, (r) => r.flow_cnt_effective, 'slots per queue', model.has_deliver)}` : ''}
+${
+  k.queue.length
+    ? `<h3>Per-queue table sizes (global table at the advised ${escapeHtml(int(k.queue[0].entries_effective))} slots)</h3>
+${sweepTable(k.queue, (r) => r.flow_cnt_effective, 'slots per queue', model.has_deliver)}`
+    : ''
+}
 </details>`,
   );
   return `<section id="sweep"><h2>Sweep in numbers</h2>\n${parts.join('\n')}\n</section>`;
@@ -314,12 +377,16 @@ export function provenanceSection(r: ReplayResult, model?: ReportModel): string 
   const t = r.trace;
   const h = t.header;
   const kv = (k: string, v: string) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`;
-  const events = Object.entries(t.events).map(([k, v]) => `${escapeHtml(k)} ${escapeHtml(int(v))}`).join(', ');
+  const events = Object.entries(t.events)
+    .map(([k, v]) => `${escapeHtml(k)} ${escapeHtml(int(v))}`)
+    .join(', ');
   const queues = h.queues
     .map((q) => `${escapeHtml(q.name)}: rps_cpus = {${escapeHtml(q.rps_cpus.join(','))}}, rps_flow_cnt = ${escapeHtml(int(q.rps_flow_cnt))}`)
     .join('<br>');
   const skipped = t.skipped.total
-    ? `${escapeHtml(int(t.skipped.total))} (${Object.entries(t.skipped.by_reason).map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(int(v))}`).join(', ')})${
+    ? `${escapeHtml(int(t.skipped.total))} (${Object.entries(t.skipped.by_reason)
+        .map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(int(v))}`)
+        .join(', ')})${
         t.skipped.examples.length
           ? `<ul>${t.skipped.examples.map((e) => `<li><code>line ${e.line}:${e.column}</code> ${escapeHtml(e.message)}</li>`).join('')}</ul>`
           : ''
@@ -334,16 +401,39 @@ export function provenanceSection(r: ReplayResult, model?: ReportModel): string 
     kv('Format', escapeHtml(`${t.format} (detected from the content)`)),
     kv('Rows', `${escapeHtml(int(t.rows))}: ${events}`),
     kv('Time span', `${escapeHtml(spanText(r))}${t.time_backwards ? `; ${escapeHtml(int(t.time_backwards))} rows step back in time` : ''}`),
-    kv('Flows and sockets', `${escapeHtml(int(t.distinct_flows))} distinct flow hashes, ${escapeHtml(int(t.distinct_sockets))} sockets, on average ${escapeHtml(formatFlows(t.active_flows))} flows with socket activity per 100 ms window (the n of the analytic curve)`),
-    kv('Lost or unmatched events', `${escapeHtml(int(t.packets_undelivered))} packets without a deliver row, ${escapeHtml(int(t.deliver_unmatched))} deliver rows without a packet row`),
+    kv(
+      'Flows and sockets',
+      `${escapeHtml(int(t.distinct_flows))} distinct flow hashes, ${escapeHtml(int(t.distinct_sockets))} sockets, on average ${escapeHtml(formatFlows(t.active_flows))} flows with socket activity per 100 ms window (the n of the analytic curve)`,
+    ),
+    kv(
+      'Lost or unmatched events',
+      `${escapeHtml(int(t.packets_undelivered))} packets without a deliver row, ${escapeHtml(int(t.deliver_unmatched))} deliver rows without a packet row`,
+    ),
     kv('Skipped rows', skipped),
-    kv('Header', `nr_cpu_ids = ${escapeHtml(h.nr_cpu_ids === null ? '(not given)' : String(h.nr_cpu_ids))}, rps_sock_flow_entries = ${escapeHtml(h.rps_sock_flow_entries === null ? '(not given)' : String(h.rps_sock_flow_entries))}, kernel = ${escapeHtml(h.kernel ?? '(not given)')}`),
+    kv(
+      'Header',
+      `nr_cpu_ids = ${escapeHtml(h.nr_cpu_ids === null ? '(not given)' : String(h.nr_cpu_ids))}, rps_sock_flow_entries = ${escapeHtml(h.rps_sock_flow_entries === null ? '(not given)' : String(h.rps_sock_flow_entries))}, kernel = ${escapeHtml(h.kernel ?? '(not given)')}`,
+    ),
     kv(h.implicit_queue ? 'Queues (implicit: no queue= line)' : 'Queues', queues),
     kv('Kernel profile(s) replayed', escapeHtml(configs.map((c) => c.kernel).join(', '))),
-    ...(first ? [kv('Configured replay', `${escapeHtml(first.label)}; CPUs used: nr_cpu_ids = ${escapeHtml(String(first.nr_cpu_ids))}; queue heads: ${escapeHtml(first.head_model)}`)] : []),
+    ...(first
+      ? [
+          kv(
+            'Configured replay',
+            `${escapeHtml(first.label)}; CPUs used: nr_cpu_ids = ${escapeHtml(String(first.nr_cpu_ids))}; queue heads: ${escapeHtml(first.head_model)}`,
+          ),
+        ]
+      : []),
     ...(first ? [kv('Queue-head model', escapeHtml(headModelNote(first.head_model, t.events.deliver > 0)))] : []),
     ...(model && model.kernels.some((k) => k.cpus.length > 1)
-      ? [kv('CPU-count what-ifs', escapeHtml(`nr_cpu_ids ${model.kernels[0].cpus.map((c) => c.nr_cpu_ids + (c.trace_own ? ' (trace)' : '')).join(', ')}: the configured sizes replayed at each, per kernel profile`))]
+      ? [
+          kv(
+            'CPU-count what-ifs',
+            escapeHtml(
+              `nr_cpu_ids ${model.kernels[0].cpus.map((c) => c.nr_cpu_ids + (c.trace_own ? ' (trace)' : '')).join(', ')}: the configured sizes replayed at each, per kernel profile`,
+            ),
+          ),
+        ]
       : []),
     kv('Configurations replayed', `${escapeHtml(int(r.configs.length))}, in one pass over the trace`),
     kv('Tool', `${escapeHtml(r.tool.name)} ${escapeHtml(r.tool.version)} (result schema ${escapeHtml(r.schema)} v${escapeHtml(String(r.version))})`),

@@ -15,11 +15,13 @@ import { verdictSentences } from './verdict.js';
 export const ADVICE_RULE = {
   objective: 'locality = local / (packets - local_unresolved); second: cross_cpu_share = cross_cpu / packets; lower is better',
   change_when:
-    'a size is better than the configured one when its locality exceeds the configured locality by more than noise_margin, or its locality is not lower and its cross_cpu_share is lower by more than that share\'s noise_margin; no better size: keep',
+    "a size is better than the configured one when its locality exceeds the configured locality by more than noise_margin, or its locality is not lower and its cross_cpu_share is lower by more than that share's noise_margin; no better size: keep",
   choice: `of the better sizes, those within min(noise_margin, ${MAX_TIE}) of the best locality tie, then those within min(cross-CPU margin, ${MAX_TIE}) of the lowest cross_cpu_share, and the one with the least memory_bytes wins`,
   noise_margin: `z * sqrt(p1(1-p1)/F + p2(1-p2)/F), z = ${Z_95} (95%), F = trace.distinct_flows (at most the packets measured): each flow one independent draw`,
-  queue: 'the same rule over the per-queue sweep, replayed with the global table at the advised global size, against the row at that global size with the per-queue tables as configured',
-  unknown: 'global (and per-queue) action is unknown when no record event wrote or refreshed a slot in any swept configuration (no socket side, e.g. perf script and ftrace imports), or when locality cannot be measured',
+  queue:
+    'the same rule over the per-queue sweep, replayed with the global table at the advised global size, against the row at that global size with the per-queue tables as configured',
+  unknown:
+    'global (and per-queue) action is unknown when no record event wrote or refreshed a slot in any swept configuration (no socket side, e.g. perf script and ftrace imports), or when locality cannot be measured',
 };
 
 export function reportJson(model: ReportModel) {
@@ -47,12 +49,19 @@ function shares(a: TableAdvice, flows: number) {
   const v = row ? compare(candidate(a.anchor, 0), candidate(row, 0), flows) : null;
   return {
     locality: { configured: a.anchor.locality, advised: row?.locality ?? null, change: v?.locality_change ?? null, noise_margin: v?.locality_margin ?? null },
-    cross_cpu_share: { configured: a.anchor.cross_cpu_share, advised: row?.cross_cpu_share ?? null, change: v?.cross_cpu_change ?? null, noise_margin: v?.cross_cpu_margin ?? null },
+    cross_cpu_share: {
+      configured: a.anchor.cross_cpu_share,
+      advised: row?.cross_cpu_share ?? null,
+      change: v?.cross_cpu_change ?? null,
+      noise_margin: v?.cross_cpu_margin ?? null,
+    },
   };
 }
 
 function best(a: TableAdvice, sizeKey: 'entries' | 'rps_flow_cnt', sizeOf: (r: ConfigRow) => number) {
-  return a.best && a.versus ? { [sizeKey]: sizeOf(a.best), locality: a.best.locality, change: a.versus.locality_change, noise_margin: a.versus.locality_margin } : null;
+  return a.best && a.versus
+    ? { [sizeKey]: sizeOf(a.best), locality: a.best.locality, change: a.versus.locality_change, noise_margin: a.versus.locality_margin }
+    : null;
 }
 
 function globalJson(a: TableAdvice, flows: number) {
@@ -118,7 +127,13 @@ function kernelJson(k: KernelAnalysis, flows: number) {
     /** What limits locality at the largest size tried, largest first (analyze/limits.ts). */
     limits: k.limit ? { entries: k.limit.row.entries_effective, dominant: k.limit.dominant, all: limits(k.limit.row) } : null,
     /** Lookups by outcome at every global size; the parts sum to lookups. */
-    lookup_outcomes: k.global.map((r) => ({ entries: r.entries_effective, lookups: r.lookups, ...outcomeParts(r), hits_own: r.hits_own, hits_aliased: r.hits_aliased })),
+    lookup_outcomes: k.global.map((r) => ({
+      entries: r.entries_effective,
+      lookups: r.lookups,
+      ...outcomeParts(r),
+      hits_own: r.hits_own,
+      hits_aliased: r.hits_aliased,
+    })),
     global_sweep: k.global,
     queue_sweep: k.queue,
     /** The configured settings at the trace's own nr_cpu_ids and at each --cpus what-if (empty without them). */

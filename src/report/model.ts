@@ -304,12 +304,7 @@ function dedupeBySize<T>(rows: T[], size: (r: T) => number): T[] {
   return rows.filter((r) => (seen.has(size(r)) ? false : (seen.add(size(r)), true))).sort((a, b) => size(a) - size(b));
 }
 
-function cpuRows(
-  result: ReplayResult,
-  primary: KernelAnalysis,
-  baseline: ConfigRow | null,
-  arrival: number[] | null,
-): CpuRow[] {
+function cpuRows(result: ReplayResult, primary: KernelAnalysis, baseline: ConfigRow | null, arrival: number[] | null): CpuRow[] {
   const rows: CpuRow[] = [];
   const push = (series: CpuRow['series'], perCpu: number[]) => perCpu.forEach((packets, cpu) => rows.push({ cpu, series, packets }));
   if (arrival) push('arrival CPU', arrival);
@@ -351,17 +346,19 @@ export function mergeBins(bins: TimelineBin[], binNs: number, maxBins = MAX_TIME
 function timelineRows(configured: ConfigResult, kernelRan: boolean): ReportModel['timeline'] {
   if (!configured.timeline || configured.timeline.bins.length === 0) return null;
   const merged = mergeBins(configured.timeline.bins, configured.timeline.bin_ns);
-  const rows = merged.bins.map((b): TimelineRow => ({
-    t_s: b.t / 1e9,
-    t_end_s: (b.t + merged.binNs) / 1e9,
-    packets: b.packets,
-    lookups: b.lookups,
-    hit_ratio: ratio(b.hits, b.lookups),
-    collision_rate: ratio(b.misses_collision, b.lookups),
-    stale_rate: ratio(b.hits_stale, b.hits_resolved),
-    deliver_matched: b.deliver_matched,
-    agreement: kernelRan ? ratio(b.agree, b.deliver_matched) : null,
-  }));
+  const rows = merged.bins.map(
+    (b): TimelineRow => ({
+      t_s: b.t / 1e9,
+      t_end_s: (b.t + merged.binNs) / 1e9,
+      packets: b.packets,
+      lookups: b.lookups,
+      hit_ratio: ratio(b.hits, b.lookups),
+      collision_rate: ratio(b.misses_collision, b.lookups),
+      stale_rate: ratio(b.hits_stale, b.hits_resolved),
+      deliver_matched: b.deliver_matched,
+      agreement: kernelRan ? ratio(b.agree, b.deliver_matched) : null,
+    }),
+  );
   return { bin_s: merged.binNs / 1e9, rows };
 }
 
@@ -387,11 +384,19 @@ function coverageNotes(model: ReportModel): string[] {
   const header = primary.configured.entries_effective;
   if (largest > 0 && header * 4 > largest && largest < MAX_GLOBAL_ENTRIES) notes.push(reportMsg.headerBeyondSweep(header, largest));
   const g = primary.globalAdvice;
-  if (g.reason === 'no_socket_side') notes.unshift(reportMsg.noSocketSide(primary.configured.records, HASHLESS_FORMATS.has(model.result.trace.format) ? model.result.trace.format : null));
+  if (g.reason === 'no_socket_side')
+    notes.unshift(reportMsg.noSocketSide(primary.configured.records, HASHLESS_FORMATS.has(model.result.trace.format) ? model.result.trace.format : null));
   if (g.reason === 'no_locality') notes.push(reportMsg.noLocality());
   const last = primary.global[primary.global.length - 1];
   const beforeLast = primary.global[primary.global.length - 2];
-  if (g.action === 'grow' && g.size === largest && beforeLast && last.locality !== null && beforeLast.locality !== null && last.locality > beforeLast.locality) {
+  if (
+    g.action === 'grow' &&
+    g.size === largest &&
+    beforeLast &&
+    last.locality !== null &&
+    beforeLast.locality !== null &&
+    last.locality > beforeLast.locality
+  ) {
     notes.push(reportMsg.recommendationAtEdge(largest));
   }
   if (!model.has_deliver) notes.push(reportMsg.noDeliver());

@@ -76,7 +76,11 @@ export function expandInputs(inputs: string[]): string[] {
 
 /** Report name of a trace: its file name without .gz and .csv. */
 export function reportName(tracePath: string): string {
-  return basename(tracePath).replace(/\.gz$/i, '').replace(/\.csv$/i, '') || 'trace';
+  return (
+    basename(tracePath)
+      .replace(/\.gz$/i, '')
+      .replace(/\.csv$/i, '') || 'trace'
+  );
 }
 
 export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput> {
@@ -99,9 +103,7 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
 
   // With several traces, per-trace reports go next to the comparison report.
   const outDir = several ? (opts.output ? dirname(opts.output) : DEFAULT_REPORT_DIR) : DEFAULT_REPORT_DIR;
-  const comparisonHtml = several
-    ? (opts.output ?? join(outDir, `${comparisonName(opts.inputs)}.html`))
-    : null;
+  const comparisonHtml = several ? (opts.output ?? join(outDir, `${comparisonName(opts.inputs)}.html`)) : null;
 
   const out: ReportRunOutput = { traces: [], comparison: null };
   const rows: ComparisonDocument['rows'] = [];
@@ -191,5 +193,7 @@ function comparisonName(inputs: string[]): string {
 }
 
 function relativeHref(from: string, to: string): string {
-  return relative(dirname(resolve(from)), resolve(to)).split('\\').join('/');
+  return relative(dirname(resolve(from)), resolve(to))
+    .split('\\')
+    .join('/');
 }

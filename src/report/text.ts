@@ -8,7 +8,14 @@ import type { ReportModel } from './model.js';
 function table(header: string[], rows: string[][]): string[] {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => '  ' + r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+  return all.map(
+    (r) =>
+      '  ' +
+      r
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+        .join('  ')
+        .trimEnd(),
+  );
 }
 
 export function renderReportText(model: ReportModel): string {
@@ -18,19 +25,44 @@ export function renderReportText(model: ReportModel): string {
   if (model.alert) out.push('', `  NOTE: ${model.alert}`);
   if (v.lines.length) {
     out.push('');
-    out.push(...table(['', ...v.columns], v.lines.map((l) => [l.label, ...l.values])));
+    out.push(
+      ...table(
+        ['', ...v.columns],
+        v.lines.map((l) => [l.label, ...l.values]),
+      ),
+    );
   }
   if (model.kernels.length > 1) {
     out.push('', '  Kernel profiles at the configured sizes (counts are packets):');
     out.push(
       ...table(
-        ['profile', 'locality', 'advice (global / per-queue)', 'hit ratio', 'own-hint hits', 'aliased hits', 'collision misses', 'stale hits', 'per-queue slots used'],
+        [
+          'profile',
+          'locality',
+          'advice (global / per-queue)',
+          'hit ratio',
+          'own-hint hits',
+          'aliased hits',
+          'collision misses',
+          'stale hits',
+          'per-queue slots used',
+        ],
         model.kernels.map((k) => {
           const c = k.configured;
           const q = k.configuredResult.queue_occupancy;
           const slots = q.reduce((a, x) => a + x.slots, 0);
           const used = q.reduce((a, x) => a + x.used, 0);
-          return [k.kernel, pct(c.locality), adviceText(k), pct(c.hit_ratio), pct(ratio(c.hits_own, c.lookups)), int(c.hits_aliased), int(c.misses_collision), int(c.hits_stale), slots > 0 ? `${int(used)} / ${int(slots)}` : '—'];
+          return [
+            k.kernel,
+            pct(c.locality),
+            adviceText(k),
+            pct(c.hit_ratio),
+            pct(ratio(c.hits_own, c.lookups)),
+            int(c.hits_aliased),
+            int(c.misses_collision),
+            int(c.hits_stale),
+            slots > 0 ? `${int(used)} / ${int(slots)}` : '—',
+          ];
         }),
       ),
     );
@@ -42,7 +74,16 @@ export function renderReportText(model: ReportModel): string {
       ...table(
         ['profile', 'nr_cpu_ids', 'rps_cpu_mask', 'bits unchecked', 'hit ratio', 'alias rate', 'collision rate', 'invalid-CPU misses'],
         withCpus.flatMap((k) =>
-          k.cpus.map((r) => [k.kernel, `${r.nr_cpu_ids}${r.trace_own ? ' (trace)' : ''}`, `0x${r.cpu_mask.toString(16)}`, String(r.bits_unchecked), pct(r.hit_ratio), pct(r.alias_rate), pct(r.collision_rate), int(r.misses_invalid_cpu)]),
+          k.cpus.map((r) => [
+            k.kernel,
+            `${r.nr_cpu_ids}${r.trace_own ? ' (trace)' : ''}`,
+            `0x${r.cpu_mask.toString(16)}`,
+            String(r.bits_unchecked),
+            pct(r.hit_ratio),
+            pct(r.alias_rate),
+            pct(r.collision_rate),
+            int(r.misses_invalid_cpu),
+          ]),
         ),
       ),
     );

@@ -43,7 +43,11 @@ export function buildVerdict(model: ReportModel): Verdict {
   // Unknown advice is written in the configured column: it is the only one the reader is not told to change.
   const adviceColumn = advised >= 0 ? advised : 0;
   const lines: VerdictLine[] = [
-    { label: 'Advice', unit: 'global table / per-queue tables', values: columns.map((_, i) => (i === adviceColumn ? `${k.globalAdvice.action} / ${k.queueAdvice.action}` : '')) },
+    {
+      label: 'Advice',
+      unit: 'global table / per-queue tables',
+      values: columns.map((_, i) => (i === adviceColumn ? `${k.globalAdvice.action} / ${k.queueAdvice.action}` : '')),
+    },
     { label: 'Global table', unit: 'slots (rps_sock_flow_entries)', values: columns.map((c) => int(c.row.entries_effective)) },
     { label: 'Per-queue tables', unit: 'slots per RX queue (rps_flow_cnt)', values: columns.map((c) => perQueueSizes(c.row.flow_cnt_all)) },
     { label: 'Table memory', unit: '4 B per global slot + 8 B per queue slot', values: columns.map((c) => bytes(c.row.memory_bytes)) },
@@ -52,7 +56,11 @@ export function buildVerdict(model: ReportModel): Verdict {
     { label: 'Cross-CPU share', unit: 'packets moved off their arrival CPU / packets', values: columns.map((c) => pct(c.row.cross_cpu_share)) },
     { label: 'Hit ratio', unit: 'hits / lookups', values: columns.map((c) => pct(c.row.hit_ratio)) },
     { label: 'Stale rate', unit: 'hits on a CPU the app had left / resolved hits', values: columns.map((c) => pct(c.row.stale_rate)) },
-    { label: 'Empty-slot misses', unit: 'lookups on a slot with no hint / lookups', values: columns.map((c) => pct(c.row.lookups > 0 ? c.row.misses_empty / c.row.lookups : null)) },
+    {
+      label: 'Empty-slot misses',
+      unit: 'lookups on a slot with no hint / lookups',
+      values: columns.map((c) => pct(c.row.lookups > 0 ? c.row.misses_empty / c.row.lookups : null)),
+    },
     { label: 'Collision rate', unit: 'misses on another flow’s slot / lookups', values: columns.map((c) => pct(c.row.collision_rate)) },
     { label: 'Alias rate', unit: 'undetected collisions / lookups', values: columns.map((c) => pct(c.row.alias_rate)) },
     { label: 'Ordering holds', unit: 'packets kept on the old CPU', values: columns.map((c) => `${int(c.row.ooo_holds)} (${pct(c.row.ooo_hold_share)})`) },
@@ -103,17 +111,45 @@ function globalSentence(g: TableAdvice, conf: ConfigRow): string {
   const size = (r: ConfigRow) => r.entries_effective;
   if (g.action === 'unknown') return g.reason === 'no_socket_side' ? reportMsg.globalUnknownNoSocket() : reportMsg.globalUnknownNoLocality();
   if (g.action === 'keep') {
-    return conf.entries_effective === 0 ? reportMsg.globalKeepRfsOff(pct(conf.locality), bestText(g, size)) : reportMsg.globalKeep(int(conf.entries_effective), pct(conf.locality), bestText(g, size));
+    return conf.entries_effective === 0
+      ? reportMsg.globalKeepRfsOff(pct(conf.locality), bestText(g, size))
+      : reportMsg.globalKeep(int(conf.entries_effective), pct(conf.locality), bestText(g, size));
   }
   const row = g.row!;
   const v = g.versus!;
   const verb = g.action === 'grow' ? 'Grow' : 'Shrink';
   if (g.reason === 'cross_cpu') {
-    return reportMsg.globalChangeCrossCpu(verb, int(conf.entries_effective), int(row.entries_effective), pct(conf.locality), pct(conf.cross_cpu_share), pct(row.cross_cpu_share), pp(v.cross_cpu_change), pp(v.cross_cpu_margin).slice(1));
+    return reportMsg.globalChangeCrossCpu(
+      verb,
+      int(conf.entries_effective),
+      int(row.entries_effective),
+      pct(conf.locality),
+      pct(conf.cross_cpu_share),
+      pct(row.cross_cpu_share),
+      pp(v.cross_cpu_change),
+      pp(v.cross_cpu_margin).slice(1),
+    );
   }
   const memory = bytes(Math.abs(row.memory_bytes - conf.memory_bytes));
-  if (conf.entries_effective === 0) return reportMsg.globalEnable(int(row.entries_effective), pct(conf.locality), pct(row.locality), pp(v.locality_change), pp(v.locality_margin).slice(1), memory);
-  return reportMsg.globalChange(verb, int(conf.entries_effective), int(row.entries_effective), pct(conf.locality), pct(row.locality), pp(v.locality_change), pp(v.locality_margin).slice(1), memory);
+  if (conf.entries_effective === 0)
+    return reportMsg.globalEnable(
+      int(row.entries_effective),
+      pct(conf.locality),
+      pct(row.locality),
+      pp(v.locality_change),
+      pp(v.locality_margin).slice(1),
+      memory,
+    );
+  return reportMsg.globalChange(
+    verb,
+    int(conf.entries_effective),
+    int(row.entries_effective),
+    pct(conf.locality),
+    pct(row.locality),
+    pp(v.locality_change),
+    pp(v.locality_margin).slice(1),
+    memory,
+  );
 }
 
 function queueSentence(q: TableAdvice, g: TableAdvice): string | null {
@@ -128,9 +164,29 @@ function queueSentence(q: TableAdvice, g: TableAdvice): string | null {
   const v = q.versus!;
   const verb = q.action === 'grow' ? 'Grow' : 'Shrink';
   if (q.reason === 'cross_cpu') {
-    return reportMsg.queueChangeCrossCpu(verb, global, int(anchor.flow_cnt_effective), int(row.flow_cnt_effective), pct(anchor.cross_cpu_share), pct(row.cross_cpu_share), pp(v.cross_cpu_change), pp(v.cross_cpu_margin).slice(1));
+    return reportMsg.queueChangeCrossCpu(
+      verb,
+      global,
+      int(anchor.flow_cnt_effective),
+      int(row.flow_cnt_effective),
+      pct(anchor.cross_cpu_share),
+      pct(row.cross_cpu_share),
+      pp(v.cross_cpu_change),
+      pp(v.cross_cpu_margin).slice(1),
+    );
   }
-  return reportMsg.queueChange(verb, global, int(anchor.flow_cnt_effective), int(row.flow_cnt_effective), pct(anchor.locality), pct(row.locality), pp(v.locality_change), pp(v.locality_margin).slice(1), pct(anchor.ooo_hold_share), pct(row.ooo_hold_share));
+  return reportMsg.queueChange(
+    verb,
+    global,
+    int(anchor.flow_cnt_effective),
+    int(row.flow_cnt_effective),
+    pct(anchor.locality),
+    pct(row.locality),
+    pp(v.locality_change),
+    pp(v.locality_margin).slice(1),
+    pct(anchor.ooo_hold_share),
+    pct(row.ooo_hold_share),
+  );
 }
 
 /**
@@ -166,7 +222,14 @@ export function verdictSentences(k: KernelAnalysis, flows: number): string[] {
   const out = [globalSentence(g, conf)];
   if (g.action !== 'unknown') {
     const largest = k.limit?.row;
-    if (g.action === 'keep' && largest && conf.hit_ratio !== null && largest.hit_ratio !== null && largest.entries_effective > conf.entries_effective && largest.hit_ratio - conf.hit_ratio > 0.01) {
+    if (
+      g.action === 'keep' &&
+      largest &&
+      conf.hit_ratio !== null &&
+      largest.hit_ratio !== null &&
+      largest.entries_effective > conf.entries_effective &&
+      largest.hit_ratio - conf.hit_ratio > 0.01
+    ) {
       out.push(reportMsg.hitsNotLocality(pct(conf.hit_ratio), pct(largest.hit_ratio), int(largest.entries_effective)));
     }
     const limit = limitSentence(k);

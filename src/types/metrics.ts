@@ -82,15 +82,7 @@ export class Counters implements Record<CounterName, number> {
   rehash_clears = 0;
 }
 
-export const RATIO_NAMES = [
-  'hit_ratio',
-  'collision_rate',
-  'alias_rate',
-  'stale_rate',
-  'locality',
-  'agreement',
-  'cross_cpu_share',
-] as const;
+export const RATIO_NAMES = ['hit_ratio', 'collision_rate', 'alias_rate', 'stale_rate', 'locality', 'agreement', 'cross_cpu_share'] as const;
 export type RatioName = (typeof RATIO_NAMES)[number];
 
 export type Metrics = Record<CounterName, number> &
@@ -125,14 +117,19 @@ export function checkIdentities(m: Metrics): string[] {
   const eq = (name: string, a: number, b: number) => {
     if (a !== b) bad.push(`${name}: ${a} != ${b}`);
   };
-  eq('records = skipped + zero_hash + no_table + writes + writes_avoided', m.records,
-    m.records_state_skipped + m.records_zero_hash + m.records_no_table + m.writes + m.writes_avoided);
-  eq('lookups = hits + misses_*', m.lookups,
-    m.hits + m.misses_empty + m.misses_collision + m.misses_invalid_cpu);
+  eq(
+    'records = skipped + zero_hash + no_table + writes + writes_avoided',
+    m.records,
+    m.records_state_skipped + m.records_zero_hash + m.records_no_table + m.writes + m.writes_avoided,
+  );
+  eq('lookups = hits + misses_*', m.lookups, m.hits + m.misses_empty + m.misses_collision + m.misses_invalid_cpu);
   eq('hits = hits_own + hits_aliased', m.hits, m.hits_own + m.hits_aliased);
-  eq('packets = steered_rfs + steered_rps + not_steered', m.packets,
-    m.steered_rfs + m.steered_rps + m.not_steered);
-  eq('packets = sum(per_cpu)', m.packets, m.per_cpu.reduce((a, b) => a + b, 0));
+  eq('packets = steered_rfs + steered_rps + not_steered', m.packets, m.steered_rfs + m.steered_rps + m.not_steered);
+  eq(
+    'packets = sum(per_cpu)',
+    m.packets,
+    m.per_cpu.reduce((a, b) => a + b, 0),
+  );
   if (m.lookups > m.packets) bad.push(`lookups ${m.lookups} > packets ${m.packets}`);
   if (m.evictions > m.writes) bad.push(`evictions ${m.evictions} > writes ${m.writes}`);
   if (m.hits_stale + m.hits_unresolved > m.hits) bad.push('hits_stale + hits_unresolved > hits');

@@ -20,7 +20,7 @@ export function kernelProfileOfRelease(release: string): KernelProfileName | nul
   const m = /^\s*(\d+)\.(\d+)(?:\.(\d+))?/.exec(release);
   if (!m) return null;
   const v = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
-  const atLeast = (a: number, b: number, c = 0) => v[0] !== a ? v[0] > a : v[1] !== b ? v[1] > b : v[2] >= c;
+  const atLeast = (a: number, b: number, c = 0) => (v[0] !== a ? v[0] > a : v[1] !== b ? v[1] > b : v[2] >= c);
   if (atLeast(6, 16)) return '6.16';
   if (atLeast(6, 15)) return '6.15';
   if (atLeast(4, 10)) return '4.10';

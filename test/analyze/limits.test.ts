@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { dominantLimit, hasSocketSide, limits, OUTCOME_PARTS, outcomeParts, type OutcomeCounts } from '../../src/analyze/limits.js';
 
 const counts = (o: Partial<OutcomeCounts>): OutcomeCounts => ({
-  lookups: 0, hits: 0, hits_own: 0, hits_aliased: 0, hits_stale: 0, hits_unresolved: 0, misses_empty: 0, misses_collision: 0, misses_invalid_cpu: 0, ...o,
+  lookups: 0,
+  hits: 0,
+  hits_own: 0,
+  hits_aliased: 0,
+  hits_stale: 0,
+  hits_unresolved: 0,
+  misses_empty: 0,
+  misses_collision: 0,
+  misses_invalid_cpu: 0,
+  ...o,
 });
 
 describe('outcomeParts', () => {
@@ -37,7 +46,12 @@ describe('dominantLimit', () => {
 
 describe('hasSocketSide', () => {
   it('needs a record event that wrote or refreshed a slot in some configuration with a table', () => {
-    expect(hasSocketSide([{ writes: 0, writes_avoided: 0 }, { writes: 0, writes_avoided: 3 }])).toBe(true);
+    expect(
+      hasSocketSide([
+        { writes: 0, writes_avoided: 0 },
+        { writes: 0, writes_avoided: 3 },
+      ]),
+    ).toBe(true);
     expect(hasSocketSide([{ writes: 0, writes_avoided: 0 }])).toBe(false);
     expect(hasSocketSide([])).toBe(false);
   });

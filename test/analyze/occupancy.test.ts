@@ -19,7 +19,14 @@ function bruteForce(n: number, E: number): number {
 
 describe('expectedCollisionRate', () => {
   it('matches exhaustive enumeration of every placement for small tables', () => {
-    for (const [n, E] of [[2, 2], [3, 2], [4, 3], [5, 4], [6, 3], [3, 8]]) {
+    for (const [n, E] of [
+      [2, 2],
+      [3, 2],
+      [4, 3],
+      [5, 4],
+      [6, 3],
+      [3, 8],
+    ]) {
       expect(expectedCollisionRate(n, E)).toBeCloseTo(bruteForce(n, E), 12);
     }
   });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { compare, decideSize, type SizeCandidate } from '../../src/analyze/recommend.js';
 
 /** A candidate with 4 B per slot of memory and a million packets, all resolved; cross-CPU share 0.5 unless given. */
-const c = (size: number, locality: number | null, cross = 0.5, packets = 1e6): SizeCandidate => ({ size, locality, cross_cpu_share: cross, memory_bytes: 4 * size, resolved: packets, packets });
+const c = (size: number, locality: number | null, cross = 0.5, packets = 1e6): SizeCandidate => ({
+  size,
+  locality,
+  cross_cpu_share: cross,
+  memory_bytes: 4 * size,
+  resolved: packets,
+  packets,
+});
 
 // The 95% margin between shares a and b with F flows, worked out here: 1.96 · sqrt((a(1−a) + b(1−b)) / F).
 const margin = (a: number, b: number, F: number) => 1.959963984540054 * Math.sqrt((a * (1 - a) + b * (1 - b)) / F);

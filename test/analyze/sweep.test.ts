@@ -50,7 +50,7 @@ describe('planReport', () => {
 });
 
 describe('planReport with CPU-count what-ifs', () => {
-  it('adds the configured settings at each nr_cpu_ids, per kernel, and leaves every other configuration at the trace\'s own', () => {
+  it("adds the configured settings at each nr_cpu_ids, per kernel, and leaves every other configuration at the trace's own", () => {
     const p = planReport({ entries: [64, 128], flowCnt: [8], kernels: ['6.16', '3.19'], cpuWhatIf: [8, 4, 8] });
     expect(p.cpuWhatIf).toEqual([4, 8]);
     const whatIf = p.plan.flatMap((x, i) => (x.group === 'cpu-whatif' ? [{ ...x, req: p.requests[i] }] : []));
@@ -74,7 +74,7 @@ describe('planReport with CPU-count what-ifs', () => {
 });
 
 describe('planQueueSweep (the second pass)', () => {
-  it('per kernel, every per-queue size at that kernel\'s advised global size; the header\'s size when the advice is keep', () => {
+  it("per kernel, every per-queue size at that kernel's advised global size; the header's size when the advice is keep", () => {
     const q = planQueueSweep([{ kernel: '6.16', entries: 4096 }, { kernel: '3.19' }], [8, 64]);
     expect(q.requests).toEqual([
       { role: 'sweep', entries: 4096, flowCnt: 8, kernel: '6.16' },

@@ -33,9 +33,14 @@ describe('queues as get_rps_cpu() sees them', () => {
     expect([0, 1, 2, 3, 4].map((qm) => queueOf('vethB', qm))).toEqual(['vethB:0', 'vethB:0', 'vethB:1', 'vethB:2', 'vethB:3']);
   });
 
-  it('declares a queue past the device\'s RX queues empty: get_rps_cpu() does not steer it', () => {
+  it("declares a queue past the device's RX queues empty: get_rps_cpu() does not steer it", () => {
     const asm = new CaptureAssembler('cap');
-    ['rfs-capture v1', 'cfg nr_cpu_ids=2 rps_sock_flow_entries=64', 'cfg queue=vethB:0 rps_cpus=3 rps_flow_cnt=16', 'cfg queue=vethB:1 rps_cpus=3 rps_flow_cnt=16'].forEach((l, i) => asm.add(l, i + 1));
+    [
+      'rfs-capture v1',
+      'cfg nr_cpu_ids=2 rps_sock_flow_entries=64',
+      'cfg queue=vethB:0 rps_cpus=3 rps_flow_cnt=16',
+      'cfg queue=vethB:1 rps_cpus=3 rps_flow_cnt=16',
+    ].forEach((l, i) => asm.add(l, i + 1));
     asm.perfPacket(packet(10, '0xa', 5, 4), false);
     const done = asm.finish();
     expect(done.rows[0].row.queue).toBe('vethB:3');
@@ -45,8 +50,8 @@ describe('queues as get_rps_cpu() sees them', () => {
   });
 });
 
-describe('perf\'s packets, deliveries and state changes', () => {
-  it('gives a perf deliver row its packet\'s hash and queue', () => {
+describe("perf's packets, deliveries and state changes", () => {
+  it("gives a perf deliver row its packet's hash and queue", () => {
     const asm = assembler();
     asm.perfPacket(packet(10, '0xa', 0x2d5c63c5, 3), false);
     asm.perfDeliver(deliver(20, '0xa'), false);
@@ -56,17 +61,16 @@ describe('perf\'s packets, deliveries and state changes', () => {
     ]);
   });
 
-  it('gives state rows the socket\'s hash from its record rows, within one life of the address', () => {
-    const asm = assembler([
-      'rec 200 1 r 0xs1 1 77',
-      'rec 900 0 s 0xs1 1 99',
-    ]);
+  it("gives state rows the socket's hash from its record rows, within one life of the address", () => {
+    const asm = assembler(['rec 200 1 r 0xs1 1 77', 'rec 900 0 s 0xs1 1 99']);
     asm.perfState({ ts: 100, cpu: 0, socket: '0xs1', newState: 1 }); // before any record: the first record's hash
     asm.perfState({ ts: 300, cpu: 0, socket: '0xs1', newState: 8 }); // after one: the latest
     asm.perfState({ ts: 400, cpu: 0, socket: '0xs1', newState: 7 }); // CLOSE ends the life
     asm.perfState({ ts: 500, cpu: 0, socket: '0xs1', newState: 2 }); // the address reused: the next life's record
     asm.perfState({ ts: 600, cpu: 1, socket: '0xs2', newState: 7 }); // never recorded: hash unknown (0), no slot cleared
-    const states = rows(asm).filter((r) => r.event === 'state').map((r) => [r.ts, r.socket, r.state, r.rxhash]);
+    const states = rows(asm)
+      .filter((r) => r.event === 'state')
+      .map((r) => [r.ts, r.socket, r.state, r.rxhash]);
     expect(states).toEqual([
       ['100', '0xs1', '1', '0x0000004d'],
       ['300', '0xs1', '8', '0x0000004d'],
@@ -78,7 +82,7 @@ describe('perf\'s packets, deliveries and state changes', () => {
     expect(asm.stats.stateHashUnknown).toBe(1);
   });
 
-  it('with sockets limited to one namespace, leaves out perf\'s state rows of sockets that never recorded', () => {
+  it("with sockets limited to one namespace, leaves out perf's state rows of sockets that never recorded", () => {
     const asm = assembler(['rec 200 1 r 0xs1 1 77'], true);
     asm.perfState({ ts: 100, cpu: 0, socket: '0xs1', newState: 1 });
     asm.perfState({ ts: 150, cpu: 0, socket: '0xother', newState: 1 });
@@ -108,7 +112,7 @@ describe('perf\'s packets, deliveries and state changes', () => {
     expect(r.map((x) => `${x.event}:${x.cpu}`)).toEqual(['splice:1']);
   });
 
-  it('writes perf\'s and both programs\' losses in the header', () => {
+  it("writes perf's and both programs' losses in the header", () => {
     const asm = assembler();
     asm.lost(1);
     asm.missed(0);

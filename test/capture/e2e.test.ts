@@ -87,47 +87,51 @@ describe.skipIf(unavailable !== null && !underCi)('capture of the running kernel
     { entries: 32768, flowCnt: 4096 },
   ];
 
-  it.each(sizes)('agrees with the kernel on >= 99% of packets at rps_sock_flow_entries=$entries rps_flow_cnt=$flowCnt', async ({ entries, flowCnt }) => {
-    const nrCpuIds = nrCpuIdsFromList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
-    const mask = allCpusMask(nrCpuIds);
-    inNetns(`echo ${mask} > /sys/class/net/lo/queues/rx-0/rps_cpus; echo ${flowCnt} > /sys/class/net/lo/queues/rx-0/rps_flow_cnt`);
-    const output = join(dir, `e${entries}.csv.gz`);
-    try {
-      sysctl!.set(entries);
-      const { stderr, load } = await captureWithLoad(output, 5, 3);
-      const connections = (JSON.parse(load) as { connections: number }).connections;
+  it.each(sizes)(
+    'agrees with the kernel on >= 99% of packets at rps_sock_flow_entries=$entries rps_flow_cnt=$flowCnt',
+    async ({ entries, flowCnt }) => {
+      const nrCpuIds = nrCpuIdsFromList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
+      const mask = allCpusMask(nrCpuIds);
+      inNetns(`echo ${mask} > /sys/class/net/lo/queues/rx-0/rps_cpus; echo ${flowCnt} > /sys/class/net/lo/queues/rx-0/rps_flow_cnt`);
+      const output = join(dir, `e${entries}.csv.gz`);
+      try {
+        sysctl!.set(entries);
+        const { stderr, load } = await captureWithLoad(output, 5, 3);
+        const connections = (JSON.parse(load) as { connections: number }).connections;
 
-      const result = await replayFile(output, { configs: [{}] });
-      const t = result.trace;
-      const m = result.configs[0].metrics;
-      const extras = await headerExtras(output);
-      const undelivered = t.packets_undelivered / t.events.packet;
-      console.log(
-        `E=${entries} fc=${flowCnt}: ${connections} connections, ${t.distinct_flows} flows, ${t.events.packet} packets, ` +
-          `${m.deliver_matched} compared, agreement ${((m.agreement ?? 0) * 100).toFixed(2)}%, hit ratio ${((m.hit_ratio ?? 0) * 100).toFixed(1)}%, ` +
-          `${(undelivered * 100).toFixed(2)}% undelivered, ${extras.capture_unattributed} unattributed`,
-      );
-      // The capture recorded this configuration, not the host's.
-      expect(t.header.rps_sock_flow_entries).toBe(entries);
-      expect(t.header.queues).toEqual([{ name: 'lo:0', rps_cpus: Array.from({ length: nrCpuIds }, (_, i) => i), rps_flow_cnt: flowCnt }]);
-      // Enough real traffic of every kind to mean something.
-      expect(t.events.accept, stderr).toBeGreaterThan(100);
-      expect(t.events.recvmsg + t.events.sendmsg).toBeGreaterThan(5000);
-      expect(t.events.state).toBeGreaterThan(500);
-      expect(m.deliver_matched).toBeGreaterThan(0.7 * t.events.packet);
-      expect(m.lookups).toBeGreaterThan(0.9 * t.events.packet);
-      if (entries < 1000) {
-        // More flows than slots (how many more depends on how busy the machine is), and the collisions that follow.
-        expect(t.distinct_flows).toBeGreaterThan(entries);
-        expect(m.misses_collision + m.evictions).toBeGreaterThan(0);
+        const result = await replayFile(output, { configs: [{}] });
+        const t = result.trace;
+        const m = result.configs[0].metrics;
+        const extras = await headerExtras(output);
+        const undelivered = t.packets_undelivered / t.events.packet;
+        console.log(
+          `E=${entries} fc=${flowCnt}: ${connections} connections, ${t.distinct_flows} flows, ${t.events.packet} packets, ` +
+            `${m.deliver_matched} compared, agreement ${((m.agreement ?? 0) * 100).toFixed(2)}%, hit ratio ${((m.hit_ratio ?? 0) * 100).toFixed(1)}%, ` +
+            `${(undelivered * 100).toFixed(2)}% undelivered, ${extras.capture_unattributed} unattributed`,
+        );
+        // The capture recorded this configuration, not the host's.
+        expect(t.header.rps_sock_flow_entries).toBe(entries);
+        expect(t.header.queues).toEqual([{ name: 'lo:0', rps_cpus: Array.from({ length: nrCpuIds }, (_, i) => i), rps_flow_cnt: flowCnt }]);
+        // Enough real traffic of every kind to mean something.
+        expect(t.events.accept, stderr).toBeGreaterThan(100);
+        expect(t.events.recvmsg + t.events.sendmsg).toBeGreaterThan(5000);
+        expect(t.events.state).toBeGreaterThan(500);
+        expect(m.deliver_matched).toBeGreaterThan(0.7 * t.events.packet);
+        expect(m.lookups).toBeGreaterThan(0.9 * t.events.packet);
+        if (entries < 1000) {
+          // More flows than slots (how many more depends on how busy the machine is), and the collisions that follow.
+          expect(t.distinct_flows).toBeGreaterThan(entries);
+          expect(m.misses_collision + m.evictions).toBeGreaterThan(0);
+        }
+        // The socket side skipped nothing, perf lost nothing.
+        expect(extras.capture_missed_events).toBe('0');
+        expect(extras.capture_perf_lost).toBe('0');
+        expect(undelivered).toBeLessThanOrEqual(0.01);
+        expect(m.agreement).toBeGreaterThanOrEqual(0.99);
+      } finally {
+        restoreHost();
       }
-      // The socket side skipped nothing, perf lost nothing.
-      expect(extras.capture_missed_events).toBe('0');
-      expect(extras.capture_perf_lost).toBe('0');
-      expect(undelivered).toBeLessThanOrEqual(0.01);
-      expect(m.agreement).toBeGreaterThanOrEqual(0.99);
-    } finally {
-      restoreHost();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

@@ -17,7 +17,7 @@ export function allCpusMask(n: number): string {
   const groups: string[] = [];
   for (let base = 0; base < n; base += 32) {
     const bits = Math.min(32, n - base);
-    groups.unshift((bits === 32 ? 0xffffffff : (2 ** bits - 1)).toString(16));
+    groups.unshift((bits === 32 ? 0xffffffff : 2 ** bits - 1).toString(16));
   }
   return groups.map((g, i) => (i === 0 ? g : g.padStart(8, '0'))).join(',');
 }
@@ -58,7 +58,8 @@ export class Child {
   async waitFor(re: RegExp, ms = 120_000): Promise<void> {
     const start = Date.now();
     while (!re.test(this.stdout) && !re.test(this.stderr)) {
-      if (this.proc.exitCode !== null || this.proc.signalCode !== null) throw new Error(`${this.proc.spawnargs.join(' ')} exited before ${re}:\n${this.stderr}`);
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null)
+        throw new Error(`${this.proc.spawnargs.join(' ')} exited before ${re}:\n${this.stderr}`);
       if (Date.now() - start > ms) throw new Error(`${this.proc.spawnargs.join(' ')}: no ${re} within ${ms} ms:\n${this.stderr}`);
       await new Promise((r) => setTimeout(r, 100));
     }

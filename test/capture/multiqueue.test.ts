@@ -56,7 +56,10 @@ function queueSettings(nrCpuIds: number): { rpsCpus: string; flowCnt: number }[]
 /** The sysfs mask of one CPU, in groups of 32 bits. */
 function cpuMask(cpu: number): string {
   const groups = Array.from({ length: Math.floor(cpu / 32) + 1 }, (_, i) => (i === Math.floor(cpu / 32) ? (2 ** (cpu % 32)).toString(16) : '0'));
-  return groups.reverse().map((g, i) => (i === 0 ? g : g.padStart(8, '0'))).join(',');
+  return groups
+    .reverse()
+    .map((g, i) => (i === 0 ? g : g.padStart(8, '0')))
+    .join(',');
 }
 
 function cpuList(mask: string): number[] {
@@ -93,13 +96,39 @@ describe.skipIf(unavailable !== null && !underCi)('capture of a 4-queue veth who
     dir = mkdtempSync(join(tmpdir(), 'rfs-mq-'));
     sh('ip', ['netns', 'add', NS_A]);
     sh('ip', ['netns', 'add', NS_B]);
-    sh('ip', ['link', 'add', 'vethA', 'numtxqueues', '4', 'numrxqueues', '4', 'netns', NS_A, 'type', 'veth', 'peer', 'name', 'vethB', 'numtxqueues', '4', 'numrxqueues', '4', 'netns', NS_B]);
-    for (const [ns, dev, addr] of [[NS_A, 'vethA', ADDR_A], [NS_B, 'vethB', ADDR_B]]) {
+    sh('ip', [
+      'link',
+      'add',
+      'vethA',
+      'numtxqueues',
+      '4',
+      'numrxqueues',
+      '4',
+      'netns',
+      NS_A,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'vethB',
+      'numtxqueues',
+      '4',
+      'numrxqueues',
+      '4',
+      'netns',
+      NS_B,
+    ]);
+    for (const [ns, dev, addr] of [
+      [NS_A, 'vethA', ADDR_A],
+      [NS_B, 'vethB', ADDR_B],
+    ]) {
       sh('ip', ['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev]);
       sh('ip', ['-n', ns, 'link', 'set', dev, 'up']);
       sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     }
-    const script = settings.map((q, i) => `echo ${q.rpsCpus} > /sys/class/net/vethB/queues/rx-${i}/rps_cpus; echo ${q.flowCnt} > /sys/class/net/vethB/queues/rx-${i}/rps_flow_cnt`).join('; ');
+    const script = settings
+      .map((q, i) => `echo ${q.rpsCpus} > /sys/class/net/vethB/queues/rx-${i}/rps_cpus; echo ${q.flowCnt} > /sys/class/net/vethB/queues/rx-${i}/rps_flow_cnt`)
+      .join('; ');
     sh('ip', ['netns', 'exec', NS_B, 'sh', '-c', script]);
   }, 700_000);
 
@@ -111,67 +140,71 @@ describe.skipIf(unavailable !== null && !underCi)('capture of a 4-queue veth who
     unlock?.();
   });
 
-  it.each([{ entries: 64 }, { entries: 32768 }])('agrees with the kernel on >= 99.5% of packets at rps_sock_flow_entries=$entries', async ({ entries }) => {
-    const output = join(dir, `veth4q-e${entries}.csv.gz`);
-    const started: Child[] = [];
-    try {
-      sysctl!.set(entries);
-      const loadS = 5;
-      const servers = [
-        loadgen(NS_B, ['--role', 'server', '--host', ADDR_B, '--port', '7070', '--duration', String(loadS + 30)]),
-        loadgen(NS_A, ['--role', 'server', '--host', ADDR_A, '--port', '7071', '--duration', String(loadS + 30)]),
-      ];
-      started.push(...servers);
-      for (const s of servers) await s.waitFor(/"ready":true/);
-      const capture = await startCapture(['--netns', NS_B, '--dev', 'vethB', '--duration', String(loadS + 3), '-o', output]);
-      started.push(capture);
-      const clients = [
-        loadgen(NS_A, ['--role', 'clients', '--host', ADDR_B, '--port', '7070', '--clients', '2', '--connections', '32', '--duration', String(loadS)]),
-        loadgen(NS_B, ['--role', 'clients', '--host', ADDR_A, '--port', '7071', '--clients', '2', '--connections', '32', '--duration', String(loadS)]),
-      ];
-      started.push(...clients);
-      const [fromA, fromB] = await Promise.all(
-        clients.map(async (c) => {
-          expect(await c.exited, c.stderr).toBe(0);
-          return JSON.parse(c.stdout) as { connections: number; exchanges: number };
-        }),
-      );
-      expect(await capture.exited, capture.stderr).toBe(0);
-      keepTrace(output);
+  it.each([{ entries: 64 }, { entries: 32768 }])(
+    'agrees with the kernel on >= 99.5% of packets at rps_sock_flow_entries=$entries',
+    async ({ entries }) => {
+      const output = join(dir, `veth4q-e${entries}.csv.gz`);
+      const started: Child[] = [];
+      try {
+        sysctl!.set(entries);
+        const loadS = 5;
+        const servers = [
+          loadgen(NS_B, ['--role', 'server', '--host', ADDR_B, '--port', '7070', '--duration', String(loadS + 30)]),
+          loadgen(NS_A, ['--role', 'server', '--host', ADDR_A, '--port', '7071', '--duration', String(loadS + 30)]),
+        ];
+        started.push(...servers);
+        for (const s of servers) await s.waitFor(/"ready":true/);
+        const capture = await startCapture(['--netns', NS_B, '--dev', 'vethB', '--duration', String(loadS + 3), '-o', output]);
+        started.push(capture);
+        const clients = [
+          loadgen(NS_A, ['--role', 'clients', '--host', ADDR_B, '--port', '7070', '--clients', '2', '--connections', '32', '--duration', String(loadS)]),
+          loadgen(NS_B, ['--role', 'clients', '--host', ADDR_A, '--port', '7071', '--clients', '2', '--connections', '32', '--duration', String(loadS)]),
+        ];
+        started.push(...clients);
+        const [fromA, fromB] = await Promise.all(
+          clients.map(async (c) => {
+            expect(await c.exited, c.stderr).toBe(0);
+            return JSON.parse(c.stdout) as { connections: number; exchanges: number };
+          }),
+        );
+        expect(await capture.exited, capture.stderr).toBe(0);
+        keepTrace(output);
 
-      const result = await replayFile(output, { configs: [{}] });
-      const t = result.trace;
-      const m = result.configs[0].metrics;
-      const extras = await headerExtras(output);
-      const undelivered = t.packets_undelivered / t.events.packet;
-      console.log(
-        `veth 4q E=${entries}: ${fromA.connections}+${fromB.connections} connections, ${t.distinct_flows} flows, ${t.events.packet} packets, ` +
-          `${m.deliver_matched} compared, agreement ${((m.agreement ?? 0) * 100).toFixed(3)}%, ${(undelivered * 100).toFixed(3)}% undelivered, ` +
-          `lost/skipped: bpftrace ${extras.capture_lost_events}/${extras.capture_missed_events}, perf ${extras.capture_perf_lost}`,
-      );
+        const result = await replayFile(output, { configs: [{}] });
+        const t = result.trace;
+        const m = result.configs[0].metrics;
+        const extras = await headerExtras(output);
+        const undelivered = t.packets_undelivered / t.events.packet;
+        console.log(
+          `veth 4q E=${entries}: ${fromA.connections}+${fromB.connections} connections, ${t.distinct_flows} flows, ${t.events.packet} packets, ` +
+            `${m.deliver_matched} compared, agreement ${((m.agreement ?? 0) * 100).toFixed(3)}%, ${(undelivered * 100).toFixed(3)}% undelivered, ` +
+            `lost/skipped: bpftrace ${extras.capture_lost_events}/${extras.capture_missed_events}, perf ${extras.capture_perf_lost}`,
+        );
 
-      // The configuration the capture recorded: vethB's queues with their own settings, and this table.
-      expect(t.header.rps_sock_flow_entries).toBe(entries);
-      expect(t.header.queues).toEqual(settings.map((q, i) => ({ name: `vethB:${i}`, rps_cpus: cpuList(q.rpsCpus), rps_flow_cnt: q.flowCnt })));
-      // The queue get_rps_cpu() used: rx-0..2 carry packets, rx-3 none.
-      expect([...packetsPerQueue(output).keys()].sort()).toEqual(['vethB:0', 'vethB:1', 'vethB:2']);
-      // Sockets of both namespaces: each accepts the other's clients.
-      expect(t.events.accept).toBeGreaterThan(0.9 * (fromA.connections + fromB.connections));
-      expect(t.events.state).toBeGreaterThan(2 * (fromA.connections + fromB.connections));
-      expect(t.events.packet).toBeGreaterThan(5000);
-      if (entries < 1000) {
-        expect(t.distinct_flows).toBeGreaterThan(2 * entries);
-        expect(m.misses_collision + m.evictions).toBeGreaterThan(0);
+        // The configuration the capture recorded: vethB's queues with their own settings, and this table.
+        expect(t.header.rps_sock_flow_entries).toBe(entries);
+        expect(t.header.queues).toEqual(settings.map((q, i) => ({ name: `vethB:${i}`, rps_cpus: cpuList(q.rpsCpus), rps_flow_cnt: q.flowCnt })));
+        // The queue get_rps_cpu() used: rx-0..2 carry packets, rx-3 none.
+        expect([...packetsPerQueue(output).keys()].sort()).toEqual(['vethB:0', 'vethB:1', 'vethB:2']);
+        // Sockets of both namespaces: each accepts the other's clients.
+        expect(t.events.accept).toBeGreaterThan(0.9 * (fromA.connections + fromB.connections));
+        expect(t.events.state).toBeGreaterThan(2 * (fromA.connections + fromB.connections));
+        expect(t.events.packet).toBeGreaterThan(5000);
+        if (entries < 1000) {
+          expect(t.distinct_flows).toBeGreaterThan(2 * entries);
+          expect(m.misses_collision + m.evictions).toBeGreaterThan(0);
+        }
+        // Nothing lost or skipped on either side.
+        expect(extras.capture_missed_events).toBe('0');
+        expect(extras.capture_lost_events).toBe('0');
+        expect(extras.capture_perf_lost).toBe('0');
+        expect(undelivered).toBeLessThanOrEqual(0.01);
+        expect(m.agreement).toBeGreaterThanOrEqual(0.995);
+      } finally {
+        for (const c of started) c.stop();
+        sysctl!.restore();
       }
-      // Nothing lost or skipped on either side.
-      expect(extras.capture_missed_events).toBe('0');
-      expect(extras.capture_lost_events).toBe('0');
-      expect(extras.capture_perf_lost).toBe('0');
-      expect(undelivered).toBeLessThanOrEqual(0.01);
-      expect(m.agreement).toBeGreaterThanOrEqual(0.995);
-    } finally {
-      for (const c of started) c.stop();
-      sysctl!.restore();
-    }
-  }, 180_000);
+    },
+    180_000,
+  );
 });

@@ -202,13 +202,19 @@ describe('tracepoint formats', () => {
 });
 
 describe('readPerfData', () => {
-  it('reads each sample\'s event, time, CPU and raw record, and sums lost samples', () => {
-    const path = write('a.data', perfData([ENTRY, DELIVER, STATE, DUMMY], [
-      sample(ENTRY, 1000, 1, packetRaw(0xffff888100000100n, 0x2d5c63c5, 2, 'vethB')),
-      sample(DUMMY, 1001, 0, null),
-      lost(13n, 7),
-      sample(DELIVER, 1500, 0, deliverRaw(0xffff888100000100n, 'vethB')),
-    ]));
+  it("reads each sample's event, time, CPU and raw record, and sums lost samples", () => {
+    const path = write(
+      'a.data',
+      perfData(
+        [ENTRY, DELIVER, STATE, DUMMY],
+        [
+          sample(ENTRY, 1000, 1, packetRaw(0xffff888100000100n, 0x2d5c63c5, 2, 'vethB')),
+          sample(DUMMY, 1001, 0, null),
+          lost(13n, 7),
+          sample(DELIVER, 1500, 0, deliverRaw(0xffff888100000100n, 'vethB')),
+        ],
+      ),
+    );
     const seen: { config: number; time: number; cpu: number; size: number }[] = [];
     const r = readPerfData(path, (s) => seen.push({ config: s.config, time: s.time, cpu: s.cpu, size: s.raw.length }));
     // The dummy event's sample has no raw record: it is not a tracepoint sample and is skipped.
@@ -254,12 +260,18 @@ describe('decodePerfData', () => {
   ];
 
   it('turns samples into packets, deliveries and state changes with the fields the capture uses', () => {
-    const path = write('d.data', perfData([ENTRY, DELIVER, STATE, DUMMY], [
-      sample(ENTRY, 1000, 1, packetRaw(0xffff888122b4e6e0n, 0x2d5c63c5, 3, 'vethB')),
-      sample(DELIVER, 1500, 0, deliverRaw(0xffff888122b4e6e0n, 'vethB')),
-      sample(STATE, 1600, 0, stateRaw(0xffff888109571bc0n, 2, 1)),
-      lost(12n, 2),
-    ]));
+    const path = write(
+      'd.data',
+      perfData(
+        [ENTRY, DELIVER, STATE, DUMMY],
+        [
+          sample(ENTRY, 1000, 1, packetRaw(0xffff888122b4e6e0n, 0x2d5c63c5, 3, 'vethB')),
+          sample(DELIVER, 1500, 0, deliverRaw(0xffff888122b4e6e0n, 'vethB')),
+          sample(STATE, 1600, 0, stateRaw(0xffff888109571bc0n, 2, 1)),
+          lost(12n, 2),
+        ],
+      ),
+    );
     const got: unknown[] = [];
     const r = decodePerfData(path, events, {
       packet: (e) => got.push(['packet', e]),
@@ -277,7 +289,9 @@ describe('decodePerfData', () => {
   it('records every CPU on the monotonic clock, events enabled after a delay, one filter per event', () => {
     const args = perfRecordArgs(events, '/tmp/p.data', 2048, 1);
     expect(args.slice(0, 7)).toEqual(['record', '-a', '-k', 'CLOCK_MONOTONIC', '-D', '1', '-m']);
-    expect(args.join(' ')).toContain('-e net:netif_rx_entry --filter name == "vethB" -e net:netif_receive_skb --filter name == "vethB" -e sock:inet_sock_set_state --filter protocol == 6');
+    expect(args.join(' ')).toContain(
+      '-e net:netif_rx_entry --filter name == "vethB" -e net:netif_receive_skb --filter name == "vethB" -e sock:inet_sock_set_state --filter protocol == 6',
+    );
   });
 
   it('filters several devices by name and refuses names a filter cannot quote', () => {

@@ -45,8 +45,24 @@ async function captureSameLoad(output: string): Promise<void> {
   const capture = await startCapture(['--netns', NETNS, '--dev', 'lo', '--duration', '8', '-o', output]);
   try {
     // Stops at 300 connections per client (the same connections every run) well before its 7 s.
-    const load = loadgen(NETNS, ['--duration', '7', '--clients', '2', '--connections', '32', '--max-connections', '300',
-      '--seed', '19', '--pin-server', '0', '--pin-clients', '1', '--port', '7071']);
+    const load = loadgen(NETNS, [
+      '--duration',
+      '7',
+      '--clients',
+      '2',
+      '--connections',
+      '32',
+      '--max-connections',
+      '300',
+      '--seed',
+      '19',
+      '--pin-server',
+      '0',
+      '--pin-clients',
+      '1',
+      '--port',
+      '7071',
+    ]);
     expect(await load.exited, load.stderr).toBe(0);
     expect((JSON.parse(load.stdout) as { connections: number }).connections).toBe(600);
     expect(await capture.exited, capture.stderr).toBe(0);
@@ -82,8 +98,14 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
   it(`predicts each table size's locality and cross-CPU share from the other within ${BOUND_PP} pp`, async () => {
     const nrCpuIds = nrCpuIdsFromList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
     expect(nrCpuIds, 'needs 2 CPUs: the server pinned to one, the clients to another').toBeGreaterThanOrEqual(2);
-    sh('ip', ['netns', 'exec', NETNS, 'sh', '-c',
-      `echo ${allCpusMask(nrCpuIds)} > /sys/class/net/lo/queues/rx-0/rps_cpus; echo ${FLOW_CNT} > /sys/class/net/lo/queues/rx-0/rps_flow_cnt`]);
+    sh('ip', [
+      'netns',
+      'exec',
+      NETNS,
+      'sh',
+      '-c',
+      `echo ${allCpusMask(nrCpuIds)} > /sys/class/net/lo/queues/rx-0/rps_cpus; echo ${FLOW_CNT} > /sys/class/net/lo/queues/rx-0/rps_flow_cnt`,
+    ]);
     const small = join(dir, `e${SMALL}.csv.gz`);
     const large = join(dir, `e${LARGE}.csv.gz`);
     try {
@@ -96,12 +118,17 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
       restoreHost();
     }
     const errors: number[] = [];
-    for (const [a, b] of [[small, large], [large, small]]) {
+    for (const [a, b] of [
+      [small, large],
+      [large, small],
+    ]) {
       const p = await predictTrace(a, ['lo:0'], b, {});
       const l = p.locality;
-      console.log(`predict ${b.slice(dir.length + 1)} from ${a.slice(dir.length + 1)}: kernel locality ${(l.observed! * 100).toFixed(2)}%, ` +
-        `predicted ${(l.predicted! * 100).toFixed(2)}%, error ${l.error_pp!.toFixed(2)} pp (margin ±${l.margin_pp!.toFixed(2)} pp); ` +
-        `cross-CPU kernel ${(p.cross_cpu_share.observed! * 100).toFixed(2)}%, predicted ${(p.cross_cpu_share.predicted! * 100).toFixed(2)}%`);
+      console.log(
+        `predict ${b.slice(dir.length + 1)} from ${a.slice(dir.length + 1)}: kernel locality ${(l.observed! * 100).toFixed(2)}%, ` +
+          `predicted ${(l.predicted! * 100).toFixed(2)}%, error ${l.error_pp!.toFixed(2)} pp (margin ±${l.margin_pp!.toFixed(2)} pp); ` +
+          `cross-CPU kernel ${(p.cross_cpu_share.observed! * 100).toFixed(2)}%, predicted ${(p.cross_cpu_share.predicted! * 100).toFixed(2)}%`,
+      );
       expect(p.configuration.rps_sock_flow_entries).toBe(b === small ? SMALL : LARGE);
       errors.push(l.error_pp!, p.cross_cpu_share.error_pp!);
     }

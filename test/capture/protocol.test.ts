@@ -20,7 +20,11 @@ const HEAD = ['rfs-capture v1', 'cfg nr_cpu_ids=2 rps_sock_flow_entries=128 kern
 describe('CaptureAssembler', () => {
   it('sorts rows printed out of order by per-CPU buffers, keeping print order for equal times', () => {
     const { rows, asm } = assemble([...HEAD, 'rec 300 1 s 0xa 1 7', 'rec 100 0 r 0xa 1 7', 'rec 100 1 r 0xb 1 8', 'end']);
-    expect(rows.map((r) => [r.row.ts, r.row.socket])).toEqual([['100', '0xa'], ['100', '0xb'], ['300', '0xa']]);
+    expect(rows.map((r) => [r.row.ts, r.row.socket])).toEqual([
+      ['100', '0xa'],
+      ['100', '0xb'],
+      ['300', '0xa'],
+    ]);
     expect(asm.stats.reordered).toBe(2);
     expect(asm.stats.ended).toBe(true);
   });
@@ -57,7 +61,11 @@ describe('CaptureAssembler', () => {
     expect(done.comments).toContain('# queue=if9:0 rps_cpus=0 rps_flow_cnt=0');
     expect(done.comments.at(-1)).toBe('# capture_lost_events=7 capture_missed_events=3 capture_gro_merged=0 capture_reordered=0');
     const text = formatV1(done.comments, done.rows);
-    expect(text.split('\n').slice(0, 3)).toEqual(['# rfs-trace v1', '# nr_cpu_ids=2 rps_sock_flow_entries=128 kernel=6.18.44', '# queue=lo:0 rps_cpus=3 rps_flow_cnt=64']);
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      '# rfs-trace v1',
+      '# nr_cpu_ids=2 rps_sock_flow_entries=128 kernel=6.18.44',
+      '# queue=lo:0 rps_cpus=3 rps_flow_cnt=64',
+    ]);
     expect(text).toContain('\nts,event,cpu,socket,state,rxhash,queue,skb\n10,packet,0,,,0x00000005,if9:0,0xa\n');
   });
 
@@ -67,7 +75,7 @@ describe('CaptureAssembler', () => {
     expect(() => asm.finish()).toThrow(/^x\.txt:1:1: no "rfs-capture v1" line/);
   });
 
-  it('recognises bpftrace\'s lost-events line', () => {
+  it("recognises bpftrace's lost-events line", () => {
     expect(lostEventsIn('Lost 42 events')).toBe(42);
     expect(lostEventsIn('pkt 1 0 x 0x1 0 0 1')).toBeNull();
   });
@@ -83,7 +91,7 @@ describe('generateProgram (--print-program: both sides in one program)', () => {
     expect(old).not.toContain('skc_rxhash');
   });
 
-  it('limits packets to the device\'s namespace and ifindexes, sockets only when asked, and stops after the duration', () => {
+  it("limits packets to the device's namespace and ifindexes, sockets only when asked, and stops after the duration", () => {
     const all = generateProgram({ ...base, rxhashField: 'sk_rxhash' });
     expect(all).not.toContain('ns.inum');
     expect(all).not.toContain('interval:s:');
@@ -100,7 +108,17 @@ describe('generateProgram (--print-program: both sides in one program)', () => {
   it('prints the snapshot in BEGIN and probes both sides of steering', () => {
     const p = generateProgram({ ...base, rxhashField: 'sk_rxhash' });
     expect(p).toContain('printf("cfg nr_cpu_ids=2 rps_sock_flow_entries=128 kernel=6.18\\n");');
-    for (const probe of ['net:netif_rx\n', 'net:netif_receive_skb_entry', 'net:napi_gro_receive_entry', 'net:netif_receive_skb\n', 'sock:sock_recv_length', 'sock:inet_sock_set_state', 'syscalls:sys_exit_accept4', 'syscalls:sys_enter_recvfrom', 'syscalls:sys_exit_splice']) {
+    for (const probe of [
+      'net:netif_rx\n',
+      'net:netif_receive_skb_entry',
+      'net:napi_gro_receive_entry',
+      'net:netif_receive_skb\n',
+      'sock:sock_recv_length',
+      'sock:inet_sock_set_state',
+      'syscalls:sys_exit_accept4',
+      'syscalls:sys_enter_recvfrom',
+      'syscalls:sys_exit_splice',
+    ]) {
       expect(p).toContain(`tracepoint:${probe}`);
     }
     // inet_recvmsg records no flow for MSG_ERRQUEUE reads.
@@ -108,10 +126,23 @@ describe('generateProgram (--print-program: both sides in one program)', () => {
   });
 });
 
-describe('the capture\'s programs', () => {
-  const base = { config: ['nr_cpu_ids=2 rps_sock_flow_entries=128 kernel=6.18'], ifnames: new Map([[2, 'vethB']]), rxhashField: '__sk_common.skc_rxhash', packetNetnsInum: 4026532238, ifindexes: [2] };
+describe("the capture's programs", () => {
+  const base = {
+    config: ['nr_cpu_ids=2 rps_sock_flow_entries=128 kernel=6.18'],
+    ifnames: new Map([[2, 'vethB']]),
+    rxhashField: '__sk_common.skc_rxhash',
+    packetNetnsInum: 4026532238,
+    ifindexes: [2],
+  };
   /** Tracepoints perf records: a BPF program there would drop perf's sample whenever it is skipped. */
-  const PERF_TRACEPOINTS = ['net:netif_rx_entry', 'net:netif_receive_skb_entry', 'net:netif_receive_skb_list_entry', 'net:napi_gro_receive_entry', 'net:napi_gro_frags_entry', 'sock:inet_sock_set_state'];
+  const PERF_TRACEPOINTS = [
+    'net:netif_rx_entry',
+    'net:netif_receive_skb_entry',
+    'net:netif_receive_skb_list_entry',
+    'net:napi_gro_receive_entry',
+    'net:napi_gro_frags_entry',
+    'sock:inet_sock_set_state',
+  ];
 
   it('the socket side reads state and hash at syscall entry, in every namespace, and probes no packet tracepoint', () => {
     const p = generateSocketProgram(base);
@@ -148,7 +179,10 @@ describe('system snapshot parsing', () => {
     const all = parseQueueListing(listing);
     expect(all.queues.map((q) => q.name)).toEqual(['eth0:2', 'eth0:10', 'lo:0']);
     expect(all.queues[1]).toEqual({ name: 'eth0:10', rpsCpus: '00000000,00000003', rpsFlowCnt: 0 });
-    expect([...all.ifnames]).toEqual([[1, 'lo'], [2, 'eth0']]);
+    expect([...all.ifnames]).toEqual([
+      [1, 'lo'],
+      [2, 'eth0'],
+    ]);
     expect(parseQueueListing(listing, 'lo').queues).toEqual([{ name: 'lo:0', rpsCpus: '3', rpsFlowCnt: 64 }]);
   });
 
@@ -163,6 +197,10 @@ describe('system snapshot parsing', () => {
       { ifname: 'vethB', link_type: 'ether', linkinfo: { info_kind: 'veth' } },
       { ifname: 'eth0', link_type: 'ether' },
     ]);
-    expect([...parseDeviceKinds(json)]).toEqual([['lo', 'loopback'], ['vethB', 'veth'], ['eth0', '']]);
+    expect([...parseDeviceKinds(json)]).toEqual([
+      ['lo', 'loopback'],
+      ['vethB', 'veth'],
+      ['eth0', ''],
+    ]);
   });
 });

@@ -33,8 +33,14 @@ describe('validate', () => {
     const report = buildReport(path, result, await headerExtras(path), 0.99);
     expect(report).toMatchObject({ deliver_matched: 2, agree: 1, disagree: 1, agreement: 0.5, pass: false });
     expect(report.lost).toMatchObject({
-      delivers_without_packet: 1, capture_lost_events: 4, capture_missed_events: 9, capture_perf_lost: 2,
-      capture_packet_check_lost: 0, capture_packet_check_missed: 5, capture_unattributed: 6, capture_hash_unknown: 3,
+      delivers_without_packet: 1,
+      capture_lost_events: 4,
+      capture_missed_events: 9,
+      capture_perf_lost: 2,
+      capture_packet_check_lost: 0,
+      capture_packet_check_missed: 5,
+      capture_unattributed: 6,
+      capture_hash_unknown: 3,
     });
     expect(report.classes).toHaveLength(1);
     expect(report.classes[0]).toMatchObject({ class: 'rfs_followed_hint', count: 1, share: 1 });

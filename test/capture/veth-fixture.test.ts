@@ -14,7 +14,7 @@ import { replayFile } from '../../src/replay/engine.js';
 const TRACE = new URL('../fixtures/kernel/veth/veth4q-e64.csv.gz', import.meta.url).pathname;
 
 describe('veth4q-e64: a 4-queue veth capture with per-queue settings, sockets of two namespaces', () => {
-  it('carries each RX queue\'s own settings, and packets on the queues get_rps_cpu() used (rx-3 none)', async () => {
+  it("carries each RX queue's own settings, and packets on the queues get_rps_cpu() used (rx-3 none)", async () => {
     const r = await replayFile(TRACE, { configs: [{}] });
     expect(r.trace.header).toMatchObject({
       nr_cpu_ids: 2,
@@ -56,7 +56,11 @@ describe('veth4q-e64: a 4-queue veth capture with per-queue settings, sockets of
 
   it('records in its header that nothing was lost or skipped', async () => {
     expect(await headerExtras(TRACE)).toMatchObject({
-      capture_lost_events: '0', capture_missed_events: '0', capture_perf_lost: '0', capture_unattributed: '0', capture_hash_unknown: '0',
+      capture_lost_events: '0',
+      capture_missed_events: '0',
+      capture_perf_lost: '0',
+      capture_unattributed: '0',
+      capture_hash_unknown: '0',
     });
   });
 });

@@ -17,7 +17,7 @@ function run(...args: string[]) {
 }
 
 describe('rfs-replay validate --predict', () => {
-  it('replays A at B\'s configuration and compares with B\'s kernel outcomes (text and JSON)', async () => {
+  it("replays A at B's configuration and compares with B's kernel outcomes (text and JSON)", async () => {
     const json = writeTrace('', 'predict.json');
     const r = run('validate', RR, '--predict', BULK, '--json', json);
     expect(r.code, r.err).toBe(0);
@@ -25,8 +25,12 @@ describe('rfs-replay validate --predict', () => {
     expect(r.out).toMatch(/locality +predicted +\d+\.\d\d% +kernel +\d+\.\d\d% +error +[-+]\d+\.\d\d pp/);
     const p = JSON.parse(readFileSync(json, 'utf8'));
     expect(p.schema).toBe('rfs-replay/predict');
-    expect(p.configuration).toMatchObject({ rps_sock_flow_entries: 1024, nr_cpu_ids: 2, kernel_profile: '6.16',
-      queues: [{ name: 'lo:0', rps_cpus: [0, 1], rps_flow_cnt: 1024 }] });
+    expect(p.configuration).toMatchObject({
+      rps_sock_flow_entries: 1024,
+      nr_cpu_ids: 2,
+      kernel_profile: '6.16',
+      queues: [{ name: 'lo:0', rps_cpus: [0, 1], rps_flow_cnt: 1024 }],
+    });
     // Observed = B's own kernel outcomes; predicted = A replayed with B's table sizes.
     const b = await replayFile(BULK, { configs: [{ role: 'configured' }] });
     const a = await replayFile(RR, { configs: [{ entries: 1024, flowCnt: 1024 }] });
@@ -57,7 +61,10 @@ describe('rfs-replay validate --predict', () => {
     expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(r.err).toMatch(/no deliver rows: validate --predict/);
 
-    const noConfig = writeTrace('# rfs-trace v1\n# nr_cpu_ids=2 kernel=6.18\nts,event,cpu,socket,state,rxhash,queue,skb\n1000,packet,0,,,0xa,,0x1\n2000,deliver,1,,,0xa,,0x1\n', 'no-config.csv');
+    const noConfig = writeTrace(
+      '# rfs-trace v1\n# nr_cpu_ids=2 kernel=6.18\nts,event,cpu,socket,state,rxhash,queue,skb\n1000,packet,0,,,0xa,,0x1\n2000,deliver,1,,,0xa,,0x1\n',
+      'no-config.csv',
+    );
     r = run('validate', RR, '--predict', noConfig);
     expect(r.code).toBe(2);
     expect(r.err.trim().split('\n')).toHaveLength(1);

@@ -23,13 +23,46 @@ describe('rfs-replay replay', () => {
     expect(data.schema).toBe('rfs-replay/result');
     expect(data.configs.map((c: { rps_sock_flow_entries: number }) => c.rps_sock_flow_entries)).toEqual([64, 128, 4096]);
     expect(data.trace.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(Object.keys(data.configs[0].metrics)).toEqual(expect.arrayContaining([
-      'records', 'records_state_skipped', 'records_zero_hash', 'writes', 'writes_avoided', 'evictions', 'deletes',
-      'packets', 'lookups', 'hits', 'hits_own', 'hits_aliased', 'misses_empty', 'misses_collision', 'misses_invalid_cpu',
-      'hits_stale', 'hits_unresolved', 'steered_rfs', 'steered_rps', 'not_steered', 'cross_cpu', 'slot_switches',
-      'ooo_holds', 'slot_conflicts', 'local', 'local_unresolved', 'per_cpu', 'deliver_matched', 'deliver_unmatched',
-      'agree', 'agreement', 'hit_ratio', 'collision_rate', 'alias_rate', 'stale_rate', 'locality',
-    ]));
+    expect(Object.keys(data.configs[0].metrics)).toEqual(
+      expect.arrayContaining([
+        'records',
+        'records_state_skipped',
+        'records_zero_hash',
+        'writes',
+        'writes_avoided',
+        'evictions',
+        'deletes',
+        'packets',
+        'lookups',
+        'hits',
+        'hits_own',
+        'hits_aliased',
+        'misses_empty',
+        'misses_collision',
+        'misses_invalid_cpu',
+        'hits_stale',
+        'hits_unresolved',
+        'steered_rfs',
+        'steered_rps',
+        'not_steered',
+        'cross_cpu',
+        'slot_switches',
+        'ooo_holds',
+        'slot_conflicts',
+        'local',
+        'local_unresolved',
+        'per_cpu',
+        'deliver_matched',
+        'deliver_unmatched',
+        'agree',
+        'agreement',
+        'hit_ratio',
+        'collision_rate',
+        'alias_rate',
+        'stale_rate',
+        'locality',
+      ]),
+    );
   });
 
   it('prints the detected input format first, and agreement only for the configuration the kernel ran', () => {
@@ -38,10 +71,15 @@ describe('rfs-replay replay', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out.split('\n')[0]).toBe('input format: rfs-trace v1 (detected from the content)');
     // The trace's header: 128 slots, 64 per queue, nr_cpu_ids 2, kernel 6.18 (profile 6.16), deliver rows.
-    const row = (label: string) => r.out.split('\n').find((l) => l.startsWith(label))!.trim().split(/\s{2,}/);
+    const row = (label: string) =>
+      r.out
+        .split('\n')
+        .find((l) => l.startsWith(label))!
+        .trim()
+        .split(/\s{2,}/);
     expect(row('E=128 fc=64 k=6.16 cpus=2').at(-1)).toMatch(/^\d+\.\d\d%$/);
     expect(row('E=4096 fc=64 k=6.16 cpus=2').at(-1)).toBe('—');
-    expect(r.out).toContain('agreement is shown only for the trace\'s own configuration');
+    expect(r.out).toContain("agreement is shown only for the trace's own configuration");
     const data = JSON.parse(readFileSync(json, 'utf8'));
     expect(data.configs.map((c: any) => c.metrics.agreement === null)).toEqual([false, true]);
     // The counters stay.
@@ -49,10 +87,17 @@ describe('rfs-replay replay', () => {
     expect(data.configs[1].metrics.agree).toBeGreaterThan(0);
     // Another kernel profile or CPU count is not what the kernel ran either.
     const other = run('replay', DEFAULT, '--kernel', '3.19', '--no-progress');
-    expect(other.out.split('\n').find((l) => l.startsWith('E=128 '))!.trim().split(/\s{2,}/).at(-1)).toBe('—');
+    expect(
+      other.out
+        .split('\n')
+        .find((l) => l.startsWith('E=128 '))!
+        .trim()
+        .split(/\s{2,}/)
+        .at(-1),
+    ).toBe('—');
   });
 
-  it('names an importer\'s format, and so does validate', () => {
+  it("names an importer's format, and so does validate", () => {
     const perf = new URL('../../test/fixtures/importers/perf-script.txt', import.meta.url).pathname;
     expect(run('replay', perf, '--no-progress').out.split('\n')[0]).toBe('input format: perf-script (detected from the content)');
     expect(run('validate', DEFAULT).out.split('\n')[0]).toBe('input format: rfs-trace v1 (detected from the content)');
@@ -122,7 +167,10 @@ describe('rfs-replay replay', () => {
 
 describe('table sizes the kernel accepts but this machine cannot replay', () => {
   it('are refused up front in one line, exit 2', () => {
-    const huge = writeTrace(header({ cpus: 2, entries: 536870912, queues: ['queue=a rps_cpus=3 rps_flow_cnt=1073741824', 'queue=b rps_cpus=3 rps_flow_cnt=1073741824'] }) + rows('packet,0,,,0x1,a,'));
+    const huge = writeTrace(
+      header({ cpus: 2, entries: 536870912, queues: ['queue=a rps_cpus=3 rps_flow_cnt=1073741824', 'queue=b rps_cpus=3 rps_flow_cnt=1073741824'] }) +
+        rows('packet,0,,,0x1,a,'),
+    );
     const r = run('replay', huge, '--no-progress');
     expect(r.code).toBe(2);
     // 2^29 global slots × 8 B + 2 × 2^30 queue slots × 16 B = 4 GiB + 32 GiB

@@ -21,7 +21,10 @@ const dir = mkdtempSync(join(tmpdir(), 'rfs-gen-contract-'));
 
 const CASES: [string, Workload][] = [
   ['defaults', workload({ rows: 30_000 })],
-  ['churn, reuse, 2 consumers, deliver rows, 3 queues', workload({ seed: 2, flows: 200, cpus: 6, queues: 3, connRequests: 2, reuse: 0.5, consumers: 2, migration: 0.2, deliver: true, rows: 20_000 })],
+  [
+    'churn, reuse, 2 consumers, deliver rows, 3 queues',
+    workload({ seed: 2, flows: 200, cpus: 6, queues: 3, connRequests: 2, reuse: 0.5, consumers: 2, migration: 0.2, deliver: true, rows: 20_000 }),
+  ],
   ['toeplitz, concurrency cap', workload({ seed: 5, rss: 'toeplitz', flows: 500, active: 40, connRequests: 3, reuse: 0.3, rows: 30_000 })],
   ['72 CPUs (comma-grouped mask), 1 CPU in the RPS map', workload({ seed: 6, cpus: 72, queues: 5, rpsCpus: '1', rows: 10_000 })],
   ...listScenarios().map((name): [string, Workload] => [`scenario ${name}`, scenarioWorkload(name, { rows: 15_000 })]),
@@ -42,7 +45,11 @@ describe.each(CASES)('generated trace: %s', (_name, w) => {
   it('is read whole, in strict mode, by both readers (and the csv-parse streaming baseline)', async () => {
     const path = join(dir, `${w.scenario}-${w.seed}-${w.rows}.csv`);
     writeFileSync(path, text);
-    for (const [name, reader] of [['fast', 'fast'], ['csv-parse', 'csv-parse'], ['csv-parse streaming baseline', readV1WithCsvParseStream]] as const) {
+    for (const [name, reader] of [
+      ['fast', 'fast'],
+      ['csv-parse', 'csv-parse'],
+      ['csv-parse streaming baseline', readV1WithCsvParseStream],
+    ] as const) {
       let n = 0;
       const sink: TraceSink = { header: () => {}, batch: (b) => void (n += b.length) };
       const r = await readTrace(path, sink, { reader });
@@ -73,7 +80,7 @@ describe.each(CASES)('generated trace: %s', (_name, w) => {
     for (const r of rows) if (!(r.cpu >= 0 && r.cpu < w.cpus)) throw new Error(`line ${r.line}: cpu ${r.cpu}`);
   });
 
-  it('puts each packet on the IRQ CPU of the queue the default indirection table picks from the hash\'s low bits', () => {
+  it("puts each packet on the IRQ CPU of the queue the default indirection table picks from the hash's low bits", () => {
     let size = 128;
     while (size < w.queues) size *= 2;
     const indir = defaultIndirection(w.queues, size);

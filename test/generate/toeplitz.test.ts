@@ -73,7 +73,7 @@ describe('default RSS indirection table', () => {
     expect(Array.from(t.slice(0, 7))).toEqual([0, 1, 2, 0, 1, 2, 0]);
   });
 
-  it('with a power-of-two queue count, the queue is the hash\'s low bits', () => {
+  it("with a power-of-two queue count, the queue is the hash's low bits", () => {
     const t = defaultIndirection(16);
     for (const h of [0x51ccc178, 0xc626b0ea, 0x5c2b394a, 0xafc7327f]) expect(t[h & 127]).toBe(h & 15);
   });

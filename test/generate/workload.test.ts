@@ -117,10 +117,14 @@ describe('bad settings are one clear line', () => {
   });
 
   it('rejects unknown keys, invalid JSON, non-objects and missing files', () => {
-    expect(usageError(() => buildWorkload({ workload: file('k.json', '{"flowz": 3}'), flags: {} }))).toMatch(/: unknown workload key "flowz" \(known: seed, scenario, /);
+    expect(usageError(() => buildWorkload({ workload: file('k.json', '{"flowz": 3}'), flags: {} }))).toMatch(
+      /: unknown workload key "flowz" \(known: seed, scenario, /,
+    );
     expect(usageError(() => buildWorkload({ workload: file('j.json', '{flows: 3}'), flags: {} }))).toMatch(/^workload .*j\.json is not valid JSON: /);
     expect(usageError(() => buildWorkload({ workload: file('a.json', '[1]'), flags: {} }))).toMatch(/must hold one JSON object of settings/);
-    expect(usageError(() => buildWorkload({ workload: join(dir, 'none.json'), flags: {} }))).toBe(`cannot read workload ${join(dir, 'none.json')}: no such file`);
+    expect(usageError(() => buildWorkload({ workload: join(dir, 'none.json'), flags: {} }))).toBe(
+      `cannot read workload ${join(dir, 'none.json')}: no such file`,
+    );
   });
 
   it('names the known scenarios when the name is unknown', () => {
@@ -144,7 +148,12 @@ describe('rfs-replay generate (command)', () => {
     expect((await cli(['generate', '--scenario', 'bulk', '--rows', '1000', '-o', out, '-q'])).status).toBe(0);
     const text = readFileSync(out, 'utf8');
     expect(text).toContain('scenario=bulk');
-    expect(text.trimEnd().split('\n').filter((l) => !l.startsWith('#')).length).toBe(1001);
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .filter((l) => !l.startsWith('#')).length,
+    ).toBe(1001);
   });
 
   it('a bad flag value is one line on stderr and exit status 2, and nothing is written', async () => {

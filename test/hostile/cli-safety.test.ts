@@ -57,7 +57,20 @@ async function interrupt(signal: 'SIGINT' | 'SIGTERM', reader: 'fast' | 'csv-par
   writeFileSync(json, old);
   // Many configurations make the replay last several seconds, so the signal surely lands in the middle.
   const entries = Array.from({ length: 16 }, (_, i) => 16 << i).join(',');
-  const child = spawn(process.execPath, [CLI, 'replay', trace, '--no-progress', '--reader', reader, '--entries', entries, '--kernel', '6.16,3.19', '--json', json]);
+  const child = spawn(process.execPath, [
+    CLI,
+    'replay',
+    trace,
+    '--no-progress',
+    '--reader',
+    reader,
+    '--entries',
+    entries,
+    '--kernel',
+    '6.16,3.19',
+    '--json',
+    json,
+  ]);
   let stderr = '';
   let stdout = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
@@ -76,7 +89,11 @@ async function interrupt(signal: 'SIGINT' | 'SIGTERM', reader: 'fast' | 'csv-par
 }
 
 describe('interrupting a replay', () => {
-  for (const [signal, reader] of [['SIGINT', 'fast'], ['SIGINT', 'csv-parse'], ['SIGTERM', 'fast']] as const) {
+  for (const [signal, reader] of [
+    ['SIGINT', 'fast'],
+    ['SIGINT', 'csv-parse'],
+    ['SIGTERM', 'fast'],
+  ] as const) {
     it(`${signal} (${reader} reader) exits 130 promptly, keeps the old JSON and leaves no temporary file`, async () => {
       const r = await interrupt(signal, reader);
       expect(r.sig, 'killed by the signal instead of handling it').toBeNull();

@@ -98,7 +98,11 @@ const CASES: { file: string; expect: string; args?: string[] }[] = [
   { file: 'concatenated-traces.csv', expect: '7:1: a "#" comment line after the header row: comments must come before it (were two traces concatenated?)' },
   { file: 'repeated-header-row.csv', expect: '7:1: the header row appears again (first on line 4): were two traces concatenated?' },
   // lenient mode skips bad rows, but a trace with nothing left is still an error
-  { file: 'all-rows-bad-lenient.csv', expect: '4:1: every row is bad: all 2 were skipped (--lenient), the first on line 5; nothing to replay', args: ['--lenient'] },
+  {
+    file: 'all-rows-bad-lenient.csv',
+    expect: '4:1: every row is bad: all 2 were skipped (--lenient), the first on line 5; nothing to replay',
+    args: ['--lenient'],
+  },
 ];
 
 /** A cut gzip stream has no line: the message gives the compressed byte offset, which for a cut file is its size. */
@@ -148,14 +152,16 @@ describe('bad-input corpus', () => {
     const runs = ALL.flatMap((c) => READERS.map((reader) => ({ c, reader })));
     // Eight processes at a time: the point is each process's behaviour, not their order.
     for (let i = 0; i < runs.length; i += 8) {
-      await Promise.all(runs.slice(i, i + 8).map(async ({ c, reader }) => {
-        const json = join(out, `${c.file}-${reader}.json`);
-        const r = await cli(['replay', BAD + c.file, '--no-progress', '--reader', reader, '--json', json, ...(c.args ?? [])]);
-        expect(r.status, `${c.file} (${reader}): ${r.stderr}`).toBe(2);
-        expect(r.stderr, c.file).toBe(`${expectedLine(c)}\n`);
-        expect(r.stdout, c.file).toBe('');
-        expect(existsSync(json), `${c.file}: a rejected trace writes no output`).toBe(false);
-      }));
+      await Promise.all(
+        runs.slice(i, i + 8).map(async ({ c, reader }) => {
+          const json = join(out, `${c.file}-${reader}.json`);
+          const r = await cli(['replay', BAD + c.file, '--no-progress', '--reader', reader, '--json', json, ...(c.args ?? [])]);
+          expect(r.status, `${c.file} (${reader}): ${r.stderr}`).toBe(2);
+          expect(r.stderr, c.file).toBe(`${expectedLine(c)}\n`);
+          expect(r.stdout, c.file).toBe('');
+          expect(existsSync(json), `${c.file}: a rejected trace writes no output`).toBe(false);
+        }),
+      );
     }
     expect(readdirSync(out)).toEqual([]);
   }, 180_000);

@@ -55,16 +55,20 @@ async function check(c: FuzzCase): Promise<void> {
 }
 
 describe('fuzz: damaged traces', () => {
-  it(`both readers agree, never crash, never hang, and accepted replays satisfy the metric identities (${RUNS} runs)`, async () => {
-    await fc.assert(fc.asyncProperty(caseArb, check), { numRuns: RUNS, seed: SEED, path: PATH, endOnFailure: true });
-    // The mutations must exercise both outcomes and many kinds of rejection, or the agreement above proves little.
-    if (!PATH) {
-      expect(stats.accepted).toBeGreaterThan(RUNS / 10);
-      expect(stats.rejected).toBeGreaterThan(RUNS / 10);
-      expect(stats.reasons.size).toBeGreaterThanOrEqual(6);
-    }
-    if (process.env.FUZZ_RUNS) console.log(`fuzz: ${stats.accepted} accepted, ${stats.rejected} rejected; reasons: ${[...stats.reasons].sort().join(', ')}`);
-  }, Math.max(120_000, RUNS * 200));
+  it(
+    `both readers agree, never crash, never hang, and accepted replays satisfy the metric identities (${RUNS} runs)`,
+    async () => {
+      await fc.assert(fc.asyncProperty(caseArb, check), { numRuns: RUNS, seed: SEED, path: PATH, endOnFailure: true });
+      // The mutations must exercise both outcomes and many kinds of rejection, or the agreement above proves little.
+      if (!PATH) {
+        expect(stats.accepted).toBeGreaterThan(RUNS / 10);
+        expect(stats.rejected).toBeGreaterThan(RUNS / 10);
+        expect(stats.reasons.size).toBeGreaterThanOrEqual(6);
+      }
+      if (process.env.FUZZ_RUNS) console.log(`fuzz: ${stats.accepted} accepted, ${stats.rejected} rejected; reasons: ${[...stats.reasons].sort().join(', ')}`);
+    },
+    Math.max(120_000, RUNS * 200),
+  );
 
   it('the CLI exits 0 or 2 with one stderr line and never leaves a partial JSON, on a sample of the cases', () => {
     const sample = fc.sample(caseArb, { numRuns: 16, seed: SEED + 1 });

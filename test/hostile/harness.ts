@@ -15,9 +15,7 @@ import type { ReplayResult } from '../../src/types/result.js';
 export const READERS = ['fast', 'csv-parse'] as const;
 export type Reader = (typeof READERS)[number];
 
-export type Outcome =
-  | { ok: true; result: ReplayResult }
-  | { ok: false; error: InputError | UsageError; line: string };
+export type Outcome = { ok: true; result: ReplayResult } | { ok: false; error: InputError | UsageError; line: string };
 
 const dir = mkdtempSync(join(tmpdir(), 'rfs-hostile-'));
 let n = 0;

@@ -9,20 +9,24 @@ import { describe, expect, it } from 'vitest';
 import { renderSummary } from '../../src/replay/summary.js';
 import { bothReaders, READERS, replayWith, verdict, writeInput } from './harness.js';
 
-const H = '# rfs-trace v1\n# nr_cpu_ids=2 rps_sock_flow_entries=64 kernel=test\n# queue=lo:0 rps_cpus=3 rps_flow_cnt=64\nts,event,cpu,socket,state,rxhash,queue,skb\n';
+const H =
+  '# rfs-trace v1\n# nr_cpu_ids=2 rps_sock_flow_entries=64 kernel=test\n# queue=lo:0 rps_cpus=3 rps_flow_cnt=64\nts,event,cpu,socket,state,rxhash,queue,skb\n';
 
 describe('--lenient', () => {
   // Lines 5..12; bad ones: 6 (cpu 7), 8 (event), 9 (rxhash), 11 (cpu 9).
-  const text = H + [
-    '1000,recvmsg,1,0xa1,1,0x10,,',
-    '1100,recvmsg,7,0xa2,1,0x20,,',
-    '1200,packet,0,,,0x10,lo:0,0xb1',
-    '1300,bogus,0,,,0x10,lo:0,0xb2',
-    '1400,packet,0,,,0x1g,lo:0,0xb3',
-    '1500,deliver,1,,,0x10,lo:0,0xb1',
-    '1600,packet,9,,,0x10,lo:0,0xb4',
-    '1700,sendmsg,1,0xa1,1,0x10,,',
-  ].join('\n') + '\n';
+  const text =
+    H +
+    [
+      '1000,recvmsg,1,0xa1,1,0x10,,',
+      '1100,recvmsg,7,0xa2,1,0x20,,',
+      '1200,packet,0,,,0x10,lo:0,0xb1',
+      '1300,bogus,0,,,0x10,lo:0,0xb2',
+      '1400,packet,0,,,0x1g,lo:0,0xb3',
+      '1500,deliver,1,,,0x10,lo:0,0xb1',
+      '1600,packet,9,,,0x10,lo:0,0xb4',
+      '1700,sendmsg,1,0xa1,1,0x10,,',
+    ].join('\n') +
+    '\n';
 
   it('is off by default: the first bad row stops the run', async () => {
     const path = writeInput(text);
@@ -78,14 +82,18 @@ describe('--lenient', () => {
 
 describe('counted, never fatal', () => {
   it('time going backwards: each row earlier than the one before counts once', async () => {
-    const path = writeInput(H + [
-      '1000,recvmsg,1,0xa1,1,0x10,,',
-      '900,recvmsg,1,0xa1,1,0x10,,', // back
-      '950,recvmsg,1,0xa1,1,0x10,,',
-      '950,recvmsg,1,0xa1,1,0x10,,', // equal is not backwards
-      '10,recvmsg,1,0xa1,1,0x10,,', // back
-      '2000,recvmsg,1,0xa1,1,0x10,,',
-    ].join('\n') + '\n');
+    const path = writeInput(
+      H +
+        [
+          '1000,recvmsg,1,0xa1,1,0x10,,',
+          '900,recvmsg,1,0xa1,1,0x10,,', // back
+          '950,recvmsg,1,0xa1,1,0x10,,',
+          '950,recvmsg,1,0xa1,1,0x10,,', // equal is not backwards
+          '10,recvmsg,1,0xa1,1,0x10,,', // back
+          '2000,recvmsg,1,0xa1,1,0x10,,',
+        ].join('\n') +
+        '\n',
+    );
     const { fast, ref } = await bothReaders(path);
     expect(verdict(fast)).toEqual(verdict(ref));
     if (!fast.ok) throw fast.error;
@@ -95,14 +103,18 @@ describe('counted, never fatal', () => {
   });
 
   it('lost events: packets never delivered and delivers with no packet', async () => {
-    const path = writeInput(H + [
-      '1000,packet,0,,,0x10,lo:0,0xb1',
-      '1100,packet,0,,,0x20,lo:0,0xb2', // never delivered
-      '1200,deliver,1,,,0x10,lo:0,0xb1',
-      '1300,deliver,1,,,0x30,lo:0,0xb9', // no such packet
-      '1400,deliver,1,,,0x40,lo:0,', // no skb at all
-      '1500,packet,1,,,0x50,lo:0,0xb3', // never delivered
-    ].join('\n') + '\n');
+    const path = writeInput(
+      H +
+        [
+          '1000,packet,0,,,0x10,lo:0,0xb1',
+          '1100,packet,0,,,0x20,lo:0,0xb2', // never delivered
+          '1200,deliver,1,,,0x10,lo:0,0xb1',
+          '1300,deliver,1,,,0x30,lo:0,0xb9', // no such packet
+          '1400,deliver,1,,,0x40,lo:0,', // no skb at all
+          '1500,packet,1,,,0x50,lo:0,0xb3', // never delivered
+        ].join('\n') +
+        '\n',
+    );
     const { fast, ref } = await bothReaders(path);
     expect(verdict(fast)).toEqual(verdict(ref));
     if (!fast.ok) throw fast.error;
@@ -115,12 +127,7 @@ describe('counted, never fatal', () => {
 });
 
 describe('odd but valid input is accepted, with the same replay as the plain trace', () => {
-  const rows = [
-    '1000,recvmsg,1,0xa1,1,0x10,,',
-    '1200,packet,0,,,0x10,lo:0,0xb1',
-    '1500,deliver,1,,,0x10,lo:0,0xb1',
-    '1700,state,,0xa1,TCP_CLOSE,0x10,,',
-  ];
+  const rows = ['1000,recvmsg,1,0xa1,1,0x10,,', '1200,packet,0,,,0x10,lo:0,0xb1', '1500,deliver,1,,,0x10,lo:0,0xb1', '1700,state,,0xa1,TCP_CLOSE,0x10,,'];
   const plain = H + rows.join('\n') + '\n';
   const variants: Record<string, string> = {
     'CRLF line endings': plain.replace(/\n/g, '\r\n'),
@@ -145,7 +152,9 @@ describe('odd but valid input is accepted, with the same replay as the plain tra
   }
 
   it('zero table sizes are legal: rps_sock_flow_entries=0 and rps_flow_cnt=0 switch RFS off (plain RPS)', async () => {
-    const path = writeInput(H.replace('rps_sock_flow_entries=64', 'rps_sock_flow_entries=0').replace('rps_flow_cnt=64', 'rps_flow_cnt=0') + rows.join('\n') + '\n');
+    const path = writeInput(
+      H.replace('rps_sock_flow_entries=64', 'rps_sock_flow_entries=0').replace('rps_flow_cnt=64', 'rps_flow_cnt=0') + rows.join('\n') + '\n',
+    );
     const { fast, ref } = await bothReaders(path);
     expect(verdict(fast)).toEqual(verdict(ref));
     if (!fast.ok) throw fast.error;

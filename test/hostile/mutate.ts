@@ -39,9 +39,38 @@ export const BASES: string[] = (() => {
 const INSERTS = ['\0', '\r', '"', ',', '\n', '#', '\xef\xbb\xbf', ' ', '\t', '""', '\xff', '-', '.', 'x'];
 /** Values at and past every limit (2^32, 2^53, u16 CPU ids), in both notations, and what spreadsheets write. */
 const HUGE = [
-  '9'.repeat(17), '9'.repeat(400), '0x' + 'f'.repeat(9), '0x' + '0'.repeat(30) + '1', '4294967295', '4294967296', '0xffffffff', '0x100000000',
-  '9007199254740991', '9007199254740992', '99999999999999999', '-1', '1.5', '1e9', '1,000', '', '0', '00000000000000000000001',
-  '65535', '65536', '0x', '1', '2', '3', '12', '13', 'TCP_CLOSE', 'tcp_listen', 'eth0:0', 'lo:0', ' 1', '"1"',
+  '9'.repeat(17),
+  '9'.repeat(400),
+  '0x' + 'f'.repeat(9),
+  '0x' + '0'.repeat(30) + '1',
+  '4294967295',
+  '4294967296',
+  '0xffffffff',
+  '0x100000000',
+  '9007199254740991',
+  '9007199254740992',
+  '99999999999999999',
+  '-1',
+  '1.5',
+  '1e9',
+  '1,000',
+  '',
+  '0',
+  '00000000000000000000001',
+  '65535',
+  '65536',
+  '0x',
+  '1',
+  '2',
+  '3',
+  '12',
+  '13',
+  'TCP_CLOSE',
+  'tcp_listen',
+  'eth0:0',
+  'lo:0',
+  ' 1',
+  '"1"',
 ];
 
 export type Mutation =
@@ -61,15 +90,17 @@ export type Mutation =
 const frac = fc.noBias(fc.integer({ min: 0, max: 999_999 })).map((n) => n / 1e6);
 
 // Weighted towards field-level damage, which reaches the most row checks (and the two readers' separate conversions).
-export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('flip' as const), at: frac, byte: fc.integer({ min: 0, max: 255 }) }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: frac }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('swap' as const), line: frac, a: fc.nat(8), b: fc.nat(8) }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('huge' as const), line: frac, field: fc.nat(8), value: fc.constantFrom(...HUGE) }), weight: 4 },
-  { arbitrary: fc.record({ kind: fc.constant('insert' as const), at: frac, text: fc.constantFrom(...INSERTS) }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('delete' as const), at: frac, len: fc.integer({ min: 1, max: 40 }) }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('dupLine' as const), line: frac, to: frac }), weight: 1 },
-).map((m) => m as Mutation);
+export const mutationArb: fc.Arbitrary<Mutation> = fc
+  .oneof(
+    { arbitrary: fc.record({ kind: fc.constant('flip' as const), at: frac, byte: fc.integer({ min: 0, max: 255 }) }), weight: 2 },
+    { arbitrary: fc.record({ kind: fc.constant('truncate' as const), at: frac }), weight: 1 },
+    { arbitrary: fc.record({ kind: fc.constant('swap' as const), line: frac, a: fc.nat(8), b: fc.nat(8) }), weight: 1 },
+    { arbitrary: fc.record({ kind: fc.constant('huge' as const), line: frac, field: fc.nat(8), value: fc.constantFrom(...HUGE) }), weight: 4 },
+    { arbitrary: fc.record({ kind: fc.constant('insert' as const), at: frac, text: fc.constantFrom(...INSERTS) }), weight: 2 },
+    { arbitrary: fc.record({ kind: fc.constant('delete' as const), at: frac, len: fc.integer({ min: 1, max: 40 }) }), weight: 1 },
+    { arbitrary: fc.record({ kind: fc.constant('dupLine' as const), line: frac, to: frac }), weight: 1 },
+  )
+  .map((m) => m as Mutation);
 
 function mapLine(text: string, at: number, f: (line: string) => string): string {
   const lines = text.split('\n');

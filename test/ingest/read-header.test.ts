@@ -36,7 +36,7 @@ describe('readHeader', () => {
     expect(h?.extra.capture_lost_events).toBe('4');
   });
 
-  it('rejects a bad header with the readers\' message and position', async () => {
+  it("rejects a bad header with the readers' message and position", async () => {
     const bad = writeTrace(Buffer.from(TRACE.replace('rps_flow_cnt=16', 'rps_flow_cnt=lots'), 'latin1'));
     await expect(readHeader(bad)).rejects.toThrow(InputError);
     await expect(readHeader(bad)).rejects.toThrow(`${bad}:3:38: rps_flow_cnt must be a non-negative integer, found "lots"`);

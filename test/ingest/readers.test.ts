@@ -66,7 +66,14 @@ describe('fast reader = csv-parse reader = csv-parse streaming baseline', () => 
       .join('\n'),
     'quoted fields': text
       .split('\n')
-      .map((l, i) => (i > 3 && l ? l.split(',').map((f, j) => (j === 1 || j === 3 ? `"${f}"` : f)).join(',') : l))
+      .map((l, i) =>
+        i > 3 && l
+          ? l
+              .split(',')
+              .map((f, j) => (j === 1 || j === 3 ? `"${f}"` : f))
+              .join(',')
+          : l,
+      )
       .join('\n'),
     'columns in another order with an unknown column': text
       .split('\n')
@@ -178,10 +185,19 @@ describe('parse worker or replay thread = one thread', () => {
 describe('the shared batches of a sweep, through many turns of the ring', () => {
   // 300k generated rows through a ring of 2 slots of 1024 rows: this thread waits for
   // slots the replay thread frees, about 150 turns, as in the default ring after 16 slots of 32k.
-  const w = finishWorkload(applyLayer({ ...DEFAULT_WORKLOAD }, { rows: 300_000, deliver: true, connRequests: 50, migration: 0.05, queues: 4, cpus: 16, flows: 20_000, reuse: 0.3 }, (k) => k));
+  const w = finishWorkload(
+    applyLayer(
+      { ...DEFAULT_WORKLOAD },
+      { rows: 300_000, deliver: true, connRequests: 50, migration: 0.05, queues: 4, cpus: 16, flows: 20_000, reuse: 0.3 },
+      (k) => k,
+    ),
+  );
   const path = writeTrace(generateToBuffer(w).bytes, 'ring-turns.csv');
   const sizes = [256, 1024, 4096, 8192, 16384, 32768, 65536, 131072].map((entries) => ({ entries }));
-  for (const [what, configs] of [['8 sizes', sizes], ['11 configurations', WIDE]] as const) {
+  for (const [what, configs] of [
+    ['8 sizes', sizes],
+    ['11 configurations', WIDE],
+  ] as const) {
     it(`replays ${what} as one thread does`, async () => {
       const inline = await replayFile(path, { configs: [...configs], parallel: false });
       const split = await replayFile(path, { configs: [...configs], parallel: true, sweepRing: { slots: 2, rows: 1024 } });
@@ -211,7 +227,7 @@ describe('the shared batches of a sweep, through many turns of the ring', () => 
 });
 
 describe('ReadOptions.pace', () => {
-  it('is called with each chunk\'s size before its rows, then with null; its promise holds the reading', async () => {
+  it("is called with each chunk's size before its rows, then with null; its promise holds the reading", async () => {
     const calls: (number | null)[] = [];
     const calledWhileHeld: number[] = [];
     let held = false;
@@ -245,13 +261,17 @@ describe('ReadOptions.pace', () => {
 
   it('a rejected pace stops the reading with its error', async () => {
     let n = 0;
-    const err = await readTrace(HEAD, { header() {}, batch() {} }, { chunkSize: 4096, pace: () => (++n === 3 ? Promise.reject(new Error('consumer gone')) : undefined) }).catch((e: unknown) => e);
+    const err = await readTrace(
+      HEAD,
+      { header() {}, batch() {} },
+      { chunkSize: 4096, pace: () => (++n === 3 ? Promise.reject(new Error('consumer gone')) : undefined) },
+    ).catch((e: unknown) => e);
     expect((err as Error).message).toBe('consumer gone');
     expect(n).toBe(3);
   });
 });
 
-describe('importers, through the parse worker and the sweep\'s ring', () => {
+describe("importers, through the parse worker and the sweep's ring", () => {
   // Every importer writes its rows into the batches it is given (ReadOptions.takeBatch):
   // the parse worker's shared slots, or the ring this thread hands to the replay thread.
   const IMPORTERS = new URL('../fixtures/importers/', import.meta.url).pathname;
@@ -282,9 +302,21 @@ describe('csv-parse streaming baseline on bad input', () => {
     }
   };
   const same = [
-    'unknown-event.csv', 'rxhash-too-large.csv', 'cpu-out-of-range.csv', 'undeclared-queue.csv', 'ts-above-2-53.csv',
-    'nul-byte.csv', 'missing-socket.csv', 'missing-cpu.csv', 'short-row.csv', 'too-many-fields.csv',
-    'concatenated-traces.csv', 'repeated-header-row.csv', 'header-only.csv', 'duplicate-column.csv', 'no-header-row.csv',
+    'unknown-event.csv',
+    'rxhash-too-large.csv',
+    'cpu-out-of-range.csv',
+    'undeclared-queue.csv',
+    'ts-above-2-53.csv',
+    'nul-byte.csv',
+    'missing-socket.csv',
+    'missing-cpu.csv',
+    'short-row.csv',
+    'too-many-fields.csv',
+    'concatenated-traces.csv',
+    'repeated-header-row.csv',
+    'header-only.csv',
+    'duplicate-column.csv',
+    'no-header-row.csv',
   ];
   for (const file of same) {
     it(`${file}: the reference reader's message`, async () => {
@@ -306,7 +338,11 @@ describe('csv-parse streaming baseline on bad input', () => {
     expect(stream.trace).toEqual(ref.trace);
     expect(stream.configs).toEqual(ref.configs);
   });
-  for (const [file, line] of [['unterminated-quote.csv', 5], ['quote-inside-field.csv', 5], ['text-after-closing-quote.csv', 5]] as const) {
+  for (const [file, line] of [
+    ['unterminated-quote.csv', 5],
+    ['quote-inside-field.csv', 5],
+    ['text-after-closing-quote.csv', 5],
+  ] as const) {
     it(`${file}: quote damage at its line, column 1`, async () => {
       const ref = await outcome(BAD + file, 'csv-parse');
       const detail = ref.slice(ref.indexOf(': ') + 2);

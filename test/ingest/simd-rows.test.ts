@@ -88,7 +88,19 @@ describe('SIMD reader: values at the limits of each field, worked out by hand', 
     if ('error' in r) throw new Error(r.error);
     const { rows } = r;
     expect(rows.ts).toEqual([9007199254740991, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(rows.event).toEqual([EventKind.Recvmsg, EventKind.Sendmsg, EventKind.State, EventKind.Packet, EventKind.Deliver, EventKind.Accept, EventKind.Splice, EventKind.Recvmsg, EventKind.Packet, EventKind.Packet, EventKind.Packet]);
+    expect(rows.event).toEqual([
+      EventKind.Recvmsg,
+      EventKind.Sendmsg,
+      EventKind.State,
+      EventKind.Packet,
+      EventKind.Deliver,
+      EventKind.Accept,
+      EventKind.Splice,
+      EventKind.Recvmsg,
+      EventKind.Packet,
+      EventKind.Packet,
+      EventKind.Packet,
+    ]);
     expect(rows.cpu).toEqual([0, 63, NONE, 5, 5, 1, 1, 1, 2, 2, 2]);
     expect(rows.state).toEqual([12, 1, 10, 0, 0, 1, 1, 1, 0, 0, 0]);
     expect(rows.rxhash).toEqual([0xffffffff, 0xffffffff, 0, 123, 0x7b, 1, 1, 1, 1, 1, 2]);
@@ -177,7 +189,10 @@ describe('SIMD reader = JavaScript scanner, on generated rows (property)', () =>
       digits(1, 11),
       fc.constantFrom('', '4294967295', '4294967296', '0x', '0X0'),
     ),
-    queue: fc.oneof(fc.integer({ min: 0, max: 16 }).map((q) => `eth0:${q}`), fc.constantFrom('', 'eth0:', 'ETH0:1', 'a-queue-name-of-24-bytes', 'eth0:1 ')),
+    queue: fc.oneof(
+      fc.integer({ min: 0, max: 16 }).map((q) => `eth0:${q}`),
+      fc.constantFrom('', 'eth0:', 'ETH0:1', 'a-queue-name-of-24-bytes', 'eth0:1 '),
+    ),
     skb: hexId,
   };
   const row = fc
@@ -202,7 +217,9 @@ describe('SIMD reader = JavaScript scanner, on generated rows (property)', () =>
       sock: hexDigits(1, 16),
       queue: fc.integer({ min: 0, max: 15 }),
     })
-    .map((r) => (r.event === 'packet' ? `${r.ts},packet,${r.cpu},,,0x${r.hash},eth0:${r.queue},\n` : `${r.ts},${r.event},${r.cpu},0x${r.sock},1,0x${r.hash},,\n`));
+    .map((r) =>
+      r.event === 'packet' ? `${r.ts},packet,${r.cpu},,,0x${r.hash},eth0:${r.queue},\n` : `${r.ts},${r.event},${r.cpu},0x${r.sock},1,0x${r.hash},,\n`,
+    );
   const trace = fc.array(fc.oneof({ weight: 3, arbitrary: goodRow }, { weight: 1, arbitrary: row }), { minLength: 1, maxLength: 40 });
 
   it('the same rows, skips and errors, whatever the chunking, lenient or not, identities interned or deferred', async () => {

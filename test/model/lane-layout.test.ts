@@ -30,7 +30,11 @@ describe('lane-layout.ts and the compiled lanes', () => {
     expect(names.length).toBeGreaterThan(150);
     for (const name of names) expect(Number.isInteger(layout[name as keyof typeof layout]) && /^[A-Z][A-Z0-9_]*$/.test(name), name).toBe(true);
     const text = readFileSync(join(MODEL, 'lane-layout.ts'), 'utf8');
-    const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '').split('\n').filter((l) => l.trim() !== '');
+    const code = text
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     for (const line of code) expect(line).toMatch(/^export const [A-Z][A-Z0-9_]* = [-A-Z0-9_a-fx+*()<> ]+;$/);
   });
 
@@ -49,7 +53,7 @@ describe('lane-layout.ts and the compiled lanes', () => {
   });
 });
 
-describe('the layout\'s indices and the tool\'s names', () => {
+describe("the layout's indices and the tool's names", () => {
   it('agree', () => {
     expect(layoutMismatches()).toEqual([]);
   });

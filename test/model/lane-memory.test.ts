@@ -7,8 +7,26 @@ import { readTrace } from '../../src/ingest/read.js';
 import type { TraceHeader } from '../../src/ingest/trace.js';
 import { resolveConfig } from '../../src/model/config.js';
 import {
-  CTL_BY_SIZE, CTL_LANES, CTL_SAME_LANES, CTL_VLANES, DEV_CPU, DEV_FLOW_WORDS, L_QFLOW, L_QSTRIDE, L_QUEUES, L_SLOTS, L_SOCK, L_TIMELINE,
-  LANE_WORDS, LANES_AT, Q_FIRST, Q_MAP, Q_SLOTS, RPS_NO_CPU, SOCK_ENT, SOCK_SLOT_WORDS,
+  CTL_BY_SIZE,
+  CTL_LANES,
+  CTL_SAME_LANES,
+  CTL_VLANES,
+  DEV_CPU,
+  DEV_FLOW_WORDS,
+  L_QFLOW,
+  L_QSTRIDE,
+  L_QUEUES,
+  L_SLOTS,
+  L_SOCK,
+  L_TIMELINE,
+  LANE_WORDS,
+  LANES_AT,
+  Q_FIRST,
+  Q_MAP,
+  Q_SLOTS,
+  RPS_NO_CPU,
+  SOCK_ENT,
+  SOCK_SLOT_WORDS,
 } from '../../src/model/lane-layout.js';
 import { planLaneMemory } from '../../src/model/lane-memory.js';
 import type { ConfigRequest } from '../../src/types/config-request.js';

@@ -7,7 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_FLOWS_SEEN, CTL_LANES, CTL_NODES_USED, CTL_RESOLVED_HITS, CTL_RESOLVED_LOCAL, CTL_RESOLVED_STALE,
+  CTL_DRAIN_HITS,
+  CTL_DRAIN_PACKETS,
+  CTL_FLOWS_SEEN,
+  CTL_LANES,
+  CTL_NODES_USED,
+  CTL_RESOLVED_HITS,
+  CTL_RESOLVED_LOCAL,
+  CTL_RESOLVED_STALE,
   TIMELINE_WORDS,
 } from '../../src/model/lane-layout.js';
 import { initTimeline, readTimeline, WasmLanes } from '../../src/model/wasm-lanes.js';

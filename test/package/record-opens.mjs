@@ -30,11 +30,14 @@ if (log) {
   }
   // Named imports (import { readFileSync } from 'node:fs') see the wrappers only after this.
   syncBuiltinESMExports();
-  register('data:text/javascript,' + encodeURIComponent(`
+  register(
+    'data:text/javascript,' +
+      encodeURIComponent(`
     import { appendFileSync } from 'node:fs';
     import { fileURLToPath } from 'node:url';
     export async function load(url, context, next) {
       if (url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, fileURLToPath(url) + '\\n');
       return next(url, context);
-    }`));
+    }`),
+  );
 }

@@ -118,7 +118,11 @@ describe('a size sweep = each size replayed alone', () => {
     let header: TraceHeader | undefined;
     let nr = 0;
     await readTrace(KERNEL_CAPTURES + 'lo-rr-e128-f64.csv.gz', { header: (h, n) => ((header = h), (nr = n)), batch: () => {} });
-    const bank = (reqs: ConfigRequest[]) => new FlowTableBank(reqs.map((r) => resolveConfig(header!, nr, r)), { traceCpus: nr, resolveIds: false });
+    const bank = (reqs: ConfigRequest[]) =>
+      new FlowTableBank(
+        reqs.map((r) => resolveConfig(header!, nr, r)),
+        { traceCpus: nr, resolveIds: false },
+      );
     expect(bank(SIZES).sameLanes).toBe(true);
     expect(bank([{ entries: 16 }]).sameLanes).toBe(true);
     expect(bank([...SIZES, { kernel: '4.10' }]).sameLanes).toBe(false);
@@ -139,7 +143,7 @@ describe('a size sweep = each size replayed alone', () => {
   });
 });
 
-describe('the lane kernel\'s growable regions', () => {
+describe("the lane kernel's growable regions", () => {
   // A bank reserves its per-flow, per-socket and node regions large; started at their
   // smallest, a short trace makes every one grow (moving the pending packets, the flow
   // and socket numbering, the disagreement log) many times over. Nothing may change.
@@ -203,12 +207,19 @@ describe('the lane kernel across batch boundaries', () => {
   // the same rows cut into batches of 1, 5 or 333 must end exactly as in
   // batches of the reader's size. A mark lost between calls would zero the
   // pending packets and socket state of flows and sockets already seen.
-  for (const [name, lanes] of [['mixed lanes', LANES], ['a size sweep of eight (the vector path)', SWEEP_8]] as const) {
+  for (const [name, lanes] of [
+    ['mixed lanes', LANES],
+    ['a size sweep of eight (the vector path)', SWEEP_8],
+  ] as const) {
     it(`same results whatever the batch size: web-short.csv.gz, ${name}, with a numbering bank and given ids as in a sweep`, async () => {
       const batches: TraceBatch[] = [];
       let header: TraceHeader | undefined;
       let nr = 0;
-      await readTrace(SCENARIOS + 'web-short.csv.gz', { header: (h, n) => ((header = h), (nr = n)), batch: (b) => batches.push(copyBatch(b)) }, { deferIds: true });
+      await readTrace(
+        SCENARIOS + 'web-short.csv.gz',
+        { header: (h, n) => ((header = h), (nr = n)), batch: (b) => batches.push(copyBatch(b)) },
+        { deferIds: true },
+      );
       const configs = lanes.map((req) => resolveConfig(header!, nr, req));
       const replay = (size: number) => {
         const own = new FlowTableBank(configs, { traceCpus: nr, resolveIds: true });
@@ -227,7 +238,8 @@ describe('the lane kernel across batch boundaries', () => {
             given.processBatch(part, ordinals);
           }
         }
-        const results = (bank: FlowTableBank) => bank.lanes.map((m) => ({ metrics: m.finish(), queues: m.queueOccupancy(), table: m.sockTableOccupancy(), timeline: m.timelineBins() }));
+        const results = (bank: FlowTableBank) =>
+          bank.lanes.map((m) => ({ metrics: m.finish(), queues: m.queueOccupancy(), table: m.sockTableOccupancy(), timeline: m.timelineBins() }));
         return { own: results(own), given: results(given), trace: numbering.traceCounts() };
       };
       const whole = replay(1 << 30);

@@ -12,23 +12,25 @@ const A = '0xaaaa0001';
 const B = '0xbbbb0002';
 
 // cpus 2; flows A and B; skb per packet. Rows (event,cpu,socket,state,rxhash,queue,skb):
-const TRACE = header({ cpus: 2, entries: 64, queues: ['queue=q0 rps_cpus=3 rps_flow_cnt=64'] }) + rows(
-  `packet,0,,,${A},q0,0x100`, //    P0 arrives on 0
-  `deliver,1,,,${A},q0,0x100`, //   P0 on 1: cross
-  `recvmsg,1,0x1,1,${A},,`, //      A's next record on 1: P0 local (record after deliver)
-  `packet,1,,,${B},q0,0x200`, //    P1 arrives on 1
-  `recvmsg,0,0x2,1,${B},,`, //      B's next record on 0, before P1's deliver row
-  `deliver,1,,,${B},q0,0x200`, //   P1 on 1: not cross; resolved, not local
-  `packet,0,,,${A},q0,0x300`, //    P2 arrives on 0
-  `deliver,0,,,${A},q0,0x300`, //   P2 on 0: not cross; A never records again: unresolved
-  `packet,1,,,0,q0,0x400`, //       P3, hash 0, arrives on 1
-  `deliver,0,,,0,q0,0x400`, //      P3 on 0: cross; hash 0: unresolved
-  `packet,0,,,${B},q0,0x500`, //    P4: its deliver row is lost: not counted
-  `recvmsg,1,0x2,1,${B},,`, //      resolves P4 (unmatched) only
-  `packet,1,,,${B},q0,0x600`, //    P5 arrives on 1
-  `deliver,1,,,${B},q0,0x600`, //   P5 on 1: not cross
-  `sendmsg,1,0x2,1,${B},,`, //      B's next record on 1: P5 local
-);
+const TRACE =
+  header({ cpus: 2, entries: 64, queues: ['queue=q0 rps_cpus=3 rps_flow_cnt=64'] }) +
+  rows(
+    `packet,0,,,${A},q0,0x100`, //    P0 arrives on 0
+    `deliver,1,,,${A},q0,0x100`, //   P0 on 1: cross
+    `recvmsg,1,0x1,1,${A},,`, //      A's next record on 1: P0 local (record after deliver)
+    `packet,1,,,${B},q0,0x200`, //    P1 arrives on 1
+    `recvmsg,0,0x2,1,${B},,`, //      B's next record on 0, before P1's deliver row
+    `deliver,1,,,${B},q0,0x200`, //   P1 on 1: not cross; resolved, not local
+    `packet,0,,,${A},q0,0x300`, //    P2 arrives on 0
+    `deliver,0,,,${A},q0,0x300`, //   P2 on 0: not cross; A never records again: unresolved
+    `packet,1,,,0,q0,0x400`, //       P3, hash 0, arrives on 1
+    `deliver,0,,,0,q0,0x400`, //      P3 on 0: cross; hash 0: unresolved
+    `packet,0,,,${B},q0,0x500`, //    P4: its deliver row is lost: not counted
+    `recvmsg,1,0x2,1,${B},,`, //      resolves P4 (unmatched) only
+    `packet,1,,,${B},q0,0x600`, //    P5 arrives on 1
+    `deliver,1,,,${B},q0,0x600`, //   P5 on 1: not cross
+    `sendmsg,1,0x2,1,${B},,`, //      B's next record on 1: P5 local
+  );
 
 describe('kernel-observed outcomes', () => {
   it('match the hand count on a tiny trace', async () => {

@@ -28,9 +28,7 @@ describe.each([
   });
 
   it('keeps every metric identity, at many sizes and every kernel profile', async () => {
-    const configs = [16, 64, 256, 4096, 0].flatMap((entries) =>
-      (['6.16', '6.15', '4.10', '4.0', '3.19'] as const).map((kernel) => ({ entries, kernel })),
-    );
+    const configs = [16, 64, 256, 4096, 0].flatMap((entries) => (['6.16', '6.15', '4.10', '4.0', '3.19'] as const).map((kernel) => ({ entries, kernel })));
     const r = await replayFile(KERNEL_CAPTURES + name, { configs });
     for (const c of r.configs) expect(checkIdentities(c.metrics), c.label).toEqual([]);
     // A bigger table never collides more on the same trace (same flows, fewer shared slots).

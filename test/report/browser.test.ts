@@ -78,7 +78,12 @@ function expectRenderedOffline(r: Awaited<ReturnType<typeof openReport>>, htmlPa
 
 describe('HTML report in chromium', () => {
   it('default trace: every chart draws, offline, with no console error', async () => {
-    const out = await runReport({ inputs: ['traces/default.csv.gz'], output: join(ARTIFACTS, 'default.html'), command: ['rfs-replay', 'report', 'traces/default.csv.gz'], replay: replayFile });
+    const out = await runReport({
+      inputs: ['traces/default.csv.gz'],
+      output: join(ARTIFACTS, 'default.html'),
+      command: ['rfs-replay', 'report', 'traces/default.csv.gz'],
+      replay: replayFile,
+    });
     let csv = '';
     const r = await openReport(out.traces[0].html, join(ARTIFACTS, 'report-default.png'), async (page) => {
       // The CSV link really downloads the chart's rows: one per global size swept.
@@ -95,8 +100,14 @@ describe('HTML report in chromium', () => {
     expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual([64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144]);
     expectRenderedOffline(r, out.traces[0].html, 8);
     expect(r.charts.map((c) => c.id)).toEqual([
-      'chart-locality-vs-size', 'chart-lookup-outcomes-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
-      'chart-timeline', 'chart-agreement', 'chart-agreement-over-time',
+      'chart-locality-vs-size',
+      'chart-lookup-outcomes-vs-size',
+      'chart-collisions-vs-size',
+      'chart-queue-sweep',
+      'chart-packets-per-cpu',
+      'chart-timeline',
+      'chart-agreement',
+      'chart-agreement-over-time',
     ]);
   });
 
@@ -134,8 +145,15 @@ describe('HTML report in chromium', () => {
     });
     expectRenderedOffline(r, out.traces[0].html, 9);
     expect(r.charts.map((c) => c.id)).toEqual([
-      'chart-locality-vs-size', 'chart-lookup-outcomes-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
-      'chart-timeline', 'chart-queue-occupancy', 'chart-cpus-whatif', 'chart-cpus-outcomes',
+      'chart-locality-vs-size',
+      'chart-lookup-outcomes-vs-size',
+      'chart-collisions-vs-size',
+      'chart-queue-sweep',
+      'chart-packets-per-cpu',
+      'chart-timeline',
+      'chart-queue-occupancy',
+      'chart-cpus-whatif',
+      'chart-cpus-outcomes',
     ]);
     // The header's nr_cpu_ids (8) first, then each what-if.
     expect(rows).toEqual(['8 (trace)', '64', '4,096', '32,768']);
@@ -167,8 +185,15 @@ describe('HTML report in chromium', () => {
     });
     expectRenderedOffline(r, out.traces[0].html, 9);
     expect(r.charts.map((c) => c.id)).toEqual([
-      'chart-locality-vs-size', 'chart-lookup-outcomes-vs-size', 'chart-collisions-vs-size', 'chart-queue-sweep', 'chart-packets-per-cpu',
-      'chart-timeline', 'chart-kernels-vs-size', 'chart-kernel-outcomes', 'chart-queue-occupancy',
+      'chart-locality-vs-size',
+      'chart-lookup-outcomes-vs-size',
+      'chart-collisions-vs-size',
+      'chart-queue-sweep',
+      'chart-packets-per-cpu',
+      'chart-timeline',
+      'chart-kernels-vs-size',
+      'chart-kernel-outcomes',
+      'chart-queue-occupancy',
     ]);
     // 16 RX queues in the header, one bar each for every kernel profile.
     const queues = zlibHeaderQueues(trace);

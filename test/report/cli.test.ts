@@ -42,7 +42,12 @@ describe('rfs-replay report (CLI)', () => {
     expect(note).toBeGreaterThan(2);
     expect(lines[note]).toContain('rfs-replay capture records the socket side');
     expect(note).toBeLessThan(lines.findIndex((l) => l.trimStart().startsWith('Advice')));
-    expect(lines.find((l) => l.trimStart().startsWith('Advice'))!.trim().split(/\s{2,}/)).toEqual(['Advice', 'unknown / unknown']);
+    expect(
+      lines
+        .find((l) => l.trimStart().startsWith('Advice'))!
+        .trim()
+        .split(/\s{2,}/),
+    ).toEqual(['Advice', 'unknown / unknown']);
   });
 
   it('--help explains one --cpus value against several, and --fifo-ns', () => {
@@ -54,7 +59,7 @@ describe('rfs-replay report (CLI)', () => {
     expect(help).toContain('--fifo-ns');
   });
 
-  it('--cpus 4,16 prints the CPU what-if table next to the trace\'s own nr_cpu_ids', () => {
+  it("--cpus 4,16 prints the CPU what-if table next to the trace's own nr_cpu_ids", () => {
     const dir = mkdtempSync(join(tmpdir(), 'rfs-cli-'));
     const r = cli('traces/default.csv.gz', '--cpus', '4,16', '--entries', '128,1024', '--flow-cnt', '64', '-o', join(dir, 'd.html'));
     expect(r.status).toBe(0);
@@ -70,8 +75,14 @@ describe('rfs-replay report (CLI)', () => {
     [['traces/default.csv.gz', '--flow-cnt', '0'], 'rfs-replay: --flow-cnt sizes must be from 1 to 1073741824, got 0'],
     [['traces/default.csv.gz', '--kernel', '5.4'], 'rfs-replay: unknown kernel profile "5.4" (known: 6.16, 6.15, 4.10, 4.0, 3.19)'],
     [['traces/default.csv.gz', '--cpus', 'many'], 'rfs-replay: --cpus must be an integer from 1 to 65535, got "many"'],
-    [['traces/default.csv.gz', '--cpus', '4,,8'], 'rfs-replay: --cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "4,,8"'],
-    [['traces/default.csv.gz', '--cpus', '4,70000'], 'rfs-replay: --cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "4,70000"'],
+    [
+      ['traces/default.csv.gz', '--cpus', '4,,8'],
+      'rfs-replay: --cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "4,,8"',
+    ],
+    [
+      ['traces/default.csv.gz', '--cpus', '4,70000'],
+      'rfs-replay: --cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "4,70000"',
+    ],
     [['traces/default.csv.gz', '--fifo-ns', '0'], 'rfs-replay: --fifo-ns must be a positive integer number of nanoseconds, got "0"'],
     [['traces/default.csv.gz', '--fifo-ns', '1e3'], 'rfs-replay: --fifo-ns must be a positive integer number of nanoseconds, got "1e3"'],
     [['traces/default.csv.gz', '-o', 'report.pdf'], 'rfs-replay: -o expects a path ending in .html, got "report.pdf"'],

@@ -25,7 +25,13 @@ async function report(trace: string, extra: Partial<Parameters<typeof runReport>
   return { dir, out, json: JSON.parse(readFileSync(out.traces[0].json, 'utf8')), html: readFileSync(out.traces[0].html, 'utf8') };
 }
 
-interface Point { size: number; loc: number; cross: number; mem: number; index: number }
+interface Point {
+  size: number;
+  loc: number;
+  cross: number;
+  mem: number;
+  index: number;
+}
 
 /** The advice rule, written out from docs/metrics.md over raw counters. */
 function derive(configured: any, configuredSize: number, points: { c: any; size: number; index: number }[], flows: number) {
@@ -40,9 +46,12 @@ function derive(configured: any, configuredSize: number, points: { c: any; size:
   const n = draws(configured);
   const xn = Math.min(flows, configured.metrics.packets);
   const pts = points.map((p) => at(p.c, p.size, p.index));
-  const better = pts.filter((p) => p.size !== configuredSize).filter((p) =>
-    p.loc - conf.loc > margin(conf.loc, p.loc, n) + 1e-12 || (p.loc >= conf.loc - 1e-12 && conf.cross - p.cross > margin(conf.cross, p.cross, xn) + 1e-12),
-  );
+  const better = pts
+    .filter((p) => p.size !== configuredSize)
+    .filter(
+      (p) =>
+        p.loc - conf.loc > margin(conf.loc, p.loc, n) + 1e-12 || (p.loc >= conf.loc - 1e-12 && conf.cross - p.cross > margin(conf.cross, p.cross, xn) + 1e-12),
+    );
   if (better.length === 0) return { action: 'keep' as const, point: null, all: pts, conf };
   const top = better.reduce((a, b) => (b.loc > a.loc + 1e-12 ? b : a));
   const tie = Math.min(margin(conf.loc, top.loc, n), 0.01);
@@ -91,7 +100,8 @@ describe.each(traces)('report on %s', (trace) => {
     // Agreement only where the kernel ran: the configured replay (and a sweep point with its very settings).
     expect(configured.metrics.agreement).not.toBeNull();
     for (const c of configs) {
-      const same = c.entries_effective === configured.entries_effective && c.flow_cnt_effective[0] === configured.flow_cnt_effective[0] && c.kernel === configured.kernel;
+      const same =
+        c.entries_effective === configured.entries_effective && c.flow_cnt_effective[0] === configured.flow_cnt_effective[0] && c.kernel === configured.kernel;
       if (!same) expect(c.metrics.agreement, c.label).toBeNull();
       expect(c.metrics.deliver_matched, c.label).toBe(configured.metrics.deliver_matched); // the counters stay
     }
@@ -169,7 +179,9 @@ describe('report on the default trace', () => {
 describe('report on a trace whose locality climbs with the table size', () => {
   it('grows the global table to a size within 1 pp of the best locality tried', async () => {
     // 4,000 flows on consumers that never migrate, a 64-slot table: collisions are the only limit a size can fix.
-    const w = finishWorkload(applyLayer({ ...DEFAULT_WORKLOAD }, { flows: 4000, entries: 64, migration: 0, cpus: 8, rows: 200_000, rates: 'uniform' }, (k) => k));
+    const w = finishWorkload(
+      applyLayer({ ...DEFAULT_WORKLOAD }, { flows: 4000, entries: 64, migration: 0, cpus: 8, rows: 200_000, rates: 'uniform' }, (k) => k),
+    );
     const path = join(mkdtempSync(join(tmpdir(), 'rfs-grow-')), 'grow.csv');
     writeFileSync(path, generateToBuffer(w).bytes);
     const { json } = await report(path);

@@ -40,11 +40,16 @@ describe('format', () => {
   });
 
   it('quotes command-line words only when needed', () => {
-    expect(shellJoin(['rfs-replay', 'report', 'my trace.csv', "it's", '--entries=64,128'])).toBe(`rfs-replay report 'my trace.csv' 'it'\\''s' --entries=64,128`);
+    expect(shellJoin(['rfs-replay', 'report', 'my trace.csv', "it's", '--entries=64,128'])).toBe(
+      `rfs-replay report 'my trace.csv' 'it'\\''s' --entries=64,128`,
+    );
   });
 
   it('CSV: union of columns, nulls empty, quoting per RFC 4180', () => {
-    const csv = toCsv([{ a: 1, b: 'x,y' }, { a: null, c: 'say "hi"' }]);
+    const csv = toCsv([
+      { a: 1, b: 'x,y' },
+      { a: null, c: 'say "hi"' },
+    ]);
     expect(csv).toBe('a,b,c\r\n1,"x,y",\r\n,,"say ""hi"""\r\n');
   });
 });

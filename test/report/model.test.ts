@@ -66,7 +66,18 @@ describe('buildReportModel', async () => {
   it('says to grow, with the gain, its margin and the extra memory, and the table says the same', () => {
     const v = buildVerdict(model);
     // 4·8192 + 8·64 − (4·128 + 8·64) = 32256 B = 31.5 KiB
-    expect(v.sentences[0]).toBe(reportMsg.globalChange('Grow', '128', '8,192', '66.70%', '99.20%', '+32.50 pp', `${(1.959963984540054 * Math.sqrt((0.667 * 0.333 + 0.992 * 0.008) / 100) * 100).toFixed(2)} pp`, '31.5 KiB'));
+    expect(v.sentences[0]).toBe(
+      reportMsg.globalChange(
+        'Grow',
+        '128',
+        '8,192',
+        '66.70%',
+        '99.20%',
+        '+32.50 pp',
+        `${(1.959963984540054 * Math.sqrt((0.667 * 0.333 + 0.992 * 0.008) / 100) * 100).toFixed(2)} pp`,
+        '31.5 KiB',
+      ),
+    );
     expect(v.columns).toEqual(['configured', 'recommended', 'largest size tried', 'plain RPS (no RFS)']);
     expect(v.lines.find((l) => l.label === 'Locality')!.values).toEqual(['66.70%', '99.20%', '100.00%', '50.00%']);
     expect(v.lines.find((l) => l.label === 'Advice')!.values).toEqual(['', 'grow / keep', '', '']);
@@ -91,7 +102,14 @@ describe('buildReportModel', async () => {
     const m = await reportModel({}, { trace: { header: { ...resultFor(planWith()).trace.header, rps_sock_flow_entries: 32768 } } });
     const g = m.kernels[0].globalAdvice;
     expect(g).toMatchObject({ action: 'keep', reason: 'within_noise', size: 32768 });
-    expect(buildVerdict(m).sentences[0]).toBe(reportMsg.globalKeep('32,768', '99.80%', { size: '131,072', loc: '100.00%', change: '+0.20 pp', margin: `${(1.959963984540054 * Math.sqrt(0.998 * 0.002 / 100) * 100).toFixed(2)} pp` }));
+    expect(buildVerdict(m).sentences[0]).toBe(
+      reportMsg.globalKeep('32,768', '99.80%', {
+        size: '131,072',
+        loc: '100.00%',
+        change: '+0.20 pp',
+        margin: `${(1.959963984540054 * Math.sqrt((0.998 * 0.002) / 100) * 100).toFixed(2)} pp`,
+      }),
+    );
     expect(m.kernels[0].recommended).toBe(m.kernels[0].configured);
   });
 
@@ -122,13 +140,23 @@ describe('buildReportModel', async () => {
   it('rejects a result whose configurations do not match the plan', () => {
     const plan = planWith();
     const r = resultFor(plan);
-    expect(() => buildReportModel({ ...r, configs: r.configs.slice(1) }, plan.plan)).toThrow(new RegExp(`asked the replay engine for ${plan.requests.length} configurations, got ${plan.requests.length - 1}`));
+    expect(() => buildReportModel({ ...r, configs: r.configs.slice(1) }, plan.plan)).toThrow(
+      new RegExp(`asked the replay engine for ${plan.requests.length} configurations, got ${plan.requests.length - 1}`),
+    );
   });
 });
 
 describe('mergeBins', () => {
   const bin = (t: number, v: number): TimelineBin => ({
-    t, packets: v, lookups: v, hits: v, misses_collision: 1, hits_resolved: v, hits_stale: 1, deliver_matched: v, agree: 1,
+    t,
+    packets: v,
+    lookups: v,
+    hits: v,
+    misses_collision: 1,
+    hits_resolved: v,
+    hits_stale: 1,
+    deliver_matched: v,
+    agree: 1,
   });
 
   it('leaves few bins alone', () => {
@@ -140,12 +168,19 @@ describe('mergeBins', () => {
     // 5 bins of 10 ns, at most 2 → factor 3: [0,30) holds t=0,10,20; [30,60) holds t=30,40.
     const out = mergeBins([bin(0, 1), bin(10, 2), bin(20, 3), bin(30, 4), bin(40, 5)], 10, 2);
     expect(out.binNs).toBe(30);
-    expect(out.bins.map((b) => [b.t, b.packets, b.misses_collision])).toEqual([[0, 6, 3], [30, 9, 2]]);
+    expect(out.bins.map((b) => [b.t, b.packets, b.misses_collision])).toEqual([
+      [0, 6, 3],
+      [30, 9, 2],
+    ]);
   });
 
   it('handles gaps (bins absent from the series)', () => {
     const out = mergeBins([bin(0, 1), bin(50, 2), bin(60, 3)], 10, 2);
     // factor 2 → width 20: t=0 → [0,20); t=50 → [40,60); t=60 → [60,80)
-    expect(out.bins.map((b) => [b.t, b.packets])).toEqual([[0, 1], [40, 2], [60, 3]]);
+    expect(out.bins.map((b) => [b.t, b.packets])).toEqual([
+      [0, 1],
+      [40, 2],
+      [60, 3],
+    ]);
   });
 });

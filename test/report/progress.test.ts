@@ -11,16 +11,25 @@ function fakeTty(isTTY = true) {
       text += chunk;
       return true;
     },
-    on() { return stream; },
-    once() { return stream; },
-    removeListener() { return stream; },
+    on() {
+      return stream;
+    },
+    once() {
+      return stream;
+    },
+    removeListener() {
+      return stream;
+    },
   };
   return { stream: stream as unknown as NodeJS.WriteStream, text: () => text };
 }
 
 describe('createProgress', () => {
   it('draws nothing when disabled or when the stream is not a terminal', () => {
-    for (const [enabled, tty] of [[false, true], [true, false]] as const) {
+    for (const [enabled, tty] of [
+      [false, true],
+      [true, false],
+    ] as const) {
       const t = fakeTty(tty);
       const p = createProgress(enabled, { stream: t.stream });
       p.update(10, 100);

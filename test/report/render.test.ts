@@ -11,7 +11,15 @@ const evil = '</script><script>alert(1)</script>.csv.gz';
 
 async function fixtureModel(opts: { kernels?: ('6.16' | '4.10' | '3.19')[]; file?: string; cpuWhatIf?: number[] } = {}) {
   const bins = Array.from({ length: 300 }, (_, i) => ({
-    t: i * 1e7, packets: 10, lookups: 10, hits: i % 10, misses_collision: 1, hits_resolved: 5, hits_stale: 1, deliver_matched: 8, agree: 7,
+    t: i * 1e7,
+    packets: 10,
+    lookups: 10,
+    hits: i % 10,
+    misses_collision: 1,
+    hits_resolved: 5,
+    hits_stale: 1,
+    deliver_matched: 8,
+    agree: 7,
   }));
   return reportModel(
     { kernels: opts.kernels, cpuWhatIf: opts.cpuWhatIf },
@@ -42,9 +50,19 @@ describe('charts', async () => {
 
   it('include the locality and lookup-outcome sweeps, per-queue, per-CPU, time series, agreement, kernel and CPU what-if charts', () => {
     expect(charts.map((c) => c.id)).toEqual([
-      'locality-vs-size', 'lookup-outcomes-vs-size', 'collisions-vs-size', 'queue-sweep', 'packets-per-cpu', 'timeline',
-      'agreement', 'agreement-over-time', 'kernels-vs-size', 'kernel-outcomes', 'queue-occupancy',
-      'cpus-whatif', 'cpus-outcomes',
+      'locality-vs-size',
+      'lookup-outcomes-vs-size',
+      'collisions-vs-size',
+      'queue-sweep',
+      'packets-per-cpu',
+      'timeline',
+      'agreement',
+      'agreement-over-time',
+      'kernels-vs-size',
+      'kernel-outcomes',
+      'queue-occupancy',
+      'cpus-whatif',
+      'cpus-outcomes',
     ]);
   });
 
@@ -131,7 +149,21 @@ describe('renderReportHtml', async () => {
 
   it('shows provenance: sha256, sizes, counts, lost events, header, profile, tool version, command line', () => {
     const prov = html.slice(html.indexOf('<section id="provenance"'));
-    for (const text of ['ab'.repeat(32), '1,234 bytes', 'gzip-compressed', '5,000', '50 packets without a deliver row', '3 deliver rows without a packet row', 'rps_sock_flow_entries = 128', 'kernel = 6.18.44', 'lo:0: rps_cpus = {0,1}, rps_flow_cnt = 64', '2 rows step back in time', 'rfs-replay 0.1.0', 'rfs-replay report traces/fixture.csv.gz', 'Kernel profile(s) replayed</th><td>6.16']) {
+    for (const text of [
+      'ab'.repeat(32),
+      '1,234 bytes',
+      'gzip-compressed',
+      '5,000',
+      '50 packets without a deliver row',
+      '3 deliver rows without a packet row',
+      'rps_sock_flow_entries = 128',
+      'kernel = 6.18.44',
+      'lo:0: rps_cpus = {0,1}, rps_flow_cnt = 64',
+      '2 rows step back in time',
+      'rfs-replay 0.1.0',
+      'rfs-replay report traces/fixture.csv.gz',
+      'Kernel profile(s) replayed</th><td>6.16',
+    ]) {
       expect(prov, text).toContain(text);
     }
   });
@@ -156,7 +188,14 @@ describe('renderReportJson', () => {
     expect(j.plan.filter((p: any) => p.group === 'queue-sweep')).toHaveLength(13);
     const rec = j.analysis.kernels[0].recommendation;
     expect(rec.objective).toBe('locality');
-    expect(rec.global).toMatchObject({ objective: 'locality', action: 'grow', entries: 8192, configured_entries: 128, memory_bytes: 33280, reason: 'locality' });
+    expect(rec.global).toMatchObject({
+      objective: 'locality',
+      action: 'grow',
+      entries: 8192,
+      configured_entries: 128,
+      memory_bytes: 33280,
+      reason: 'locality',
+    });
     expect(rec.global.locality.configured).toBeCloseTo(0.667, 12);
     expect(rec.global.locality.advised).toBeCloseTo(0.992, 12);
     expect(j.result.configs[rec.global.config_index].entries_effective).toBe(8192);
@@ -182,17 +221,21 @@ describe('renderReportText', () => {
 });
 
 describe('CPU what-if and kernel rendering details', () => {
-  it('the CPU what-if table lists the trace\'s own nr_cpu_ids and each what-if with rps_cpu_mask = roundup_pow_of_two(n) - 1', async () => {
+  it("the CPU what-if table lists the trace's own nr_cpu_ids and each what-if with rps_cpu_mask = roundup_pow_of_two(n) - 1", async () => {
     // The fixture trace has nr_cpu_ids 2 and a 128-slot table (7 index bits).
     const html = renderReportHtml(await fixtureModel({ cpuWhatIf: [12, 4] }));
     const sec = html.slice(html.indexOf('<section id="cpus">'), html.indexOf('</section>', html.indexOf('<section id="cpus">')));
     const firstCells = [...sec.matchAll(/<tr[^>]*><th scope="row">([^<]+)<\/th><td>([^<]+)<\/td>/g)].map((m) => [m[1], m[2]]);
     // 4 → 0x3, 12 → 16 - 1 = 0xf; ascending by nr_cpu_ids.
-    expect(firstCells).toEqual([['2 (trace)', '0x1 (1 bits)'], ['4', '0x3 (2 bits)'], ['12', '0xf (4 bits)']]);
+    expect(firstCells).toEqual([
+      ['2 (trace)', '0x1 (1 bits)'],
+      ['4', '0x3 (2 bits)'],
+      ['12', '0xf (4 bits)'],
+    ]);
     expect(html).toContain('Queue-head model');
   });
 
-  it('a what-if below the trace\'s own count says that CPU ids are folded', async () => {
+  it("a what-if below the trace's own count says that CPU ids are folded", async () => {
     const html = renderReportHtml(await fixtureModel({ cpuWhatIf: [1, 4] }));
     expect(html).toContain('nr_cpu_ids 1 is below the trace&#39;s own 2');
   });
@@ -202,7 +245,12 @@ describe('CPU what-if and kernel rendering details', () => {
     expect(text).toContain('CPU count what-if at the configured sizes');
     // 4096 CPUs: mask 0xfff (12 bits) over a 128-slot index (7 bits): 5 bits unchecked.
     const row = text.split('\n').find((l) => /^\s+6\.16\s+4096\s/.test(l))!;
-    expect(row.trim().split(/\s{2,}/).slice(0, 4)).toEqual(['6.16', '4096', '0xfff', '5']);
+    expect(
+      row
+        .trim()
+        .split(/\s{2,}/)
+        .slice(0, 4),
+    ).toEqual(['6.16', '4096', '0xfff', '5']);
     // 3.19 compares no hash bit: all 32 - 7 above the index are unchecked.
     const old = text.split('\n').find((l) => /^\s+3\.19\s+4096\s/.test(l))!;
     expect(old.trim().split(/\s{2,}/)[3]).toBe('25');

@@ -48,14 +48,22 @@ describe('runReport', () => {
     const trace = touch(join(dir, 'my.csv.gz'));
     const { replay, calls } = fakeReplay();
     const printed: string[] = [];
-    const out = await runReport({ inputs: [trace], output: join(dir, 'out', 'r.html'), command: ['rfs-replay', 'report', trace], replay, print: (t) => printed.push(t) });
+    const out = await runReport({
+      inputs: [trace],
+      output: join(dir, 'out', 'r.html'),
+      command: ['rfs-replay', 'report', trace],
+      replay,
+      print: (t) => printed.push(t),
+    });
 
     expect(calls).toHaveLength(2);
     expect(calls[0].options.hash).toBe(true);
     expect(calls[0].options.configs).toHaveLength(1 + 13 + 1); // configured, global sweep, plain RPS
     // The fixture's advice is to grow to 8192 slots: the second pass sweeps per-queue sizes there, without hashing again.
     expect(calls[1].options.hash).toBe(false);
-    expect(calls[1].options.configs.map((c) => [c.entries, c.flowCnt])).toEqual([8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768].map((f) => [8192, f]));
+    expect(calls[1].options.configs.map((c) => [c.entries, c.flowCnt])).toEqual(
+      [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768].map((f) => [8192, f]),
+    );
     expect(out.traces).toEqual([{ trace, html: join(dir, 'out', 'r.html'), json: join(dir, 'out', 'r.json') }]);
     expect(readFileSync(join(dir, 'out', 'r.html'), 'utf8')).toMatch(/^<!DOCTYPE html>/);
     const json = JSON.parse(readFileSync(join(dir, 'out', 'r.json'), 'utf8'));
@@ -83,7 +91,12 @@ describe('runReport', () => {
     touch(join(traces, 'bulk.csv.gz'));
     const { replay, calls } = fakeReplay();
     const out = await runReport({ inputs: [traces], output: join(dir, 'rep', 'grid.html'), command: [], replay });
-    expect(calls.map((c) => c.path)).toEqual([join(traces, 'bulk.csv.gz'), join(traces, 'bulk.csv.gz'), join(traces, 'web.csv.gz'), join(traces, 'web.csv.gz')]);
+    expect(calls.map((c) => c.path)).toEqual([
+      join(traces, 'bulk.csv.gz'),
+      join(traces, 'bulk.csv.gz'),
+      join(traces, 'web.csv.gz'),
+      join(traces, 'web.csv.gz'),
+    ]);
     expect(out.traces.map((t) => t.html)).toEqual([join(dir, 'rep', 'bulk.html'), join(dir, 'rep', 'web.html')]);
     expect(out.comparison).toEqual({ html: join(dir, 'rep', 'grid.html'), json: join(dir, 'rep', 'grid.json') });
     const doc = JSON.parse(readFileSync(join(dir, 'rep', 'grid.json'), 'utf8'));
@@ -103,7 +116,9 @@ describe('runReport', () => {
     mkdirSync(join(dir, 'x'));
     const b = touch(join(dir, 'x', 'same.csv.gz'));
     const { replay, calls } = fakeReplay();
-    await expect(runReport({ inputs: [a], output: join(dir, 'r.txt'), command: [], replay })).rejects.toThrow(new UsageError(reportMsg.outputNotHtml(join(dir, 'r.txt'))));
+    await expect(runReport({ inputs: [a], output: join(dir, 'r.txt'), command: [], replay })).rejects.toThrow(
+      new UsageError(reportMsg.outputNotHtml(join(dir, 'r.txt'))),
+    );
     await expect(runReport({ inputs: [a, b], command: [], replay })).rejects.toThrow(new UsageError(reportMsg.duplicateName('same', a, b)));
     expect(calls).toHaveLength(0);
   });

@@ -84,9 +84,12 @@ describe('CPU-count what-if (report --cpus 512,1024)', () => {
     expect(html).toContain('roundup_pow_of_two(nr_cpu_ids) − 1');
   });
 
-  it('a what-if count equal to the trace\'s own is one row, the trace\'s', async () => {
+  it("a what-if count equal to the trace's own is one row, the trace's", async () => {
     const { json } = await report({ cpuWhatIf: [2, 1024] });
-    expect(json.analysis.kernels[0].cpu_whatif.map((r: any) => [r.nr_cpu_ids, r.trace_own])).toEqual([[2, true], [1024, false]]);
+    expect(json.analysis.kernels[0].cpu_whatif.map((r: any) => [r.nr_cpu_ids, r.trace_own])).toEqual([
+      [2, true],
+      [1024, false],
+    ]);
   });
 
   it('--cpus N alone still sets nr_cpu_ids for every configuration, with no what-if section', async () => {
@@ -100,7 +103,7 @@ describe('CPU-count what-if (report --cpus 512,1024)', () => {
 });
 
 describe('kernel profiles side by side on the hand trace', () => {
-  it('3.19 turns 6.16\'s collision miss into an aliased hit; 4.10 puts hA and hB in one per-queue slot', async () => {
+  it("3.19 turns 6.16's collision miss into an aliased hit; 4.10 puts hA and hB in one per-queue slot", async () => {
     const { json, html } = await report({ kernels: ['6.16', '4.10', '3.19'] });
     const k = Object.fromEntries((json.analysis.kernels as any[]).map((x) => [x.kernel, x]));
     expect([k['6.16'].configured.misses_collision, k['6.16'].configured.hits_aliased]).toEqual([1, 0]);

@@ -8,9 +8,20 @@ const trace = traceSummary();
 
 function config(over: Partial<ConfigResult> = {}): ConfigResult {
   return {
-    label: 'x', role: 'configured', rps_sock_flow_entries: 128, entries_effective: 128, kernel: '6.16', nr_cpu_ids: 2,
-    rps_flow_cnt: [64], flow_cnt_effective: [64], rps_cpus: [[0, 1]], head_model: 'deliver', memory_bytes: 1024,
-    metrics: metrics({ deliver_matched: 100, agree: 90 }), queue_occupancy: [], sock_table_occupancy: { slots: 128, used: 1 },
+    label: 'x',
+    role: 'configured',
+    rps_sock_flow_entries: 128,
+    entries_effective: 128,
+    kernel: '6.16',
+    nr_cpu_ids: 2,
+    rps_flow_cnt: [64],
+    flow_cnt_effective: [64],
+    rps_cpus: [[0, 1]],
+    head_model: 'deliver',
+    memory_bytes: 1024,
+    metrics: metrics({ deliver_matched: 100, agree: 90 }),
+    queue_occupancy: [],
+    sock_table_occupancy: { slots: 128, used: 1 },
     ...over,
   };
 }
@@ -49,8 +60,11 @@ describe('isTraceOwnConfig', () => {
     expect(isTraceOwnConfig(config({ head_model: 'instant' }), trace)).toBe(false);
   });
 
-  it('cannot rule out a setting the trace does not state (an importer\'s trace: no sizes, no release, the implicit queue)', () => {
-    const imported: TraceSummary = { ...trace, header: { nr_cpu_ids: 2, rps_sock_flow_entries: null, kernel: null, queues: [{ name: 'q', rps_cpus: [0, 1], rps_flow_cnt: 0 }], implicit_queue: true } };
+  it("cannot rule out a setting the trace does not state (an importer's trace: no sizes, no release, the implicit queue)", () => {
+    const imported: TraceSummary = {
+      ...trace,
+      header: { nr_cpu_ids: 2, rps_sock_flow_entries: null, kernel: null, queues: [{ name: 'q', rps_cpus: [0, 1], rps_flow_cnt: 0 }], implicit_queue: true },
+    };
     expect(isTraceOwnConfig(config({ entries_effective: 4096, flow_cnt_effective: [4096], kernel: '3.19' }), imported)).toBe(true);
     expect(isTraceOwnConfig(config({ nr_cpu_ids: 4 }), imported)).toBe(false);
   });

@@ -13,9 +13,14 @@ describe('cpus what-if on 16-bit hashes and a 256-slot table (scenario small-tab
   const CPUS = [8, 64, 1024, 4096, 65535];
 
   it('cpus 8 -> 64 changes nothing; 1024 and 4096 turn ~1/85 and ~1/17 of collisions into aliased hits; 65535 checks no bit at all', async () => {
-    const results = await replay(t.path, CPUS.map((cpus) => ({ cpus, kernel: '6.16' as const, role: 'what-if' as const })));
+    const results = await replay(
+      t.path,
+      CPUS.map((cpus) => ({ cpus, kernel: '6.16' as const, role: 'what-if' as const })),
+    );
     const m = Object.fromEntries(CPUS.map((c, i) => [c, results[i].metrics]));
-    const line = CPUS.map((c) => `cpus=${c}: hit_ratio ${m[c].hit_ratio!.toFixed(4)} alias_rate ${m[c].alias_rate!.toFixed(4)} collision_rate ${m[c].collision_rate!.toFixed(4)}`).join('; ');
+    const line = CPUS.map(
+      (c) => `cpus=${c}: hit_ratio ${m[c].hit_ratio!.toFixed(4)} alias_rate ${m[c].alias_rate!.toFixed(4)} collision_rate ${m[c].collision_rate!.toFixed(4)}`,
+    ).join('; ');
     console.log(`small-table cpus what-if: ${line}`);
     for (let i = 0; i < CPUS.length; i++) expect(results[i].nr_cpu_ids, line).toBe(CPUS[i]);
 
@@ -28,7 +33,10 @@ describe('cpus what-if on 16-bit hashes and a 256-slot table (scenario small-tab
     // the newly unchecked bits: (2^2-1)/(2^8-1) = 1/85 and (2^4-1)/(2^8-1) = 1/17 of pairs.
     // Lookups repeat per pair, so the tolerance is a factor of 2.
     const coll = m[8].misses_collision;
-    for (const [c, frac] of [[1024, 3 / 255], [4096, 15 / 255]] as const) {
+    for (const [c, frac] of [
+      [1024, 3 / 255],
+      [4096, 15 / 255],
+    ] as const) {
       const want = coll * frac;
       expect(m[c].hits_aliased, `cpus=${c}: ${m[c].hits_aliased} aliased vs ~${Math.round(want)} predicted; ${line}`).toBeGreaterThan(want / 2);
       expect(m[c].hits_aliased, `cpus=${c}; ${line}`).toBeLessThan(want * 2);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { replay, scenarioTrace } from './helpers.js';
 
-describe('many RX queues, RSS from the hash\'s low bits (scenario many-queues)', () => {
+describe("many RX queues, RSS from the hash's low bits (scenario many-queues)", () => {
   const t = scenarioTrace('many-queues');
   const { queues, flowCnt } = t.w;
   // RSS puts a packet on queue (hash & 127) % 16 = hash & 15, so every flow on queue q has

@@ -41,8 +41,16 @@ import { HeaderParser } from '../v1/header.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import type { TraceHeader } from '../trace.js';
 import {
-  confirmPackets, dropBpfDeliversOutside, dropStatesOfUnrecordedSockets, dropUnconfirmed, pairDelivers, shareHashes, stateHashesFromRecords, ZERO_HASH,
-  type CaptureEvent, type Sighting,
+  confirmPackets,
+  dropBpfDeliversOutside,
+  dropStatesOfUnrecordedSockets,
+  dropUnconfirmed,
+  pairDelivers,
+  shareHashes,
+  stateHashesFromRecords,
+  ZERO_HASH,
+  type CaptureEvent,
+  type Sighting,
 } from './capture-fixups.js';
 import { byTime } from './types.js';
 
@@ -144,8 +152,21 @@ export class CaptureAssembler {
   private seq = 0;
   private lastTs = 0;
   readonly stats: AssembleStats = {
-    lostEvents: 0, missedEvents: null, perfLost: null, packetCheckLost: null, packetCheckMissed: null, unattributed: 0, hashUnknown: 0,
-    stateHashFromRecords: 0, stateHashUnknown: 0, queuesBeyondDevice: [], groMerged: 0, hashFromDeliver: 0, reordered: 0, undeclaredQueues: [], ended: false,
+    lostEvents: 0,
+    missedEvents: null,
+    perfLost: null,
+    packetCheckLost: null,
+    packetCheckMissed: null,
+    unattributed: 0,
+    hashUnknown: 0,
+    stateHashFromRecords: 0,
+    stateHashUnknown: 0,
+    queuesBeyondDevice: [],
+    groMerged: 0,
+    hashFromDeliver: 0,
+    reordered: 0,
+    undeclaredQueues: [],
+    ended: false,
   };
 
   /**
@@ -153,7 +174,10 @@ export class CaptureAssembler {
    * perf's state events cannot be; those of sockets that never recorded are
    * then left out.
    */
-  constructor(private readonly file: string, private readonly socketsLimited = false) {}
+  constructor(
+    private readonly file: string,
+    private readonly socketsLimited = false,
+  ) {}
 
   get started(): boolean {
     return this.sawMagic;
@@ -201,35 +225,86 @@ export class CaptureAssembler {
         const event = RECORD_EVENT[t[3]];
         if (!event) throw new InputError(f, line, c[3], captureMsg.badProtocolField('record kind (r, s or a)', t[3]), 'bad_capture_line');
         const state = num(f, line, c[5], t[5], 'state');
-        this.push(t[1], c[1], line, {
-          ts: t[1], event, cpu: t[2], socket: t[4], state: state >= 1 && state <= 12 ? String(state) : '', rxhash: hex32(num(f, line, c[6], t[6], 'hash')), queue: '', skb: '',
-        }, { ts: c[1], event: c[3], cpu: c[2], socket: c[4], state: c[5], rxhash: c[6], queue: c[0], skb: c[0] });
+        this.push(
+          t[1],
+          c[1],
+          line,
+          {
+            ts: t[1],
+            event,
+            cpu: t[2],
+            socket: t[4],
+            state: state >= 1 && state <= 12 ? String(state) : '',
+            rxhash: hex32(num(f, line, c[6], t[6], 'hash')),
+            queue: '',
+            skb: '',
+          },
+          { ts: c[1], event: c[3], cpu: c[2], socket: c[4], state: c[5], rxhash: c[6], queue: c[0], skb: c[0] },
+        );
         return true;
       }
       case 'st': {
         need(7);
         num(f, line, c[4], t[4], 'old state');
-        this.push(t[1], c[1], line, {
-          ts: t[1], event: 'state', cpu: t[2], socket: t[3], state: String(num(f, line, c[5], t[5], 'new state')), rxhash: hex32(num(f, line, c[6], t[6], 'hash')), queue: '', skb: '',
-        }, { ts: c[1], event: c[0], cpu: c[2], socket: c[3], state: c[5], rxhash: c[6], queue: c[0], skb: c[0] });
+        this.push(
+          t[1],
+          c[1],
+          line,
+          {
+            ts: t[1],
+            event: 'state',
+            cpu: t[2],
+            socket: t[3],
+            state: String(num(f, line, c[5], t[5], 'new state')),
+            rxhash: hex32(num(f, line, c[6], t[6], 'hash')),
+            queue: '',
+            skb: '',
+          },
+          { ts: c[1], event: c[0], cpu: c[2], socket: c[3], state: c[5], rxhash: c[6], queue: c[0], skb: c[0] },
+        );
         return true;
       }
       case 'pkt': {
         need(8);
-        if (!PACKET_SOURCES.has(t[3])) throw new InputError(f, line, c[3], captureMsg.badProtocolField('packet source (x, e, l, g or f)', t[3]), 'bad_capture_line');
-        const p = this.push(t[1], c[1], line, {
-          ts: t[1], event: 'packet', cpu: t[2], socket: '', state: '', rxhash: hex32(num(f, line, c[5], t[5], 'hash')),
-          queue: this.queueName(num(f, line, c[7], t[7], 'ifindex'), num(f, line, c[6], t[6], 'queue_mapping')), skb: t[4],
-        }, { ts: c[1], event: c[0], cpu: c[2], socket: c[0], state: c[0], rxhash: c[5], queue: c[6], skb: c[4] });
+        if (!PACKET_SOURCES.has(t[3]))
+          throw new InputError(f, line, c[3], captureMsg.badProtocolField('packet source (x, e, l, g or f)', t[3]), 'bad_capture_line');
+        const p = this.push(
+          t[1],
+          c[1],
+          line,
+          {
+            ts: t[1],
+            event: 'packet',
+            cpu: t[2],
+            socket: '',
+            state: '',
+            rxhash: hex32(num(f, line, c[5], t[5], 'hash')),
+            queue: this.queueName(num(f, line, c[7], t[7], 'ifindex'), num(f, line, c[6], t[6], 'queue_mapping')),
+            skb: t[4],
+          },
+          { ts: c[1], event: c[0], cpu: c[2], socket: c[0], state: c[0], rxhash: c[5], queue: c[6], skb: c[4] },
+        );
         p.src = t[3];
         return true;
       }
       case 'dlv': {
         need(7);
-        const d = this.push(t[1], c[1], line, {
-          ts: t[1], event: 'deliver', cpu: t[2], socket: '', state: '', rxhash: hex32(num(f, line, c[4], t[4], 'hash')),
-          queue: this.queueName(num(f, line, c[6], t[6], 'ifindex'), num(f, line, c[5], t[5], 'queue_mapping')), skb: t[3],
-        }, { ts: c[1], event: c[0], cpu: c[2], socket: c[0], state: c[0], rxhash: c[4], queue: c[5], skb: c[3] });
+        const d = this.push(
+          t[1],
+          c[1],
+          line,
+          {
+            ts: t[1],
+            event: 'deliver',
+            cpu: t[2],
+            socket: '',
+            state: '',
+            rxhash: hex32(num(f, line, c[4], t[4], 'hash')),
+            queue: this.queueName(num(f, line, c[6], t[6], 'ifindex'), num(f, line, c[5], t[5], 'queue_mapping')),
+            skb: t[3],
+          },
+          { ts: c[1], event: c[0], cpu: c[2], socket: c[0], state: c[0], rxhash: c[4], queue: c[5], skb: c[3] },
+        );
         d.confirmed = true;
         d.fromBpf = true;
         return true;
@@ -251,7 +326,14 @@ export class CaptureAssembler {
    */
   perfPacket(e: { ts: number; cpu: number; src: string; skb: string; hash: number; queueMapping: number; dev: string }, confirm: boolean): void {
     const p = this.pushPerf(e.ts, {
-      ts: String(e.ts), event: 'packet', cpu: String(e.cpu), socket: '', state: '', rxhash: hex32(e.hash), queue: queueOf(e.dev, e.queueMapping), skb: e.skb,
+      ts: String(e.ts),
+      event: 'packet',
+      cpu: String(e.cpu),
+      socket: '',
+      state: '',
+      rxhash: hex32(e.hash),
+      queue: queueOf(e.dev, e.queueMapping),
+      skb: e.skb,
     });
     p.src = e.src;
     p.confirm = confirm;
@@ -265,8 +347,16 @@ export class CaptureAssembler {
   /** A TCP state change as perf recorded it: no sk_rxhash, taken later from the socket's record rows. */
   perfState(e: { ts: number; cpu: number; socket: string; newState: number }): void {
     if (e.newState < 1 || e.newState > 12) return;
-    this.pushPerf(e.ts, { ts: String(e.ts), event: 'state', cpu: String(e.cpu), socket: e.socket, state: String(e.newState), rxhash: ZERO_HASH, queue: '', skb: '' })
-      .hashFromRecords = true;
+    this.pushPerf(e.ts, {
+      ts: String(e.ts),
+      event: 'state',
+      cpu: String(e.cpu),
+      socket: e.socket,
+      state: String(e.newState),
+      rxhash: ZERO_HASH,
+      queue: '',
+      skb: '',
+    }).hashFromRecords = true;
   }
 
   /** The time perf recorded packets (CLOCK_MONOTONIC ns); BPF deliver rows outside it are left out. */
@@ -314,7 +404,10 @@ export class CaptureAssembler {
 
     const events = this.events.sort(byTime);
     if (this.window) dropBpfDeliversOutside(events, this.window.startNs, this.window.endNs);
-    confirmPackets(events, this.sightings.sort((a, b) => a.ts - b.ts));
+    confirmPackets(
+      events,
+      this.sightings.sort((a, b) => a.ts - b.ts),
+    );
     pairDelivers(events);
     s.unattributed = dropUnconfirmed(events);
     s.hashFromDeliver = shareHashes(events);

@@ -52,8 +52,18 @@ export interface TracepointEvent {
 const PACKET_EVENTS = new Set(['netif_rx_entry', 'netif_receive_skb_entry', 'netif_receive_skb_list_entry', 'napi_gro_receive_entry', 'napi_gro_frags_entry']);
 const RECORD_EVENTS: Record<string, string> = { sock_recv_length: 'recvmsg', sock_send_length: 'sendmsg' };
 const STATE_NUMBERS: Record<string, number> = {
-  TCP_ESTABLISHED: 1, TCP_SYN_SENT: 2, TCP_SYN_RECV: 3, TCP_FIN_WAIT1: 4, TCP_FIN_WAIT2: 5, TCP_TIME_WAIT: 6,
-  TCP_CLOSE: 7, TCP_CLOSE_WAIT: 8, TCP_LAST_ACK: 9, TCP_LISTEN: 10, TCP_CLOSING: 11, TCP_NEW_SYN_RECV: 12,
+  TCP_ESTABLISHED: 1,
+  TCP_SYN_SENT: 2,
+  TCP_SYN_RECV: 3,
+  TCP_FIN_WAIT1: 4,
+  TCP_FIN_WAIT2: 5,
+  TCP_TIME_WAIT: 6,
+  TCP_CLOSE: 7,
+  TCP_CLOSE_WAIT: 8,
+  TCP_LAST_ACK: 9,
+  TCP_LISTEN: 10,
+  TCP_CLOSING: 11,
+  TCP_NEW_SYN_RECV: 12,
 };
 
 /** "1184.389296" (µs) or "1195.187051099" (ns) seconds → integer nanoseconds, exactly. */
@@ -93,7 +103,10 @@ export class TracepointRows {
   nrCpuIds: number | undefined;
   readonly ignored: Record<string, number> = {};
 
-  constructor(private readonly file: string, private readonly format: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly format: string,
+  ) {}
 
   /** A thread entered a syscall: a following socket call recorded its flow on this CPU. */
   syscallEntry(tid: number, ts: number, cpu: number): void {
@@ -107,7 +120,16 @@ export class TracepointRows {
       if (!v) throw new InputError(this.file, line, e.bodyColumn, importMsg.missingField(e.name, k), 'bad_import_line');
       return v;
     };
-    const base = { ts: e.tsColumn, event: e.bodyColumn, cpu: e.cpuColumn, socket: e.bodyColumn, state: e.bodyColumn, rxhash: e.bodyColumn, queue: e.bodyColumn, skb: e.bodyColumn };
+    const base = {
+      ts: e.tsColumn,
+      event: e.bodyColumn,
+      cpu: e.cpuColumn,
+      socket: e.bodyColumn,
+      state: e.bodyColumn,
+      rxhash: e.bodyColumn,
+      queue: e.bodyColumn,
+      skb: e.bodyColumn,
+    };
     if (PACKET_EVENTS.has(e.name) || e.name === 'netif_receive_skb') {
       const skb = get('skbaddr');
       const deliver = e.name === 'netif_receive_skb';
@@ -119,9 +141,15 @@ export class TracepointRows {
         rxhash = h.value;
         hashCol = h.column;
         const qm = get('queue_mapping');
-        if (hexOrDec(qm.value) === null) throw new InputError(this.file, line, qm.column, importMsg.badFieldValue('queue_mapping', qm.value), 'bad_import_line');
+        if (hexOrDec(qm.value) === null)
+          throw new InputError(this.file, line, qm.column, importMsg.badFieldValue('queue_mapping', qm.value), 'bad_import_line');
       }
-      this.push(e, line, { ts: '', event: deliver ? 'deliver' : 'packet', cpu: String(e.cpu), socket: '', state: '', rxhash, queue: '', skb: skb.value }, { ...base, rxhash: hashCol, skb: skb.column });
+      this.push(
+        e,
+        line,
+        { ts: '', event: deliver ? 'deliver' : 'packet', cpu: String(e.cpu), socket: '', state: '', rxhash, queue: '', skb: skb.value },
+        { ...base, rxhash: hashCol, skb: skb.column },
+      );
       return;
     }
     const record = RECORD_EVENTS[e.name];
@@ -135,7 +163,12 @@ export class TracepointRows {
       const entry = this.lastEntry.get(e.tid);
       this.lastEntry.delete(e.tid);
       const at = entry && entry.ts <= e.ts ? entry : { ts: e.ts, cpu: e.cpu };
-      this.push({ ...e, ts: at.ts }, line, { ts: '', event: record, cpu: String(at.cpu), socket: sk.value, state: '', rxhash: '0', queue: '', skb: '' }, { ...base, socket: sk.column });
+      this.push(
+        { ...e, ts: at.ts },
+        line,
+        { ts: '', event: record, cpu: String(at.cpu), socket: sk.value, state: '', rxhash: '0', queue: '', skb: '' },
+        { ...base, socket: sk.column },
+      );
       return;
     }
     if (e.name === 'inet_sock_set_state') {
@@ -145,8 +178,14 @@ export class TracepointRows {
       if (protocol !== undefined && protocol !== '6' && protocol !== 'IPPROTO_TCP') return this.ignore('non-TCP state');
       const ns = get('newstate');
       const state = STATE_NUMBERS[ns.value] ?? hexOrDec(ns.value);
-      if (state === null || state < 1 || state > 12) throw new InputError(this.file, line, ns.column, importMsg.badFieldValue('newstate', ns.value), 'bad_import_line');
-      this.push(e, line, { ts: '', event: 'state', cpu: String(e.cpu), socket: sk.value, state: String(state), rxhash: '0', queue: '', skb: '' }, { ...base, socket: sk.column, state: ns.column });
+      if (state === null || state < 1 || state > 12)
+        throw new InputError(this.file, line, ns.column, importMsg.badFieldValue('newstate', ns.value), 'bad_import_line');
+      this.push(
+        e,
+        line,
+        { ts: '', event: 'state', cpu: String(e.cpu), socket: sk.value, state: String(state), rxhash: '0', queue: '', skb: '' },
+        { ...base, socket: sk.column, state: ns.column },
+      );
       return;
     }
     this.ignore(e.name);

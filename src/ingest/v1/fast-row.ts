@@ -13,7 +13,9 @@ import { MAX_LINE } from './framing.js';
 
 // Module-local on purpose: V8 compiles these into the byte loops as immediates,
 // but loads an imported binding from its module cell at every use.
-const COMMA = 0x2c, LF = 0x0a, CR = 0x0d;
+const COMMA = 0x2c,
+  LF = 0x0a,
+  CR = 0x0d;
 
 export class FastRow {
   /** The queue the last row named (rows of one queue often come in runs). */
@@ -201,18 +203,30 @@ export class FastRow {
 function eventAt(buf: Buffer, s: number, len: number, c: number): number {
   switch (c) {
     case 0x70: // packet
-      return len === 6 && buf[s + 1] === 0x61 && buf[s + 2] === 0x63 && buf[s + 3] === 0x6b && buf[s + 4] === 0x65 && buf[s + 5] === 0x74 ? EventKind.Packet : -1;
+      return len === 6 && buf[s + 1] === 0x61 && buf[s + 2] === 0x63 && buf[s + 3] === 0x6b && buf[s + 4] === 0x65 && buf[s + 5] === 0x74
+        ? EventKind.Packet
+        : -1;
     case 0x72: // recvmsg
-      return len === 7 && buf[s + 1] === 0x65 && buf[s + 2] === 0x63 && buf[s + 3] === 0x76 && buf[s + 4] === 0x6d && buf[s + 5] === 0x73 && buf[s + 6] === 0x67 ? EventKind.Recvmsg : -1;
+      return len === 7 && buf[s + 1] === 0x65 && buf[s + 2] === 0x63 && buf[s + 3] === 0x76 && buf[s + 4] === 0x6d && buf[s + 5] === 0x73 && buf[s + 6] === 0x67
+        ? EventKind.Recvmsg
+        : -1;
     case 0x73: // sendmsg, splice, state
-      if (len === 7) return buf[s + 1] === 0x65 && buf[s + 2] === 0x6e && buf[s + 3] === 0x64 && buf[s + 4] === 0x6d && buf[s + 5] === 0x73 && buf[s + 6] === 0x67 ? EventKind.Sendmsg : -1;
-      if (len === 6) return buf[s + 1] === 0x70 && buf[s + 2] === 0x6c && buf[s + 3] === 0x69 && buf[s + 4] === 0x63 && buf[s + 5] === 0x65 ? EventKind.Splice : -1;
+      if (len === 7)
+        return buf[s + 1] === 0x65 && buf[s + 2] === 0x6e && buf[s + 3] === 0x64 && buf[s + 4] === 0x6d && buf[s + 5] === 0x73 && buf[s + 6] === 0x67
+          ? EventKind.Sendmsg
+          : -1;
+      if (len === 6)
+        return buf[s + 1] === 0x70 && buf[s + 2] === 0x6c && buf[s + 3] === 0x69 && buf[s + 4] === 0x63 && buf[s + 5] === 0x65 ? EventKind.Splice : -1;
       if (len === 5) return buf[s + 1] === 0x74 && buf[s + 2] === 0x61 && buf[s + 3] === 0x74 && buf[s + 4] === 0x65 ? EventKind.State : -1;
       return -1;
     case 0x64: // deliver
-      return len === 7 && buf[s + 1] === 0x65 && buf[s + 2] === 0x6c && buf[s + 3] === 0x69 && buf[s + 4] === 0x76 && buf[s + 5] === 0x65 && buf[s + 6] === 0x72 ? EventKind.Deliver : -1;
+      return len === 7 && buf[s + 1] === 0x65 && buf[s + 2] === 0x6c && buf[s + 3] === 0x69 && buf[s + 4] === 0x76 && buf[s + 5] === 0x65 && buf[s + 6] === 0x72
+        ? EventKind.Deliver
+        : -1;
     case 0x61: // accept
-      return len === 6 && buf[s + 1] === 0x63 && buf[s + 2] === 0x63 && buf[s + 3] === 0x65 && buf[s + 4] === 0x70 && buf[s + 5] === 0x74 ? EventKind.Accept : -1;
+      return len === 6 && buf[s + 1] === 0x63 && buf[s + 2] === 0x63 && buf[s + 3] === 0x65 && buf[s + 4] === 0x70 && buf[s + 5] === 0x74
+        ? EventKind.Accept
+        : -1;
   }
   return -1;
 }

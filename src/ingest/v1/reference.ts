@@ -44,10 +44,13 @@ function splitLine(file: string, line: string, lineNo: number): { fields: string
     const code = (e as { code?: string }).code;
     const at = locateQuoteProblem(line);
     const detail =
-      code === 'CSV_QUOTE_NOT_CLOSED' ? msg.unterminatedQuote()
-      : code === 'CSV_INVALID_CLOSING_QUOTE' && at ? msg.charAfterQuote(line[at - 1])
-      : code === 'INVALID_OPENING_QUOTE' ? msg.quoteInField()
-      : null;
+      code === 'CSV_QUOTE_NOT_CLOSED'
+        ? msg.unterminatedQuote()
+        : code === 'CSV_INVALID_CLOSING_QUOTE' && at
+          ? msg.charAfterQuote(line[at - 1])
+          : code === 'INVALID_OPENING_QUOTE'
+            ? msg.quoteInField()
+            : null;
     if (at && detail) throw new InputError(file, lineNo, at, detail, 'quote');
     throw e; // anything else from csv-parse is a bug here, not bad input
   }

@@ -14,14 +14,33 @@ import { csvSyntaxProblem, unquote } from './csv.js';
 import { COLUMN_NAMES } from './header.js';
 
 // Column roles.
-const C_IGNORE = 0, C_TS = 1, C_EVENT = 2, C_CPU = 3, C_SOCKET = 4, C_STATE = 5, C_RXHASH = 6, C_QUEUE = 7, C_SKB = 8;
-const ROLE_BY_NAME: Record<string, number> = { ts: C_TS, event: C_EVENT, cpu: C_CPU, socket: C_SOCKET, state: C_STATE, rxhash: C_RXHASH, queue: C_QUEUE, skb: C_SKB };
+const C_IGNORE = 0,
+  C_TS = 1,
+  C_EVENT = 2,
+  C_CPU = 3,
+  C_SOCKET = 4,
+  C_STATE = 5,
+  C_RXHASH = 6,
+  C_QUEUE = 7,
+  C_SKB = 8;
+const ROLE_BY_NAME: Record<string, number> = {
+  ts: C_TS,
+  event: C_EVENT,
+  cpu: C_CPU,
+  socket: C_SOCKET,
+  state: C_STATE,
+  rxhash: C_RXHASH,
+  queue: C_QUEUE,
+  skb: C_SKB,
+};
 
 const EVENT_BYTES = EVENT_NAMES.map((s) => Buffer.from(s, 'latin1'));
 
 // Module-local on purpose: V8 compiles these into the byte loops as immediates,
 // but loads an imported binding from its module cell at every use.
-const COMMA = 0x2c, QUOTE = 0x22, HASH = 0x23;
+const COMMA = 0x2c,
+  QUOTE = 0x22,
+  HASH = 0x23;
 
 export class GeneralRow {
   /** Each field's role, by its index in the header row. */
@@ -70,14 +89,30 @@ export class GeneralRow {
     const nroles = roles.length;
     // Comments belong before the header row (docs/format.md); one here is most likely a second trace appended.
     if (buf[start] === HASH) throw this.err(1, msg.lateComment(), 'late_comment');
-    let ts = -1, event = -1, cpu: number = NONE, state = 0, rxhash = 0, queue = 0;
+    let ts = -1,
+      event = -1,
+      cpu: number = NONE,
+      state = 0,
+      rxhash = 0,
+      queue = 0;
     // A field missing from a short row is reported where the next field would start (line length + 2),
     // so a field that is present but bad always comes first.
-    let colTs = end - start + 2, colEvent = colTs, colCpu = colTs, colSocket = colTs, colState = colTs;
-    let haveCpu = false, haveState = false;
+    let colTs = end - start + 2,
+      colEvent = colTs,
+      colCpu = colTs,
+      colSocket = colTs,
+      colState = colTs;
+    let haveCpu = false,
+      haveState = false;
     // Identities are interned only once the row is known good (a skipped row leaves none behind).
-    let sockBuf: Buffer | null = null, sockP = 0, sockE = 0, sockCol = 0;
-    let skbBuf: Buffer | null = null, skbP = 0, skbE = 0, skbCol = 0;
+    let sockBuf: Buffer | null = null,
+      sockP = 0,
+      sockE = 0,
+      sockCol = 0;
+    let skbBuf: Buffer | null = null,
+      skbP = 0,
+      skbE = 0,
+      skbCol = 0;
     let p = start;
     let j = 0;
     for (;;) {
@@ -116,12 +151,30 @@ export class GeneralRow {
           } else {
             const r = this.textField(role, text, col);
             switch (role) {
-              case C_TS: ts = r; colTs = col; break;
-              case C_EVENT: event = r; colEvent = col; break;
-              case C_CPU: cpu = r; colCpu = col; haveCpu = text.length > 0; break;
-              case C_STATE: state = r; colState = col; haveState = text.length > 0; break;
-              case C_RXHASH: rxhash = r; break;
-              case C_QUEUE: queue = r; break;
+              case C_TS:
+                ts = r;
+                colTs = col;
+                break;
+              case C_EVENT:
+                event = r;
+                colEvent = col;
+                break;
+              case C_CPU:
+                cpu = r;
+                colCpu = col;
+                haveCpu = text.length > 0;
+                break;
+              case C_STATE:
+                state = r;
+                colState = col;
+                haveState = text.length > 0;
+                break;
+              case C_RXHASH:
+                rxhash = r;
+                break;
+              case C_QUEUE:
+                queue = r;
+                break;
             }
           }
         } else {
@@ -185,7 +238,12 @@ export class GeneralRow {
     if (event <= EventKind.State && sockBuf === null) throw this.err(colSocket, msg.missingSocket(), 'missing_socket');
     // Both identities are checked before either is interned, so a rejected row interns nothing.
     // (A quoted identity carries a negative column: its quotes are data.)
-    let sockHex = false, sockHi = 0, sockLo = 0, skbHex = false, skbHi = 0, skbLo = 0;
+    let sockHex = false,
+      sockHi = 0,
+      sockLo = 0,
+      skbHex = false,
+      skbHi = 0,
+      skbLo = 0;
     if (sockBuf !== null) {
       sockHex = this.hexId(sockBuf, sockP, sockE);
       if (sockHex) (sockHi = this.idHi), (sockLo = this.idLo);
@@ -272,7 +330,8 @@ export class GeneralRow {
   private hexId(buf: Buffer, p: number, e: number): boolean {
     const len = e - p;
     if (len <= 2 || len > 18 || buf[p] !== 48 || (buf[p + 1] | 0x20) !== 0x78) return false;
-    let hi = 0, lo = 0;
+    let hi = 0,
+      lo = 0;
     for (let i = p + 2; i < e; i++) {
       const d = hexDigit(buf[i]);
       if (d < 0) return false;
@@ -296,7 +355,9 @@ export class GeneralRow {
   private identity(socket: boolean, buf: Buffer, p: number, e: number, col: number): number {
     const len = e - p;
     if (len > 2 && len <= 18 && buf[p] === 48 && (buf[p + 1] | 0x20) === 0x78) {
-      let hi = 0, lo = 0, ok = true;
+      let hi = 0,
+        lo = 0,
+        ok = true;
       for (let i = p + 2; i < e; i++) {
         const d = hexDigit(buf[i]);
         if (d < 0) {

@@ -116,7 +116,8 @@ export class V1Scanner {
     if (this.out.rows === 0) {
       // Lenient mode may skip every row; a replay of nothing would look like a result, so it is an error too.
       const skipped = this.o.skipLog;
-      if (skipped && skipped.total > 0) throw new InputError(this.o.file, this.headerRowLine, 1, msg.allRowsSkipped(skipped.total, skipped.examples[0].line), 'header');
+      if (skipped && skipped.total > 0)
+        throw new InputError(this.o.file, this.headerRowLine, 1, msg.allRowsSkipped(skipped.total, skipped.examples[0].line), 'header');
       throw new InputError(this.o.file, this.headerRowLine, 1, msg.headerOnly(), 'header');
     }
   }

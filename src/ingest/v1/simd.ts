@@ -11,8 +11,27 @@ import type { TraceBatch } from '../trace.js';
 import type { BatchWriter } from './batch-writer.js';
 import * as layout from './wasm/layout.js';
 import {
-  C_IN_LEN, C_NR_CPU, C_STOP, IN, MAX_QUEUES, O_CPU, O_EVENT, O_LINE, O_QUEUE, O_RXHASH, O_SKB, O_SKB_HI, O_SKB_LO, O_SOCK_HI, O_SOCK_LO,
-  O_SOCKET, O_STATE, O_TS, OUT_ROWS, PAD, Q_NAME_BYTES,
+  C_IN_LEN,
+  C_NR_CPU,
+  C_STOP,
+  IN,
+  MAX_QUEUES,
+  O_CPU,
+  O_EVENT,
+  O_LINE,
+  O_QUEUE,
+  O_RXHASH,
+  O_SKB,
+  O_SKB_HI,
+  O_SKB_LO,
+  O_SOCK_HI,
+  O_SOCK_LO,
+  O_SOCKET,
+  O_STATE,
+  O_TS,
+  OUT_ROWS,
+  PAD,
+  Q_NAME_BYTES,
 } from './wasm/layout.js';
 
 const PAGE = 65536;

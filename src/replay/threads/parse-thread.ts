@@ -41,7 +41,10 @@ export type WorkerMessage =
   | { type: 'batch'; slot: number; length: number }
   | { type: 'progress'; bytesRead: number; totalBytes: number }
   | { type: 'end'; result: Omit<ReadResult, 'skipped'> & { skipped: { total: number; byReason: Record<string, number>; examples: SkipLog['examples'] } } }
-  | { type: 'error'; error: { name: string; message: string; file?: string; line?: number; column?: number; detail?: string; reason?: string; stack?: string } };
+  | {
+      type: 'error';
+      error: { name: string; message: string; file?: string; line?: number; column?: number; detail?: string; reason?: string; stack?: string };
+    };
 
 /** Where the compiled worker lives: dist/replay/threads/parse-worker.js, from src/ or dist/ alike. */
 const WORKER_URL = new URL('../../../dist/replay/threads/parse-worker.js', import.meta.url);
@@ -55,7 +58,14 @@ export async function readTraceInWorker(path: string, sink: TraceSink, opts: Rea
   // The worker builds the same views on the same buffers.
   const { buffers, batches, state } = SlotRing.alloc(SLOTS, BATCH_ROWS);
   const { signal, onProgress, takeBatch: _unused, pace: _none, ...rest } = opts;
-  const job: WorkerJob = { path, options: { ...rest, progress: onProgress !== undefined }, buffers, rows: BATCH_ROWS, state: state.buffer as SharedArrayBuffer, death };
+  const job: WorkerJob = {
+    path,
+    options: { ...rest, progress: onProgress !== undefined },
+    buffers,
+    rows: BATCH_ROWS,
+    state: state.buffer as SharedArrayBuffer,
+    death,
+  };
   const worker = new Worker(WORKER_URL, { workerData: job, execArgv: workerExecArgv(), resourceLimits: resourceLimitsFor(death) });
 
   return new Promise<ReadResult>((resolve, reject) => {

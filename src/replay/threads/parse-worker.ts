@@ -38,7 +38,10 @@ try {
 } catch (e) {
   const err = e as Error;
   if (err instanceof InputError) {
-    post({ type: 'error', error: { name: 'InputError', message: err.message, file: err.file, line: err.line, column: err.column, detail: err.detail, reason: err.reason } });
+    post({
+      type: 'error',
+      error: { name: 'InputError', message: err.message, file: err.file, line: err.line, column: err.column, detail: err.detail, reason: err.reason },
+    });
   } else {
     post({ type: 'error', error: { name: err?.name ?? 'Error', message: err?.message ?? String(e), stack: err?.stack } });
   }

@@ -23,7 +23,11 @@ async function* linesOf(s: string): AsyncIterable<string> {
   yield* lines;
 }
 
-async function runImporter(imp: Importer, content: string, file = 'fixture'): Promise<{ header: TraceHeader; rows: (TextRow & { line: number })[]; built: number }> {
+async function runImporter(
+  imp: Importer,
+  content: string,
+  file = 'fixture',
+): Promise<{ header: TraceHeader; rows: (TextRow & { line: number })[]; built: number }> {
   let header: TraceHeader | null = null;
   const rows: (TextRow & { line: number })[] = [];
   let builder: RowBuilder | null = null;
@@ -93,7 +97,9 @@ describe('perf script importer', () => {
     const send = rows.find((r) => r.event === 'sendmsg' && r.line === 37)!;
     expect(send).toMatchObject({ socket: '0xffff8881806a0000', cpu: '0', ts: '1184395599000', rxhash: '0' });
     // AF_UNIX sends (family = 0x1) are not sock flow table records.
-    expect(rows.filter((r) => r.event === 'sendmsg' || r.event === 'recvmsg').every((r) => /AF_INET/.test(text('perf-script.txt').split('\n')[r.line - 1]))).toBe(true);
+    expect(
+      rows.filter((r) => r.event === 'sendmsg' || r.event === 'recvmsg').every((r) => /AF_INET/.test(text('perf-script.txt').split('\n')[r.line - 1])),
+    ).toBe(true);
     // The print format of inet_sock_set_state names no socket: no state rows.
     expect(rows.some((r) => r.event === 'state')).toBe(false);
   });
@@ -138,7 +144,13 @@ describe('bpftrace output of the capture program', () => {
     expect(header.queues).toEqual([{ name: 'lo:0', rpsCpus: [0, 1], rpsCpusMask: '3', rpsFlowCnt: 16 }]);
     expectTimeOrder(rows);
     // {"type": "printf", "data": "pkt 1292828661388 0 x 0xffff888136b160e0 1786124923 0 1\n"}
-    expect(rows.find((r) => r.event === 'packet')).toMatchObject({ ts: '1292828661388', cpu: '0', skb: '0xffff888136b160e0', rxhash: '0x6a761a7b', queue: 'lo:0' });
+    expect(rows.find((r) => r.event === 'packet')).toMatchObject({
+      ts: '1292828661388',
+      cpu: '0',
+      skb: '0xffff888136b160e0',
+      rxhash: '0x6a761a7b',
+      queue: 'lo:0',
+    });
     // {"type": "printf", "data": "st 1292828722982 0 0xffff8881806a40c0 2 1 238932371\n"}
     expect(rows).toContainEqual(expect.objectContaining({ event: 'state', socket: '0xffff8881806a40c0', state: '1', rxhash: '0x0e3dd193' }));
     expect(rows.filter((r) => r.event === 'packet')).toHaveLength(26);

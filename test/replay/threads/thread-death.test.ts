@@ -52,13 +52,13 @@ describe('a worker thread that dies without an error', () => {
     expect(r.rows).toBe(300_000);
   });
 
-  it('a sweep\'s replay thread calling process.exit() while the main thread waits for a slot', () => {
+  it("a sweep's replay thread calling process.exit() while the main thread waits for a slot", () => {
     const r = replayInChild({ configs: SWEEP, parallel: true, sweepRing: { slots: 2, rows: 1024 }, threadDeath: { batches: 20, how: 'exit' } });
     expect(r.error?.message).toBe(replayMsg.threadExited('replay', 1));
     expect(r.error?.message).not.toContain('\n');
   });
 
-  it('a sweep\'s replay thread running out of memory (no JavaScript of it runs after) while the main thread waits for a slot', () => {
+  it("a sweep's replay thread running out of memory (no JavaScript of it runs after) while the main thread waits for a slot", () => {
     const r = replayInChild({ configs: SWEEP, parallel: true, sweepRing: { slots: 2, rows: 1024 }, threadDeath: { batches: 20, how: 'out-of-memory' } });
     expect(r.error?.message).toMatch(/^Worker terminated due to reaching memory limit: JS heap out of memory$/);
   });
