@@ -282,6 +282,8 @@ export const validateMsg = {
     `${file} has no deliver rows: validate compares the model with the kernel's own decisions (net:netif_receive_skb); capture them with rfs-replay capture`,
   headline: (file: string, agreement: string, agree: number, matched: number, min: string, pass: boolean) =>
     `${file}: agreement ${agreement} (${agree} of ${matched} compared packets on the kernel's CPU); threshold ${min}: ${pass ? 'PASS' : 'FAIL'}`,
+  outcomes: (kLoc: string, kCross: string, mLoc: string, mCross: string) =>
+    `kernel achieved: locality ${kLoc}, cross-CPU ${kCross}; the model: locality ${mLoc}, cross-CPU ${mCross}`,
   lostHeading: () => "Capture losses (they shrink what is compared and can skew the model's tables):",
   lostPackets: (n: number) => `${n} packets without a deliver row (deliver event lost or skipped, or packet dropped)`,
   lostDelivers: (n: number) => `${n} deliver rows without a packet row (packet event lost or skipped)`,
@@ -308,6 +310,21 @@ export const validateMsg = {
   classInvalidCpu: () => 'the stored CPU was not a valid CPU id, so the model used the RPS map',
   classUnknown: () => 'unclassified',
   example: (line: number, hash: string, model: number, kernel: number) => `line ${line}: hash ${hash}, model CPU ${model}, kernel CPU ${kernel}`,
+};
+
+export const predictMsg = {
+  noConfiguration: (file: string, missing: string) =>
+    `${file} has no ${missing} in its header: validate --predict replays the other trace at this trace's configuration (# nr_cpu_ids=N rps_sock_flow_entries=N kernel=RELEASE)`,
+  noDeliverRows: (file: string) =>
+    `${file} has no deliver rows: validate --predict compares with what the kernel achieved there (net:netif_receive_skb); capture them with rfs-replay capture`,
+  queuesDiffer: (file: string, other: string, queues: string) =>
+    `${file} has queue(s) ${queues} that ${other} does not configure: validate --predict needs the same receive queues in both traces`,
+  headline: (file: string, other: string, label: string) => `${file} replayed at ${other}'s configuration (${label}):`,
+  row: (what: string, predicted: string, observed: string, error: string, margin: string) =>
+    `  ${what.padEnd(10)} predicted ${predicted.padStart(7)}  kernel ${observed.padStart(7)}  error ${error.padStart(9)}  (noise margin ±${margin})`,
+  verdict: (within: boolean | null) =>
+    within === null ? 'no margin: a share had no denominator' : within ? 'locality error within the noise margin' : 'locality error beyond the noise margin',
+  footnote: () => "error = predicted − kernel, in percentage points; the kernel's shares come from the deliver rows of the other trace.",
 };
 
 // ---- generate ---------------------------------------------------------------

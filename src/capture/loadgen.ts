@@ -12,7 +12,15 @@
  *
  *   node dist/capture/loadgen.js [--role all|server|clients] [--host 127.0.0.1] [--port 7070]
  *        [--clients 2] [--connections 64] [--duration 3] [--min-exchanges 2]
- *        [--max-exchanges 40] [--max-connections 20000]
+ *        [--max-exchanges 40] [--max-connections 20000] [--seed N]
+ *        [--pin-server CPUS] [--pin-clients CPUS]
+ *
+ * `--seed` makes the exchanges per connection a fixed sequence (client i uses
+ * seed + i), so two runs with `--max-connections` and a long enough
+ * `--duration` make the same connections with the same exchanges; timing
+ * still differs. `--pin-server` / `--pin-clients` pin those processes (every
+ * thread: taskset -a) to a CPU list, so the application does not move
+ * between CPUs in reaction to steering.
  *
  * Roles: `all` (default) runs the server and the clients; `server` and
  * `clients` run one side each, so the two can live in different network
@@ -21,7 +29,7 @@
  * after `--duration` + 10 s. `all` and `clients` print one JSON line at the
  * end: {"connections":N,"exchanges":N}.
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -34,6 +42,10 @@ export interface LoadOptions {
   minExchanges: number;
   maxExchanges: number;
   maxConnections: number;
+  /** 0: exchanges per connection from Math.random. */
+  seed: number;
+  pinServer: string;
+  pinClients: string;
 }
 
 const DEFAULTS: LoadOptions = {
@@ -45,12 +57,15 @@ const DEFAULTS: LoadOptions = {
   minExchanges: 2,
   maxExchanges: 40,
   maxConnections: 20000,
+  seed: 0,
+  pinServer: '',
+  pinClients: '',
 };
 const MESSAGE = Buffer.alloc(64, 0x61);
 
 export function parseLoadArgs(argv: string[]): LoadOptions & { role: string } {
   const o: LoadOptions & { role: string } = { ...DEFAULTS, role: 'all' };
-  const keys: Record<string, Exclude<keyof LoadOptions, 'host'>> = {
+  const keys: Record<string, Exclude<keyof LoadOptions, 'host' | 'pinServer' | 'pinClients'>> = {
     '--port': 'port',
     '--clients': 'clients',
     '--connections': 'connections',
@@ -58,11 +73,14 @@ export function parseLoadArgs(argv: string[]): LoadOptions & { role: string } {
     '--min-exchanges': 'minExchanges',
     '--max-exchanges': 'maxExchanges',
     '--max-connections': 'maxConnections',
+    '--seed': 'seed',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--role') o.role = argv[++i];
     else if (a === '--host') o.host = argv[++i];
+    else if (a === '--pin-server') o.pinServer = argv[++i];
+    else if (a === '--pin-clients') o.pinClients = argv[++i];
     else if (keys[a]) {
       const v = Number(argv[++i]);
       if (!Number.isFinite(v) || v < 0) throw new Error(`loadgen: ${a} needs a non-negative number`);
@@ -104,10 +122,11 @@ async function runClient(o: LoadOptions): Promise<{ connections: number; exchang
   const deadline = Date.now() + o.durationS * 1000;
   let connections = 0;
   let exchanges = 0;
+  const random = o.seed > 0 ? mulberry32(o.seed) : Math.random;
   const one = (): Promise<void> =>
     new Promise((resolve) => {
       connections++;
-      const want = o.minExchanges + Math.floor(Math.random() * (o.maxExchanges - o.minExchanges + 1));
+      const want = o.minExchanges + Math.floor(random() * (o.maxExchanges - o.minExchanges + 1));
       let done = 0;
       let got = 0;
       const s = createConnection({ host: o.host, port: o.port });
@@ -136,7 +155,26 @@ async function runClient(o: LoadOptions): Promise<{ connections: number; exchang
   return { connections, exchanges };
 }
 
-function roleArgs(o: LoadOptions, role: string): string[] {
+/** A small seeded generator (mulberry32): a fixed sequence in [0, 1) per seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Pins every thread of a process to a CPU list (taskset -a), when one is given. */
+function pin(pid: number | undefined, cpus: string): void {
+  if (!cpus || pid === undefined) return;
+  const r = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`loadgen: taskset -c ${cpus} failed: ${r.stderr || r.error}`);
+}
+
+function roleArgs(o: LoadOptions, role: string, seed = o.seed): string[] {
   return [
     '--role',
     role,
@@ -154,6 +192,8 @@ function roleArgs(o: LoadOptions, role: string): string[] {
     String(o.maxExchanges),
     '--max-connections',
     String(o.maxConnections),
+    '--seed',
+    String(seed),
   ];
 }
 
@@ -161,8 +201,9 @@ function roleArgs(o: LoadOptions, role: string): string[] {
 async function runClients(o: LoadOptions): Promise<{ connections: number; exchanges: number }> {
   const self = fileURLToPath(import.meta.url);
   const results = await Promise.all(
-    Array.from({ length: o.clients }, () => {
-      const c = fork(self, roleArgs(o, 'client'), { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    Array.from({ length: o.clients }, (_, i) => {
+      const c = fork(self, roleArgs(o, 'client', o.seed > 0 ? o.seed + i : 0), { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+      pin(c.pid, o.pinClients);
       return new Promise<{ connections: number; exchanges: number }>((resolve, reject) => {
         c.once('message', (m) => resolve(m as { connections: number; exchanges: number }));
         c.once('exit', (code) => code !== 0 && reject(new Error(`loadgen: client exited with ${code}`)));
@@ -174,6 +215,7 @@ async function runClients(o: LoadOptions): Promise<{ connections: number; exchan
 
 async function runAll(o: LoadOptions): Promise<void> {
   const server = fork(fileURLToPath(import.meta.url), roleArgs(o, 'server'), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  pin(server.pid, o.pinServer);
   await new Promise<void>((resolve, reject) => {
     server.once('message', () => resolve());
     server.once('exit', (code) => reject(new Error(`loadgen: server exited with ${code}`)));

@@ -10,6 +10,7 @@ import { readHeader } from '../ingest/read.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { formatMsg, validateMsg } from '../messages.js';
 import { replayFile } from '../replay/engine.js';
+import { predictTrace, renderPredictReport } from '../report/predict.js';
 import type { ConfigResult, ReplayResult } from '../types/result.js';
 import { runContext } from './run-context.js';
 
@@ -19,6 +20,7 @@ interface ValidateArgs {
   json?: string;
   cpus?: number;
   lenient: boolean;
+  predict?: string;
 }
 
 export const VALIDATE_SCHEMA = 'rfs-replay/validate';
@@ -43,6 +45,11 @@ export interface ValidateReport {
   deliver_matched: number;
   agree: number;
   disagree: number;
+  /** What the kernel achieved (deliver rows) and what the model achieved, at the trace's own configuration. */
+  kernel_locality: number | null;
+  kernel_cross_cpu_share: number | null;
+  model_locality: number | null;
+  model_cross_cpu_share: number | null;
   /** Capture-side losses: they shrink what is compared and can skew the model's table and queue state. */
   lost: {
     packets_without_deliver: number;
@@ -95,6 +102,10 @@ export function buildReport(path: string, result: ReplayResult, extras: Record<s
     deliver_matched: m.deliver_matched,
     agree: m.agree,
     disagree,
+    kernel_locality: result.trace.kernel_locality,
+    kernel_cross_cpu_share: result.trace.kernel_cross_cpu_share,
+    model_locality: m.locality,
+    model_cross_cpu_share: m.cross_cpu_share,
     lost: {
       packets_without_deliver: result.trace.packets_undelivered,
       delivers_without_packet: result.trace.deliver_unmatched,
@@ -116,6 +127,7 @@ const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toF
 export function renderReport(r: ValidateReport): string {
   const out: string[] = [];
   out.push(validateMsg.headline(r.trace, pct(r.agreement), r.agree, r.deliver_matched, pct(r.min_agreement), r.pass));
+  out.push(validateMsg.outcomes(pct(r.kernel_locality), pct(r.kernel_cross_cpu_share), pct(r.model_locality), pct(r.model_cross_cpu_share)));
   const l = r.lost;
   out.push('');
   out.push(validateMsg.lostHeading());
@@ -152,11 +164,24 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       .option('json', { type: 'string', describe: 'also write the report as JSON to this file' })
       .option('cpus', { type: 'number', describe: 'nr_cpu_ids when the trace header has none' })
       .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted) instead of stopping at the first' })
-      .example('$0 validate traces/mine.csv.gz', "how often the model picks the kernel's CPU, and why not") as never,
+      .option('predict', {
+        type: 'string',
+        describe: 'another trace with deliver rows: replay <trace> at its configuration and compare with what its kernel achieved',
+      })
+      .example('$0 validate traces/mine.csv.gz', "how often the model picks the kernel's CPU, and why not")
+      .example('$0 validate small.csv.gz --predict large.csv.gz', "predict the large table's locality from the small table's trace, and the error") as never,
   handler: async (a) => {
     await runContext(async (ctx) => {
       const min = a['min-agreement'];
       if (!(Number.isFinite(min) && min >= 0 && min <= 1)) throw new UsageError(validateMsg.badMinAgreement(String(min)));
+      if (a.predict !== undefined) {
+        const header = await readHeader(a.trace);
+        const queues = header && !header.implicitQueue ? header.queues.map((q) => q.name) : [];
+        const report = await predictTrace(a.trace, queues, a.predict, { lenient: a.lenient, signal: ctx.signal, command: ctx.command });
+        process.stdout.write(`${renderPredictReport(report)}\n`);
+        if (a.json) writeFileAtomic(a.json, JSON.stringify(report, null, 2) + '\n');
+        return 0;
+      }
       const result = await replayFile(a.trace, {
         configs: [{ role: 'configured', explain: true }],
         cpus: a.cpus,

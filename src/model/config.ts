@@ -63,13 +63,14 @@ export function resolveConfig(header: TraceHeader, traceNrCpuIds: number, req: C
   if (req.flowCnt !== undefined) checkCount('rps_flow_cnt', req.flowCnt, MAX_FLOW_CNT);
 
   const queues = header.queues.map((q): ResolvedQueue => {
-    let cpus = overrideMap ?? (header.implicitQueue ? [...Array(nrCpuIds).keys()] : q.rpsCpus);
+    const named = req.queues?.find((x) => x.name === q.name);
+    let cpus = overrideMap ?? named?.rpsCpus ?? (header.implicitQueue ? [...Array(nrCpuIds).keys()] : q.rpsCpus);
     // A what-if with fewer CPUs keeps only the CPUs that still exist.
     cpus = cpus.filter((c) => c < nrCpuIds);
     if (overrideMap?.some((c) => c >= nrCpuIds)) {
       throw new UsageError(optMsg.rpsCpusBeyond(req.rpsCpus!, nrCpuIds));
     }
-    const flowCnt = req.flowCnt ?? (header.implicitQueue ? entries : q.rpsFlowCnt);
+    const flowCnt = req.flowCnt ?? named?.flowCnt ?? (header.implicitQueue ? entries : q.rpsFlowCnt);
     const qSlots = roundupPowerOfTwo(flowCnt);
     return { name: q.name, map: Uint16Array.from(cpus), flowCnt, slots: qSlots, log: qSlots > 0 ? log2Exact(qSlots) : 0 };
   });

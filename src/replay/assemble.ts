@@ -50,6 +50,8 @@ export function traceSummary(path: string, read: ReadResult, counts: TraceCounts
     active_flows: counts.activeFlows,
     arrival_per_cpu: counts.arrivalPerCpu,
     deliver_per_cpu: delivers.sawDeliver ? Array.from(delivers.deliverPerCpu) : [],
+    kernel_locality: delivers.outcomes.locality(),
+    kernel_cross_cpu_share: delivers.outcomes.crossCpuShare(),
     skipped: { total: read.skipped.total, by_reason: read.skipped.byReason, examples: read.skipped.examples },
   };
 }

@@ -8,6 +8,7 @@
 import { Interner } from '../ingest/interner.js';
 import { DEFERRED_ID, EventKind, NONE, type TraceBatch } from '../ingest/trace.js';
 import { PACKET_WINDOW, PACKET_WINDOW_MASK } from '../model/flow-tables.js';
+import { KernelOutcomes } from './kernel-outcomes.js';
 
 /** How far down an skb's stack of unmatched packets a deliver row looks for its packet. */
 const MATCH_DEPTH = 8;
@@ -24,7 +25,10 @@ export class DeliverMatcher {
   deliverMatched = 0;
   deliverUnmatched = 0;
   sawDeliver = false;
+  private sawSkb = false;
   deliverPerCpu: Float64Array = new Float64Array(0);
+  /** What the kernel achieved (locality, cross-CPU share) over the matched deliver rows. */
+  readonly outcomes = new KernelOutcomes();
   // skb id → most recent unmatched packet ordinal (-1 none); per packet, the one below it.
   private lastUnmatched: Float64Array = new Float64Array(1024).fill(-1);
   private readonly belowInStack = new Float64Array(PACKET_WINDOW).fill(-1);
@@ -111,7 +115,10 @@ export class DeliverMatcher {
     this.rows += n;
     const event = b.event;
     const skb = b.skb;
+    const outcomes = this.outcomes;
     let packets = this.packets;
+    // Record rows matter (kernel outcomes) only once the trace has shown a packet with an skb (matchable).
+    let watching = this.sawSkb;
     // Most traces have neither skb identities nor deliver rows: then this loop only counts packets.
     for (let i = 0; i < n; i++) {
       const ev = event[i];
@@ -120,6 +127,8 @@ export class DeliverMatcher {
         if (skb[i] === NONE) continue;
         const w = o & PACKET_WINDOW_MASK;
         this.packetHash[w] = b.rxhash[i];
+        outcomes.watch(o, b.rxhash[i], b.cpu[i]);
+        this.sawSkb = watching = true;
         if (this.sawDeliver) {
           this.pushPacket(o, this.skbId(skb[i], b.skbHi[i], b.skbLo[i]));
         } else {
@@ -138,8 +147,12 @@ export class DeliverMatcher {
         const id = this.skbId(skb[i], b.skbHi[i], b.skbLo[i]);
         const o = id !== NONE && id < this.lastUnmatched.length ? this.matchDeliver(id, b.rxhash[i]) : -1;
         ordinals[i] = o;
-        if (o >= 0) this.deliverMatched++;
-        else this.deliverUnmatched++;
+        if (o >= 0) {
+          this.deliverMatched++;
+          outcomes.deliver(o, this.packetHash[o & PACKET_WINDOW_MASK], b.cpu[i]);
+        } else this.deliverUnmatched++;
+      } else if (watching && ev <= EventKind.Splice) {
+        outcomes.record(b.rxhash[i], b.cpu[i], packets);
       }
     }
     this.packets = packets;

@@ -24,6 +24,11 @@ export function renderSummary(r: ReplayResult): string {
     out.push(
       `kernel decisions: ${t.events.deliver.toLocaleString('en-US')} deliver rows; lost events: ${t.packets_undelivered} packets without deliver, ${t.deliver_unmatched} delivers without packet`,
     );
+    const own = r.configs.find((c) => c.role === 'configured')?.metrics;
+    out.push(
+      `kernel achieved: locality ${pct(t.kernel_locality)}, cross-CPU ${pct(t.kernel_cross_cpu_share)}` +
+        (own ? ` (model at the trace's own configuration: ${pct(own.locality)}, ${pct(own.cross_cpu_share)})` : ''),
+    );
   }
   if (t.time_backwards > 0) out.push(`time went backwards on ${t.time_backwards} rows (capture reordering; replayed in file order)`);
   if (t.skipped.total > 0) {

@@ -13,6 +13,8 @@ export interface ConfigRequest {
   /** rps_cpus hex mask for every queue. */
   rpsCpus?: string;
   kernel?: KernelProfileName;
+  /** Per-queue settings by queue name (another trace's header: `validate --predict`); before rpsCpus/flowCnt. */
+  queues?: { name: string; rpsCpus: number[]; flowCnt: number }[];
   /** Collect the time-binned series (hit ratio, stale rate, agreement over time). */
   timeline?: boolean;
   /** Classify disagreements with the kernel's deliver rows (for `validate`). */

@@ -58,6 +58,14 @@ export interface TraceSummary {
   arrival_per_cpu: number[];
   /** Deliver rows per CPU: where the kernel really processed packets (empty without deliver rows). */
   deliver_per_cpu: number[];
+  /**
+   * What the kernel achieved, from the matched deliver rows (null without them):
+   * the share on the CPU of the flow's next record event (over resolved packets),
+   * and the share moved off the arrival CPU. The kernel's `locality` and
+   * `cross_cpu_share` (docs/metrics.md).
+   */
+  kernel_locality: number | null;
+  kernel_cross_cpu_share: number | null;
   skipped: SkippedRows;
 }
 
