@@ -9,7 +9,7 @@
  */
 import { differenceMargin, flowDraws } from '../analyze/noise.js';
 import { UsageError } from '../errors.js';
-import { predictMsg } from '../messages.js';
+import { formatMsg, predictMsg } from '../messages.js';
 import { replayFile } from '../replay/engine.js';
 import type { ConfigRequest } from '../types/config-request.js';
 import { kernelProfileOfRelease } from '../types/own-config.js';
@@ -33,6 +33,8 @@ export interface PredictReport {
   trace: string;
   /** The trace whose configuration and kernel outcomes are predicted. */
   observed_trace: string;
+  /** Input formats as detected (TraceSummary.format) of `trace` and `observed_trace`. */
+  formats: { trace: string; observed_trace: string };
   configuration: {
     label: string;
     nr_cpu_ids: number;
@@ -99,6 +101,7 @@ export function buildPredictReport(observed: ReplayResult, predicted: ReplayResu
     version: 1,
     trace: a.path,
     observed_trace: b.path,
+    formats: { trace: a.format, observed_trace: b.format },
     configuration: {
       label: c.label,
       nr_cpu_ids: b.header.nr_cpu_ids!,
@@ -134,7 +137,9 @@ const pp = (x: number | null, signed: boolean): string => (x === null ? '—' : 
 
 export function renderPredictReport(r: PredictReport): string {
   const row = (what: string, s: PredictedShare) => predictMsg.row(what, pct(s.predicted), pct(s.observed), pp(s.error_pp, true), pp(s.margin_pp, false));
+  const formats = [...new Set([r.formats.trace, r.formats.observed_trace])].map(formatMsg.detected);
   return [
+    ...formats,
     predictMsg.headline(r.trace, r.observed_trace, r.configuration.label),
     row('locality', r.locality),
     row('cross-CPU', r.cross_cpu_share),
