@@ -26,18 +26,13 @@ describe('rfs-replay validate --predict', () => {
     expect(r.out).toMatch(/locality +predicted +\d+\.\d\d% +kernel +\d+\.\d\d% +error +[-+]\d+\.\d\d pp/);
     const p = JSON.parse(readFileSync(json, 'utf8'));
     expect(p.schema).toBe('rfs-replay/predict');
-<<<<<<< HEAD
+    expect(p.formats).toEqual({ trace: 'rfs-trace v1', observed_trace: 'rfs-trace v1' });
     expect(p.configuration).toMatchObject({
       rps_sock_flow_entries: 1024,
       nr_cpu_ids: 2,
       kernel_profile: '6.16',
       queues: [{ name: 'lo:0', rps_cpus: [0, 1], rps_flow_cnt: 1024 }],
     });
-=======
-    expect(p.formats).toEqual({ trace: 'rfs-trace v1', observed_trace: 'rfs-trace v1' });
-    expect(p.configuration).toMatchObject({ rps_sock_flow_entries: 1024, nr_cpu_ids: 2, kernel_profile: '6.16',
-      queues: [{ name: 'lo:0', rps_cpus: [0, 1], rps_flow_cnt: 1024 }] });
->>>>>>> wt-predict
     // Observed = B's own kernel outcomes; predicted = A replayed with B's table sizes.
     const b = await replayFile(BULK, { configs: [{ role: 'configured' }] });
     const a = await replayFile(RR, { configs: [{ entries: 1024, flowCnt: 1024 }] });
