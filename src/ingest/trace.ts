@@ -5,15 +5,34 @@
  * hot path never allocates an object per row.
  */
 
-/** Event kinds, as stored in {@link TraceBatch.event}. */
+import {
+  DEFERRED_ID,
+  EV_ACCEPT,
+  EV_DELIVER,
+  EV_PACKET,
+  EV_RECVMSG,
+  EV_SENDMSG,
+  EV_SPLICE,
+  EV_STATE,
+  NONE,
+  TCP_CLOSE,
+  TCP_CLOSING,
+  TCP_ESTABLISHED,
+  TCP_FIN_WAIT1,
+  TCP_FIN_WAIT2,
+} from './trace-codes.js';
+
+export { DEFERRED_ID, NONE };
+
+/** Event kinds, as stored in {@link TraceBatch.event} (their codes: trace-codes.ts, shared with the WebAssembly lanes). */
 export const EventKind = {
-  Recvmsg: 0,
-  Sendmsg: 1,
-  Accept: 2,
-  Splice: 3,
-  State: 4,
-  Packet: 5,
-  Deliver: 6,
+  Recvmsg: EV_RECVMSG,
+  Sendmsg: EV_SENDMSG,
+  Accept: EV_ACCEPT,
+  Splice: EV_SPLICE,
+  State: EV_STATE,
+  Packet: EV_PACKET,
+  Deliver: EV_DELIVER,
 } as const;
 export type EventKindValue = (typeof EventKind)[keyof typeof EventKind];
 
@@ -43,22 +62,19 @@ export const TCP_STATE_NAMES = [
 ] as const;
 export const TcpState = {
   None: 0,
-  Established: 1,
+  Established: TCP_ESTABLISHED,
   SynSent: 2,
   SynRecv: 3,
-  FinWait1: 4,
-  FinWait2: 5,
+  FinWait1: TCP_FIN_WAIT1,
+  FinWait2: TCP_FIN_WAIT2,
   TimeWait: 6,
-  Close: 7,
+  Close: TCP_CLOSE,
   CloseWait: 8,
   LastAck: 9,
   Listen: 10,
-  Closing: 11,
+  Closing: TCP_CLOSING,
   NewSynRecv: 12,
 } as const;
-
-/** Sentinel for "column empty" in the id columns (socket, skb) and cpu. */
-export const NONE = -1;
 
 /** One RX queue as configured in sysfs (`queues/rx-N/rps_cpus`, `rps_flow_cnt`). */
 export interface QueueConfig {
@@ -118,9 +134,6 @@ export interface TraceBatch {
   flow: Int32Array;
   ordinal: Float64Array;
 }
-
-/** Socket/skb id meaning "not interned yet: see the side columns" (parse worker, deferIds). */
-export const DEFERRED_ID = -2;
 
 export function allocBatch(capacity: number): TraceBatch {
   return {

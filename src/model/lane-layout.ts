@@ -19,25 +19,9 @@
  * at an even address; "(f64)" and "(bytes)" mark regions of those.
  */
 
-// ---- Trace values (ingest/trace.ts): event kinds (EVENT_NAMES), TCP states (TCP_STATE_NAMES), ids ----
-
+// Trace values (event kinds, TCP states, empty cells) are ingest/trace-codes.ts's; the
+// number of event kinds sizes the per-kind counts here.
 export const EVENT_KINDS = 7;
-export const EV_RECVMSG = 0;
-export const EV_SENDMSG = 1;
-export const EV_ACCEPT = 2;
-export const EV_SPLICE = 3;
-export const EV_STATE = 4;
-export const EV_PACKET = 5;
-export const EV_DELIVER = 6;
-export const TCP_ESTABLISHED = 1;
-export const TCP_FIN_WAIT1 = 4;
-export const TCP_FIN_WAIT2 = 5;
-export const TCP_CLOSE = 7;
-export const TCP_CLOSING = 11;
-/** An empty id or CPU cell. */
-export const NONE = -1;
-/** A socket cell whose identity is in the side columns (hex), not yet numbered. */
-export const DEFERRED_ID = -2;
 
 // ---- Control block: words 0 .. CTL_WORDS - 1 ----
 

@@ -6,7 +6,8 @@
  * checked against them here when the model loads: an index out of step would
  * mislabel every metric, or replay one event as another.
  */
-import { DEFERRED_ID, EVENT_NAMES, NONE, TCP_STATE_NAMES } from '../ingest/trace.js';
+import * as traceCodes from '../ingest/trace-codes.js';
+import { EVENT_NAMES, TCP_STATE_NAMES } from '../ingest/trace.js';
 import { COUNTER_NAMES } from '../types/metrics.js';
 import * as layout from './lane-layout.js';
 
@@ -21,7 +22,7 @@ export const TIMELINE_FIELDS = ['packets', 'lookups', 'hits', 'misses_collision'
  * named `prefix` + NAME must be NAME's position in `names`; with `complete`,
  * every name of the list must have one.
  */
-export function layoutMismatches(values: Readonly<Record<string, number>> = layout): string[] {
+export function layoutMismatches(values: Readonly<Record<string, number>> = { ...layout, ...traceCodes }): string[] {
   const wrong: string[] = [];
   const check = (prefix: string, names: readonly string[], complete: boolean) => {
     const constant = (name: string) => prefix + name.toUpperCase();
@@ -44,8 +45,6 @@ export function layoutMismatches(values: Readonly<Record<string, number>> = layo
     ['COUNTERS', COUNTER_NAMES.length],
     ['EVENT_KINDS', EVENT_NAMES.length],
     ['TIMELINE_FIELD_COUNT', TIMELINE_FIELDS.length],
-    ['NONE', NONE],
-    ['DEFERRED_ID', DEFERRED_ID],
   ];
   for (const [key, want] of counts) if (values[key] !== want) wrong.push(`${key} is ${values[key]}, not ${want}`);
   // The control block's last word (CTL_VBY_SIZE) lies inside it.

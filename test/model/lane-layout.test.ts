@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import * as traceCodes from '../../src/ingest/trace-codes.js';
 import * as layout from '../../src/model/lane-layout.js';
 import { layoutMismatches } from '../../src/model/lane-names.js';
 import { WasmLanes } from '../../src/model/wasm-lanes.js';
@@ -39,9 +40,11 @@ describe('lane-layout.ts and the compiled lanes', () => {
   });
 
   it('dist/model/lanes.wasm was built from this layout: every constant, with the same value, and no other', () => {
+    // The lanes also export the trace codes they share with the readers (ingest/trace-codes.ts).
+    const shared: Record<string, number> = { ...layout, ...traceCodes };
     const globals = wasmGlobals();
-    expect([...globals.keys()].sort()).toEqual([...names].sort());
-    for (const name of names) expect(globals.get(name), name).toBe(layout[name as keyof typeof layout]);
+    expect([...globals.keys()].sort()).toEqual(Object.keys(shared).sort());
+    for (const [name, value] of Object.entries(shared)) expect(globals.get(name), name).toBe(value);
   });
 
   it('no file of src/model writes a layout constant again', () => {
@@ -59,14 +62,13 @@ describe("the layout's indices and the tool's names", () => {
   });
 
   it('a counter, event, TCP state, timeline field or path out of step is caught', () => {
-    const wrong = (change: Record<string, number>) => layoutMismatches({ ...layout, ...change });
+    const wrong = (change: Record<string, number>) => layoutMismatches({ ...layout, ...traceCodes, ...change });
     expect(wrong({ HITS_OWN: layout.HITS_ALIASED, HITS_ALIASED: layout.HITS_OWN })).toHaveLength(2);
     expect(wrong({ COUNTERS: layout.COUNTERS - 1 })).toEqual(['COUNTERS is 30, not 31']);
-    expect(wrong({ EV_STATE: layout.EV_PACKET })).toContain('EV_STATE is 5, not 4 (state)');
-    expect(wrong({ TCP_CLOSE: layout.TCP_CLOSING })).toEqual(['TCP_CLOSE is 11, which names "CLOSING"']);
+    expect(wrong({ EV_STATE: traceCodes.EV_PACKET })).toContain('EV_STATE is 5, not 4 (state)');
+    expect(wrong({ TCP_CLOSE: traceCodes.TCP_CLOSING })).toEqual(['TCP_CLOSE is 11, which names "CLOSING"']);
     expect(wrong({ TL_AGREE: 6 })).toContain('TL_AGREE is 6, not 7 (agree)');
     expect(wrong({ PATH_RPS_NO_HINT: 2 })).toContain('PATH_RPS_NO_HINT is 2, not 1 (rps_no_hint)');
-    expect(wrong({ DEFERRED_ID: -1 })).toEqual(['DEFERRED_ID is -1, not -2']);
     expect(wrong({ CTL_VBY_SIZE: layout.CTL_WORDS })).toEqual(['CTL_VBY_SIZE (128) is outside the control block']);
   });
 });

@@ -51,10 +51,9 @@ const O_EVENT: usize = layout.O_EVENT;
 const O_STATE: usize = layout.O_STATE;
 const IN: usize = layout.IN;
 
-// Trace values (../../trace.ts, ../../fields.ts), exported for the same test.
-export const NONE = -1;
-export const DEFERRED_ID = -2;
-export const EV_STATE = 4;
+// Trace values, written once in ../../trace-codes.ts (MAX_TS: ../../fields.ts), exported for the same test.
+import { DEFERRED_ID, EV_STATE, NONE } from '../../trace-codes';
+export { DEFERRED_ID, EV_STATE, NONE };
 export const MAX_TS: i64 = 9007199254740991; // Number.MAX_SAFE_INTEGER
 const COMMA: u8 = 0x2c;
 const LF: u8 = 0x0a;

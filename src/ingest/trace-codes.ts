@@ -1,0 +1,24 @@
+/**
+ * The codes a trace batch stores, as integer constants only: compiled by tsc
+ * for the readers (ingest/trace.ts names them) and by asc for the WebAssembly
+ * lanes (model/wasm/lanes.ts), so each value is written once.
+ */
+
+/** Event kinds, as stored in TraceBatch.event (EVENT_NAMES order). */
+export const EV_RECVMSG = 0;
+export const EV_SENDMSG = 1;
+export const EV_ACCEPT = 2;
+export const EV_SPLICE = 3;
+export const EV_STATE = 4;
+export const EV_PACKET = 5;
+export const EV_DELIVER = 6;
+/** TCP states, as numbered in include/net/tcp_states.h (those the model tests). */
+export const TCP_ESTABLISHED = 1;
+export const TCP_FIN_WAIT1 = 4;
+export const TCP_FIN_WAIT2 = 5;
+export const TCP_CLOSE = 7;
+export const TCP_CLOSING = 11;
+/** An empty id or CPU cell. */
+export const NONE = -1;
+/** A socket cell whose identity is in the side columns (hex), not yet numbered. */
+export const DEFERRED_ID = -2;
