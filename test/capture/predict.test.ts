@@ -29,14 +29,15 @@ const LARGE = 32768;
 const FLOW_CNT = 4096;
 
 /**
- * The largest |error| allowed, in percentage points, for locality and the
- * cross-CPU share. Measured on 2026-12-07 (2-CPU VM, kernel 6.18), seven runs
- * of this test (the largest error during the full suite, a busier machine):
- * locality errors at most 2.93 pp, cross-CPU errors at most 2.40 pp
+ * The largest |error| allowed, in percentage points, for locality and for the
+ * cross-CPU share. Measured on 2026-12-07 (2-CPU VM, kernel 6.18), eight runs
+ * of this test (the largest errors inside full test runs, a busier machine):
+ * locality errors at most 2.93 pp, cross-CPU errors at most 4.10 pp
  * (README.md, "How far a what-if can be trusted"). Unpinned, the locality
- * error reached 7.9 pp.
+ * error reached 7.9 pp and the cross-CPU error 21 pp.
  */
 const BOUND_PP = 5;
+const CROSS_CPU_BOUND_PP = 8;
 
 const unavailable = captureUnavailable() ?? (spawnSync('taskset', ['-V']).status === 0 ? null : 'taskset is missing');
 const underCi = Boolean(process.env.CI);
@@ -96,7 +97,7 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
     unlock?.();
   });
 
-  it(`predicts each table size's locality and cross-CPU share from the other within ${BOUND_PP} pp`, async () => {
+  it(`predicts each table size's locality within ${BOUND_PP} pp and cross-CPU share within ${CROSS_CPU_BOUND_PP} pp from the other`, async () => {
     const nrCpuIds = nrCpuIdsFromList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
     expect(nrCpuIds, 'needs 2 CPUs: the server pinned to one, the clients to another').toBeGreaterThanOrEqual(2);
     sh('ip', [
@@ -119,6 +120,7 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
       restoreHost();
     }
     const errors: number[] = [];
+    const crossErrors: number[] = [];
     for (const [a, b] of [
       [small, large],
       [large, small],
@@ -131,8 +133,10 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
           `cross-CPU kernel ${(p.cross_cpu_share.observed! * 100).toFixed(2)}%, predicted ${(p.cross_cpu_share.predicted! * 100).toFixed(2)}%`,
       );
       expect(p.configuration.rps_sock_flow_entries).toBe(b === small ? SMALL : LARGE);
-      errors.push(l.error_pp!, p.cross_cpu_share.error_pp!);
+      errors.push(l.error_pp!);
+      crossErrors.push(p.cross_cpu_share.error_pp!);
     }
     for (const e of errors) expect(Math.abs(e)).toBeLessThanOrEqual(BOUND_PP);
+    for (const e of crossErrors) expect(Math.abs(e)).toBeLessThanOrEqual(CROSS_CPU_BOUND_PP);
   }, 120_000);
 });
