@@ -18,14 +18,13 @@
  * finally and afterAll.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureUnavailable, nrCpuIdsFromList } from '../../src/capture/system.js';
 import { headerExtras } from '../../src/commands/validate.js';
 import { replayFile } from '../../src/replay/engine.js';
-import { allCpusMask, CLI, keepTrace, loadgen, sh, startCapture, sysctlGuard, takeLiveLock } from './live.js';
+import { allCpusMask, keepTrace, liveSuite, loadgen, sh, startCapture } from './live.js';
 
 const NETNS = `rfs-e2e-${process.pid}`;
 
@@ -56,29 +55,15 @@ async function captureWithLoad(output: string, durationS: number, loadS: number)
 
 // Under CI a missing piece fails every test here (beforeAll) instead of skipping them.
 describe.skipIf(unavailable !== null && !underCi)('capture of the running kernel (root, bpftrace, perf)', () => {
-  // Read after the lock: another live test may have the sysctl changed until then.
-  let sysctl: ReturnType<typeof sysctlGuard> | null = null;
-  const restoreHost = (): void => sysctl?.restore();
-  let dir = '';
-
-  let unlock: (() => void) | null = null;
-
-  beforeAll(async () => {
-    if (unavailable) throw new Error(`CI must run the live capture, but: ${unavailable}`);
-    expect(existsSync(CLI), `${CLI} is missing: build first (npm run build)`).toBe(true);
-    unlock = await takeLiveLock();
-    sysctl = sysctlGuard();
-    dir = mkdtempSync(join(tmpdir(), 'rfs-e2e-'));
-    sh('ip', ['netns', 'add', NETNS]);
-    sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
-  }, 700_000);
-
-  afterAll(() => {
-    restoreHost();
-    spawnSync('ip', ['netns', 'delete', NETNS]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    unlock?.();
-  });
+  const suite = liveSuite(
+    unavailable,
+    'rfs-e2e-',
+    () => {
+      sh('ip', ['netns', 'add', NETNS]);
+      sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
+    },
+    () => spawnSync('ip', ['netns', 'delete', NETNS]),
+  );
 
   // Global table sizes (the smallest far below the ~1000 connections the load makes) and per-queue sizes.
   const sizes = [
@@ -93,9 +78,9 @@ describe.skipIf(unavailable !== null && !underCi)('capture of the running kernel
       const nrCpuIds = nrCpuIdsFromList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
       const mask = allCpusMask(nrCpuIds);
       inNetns(`echo ${mask} > /sys/class/net/lo/queues/rx-0/rps_cpus; echo ${flowCnt} > /sys/class/net/lo/queues/rx-0/rps_flow_cnt`);
-      const output = join(dir, `e${entries}.csv.gz`);
+      const output = join(suite.dir, `e${entries}.csv.gz`);
       try {
-        sysctl!.set(entries);
+        suite.sysctl.set(entries);
         const { stderr, load } = await captureWithLoad(output, 5, 3);
         const connections = (JSON.parse(load) as { connections: number }).connections;
 
@@ -129,7 +114,7 @@ describe.skipIf(unavailable !== null && !underCi)('capture of the running kernel
         expect(undelivered).toBeLessThanOrEqual(0.01);
         expect(m.agreement).toBeGreaterThanOrEqual(0.99);
       } finally {
-        restoreHost();
+        suite.sysctl.restore();
       }
     },
     60_000,

@@ -4,8 +4,10 @@
  * generator in a namespace, and putting the global sysctl back.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = process.env.RFS_E2E_CLI ?? join(ROOT, 'dist/cli.js');
@@ -116,4 +118,39 @@ export async function takeLiveLock(timeoutMs = 600_000): Promise<() => void> {
       else await new Promise((r) => setTimeout(r, 500));
     }
   }
+}
+
+/** What a live suite's tests use: its scratch folder and the guarded global table size. */
+export interface LiveSuite {
+  dir: string;
+  sysctl: ReturnType<typeof sysctlGuard>;
+}
+
+/**
+ * The frame every live-capture suite shares, registered as its beforeAll and
+ * afterAll (call it inside the describe): fail (under CI, where the suite is
+ * not skipped) if a piece is missing, take the machine-wide lock, guard the
+ * global sysctl, make a scratch folder, then run `setup` (the suite's
+ * namespaces and devices). afterAll undoes all of it, `teardown` first, also
+ * after a failure.
+ */
+export function liveSuite(unavailable: string | null, tmpPrefix: string, setup: () => void, teardown: () => void): LiveSuite {
+  const suite: LiveSuite = { dir: '', sysctl: { saved: '', set: () => {}, restore: () => {} } };
+  let unlock: (() => void) | null = null;
+  beforeAll(async () => {
+    if (unavailable) throw new Error(`CI must run the live capture, but: ${unavailable}`);
+    expect(existsSync(CLI), `${CLI} is missing: build first (npm run build)`).toBe(true);
+    unlock = await takeLiveLock();
+    // Read after the lock: another live suite may have the sysctl changed until then.
+    suite.sysctl = sysctlGuard();
+    suite.dir = mkdtempSync(join(tmpdir(), tmpPrefix));
+    setup();
+  }, 700_000);
+  afterAll(() => {
+    suite.sysctl.restore();
+    teardown();
+    if (suite.dir) rmSync(suite.dir, { recursive: true, force: true });
+    unlock?.();
+  });
+  return suite;
 }

@@ -22,15 +22,14 @@
  * finally and afterAll, also when a test fails.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureUnavailable, nrCpuIdsFromList } from '../../src/capture/system.js';
 import { headerExtras } from '../../src/commands/validate.js';
 import { replayFile } from '../../src/replay/engine.js';
-import { allCpusMask, CLI, keepTrace, loadgen, sh, startCapture, sysctlGuard, takeLiveLock, type Child } from './live.js';
+import { allCpusMask, keepTrace, liveSuite, loadgen, sh, startCapture, type Child } from './live.js';
 
 const NS_A = `rfs-mq-a-${process.pid}`;
 const NS_B = `rfs-mq-b-${process.pid}`;
@@ -80,73 +79,63 @@ function packetsPerQueue(path: string): Map<string, number> {
 }
 
 describe.skipIf(unavailable !== null && !underCi)('capture of a 4-queue veth whose peer sockets live in another namespace (root, bpftrace, perf)', () => {
-  // Read after the lock: another live test may have the sysctl changed until then.
-  let sysctl: ReturnType<typeof sysctlGuard> | null = null;
-  let dir = '';
   const nrCpuIds = nrCpuIdsFromList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
   const settings = queueSettings(nrCpuIds);
 
-  let unlock: (() => void) | null = null;
-
-  beforeAll(async () => {
-    if (unavailable) throw new Error(`CI must run the live capture, but: ${unavailable}`);
-    expect(existsSync(CLI), `${CLI} is missing: build first (npm run build)`).toBe(true);
-    unlock = await takeLiveLock();
-    sysctl = sysctlGuard();
-    dir = mkdtempSync(join(tmpdir(), 'rfs-mq-'));
-    sh('ip', ['netns', 'add', NS_A]);
-    sh('ip', ['netns', 'add', NS_B]);
-    sh('ip', [
-      'link',
-      'add',
-      'vethA',
-      'numtxqueues',
-      '4',
-      'numrxqueues',
-      '4',
-      'netns',
-      NS_A,
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'vethB',
-      'numtxqueues',
-      '4',
-      'numrxqueues',
-      '4',
-      'netns',
-      NS_B,
-    ]);
-    for (const [ns, dev, addr] of [
-      [NS_A, 'vethA', ADDR_A],
-      [NS_B, 'vethB', ADDR_B],
-    ]) {
-      sh('ip', ['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev]);
-      sh('ip', ['-n', ns, 'link', 'set', dev, 'up']);
-      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    }
-    const script = settings
-      .map((q, i) => `echo ${q.rpsCpus} > /sys/class/net/vethB/queues/rx-${i}/rps_cpus; echo ${q.flowCnt} > /sys/class/net/vethB/queues/rx-${i}/rps_flow_cnt`)
-      .join('; ');
-    sh('ip', ['netns', 'exec', NS_B, 'sh', '-c', script]);
-  }, 700_000);
-
-  afterAll(() => {
-    sysctl?.restore();
+  const suite = liveSuite(
+    unavailable,
+    'rfs-mq-',
+    () => {
+      sh('ip', ['netns', 'add', NS_A]);
+      sh('ip', ['netns', 'add', NS_B]);
+      sh('ip', [
+        'link',
+        'add',
+        'vethA',
+        'numtxqueues',
+        '4',
+        'numrxqueues',
+        '4',
+        'netns',
+        NS_A,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'vethB',
+        'numtxqueues',
+        '4',
+        'numrxqueues',
+        '4',
+        'netns',
+        NS_B,
+      ]);
+      for (const [ns, dev, addr] of [
+        [NS_A, 'vethA', ADDR_A],
+        [NS_B, 'vethB', ADDR_B],
+      ]) {
+        sh('ip', ['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev]);
+        sh('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+        sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      }
+      const script = settings
+        .map((q, i) => `echo ${q.rpsCpus} > /sys/class/net/vethB/queues/rx-${i}/rps_cpus; echo ${q.flowCnt} > /sys/class/net/vethB/queues/rx-${i}/rps_flow_cnt`)
+        .join('; ');
+      sh('ip', ['netns', 'exec', NS_B, 'sh', '-c', script]);
+    },
     // Deleting a namespace deletes the veth end in it, and with it the pair.
-    for (const ns of [NS_A, NS_B]) spawnSync('ip', ['netns', 'delete', ns]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    unlock?.();
-  });
+    () => {
+      for (const ns of [NS_A, NS_B]) spawnSync('ip', ['netns', 'delete', ns]);
+    },
+  );
 
   it.each([{ entries: 64 }, { entries: 32768 }])(
     'agrees with the kernel on >= 99.5% of packets at rps_sock_flow_entries=$entries',
     async ({ entries }) => {
-      const output = join(dir, `veth4q-e${entries}.csv.gz`);
+      const output = join(suite.dir, `veth4q-e${entries}.csv.gz`);
       const started: Child[] = [];
       try {
-        sysctl!.set(entries);
+        suite.sysctl.set(entries);
         const loadS = 5;
         const servers = [
           loadgen(NS_B, ['--role', 'server', '--host', ADDR_B, '--port', '7070', '--duration', String(loadS + 30)]),
@@ -202,7 +191,7 @@ describe.skipIf(unavailable !== null && !underCi)('capture of a 4-queue veth who
         expect(m.agreement).toBeGreaterThanOrEqual(0.995);
       } finally {
         for (const c of started) c.stop();
-        sysctl!.restore();
+        suite.sysctl.restore();
       }
     },
     180_000,

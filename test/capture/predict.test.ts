@@ -15,13 +15,12 @@
  * The global sysctl and the namespace are restored in finally and afterAll.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureUnavailable, nrCpuIdsFromList } from '../../src/capture/system.js';
 import { predictTrace } from '../../src/report/predict.js';
-import { allCpusMask, CLI, keepTrace, loadgen, sh, startCapture, sysctlGuard, takeLiveLock } from './live.js';
+import { allCpusMask, keepTrace, liveSuite, loadgen, sh, startCapture } from './live.js';
 
 const NETNS = `rfs-predict-${process.pid}`;
 const SMALL = 64;
@@ -75,27 +74,15 @@ async function captureSameLoad(output: string): Promise<void> {
 }
 
 describe.skipIf(unavailable !== null && !underCi)('predicting one table size from a capture at another (root, bpftrace, perf)', () => {
-  let sysctl: ReturnType<typeof sysctlGuard> | null = null;
-  const restoreHost = (): void => sysctl?.restore();
-  let dir = '';
-  let unlock: (() => void) | null = null;
-
-  beforeAll(async () => {
-    if (unavailable) throw new Error(`CI must run the live capture, but: ${unavailable}`);
-    expect(existsSync(CLI), `${CLI} is missing: build first (npm run build)`).toBe(true);
-    unlock = await takeLiveLock();
-    sysctl = sysctlGuard();
-    dir = mkdtempSync(join(tmpdir(), 'rfs-predict-'));
-    sh('ip', ['netns', 'add', NETNS]);
-    sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
-  }, 700_000);
-
-  afterAll(() => {
-    restoreHost();
-    spawnSync('ip', ['netns', 'delete', NETNS]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    unlock?.();
-  });
+  const suite = liveSuite(
+    unavailable,
+    'rfs-predict-',
+    () => {
+      sh('ip', ['netns', 'add', NETNS]);
+      sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
+    },
+    () => spawnSync('ip', ['netns', 'delete', NETNS]),
+  );
 
   it(`predicts each table size's locality within ${BOUND_PP} pp and cross-CPU share within ${CROSS_CPU_BOUND_PP} pp from the other`, async () => {
     const nrCpuIds = nrCpuIdsFromList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
@@ -108,16 +95,16 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
       '-c',
       `echo ${allCpusMask(nrCpuIds)} > /sys/class/net/lo/queues/rx-0/rps_cpus; echo ${FLOW_CNT} > /sys/class/net/lo/queues/rx-0/rps_flow_cnt`,
     ]);
-    const small = join(dir, `e${SMALL}.csv.gz`);
-    const large = join(dir, `e${LARGE}.csv.gz`);
+    const small = join(suite.dir, `e${SMALL}.csv.gz`);
+    const large = join(suite.dir, `e${LARGE}.csv.gz`);
     try {
       // Alternating, so slow drift of the machine does not favour one size.
-      sysctl!.set(SMALL);
+      suite.sysctl.set(SMALL);
       await captureSameLoad(small);
-      sysctl!.set(LARGE);
+      suite.sysctl.set(LARGE);
       await captureSameLoad(large);
     } finally {
-      restoreHost();
+      suite.sysctl.restore();
     }
     const errors: number[] = [];
     const crossErrors: number[] = [];
@@ -128,7 +115,7 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
       const p = await predictTrace(a, ['lo:0'], b, {});
       const l = p.locality;
       console.log(
-        `predict ${b.slice(dir.length + 1)} from ${a.slice(dir.length + 1)}: kernel locality ${(l.observed! * 100).toFixed(2)}%, ` +
+        `predict ${b.slice(suite.dir.length + 1)} from ${a.slice(suite.dir.length + 1)}: kernel locality ${(l.observed! * 100).toFixed(2)}%, ` +
           `predicted ${(l.predicted! * 100).toFixed(2)}%, error ${l.error_pp!.toFixed(2)} pp (margin ±${l.margin_pp!.toFixed(2)} pp); ` +
           `cross-CPU kernel ${(p.cross_cpu_share.observed! * 100).toFixed(2)}%, predicted ${(p.cross_cpu_share.predicted! * 100).toFixed(2)}%`,
       );
