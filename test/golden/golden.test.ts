@@ -21,6 +21,7 @@ const INPUTS: Record<string, string> = {
   'lo-rr-head3000': 'test/fixtures/lo-rr-head3000.csv',
   'kernel-lo-rr': 'test/fixtures/kernel/lo-rr-e128-f64.csv.gz',
   'kernel-lo-bulk': 'test/fixtures/kernel/lo-bulk-e1024-f1024.csv.gz',
+  'kernel-veth4q': 'test/fixtures/kernel/veth/veth4q-e64.csv.gz',
   default: 'traces/default.csv.gz',
   'web-short': 'traces/scenarios/web-short.csv.gz',
   bulk: 'traces/scenarios/bulk.csv.gz',
