@@ -11,7 +11,7 @@
  * rxhash, the trace's statistics) is done once per row. FlowTableModel is one
  * lane's view, for its results.
  */
-import { COUNTER_NAMES, Counters, deriveRatios, type Metrics } from '../types/metrics.js';
+import { COUNTER_NAMES, Counters, deriveRatios, type Metrics, QUEUE_COUNTER_NAMES, type QueueMetrics } from '../types/metrics.js';
 import { EVENT_NAMES, type TraceBatch } from '../ingest/trace.js';
 import type { TimelineBin } from '../types/result.js';
 import type { ResolvedConfig } from './config.js';
@@ -43,6 +43,8 @@ import {
   CTL_LOG_USED,
   CTL_NODES_USED,
   CTL_PACKETS,
+  CTL_QUEUE_CHANGES,
+  CTL_QUEUE_STATS,
   CTL_RECORDS,
   CTL_SOCKETS_SEEN,
   CTL_STOP,
@@ -74,6 +76,10 @@ import {
   MISSES_INVALID_CPU,
   NOT_STEERED,
   PACKETS,
+  QS_DRAIN_HITS,
+  QS_DRAIN_PACKETS,
+  QS_PACKETS,
+  QUEUE_STATS_WORDS,
   RECORDS,
   RECORDS_NO_TABLE,
   RECORDS_STATE_SKIPPED,
@@ -127,6 +133,19 @@ export interface TraceCounts {
   activeFlows: number;
 }
 
+/**
+ * Counters WebAssembly leaves out because they follow from others: every lane
+ * sees every packet; a lookup ends in exactly one of hit (own or aliased),
+ * invalid CPU, empty slot or collision; and every packet is steered by RFS,
+ * by RPS, or not at all.
+ */
+function derivePacketCounters(counts: Float64Array, packets: number): void {
+  counts[PACKETS] = packets;
+  counts[HITS] = counts[HITS_OWN] + counts[HITS_ALIASED];
+  counts[LOOKUPS] = counts[HITS] + counts[MISSES_INVALID_CPU] + counts[MISSES_EMPTY] + counts[MISSES_COLLISION];
+  counts[STEERED_RFS] = packets - counts[STEERED_RPS] - counts[NOT_STEERED];
+}
+
 /** One lane of a bank: its configuration and, at the end, its results. */
 export class FlowTableModel {
   readonly disagreements: Record<string, number> = {};
@@ -156,6 +175,11 @@ export class FlowTableModel {
     return this.bank.timelineBins(this.lane);
   }
 
+  /** A multi-queue trace's counters per RX queue (after finish()); null with one queue. */
+  perQueue(): { queues: QueueMetrics[]; changesWaiting: number } | null {
+    return this.bank.perQueue(this.lane);
+  }
+
   noteDisagreement(path: number, modelCpu: number, cpu: number, line: number, h: number): void {
     const cls = PATH_CLASS[path];
     this.disagreements[cls] = (this.disagreements[cls] ?? 0) + 1;
@@ -179,7 +203,9 @@ export class FlowTableBank {
   private readonly n: number; // lanes
   private readonly wasm: WasmLanes;
   private readonly cpuStride: number;
-  private readonly counts: Float64Array; // totals, lane l's counter c at l * NC + c
+  private readonly counts: Float64Array; // totals, lane l's queue q's counter c at (l * nq + q) * NC + c
+  private readonly nq: number; // RX queues: counter blocks per lane (L_COUNTS)
+  private readonly queueResults: (QueueMetrics[] | null)[] = [];
   private readonly perCpu: Float64Array; // totals, lane l's CPU t at l * cpuStride + t
   private readonly anyExplain: boolean;
   private readonly resolveIds: boolean;
@@ -210,7 +236,8 @@ export class FlowTableBank {
     this.anyExplain = configs.some((c) => c.explain);
     this.resolveIds = trace.resolveIds && trace.ids !== 'given';
     this.needsTs = trace.ids !== 'given' || configs.some((c) => c.timeline || c.fifoNs > 0);
-    this.counts = new Float64Array(n * NC);
+    this.nq = Math.max(1, configs[0]?.queues.length ?? 1);
+    this.counts = new Float64Array(n * this.nq * NC);
     this.perCpu = new Float64Array(n * this.cpuStride);
     this.lanes = configs.map((c, l) => new FlowTableModel(c, this, l));
   }
@@ -296,8 +323,9 @@ export class FlowTableBank {
     for (let l = 0; l < this.n; l++) {
       const o = LANES_AT + l * LANE_WORDS;
       const c = m[o + L_COUNTS];
-      for (let i = 0; i < NC; i++) {
-        this.counts[l * NC + i] += m[c + i];
+      const total = l * this.nq * NC;
+      for (let i = 0; i < this.nq * NC; i++) {
+        this.counts[total + i] += m[c + i];
         m[c + i] = 0;
       }
       const p = m[o + L_PER_CPU];
@@ -310,31 +338,50 @@ export class FlowTableBank {
 
   /** Lane l's counters at the end of the trace, with what never got resolved. */
   finishLane(l: number): Metrics {
-    const cb = l * NC;
     const wasm = this.wasm;
     wasm.exports.drain(l);
-    const counts = this.counts;
-    counts[cb + LOCAL_UNRESOLVED] += wasm.f64[CTL_DRAIN_PACKETS / 2];
-    counts[cb + HITS_UNRESOLVED] += wasm.f64[CTL_DRAIN_HITS / 2];
-    const packets = wasm.f64[CTL_PACKETS / 2];
-    // Counters WebAssembly leaves out because they follow from others: every lane sees
-    // every row; a lookup ends in exactly one of hit (own or aliased), invalid CPU, empty
-    // slot or collision; ...
-    counts[cb + PACKETS] = packets;
-    counts[cb + RECORDS] = wasm.f64[CTL_RECORDS / 2];
+    const f = (at: number) => wasm.f64[at / 2];
+    // The lane's totals: its queues' blocks summed (integers: exact in any order).
+    const counts = new Float64Array(NC);
+    const blocks = this.counts.subarray(l * this.nq * NC, (l + 1) * this.nq * NC);
+    for (let i = 0; i < blocks.length; i++) counts[i % NC] += blocks[i];
+    counts[LOCAL_UNRESOLVED] += f(CTL_DRAIN_PACKETS);
+    counts[HITS_UNRESOLVED] += f(CTL_DRAIN_HITS);
+    counts[RECORDS] = f(CTL_RECORDS);
     // A record ends in exactly one of: state skipped, zero hash, no table, a write, or a write avoided.
-    counts[cb + WRITES_AVOIDED] =
-      counts[cb + RECORDS] - counts[cb + RECORDS_STATE_SKIPPED] - counts[cb + RECORDS_ZERO_HASH] - counts[cb + RECORDS_NO_TABLE] - counts[cb + WRITES];
-    counts[cb + HITS] = counts[cb + HITS_OWN] + counts[cb + HITS_ALIASED];
-    counts[cb + LOOKUPS] = counts[cb + HITS] + counts[cb + MISSES_INVALID_CPU] + counts[cb + MISSES_EMPTY] + counts[cb + MISSES_COLLISION];
-    // ... and every packet is steered by RFS, by RPS, or not at all.
-    counts[cb + STEERED_RFS] = packets - counts[cb + STEERED_RPS] - counts[cb + NOT_STEERED];
+    counts[WRITES_AVOIDED] = counts[RECORDS] - counts[RECORDS_STATE_SKIPPED] - counts[RECORDS_ZERO_HASH] - counts[RECORDS_NO_TABLE] - counts[WRITES];
+    derivePacketCounters(counts, f(CTL_PACKETS));
     const counters = new Counters();
-    COUNTER_NAMES.forEach((name, i) => (counters[name] = counts[cb + i]));
+    COUNTER_NAMES.forEach((name, i) => (counters[name] = counts[i]));
     const c = { ...counters };
     const nr = this.configs[l].nrCpuIds;
     const perCpu = Array.from(this.perCpu.subarray(l * this.cpuStride, l * this.cpuStride + nr));
+    this.queueResults[l] = this.nq > 1 ? this.queueMetrics(l, blocks) : null;
     return { ...c, ...deriveRatios(c), per_cpu: perCpu };
+  }
+
+  /** Lane l's per-queue counters, right after its drain() (which left each queue's waiting packets in CTL_QUEUE_STATS). */
+  private queueMetrics(l: number, blocks: Float64Array): QueueMetrics[] {
+    const wasm = this.wasm;
+    const stats = wasm.i32[CTL_QUEUE_STATS];
+    return this.configs[l].queues.map((queue, q) => {
+      const s = (k: number) => wasm.f64[(stats + QUEUE_STATS_WORDS * q + k) / 2];
+      const counts = blocks.slice(q * NC, (q + 1) * NC);
+      counts[LOCAL_UNRESOLVED] += s(QS_DRAIN_PACKETS);
+      counts[HITS_UNRESOLVED] += s(QS_DRAIN_HITS);
+      derivePacketCounters(counts, s(QS_PACKETS));
+      const c = Object.fromEntries(QUEUE_COUNTER_NAMES.map((name) => [name, counts[COUNTER_NAMES.indexOf(name)]])) as Record<
+        (typeof QUEUE_COUNTER_NAMES)[number],
+        number
+      >;
+      return { queue: queue.name, ...c, ...deriveRatios(c) };
+    });
+  }
+
+  /** Lane l's per-queue counters (finishLane() first); null for a trace with one queue. */
+  perQueue(l: number): { queues: QueueMetrics[]; changesWaiting: number } | null {
+    const queues = this.queueResults[l];
+    return queues ? { queues, changesWaiting: this.wasm.f64[CTL_QUEUE_CHANGES / 2] } : null;
   }
 
   queueOccupancy(l: number): { queue: string; slots: number; used: number }[] {

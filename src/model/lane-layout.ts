@@ -138,6 +138,16 @@ export const CTL_VFIRST = 90;
 export const CTL_VLANES = 91;
 /** The group's lanes in order of global table size, smallest first. */
 export const CTL_VBY_SIZE = 92;
+/** RX queues: each lane keeps a block of COUNTERS per queue (L_COUNTS) and the vector path one per queue too. */
+export const CTL_QUEUES = 93;
+/** Per flow: its last packet's queue + 1 (FQ_QUEUE), and FQ_WAITING while packets wait for its next record. */
+export const CTL_FLOW_QUEUE = 94;
+/** Per deliver-window packet: its RX queue. */
+export const CTL_PKT_QUEUE = 95;
+/** (f64) QUEUE_STATS_WORDS per RX queue, the same in every lane: QS_* below. */
+export const CTL_QUEUE_STATS = 96;
+/** (f64) packets that arrived on another queue than their flow's packets still waiting (counted under the later queue). */
+export const CTL_QUEUE_CHANGES = 98;
 
 // CTL_IDS: this bank numbers flows and sockets and counts the trace (OWN), also writes
 // the ids into the flow and socket columns for another bank (EMIT), or takes them from
@@ -181,7 +191,13 @@ export const L_HEAD = 9;
 export const L_TAIL = 10;
 /** Per CPU: packets enqueued this batch. */
 export const L_PER_CPU = 11;
-/** Counters this batch: COUNTERS words, at the counter indices below. */
+/**
+ * Counters this batch: a block of COUNTERS words per RX queue (CTL_QUEUES),
+ * at the counter indices below; the lane's totals are the blocks' sum. A
+ * packet's counters go to its queue's block; a record's resolved LOCAL and
+ * HITS_STALE to the block of its flow's waiting packets (CTL_FLOW_QUEUE); a
+ * matched deliver row's to its packet's (CTL_PKT_QUEUE); the rest to block 0.
+ */
 export const L_COUNTS = 12;
 /** 1: heads follow the FIFO model. */
 export const L_FIFO = 13;
@@ -242,6 +258,15 @@ export const SOCK_ENTRY_WORDS = 4;
 export const FLOW_INFO_WORDS = 4;
 /** Per socket: [last known TCP state, last record event's rxhash]. */
 export const SOCKET_STATE_WORDS = 2;
+/** CTL_FLOW_QUEUE word: the queue + 1 of the flow's last packet (0: none yet), and a flag. */
+export const FQ_QUEUE = 0xffff;
+export const FQ_WAITING = 0x10000;
+/** CTL_QUEUE_STATS block per queue (f64 each): packets; flows that arrived on it (a flow counts again after visiting another queue); at drain(), one lane's packets and hits left waiting. */
+export const QUEUE_STATS_WORDS = 8;
+export const QS_PACKETS = 0;
+export const QS_FLOWS = 2;
+export const QS_DRAIN_PACKETS = 4;
+export const QS_DRAIN_HITS = 6;
 /** Deliver-window packet: [model cpu, queue position]. */
 export const PKT_WORDS = 2;
 /** Packets remembered for deliver matching; a deliver further behind than this counts as unmatched. */

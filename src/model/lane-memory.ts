@@ -10,6 +10,10 @@
 import {
   COLLISION_DETECTION,
   COUNTERS,
+  CTL_PKT_QUEUE,
+  CTL_QUEUE_STATS,
+  CTL_QUEUES,
+  QUEUE_STATS_WORDS,
   CTL_ANY_EXPLAIN,
   CTL_ANY_TIMELINE,
   CTL_ARRIVALS,
@@ -139,7 +143,7 @@ export function planLaneMemory(configs: ResolvedConfig[], trace: BankTrace): Lan
     n * LANE_WORDS +
     n * nq * QUEUE_WORDS +
     configs.reduce((s, c) => s + SOCK_SLOT_WORDS * c.slots + c.queues.reduce((t, q) => t + DEV_FLOW_WORDS * q.slots + q.map.length + 1, 0), 0) +
-    n * (3 * cpuStride + COUNTERS) +
+    n * (3 * cpuStride + COUNTERS * Math.max(1, nq)) +
     PKT_WORDS * PACKET_WINDOW * n;
   const wasm = new WasmLanes(words);
   const lanesAt = wasm.alloc(n * LANE_WORDS);
@@ -160,7 +164,7 @@ export function planLaneMemory(configs: ResolvedConfig[], trace: BankTrace): Lan
   // A size sweep's group is all its lanes or none (its records resolve pending runs four lanes at a time).
   if (sameLanes && group.lanes !== n) group = { first: 0, lanes: 0 };
   if (group.lanes > 0) {
-    wasm.place(CTL_VCOUNTS, COUNTERS * n);
+    wasm.place(CTL_VCOUNTS, COUNTERS * n * Math.max(1, nq));
     wasm.i32[CTL_VFIRST] = group.first;
     wasm.i32[CTL_VLANES] = group.lanes;
     const inGroup = bySize.filter((l) => l >= group.first && l < group.first + group.lanes);
@@ -172,6 +176,10 @@ export function planLaneMemory(configs: ResolvedConfig[], trace: BankTrace): Lan
     wasm.place(CTL_LOG, LOG_WORDS * logEntries);
   }
   wasm.place(CTL_ARRIVALS, 2 * trace.traceCpus);
+  // Per-queue counting (wasm/lanes.ts countQueue()) only for a trace with several RX queues.
+  wasm.i32[CTL_QUEUES] = Math.max(1, nq);
+  wasm.place(CTL_QUEUE_STATS, QUEUE_STATS_WORDS * Math.max(1, nq));
+  if (nq > 1) wasm.place(CTL_PKT_QUEUE, PACKET_WINDOW);
   wasm.i32[CTL_RESOLVE_IDS] = trace.resolveIds ? 1 : 0;
   wasm.i32[CTL_IDS] = trace.ids === 'emit' ? IDS_EMIT : trace.ids === 'given' ? IDS_GIVEN : IDS_OWN;
   placeGrowableRegions(wasm, n, trace.startSmall === true);
@@ -232,7 +240,7 @@ function writeLaneBlocks(wasm: WasmLanes, configs: ResolvedConfig[], queuesAt: n
     wasm.place(o + L_HEAD, cpuStride);
     wasm.place(o + L_TAIL, cpuStride);
     wasm.place(o + L_PER_CPU, cpuStride);
-    wasm.place(o + L_COUNTS, COUNTERS);
+    wasm.place(o + L_COUNTS, COUNTERS * Math.max(1, c.queues.length));
     wasm.i32[o + L_FIFO] = c.fifoNs > 0 ? 1 : 0;
     wasm.f64[wasm.place(o + L_FIFO_NS, 2) / 2] = c.fifoNs;
     if (c.fifoNs > 0) wasm.place(o + L_FIFO_DONE, 2 * cpuStride);
@@ -329,7 +337,7 @@ function placeGrowableRegions(wasm: WasmLanes, lanes: number, small: boolean): v
     wasm.minRegion = 2;
     wasm.minTable = 4;
   }
-  const bytesPerFlow = 4 * ((RUN_WORDS + ENDS_WORDS) * Math.max(1, lanes) + FLOW_INFO_WORDS);
+  const bytesPerFlow = 4 * ((RUN_WORDS + ENDS_WORDS) * Math.max(1, lanes) + FLOW_INFO_WORDS + 1);
   wasm.growFlows(small ? 1 : Math.max(1024, Math.floor(RESERVE_BYTES / bytesPerFlow)), lanes);
   wasm.growFlowTable();
   wasm.growNodes(small ? 1 : 1 << 16);

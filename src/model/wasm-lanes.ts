@@ -25,6 +25,7 @@ import {
   CTL_FLOW_CAP,
   CTL_FLOW_INFO,
   CTL_FLOW_MASK,
+  CTL_FLOW_QUEUE,
   CTL_FLOW_TABLE,
   CTL_FREE_NODE,
   CTL_LAST_TS,
@@ -170,7 +171,7 @@ export class WasmLanes {
     this.i32[ctl] = to;
   }
 
-  /** Per-flow regions (pending packets, with `lanes` keys per flow; flow info) for flow ids below `flows`. */
+  /** Per-flow regions (pending packets, with `lanes` keys per flow; flow info; the queue word) for flow ids below `flows`. */
   growFlows(flows: number, lanes: number): void {
     const cap = this.i32[CTL_FLOW_CAP];
     const next = this.capacityFor(cap, flows);
@@ -179,6 +180,7 @@ export class WasmLanes {
     this.move(CTL_RUNS, RUN_WORDS * cap * lanes, RUN_WORDS * keys);
     this.move(CTL_ENDS, ENDS_WORDS * cap * lanes, ENDS_WORDS * keys);
     this.move(CTL_FLOW_INFO, FLOW_INFO_WORDS * cap, FLOW_INFO_WORDS * next);
+    this.move(CTL_FLOW_QUEUE, cap, next);
     this.i32[CTL_FLOW_CAP] = next;
   }
 

@@ -2,7 +2,10 @@
 import type { FlowTableModel } from '../model/flow-tables.js';
 import type { ConfigResult } from '../types/result.js';
 
-export type LaneResult = Pick<ConfigResult, 'metrics' | 'queue_occupancy' | 'sock_table_occupancy' | 'timeline' | 'disagreements'>;
+export type LaneResult = Pick<
+  ConfigResult,
+  'metrics' | 'queue_occupancy' | 'sock_table_occupancy' | 'per_queue' | 'queue_changes_waiting' | 'timeline' | 'disagreements'
+>;
 
 export function laneResult(m: FlowTableModel): LaneResult {
   const r: LaneResult = {
@@ -10,6 +13,11 @@ export function laneResult(m: FlowTableModel): LaneResult {
     queue_occupancy: m.queueOccupancy(),
     sock_table_occupancy: m.sockTableOccupancy(),
   };
+  const perQueue = m.perQueue();
+  if (perQueue) {
+    r.per_queue = perQueue.queues;
+    r.queue_changes_waiting = perQueue.changesWaiting;
+  }
   const tl = m.timelineBins();
   if (tl) r.timeline = tl;
   if (m.cfg.explain) r.disagreements = { by_class: m.disagreements, by_cpu_pair: m.disagreementPairs, examples: m.disagreementExamples };

@@ -96,7 +96,41 @@ export function ratio(num: number, den: number): number | null {
   return den > 0 ? num / den : null;
 }
 
-export function deriveRatios(c: Record<CounterName, number>): Record<RatioName, number | null> {
+/**
+ * The counters a multi-queue trace also has per RX queue: the packet side
+ * (packets, their lookups and where they went) and the deliver rows matched
+ * to them. The socket side (records, writes, evictions) belongs to the one
+ * global table, not to a queue.
+ */
+export const QUEUE_COUNTER_NAMES = [
+  'packets',
+  'lookups',
+  'hits',
+  'hits_own',
+  'hits_aliased',
+  'misses_empty',
+  'misses_collision',
+  'misses_invalid_cpu',
+  'hits_stale',
+  'hits_unresolved',
+  'steered_rfs',
+  'steered_rps',
+  'not_steered',
+  'cross_cpu',
+  'slot_switches',
+  'ooo_holds',
+  'slot_conflicts',
+  'local',
+  'local_unresolved',
+  'deliver_matched',
+  'agree',
+] as const satisfies readonly CounterName[];
+export type QueueCounterName = (typeof QUEUE_COUNTER_NAMES)[number];
+
+/** One RX queue's packets in one configuration (docs/metrics.md, "Per RX queue"). */
+export type QueueMetrics = { queue: string } & Record<QueueCounterName, number> & Record<RatioName, number | null>;
+
+export function deriveRatios(c: Record<QueueCounterName, number>): Record<RatioName, number | null> {
   return {
     hit_ratio: ratio(c.hits, c.lookups),
     collision_rate: ratio(c.misses_collision, c.lookups),

@@ -2,7 +2,7 @@
  * The versioned data contract between the replay engine and every renderer
  * (text summary, JSON file, HTML report). Renderers read only this.
  */
-import type { Metrics } from './metrics.js';
+import type { Metrics, QueueMetrics } from './metrics.js';
 
 export const RESULT_SCHEMA = 'rfs-replay/result';
 export const RESULT_VERSION = 1;
@@ -105,6 +105,17 @@ export interface ConfigResult {
   queue_occupancy: { queue: string; slots: number; used: number }[];
   /** Global slots holding a value other than 0xffff at the end. */
   sock_table_occupancy: { slots: number; used: number };
+  /**
+   * A trace with several RX queues: the packet-side counters per queue, in
+   * header order (each counter sums over the queues to the configuration's).
+   */
+  per_queue?: QueueMetrics[];
+  /**
+   * With per_queue: packets that arrived on another queue than their flow's
+   * packets still waiting for its next socket call. Those waiting packets'
+   * locality is counted under the later queue; 0 means per_queue is exact.
+   */
+  queue_changes_waiting?: number;
   timeline?: { bin_ns: number; bins: TimelineBin[] };
   /** With `explain`: matched deliver rows where the model chose another CPU, by how the model routed them. */
   disagreements?: {

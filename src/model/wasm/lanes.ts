@@ -26,7 +26,8 @@ import {
   CTL_IDS, CTL_LANES, CTL_LAST_TS, CTL_LOG, CTL_LOG_CAP, CTL_LOG_USED, CTL_NODE_CAP, CTL_NODE_TS, CTL_NODES, CTL_NODES_USED, CTL_PACKETS,
   CTL_PKT, CTL_RECORDS, CTL_RESOLVE_IDS, CTL_RESOLVED_HITS, CTL_RESOLVED_LOCAL, CTL_RESOLVED_STALE, CTL_RUNS, CTL_SAME_LANES,
   CTL_SAW_DELIVER, CTL_SOCK_CAP, CTL_SOCK_MASK, CTL_SOCK_TABLE, CTL_SOCKETS_SEEN, CTL_SOCKETS_WRITTEN, CTL_SOCKS, CTL_STOP, CTL_TOUCHED,
-  CTL_VBY_SIZE, CTL_VCOUNTS, CTL_VFIRST, CTL_VLANES, CTL_WINDOW, CTL_WINDOW_DISTINCT, CTL_WINDOW_ORDINAL, DELETE_ON_CLOSE, DELETES,
+  CTL_FLOW_QUEUE, CTL_PKT_QUEUE, CTL_QUEUE_CHANGES, CTL_QUEUE_STATS, CTL_QUEUES, COUNTERS, FQ_QUEUE, FQ_WAITING, QS_DRAIN_HITS,
+  QS_DRAIN_PACKETS, QS_FLOWS, QS_PACKETS, QUEUE_STATS_WORDS, CTL_VBY_SIZE, CTL_VCOUNTS, CTL_VFIRST, CTL_VLANES, CTL_WINDOW, CTL_WINDOW_DISTINCT, CTL_WINDOW_ORDINAL, DELETE_ON_CLOSE, DELETES,
   DELIVER_MATCHED, DELIVER_UNMATCHED, DEV_CPU, DEV_FLOW_WORDS, DEV_LAST_HASH, DEV_LAST_QTAIL, ENDS_WORDS, EVICTIONS, FLOW_ENTRY_WORDS,
   FLOW_INFO_WORDS, GOLDEN_RATIO_32, HASHED_QUEUE_SLOT, HITS_ALIASED, HITS_OWN, HITS_STALE, IDS_EMIT, IDS_GIVEN, L_COUNTS, L_CPU_MASK,
   L_FIFO, L_FIFO_DONE, L_FIFO_NS, L_FLAGS, L_HASH_MASK, L_HASHES, L_HEAD, L_NR, L_PATHS, L_PER_CPU, L_QFLOW, L_QSTRIDE, L_QUEUES, L_SLOTS,
@@ -123,6 +124,12 @@ let resolvedStale = 0;
 let vcounts = 0;
 let vFirst = 0;
 let vEnd = 0;
+/** RX queues (counter blocks per lane). */
+let queues = 1;
+/** packetVector()'s counters for the current row's queue: vcounts + queue * COUNTERS * lanes. */
+let vq = 0;
+/** The queue whose counter block a record's resolved packets go to (its flow's waiting packets' queue). */
+let recordQueue = 0;
 
 function enter(): void {
   lanes = ld(CTL_LANES);
@@ -144,6 +151,7 @@ function enter(): void {
   vcounts = ld(CTL_VCOUNTS);
   vFirst = ld(CTL_VFIRST);
   vEnd = vcounts != 0 ? vFirst + ld(CTL_VLANES) : 0;
+  queues = ld(CTL_QUEUES);
 }
 
 function leave(stop: i32): void {
@@ -375,8 +383,9 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
     // The flow's next record event (any state) resolves its waiting packets.
     if (flow >= 0) {
       pendingResolve(flow * lanes + l, cpu, anyTimeline ? fld(o, L_TIMELINE) : -1);
-      fadd(cb, LOCAL, resolvedLocal);
-      fadd(cb, HITS_STALE, resolvedStale);
+      const cq = wp(fld(o, L_COUNTS) + recordQueue * COUNTERS);
+      fadd(cq, LOCAL, resolvedLocal);
+      fadd(cq, HITS_STALE, resolvedStale);
     }
     const slots = fld(o, L_SLOTS);
     const base = fld(o, L_SOCK);
@@ -456,7 +465,7 @@ function recordGroup(h: i32, rowCpu: i32, state: i32, flow: i32): void {
     pendingResolveVector(flow, cpu);
   } else if (flow >= 0) {
     for (let l = first; l < end; l++) {
-      const cb = wp(fld(wp(LANES_AT + l * LANE_WORDS), L_COUNTS));
+      const cb = wp(fld(wp(LANES_AT + l * LANE_WORDS), L_COUNTS) + recordQueue * COUNTERS);
       pendingResolve(flow * lanes + l, cpu, -1);
       fadd(cb, LOCAL, resolvedLocal);
       fadd(cb, HITS_STALE, resolvedStale);
@@ -598,20 +607,24 @@ let walkedIdent = 0;
 
 /** Counter `c` + 1 in the lanes of `mask` (all ones: true) among lanes g..g+3. */
 @inline function vcount(c: i32, g: i32, mask: v128): void {
-  const p = wp(vcounts + c * lanes + g);
+  const p = wp(vq + c * lanes + g);
   v128.store(p, i32x4.sub(v128.load(p), mask));
 }
 
 /** Adds packetVector()'s counters into the lanes' own (L_COUNTS) and zeroes them. */
 function flushVectorCounts(): void {
   for (let l = 0; l < lanes; l++) {
-    const cb = fld(wp(LANES_AT + l * LANE_WORDS), L_COUNTS);
-    for (let c = 0; c <= LOCAL_UNRESOLVED; c++) {
-      const v = vcounts + c * lanes + l;
-      const x = ld(v);
-      if (x != 0) {
-        addTo(cb + c, x);
-        st(v, 0);
+    const counts = fld(wp(LANES_AT + l * LANE_WORDS), L_COUNTS);
+    for (let q = 0; q < queues; q++) {
+      const cb = counts + q * COUNTERS;
+      const vb = vcounts + q * COUNTERS * lanes;
+      for (let c = 0; c <= LOCAL_UNRESOLVED; c++) {
+        const v = vb + c * lanes + l;
+        const x = ld(v);
+        if (x != 0) {
+          addTo(cb + c, x);
+          st(v, 0);
+        }
       }
     }
   }
@@ -641,6 +654,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
   }
   const nr = fld(o0, L_NR);
   const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
+  vq = vcounts + q * COUNTERS * lanes;
   // rfs_slot(): hash_32(hash, flow_table->log) since 6.15, hash & mask before.
   const entry = fld(qo, Q_FIRST) + ((fld(o0, L_FLAGS) & HASHED_QUEUE_SLOT) != 0 ? hash32(h, fld(qo, Q_LOG)) : h & (qSlots - 1));
   // try_rps: map->cpus[reciprocal_scale(hash, map->len)], the same map in every lane.
@@ -905,7 +919,7 @@ function packetVector(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64): 
 
 /** Counter `c` + `v` in lanes g..g+3. */
 @inline function vadd(c: i32, g: i32, v: v128): void {
-  const p = wp(vcounts + c * lanes + g);
+  const p = wp(vq + c * lanes + g);
   v128.store(p, i32x4.add(v128.load(p), v));
 }
 
@@ -917,6 +931,7 @@ function pendingResolveVector(flow: i32, cpu: i32): void {
   const zero = i32x4.splat(0);
   const C = i32x4.splat(cpu);
   const hasList = i32x4.splat(HAS_LIST);
+  vq = vcounts + recordQueue * COUNTERS * lanes;
   for (let g = vFirst; g < vEnd; g += 4) {
     const key = flow * lanes + g;
     const pp = wp(runs + RUN_WORDS * key);
@@ -951,12 +966,13 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
   resolvedHits = 0;
   resolvedStale = 0;
   pendingResolveList(ends + ENDS_WORDS * key, cpu, -1);
-  addTo(vcounts + LOCAL * lanes + l, resolvedLocal);
-  addTo(vcounts + HITS_STALE * lanes + l, resolvedStale);
+  addTo(vq + LOCAL * lanes + l, resolvedLocal);
+  addTo(vq + HITS_STALE * lanes + l, resolvedStale);
 }
 
 @inline function packetInLanes(h: i32, q: i32, rowCpu: i32, flow: i32, w: i32, ts: f64, same: bool, from: i32, to: i32): void {
   const qOff = q * QUEUE_WORDS;
+  const qCounts = q * COUNTERS;
   const pktAt = w >= 0 ? pkt + PKT_WORDS * w * lanes : -1;
   // The lanes' global-table slots are independent loads: issued together here,
   // their cache misses overlap instead of each waiting behind the previous lane's branches.
@@ -989,7 +1005,7 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
   let entry = 0; // the row's rps_dev_flow entry in the lane's tables
   for (let l = from; l < to; l++) {
     const o = wp(LANES_AT + l * LANE_WORDS);
-    const cb = wp(fld(o, L_COUNTS));
+    const cb = wp(fld(o, L_COUNTS) + qCounts);
     const nr = fld(o, L_NR);
     if (nr != lastNr && (!same || l == from)) {
       cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
@@ -1146,9 +1162,10 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
  */
 function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
   sawDeliver = true;
+  const qCounts = queues > 1 && w >= 0 ? ld(ld(CTL_PKT_QUEUE) + w) * COUNTERS : 0;
   for (let l = 0; l < lanes; l++) {
     const o = wp(LANES_AT + l * LANE_WORDS);
-    const cb = wp(fld(o, L_COUNTS));
+    const cb = wp(fld(o, L_COUNTS) + qCounts);
     const nr = fld(o, L_NR);
     const cpu = rowCpu < nr ? rowCpu : rowCpu % nr;
     if (w < 0) {
@@ -1274,6 +1291,35 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
 }
 
 /**
+ * A multi-queue trace's packet on queue `q`: counts it per queue, remembers
+ * its queue for a deliver row (window place `w`) and for its flow's next
+ * record, whose resolved packets are counted under the queue they came on.
+ */
+@inline function countQueue(q: i32, flow: i32, w: i32): void {
+  const stats = ld(CTL_QUEUE_STATS) + QUEUE_STATS_WORDS * q;
+  stf(stats + QS_PACKETS, ldf(stats + QS_PACKETS) + 1);
+  if (w >= 0) st(ld(CTL_PKT_QUEUE) + w, q);
+  if (flow < 0) return;
+  const fq = ld(CTL_FLOW_QUEUE) + flow;
+  const old = ld(fq);
+  if ((old & FQ_QUEUE) != q + 1) {
+    stf(stats + QS_FLOWS, ldf(stats + QS_FLOWS) + 1);
+    // Its waiting packets came on another queue: all of them count under this one.
+    if ((old & FQ_WAITING) != 0) stf(CTL_QUEUE_CHANGES, ldf(CTL_QUEUE_CHANGES) + 1);
+  }
+  st(fq, (q + 1) | FQ_WAITING);
+}
+
+/** The queue of `flow`'s waiting packets (0 when none wait), which its record now resolves. */
+@inline function waitingQueue(flow: i32): i32 {
+  const fq = ld(CTL_FLOW_QUEUE) + flow;
+  const word = ld(fq);
+  if ((word & FQ_WAITING) == 0) return 0;
+  st(fq, word & FQ_QUEUE);
+  return (word & FQ_QUEUE) - 1;
+}
+
+/**
  * Writes zeros over the per-flow state (pending runs; flow info where this
  * bank numbers) of flows first seen, ids flowsWritten..flow. The words are
  * zero already, but their pages are fresh, and the lanes read them before
@@ -1289,6 +1335,7 @@ function writeFlows(flow: i32, numbering: bool): void {
   for (let f = flowsWritten; f <= flow; f++) {
     const r = runs + RUN_WORDS * f * lanes;
     for (let k = 0; k < RUN_WORDS * lanes; k++) st(r + k, 0);
+    st(ld(CTL_FLOW_QUEUE) + f, 0);
     if (numbering) {
       const info = ld(CTL_FLOW_INFO) + FLOW_INFO_WORDS * f;
       for (let k = 0; k < FLOW_INFO_WORDS; k++) st(info + k, 0);
@@ -1403,9 +1450,11 @@ export function run(from: i32, to: i32): i32 {
       if (lanes > 0) {
         // Only a packet with an skb identity can be matched by a deliver row: the others skip the window.
         const w = ld(colSkb + i) != NONE ? <i32>(<i64>ordinal & <i64>PACKET_WINDOW_MASK) : -1;
-        if (sameLanes && vcounts == 0) packetSameLanes(h, ld(colQueue + i), cpu, flow, w, ts);
-        else if (!sameLanes) packet(h, ld(colQueue + i), cpu, flow, w, ts);
-        if (vcounts != 0) packetVector(h, ld(colQueue + i), cpu, flow, w, ts);
+        const q = ld(colQueue + i);
+        if (queues > 1) countQueue(q, flow, w);
+        if (sameLanes && vcounts == 0) packetSameLanes(h, q, cpu, flow, w, ts);
+        else if (!sameLanes) packet(h, q, cpu, flow, w, ts);
+        if (vcounts != 0) packetVector(h, q, cpu, flow, w, ts);
       }
     } else if (ev == EV_DELIVER) {
       if (lanes > 0) {
@@ -1439,6 +1488,7 @@ export function run(from: i32, to: i32): i32 {
         // The rxhash of the socket's previous record event (0: none), for 3.19's rehash reset.
         const oldHash = ld(si + 1);
         if (h != 0) st(si + 1, h);
+        recordQueue = queues > 1 && flow >= 0 ? waitingQueue(flow) : 0;
         if (sameRecord) {
           recordSameLanes(h, ld(colCpu + i), state, flow);
         } else {
@@ -1488,26 +1538,46 @@ export function drain(lane: i32): void {
   enter();
   let waiting: f64 = 0;
   let hits: f64 = 0;
+  const stats = ld(CTL_QUEUE_STATS);
+  const flowQueue = ld(CTL_FLOW_QUEUE);
+  if (queues > 1) {
+    for (let q = 0; q < queues; q++) {
+      stf(stats + QUEUE_STATS_WORDS * q + QS_DRAIN_PACKETS, 0);
+      stf(stats + QUEUE_STATS_WORDS * q + QS_DRAIN_HITS, 0);
+    }
+  }
   // Only flows seen can have waiting packets: the regions are reserved far larger.
   const keys = ld(CTL_FLOWS_SEEN) * lanes;
   for (let key = lane; key < keys; key += lanes) {
     const f = runs + RUN_WORDS * key;
     const k = ld(f);
     const word = ld(f + 1);
+    let flowWaiting: f64 = 0;
+    let flowHits: f64 = 0;
     if (k > 0) {
-      waiting += k;
-      if ((word & ~HAS_LIST) >>> 16 != 0) hits += k;
+      flowWaiting += k;
+      if ((word & ~HAS_LIST) >>> 16 != 0) flowHits += k;
       st(f, 0);
     }
-    if ((word & HAS_LIST) == 0) continue;
-    st(f + 1, word & ~HAS_LIST);
-    const e = ends + ENDS_WORDS * key;
-    for (let n = ld(e) - 1; n >= 0; n = ld(nodes + NODE_WORDS * n + 3)) {
-      waiting += ld(nodes + NODE_WORDS * n + 2);
-      if (ld(nodes + NODE_WORDS * n + 1) >= 0) hits += ld(nodes + NODE_WORDS * n + 2);
+    if ((word & HAS_LIST) != 0) {
+      st(f + 1, word & ~HAS_LIST);
+      const e = ends + ENDS_WORDS * key;
+      for (let n = ld(e) - 1; n >= 0; n = ld(nodes + NODE_WORDS * n + 3)) {
+        flowWaiting += ld(nodes + NODE_WORDS * n + 2);
+        if (ld(nodes + NODE_WORDS * n + 1) >= 0) flowHits += ld(nodes + NODE_WORDS * n + 2);
+      }
+      st(e, 0);
+      st(e + 1, 0);
     }
-    st(e, 0);
-    st(e + 1, 0);
+    if (flowWaiting == 0) continue;
+    waiting += flowWaiting;
+    hits += flowHits;
+    if (queues > 1) {
+      const q = max(0, (ld(flowQueue + (key - lane) / lanes) & FQ_QUEUE) - 1);
+      const qs = stats + QUEUE_STATS_WORDS * q;
+      stf(qs + QS_DRAIN_PACKETS, ldf(qs + QS_DRAIN_PACKETS) + flowWaiting);
+      stf(qs + QS_DRAIN_HITS, ldf(qs + QS_DRAIN_HITS) + flowHits);
+    }
   }
   stf(CTL_DRAIN_PACKETS, waiting);
   stf(CTL_DRAIN_HITS, hits);
