@@ -113,7 +113,14 @@ describe('per-queue counters, worked out by hand (net/core/dev.c get_rps_cpu())'
   });
 
   it('leaves a one-queue trace without per-queue counters', async () => {
-    const path = trace('one-queue.csv', [HEADER[0], HEADER[1], HEADER[2], HEADER[4], '1000,recvmsg,2,0xa,1,0x00000101,,', '2000,packet,0,,,0x00000101,eth0:0,']);
+    const path = trace('one-queue.csv', [
+      HEADER[0],
+      HEADER[1],
+      HEADER[2],
+      HEADER[4],
+      '1000,recvmsg,2,0xa,1,0x00000101,,',
+      '2000,packet,0,,,0x00000101,eth0:0,',
+    ]);
     const [c] = (await replayFile(path, { configs: [{}] })).configs;
     expect(c.per_queue).toBeUndefined();
     expect(c.queue_changes_waiting).toBeUndefined();
