@@ -78,6 +78,7 @@ import {
   PACKETS,
   QS_DRAIN_HITS,
   QS_DRAIN_PACKETS,
+  QS_FLOWS,
   QS_PACKETS,
   QUEUE_STATS_WORDS,
   RECORDS,
@@ -374,7 +375,7 @@ export class FlowTableBank {
         (typeof QUEUE_COUNTER_NAMES)[number],
         number
       >;
-      return { queue: queue.name, ...c, ...deriveRatios(c) };
+      return { queue: queue.name, flows: s(QS_FLOWS), ...c, ...deriveRatios(c) };
     });
   }
 

@@ -15,6 +15,7 @@ import { formatFlows, formatSeconds } from './charts.js';
 import { ratio } from '../types/metrics.js';
 import { reportMsg } from '../messages.js';
 import { KERNEL_PROFILES } from '../model/kernel.js';
+import { queueLocalityChart, queueSectionHtml } from './queue-section.js';
 
 /**
  * No fetch, image, font or frame from anywhere; inline scripts and styles
@@ -43,7 +44,8 @@ export function embedCharts(charts: Chart[]): EmbeddedChart[] {
 }
 
 export function renderReportHtml(model: ReportData): string {
-  const charts = reportCharts(model);
+  const queueChart = queueLocalityChart(model);
+  const charts = [...reportCharts(model), ...(queueChart ? [queueChart] : [])];
   const trace = model.result.trace;
   const body = [
     `<header><h1>RFS table sizing report: ${escapeHtml(trace.file)}</h1>`,
@@ -52,6 +54,7 @@ export function renderReportHtml(model: ReportData): string {
     limitsSection(model),
     kernelSection(model),
     cpuSection(model),
+    queueSectionHtml(model),
     chartsSection(charts),
     disagreementSection(model),
     sweepTablesSection(model),

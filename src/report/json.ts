@@ -138,6 +138,8 @@ function kernelJson(k: KernelAnalysis, flows: number) {
     queue_sweep: k.queue,
     /** The configured settings at the trace's own nr_cpu_ids and at each --cpus what-if (empty without them). */
     cpu_whatif: k.cpus,
+    /** A multi-queue trace: each RX queue at the configured settings and its own per-queue advice (report/queue-view.ts); null with one queue. */
+    queues: k.queues,
   };
 }
 

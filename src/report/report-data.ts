@@ -13,6 +13,7 @@ import { KERNEL_PROFILES } from '../model/kernel.js';
 import { reportMsg } from '../messages.js';
 import type { ConfigResult, KernelProfileName, ReplayResult, TimelineBin, TraceSummary } from '../types/result.js';
 import { globalAdvice, queueAdvice, recommendedRow, type TableAdvice } from './advice.js';
+import { buildQueueView, type QueueView } from './queue-view.js';
 
 export const REPORT_SCHEMA = 'rfs-replay/report';
 export const REPORT_VERSION = 1;
@@ -114,6 +115,8 @@ export interface KernelAnalysis {
    * nr_cpu_ids and at each what-if count, ascending by nr_cpu_ids; empty otherwise.
    */
   cpus: CpuWhatIfRow[];
+  /** A multi-queue trace: each RX queue at the configured settings, with its own per-queue advice; null with one queue. */
+  queues: QueueView | null;
 }
 
 export interface TimelineRow {
@@ -204,6 +207,7 @@ export function buildReportData(result: ReplayResult, plan: PlannedConfig[]): Re
       recommended: recommendedRow(g, q),
       limit: largest ? { row: largest, dominant: dominantLimit(largest) } : null,
       cpus: cpuWhatIfRows(result, configuredIndex, indicesOf('cpu-whatif', kernel)),
+      queues: buildQueueView(result, configured, g, queue, q),
     };
   });
 

@@ -4,6 +4,7 @@ import { formatMsg } from '../messages.js';
 import { int, pct } from './format.js';
 import { adviceText, buildVerdict } from './verdict.js';
 import type { ReportData } from './report-data.js';
+import { queueTextLines } from './queue-section.js';
 
 function table(header: string[], rows: string[][]): string[] {
   const all = [header, ...rows];
@@ -67,6 +68,7 @@ export function renderReportText(model: ReportData): string {
       ),
     );
   }
+  out.push(...queueTextLines(model, table));
   const withCpus = model.kernels.filter((k) => k.cpus.length > 1);
   if (withCpus.length) {
     out.push('', '  CPU count what-if at the configured sizes (rps_cpu_mask = roundup_pow_of_two(nr_cpu_ids) - 1):');

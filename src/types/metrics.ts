@@ -128,7 +128,12 @@ export const QUEUE_COUNTER_NAMES = [
 export type QueueCounterName = (typeof QUEUE_COUNTER_NAMES)[number];
 
 /** One RX queue's packets in one configuration (docs/metrics.md, "Per RX queue"). */
-export type QueueMetrics = { queue: string } & Record<QueueCounterName, number> & Record<RatioName, number | null>;
+export type QueueMetrics = {
+  queue: string;
+  /** Flows whose packets arrived on the queue (a flow counts again each time it comes back from another queue). */
+  flows: number;
+} & Record<QueueCounterName, number> &
+  Record<RatioName, number | null>;
 
 export function deriveRatios(c: Record<QueueCounterName, number>): Record<RatioName, number | null> {
   return {

@@ -143,7 +143,7 @@ describe('HTML report in chromium', () => {
       await (await page.$('#fig-cpus-outcomes'))!.screenshot({ path: join(ARTIFACTS, 'report-cpus-outcomes.png') });
       rows = await page.$$eval('#cpus tbody tr th', (ths) => ths.map((th) => th.textContent ?? ''));
     });
-    expectRenderedOffline(r, out.traces[0].html, 9);
+    expectRenderedOffline(r, out.traces[0].html, 10);
     expect(r.charts.map((c) => c.id)).toEqual([
       'chart-locality-vs-size',
       'chart-lookup-outcomes-vs-size',
@@ -154,6 +154,7 @@ describe('HTML report in chromium', () => {
       'chart-queue-occupancy',
       'chart-cpus-whatif',
       'chart-cpus-outcomes',
+      'chart-queue-locality',
     ]);
     // The header's nr_cpu_ids (8) first, then each what-if.
     expect(rows).toEqual(['8 (trace)', '64', '4,096', '32,768']);
@@ -169,10 +170,16 @@ describe('HTML report in chromium', () => {
       replay: replayFile,
     });
     let bars: { kernel: string; count: number }[] = [];
+    let queueRows: string[] = [];
+    let localityBars = 0;
     const r = await openReport(out.traces[0].html, join(ARTIFACTS, 'report-many-queues.png'), async (page) => {
       await (await page.$('#kernels'))!.screenshot({ path: join(ARTIFACTS, 'report-many-queues-table.png') });
       await (await page.$('#fig-queue-occupancy'))!.screenshot({ path: join(ARTIFACTS, 'report-many-queues-occupancy.png') });
       await (await page.$('#fig-kernel-outcomes'))!.screenshot({ path: join(ARTIFACTS, 'report-many-queues-outcomes.png') });
+      await (await page.$('#queues'))!.screenshot({ path: join(ARTIFACTS, 'report-many-queues-per-queue.png') });
+      await (await page.$('#fig-queue-locality'))!.screenshot({ path: join(ARTIFACTS, 'report-many-queues-locality.png') });
+      queueRows = await page.$$eval('#queues tbody tr th', (ths) => ths.map((th) => th.textContent ?? ''));
+      localityBars = await page.$$eval('#chart-queue-locality g.mark-rect path', (ps) => ps.length);
       // Vega's SVG bars carry an aria-label with their fields; count the occupancy bars per kernel.
       bars = await page.$$eval('#chart-queue-occupancy g.mark-rect path', (ps) => {
         const by: Record<string, number> = {};
@@ -183,7 +190,7 @@ describe('HTML report in chromium', () => {
         return Object.entries(by).map(([kernel, count]) => ({ kernel, count }));
       });
     });
-    expectRenderedOffline(r, out.traces[0].html, 9);
+    expectRenderedOffline(r, out.traces[0].html, 10);
     expect(r.charts.map((c) => c.id)).toEqual([
       'chart-locality-vs-size',
       'chart-lookup-outcomes-vs-size',
@@ -194,6 +201,7 @@ describe('HTML report in chromium', () => {
       'chart-kernels-vs-size',
       'chart-kernel-outcomes',
       'chart-queue-occupancy',
+      'chart-queue-locality',
     ]);
     // 16 RX queues in the header, one bar each for every kernel profile.
     const queues = zlibHeaderQueues(trace);
@@ -203,6 +211,9 @@ describe('HTML report in chromium', () => {
       { kernel: '4.10', count: queues },
       { kernel: '6.16', count: queues },
     ]);
+    // The per-queue view: a table row per queue, and a locality bar per queue and setting shown.
+    expect(queueRows).toEqual(Array.from({ length: queues }, (_, i) => `eth0:${i}`));
+    expect(localityBars).toBeGreaterThanOrEqual(queues);
   }, 120_000);
 });
 
