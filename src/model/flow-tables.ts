@@ -11,7 +11,7 @@
  * rxhash, the trace's statistics) is done once per row. FlowTableModel is one
  * lane's view, for its results.
  */
-import { COUNTER_NAMES, Counters, deriveRatios, type Metrics, QUEUE_COUNTER_NAMES, type QueueMetrics } from '../types/metrics.js';
+import { COUNTER_NAMES, Counters, deriveRatios, type Metrics, QUEUE_COUNTER_NAMES, type QueueCounterName, type QueueMetrics } from '../types/metrics.js';
 import { EVENT_NAMES, type TraceBatch } from '../ingest/trace.js';
 import type { TimelineBin } from '../types/result.js';
 import type { ResolvedConfig } from './config.js';
@@ -371,10 +371,7 @@ export class FlowTableBank {
       counts[LOCAL_UNRESOLVED] += s(QS_DRAIN_PACKETS);
       counts[HITS_UNRESOLVED] += s(QS_DRAIN_HITS);
       derivePacketCounters(counts, s(QS_PACKETS));
-      const c = Object.fromEntries(QUEUE_COUNTER_NAMES.map((name) => [name, counts[COUNTER_NAMES.indexOf(name)]])) as Record<
-        (typeof QUEUE_COUNTER_NAMES)[number],
-        number
-      >;
+      const c = Object.fromEntries(QUEUE_COUNTER_NAMES.map((name) => [name, counts[COUNTER_NAMES.indexOf(name)]])) as Record<QueueCounterName, number>;
       return { queue: queue.name, flows: s(QS_FLOWS), ...c, ...deriveRatios(c) };
     });
   }

@@ -97,35 +97,31 @@ export function ratio(num: number, den: number): number | null {
 }
 
 /**
+ * Counters of the one global table, with no RX queue: the socket side
+ * (records, writes, evictions) and deliver rows that matched no packet.
+ */
+const TABLE_ONLY_COUNTERS = [
+  'records',
+  'records_state_skipped',
+  'records_zero_hash',
+  'writes',
+  'writes_avoided',
+  'records_no_table',
+  'evictions',
+  'deletes',
+  'deliver_unmatched',
+  'rehash_clears',
+] as const satisfies readonly CounterName[];
+export type QueueCounterName = Exclude<CounterName, (typeof TABLE_ONLY_COUNTERS)[number]>;
+
+/**
  * The counters a multi-queue trace also has per RX queue: the packet side
  * (packets, their lookups and where they went) and the deliver rows matched
- * to them. The socket side (records, writes, evictions) belongs to the one
- * global table, not to a queue.
+ * to them, in COUNTER_NAMES order.
  */
-export const QUEUE_COUNTER_NAMES = [
-  'packets',
-  'lookups',
-  'hits',
-  'hits_own',
-  'hits_aliased',
-  'misses_empty',
-  'misses_collision',
-  'misses_invalid_cpu',
-  'hits_stale',
-  'hits_unresolved',
-  'steered_rfs',
-  'steered_rps',
-  'not_steered',
-  'cross_cpu',
-  'slot_switches',
-  'ooo_holds',
-  'slot_conflicts',
-  'local',
-  'local_unresolved',
-  'deliver_matched',
-  'agree',
-] as const satisfies readonly CounterName[];
-export type QueueCounterName = (typeof QUEUE_COUNTER_NAMES)[number];
+export const QUEUE_COUNTER_NAMES: readonly QueueCounterName[] = COUNTER_NAMES.filter(
+  (n): n is QueueCounterName => !(TABLE_ONLY_COUNTERS as readonly string[]).includes(n),
+);
 
 /** One RX queue's packets in one configuration (docs/metrics.md, "Per RX queue"). */
 export type QueueMetrics = {

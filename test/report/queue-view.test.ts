@@ -15,7 +15,7 @@ import { configRow } from '../../src/report/report-data.js';
 import { replayForReport } from '../../src/report/run.js';
 import { renderReportText } from '../../src/report/text.js';
 import { replayFile } from '../../src/replay/engine.js';
-import { deriveRatios, QUEUE_COUNTER_NAMES, type QueueMetrics } from '../../src/types/metrics.js';
+import { deriveRatios, QUEUE_COUNTER_NAMES, type QueueCounterName, type QueueMetrics } from '../../src/types/metrics.js';
 import type { ConfigResult, ReplayResult } from '../../src/types/result.js';
 import { metrics, traceSummary } from './fixtures.js';
 
@@ -84,7 +84,7 @@ describe('per-queue advice, worked out by hand', () => {
   // from 60% to 80% (margin 1.96 * sqrt(.6*.4/500 + .8*.2/500) = 5.54 pp: beyond it),
   // queue 1's from 60% to 61% (within it). Each queue is judged alone.
   const queue = (name: string, packets: number, local: number): QueueMetrics => {
-    const c = Object.fromEntries(QUEUE_COUNTER_NAMES.map((n) => [n, 0])) as Record<(typeof QUEUE_COUNTER_NAMES)[number], number>;
+    const c = Object.fromEntries(QUEUE_COUNTER_NAMES.map((n) => [n, 0])) as Record<QueueCounterName, number>;
     Object.assign(c, { packets, local, lookups: packets, hits: packets, hits_own: packets, steered_rfs: packets });
     return { queue: name, flows: 500, ...c, ...deriveRatios(c) };
   };
