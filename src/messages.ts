@@ -98,8 +98,7 @@ export const helpMsg = {
   trace: `trace file: ${TRACE_FORMATS}`,
   kernel: KERNEL_HELP,
   cpus: "nr_cpu_ids what-ifs, e.g. 4,8, replayed next to the trace's own nr_cpu_ids, which always stays (the first also stands in for a header without one)",
-  fifoNs:
-    "model each CPU backlog as a FIFO that processes one packet every N ns, instead of the trace's deliver rows (or, without them, queue heads that move at once)",
+  fifoNs: "model each CPU backlog as a FIFO that processes one packet every N ns, instead of the trace's deliver rows (without them, queue heads move at once)",
   lenient: 'skip bad rows (counted by reason) instead of stopping at the first',
   progress: 'show a progress bar on stderr (--no-progress to hide)',
   replay: {

@@ -137,11 +137,12 @@ export function helpWidth(): number {
 }
 
 /**
- * An example in --help: what it does, then the whole command on a line of its
- * own (yargs would give the command half the width and break it mid-command).
+ * An example in --help: what it does as a shell comment, then the whole
+ * command on a line of its own (yargs would give the command half the width
+ * and break it mid-command).
  */
 export function example<T>(y: Argv<T>, command: string, what: string): Argv<T> {
-  return y.example(`${what}:\n  ${command}`, '');
+  return y.example(`# ${what}\n${command}`, '');
 }
 
 /**
