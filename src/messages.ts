@@ -139,7 +139,7 @@ export const helpMsg = {
     predict: 'another trace with deliver rows: replay <trace> at its configuration and compare with what its kernel achieved',
     examples: [
       ['rfs-replay validate traces/mine.csv.gz', "how often the model picks the kernel's CPU, and why not"],
-      ['rfs-replay validate small.csv.gz --predict large.csv.gz', "predict the large table's locality from the small table's trace, and the error"],
+      ['rfs-replay validate small.csv.gz --predict large.csv.gz', "the large table's locality predicted from the small one, and the error"],
     ] as [string, string][],
   },
 };
