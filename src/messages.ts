@@ -184,7 +184,7 @@ export const reportMsg = {
   writingReport: () => 'writing the report (rendering its charts)…',
   engineMismatch: (asked: number, got: number) => `internal error: asked the replay engine for ${asked} configurations, got ${got}`,
   sweepTooSmall: (largest: number, flows: number, suggest: string) =>
-    `the sweep stopped at ${largest} slots but the trace has ${flows} distinct flows; pass --entries ${suggest} to extend it`,
+    `the sweep stopped at ${grouped(largest)} slots but the trace has ${counted(flows, 'distinct flow')}; pass --entries ${suggest} to extend it`,
   headerBeyondSweep: (header: number, largest: number) =>
     `the trace's configured table (${header} slots) is larger than a quarter of the largest size swept (${largest}); pass --entries to extend the sweep`,
   recommendationAtEdge: (largest: number) =>
@@ -193,7 +193,7 @@ export const reportMsg = {
     'no packet could be matched to a later socket call of its flow (packets with hash 0, or flows never used again), so locality cannot be measured and no size can be judged',
   noDeliver: () => 'the trace has no deliver rows, so the model cannot be compared with the kernel',
   noSocketSide: (records: number, hashlessFormat: string | null) =>
-    `No socket side: ${records === 0 ? 'the trace has no record events (recvmsg, sendmsg, accept, splice)' : `none of the trace's ${records} record events (recvmsg, sendmsg, accept, splice) wrote a hint: each has hash 0${hashlessFormat ? ` (the ${hashlessFormat} format prints neither the socket's sk_rxhash nor its TCP state)` : ' or a socket that is not ESTABLISHED'}`}. Without it the replay cannot tell which CPU each application used, so it judges no table size (advice: unknown). rfs-replay capture records the socket side.`,
+    `No socket side: ${records === 0 ? 'the trace has no record events (recvmsg, sendmsg, accept, splice)' : `none of the trace's ${counted(records, 'record event')} (recvmsg, sendmsg, accept, splice) wrote a hint: each has hash 0${hashlessFormat ? ` (the ${hashlessFormat} format prints neither the socket's sk_rxhash nor its TCP state)` : ' or a socket that is not ESTABLISHED'}`}. Without it the replay cannot tell which CPU each application used, so it judges no table size (advice: unknown). rfs-replay capture records the socket side.`,
   queueHeadsInstant: () =>
     'queue heads move at once in this replay (no deliver rows, no --fifo-ns), so the ordering guard never holds a packet and per-queue sizes change locality only through flows sharing an entry; pass --fifo-ns to model CPU backlogs',
   // verdict sentences, shared by the HTML, text and JSON reports
@@ -432,23 +432,23 @@ export const validateMsg = {
   noDeliverRows: (file: string) =>
     `${file} has no deliver rows: validate compares the model with the kernel's own decisions (net:netif_receive_skb); capture them with rfs-replay capture`,
   headline: (file: string, agreement: string, agree: number, matched: number, min: string, pass: boolean) =>
-    `${file}: agreement ${agreement} (${agree} of ${matched} compared packets on the kernel's CPU); threshold ${min}: ${pass ? 'PASS' : 'FAIL'}`,
+    `${file}: agreement ${agreement} (${grouped(agree)} of ${counted(matched, 'compared packet')} on the kernel's CPU); threshold ${min}: ${pass ? 'PASS' : 'FAIL'}`,
   outcomes: (kLoc: string, kCross: string, mLoc: string, mCross: string) =>
     `kernel achieved: locality ${kLoc}, cross-CPU ${kCross}; the model: locality ${mLoc}, cross-CPU ${mCross}`,
   lostHeading: () => "Capture losses (they shrink what is compared and can skew the model's tables):",
-  lostPackets: (n: number) => `${n} packets without a deliver row (deliver event lost or skipped, or packet dropped)`,
-  lostDelivers: (n: number) => `${n} deliver rows without a packet row (packet event lost or skipped)`,
-  lostBuffer: (n: number) => `${n} socket events lost by bpftrace (per-CPU buffers full)`,
-  lostMissed: (n: number) => `${n} socket probe runs skipped by the kernel (BPF recursion protection)`,
-  lostPerf: (n: number) => `${n} packet-side samples lost by perf (per-CPU buffers full)`,
+  lostPackets: (n: number) => `${counted(n, 'packet')} without a deliver row (deliver event lost or skipped, or packet dropped)`,
+  lostDelivers: (n: number) => `${counted(n, 'deliver row')} without a packet row (packet event lost or skipped)`,
+  lostBuffer: (n: number) => `${counted(n, 'socket event')} lost by bpftrace (per-CPU buffers full)`,
+  lostMissed: (n: number) => `${counted(n, 'socket probe run')} skipped by the kernel (BPF recursion protection)`,
+  lostPerf: (n: number) => `${counted(n, 'packet-side sample')} lost by perf (per-CPU buffers full)`,
   lostPacketCheck: (lost: number | null, missed: number | null) =>
     `${lost ?? 0} events lost and ${missed ?? 0} runs skipped by the packet-checking BPF probes (namespace confirmation, hashes computed during steering)`,
   unattributed: (n: number) =>
-    `${n} packet and deliver events left out: their device name is shared with another namespace and no BPF probe tied them to this one`,
-  hashUnknown: (n: number) => `${n} packets on steering queues without a hash (computed by the kernel during steering, not seen by the capture)`,
-  timeBackwards: (n: number) => `${n} rows earlier than the row before them (clock or buffer ordering)`,
+    `${grouped(n)} packet and deliver ${n === 1 ? 'event' : 'events'} left out: their device name is shared with another namespace and no BPF probe tied them to this one`,
+  hashUnknown: (n: number) => `${counted(n, 'packet')} on steering queues without a hash (computed by the kernel during steering, not seen by the capture)`,
+  timeBackwards: (n: number) => `${counted(n, 'row')} earlier than the row before them (clock or buffer ordering)`,
   noDisagreements: () => "No disagreements: the model chose the kernel's CPU for every compared packet.",
-  classesHeading: (n: number) => `${n} disagreements, by how the model routed the packet:`,
+  classesHeading: (n: number) => `${counted(n, 'disagreement')}, by how the model routed the packet:`,
   classFollowedHint: () =>
     'the model followed a sock flow table hint the kernel did not have or did not use: a record, state or close event missing, late, or reordered in the capture',
   classNoHint: () =>
