@@ -1,6 +1,7 @@
 /** `rfs-replay report <trace...>`: size sweep, recommendation, HTML + JSON report. */
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
+import { readKernelRelease } from '../ingest/read.js';
 import { isSpooledStdin } from '../ingest/source.js';
 import { helpMsg, kernelMsg, reportMsg } from '../messages.js';
 import { MAX_FLOW_CNT, MAX_GLOBAL_ENTRIES } from '../analyze/sweep.js';
@@ -92,6 +93,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         command: ctx.command,
         signal: ctx.signal,
         progress: () => createProgress(a.progress),
+        kernelRelease: readKernelRelease,
         replay: (path: string, o: ReplayOptions) => replayFile(path, o).then((r) => (isSpooledStdin(path) ? { ...r, trace: { ...r.trace, path: '-' } } : r)),
         print: (t) => text.write(t),
         columns: terminalColumns(text),

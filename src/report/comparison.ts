@@ -162,7 +162,7 @@ function sizesChart(rows: ComparisonRow[], fleet: FleetAnswer | null): Chart {
           type: 'quantitative',
           title: 'Table size (slots, log₂ scale)',
           // Half a power of two of room on each side, so no dot sits on the axis.
-          scale: { type: 'log', base: 2, domain: sizeDomain(data.map((d) => d.slots!)), nice: false },
+          scale: { type: 'log', base: 2, domain: sizeDomain([...data.map((d) => d.slots!), ...(fleet ? [fleet.entries] : [])]), nice: false },
           axis: {
             labelExpr:
               "datum.value >= 1048576 ? format(datum.value / 1048576, 'd') + 'Mi' : datum.value >= 1024 ? format(datum.value / 1024, 'd') + 'Ki' : format(datum.value, 'd')",

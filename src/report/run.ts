@@ -10,11 +10,11 @@ import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { comparisonMsg, optMsg, reportMsg } from '../messages.js';
 import { planQueueSweep, planReport, type PlannedConfig, type PlanInput, type QueueSweepAt, type ReportPlan } from '../analyze/sweep.js';
-import { readKernelRelease } from '../ingest/read.js';
 import { traceKernelProfile } from '../model/config.js';
 import type { ReplayOptions } from '../replay/options.js';
 import type { ReplayResult } from '../types/result.js';
 import type { ComparisonDocument } from './comparison.js';
+import { wrapWords } from './format.js';
 import { renderReportJson } from './json.js';
 import { buildReportData, type ReportData } from './report-data.js';
 import { renderReportText } from './text.js';
@@ -37,6 +37,8 @@ export interface ReportRunOptions extends PlanInput {
   progress?: () => Progress;
   /** The engine; injectable so tests can feed constructed results. */
   replay: ReplayFn;
+  /** The kernel release a trace names (the command reads its header); without --kernel its profile is replayed. */
+  kernelRelease?: (trace: string) => Promise<string | null>;
   /** Where text goes (the command passes stdout, or stderr when the JSON goes to stdout). */
   print?: (text: string) => void;
   /** Where `--json -` goes (the command passes stdout). */
@@ -137,15 +139,20 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
       command: opts.command,
     };
     // Without --kernel, each trace is replayed with the profile of the kernel its header names.
-    const tracePlan = opts.kernels?.length ? plan : planReport({ ...opts, kernels: [traceKernelProfile(await readKernelRelease(trace))] });
+    const release = opts.kernels?.length ? null : ((await opts.kernelRelease?.(trace)) ?? null);
+    const tracePlan = opts.kernels?.length ? plan : planReport({ ...opts, kernels: [traceKernelProfile(release)] });
     const { result, model } = await replayForReport(trace, tracePlan, opts.replay, passOptions, opts.progress);
     tool = result.tool;
     // Rendering (Vega-Lite compiles every chart) takes a while on large traces: say what is happening.
     const status = opts.progress?.();
     status?.note?.(reportMsg.writingReport());
     const [{ renderReportHtml }, { comparisonRow }] = await renderers;
-    const wrote = write('JSON', json, renderReportJson(model)) + write('HTML report', html, renderReportHtml(model));
-    status?.stop();
+    let wrote: string;
+    try {
+      wrote = write('JSON', json, renderReportJson(model)) + write('HTML report', html, renderReportHtml(model));
+    } finally {
+      status?.stop();
+    }
     print(renderReportText(model, opts.columns));
     print(`${wrote}${several ? '\n' : ''}`);
     out.traces.push({ trace, html, json });
@@ -155,7 +162,7 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
   if (comparisonHtml) {
     const { comparisonDocument, fleetSentence, renderComparisonJson, renderComparisonHtml } = (await renderers)[1];
     const doc = comparisonDocument(tool, opts.command, rows);
-    print(`${comparisonMsg.fleetHeading()} ${fleetSentence(doc)}\n`);
+    print(`${wrapWords(`${comparisonMsg.fleetHeading()} ${fleetSentence(doc)}`, opts.columns, '').join('\n')}\n`);
     const json = opts.json ?? comparisonHtml.replace(/\.html?$/i, '.json');
     print(write('Comparison JSON', json, renderComparisonJson(doc)) + write('Comparison report', comparisonHtml, renderComparisonHtml(doc)));
     out.comparison = { html: comparisonHtml, json };
