@@ -10,6 +10,8 @@ import { reportCommand } from './commands/report.js';
 import { validateCommand } from './commands/validate.js';
 import { TOOL_VERSION } from './version.js';
 import { setProgressFactory } from './commands/run-context.js';
+import { helpWidth, stdinArgs } from './commands/common.js';
+import { cliMsg } from './messages.js';
 import { createProgress } from './progress.js';
 
 setProgressFactory((enabled) => createProgress(enabled));
@@ -19,23 +21,25 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-await yargs(hideBin(process.argv))
+await yargs(stdinArgs(hideBin(process.argv)))
   .scriptName('rfs-replay')
-  .usage("$0 <command> [options]\n\nReplay Linux Receive Flow Steering traces through a faithful model of the kernel's flow tables.")
+  .usage(`$0 <command> [options]\n\n${cliMsg.tagline()}`)
   .command(replayCommand)
   .command(reportCommand)
   .command(generateCommand)
   .command(validateCommand)
   .command(captureCommand)
-  .demandCommand(1, 'Name a command: replay, report, validate, capture or generate (see --help).')
+  .demandCommand(1, cliMsg.nameACommand())
   .strict()
   .version(TOOL_VERSION)
   .help()
   .alias('h', 'help')
-  .wrap(Math.min(110, process.stdout.columns || 100))
+  .wrap(helpWidth())
   .fail((message, err) => {
-    if (err) throw err;
-    process.stderr.write(`rfs-replay: ${message} (see rfs-replay --help)\n`);
+    // yargs' own errors (a missing value, an unknown option) are usage errors; anything else is a bug.
+    if (err && err.name !== 'YError') throw err;
+    const needsValue = /^Not enough arguments following: (.+)$/.exec(message ?? '');
+    process.stderr.write(`rfs-replay: ${needsValue ? cliMsg.optionNeedsValue(needsValue[1]) : message} (see rfs-replay --help)\n`);
     process.exit(EXIT_BAD_INPUT);
   })
   .parseAsync();

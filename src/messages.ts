@@ -58,6 +58,19 @@ export const msg = {
   tooManyFields: (n: number, cols: number) => `row has ${n} fields but the header row names ${cols} columns`,
 };
 
+/** An integer with thousands separators, locale-independent (tests compare exact text): 30,197. */
+export function grouped(n: number): string {
+  const s = Math.round(Math.abs(n))
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return n < 0 ? `-${s}` : s;
+}
+
+/** A count and its noun, singular for exactly one: "1 row", "2,683 rows". */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${grouped(n)} ${n === 1 ? singular : plural}`;
+}
+
 function quote(s: string): string {
   const shown = s.length > 40 ? `${s.slice(0, 40)}…` : s;
   return JSON.stringify(shown);
@@ -68,18 +81,83 @@ function clip(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
+// ---- the command line ---------------------------------------------------------
+export const cliMsg = {
+  tagline: () => "Replay Linux Receive Flow Steering traces through a faithful model of the kernel's flow tables.",
+  nameACommand: () => 'Name a command: replay, report, validate, capture or generate (see --help).',
+  optionNeedsValue: (name: string) => `${name.length === 1 ? '-' : '--'}${name} needs a value after it`,
+  readingStdin: () => 'reading the trace from standard input (end it with Ctrl-D)',
+};
+
+// ---- --help: what each command and option is (the README's usage section quotes these) ----
+const TRACE_FORMATS =
+  'a v1 trace (CSV, optionally gzip), the output of the capture program run by bpftrace, perf script text or ftrace / trace-cmd text, detected by content; - reads standard input';
+const KERNEL_HELP =
+  "kernel releases to model, e.g. 6.18 or 5.10.0-23-amd64, or profile names (6.16, 6.15, 4.10, 4.0, 3.19); several with commas (default: the profile of the trace's kernel= header, else 6.16)";
+export const helpMsg = {
+  trace: `trace file: ${TRACE_FORMATS}`,
+  kernel: KERNEL_HELP,
+  cpus: "nr_cpu_ids what-ifs, e.g. 4,8, replayed next to the trace's own nr_cpu_ids, which always stays (the first also stands in for a header without one)",
+  fifoNs: "model each CPU backlog as a FIFO that processes one packet every N ns, instead of the trace's deliver rows (without them, queue heads move at once)",
+  lenient: 'skip bad rows (counted by reason) instead of stopping at the first',
+  progress: 'show a progress bar on stderr (--no-progress to hide)',
+  replay: {
+    command: 'Replay a trace through the kernel RFS model and print the metrics of each configuration',
+    entries: 'net.core.rps_sock_flow_entries values to replay, e.g. 256,1024,32768 (default: the trace header)',
+    flowCnt: 'rps_flow_cnt for every RX queue, e.g. 64,4096 (default: the trace header)',
+    rpsCpus: 'rps_cpus hex mask for every RX queue, e.g. ff',
+    json: 'also write the full result as JSON to this file (- for standard output)',
+    reader: 'trace reader: fast (the byte scanner), csv-parse (the reference reader, held to the scanner on every input)',
+    timeline: 'include the time-binned series in the JSON',
+    examples: [
+      ['rfs-replay replay traces/default.csv.gz', 'replay with the configuration recorded in the trace'],
+      ['rfs-replay replay t.csv.gz --entries 256,4096,32768 --json out.json', 'three global table sizes in one pass'],
+      ['zcat t.csv.gz | rfs-replay replay - --kernel 6.18,5.10', 'a trace on standard input, as two kernel releases would steer it'],
+    ] as [string, string][],
+  },
+  report: {
+    command: 'Replay a trace across table sizes and write an HTML + JSON report with a size recommendation',
+    trace: `trace files or folders of traces; each file: ${TRACE_FORMATS}. Several: one comparison report too`,
+    output: 'HTML report path (default reports/NAME.html; with several traces, the comparison report)',
+    entries: 'global table sizes to sweep, e.g. 256,1024,65536 (default: every power of two 64..262144)',
+    flowCnt: 'per-queue table sizes to sweep (default: every power of two 8..32768)',
+    kernel: `${KERNEL_HELP}; the first is the main one`,
+    json: 'JSON path (default: the HTML path with .json; - for standard output)',
+    examples: [
+      ['rfs-replay report traces/default.csv.gz', 'writes reports/default.html and reports/default.json'],
+      ['rfs-replay report traces/scenarios --kernel 6.18,5.10', 'one report per trace plus a comparison report'],
+      ['rfs-replay report traces/scenarios/small-table.csv.gz --cpus 64,4096', "hit and alias rates at the trace's own nr_cpu_ids, 64 and 4096"],
+    ] as [string, string][],
+  },
+  validate: {
+    command: 'Check the model against the kernel: replay a trace with deliver rows and explain every disagreement',
+    trace: `trace with deliver rows: ${TRACE_FORMATS}`,
+    minAgreement: 'exit 1 when agreement is below this (0..1)',
+    json: 'also write the report as JSON to this file (- for standard output)',
+    cpus: 'nr_cpu_ids when the trace header has none',
+    lenient: 'skip bad rows (counted) instead of stopping at the first',
+    predict: 'another trace with deliver rows: replay <trace> at its configuration and compare with what its kernel achieved',
+    examples: [
+      ['rfs-replay validate traces/mine.csv.gz', "how often the model picks the kernel's CPU, and why not"],
+      ['rfs-replay validate small.csv.gz --predict large.csv.gz', "the large table's locality predicted from the small one, and the error"],
+    ] as [string, string][],
+  },
+};
+
 // ---- options ----------------------------------------------------------------
 export const optMsg = {
   badCount: (what: string, text: string) => `${what} must be a non-negative integer, got "${text}"`,
   countTooLarge: (what: string, n: number, max: number) => `${what} ${n} is above the kernel's limit of ${max}`,
   badCpus: (text: string) => `--cpus must be an integer from 1 to 65535, got "${text}"`,
-  unknownKernel: (text: string) => `unknown kernel profile "${text}" (known: 6.16, 6.15, 4.10, 4.0, 3.19)`,
+  unknownKernel: (text: string) => `--kernel expects kernel releases such as 6.18 or 5.10.0-23-amd64 (2.6.35 or later, when RFS began), got ${quote(text)}`,
   badRpsCpus: (text: string) => `--rps-cpus must be a hex CPU mask such as 3 or ff,ffffffff, got "${text}"`,
   rpsCpusBeyond: (mask: string, nr: number) => `--rps-cpus ${mask} names CPUs at or above nr_cpu_ids ${nr}`,
   badList: (opt: string, text: string) => `${opt} expects a comma-separated list of integers, got "${text}"`,
   tablesTooLarge: (bytes: number, limit: number) =>
     `the replayed tables would need ${(bytes / 2 ** 30).toFixed(1)} GiB of memory (limit ${(limit / 2 ** 30).toFixed(1)} GiB): replay fewer or smaller configurations (--entries, --flow-cnt)`,
   badFifo: (text: string) => `--fifo-ns must be a positive integer number of nanoseconds, got "${text}"`,
+  cpusList: (text: string) => `--cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "${text}"`,
+  jsonNeedsPath: () => '--json needs a file name (or - for standard output)',
   noSuchFile: (path: string) => `cannot read ${path}: no such file`,
   unreadable: (path: string, why: string) => `cannot read ${path}: ${why}`,
   notAFile: (path: string) => `cannot read ${path}: it is a directory`,
@@ -102,10 +180,11 @@ export const reportMsg = {
   jsonWithSeveral: () => '--json names one file, but several traces were given; each trace gets NAME.json next to its report',
   duplicateName: (name: string, a: string, b: string) =>
     `two traces would both write reports/${name}.html (${a} and ${b}); rename one or report them separately`,
-  wrote: (what: string, path: string) => `${what}: ${path}`,
+  wrote: (what: string, path: string, replaced = false) => `${what}: ${path}${replaced ? ' (replaced the earlier file)' : ''}`,
+  writingReport: () => 'writing the report (rendering its charts)…',
   engineMismatch: (asked: number, got: number) => `internal error: asked the replay engine for ${asked} configurations, got ${got}`,
   sweepTooSmall: (largest: number, flows: number, suggest: string) =>
-    `the sweep stopped at ${largest} slots but the trace has ${flows} distinct flows; pass --entries ${suggest} to extend it`,
+    `the sweep stopped at ${grouped(largest)} slots but the trace has ${counted(flows, 'distinct flow')}; pass --entries ${suggest} to extend it`,
   headerBeyondSweep: (header: number, largest: number) =>
     `the trace's configured table (${header} slots) is larger than a quarter of the largest size swept (${largest}); pass --entries to extend the sweep`,
   recommendationAtEdge: (largest: number) =>
@@ -114,7 +193,7 @@ export const reportMsg = {
     'no packet could be matched to a later socket call of its flow (packets with hash 0, or flows never used again), so locality cannot be measured and no size can be judged',
   noDeliver: () => 'the trace has no deliver rows, so the model cannot be compared with the kernel',
   noSocketSide: (records: number, hashlessFormat: string | null) =>
-    `No socket side: ${records === 0 ? 'the trace has no record events (recvmsg, sendmsg, accept, splice)' : `none of the trace's ${records} record events (recvmsg, sendmsg, accept, splice) wrote a hint: each has hash 0${hashlessFormat ? ` (the ${hashlessFormat} format prints neither the socket's sk_rxhash nor its TCP state)` : ' or a socket that is not ESTABLISHED'}`}. Without it the replay cannot tell which CPU each application used, so it judges no table size (advice: unknown). rfs-replay capture records the socket side.`,
+    `No socket side: ${records === 0 ? 'the trace has no record events (recvmsg, sendmsg, accept, splice)' : `none of the trace's ${counted(records, 'record event')} (recvmsg, sendmsg, accept, splice) wrote a hint: each has hash 0${hashlessFormat ? ` (the ${hashlessFormat} format prints neither the socket's sk_rxhash nor its TCP state)` : ' or a socket that is not ESTABLISHED'}`}. Without it the replay cannot tell which CPU each application used, so it judges no table size (advice: unknown). rfs-replay capture records the socket side.`,
   queueHeadsInstant: () =>
     'queue heads move at once in this replay (no deliver rows, no --fifo-ns), so the ordering guard never holds a packet and per-queue sizes change locality only through flows sharing an entry; pass --fifo-ns to model CPU backlogs',
   // verdict sentences, shared by the HTML, text and JSON reports
@@ -185,13 +264,85 @@ export const reportMsg = {
   headsDeliver: () => "queue heads move with the trace's deliver rows (a CPU has processed a packet once its deliver row is seen).",
   headsInstant: () =>
     'queue heads move at once (no deliver rows, no --fifo-ns): every packet counts as processed when it is queued, so the ordering guard never holds one.',
-  cpusList: (text: string) => `--cpus expects one nr_cpu_ids or a comma-separated list of them, each from 1 to 65535, got "${text}"`,
+};
+
+// ---- comparison report: one size for the fleet ---------------------------------------
+export const comparisonMsg = {
+  fleetHeading: () => 'One global size for every trace:',
+  fleet: (
+    size: string,
+    traces: number,
+    loc: string,
+    best: { size: string; loc: string; tie: string } | null,
+    worst: { name: string; loss: string; best: string } | null,
+    leftOut: string[],
+  ) =>
+    `${size} slots, where the locality of the ${traces === 1 ? 'trace' : `${traces} traces`} together (each weighted by its packets) is ${loc}` +
+    (best
+      ? ` (the best size tried, ${best.size} slots, reaches ${best.loc}: within ${best.tie}, so the smaller table wins)`
+      : ', the best of the sizes tried') +
+    (worst
+      ? `; the trace that loses most there is ${worst.name}, ${worst.loss} against its best size (${worst.best} slots)`
+      : '; every trace is at its best size there') +
+    (leftOut.length ? `. Left out (no locality to weigh): ${leftOut.join(', ')}` : '') +
+    '.',
+  noFleet: () => 'none can be judged: no trace measures locality at a size every trace was replayed at.',
+  fleetRule: () =>
+    "The fleet's size maximises the packet-weighted locality of all traces together; sizes within min(noise margin, 1 pp) of the best tie, and the smallest table wins. Each trace's loss there is against the best locality it reaches alone.",
+  loss: (pp: string, best: string) => `${pp} (best ${best})`,
+};
+
+// ---- replay: the summary -----------------------------------------------------------
+export const summaryMsg = {
+  trace: (file: string, rows: string, span: string, packets: string, records: string, flows: string, kernel: string, nr: string) =>
+    `${file}: ${rows} over ${span} s — ${packets}, ${records}, ${flows}, kernel ${kernel}, nr_cpu_ids ${nr}`,
+  kernelDecisions: (delivers: string, packets: string, unmatched: string) =>
+    `kernel decisions: ${delivers}; lost events: ${packets} without deliver, ${unmatched} without packet`,
+  kernelAchieved: (loc: string, cross: string, own: [string, string] | null) =>
+    `kernel achieved: locality ${loc}, cross-CPU ${cross}${own ? ` (model at the trace's own configuration: ${own[0]}, ${own[1]})` : ''}`,
+  timeBackwards: (rows: string) => `time went backwards on ${rows} (capture reordering; replayed in file order)`,
+  skipped: (rows: string, reasons: string, first: string) => `skipped ${rows} (--lenient): ${reasons}; first: ${first}`,
+  legend: () => [
+    "* = the trace's own configuration. Ratios: hits/lookups, collision misses/lookups, aliased hits/lookups,",
+    "stale hits/resolved hits, packets on the next record event's CPU, packets moved off their arrival CPU,",
+    'model CPU = kernel CPU over matched deliver rows. — = no denominator.',
+  ],
+  rounded: () => 'N→M: a table size as asked for (N), and as the kernel makes it (M, rounded up to a power of two).',
+  rfsOff: () =>
+    'E=0: RFS is off (rps_sock_flow_entries = 0), so there is no table to look up and the hit, collision, alias and stale rates are —; pass --entries N (e.g. --entries 32768) to replay a table of N slots.',
 };
 
 // ---- replay: what the output means ---------------------------------------------
 export const replayNoteMsg = {
   agreementOnlyOwn: () =>
     "agreement is shown only for the trace's own configuration (its header's table sizes, RPS maps, nr_cpu_ids and kernel profile, queue heads from the deliver rows): the kernel ran no other.",
+};
+
+// ---- CPU-count what-ifs -------------------------------------------------------
+const CPUS_BELOW = (low: number) => `every CPU in the rps_cpus maps and every CPU the trace uses is below ${low}`;
+const masksText = (masks: number[]) => masks.map((m) => `0x${m.toString(16)}`).join(' and ');
+export const cpuWhatIfMsg = {
+  unchanged: (count: number, own: number, why: string) =>
+    `--cpus ${count} changes nothing here: it replays exactly as the trace's own nr_cpu_ids ${own}, because ${why}.`,
+  rfsOff: (low: number) => `RFS is off (no global table), so nr_cpu_ids reaches only the RPS maps, and ${CPUS_BELOW(low)}`,
+  sameMask: (low: number, mask: number) => `both give rps_cpu_mask 0x${mask.toString(16)}, and ${CPUS_BELOW(low)}`,
+  noHashBits: (low: number, profile: string) => `${CPUS_BELOW(low)}, and profile ${profile} keeps only the CPU in a slot (no hash bits for the mask to take)`,
+  maskInIndex: (low: number, masks: number[], slots: number) =>
+    `${CPUS_BELOW(low)}, and the CPU masks (${masksText(masks)}) take only hash bits that the ${grouped(slots)}-slot table's index already fixes, so both compare the same bits`,
+  maskBeyondIndex: (low: number, masks: number[], slots: number) =>
+    `${CPUS_BELOW(low)}; the CPU masks (${masksText(masks)}) differ in hash bits above the ${grouped(slots)}-slot table's index, but no lookup of this trace told them apart`,
+  byData: (low: number) => `the trace uses no CPU at or above ${low}, and no packet of this trace was steered differently`,
+};
+
+// ---- kernel profiles -----------------------------------------------------------
+export const kernelMsg = {
+  /** --kernel values that are releases rather than profile names, and the profile each maps to. */
+  asked: (pairs: { asked: string; profile: string }[]) => `--kernel: ${pairs.map((p) => `${p.asked} is modelled by profile ${p.profile}`).join(', ')}`,
+  /** Which profiles a replay used, and where the trace's own came from. */
+  used: (profiles: string[]) => `kernel profile${profiles.length === 1 ? '' : 's'}: ${profiles.join(', ')}`,
+  traceOwn: (profile: string, release: string) => `${profile} (the trace's kernel ${release})`,
+  traceNone: (profile: string) => `${profile} (the default: the trace names no kernel)`,
+  traceUnread: (profile: string, release: string) => `${profile} (the default: the trace's kernel ${quote(release)} is no release this tool can read)`,
 };
 
 // ---- input format ------------------------------------------------------------
@@ -281,23 +432,23 @@ export const validateMsg = {
   noDeliverRows: (file: string) =>
     `${file} has no deliver rows: validate compares the model with the kernel's own decisions (net:netif_receive_skb); capture them with rfs-replay capture`,
   headline: (file: string, agreement: string, agree: number, matched: number, min: string, pass: boolean) =>
-    `${file}: agreement ${agreement} (${agree} of ${matched} compared packets on the kernel's CPU); threshold ${min}: ${pass ? 'PASS' : 'FAIL'}`,
+    `${file}: agreement ${agreement} (${grouped(agree)} of ${counted(matched, 'compared packet')} on the kernel's CPU); threshold ${min}: ${pass ? 'PASS' : 'FAIL'}`,
   outcomes: (kLoc: string, kCross: string, mLoc: string, mCross: string) =>
     `kernel achieved: locality ${kLoc}, cross-CPU ${kCross}; the model: locality ${mLoc}, cross-CPU ${mCross}`,
   lostHeading: () => "Capture losses (they shrink what is compared and can skew the model's tables):",
-  lostPackets: (n: number) => `${n} packets without a deliver row (deliver event lost or skipped, or packet dropped)`,
-  lostDelivers: (n: number) => `${n} deliver rows without a packet row (packet event lost or skipped)`,
-  lostBuffer: (n: number) => `${n} socket events lost by bpftrace (per-CPU buffers full)`,
-  lostMissed: (n: number) => `${n} socket probe runs skipped by the kernel (BPF recursion protection)`,
-  lostPerf: (n: number) => `${n} packet-side samples lost by perf (per-CPU buffers full)`,
+  lostPackets: (n: number) => `${counted(n, 'packet')} without a deliver row (deliver event lost or skipped, or packet dropped)`,
+  lostDelivers: (n: number) => `${counted(n, 'deliver row')} without a packet row (packet event lost or skipped)`,
+  lostBuffer: (n: number) => `${counted(n, 'socket event')} lost by bpftrace (per-CPU buffers full)`,
+  lostMissed: (n: number) => `${counted(n, 'socket probe run')} skipped by the kernel (BPF recursion protection)`,
+  lostPerf: (n: number) => `${counted(n, 'packet-side sample')} lost by perf (per-CPU buffers full)`,
   lostPacketCheck: (lost: number | null, missed: number | null) =>
     `${lost ?? 0} events lost and ${missed ?? 0} runs skipped by the packet-checking BPF probes (namespace confirmation, hashes computed during steering)`,
   unattributed: (n: number) =>
-    `${n} packet and deliver events left out: their device name is shared with another namespace and no BPF probe tied them to this one`,
-  hashUnknown: (n: number) => `${n} packets on steering queues without a hash (computed by the kernel during steering, not seen by the capture)`,
-  timeBackwards: (n: number) => `${n} rows earlier than the row before them (clock or buffer ordering)`,
+    `${grouped(n)} packet and deliver ${n === 1 ? 'event' : 'events'} left out: their device name is shared with another namespace and no BPF probe tied them to this one`,
+  hashUnknown: (n: number) => `${counted(n, 'packet')} on steering queues without a hash (computed by the kernel during steering, not seen by the capture)`,
+  timeBackwards: (n: number) => `${counted(n, 'row')} earlier than the row before them (clock or buffer ordering)`,
   noDisagreements: () => "No disagreements: the model chose the kernel's CPU for every compared packet.",
-  classesHeading: (n: number) => `${n} disagreements, by how the model routed the packet:`,
+  classesHeading: (n: number) => `${counted(n, 'disagreement')}, by how the model routed the packet:`,
   classFollowedHint: () =>
     'the model followed a sock flow table hint the kernel did not have or did not use: a record, state or close event missing, late, or reordered in the capture',
   classNoHint: () =>
@@ -352,8 +503,8 @@ export const generateMsg = {
   tooManyThreads: (flows: number, consumers: number, max: number) =>
     `--flows ${flows} x --consumers ${consumers} is above ${max} consumer threads; lower one of them`,
   cannotWrite: (path: string, why: string) => `cannot write ${path}: ${why}`,
-  wrote: (rows: number, bytes: number, seconds: number, path: string) =>
-    `generated ${rows} rows (${(bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s (${(rows / Math.max(seconds, 1e-9) / 1e6).toFixed(2)} M rows/s): ${path}`,
+  wrote: (rows: number, fileBytes: number, textBytes: number, seconds: number, path: string) =>
+    `generated ${counted(rows, 'row')} (${(fileBytes / 1e6).toFixed(1)} MB${fileBytes !== textBytes ? `, ${(textBytes / 1e6).toFixed(1)} MB uncompressed` : ''}) in ${seconds.toFixed(2)} s (${(rows / Math.max(seconds, 1e-9) / 1e6).toFixed(2)} M rows/s): ${path}`,
   scenarioLine: (name: string, description: string) => `${name.padEnd(16)} ${description}`,
   help: {
     command: 'Write a deterministic synthetic v1 trace from a workload description (flags, a JSON file or a named scenario)',

@@ -11,6 +11,8 @@ import cliProgress from 'cli-progress';
 
 export interface Progress {
   update(bytesRead: number, totalBytes: number): void;
+  /** A line saying what happens after the reading (the bar is gone): cleared by stop(). */
+  note?(text: string): void;
   stop(): void;
 }
 
@@ -34,8 +36,17 @@ export function createProgress(enabled: boolean, opts: ProgressStreamOptions = {
   let bar: cliProgress.SingleBar | null = null;
   let lastDraw = -Infinity;
   let stopped = false;
+  let noted = false;
 
   return {
+    note(text: string): void {
+      if (stopped) return;
+      bar?.stop();
+      bar = null;
+      // One line, cut to the terminal's width so that clearing it clears all of it.
+      stream.write(`\r${text.slice(0, Math.max(1, (stream.columns || 80) - 1))}\x1b[K`);
+      noted = true;
+    },
     update(bytesRead: number, totalBytes: number): void {
       if (stopped) return;
       const t = now();
@@ -75,6 +86,7 @@ export function createProgress(enabled: boolean, opts: ProgressStreamOptions = {
       if (stopped) return;
       stopped = true;
       bar?.stop();
+      if (noted) stream.write('\r\x1b[K');
     },
   };
 }

@@ -4,11 +4,12 @@ import { UsageError } from '../errors.js';
 import { captureMsg } from '../messages.js';
 import { findBpftrace } from '../capture/system.js';
 import { prepareProgram, runCapture, type DeliverProbe } from '../capture/run.js';
+import { example, numberOption } from './common.js';
 import { runContext } from './run-context.js';
 
 interface CaptureArgs {
   output?: string;
-  duration?: number;
+  duration?: string;
   netns?: string;
   dev?: string;
   'socket-netns'?: string;
@@ -21,10 +22,10 @@ const DELIVER_PROBES: DeliverProbe[] = ['auto', 'perf', 'bpftrace'];
 export const captureCommand: CommandModule<object, CaptureArgs> = {
   command: 'capture',
   describe: 'Record a v1 trace of this machine with bpftrace and perf (root)',
-  builder: (y: Argv<object>) =>
-    y
-      .option('output', { alias: 'o', type: 'string', describe: 'Trace file to write (.gz: compressed)' })
-      .option('duration', { type: 'number', describe: 'Seconds to capture (default: until Ctrl-C)' })
+  builder: (y: Argv<object>) => {
+    let b = y.option('output', { alias: 'o', type: 'string', describe: 'Trace file to write (.gz: compressed)' });
+    b = numberOption(b, 'duration', 'Seconds to capture (default: until Ctrl-C)');
+    b = b
       .option('netns', { type: 'string', describe: 'Network namespace of the device (a name from ip netns list); sockets are recorded in every namespace' })
       .option('dev', { type: 'string', describe: 'Only packets of this device (in --netns)' })
       .option('socket-netns', { type: 'string', describe: 'Only socket events of this namespace (the table is shared by all: hints of the others are missed)' })
@@ -33,24 +34,24 @@ export const captureCommand: CommandModule<object, CaptureArgs> = {
         default: 'auto',
         describe: 'Who records deliveries: perf (all of them), bpftrace (also sees hashes computed during steering), auto (perf for loopback and veth)',
       })
-      .option('print-program', { type: 'boolean', default: false, describe: 'Print one bpftrace program of both sides instead of capturing' })
-      .example('sudo $0 capture --duration 5 -o traces/mine.csv.gz', 'five seconds of the whole machine')
-      .example('sudo $0 capture --duration 10 --netns B --dev vethB -o t.csv', 'packets of vethB in namespace B, sockets of every namespace')
-      .example(
-        '$0 capture --print-program > rfs.bt && sudo bpftrace -f json rfs.bt > mine.json',
-        'run bpftrace yourself; rfs-replay reads mine.json',
-      ) as Argv<CaptureArgs>,
+      .option('print-program', { type: 'boolean', default: false, describe: 'Print one bpftrace program of both sides instead of capturing' });
+    b = example(b, 'sudo $0 capture --duration 5 -o traces/mine.csv.gz', 'five seconds of the whole machine');
+    b = example(b, 'sudo $0 capture --duration 10 --netns B --dev vethB -o t.csv', 'packets of vethB in namespace B, sockets of every namespace');
+    b = example(b, '$0 capture --print-program > rfs.bt\nsudo bpftrace -f json rfs.bt > mine.json', 'run bpftrace yourself; rfs-replay reads mine.json');
+    return b as Argv<CaptureArgs>;
+  },
   handler: async (argv: ArgumentsCamelCase<CaptureArgs>) => {
     await runContext(async (ctx) => {
-      if (argv.duration !== undefined && !(Number.isFinite(argv.duration) && argv.duration > 0)) {
-        throw new UsageError(captureMsg.durationNotPositive(String(argv.duration)));
-      }
+      // As typed (numberOption): a bad value is echoed, not NaN.
+      const durationText = argv.duration === undefined ? undefined : String(argv.duration).trim();
+      const duration = durationText === undefined ? undefined : /^(?:\d+\.?\d*|\.\d+)$/.test(durationText) ? Number(durationText) : Number.NaN;
+      if (duration !== undefined && !(duration > 0)) throw new UsageError(captureMsg.durationNotPositive(durationText!));
       const deliverProbe = argv['deliver-probe'] ?? 'auto';
       if (!DELIVER_PROBES.includes(deliverProbe as DeliverProbe)) throw new UsageError(captureMsg.badDeliverProbe(deliverProbe));
       const common = { netns: argv.netns, dev: argv.dev, socketNetns: argv['socket-netns'] };
       if (argv['print-program']) {
         // bpftrace's interval probe takes whole seconds.
-        const durationS = argv.duration !== undefined ? Math.max(1, Math.round(argv.duration)) : undefined;
+        const durationS = duration !== undefined ? Math.max(1, Math.round(duration)) : undefined;
         const { program } = prepareProgram({ ...common, durationS, bpftrace: findBpftrace() });
         process.stdout.write(program);
         return;
@@ -61,7 +62,7 @@ export const captureCommand: CommandModule<object, CaptureArgs> = {
       const s = await runCapture({
         ...common,
         output: argv.output,
-        durationS: argv.duration,
+        durationS: duration,
         deliverProbe: deliverProbe as DeliverProbe,
         onStatus: status,
         signal: ctx.signal,

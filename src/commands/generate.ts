@@ -1,12 +1,15 @@
 /**
  * `rfs-replay generate`: deterministic synthetic v1 traces for what-if
- * studies and benchmarks. Numeric flags are taken as strings and checked by
- * the workload rules, so every bad value gets the same one-line message
- * whether it came from a flag, a workload file or a scenario.
+ * studies and benchmarks. Numeric flags are taken as the text typed (listed
+ * as [number]) and checked by the workload rules, so every bad value gets the
+ * same one-line message whether it came from a flag, a workload file or a
+ * scenario.
  */
+import { statSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { generateMsg } from '../messages.js';
 import { writeTrace } from '../generate/output.js';
+import { numberOption } from './common.js';
 import { runContext } from './run-context.js';
 import {
   applyLayer,
@@ -58,16 +61,18 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
   describe: generateMsg.help.command,
   builder: (y: Argv<object>) => {
     let b = y
-      .option('output', { alias: 'o', type: 'string', describe: generateMsg.help.output })
-      .option('workload', { type: 'string', describe: generateMsg.help.workload })
-      .option('scenario', { type: 'string', describe: generateMsg.help.scenario })
+      .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: generateMsg.help.output })
+      .option('workload', { type: 'string', requiresArg: true, describe: generateMsg.help.workload })
+      .option('scenario', { type: 'string', requiresArg: true, describe: generateMsg.help.scenario })
       .option('list-scenarios', { type: 'boolean', describe: generateMsg.help.listScenarios })
       .option('quiet', { alias: 'q', type: 'boolean', describe: generateMsg.help.quiet });
     for (const key of FLAG_KEYS) {
       const kind = WORKLOAD_KEYS[key];
       const help = (generateMsg.help as Record<string, string>)[key];
-      // Numbers and enums as strings: the workload rules check them with one clear message each.
-      b = b.option(flagName(key).slice(2), { type: kind.t === 'bool' ? 'boolean' : 'string', describe: help, requiresArg: kind.t !== 'bool' });
+      const name = flagName(key).slice(2);
+      // The workload rules check numbers and enums, with one clear message each, echoing the text typed.
+      if (kind.t === 'int' || kind.t === 'num') b = numberOption(b, name, help);
+      else b = b.option(name, { type: kind.t === 'bool' ? 'boolean' : 'string', describe: help, requiresArg: kind.t !== 'bool' });
     }
     return b as unknown as Argv<GenerateArgs>;
   },
@@ -87,7 +92,9 @@ export const generateCommand: CommandModule<object, GenerateArgs> = {
       const t0 = process.hrtime.bigint();
       const stats = await writeTrace(w, out, { signal: ctx.signal });
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-      if (!args.quiet && out !== null) process.stderr.write(generateMsg.wrote(stats.rows, stats.bytes, secs, out) + '\n');
+      // A .gz file is smaller than the text generated: say both.
+      const onDisk = out === null ? stats.bytes : statSync(out).size;
+      if (!args.quiet && out !== null) process.stderr.write(`${generateMsg.wrote(stats.rows, onDisk, stats.bytes, secs, out)}\n`);
     });
   },
 };

@@ -1,10 +1,29 @@
 /** `rfs-replay replay <trace>`: replay once over one or many configurations, print the summary, write JSON. */
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
+import { isSpooledStdin } from '../ingest/source.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { formatMsg, helpMsg, kernelMsg, replayNoteMsg } from '../messages.js';
 import { replayFile } from '../replay/engine.js';
 import { renderSummary } from '../replay/summary.js';
-import { formatMsg, replayNoteMsg } from '../messages.js';
-import { crossProduct, intList, kernelList } from './common.js';
+import { unchangedCpuWhatIfNotes } from '../report/cpu-whatif-notes.js';
+import { wrapWords } from '../report/format.js';
+import { profilesLine } from '../report/profiles.js';
+import type { ReplayResult } from '../types/result.js';
+import {
+  cpuWhatIfs,
+  crossProduct,
+  example,
+  fifoOption,
+  intList,
+  JSON_TO_STDOUT,
+  jsonOption,
+  kernelList,
+  kernelProfiles,
+  numberOption,
+  renamedKernels,
+  terminalColumns,
+  traceFile,
+} from './common.js';
 import { runContext } from './run-context.js';
 
 interface ReplayArgs {
@@ -14,7 +33,7 @@ interface ReplayArgs {
   cpus?: string;
   'rps-cpus'?: string;
   kernel?: string;
-  'fifo-ns'?: number;
+  'fifo-ns'?: string;
   json?: string;
   reader: 'fast' | 'csv-parse';
   lenient: boolean;
@@ -24,61 +43,96 @@ interface ReplayArgs {
 
 export const replayCommand: CommandModule<object, ReplayArgs> = {
   command: 'replay <trace>',
-  describe: 'Replay a trace through the kernel RFS model and print the metrics of each configuration',
-  builder: (y) =>
-    y
-      .positional('trace', { type: 'string', demandOption: true, describe: 'trace file (v1 CSV, optionally gzip)' })
-      .option('entries', { type: 'string', describe: 'net.core.rps_sock_flow_entries values to replay, e.g. 256,1024,32768 (default: the trace header)' })
-      .option('flow-cnt', { type: 'string', describe: 'rps_flow_cnt for every RX queue, e.g. 64,4096 (default: the trace header)' })
-      .option('cpus', { type: 'string', describe: 'nr_cpu_ids values (what-if; also used when the header has none)' })
-      .option('rps-cpus', { type: 'string', describe: 'rps_cpus hex mask for every RX queue, e.g. ff' })
-      .option('kernel', { type: 'string', describe: 'kernel profiles: 6.16 (default), 6.15, 4.10, 4.0, 3.19; several with commas' })
-      .option('fifo-ns', {
-        type: 'number',
-        describe: "model each CPU backlog as a FIFO processing one packet every N ns (instead of the trace's deliver rows)",
-      })
-      .option('json', { type: 'string', describe: 'also write the full result as JSON to this file' })
-      .option('reader', {
-        choices: ['fast', 'csv-parse'] as const,
-        default: 'fast' as const,
-        describe: 'trace reader: fast (the byte scanner), csv-parse (the reference reader, held to the scanner on every input)',
-      })
-      .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted by reason) instead of stopping at the first' })
-      .option('timeline', { type: 'boolean', default: false, describe: 'include the time-binned series in the JSON' })
-      .option('progress', { type: 'boolean', default: true, describe: 'show a progress bar on stderr (--no-progress to hide)' })
-      .example('$0 replay traces/default.csv.gz', 'replay with the configuration recorded in the trace')
-      .example('$0 replay t.csv.gz --entries 256,4096,32768 --json out.json', 'three global table sizes in one pass') as never,
+  describe: helpMsg.replay.command,
+  builder: (y) => {
+    let b: Argv<object> = y
+      .positional('trace', { type: 'string', demandOption: true, describe: helpMsg.trace })
+      .option('entries', { type: 'string', describe: helpMsg.replay.entries })
+      .option('flow-cnt', { type: 'string', describe: helpMsg.replay.flowCnt })
+      .option('cpus', { type: 'string', describe: helpMsg.cpus })
+      .option('rps-cpus', { type: 'string', describe: helpMsg.replay.rpsCpus })
+      .option('kernel', { type: 'string', describe: helpMsg.kernel });
+    b = numberOption(b, 'fifo-ns', helpMsg.fifoNs);
+    b = b
+      .option('json', { type: 'string', requiresArg: true, describe: helpMsg.replay.json })
+      .option('reader', { choices: ['fast', 'csv-parse'] as const, default: 'fast' as const, describe: helpMsg.replay.reader })
+      .option('lenient', { type: 'boolean', default: false, describe: helpMsg.lenient })
+      .option('timeline', { type: 'boolean', default: false, describe: helpMsg.replay.timeline })
+      .option('progress', { type: 'boolean', default: true, describe: helpMsg.progress });
+    for (const [command, what] of helpMsg.replay.examples) b = example(b, command, what);
+    return b as never;
+  },
   handler: async (a) => {
     await runContext(async (ctx) => {
-      const cpus = intList('--cpus', a.cpus);
+      const json = jsonOption(a.json);
+      const cpus = cpuWhatIfs(a.cpus);
+      const kernels = kernelList(a.kernel);
+      const fifoNs = fifoOption(a['fifo-ns']);
       const configs = crossProduct({
         entries: intList('--entries', a.entries),
         flowCnt: intList('--flow-cnt', a['flow-cnt']),
         cpus,
-        kernels: kernelList(a.kernel),
+        kernels: kernelProfiles(kernels),
         rpsCpus: a['rps-cpus'],
       }).map((c) => ({ ...c, timeline: a.timeline }));
+      const trace = await traceFile(a.trace, ctx.signal);
       const progress = ctx.progress(a.progress);
-      const result = await replayFile(a.trace, {
+      const replayed = await replayFile(trace, {
         configs,
+        // The trace's own nr_cpu_ids when its header has none.
         cpus: cpus?.[0],
         lenient: a.lenient,
         reader: a.reader,
-        fifoNs: a['fifo-ns'],
+        fifoNs,
         onProgress: progress.update,
         signal: ctx.signal,
         command: ctx.command,
-        hash: a.json !== undefined,
+        hash: json !== undefined,
       });
       progress.stop();
-      process.stdout.write(`${formatMsg.detected(result.trace.format)}\n${renderSummary(result)}\n`);
+      const result = asTyped(withoutRepeats(replayed), trace);
+      // With the JSON on standard output, what people read goes to standard error.
+      const text = json === JSON_TO_STDOUT ? process.stderr : process.stdout;
+      const lines = [formatMsg.detected(result.trace.format)];
+      const renamed = renamedKernels(kernels);
+      if (renamed.length > 0) lines.push(kernelMsg.asked(renamed));
+      lines.push(
+        profilesLine(
+          result.configs.map((c) => c.kernel),
+          result.trace.header.kernel,
+        ),
+        renderSummary(result),
+      );
+      const notes: string[] = [];
       // Agreement is shown only for the configuration the kernel ran (types/own-config.ts); say why the others have none.
-      if (result.configs.some((c) => c.metrics.deliver_matched > 0 && c.metrics.agreement === null))
-        process.stdout.write(`${replayNoteMsg.agreementOnlyOwn()}\n`);
-      if (a.json) {
-        writeFileAtomic(a.json, JSON.stringify(result, null, 2) + '\n');
-        process.stdout.write(`\nJSON: ${a.json}\n`);
+      if (result.configs.some((c) => c.metrics.deliver_matched > 0 && c.metrics.agreement === null)) notes.push(replayNoteMsg.agreementOnlyOwn());
+      notes.push(...unchangedCpuWhatIfNotes(result));
+      lines.push(...notes.flatMap((n) => wrapWords(n, terminalColumns(text))));
+      text.write(`${lines.join('\n')}\n`);
+      if (json === JSON_TO_STDOUT) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else if (json !== undefined) {
+        writeFileAtomic(json, `${JSON.stringify(result, null, 2)}\n`);
+        text.write(`\nJSON: ${json}\n`);
       }
     });
   },
 };
+
+/**
+ * A configuration asked for twice comes out once: the trace's own CPU count
+ * among the --cpus what-ifs, or the one standing in for a header without
+ * nr_cpu_ids, repeats the row that is always there.
+ */
+function withoutRepeats(r: ReplayResult): ReplayResult {
+  const seen = new Set<string>();
+  const configs = r.configs.filter((c) => {
+    const key = JSON.stringify([c.label, c.rps_cpus, c.role]);
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+  return { ...r, configs };
+}
+
+/** The trace as the user named it: standard input read from its temporary copy keeps the name "-". */
+function asTyped(r: ReplayResult, read: string): ReplayResult {
+  return isSpooledStdin(read) ? { ...r, trace: { ...r.trace, path: '-' } } : r;
+}

@@ -1,11 +1,27 @@
 /** `rfs-replay report <trace...>`: size sweep, recommendation, HTML + JSON report. */
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
-import { optMsg, reportMsg } from '../messages.js';
+import { readKernelRelease } from '../ingest/read.js';
+import { isSpooledStdin } from '../ingest/source.js';
+import { helpMsg, kernelMsg, reportMsg } from '../messages.js';
 import { MAX_FLOW_CNT, MAX_GLOBAL_ENTRIES } from '../analyze/sweep.js';
 import { createProgress } from '../progress.js';
 import { replayFile } from '../replay/engine.js';
-import { intList, kernelList } from './common.js';
+import type { ReplayOptions } from '../replay/options.js';
+import {
+  cpuWhatIfs,
+  example,
+  fifoOption,
+  intList,
+  JSON_TO_STDOUT,
+  jsonOption,
+  kernelList,
+  kernelProfiles,
+  numberOption,
+  renamedKernels,
+  terminalColumns,
+  traceFile,
+} from './common.js';
 import { runContext } from './run-context.js';
 
 interface ReportArgs {
@@ -28,93 +44,60 @@ export function sizeList(opt: string, value: unknown, max: number): number[] | u
   return list;
 }
 
-export function cpuCount(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const text = String(value).trim();
-  const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 1 && n <= 65535)) throw new UsageError(optMsg.badCpus(text));
-  return n;
-}
-
-/**
- * --cpus: one value sets nr_cpu_ids for every configuration (as `replay`
- * does); several values are CPU-count what-ifs shown next to the trace's own.
- */
-export function cpuOption(value: unknown): { cpus?: number; cpuWhatIf?: number[] } {
-  if (value === undefined) return {};
-  const text = (Array.isArray(value) ? value : [value]).map(String).join(',');
-  const parts = text.split(',').map((p) => p.trim());
-  if (parts.length === 1) return { cpus: cpuCount(parts[0]) };
-  if (parts.length === 0 || parts.some((p) => p === '')) throw new UsageError(reportMsg.cpusList(text));
-  const counts = parts.map((p) => {
-    try {
-      return cpuCount(p)!;
-    } catch {
-      throw new UsageError(reportMsg.cpusList(text));
-    }
-  });
-  const distinct = [...new Set(counts)];
-  return distinct.length === 1 ? { cpus: distinct[0] } : { cpuWhatIf: distinct };
-}
-
-export function fifoOption(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const text = String(value).trim();
-  const n = /^[0-9]{1,15}$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 1)) throw new UsageError(optMsg.badFifo(text));
-  return n;
-}
-
 export const reportCommand: CommandModule<object, ReportArgs> = {
   command: 'report <trace...>',
-  describe: 'Replay a trace across table sizes (one pass) and write an HTML + JSON report with a size recommendation',
-  builder: (y) =>
-    y
-      .positional('trace', {
-        type: 'string',
-        array: true,
-        demandOption: true,
-        describe: 'trace files or folders of traces (several → one comparison report too)',
-      })
-      .option('output', { alias: 'o', type: 'string', describe: 'HTML report path (default reports/NAME.html; with several traces, the comparison report)' })
-      .option('entries', { type: 'string', describe: 'global table sizes to sweep, e.g. 256,1024,65536 (default: every power of two 64..262144)' })
-      .option('flow-cnt', { type: 'string', describe: 'per-queue table sizes to sweep (default: every power of two 8..32768)' })
-      .option('kernel', { type: 'string', describe: 'kernel profiles side by side: 6.16 (default), 6.15, 4.10, 4.0, 3.19; the first is the main one' })
-      .option('cpus', {
-        type: 'string',
-        describe:
-          'one value N: replay every configuration with nr_cpu_ids = N (a what-if, or the value when the header has none); ' +
-          "several values, e.g. 4,8: also replay the configured sizes at each of them, next to the trace's own nr_cpu_ids (the first stands in for a header without one)",
-      })
-      .option('fifo-ns', {
-        type: 'string',
-        describe: "model each CPU backlog as a FIFO processing one packet every N ns (instead of the trace's deliver rows, or heads that move at once)",
-      })
-      .option('json', { type: 'string', describe: 'JSON path (default: the HTML path with .json)' })
-      .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted by reason) instead of stopping at the first' })
-      .option('progress', { type: 'boolean', default: true, describe: 'show a progress bar on stderr (--no-progress to hide)' })
-      .example('$0 report traces/default.csv.gz', 'writes reports/default.html and reports/default.json')
-      .example('$0 report traces/scenarios --kernel 6.16,4.10', 'one report per trace plus a comparison report')
-      .example('$0 report traces/scenarios/small-table.csv.gz --cpus 64,4096', "hit and alias rates at the trace's own nr_cpu_ids, 64 and 4096") as never,
+  describe: helpMsg.report.command,
+  builder: (y) => {
+    // default: undefined, or yargs shows a variadic positional as [default: []] next to [required].
+    let b: Argv<object> = y
+      .positional('trace', { type: 'string', array: true, demandOption: true, default: undefined, describe: helpMsg.report.trace })
+      .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: helpMsg.report.output })
+      .option('entries', { type: 'string', describe: helpMsg.report.entries })
+      .option('flow-cnt', { type: 'string', describe: helpMsg.report.flowCnt })
+      .option('kernel', { type: 'string', describe: helpMsg.report.kernel })
+      .option('cpus', { type: 'string', describe: helpMsg.cpus });
+    b = numberOption(b, 'fifo-ns', helpMsg.fifoNs);
+    b = b
+      .option('json', { type: 'string', requiresArg: true, describe: helpMsg.report.json })
+      .option('lenient', { type: 'boolean', default: false, describe: helpMsg.lenient })
+      .option('progress', { type: 'boolean', default: true, describe: helpMsg.progress });
+    for (const [command, what] of helpMsg.report.examples) b = example(b, command, what);
+    return b as never;
+  },
   handler: async (a) => {
     await runContext(async (ctx) => {
+      const json = jsonOption(a.json);
+      const kernels = kernelList(a.kernel);
+      const cpuWhatIf = cpuWhatIfs(a.cpus);
+      const options = {
+        output: a.output,
+        json,
+        entries: sizeList('--entries', a.entries, MAX_GLOBAL_ENTRIES),
+        flowCnt: sizeList('--flow-cnt', a['flow-cnt'], MAX_FLOW_CNT),
+        kernels: kernelProfiles(kernels),
+        cpuWhatIf,
+        fifoNs: fifoOption(a['fifo-ns']),
+      };
+      // With the JSON on standard output, what people read goes to standard error.
+      const text = json === JSON_TO_STDOUT ? process.stderr : process.stdout;
+      const renamed = renamedKernels(kernels);
+      if (renamed.length > 0) text.write(`${kernelMsg.asked(renamed)}\n`);
+      const inputs: string[] = [];
+      for (const t of a.trace) inputs.push(await traceFile(t, ctx.signal));
       // Loaded here, not at start-up: only `report` needs it (it loads vega-lite while the trace replays).
       const { runReport } = await import('../report/run.js');
       await runReport({
-        inputs: a.trace,
-        output: a.output,
-        json: a.json,
-        entries: sizeList('--entries', a.entries, MAX_GLOBAL_ENTRIES),
-        flowCnt: sizeList('--flow-cnt', a['flow-cnt'], MAX_FLOW_CNT),
-        kernels: kernelList(a.kernel),
-        ...cpuOption(a.cpus),
-        fifoNs: fifoOption(a['fifo-ns']),
+        inputs,
+        ...options,
         lenient: a.lenient,
         command: ctx.command,
         signal: ctx.signal,
         progress: () => createProgress(a.progress),
-        replay: replayFile,
-        print: (text) => process.stdout.write(text),
+        kernelRelease: readKernelRelease,
+        replay: (path: string, o: ReplayOptions) => replayFile(path, o).then((r) => (isSpooledStdin(path) ? { ...r, trace: { ...r.trace, path: '-' } } : r)),
+        print: (t) => text.write(t),
+        columns: terminalColumns(text),
+        stdout: (t) => process.stdout.write(t),
       });
     });
   },

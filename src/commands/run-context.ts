@@ -4,6 +4,7 @@
  * 130; anything else is a bug, still reported in one line.
  */
 import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, InputError, InterruptedError, UsageError } from '../errors.js';
+import { withStdinNamed } from '../ingest/source.js';
 import { removePendingTemporaries } from '../io/atomic.js';
 import { optMsg } from '../messages.js';
 
@@ -22,12 +23,13 @@ export function setProgressFactory(f: ProgressFactory): void {
 }
 
 export function reportError(e: unknown): number {
+  // A trace read from standard input is read from a temporary copy: messages name it "stdin".
   if (e instanceof InputError) {
-    process.stderr.write(`${e.message}\n`);
+    process.stderr.write(`${withStdinNamed(e.message)}\n`);
     return EXIT_BAD_INPUT;
   }
   if (e instanceof UsageError) {
-    process.stderr.write(`rfs-replay: ${e.message}\n`);
+    process.stderr.write(`rfs-replay: ${withStdinNamed(e.message)}\n`);
     return EXIT_BAD_INPUT;
   }
   if (e instanceof InterruptedError || (e instanceof Error && e.name === 'AbortError')) {

@@ -4,23 +4,40 @@
  * packet where the model and the kernel chose different CPUs.
  * Exit 0 when agreement >= --min-agreement, 1 below it, 2 on bad input.
  */
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { EXIT_THRESHOLD, UsageError } from '../errors.js';
 import { readHeader } from '../ingest/read.js';
+import { isSpooledStdin, STDIN_NAME, withStdinNamed } from '../ingest/source.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { formatMsg, validateMsg } from '../messages.js';
+import { formatMsg, helpMsg, optMsg, validateMsg } from '../messages.js';
 import { replayFile } from '../replay/engine.js';
 import { predictTrace, renderPredictReport } from '../report/predict.js';
 import type { ConfigResult, ReplayResult } from '../types/result.js';
+import { cpuWhatIfs, example, JSON_TO_STDOUT, jsonOption, numberOption, traceFile } from './common.js';
 import { runContext } from './run-context.js';
 
 interface ValidateArgs {
   trace: string;
-  'min-agreement': number;
+  'min-agreement': string | number;
   json?: string;
-  cpus?: number;
+  cpus?: string;
   lenient: boolean;
   predict?: string;
+}
+
+/** --min-agreement: a share from 0 to 1, echoed as typed when it is not. */
+export function minAgreement(value: string | number): number {
+  const text = String(value).trim();
+  const n = /^(?:\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 0 && n <= 1)) throw new UsageError(validateMsg.badMinAgreement(text));
+  return n;
+}
+
+/** validate --cpus: one nr_cpu_ids, for a header without one (validate replays only the trace's own configuration). */
+function headerCpus(value: unknown): number | undefined {
+  const counts = cpuWhatIfs(value);
+  if (counts !== undefined && counts.length !== 1) throw new UsageError(optMsg.badCpus(String(value)));
+  return counts?.[0];
 }
 
 export const VALIDATE_SCHEMA = 'rfs-replay/validate';
@@ -156,43 +173,52 @@ export function renderReport(r: ValidateReport): string {
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: 'validate <trace>',
-  describe: 'Check the model against the kernel: replay a trace with deliver rows and explain every disagreement',
-  builder: (y) =>
-    y
-      .positional('trace', { type: 'string', demandOption: true, describe: 'trace with deliver rows (v1, or any importable format)' })
-      .option('min-agreement', { type: 'number', default: 0.99, describe: 'exit 1 when agreement is below this (0..1)' })
-      .option('json', { type: 'string', describe: 'also write the report as JSON to this file' })
-      .option('cpus', { type: 'number', describe: 'nr_cpu_ids when the trace header has none' })
-      .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted) instead of stopping at the first' })
-      .option('predict', {
-        type: 'string',
-        describe: 'another trace with deliver rows: replay <trace> at its configuration and compare with what its kernel achieved',
-      })
-      .example('$0 validate traces/mine.csv.gz', "how often the model picks the kernel's CPU, and why not")
-      .example('$0 validate small.csv.gz --predict large.csv.gz', "predict the large table's locality from the small table's trace, and the error") as never,
+  describe: helpMsg.validate.command,
+  builder: (y) => {
+    let b: Argv<object> = y.positional('trace', { type: 'string', demandOption: true, describe: helpMsg.validate.trace });
+    b = numberOption(b, 'min-agreement', helpMsg.validate.minAgreement).default('min-agreement', 0.99);
+    b = b
+      .option('json', { type: 'string', requiresArg: true, describe: helpMsg.validate.json })
+      .option('cpus', { type: 'string', describe: helpMsg.validate.cpus })
+      .option('lenient', { type: 'boolean', default: false, describe: helpMsg.validate.lenient })
+      .option('predict', { type: 'string', describe: helpMsg.validate.predict });
+    for (const [command, what] of helpMsg.validate.examples) b = example(b, command, what);
+    return b as never;
+  },
   handler: async (a) => {
     await runContext(async (ctx) => {
-      const min = a['min-agreement'];
-      if (!(Number.isFinite(min) && min >= 0 && min <= 1)) throw new UsageError(validateMsg.badMinAgreement(String(min)));
+      const min = minAgreement(a['min-agreement']);
+      const json = jsonOption(a.json);
+      const cpus = headerCpus(a.cpus);
+      // With the JSON on standard output, what people read goes to standard error.
+      const text = json === JSON_TO_STDOUT ? process.stderr : process.stdout;
+      const writeJson = (report: unknown) => {
+        const body = withStdinNamed(`${JSON.stringify(report, null, 2)}\n`);
+        if (json === JSON_TO_STDOUT) process.stdout.write(body);
+        else if (json !== undefined) writeFileAtomic(json, body);
+      };
+      const trace = await traceFile(a.trace, ctx.signal);
+      const shown = isSpooledStdin(trace) ? STDIN_NAME : a.trace;
       if (a.predict !== undefined) {
-        const header = await readHeader(a.trace);
+        const other = await traceFile(a.predict, ctx.signal);
+        const header = await readHeader(trace);
         const queues = header && !header.implicitQueue ? header.queues.map((q) => q.name) : [];
-        const report = await predictTrace(a.trace, queues, a.predict, { lenient: a.lenient, signal: ctx.signal, command: ctx.command });
-        process.stdout.write(`${renderPredictReport(report)}\n`);
-        if (a.json) writeFileAtomic(a.json, JSON.stringify(report, null, 2) + '\n');
+        const report = await predictTrace(trace, queues, other, { lenient: a.lenient, signal: ctx.signal, command: ctx.command });
+        text.write(`${withStdinNamed(renderPredictReport(report))}\n`);
+        writeJson(report);
         return 0;
       }
-      const result = await replayFile(a.trace, {
+      const result = await replayFile(trace, {
         configs: [{ role: 'configured', explain: true }],
-        cpus: a.cpus,
+        cpus,
         lenient: a.lenient,
         signal: ctx.signal,
         command: ctx.command,
       });
-      if (result.trace.events.deliver === 0) throw new UsageError(validateMsg.noDeliverRows(a.trace));
-      const report = buildReport(a.trace, result, await headerExtras(a.trace), min);
-      process.stdout.write(`${formatMsg.detected(result.trace.format)}\n${renderReport(report)}\n`);
-      if (a.json) writeFileAtomic(a.json, JSON.stringify(report, null, 2) + '\n');
+      if (result.trace.events.deliver === 0) throw new UsageError(validateMsg.noDeliverRows(shown));
+      const report = buildReport(shown, result, await headerExtras(trace), min);
+      text.write(`${formatMsg.detected(result.trace.format)}\n${renderReport(report)}\n`);
+      writeJson(report);
       return report.pass ? 0 : EXIT_THRESHOLD;
     });
   },

@@ -196,6 +196,41 @@ export async function readHeader(path: string): Promise<TraceHeader | null> {
   return readV1Header(peeked.chunks, path);
 }
 
+/**
+ * The kernel release a trace names, whatever its format: a v1 header's
+ * `kernel=`, or the header an importer builds before its first row (the
+ * capture program's configuration line); null when it names none, or when
+ * the trace cannot be read that far (the replay then reports why).
+ */
+export async function readKernelRelease(path: string): Promise<string | null> {
+  const src = openSource(path);
+  try {
+    const peeked = await peek(src.chunks, SNIFF_BYTES);
+    const format = sniffFormat(peeked.head.toString('latin1'));
+    if (format === 'rfs-v1') return (await readV1Header(peeked.chunks, path)).kernel ?? null;
+    let kernel: string | null = null;
+    const found = new Error('header found');
+    await format
+      .run(lines(peeked.chunks), {
+        file: path,
+        header(h) {
+          kernel = h.kernel ?? null;
+          throw found;
+        },
+        row() {
+          throw found;
+        },
+      })
+      .catch((e) => {
+        if (e !== found) throw e;
+      });
+    return kernel;
+  } catch (e) {
+    if (e instanceof InputError || e instanceof UsageError) return null;
+    throw e;
+  }
+}
+
 /** The chunks, with `pace` awaited before each and after the last (ReadOptions.pace). */
 async function* paced(chunks: AsyncIterable<Buffer>, pace: NonNullable<ReadOptions['pace']>): AsyncGenerator<Buffer> {
   for await (const c of chunks) {

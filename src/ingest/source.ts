@@ -4,10 +4,51 @@
  * for progress and, when asked, hashes them (sha256 for provenance).
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { UsageError } from '../errors.js';
 import { msg, optMsg } from '../messages.js';
+
+/**
+ * The path that names standard input: the command line passes a lone "-"
+ * trace on as this (cli.ts), and a user may type it too.
+ */
+export const STDIN_PATH = '/dev/stdin';
+/** How standard input is named in messages, summaries and report names. */
+export const STDIN_NAME = 'stdin';
+
+let spooled: string | null = null;
+
+/**
+ * Copies standard input, as it comes (plain or gzip: openSource() tells them
+ * apart by content like any file), to a private temporary file and returns
+ * its path; the same path on a second call. A trace is read more than once
+ * (the report's two passes, validate's header, a parse worker that opens the
+ * file itself), which a pipe cannot do; the file is removed when the process
+ * exits. Its name is "stdin", so summaries and report names say so.
+ */
+export async function spoolStdin(signal?: AbortSignal): Promise<string> {
+  if (spooled !== null) return spooled;
+  const dir = mkdtempSync(join(tmpdir(), 'rfs-replay-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, STDIN_NAME);
+  await pipeline(process.stdin, createWriteStream(path, { mode: 0o600 }), { signal });
+  spooled = path;
+  return path;
+}
+
+/** `text` with the spooled copy of standard input named as the user knows it. */
+export function withStdinNamed(text: string): string {
+  return spooled === null ? text : text.split(spooled).join(STDIN_NAME);
+}
+
+/** True for the spooled copy of standard input. */
+export function isSpooledStdin(path: string): boolean {
+  return spooled !== null && path === spooled;
+}
 
 export interface OpenedSource {
   path: string;

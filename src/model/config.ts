@@ -7,7 +7,8 @@ import type { TraceHeader } from '../ingest/trace.js';
 import { MAX_FLOW_CNT, MAX_SOCK_FLOW_ENTRIES, parseHexMask } from '../ingest/v1/header.js';
 import { optMsg } from '../messages.js';
 import type { ConfigRequest } from '../types/config-request.js';
-import type { ConfigResult } from '../types/result.js';
+import { kernelProfileOfRelease } from '../types/own-config.js';
+import type { ConfigResult, KernelProfileName } from '../types/result.js';
 import { DEFAULT_KERNEL, KERNEL_PROFILES, type KernelProfile, log2Exact, roundupPowerOfTwo } from './kernel.js';
 
 export interface ResolvedQueue {
@@ -45,10 +46,40 @@ function checkCount(what: string, n: number, max: number): void {
   if (n > max) throw new UsageError(optMsg.countTooLarge(what, n, max));
 }
 
+/**
+ * The profile a trace is replayed with when none is asked for: the one that
+ * models the release in its `kernel=` header, else the default (a trace that
+ * names no kernel, or one this tool cannot read).
+ */
+export function traceKernelProfile(release: string | null | undefined): KernelProfileName {
+  return (release ? kernelProfileOfRelease(release) : null) ?? DEFAULT_KERNEL;
+}
+
+/**
+ * Resolves `req` against the trace's header. A what-if or sweep request that
+ * comes out with exactly the trace's own configuration (what the empty request
+ * resolves to: same nr_cpu_ids, kernel profile, table sizes as the kernel
+ * rounds them and RPS maps) is the trace's own, however it was asked for
+ * (`--entries 128` on a 128-slot trace), and gets the role 'configured'.
+ */
 export function resolveConfig(header: TraceHeader, traceNrCpuIds: number, req: ConfigRequest, fifoNs = 0): ResolvedConfig {
+  const c = resolveGeometry(header, traceNrCpuIds, req, fifoNs);
+  if ((c.role === 'what-if' || c.role === 'sweep') && sameGeometry(c, resolveGeometry(header, traceNrCpuIds, {}, fifoNs))) c.role = 'configured';
+  return c;
+}
+
+/** Same tables, maps, CPU count and profile: the two replay identically. */
+function sameGeometry(a: ResolvedConfig, b: ResolvedConfig): boolean {
+  if (a.nrCpuIds !== b.nrCpuIds || a.kernel.name !== b.kernel.name || a.slots !== b.slots || a.queues.length !== b.queues.length) return false;
+  return a.queues.every(
+    (q, i) => q.slots === b.queues[i].slots && q.map.length === b.queues[i].map.length && q.map.every((cpu, j) => cpu === b.queues[i].map[j]),
+  );
+}
+
+function resolveGeometry(header: TraceHeader, traceNrCpuIds: number, req: ConfigRequest, fifoNs: number): ResolvedConfig {
   const nrCpuIds = req.cpus ?? traceNrCpuIds;
   if (!Number.isInteger(nrCpuIds) || nrCpuIds < 1 || nrCpuIds > 65535) throw new UsageError(optMsg.badCpus(String(nrCpuIds)));
-  const kernelName = req.kernel ?? DEFAULT_KERNEL;
+  const kernelName = req.kernel ?? traceKernelProfile(header.kernel);
   const kernel = KERNEL_PROFILES[kernelName];
   if (!kernel) throw new UsageError(optMsg.unknownKernel(String(kernelName)));
   const entries = req.entries ?? header.rpsSockFlowEntries ?? 0;
@@ -76,8 +107,8 @@ export function resolveConfig(header: TraceHeader, traceNrCpuIds: number, req: C
   });
 
   const role = req.role ?? 'configured';
-  const fc = [...new Set(queues.map((q) => q.flowCnt))].join('/');
-  const label = `E=${entries} fc=${fc} k=${kernel.name} cpus=${nrCpuIds}`;
+  const fc = [...new Set(queues.map((q) => sizeLabel(q.flowCnt, q.slots)))].join('/');
+  const label = `E=${sizeLabel(entries, slots)} fc=${fc} k=${kernel.name} cpus=${nrCpuIds}`;
   return {
     label,
     role,
@@ -92,6 +123,11 @@ export function resolveConfig(header: TraceHeader, traceNrCpuIds: number, req: C
     explain: req.explain ?? false,
     traceNrCpuIds,
   };
+}
+
+/** A size as written, and the table the kernel makes of it when that differs: "100→128". */
+function sizeLabel(written: number, slots: number): string {
+  return written === slots ? String(written) : `${written}→${slots}`;
 }
 
 /** Bytes the kernel allocates for the tables: u32 per global slot, struct rps_dev_flow (8 bytes) per queue slot. */

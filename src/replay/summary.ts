@@ -1,4 +1,5 @@
 /** The plain-text renderer of a ReplayResult: what `replay` prints. */
+import { counted, grouped, summaryMsg } from '../messages.js';
 import type { ReplayResult } from '../types/result.js';
 
 function pct(v: number | null): string {
@@ -16,26 +17,30 @@ export function renderSummary(r: ReplayResult): string {
   const out: string[] = [];
   const span = t.first_ts !== null && t.last_ts !== null ? ((t.last_ts - t.first_ts) / 1e9).toFixed(3) : '0';
   out.push(
-    `${t.file}: ${t.rows.toLocaleString('en-US')} rows over ${span} s — ${t.events.packet.toLocaleString('en-US')} packets, ` +
-      `${(t.events.recvmsg + t.events.sendmsg + t.events.accept + t.events.splice).toLocaleString('en-US')} socket records, ` +
-      `${t.distinct_flows.toLocaleString('en-US')} flows, kernel ${t.header.kernel ?? 'unknown'}, nr_cpu_ids ${t.header.nr_cpu_ids ?? '?'}`,
+    summaryMsg.trace(
+      t.file,
+      counted(t.rows, 'row'),
+      span,
+      counted(t.events.packet, 'packet'),
+      counted(t.events.recvmsg + t.events.sendmsg + t.events.accept + t.events.splice, 'socket record'),
+      counted(t.distinct_flows, 'flow'),
+      t.header.kernel ?? 'unknown',
+      t.header.nr_cpu_ids === null ? '?' : String(t.header.nr_cpu_ids),
+    ),
   );
   if (t.events.deliver > 0) {
     out.push(
-      `kernel decisions: ${t.events.deliver.toLocaleString('en-US')} deliver rows; lost events: ${t.packets_undelivered} packets without deliver, ${t.deliver_unmatched} delivers without packet`,
+      summaryMsg.kernelDecisions(counted(t.events.deliver, 'deliver row'), counted(t.packets_undelivered, 'packet'), counted(t.deliver_unmatched, 'deliver')),
     );
     const own = r.configs.find((c) => c.role === 'configured')?.metrics;
-    out.push(
-      `kernel achieved: locality ${pct(t.kernel_locality)}, cross-CPU ${pct(t.kernel_cross_cpu_share)}` +
-        (own ? ` (model at the trace's own configuration: ${pct(own.locality)}, ${pct(own.cross_cpu_share)})` : ''),
-    );
+    out.push(summaryMsg.kernelAchieved(pct(t.kernel_locality), pct(t.kernel_cross_cpu_share), own ? [pct(own.locality), pct(own.cross_cpu_share)] : null));
   }
-  if (t.time_backwards > 0) out.push(`time went backwards on ${t.time_backwards} rows (capture reordering; replayed in file order)`);
+  if (t.time_backwards > 0) out.push(summaryMsg.timeBackwards(counted(t.time_backwards, 'row')));
   if (t.skipped.total > 0) {
     const reasons = Object.entries(t.skipped.by_reason)
-      .map(([k, v]) => `${k} ${v}`)
+      .map(([k, v]) => `${k} ${grouped(v)}`)
       .join(', ');
-    out.push(`skipped ${t.skipped.total} bad rows (--lenient): ${reasons}; first: ${t.skipped.examples[0]?.message ?? ''}`);
+    out.push(summaryMsg.skipped(counted(t.skipped.total, 'bad row'), reasons, t.skipped.examples[0]?.message ?? ''));
   }
   out.push('');
   const head = ['configuration', 'hit ratio', 'collisions', 'aliased', 'stale', 'locality', 'cross-CPU', 'agreement'];
@@ -54,8 +59,8 @@ export function renderSummary(r: ReplayResult): string {
   });
   out.push(table(head, rows));
   out.push('');
-  out.push("* = the trace's own configuration. Ratios: hits/lookups, collision misses/lookups, aliased hits/lookups,");
-  out.push("stale hits/resolved hits, packets on the next record event's CPU, packets moved off their arrival CPU,");
-  out.push('model CPU = kernel CPU over matched deliver rows. — = no denominator.');
+  out.push(...summaryMsg.legend());
+  if (r.configs.some((c) => c.label.includes('→'))) out.push(summaryMsg.rounded());
+  if (r.configs.some((c) => c.entries_effective === 0)) out.push(summaryMsg.rfsOff());
   return out.join('\n');
 }

@@ -1,4 +1,5 @@
 /** Number and text formatting shared by the HTML and text renderers. */
+import { grouped } from '../messages.js';
 
 /** A ratio as a percentage; null (empty denominator) shows as an em dash. */
 export function pct(v: number | null | undefined, digits = 2): string {
@@ -9,10 +10,27 @@ export function pct(v: number | null | undefined, digits = 2): string {
 /** Integers with thousands separators, locale-independent (tests compare exact text). */
 export function int(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  const s = Math.round(Math.abs(n))
-    .toString()
-    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return n < 0 ? `-${s}` : s;
+  return grouped(n);
+}
+
+/**
+ * `text` broken at spaces into lines of at most `columns` characters, each
+ * starting with `indent` and every line after the first with `hang` more; a
+ * word longer than a line keeps a line of its own, whole. No `columns`: one line.
+ */
+export function wrapWords(text: string, columns: number | null | undefined, indent = '', hang = '  '): string[] {
+  if (!columns) return [indent + text];
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ').filter((w) => w !== '')) {
+    const lead = lines.length === 0 ? indent : indent + hang;
+    if (line !== '' && lead.length + line.length + 1 + word.length > columns) {
+      lines.push(lead + line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push((lines.length === 0 ? indent : indent + hang) + line);
+  return lines;
 }
 
 /** Bytes in binary units: 512 B, 4 KiB, 1.5 MiB. */

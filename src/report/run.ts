@@ -4,17 +4,19 @@
  * a comparison report when there are several traces). The yargs command is a
  * thin layer over this, so tests can drive it without a process.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { optMsg, reportMsg } from '../messages.js';
+import { comparisonMsg, optMsg, reportMsg } from '../messages.js';
 import { planQueueSweep, planReport, type PlannedConfig, type PlanInput, type QueueSweepAt, type ReportPlan } from '../analyze/sweep.js';
+import { traceKernelProfile } from '../model/config.js';
 import type { ReplayOptions } from '../replay/options.js';
 import type { ReplayResult } from '../types/result.js';
 import type { ComparisonDocument } from './comparison.js';
+import { wrapWords } from './format.js';
 import { renderReportJson } from './json.js';
-import { buildReportData, REPORT_VERSION, type ReportData } from './report-data.js';
+import { buildReportData, type ReportData } from './report-data.js';
 import { renderReportText } from './text.js';
 import type { Progress } from '../progress.js';
 
@@ -24,7 +26,7 @@ export interface ReportRunOptions extends PlanInput {
   inputs: string[];
   /** -o: the HTML path (single trace) or the comparison HTML path (several). */
   output?: string;
-  /** --json: the JSON path (single trace) or the comparison JSON path (several). */
+  /** --json: the JSON path (single trace) or the comparison JSON path (several); "-" writes it to `stdout`. */
   json?: string;
   lenient?: boolean;
   /** --fifo-ns: model each CPU as a FIFO processing one packet every N ns (ReplayOptions.fifoNs). */
@@ -35,8 +37,14 @@ export interface ReportRunOptions extends PlanInput {
   progress?: () => Progress;
   /** The engine; injectable so tests can feed constructed results. */
   replay: ReplayFn;
-  /** Where text goes (the command passes stdout). */
+  /** The kernel release a trace names (the command reads its header); without --kernel its profile is replayed. */
+  kernelRelease?: (trace: string) => Promise<string | null>;
+  /** Where text goes (the command passes stdout, or stderr when the JSON goes to stdout). */
   print?: (text: string) => void;
+  /** Where `--json -` goes (the command passes stdout). */
+  stdout?: (text: string) => void;
+  /** Width to break the text's sentences at (the terminal's); none: a line each. */
+  columns?: number | null;
 }
 
 export interface ReportRunOutput {
@@ -96,6 +104,16 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
   }
   const plan = planReport(opts);
   const print = opts.print ?? (() => {});
+  /** Writes a report file and says so, with its absolute path and whether it replaced an earlier one; "-" is standard output. */
+  const write = (what: string, path: string, text: string): string => {
+    if (path === '-') {
+      (opts.stdout ?? print)(text);
+      return '';
+    }
+    const replaced = existsSync(path);
+    writeFileAtomic(path, text);
+    return `${reportMsg.wrote(what, resolve(path), replaced)}\n`;
+  };
   // The HTML renderers bring in vega-lite (about 180 ms to load and compile): that
   // happens while the first trace replays, in this thread's spare time.
   const renderers = Promise.all([import('./html.js'), import('./comparison.js')]);
@@ -120,24 +138,33 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
       signal: opts.signal,
       command: opts.command,
     };
-    const { result, model } = await replayForReport(trace, plan, opts.replay, passOptions, opts.progress);
+    // Without --kernel, each trace is replayed with the profile of the kernel its header names.
+    const release = opts.kernels?.length ? null : ((await opts.kernelRelease?.(trace)) ?? null);
+    const tracePlan = opts.kernels?.length ? plan : planReport({ ...opts, kernels: [traceKernelProfile(release)] });
+    const { result, model } = await replayForReport(trace, tracePlan, opts.replay, passOptions, opts.progress);
     tool = result.tool;
+    // Rendering (Vega-Lite compiles every chart) takes a while on large traces: say what is happening.
+    const status = opts.progress?.();
+    status?.note?.(reportMsg.writingReport());
     const [{ renderReportHtml }, { comparisonRow }] = await renderers;
-    writeFileAtomic(json, renderReportJson(model));
-    writeFileAtomic(html, renderReportHtml(model));
-    print(renderReportText(model));
-    print(`${reportMsg.wrote('JSON', json)}\n${reportMsg.wrote('HTML report', html)}\n${several ? '\n' : ''}`);
+    let wrote: string;
+    try {
+      wrote = write('JSON', json, renderReportJson(model)) + write('HTML report', html, renderReportHtml(model));
+    } finally {
+      status?.stop();
+    }
+    print(renderReportText(model, opts.columns));
+    print(`${wrote}${several ? '\n' : ''}`);
     out.traces.push({ trace, html, json });
     if (comparisonHtml) rows.push(comparisonRow(model, name, relativeHref(comparisonHtml, html)));
   }
 
   if (comparisonHtml) {
-    const { COMPARISON_SCHEMA, renderComparisonJson, renderComparisonHtml } = (await renderers)[1];
-    const doc: ComparisonDocument = { schema: COMPARISON_SCHEMA, version: REPORT_VERSION, tool, command: opts.command, rows };
+    const { comparisonDocument, fleetSentence, renderComparisonJson, renderComparisonHtml } = (await renderers)[1];
+    const doc = comparisonDocument(tool, opts.command, rows);
+    print(`${wrapWords(`${comparisonMsg.fleetHeading()} ${fleetSentence(doc)}`, opts.columns, '').join('\n')}\n`);
     const json = opts.json ?? comparisonHtml.replace(/\.html?$/i, '.json');
-    writeFileAtomic(json, renderComparisonJson(doc));
-    writeFileAtomic(comparisonHtml, renderComparisonHtml(doc));
-    print(`${reportMsg.wrote('Comparison JSON', json)}\n${reportMsg.wrote('Comparison report', comparisonHtml)}\n`);
+    print(write('Comparison JSON', json, renderComparisonJson(doc)) + write('Comparison report', comparisonHtml, renderComparisonHtml(doc)));
     out.comparison = { html: comparisonHtml, json };
   }
   return out;

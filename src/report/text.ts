@@ -1,7 +1,9 @@
 /** The text renderer: the verdict and its table, for the terminal. */
 import { ratio } from '../types/metrics.js';
 import { formatMsg } from '../messages.js';
-import { int, pct } from './format.js';
+import { unchangedCpuWhatIfNotes } from './cpu-whatif-notes.js';
+import { int, pct, wrapWords } from './format.js';
+import { profilesLine } from './profiles.js';
 import { adviceText, buildVerdict } from './verdict.js';
 import type { ReportData } from './report-data.js';
 import { queueTextLines } from './queue-section.js';
@@ -19,11 +21,26 @@ function table(header: string[], rows: string[][]): string[] {
   );
 }
 
-export function renderReportText(model: ReportData): string {
+/**
+ * The report for the terminal. Sentences are broken at spaces to fit
+ * `columns` (the terminal's width; none: one line each, for files and pipes);
+ * tables keep their rows whole.
+ */
+export function renderReportText(model: ReportData, columns: number | null = null): string {
   const v = buildVerdict(model);
-  const out: string[] = [`${model.result.trace.file}:`, `  ${formatMsg.detected(model.result.trace.format)}`];
-  for (const s of v.sentences) out.push(`  ${s}`);
-  if (model.alert) out.push('', `  NOTE: ${model.alert}`);
+  const t = model.result.trace;
+  const say = (text: string, indent = '  ') => wrapWords(text, columns, indent);
+  const out: string[] = [`${t.file}:`, `  ${formatMsg.detected(t.format)}`];
+  out.push(
+    ...say(
+      profilesLine(
+        model.kernels.map((k) => k.kernel),
+        t.header.kernel,
+      ),
+    ),
+  );
+  for (const s of v.sentences) out.push(...say(s));
+  if (model.alert) out.push('', ...say(`NOTE: ${model.alert}`));
   if (v.lines.length) {
     out.push('');
     out.push(
@@ -90,6 +107,7 @@ export function renderReportText(model: ReportData): string {
       ),
     );
   }
-  for (const n of model.notes) if (n !== model.alert) out.push(`  note: ${n}`);
+  if (withCpus.length) for (const n of unchangedCpuWhatIfNotes(model.result)) out.push(...say(`note: ${n}`));
+  for (const n of model.notes) if (n !== model.alert) out.push(...say(`note: ${n}`));
   return out.join('\n') + '\n';
 }

@@ -86,7 +86,10 @@ export interface TimelineBin {
 export interface ConfigResult {
   /** Short label, e.g. "E=1024 fc=64 k=6.16 cpus=2". */
   label: string;
-  /** What the configuration is for: the trace's own settings, a sweep point, or the no-RFS baseline. */
+  /**
+   * What the configuration is for: the trace's own settings ('configured', also for a sweep
+   * point or what-if that comes out equal to them), a sweep point, a what-if, or the no-RFS baseline.
+   */
   role: 'configured' | 'sweep' | 'rps-baseline' | 'what-if';
   /** As requested (the sysctl value); the table has `entries_effective` slots. */
   rps_sock_flow_entries: number;

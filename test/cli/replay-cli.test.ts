@@ -130,9 +130,9 @@ describe('rfs-replay replay', () => {
 
   it('reports a missing file and bad options in one line, exit 2', () => {
     expect(run('replay', '/nonexistent/x.csv').err.trim()).toBe('rfs-replay: cannot read /nonexistent/x.csv: no such file');
-    const r = run('replay', DEFAULT, '--kernel', '5.0');
+    const r = run('replay', DEFAULT, '--kernel', '2.6.30');
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toBe('rfs-replay: unknown kernel profile "5.0" (known: 6.16, 6.15, 4.10, 4.0, 3.19)');
+    expect(r.err.trim()).toBe('rfs-replay: --kernel expects kernel releases such as 6.18 or 5.10.0-23-amd64 (2.6.35 or later, when RFS began), got "2.6.30"');
     const u = run('replay', DEFAULT, '--bogus');
     expect(u.code).toBe(2);
     expect(u.err).toMatch(/Unknown argument: bogus/);

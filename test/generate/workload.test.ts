@@ -140,7 +140,7 @@ describe('rfs-replay generate (command)', () => {
     expect(r.status).toBe(0);
     const expected = generateToBuffer(workload({ seed: 9 })).bytes;
     expect(readFileSync(out).equals(expected)).toBe(true);
-    expect(r.stderr).toMatch(/^generated \d+ rows \([0-9.]+ MB\) in [0-9.]+ s \([0-9.]+ M rows\/s\): .*x\.csv\n$/);
+    expect(r.stderr).toMatch(/^generated [\d,]+ rows \([0-9.]+ MB\) in [0-9.]+ s \([0-9.]+ M rows\/s\): .*x\.csv\n$/);
   });
 
   it('`--scenario NAME` picks a scenario and flags override it', async () => {

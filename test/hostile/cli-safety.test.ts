@@ -185,7 +185,7 @@ describe('big traces (read by the parse worker) report like small ones', () => {
       const json = join(dir, `lenient-${reader}.json`);
       const r = spawnSync(process.execPath, [CLI, 'replay', path, '--no-progress', '--lenient', '--reader', reader, '--json', json], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout).toContain(`skipped 1 bad rows (--lenient): unknown_event 1; first: ${path}:${line}:9:`);
+      expect(r.stdout).toContain(`skipped 1 bad row (--lenient): unknown_event 1; first: ${path}:${line}:9:`);
       return JSON.parse(readFileSync(json, 'utf8')).trace.skipped;
     });
     expect(results[0]).toEqual(results[1]);

@@ -37,9 +37,10 @@ describe('rfs-replay report (CLI)', () => {
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[1]).toBe('  input format: perf-script (detected from the content)');
-    expect(lines[2]).toMatch(/^ {2}No advice on the global table size \(unknown\)/);
+    expect(lines[2]).toBe('  kernel profile: 6.16 (the default: the trace names no kernel)');
+    expect(lines[3]).toMatch(/^ {2}No advice on the global table size \(unknown\)/);
     const note = lines.findIndex((l) => l.startsWith('  NOTE: No socket side:'));
-    expect(note).toBeGreaterThan(2);
+    expect(note).toBeGreaterThan(3);
     expect(lines[note]).toContain('rfs-replay capture records the socket side');
     expect(note).toBeLessThan(lines.findIndex((l) => l.trimStart().startsWith('Advice')));
     expect(
@@ -50,12 +51,11 @@ describe('rfs-replay report (CLI)', () => {
     ).toEqual(['Advice', 'unknown / unknown']);
   });
 
-  it('--help explains one --cpus value against several, and --fifo-ns', () => {
+  it("--help explains --cpus as what-ifs next to the trace's own count, and --fifo-ns", () => {
     const r = cli('--help');
     expect(r.status).toBe(0);
     const help = r.stdout.replace(/\s+/g, ' ');
-    expect(help).toContain('one value N: replay every configuration with nr_cpu_ids = N');
-    expect(help).toContain('several values, e.g. 4,8: also replay the configured sizes at each of them');
+    expect(help).toContain("nr_cpu_ids what-ifs, e.g. 4,8, replayed next to the trace's own nr_cpu_ids, which always stays");
     expect(help).toContain('--fifo-ns');
   });
 
@@ -73,7 +73,10 @@ describe('rfs-replay report (CLI)', () => {
     [['/nonexistent/t.csv.gz'], 'rfs-replay: cannot read /nonexistent/t.csv.gz: no such file'],
     [['traces/default.csv.gz', '--entries', '64,x'], 'rfs-replay: --entries expects a comma-separated list of integers, got "64,x"'],
     [['traces/default.csv.gz', '--flow-cnt', '0'], 'rfs-replay: --flow-cnt sizes must be from 1 to 1073741824, got 0'],
-    [['traces/default.csv.gz', '--kernel', '5.4'], 'rfs-replay: unknown kernel profile "5.4" (known: 6.16, 6.15, 4.10, 4.0, 3.19)'],
+    [
+      ['traces/default.csv.gz', '--kernel', 'linux'],
+      'rfs-replay: --kernel expects kernel releases such as 6.18 or 5.10.0-23-amd64 (2.6.35 or later, when RFS began), got "linux"',
+    ],
     [['traces/default.csv.gz', '--cpus', 'many'], 'rfs-replay: --cpus must be an integer from 1 to 65535, got "many"'],
     [
       ['traces/default.csv.gz', '--cpus', '4,,8'],

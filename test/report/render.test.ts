@@ -212,7 +212,8 @@ describe('renderReportText', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('fixture.csv.gz:');
     expect(lines[1]).toBe('  input format: rfs-trace v1 (detected from the content)');
-    expect(lines[2]).toMatch(/^ {2}Grow the global table from 128 to 8,192 slots/);
+    expect(lines[2]).toBe("  kernel profile: 6.16 (the trace's kernel 6.18.44)");
+    expect(lines[3]).toMatch(/^ {2}Grow the global table from 128 to 8,192 slots/);
     const hit = lines.find((l) => l.trimStart().startsWith('Hit ratio'))!;
     expect(hit.trim().split(/\s{2,}/)).toEqual(['Hit ratio', '66.70%', '99.20%', '100.00%', '—']);
     const advice = lines.find((l) => l.trimStart().startsWith('Advice'))!;
