@@ -388,3 +388,23 @@ export const generateMsg = {
     deliver: 'also write deliver rows, claiming ideal steering to the consumer CPU [default: false]',
   },
 };
+
+// ---- flow sampling (docs/model.md#flow-sampling) -----------------------------
+export const sampleMsg = {
+  badShift: (text: string) => `sample_shift must be an integer from 0 to 31 (the lowest sampled hash bit), found ${quote(text)}`,
+  badBits: (text: string) => `sample_bits must be an integer from 1 to 32 (flows kept: one in 2^sample_bits), found ${quote(text)}`,
+  beyondHash: (shift: number, bits: number) =>
+    `sample_shift=${shift} with sample_bits=${bits} names hash bits up to ${shift + bits - 1}, but the flow hash has 32 bits (0..31)`,
+  keyAlone: (given: string, missing: string) => `${given}= needs ${missing}= on the header too: a sampling rule is both`,
+};
+
+export const sampleOptMsg = {
+  badRule: (opt: string, text: string, shift: number) =>
+    `${opt} expects 1/N with N a power of two (1/2 … 1/2^31) whose bits fit above --sample-shift ${shift} in the 32-bit hash, got "${text}"`,
+  badShift: (text: string) => `--sample-shift must be an integer from 0 to 31 (the lowest sampled hash bit), got "${text}"`,
+  shiftWithoutRule: (opt: string) => `--sample-shift needs ${opt} 1/N`,
+  keepOnSampled: (rule: string) =>
+    `the trace is already sampled, ${rule}: --keep-sample counts the kept flows of a whole trace (replay it without --keep-sample)`,
+  keepWithTimeline: () => '--keep-sample cannot be combined with --timeline: the time series count every flow',
+  badKeepRule: (shift: number, bits: number) => `--keep-sample: a rule of hash bits ${shift}..${shift + bits - 1} does not fit in the 32-bit hash`,
+};

@@ -95,6 +95,8 @@ import {
 import { PATH_CLASS } from './lane-names.js';
 import { type BankTrace, planLaneMemory, type QueueRegion } from './lane-memory.js';
 import { readTimeline, type WasmLanes } from './wasm-lanes.js';
+import { KeptCounting } from './kept-counting.js';
+import type { SamplingRule } from '../types/sampling.js';
 
 export { PACKET_WINDOW, PACKET_WINDOW_MASK } from './lane-layout.js';
 export type { BankTrace } from './lane-memory.js';
@@ -192,6 +194,8 @@ export class FlowTableBank {
   readonly vectorLanes: { first: number; lanes: number };
   private readonly queueRegions: QueueRegion[];
   private occupancy: number[][] | null = null; // per lane, per queue: entries used
+  /** Counting only the kept flows' rows (countOnlyKept()); null: every row. */
+  private counting: KeptCounting | null = null;
 
   /** See BankTrace. */
   constructor(
@@ -222,6 +226,21 @@ export class FlowTableBank {
    * and a batch without deliver rows may pass null.
    */
   processBatch(b: TraceBatch, ordinal: Float64Array | null): void {
+    if (this.counting) return this.counting.processBatch(b, ordinal);
+    const n = b.length;
+    this.loadColumns(b, ordinal);
+    this.runRows(b, 0, n, true);
+    if (this.trace.ids === 'emit') {
+      // (wasm.i32, not c: growing a region may have replaced the views.)
+      const m = this.wasm.i32;
+      b.flow.set(m.subarray(m[CTL_COL_FLOW], m[CTL_COL_FLOW] + n));
+      b.socket.set(m.subarray(m[CTL_COL_SOCKET], m[CTL_COL_SOCKET] + n));
+    }
+    this.flushCounts();
+  }
+
+  /** Copies the columns of the batch the WebAssembly lanes read into their memory. */
+  loadColumns(b: TraceBatch, ordinal: Float64Array | null): void {
     const n = b.length;
     const wasm = this.wasm;
     wasm.ensureColumns(n);
@@ -245,14 +264,25 @@ export class FlowTableBank {
       wasm.u32.set(b.sockHi.subarray(0, n), c[CTL_COL_SOCK_HI]);
       wasm.u32.set(b.sockLo.subarray(0, n), c[CTL_COL_SOCK_LO]);
     }
-    const ids = this.trace.ids;
-    if (ids === 'given') wasm.i32.set(b.flow.subarray(0, n), c[CTL_COL_FLOW]);
+    if (this.trace.ids === 'given') wasm.i32.set(b.flow.subarray(0, n), c[CTL_COL_FLOW]);
     wasm.u8.set(b.event.subarray(0, n), 4 * c[CTL_COL_EVENT]);
-    let from = 0;
+  }
+
+  /**
+   * Replays rows [from, to) of the loaded batch in every lane, growing regions
+   * as the lanes ask. `explain`: note the disagreements they log (else they are
+   * dropped).
+   */
+  runRows(b: TraceBatch, from: number, to: number, explain: boolean): void {
+    const wasm = this.wasm;
+    const ids = this.trace.ids;
     for (;;) {
-      from = wasm.exports.run(from, n);
-      if (this.anyExplain) this.readDisagreements();
-      if (from >= n) break;
+      from = wasm.exports.run(from, to);
+      if (this.anyExplain) {
+        if (explain) this.readDisagreements();
+        else wasm.i32[CTL_LOG_USED] = 0;
+      }
+      if (from >= to) break;
       // A region is full at row `from`: grow it and go on from there.
       const stop = wasm.i32[CTL_STOP];
       if (stop === STOP_FLOWS) wasm.growFlows((ids === 'given' ? b.flow[from] : wasm.i32[CTL_FLOWS_SEEN]) + 1, this.n);
@@ -262,13 +292,6 @@ export class FlowTableBank {
       else if (stop === STOP_SOCK_TABLE) wasm.growSockTable();
       else if (stop !== STOP_LOG) throw new Error(`WebAssembly lanes stopped at row ${from} for no reason (${stop})`);
     }
-    if (ids === 'emit') {
-      // (wasm.i32, not c: growing a region may have replaced the views.)
-      const m = wasm.i32;
-      b.flow.set(m.subarray(m[CTL_COL_FLOW], m[CTL_COL_FLOW] + n));
-      b.socket.set(m.subarray(m[CTL_COL_SOCKET], m[CTL_COL_SOCKET] + n));
-    }
-    this.flushCounts();
   }
 
   /** Disagreements the lanes logged for explaining, in row order. */
@@ -291,7 +314,7 @@ export class FlowTableBank {
   }
 
   /** Adds the batch's counters and per-CPU packets to the totals and zeroes them. */
-  private flushCounts(): void {
+  flushCounts(): void {
     const m = this.wasm.i32;
     for (let l = 0; l < this.n; l++) {
       const o = LANES_AT + l * LANE_WORDS;
@@ -308,20 +331,40 @@ export class FlowTableBank {
     }
   }
 
+  /** Zeroes the counters and per-CPU packets the lanes counted since the last flush, without adding them. */
+  discardCounts(): void {
+    const m = this.wasm.i32;
+    for (let l = 0; l < this.n; l++) {
+      const o = LANES_AT + l * LANE_WORDS;
+      m.fill(0, m[o + L_COUNTS], m[o + L_COUNTS] + NC);
+      m.fill(0, m[o + L_PER_CPU], m[o + L_PER_CPU] + this.cpuStride);
+    }
+  }
+
+  /**
+   * From now on, count only the rows of the flows `rule` keeps (replay
+   * --keep-sample); the lanes still replay every row. Call before the first
+   * batch, on a bank that numbers its own flows (see kept-counting.ts).
+   */
+  countOnlyKept(rule: SamplingRule): void {
+    this.counting = new KeptCounting(this, rule);
+  }
+
   /** Lane l's counters at the end of the trace, with what never got resolved. */
   finishLane(l: number): Metrics {
     const cb = l * NC;
     const wasm = this.wasm;
-    wasm.exports.drain(l);
+    if (this.counting) wasm.exports.drainKept(l, this.counting.mask);
+    else wasm.exports.drain(l);
     const counts = this.counts;
     counts[cb + LOCAL_UNRESOLVED] += wasm.f64[CTL_DRAIN_PACKETS / 2];
     counts[cb + HITS_UNRESOLVED] += wasm.f64[CTL_DRAIN_HITS / 2];
-    const packets = wasm.f64[CTL_PACKETS / 2];
+    const packets = this.counting ? this.counting.packets : wasm.f64[CTL_PACKETS / 2];
     // Counters WebAssembly leaves out because they follow from others: every lane sees
     // every row; a lookup ends in exactly one of hit (own or aliased), invalid CPU, empty
     // slot or collision; ...
     counts[cb + PACKETS] = packets;
-    counts[cb + RECORDS] = wasm.f64[CTL_RECORDS / 2];
+    counts[cb + RECORDS] = this.counting ? this.counting.records : wasm.f64[CTL_RECORDS / 2];
     // A record ends in exactly one of: state skipped, zero hash, no table, a write, or a write avoided.
     counts[cb + WRITES_AVOIDED] =
       counts[cb + RECORDS] - counts[cb + RECORDS_STATE_SKIPPED] - counts[cb + RECORDS_ZERO_HASH] - counts[cb + RECORDS_NO_TABLE] - counts[cb + WRITES];

@@ -1480,37 +1480,65 @@ export function rehash(sockets: bool, from: i32, entries: i32, to: i32, mask: i3
   }
 }
 
+// drainKey()'s sums.
+let drainWaiting: f64 = 0;
+let drainHits: f64 = 0;
+
+/** The packets still waiting for `key`'s next record event, and the hits among them, into drainWaiting and drainHits; forgets them. */
+function drainKey(key: i32): void {
+  const f = runs + RUN_WORDS * key;
+  const k = ld(f);
+  const word = ld(f + 1);
+  if (k > 0) {
+    drainWaiting += k;
+    if ((word & ~HAS_LIST) >>> 16 != 0) drainHits += k;
+    st(f, 0);
+  }
+  if ((word & HAS_LIST) == 0) return;
+  st(f + 1, word & ~HAS_LIST);
+  const e = ends + ENDS_WORDS * key;
+  for (let n = ld(e) - 1; n >= 0; n = ld(nodes + NODE_WORDS * n + 3)) {
+    drainWaiting += ld(nodes + NODE_WORDS * n + 2);
+    if (ld(nodes + NODE_WORDS * n + 1) >= 0) drainHits += ld(nodes + NODE_WORDS * n + 2);
+  }
+  st(e, 0);
+  st(e + 1, 0);
+}
+
 /**
  * What is still waiting at the end of the trace (never resolved): packets and
  * hits of one lane, into CTL_DRAIN_PACKETS and CTL_DRAIN_HITS.
  */
 export function drain(lane: i32): void {
   enter();
-  let waiting: f64 = 0;
-  let hits: f64 = 0;
+  drainWaiting = 0;
+  drainHits = 0;
   // Only flows seen can have waiting packets: the regions are reserved far larger.
   const keys = ld(CTL_FLOWS_SEEN) * lanes;
-  for (let key = lane; key < keys; key += lanes) {
-    const f = runs + RUN_WORDS * key;
-    const k = ld(f);
-    const word = ld(f + 1);
-    if (k > 0) {
-      waiting += k;
-      if ((word & ~HAS_LIST) >>> 16 != 0) hits += k;
-      st(f, 0);
-    }
-    if ((word & HAS_LIST) == 0) continue;
-    st(f + 1, word & ~HAS_LIST);
-    const e = ends + ENDS_WORDS * key;
-    for (let n = ld(e) - 1; n >= 0; n = ld(nodes + NODE_WORDS * n + 3)) {
-      waiting += ld(nodes + NODE_WORDS * n + 2);
-      if (ld(nodes + NODE_WORDS * n + 1) >= 0) hits += ld(nodes + NODE_WORDS * n + 2);
-    }
-    st(e, 0);
-    st(e + 1, 0);
+  for (let key = lane; key < keys; key += lanes) drainKey(key);
+  stf(CTL_DRAIN_PACKETS, drainWaiting);
+  stf(CTL_DRAIN_HITS, drainHits);
+  leave(0);
+}
+
+/**
+ * drain() for the flows whose hash has no bit of `sampleMask` set: the kept
+ * flows of replay --keep-sample (../kept-counting.ts), found through the flow
+ * table's [hash, id] entries (a bank that numbers its own flows).
+ */
+export function drainKept(lane: i32, sampleMask: i32): void {
+  enter();
+  drainWaiting = 0;
+  drainHits = 0;
+  const table = ld(CTL_FLOW_TABLE);
+  const mask = ld(CTL_FLOW_MASK);
+  for (let i = 0; i <= mask; i++) {
+    const h = ld(table + FLOW_ENTRY_WORDS * i);
+    if (h == 0 || (h & sampleMask) != 0) continue;
+    drainKey(ld(table + FLOW_ENTRY_WORDS * i + 1) * lanes + lane);
   }
-  stf(CTL_DRAIN_PACKETS, waiting);
-  stf(CTL_DRAIN_HITS, hits);
+  stf(CTL_DRAIN_PACKETS, drainWaiting);
+  stf(CTL_DRAIN_HITS, drainHits);
   leave(0);
 }
 
