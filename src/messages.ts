@@ -408,3 +408,16 @@ export const sampleOptMsg = {
   keepWithTimeline: () => '--keep-sample cannot be combined with --timeline: the time series count every flow',
   badKeepRule: (shift: number, bits: number) => `--keep-sample: a rule of hash bits ${shift}..${shift + bits - 1} does not fit in the 32-bit hash`,
 };
+
+export const sampleNoteMsg = {
+  sampledTrace: (bits: string, n: number, bound: string) =>
+    `sampled trace: only the flows with ${bits} zero, one in ${n}. Counts are of these flows (× ${n} estimates the whole); global-table metrics are exact for them at ${bound} global slots or more (docs/model.md#flow-sampling).`,
+  keptOnly: (bits: string, n: number) =>
+    `counting only the flows with ${bits} zero, one in ${n} (--keep-sample): every row is replayed, every counter counts these flows' rows, as a capture with --sample 1/${n} would.`,
+  belowBound: (labels: string[], bound: string) =>
+    `below ${bound} global slots kept and dropped flows share slots, so the global table's metrics are estimates (too good: the dropped flows' collisions are missing) for ${labels.join(', ')}.`,
+  legend: () =>
+    '~ = estimated: depends on the dropped flows (shared slots, backlog positions of the ordering guard); unmarked ratios are exact for the kept flows.',
+  /** The tag after a configuration's label when its global table is below the bound. */
+  belowTag: () => ' (below bound)',
+};

@@ -6,6 +6,7 @@ import { renderSummary } from '../replay/summary.js';
 import { formatMsg, replayNoteMsg } from '../messages.js';
 import { crossProduct, intList, kernelList } from './common.js';
 import { runContext } from './run-context.js';
+import { SAMPLE_SHIFT_DESCRIPTION, sampleRuleOption } from './sample-options.js';
 
 interface ReplayArgs {
   trace: string;
@@ -20,6 +21,8 @@ interface ReplayArgs {
   lenient: boolean;
   progress: boolean;
   timeline: boolean;
+  'keep-sample'?: string;
+  'sample-shift'?: number;
 }
 
 export const replayCommand: CommandModule<object, ReplayArgs> = {
@@ -45,6 +48,11 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       })
       .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted by reason) instead of stopping at the first' })
       .option('timeline', { type: 'boolean', default: false, describe: 'include the time-binned series in the JSON' })
+      .option('keep-sample', {
+        type: 'string',
+        describe: 'count only the flows capture --sample 1/N would keep (every row still replayed): 1/N, N a power of two',
+      })
+      .option('sample-shift', { type: 'number', describe: SAMPLE_SHIFT_DESCRIPTION })
       .option('progress', { type: 'boolean', default: true, describe: 'show a progress bar on stderr (--no-progress to hide)' })
       .example('$0 replay traces/default.csv.gz', 'replay with the configuration recorded in the trace')
       .example('$0 replay t.csv.gz --entries 256,4096,32768 --json out.json', 'three global table sizes in one pass') as never,
@@ -65,6 +73,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         lenient: a.lenient,
         reader: a.reader,
         fifoNs: a['fifo-ns'],
+        keepSample: sampleRuleOption('--keep-sample', a['keep-sample'], a['sample-shift']),
         onProgress: progress.update,
         signal: ctx.signal,
         command: ctx.command,

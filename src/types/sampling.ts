@@ -41,10 +41,14 @@ export function exactFromEntries(r: SamplingRule): number {
   return 2 ** (r.shift + r.bits);
 }
 
+/** "hash bits 9..12" (or "hash bit 3"). */
+export function ruleBits(r: SamplingRule): string {
+  return r.bits > 1 ? `hash bits ${r.shift}..${r.shift + r.bits - 1}` : `hash bit ${r.shift}`;
+}
+
 /** "1/16 (hash bits 9..12 zero)". */
 export function describeRule(r: SamplingRule): string {
-  const last = r.shift + r.bits - 1;
-  return `1/${oneIn(r)} (hash bit${r.bits > 1 ? `s ${r.shift}..${last}` : ` ${r.shift}`} zero)`;
+  return `1/${oneIn(r)} (${ruleBits(r)} zero)`;
 }
 
 export type Exactness = 'exact' | 'estimated';
