@@ -421,3 +421,14 @@ export const sampleNoteMsg = {
   /** The tag after a configuration's label when its global table is below the bound. */
   belowTag: () => ' (below bound)',
 };
+
+export const sampleCaptureMsg = {
+  sampling: (rule: string, deliversByBpf: boolean) =>
+    `sampling flows ${rule} in the kernel: BPF tests sk_rxhash and skb->hash, perf filters packets by their hash field${deliversByBpf ? '; deliveries are read by BPF (net:netif_receive_skb has no hash field for perf to filter)' : '; perf records every delivery (net:netif_receive_skb has no hash field) and the capture drops the others afterwards'}; TCP state changes (sock:inet_sock_set_state has no hash) are dropped after the capture`,
+  rfsOff: () =>
+    'RFS is off on this machine (net.core.rps_sock_flow_entries=0): the kernel steers by plain RPS only, and the trace records that; replay it with --entries N to see what RFS would do',
+  kept: (rows: number, filtered: number) => `sampled capture: ${rows} rows kept; ${filtered} rows the kernel could not filter by hash were dropped afterwards`,
+  /** stderr, after --print-program. */
+  programFitsThisMachine: (config: string, devices: string) =>
+    `the program is right for this machine only: its BEGIN prints this configuration as the trace header (${config}) and it names queues by this machine's ifindexes (${devices}). Generate it on the server you capture, run it there ("sudo bpftrace rfs.bt > rfs.txt", or "bpftrace -f json"), then read the output with "rfs-replay replay rfs.txt" (report and validate read it too).`,
+};

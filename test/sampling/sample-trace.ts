@@ -1,7 +1,8 @@
 /**
  * What `capture --sample` records, made from a whole trace: its header with
  * the rule added, and only the rows whose hash the rule keeps (a row without
- * a hash is kept, as the capture's filters keep it).
+ * a hash is kept, as the capture's filters keep it), except state rows
+ * without a hash, which the capture leaves out (they name no flow).
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -19,12 +20,14 @@ export function sampleTrace(text: string, rule: SamplingRule, name?: string): st
   const lines = text.split('\n');
   const headerRow = lines.findIndex((l) => l.length > 0 && !l.startsWith('#'));
   const hashAt = lines[headerRow].split(',').indexOf('rxhash');
+  const eventAt = lines[headerRow].split(',').indexOf('event');
   const mask = sampleMask(rule);
   const out = [...lines.slice(0, headerRow), `# sample_shift=${rule.shift} sample_bits=${rule.bits}`, lines[headerRow]];
   for (const line of lines.slice(headerRow + 1)) {
     if (line.length === 0) continue;
-    const h = Number(line.split(',')[hashAt] || 0);
-    if ((h & mask) === 0) out.push(line);
+    const fields = line.split(',');
+    const h = Number(fields[hashAt] || 0);
+    if ((h & mask) === 0 && !(h === 0 && fields[eventAt] === 'state')) out.push(line);
   }
   return writeTrace(out.join('\n') + '\n', name);
 }
