@@ -35,7 +35,7 @@ describe('the sampled programs filter in the kernel', () => {
     expect(p).toContain(`  if (${keep}) {\n    @entry_sk[tid] = (uint64)$sk;`);
     // At the exit tracepoint, a call whose entry was not remembered prints only a kept socket.
     expect(p).toContain(`} else if (${keep}) {`);
-    expect(p).toMatch(/sys_exit_accept4\n[^]*?&& \(\(\$sk->__sk_common\.skc_rxhash\) & 0x1e00\) == 0\) \{\n {4}printf\("rec/);
+    expect(p).toMatch(/sys_exit_accept4\n[\s\S]*?&& \(\(\$sk->__sk_common\.skc_rxhash\) & 0x1e00\) == 0\) \{\n {4}printf\("rec/);
     expect(p).toMatch(/sk_protocol == 6 && 1 && \(\(\$sk->__sk_common\.skc_rxhash\) & 0x1e00\) == 0\) \{\n\s+@splice_sk\[tid\]/);
   });
 
