@@ -432,3 +432,12 @@ export const sampleCaptureMsg = {
   programFitsThisMachine: (config: string, devices: string) =>
     `the program is right for this machine only: its BEGIN prints this configuration as the trace header (${config}) and it names queues by this machine's ifindexes (${devices}). Generate it on the server you capture, run it there ("sudo bpftrace rfs.bt > rfs.txt", or "bpftrace -f json"), then read the output with "rfs-replay replay rfs.txt" (report and validate read it too).`,
 };
+
+export const reportSampleMsg = {
+  sampled: (bits: string, n: number, bound: string) =>
+    `sampled trace: only the flows with ${bits} zero, one in ${n}. Counts marked ≈ are the kept flows' × ${n}, estimates of the whole server; ratios are the kept flows'. Global-table ratios (hit, collision, alias, stale) are exact for them at ${bound} global slots or more; values marked ~ are estimates (they depend on the dropped flows: backlog positions of the ordering guard, shared per-queue entries).`,
+  belowBoundSwept: (sizes: string, bound: string) =>
+    `global sizes below ${bound} slots (${sizes}) were replayed but not judged: there the kept flows share slots with flows the capture dropped, so their collisions are missing and every number is too good.`,
+  configuredBelowBound: (size: string, bound: string) =>
+    `the trace's own global table (${size} slots) is below ${bound}: its numbers are estimates, too good by the dropped flows' collisions; the advice compares it with sizes from ${bound} up only.`,
+};

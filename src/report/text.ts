@@ -4,6 +4,7 @@ import { formatMsg } from '../messages.js';
 import { int, pct } from './format.js';
 import { adviceText, buildVerdict } from './verdict.js';
 import type { ReportData } from './report-data.js';
+import { total } from './sampling.js';
 
 function table(header: string[], rows: string[][]): string[] {
   const all = [header, ...rows];
@@ -58,9 +59,9 @@ export function renderReportText(model: ReportData): string {
             adviceText(k),
             pct(c.hit_ratio),
             pct(ratio(c.hits_own, c.lookups)),
-            int(c.hits_aliased),
-            int(c.misses_collision),
-            int(c.hits_stale),
+            total(model.sampling, c.hits_aliased),
+            total(model.sampling, c.misses_collision),
+            total(model.sampling, c.hits_stale),
             slots > 0 ? `${int(used)} / ${int(slots)}` : '—',
           ];
         }),
