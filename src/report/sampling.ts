@@ -22,7 +22,7 @@ export interface ReportSampling {
 /** The rule of a sampled trace (capture --sample), or null. */
 export function reportSampling(result: ReplayResult): ReportSampling | null {
   const s = result.trace.sampling;
-  if (!s || s.applied !== 'trace') return null;
+  if (s?.applied !== 'trace') return null;
   return { shift: s.sample_shift, bits: s.sample_bits, one_in: s.one_in, exact_from_entries: s.exact_from_entries };
 }
 
