@@ -424,7 +424,7 @@ export const sampleNoteMsg = {
 
 export const sampleCaptureMsg = {
   sampling: (rule: string, deliversByBpf: boolean) =>
-    `sampling flows ${rule} in the kernel: BPF tests sk_rxhash and skb->hash, perf filters packets by their hash field${deliversByBpf ? '; deliveries are read by BPF (net:netif_receive_skb has no hash field for perf to filter)' : '; perf records every delivery (net:netif_receive_skb has no hash field) and the capture drops the others afterwards'}; TCP state changes (sock:inet_sock_set_state has no hash) are dropped after the capture`,
+    `sampling flows ${rule} in the kernel: BPF tests sk_rxhash and skb->hash, perf filters packets by their hash field${deliversByBpf ? '; deliveries are read by BPF (net:netif_receive_skb has no hash field for perf to filter)' : '; perf records every delivery (net:netif_receive_skb has no hash field) and the capture drops the others afterwards'}; BPF reads TCP state changes (sock:inet_sock_set_state has no hash field either)`,
   rfsOff: () =>
     'RFS is off on this machine (net.core.rps_sock_flow_entries=0): the kernel steers by plain RPS only, and the trace records that; replay it with --entries N to see what RFS would do',
   kept: (rows: number, filtered: number) => `sampled capture: ${rows} rows kept; ${filtered} rows the kernel could not filter by hash were dropped afterwards`,

@@ -72,7 +72,9 @@ export function sampledPacketFilter(devices: string[], rule: SamplingRule): stri
  * The events to record: those of this kernel's tracepoints that exist (older
  * kernels lack some NAPI entries). With a sampling rule, packets are filtered
  * by hash in the kernel; deliveries (net:netif_receive_skb has no hash field)
- * and state changes (sock:inet_sock_set_state has none either) cannot be.
+ * and state changes (sock:inet_sock_set_state has none either) cannot be, so
+ * a sampled capture reads both with BPF instead (run.ts) and perf records
+ * packets only.
  */
 export function planPerfEvents(tracefs: string, devices: string[], withDeliver: boolean, sample?: SamplingRule): PerfEvent[] {
   const filter = deviceFilter(devices);
@@ -88,6 +90,7 @@ export function planPerfEvents(tracefs: string, devices: string[], withDeliver: 
     if (!format) throw new UsageError(captureMsg.noTracepoint(PERF_DELIVER_EVENT, tracefs));
     events.push({ format, kind: 'deliver', src: '', filter });
   }
+  if (sample) return events;
   const state = readTracepointFormat(tracefs, PERF_STATE_EVENT);
   if (!state) throw new UsageError(captureMsg.noTracepoint(PERF_STATE_EVENT, tracefs));
   events.push({ format: state, kind: 'state', src: '', filter: 'protocol == 6' });

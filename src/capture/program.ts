@@ -243,6 +243,19 @@ const DELIVER_PROBE = (skbOk: string, keep: string): string => `tracepoint:net:n
 }
 `;
 
+/** TCP state changes with the socket's sk_rxhash (BPF reads it; perf's event has none). */
+function stateProbe(o: ProgramOptions): string {
+  return `tracepoint:sock:inet_sock_set_state
+/args->protocol == 6/
+{
+  $sk = (struct sock *)args->skaddr;
+  if (${and(socketNetnsCondition(o), stateSampleCondition(o))}) {
+    printf("st %llu %u 0x%llx %d %d %u\\n", nsecs, cpu, (uint64)args->skaddr, args->oldstate, args->newstate, $sk->${o.rxhashField});
+  }
+}
+`;
+}
+
 /** The packet side in BPF: packets before steering, and deliveries. */
 export function packetProbes(o: ProgramOptions): string {
   const skbOk = skbCondition(o);
@@ -255,17 +268,8 @@ export function packetProbes(o: ProgramOptions): string {
   }
 }
 `;
-  const state = `tracepoint:sock:inet_sock_set_state
-/args->protocol == 6/
-{
-  $sk = (struct sock *)args->skaddr;
-  if (${and(socketNetnsCondition(o), stateSampleCondition(o))}) {
-    printf("st %llu %u 0x%llx %d %d %u\\n", nsecs, cpu, (uint64)args->skaddr, args->oldstate, args->newstate, $sk->${o.rxhashField});
-  }
-}
-`;
   return [
-    state,
+    stateProbe(o),
     packetProbe('netif_rx', 'x', false),
     packetProbe('netif_receive_skb_entry', 'e', true),
     packetProbe('netif_receive_skb_list_entry', 'l', true),
@@ -314,14 +318,19 @@ export interface PacketCheckOptions {
   confirmPackets: boolean;
   /** Print deliver rows with the hash steering computed (the device gives packets no hash before steering). */
   delivers: boolean;
+  /**
+   * Print TCP state changes with the socket's hash (a sampled capture: perf's
+   * state event has no hash to filter by, and would record every flow's).
+   */
+  states?: boolean;
 }
 
 /**
  * What only BPF can see on the packet side, run as a second bpftrace so its
  * skipped runs are counted apart from the socket side's: which namespace a
- * packet's device is in, and the hash get_rps_cpu() computed. It never
- * attaches to a tracepoint perf records (a skipped BPF run there would drop
- * perf's sample too).
+ * packet's device is in, the hash get_rps_cpu() computed, and (sampled) the
+ * hash of a socket changing state. It never attaches to a tracepoint perf
+ * records (a skipped BPF run there would drop perf's sample too).
  */
 export function generatePacketCheckProgram(o: ProgramOptions, c: PacketCheckOptions): string {
   const skbOk = skbCondition(o);
@@ -342,6 +351,6 @@ BEGIN
   printf("${CAPTURE_MAGIC}\\n");
 }
 
-${seen}${c.delivers ? DELIVER_PROBE(skbOk, keep) : ''}
+${seen}${c.delivers ? DELIVER_PROBE(skbOk, keep) : ''}${c.states ? stateProbe(o) : ''}
 ${TICKS}${endBlock({}, [])}`;
 }

@@ -246,9 +246,11 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     const sockets = new BpftraceRun(bpftrace, socketPath, (line, n) => asm.add(line, n));
     runs.push(sockets);
     let check: BpftraceRun | null = null;
-    if (plan.sharedNames.length > 0 || plan.deliversByBpf) {
+    // Sampled: the check program also reads state changes (perf's have no hash to filter by).
+    if (plan.sharedNames.length > 0 || plan.deliversByBpf || o.sample) {
       const checkPath = join(dir, 'packets.bt');
-      writeFileSync(checkPath, generatePacketCheckProgram(plan.program, { confirmPackets: plan.sharedNames.length > 0, delivers: plan.deliversByBpf }));
+      const states = o.sample !== undefined;
+      writeFileSync(checkPath, generatePacketCheckProgram(plan.program, { confirmPackets: plan.sharedNames.length > 0, delivers: plan.deliversByBpf, states }));
       check = new BpftraceRun(bpftrace, checkPath, (line, n) => asm.add(line, n));
       runs.push(check);
     }

@@ -57,7 +57,7 @@ describe('the sampled programs filter in the kernel', () => {
     for (const p of [generateProgram(whole), generateSocketProgram(whole)]) expect(p).not.toContain('0x1e00');
   });
 
-  it('perf filters the packet tracepoints by their hash field; deliveries and state changes have none to filter by', () => {
+  it('perf filters the packet tracepoints by their hash field; deliveries and state changes have none, so BPF reads those', () => {
     expect(sampledPacketFilter(['lo'], RULE)).toBe('(name == "lo") && !(hash & 0x1e00)');
     expect(sampledPacketFilter(['a', 'b'], { shift: 28, bits: 4 })).toBe('(name == "a" || name == "b") && !(hash & 0xf0000000)');
     const formats = new URL('../fixtures/tracefs/', import.meta.url).pathname;
@@ -65,7 +65,11 @@ describe('the sampled programs filter in the kernel', () => {
     const args = perfRecordArgs(events, '/tmp/x', 8, 1);
     expect(args.join(' ')).toContain('-e net:netif_rx_entry --filter (name == "lo") && !(hash & 0x1e00)');
     expect(args.join(' ')).toContain('-e net:netif_receive_skb --filter name == "lo"');
-    expect(args.join(' ')).toContain('-e sock:inet_sock_set_state --filter protocol == 6');
+    expect(args.join(' ')).not.toContain('sock:inet_sock_set_state');
+    expect(perfRecordArgs(planPerfEvents(formats, ['lo'], true), '/tmp/x', 8, 1).join(' ')).toContain('-e sock:inet_sock_set_state --filter protocol == 6');
+    const check = generatePacketCheckProgram({ ...base, ifindexes: [1] }, { confirmPackets: false, delivers: true, states: true });
+    expect(check).toContain('tracepoint:sock:inet_sock_set_state');
+    expect(check).toContain('$sk->__sk_common.skc_rxhash != 0 && (($sk->__sk_common.skc_rxhash) & 0x1e00) == 0) {\n    printf("st');
   });
 });
 
