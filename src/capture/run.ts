@@ -250,7 +250,9 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     if (plan.sharedNames.length > 0 || plan.deliversByBpf || o.sample) {
       const checkPath = join(dir, 'packets.bt');
       const states = o.sample !== undefined;
-      writeFileSync(checkPath, generatePacketCheckProgram(plan.program, { confirmPackets: plan.sharedNames.length > 0, delivers: plan.deliversByBpf, states }));
+      // Sampled, BPF's deliver rows tie packets to the captured device (capture-fixups.ts dropUnconfirmed()): no "seen" probe on every packet.
+      const confirmPackets = plan.sharedNames.length > 0 && !(o.sample && plan.deliversByBpf);
+      writeFileSync(checkPath, generatePacketCheckProgram(plan.program, { confirmPackets, delivers: plan.deliversByBpf, states }));
       check = new BpftraceRun(bpftrace, checkPath, (line, n) => asm.add(line, n));
       runs.push(check);
     }
