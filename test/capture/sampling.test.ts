@@ -11,7 +11,7 @@ import { generatePacketCheckProgram, generateProgram, generateSocketProgram } fr
 import { printedProgram } from '../../src/capture/run.js';
 import type { SystemSnapshot } from '../../src/capture/system.js';
 import { CaptureAssembler } from '../../src/ingest/importers/capture-protocol.js';
-import { bpftraceTextImporter } from '../../src/ingest/importers/bpftrace.js';
+import { bpftraceJsonImporter, bpftraceTextImporter } from '../../src/ingest/importers/bpftrace.js';
 import { readTrace } from '../../src/ingest/read.js';
 import type { TraceBatch, TraceHeader } from '../../src/ingest/trace.js';
 import { writeTrace } from '../helpers/trace.js';
@@ -143,6 +143,22 @@ describe('what the kernel could not filter is dropped afterwards', () => {
     expect(header!.sampling).toEqual(RULE);
     expect(header!.extra.capture_sample_filtered).toBe('2');
     expect(events).toHaveLength(4);
+    // bpftrace -f json: the same lines inside printf records.
+    const json = text
+      .split('\n')
+      .map((l) =>
+        l.startsWith('Attaching') ? JSON.stringify({ type: 'attached_probes', data: { probes: 30 } }) : JSON.stringify({ type: 'printf', data: `${l}\n` }),
+      )
+      .join('\n');
+    expect(bpftraceJsonImporter.sniff(json)).toBe(true);
+    let jsonHeader: TraceHeader | null = null;
+    let jsonRows = 0;
+    await readTrace(writeTrace(`${json}\n`, 'sampled-bpftrace.json'), {
+      header: (h) => (jsonHeader = h),
+      batch: (b: TraceBatch) => (jsonRows += b.length),
+    });
+    expect(jsonHeader!.sampling).toEqual(RULE);
+    expect(jsonRows).toBe(4);
   });
 });
 
