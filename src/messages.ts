@@ -539,3 +539,56 @@ export const generateMsg = {
     deliver: 'also write deliver rows, claiming ideal steering to the consumer CPU [default: false]',
   },
 };
+
+// ---- flow sampling (docs/model.md#flow-sampling) -----------------------------
+export const sampleMsg = {
+  badShift: (text: string) => `sample_shift must be an integer from 0 to 31 (the lowest sampled hash bit), found ${quote(text)}`,
+  badBits: (text: string) => `sample_bits must be an integer from 1 to 32 (flows kept: one in 2^sample_bits), found ${quote(text)}`,
+  beyondHash: (shift: number, bits: number) =>
+    `sample_shift=${shift} with sample_bits=${bits} names hash bits up to ${shift + bits - 1}, but the flow hash has 32 bits (0..31)`,
+  keyAlone: (given: string, missing: string) => `${given}= needs ${missing}= on the header too: a sampling rule is both`,
+};
+
+export const sampleOptMsg = {
+  badRule: (opt: string, text: string, shift: number) =>
+    `${opt} expects 1/N with N a power of two (1/2 … 1/2^31) whose bits fit above --sample-shift ${shift} in the 32-bit hash, got "${text}"`,
+  badShift: (text: string) => `--sample-shift must be an integer from 0 to 31 (the lowest sampled hash bit), got "${text}"`,
+  shiftWithoutRule: (opt: string) => `--sample-shift needs ${opt} 1/N`,
+  keepOnSampled: (rule: string) =>
+    `the trace is already sampled, ${rule}: --keep-sample counts the kept flows of a whole trace (replay it without --keep-sample)`,
+  keepWithTimeline: () => '--keep-sample cannot be combined with --timeline: the time series count every flow',
+  badKeepRule: (shift: number, bits: number) => `--keep-sample: a rule of hash bits ${shift}..${shift + bits - 1} does not fit in the 32-bit hash`,
+};
+
+export const sampleNoteMsg = {
+  sampledTrace: (bits: string, n: number, bound: string) =>
+    `sampled trace: only the flows with ${bits} zero, one in ${n}. Counts are of these flows (× ${n} estimates the whole); global-table metrics are exact for them at ${bound} global slots or more (docs/model.md#flow-sampling).`,
+  keptOnly: (bits: string, n: number) =>
+    `counting only the flows with ${bits} zero, one in ${n} (--keep-sample): every row is replayed, every counter counts these flows' rows, as a capture with --sample 1/${n} would.`,
+  belowBound: (labels: string[], bound: string) =>
+    `below ${bound} global slots kept and dropped flows share slots, so the global table's metrics are estimates (too good: the dropped flows' collisions are missing) for ${labels.join(', ')}.`,
+  legend: () =>
+    '~ = estimated: depends on the dropped flows (shared slots, backlog positions of the ordering guard); unmarked ratios are exact for the kept flows.',
+  /** The tag after a configuration's label when its global table is below the bound. */
+  belowTag: () => ' (below bound)',
+};
+
+export const sampleCaptureMsg = {
+  sampling: (rule: string, deliversByBpf: boolean) =>
+    `sampling flows ${rule} in the kernel: BPF tests sk_rxhash and skb->hash, perf filters packets by their hash field${deliversByBpf ? '; deliveries are read by BPF (net:netif_receive_skb has no hash field for perf to filter)' : '; perf records every delivery (net:netif_receive_skb has no hash field) and the capture drops the others afterwards'}; BPF reads TCP state changes (sock:inet_sock_set_state has no hash field either)`,
+  rfsOff: () =>
+    'RFS is off on this machine (net.core.rps_sock_flow_entries=0): the kernel steers by plain RPS only, and the trace records that; replay it with --entries N to see what RFS would do',
+  kept: (rows: number, filtered: number) => `sampled capture: ${rows} rows kept; ${filtered} rows the kernel could not filter by hash were dropped afterwards`,
+  /** stderr, after --print-program. */
+  programFitsThisMachine: (config: string, devices: string) =>
+    `the program is right for this machine only: its BEGIN prints this configuration as the trace header (${config}) and it names queues by this machine's ifindexes (${devices}). Generate it on the server you capture, run it there ("sudo bpftrace rfs.bt > rfs.txt", or "bpftrace -f json"), then read the output with "rfs-replay replay rfs.txt" (report and validate read it too).`,
+};
+
+export const reportSampleMsg = {
+  sampled: (bits: string, n: number, bound: string) =>
+    `sampled trace: only the flows with ${bits} zero, one in ${n}. Counts marked ≈ are the kept flows' × ${n}, estimates of the whole server; ratios are the kept flows'. Global-table ratios (hit, collision, alias, stale) are exact for them at ${bound} global slots or more; values marked ~ are estimates (they depend on the dropped flows: backlog positions of the ordering guard, shared per-queue entries).`,
+  belowBoundSwept: (sizes: string, bound: string) =>
+    `global sizes below ${bound} slots (${sizes}) were replayed but not judged: there the kept flows share slots with flows the capture dropped, so their collisions are missing and every number is too good.`,
+  configuredBelowBound: (size: string, bound: string) =>
+    `the trace's own global table (${size} slots) is below ${bound}: its numbers are estimates, too good by the dropped flows' collisions; the advice compares it with sizes from ${bound} up only.`,
+};

@@ -103,8 +103,10 @@ export class BpftraceRun {
       if (lost !== null) this.lost += lost;
       else this.stderr.push(line);
     });
-    // Polled while bpftrace runs: its programs (and their counters) are gone once it exits.
-    this.poller = setInterval(() => this.poll(), 200);
+    // Polled while bpftrace runs: its programs (and their counters) are gone once it exits. The
+    // counter only grows, and stop() and the END line read it last; a slower poll costs nothing
+    // but a few /proc reads per second (each lists every fd bpftrace holds).
+    this.poller = setInterval(() => this.poll(), 1000);
     const outClosed = new Promise<void>((resolve) => out.on('close', resolve));
     this.exited = new Promise<number | null>((resolve, reject) => {
       this.child.on('error', reject);

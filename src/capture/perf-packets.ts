@@ -17,6 +17,7 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { captureMsg } from '../messages.js';
+import { sampleMask, type SamplingRule } from '../types/sampling.js';
 import { readPerfData } from './perf-data.js';
 import { fieldOf, hexField, intField, readTracepointFormat, stringField, uintField, type TracepointFormat } from './tracepoint-format.js';
 
@@ -56,13 +57,32 @@ export function deviceFilter(devices: string[]): string {
   return devices.map((d) => `name == "${d}"`).join(' || ');
 }
 
-/** The events to record: those of this kernel's tracepoints that exist (older kernels lack some NAPI entries). */
-export function planPerfEvents(tracefs: string, devices: string[], withDeliver: boolean): PerfEvent[] {
+/**
+ * The packet events' filter under a sampling rule: their `hash` field
+ * (skb->hash) with the rule's bits zero, in the kernel (the filter's `&` is
+ * true when any bit is set: kernel/trace/trace_events_filter.c). A hash still
+ * 0 passes; the capture drops such a packet later if steering gave it a hash
+ * the rule drops.
+ */
+export function sampledPacketFilter(devices: string[], rule: SamplingRule): string {
+  return `(${deviceFilter(devices)}) && !(hash & 0x${sampleMask(rule).toString(16)})`;
+}
+
+/**
+ * The events to record: those of this kernel's tracepoints that exist (older
+ * kernels lack some NAPI entries). With a sampling rule, packets are filtered
+ * by hash in the kernel; deliveries (net:netif_receive_skb has no hash field)
+ * and state changes (sock:inet_sock_set_state has none either) cannot be, so
+ * a sampled capture reads both with BPF instead (run.ts) and perf records
+ * packets only.
+ */
+export function planPerfEvents(tracefs: string, devices: string[], withDeliver: boolean, sample?: SamplingRule): PerfEvent[] {
   const filter = deviceFilter(devices);
+  const packetFilter = sample ? sampledPacketFilter(devices, sample) : filter;
   const events: PerfEvent[] = [];
   for (const p of PERF_PACKET_EVENTS) {
     const format = readTracepointFormat(tracefs, p.tracepoint);
-    if (format) events.push({ format, kind: 'packet', src: p.src, filter });
+    if (format) events.push({ format, kind: 'packet', src: p.src, filter: packetFilter });
   }
   if (!events.some((e) => e.src === 'x')) throw new UsageError(captureMsg.noTracepoint('net:netif_rx_entry', tracefs));
   if (withDeliver) {
@@ -70,6 +90,7 @@ export function planPerfEvents(tracefs: string, devices: string[], withDeliver: 
     if (!format) throw new UsageError(captureMsg.noTracepoint(PERF_DELIVER_EVENT, tracefs));
     events.push({ format, kind: 'deliver', src: '', filter });
   }
+  if (sample) return events;
   const state = readTracepointFormat(tracefs, PERF_STATE_EVENT);
   if (!state) throw new UsageError(captureMsg.noTracepoint(PERF_STATE_EVENT, tracefs));
   events.push({ format: state, kind: 'state', src: '', filter: 'protocol == 6' });

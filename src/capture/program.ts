@@ -36,6 +36,7 @@
  * bpftrace themselves, with that limitation.
  */
 import { CAPTURE_MAGIC } from '../ingest/importers/capture-protocol.js';
+import { sampleMask, type SamplingRule } from '../types/sampling.js';
 
 export interface ProgramOptions {
   /** BTF path from a struct sock to its rxhash, e.g. "__sk_common.skc_rxhash" (6.x) or "sk_rxhash". */
@@ -52,6 +53,15 @@ export interface ProgramOptions {
   config: string[];
   /** ifindex → device name, printed by BEGIN so queue names can be formed. */
   ifnames: Map<number, string>;
+  /**
+   * Flow sampling: only events whose flow hash (sk_rxhash, skb->hash) has the
+   * rule's bits zero are printed, decided in the kernel before anything is
+   * copied out (docs/model.md#flow-sampling). A hash still 0 passes: the
+   * capture drops such rows afterwards once their flow's hash is known.
+   */
+  sample?: SamplingRule;
+  /** Comment lines after the program's header (without "// "): what `--print-program` says about the machine it fits. */
+  preamble?: string[];
 }
 
 /** Syscalls that reach inet_recvmsg / inet_sendmsg with an fd argument named `fd`. */
@@ -96,11 +106,43 @@ function socketNetnsCondition(o: ProgramOptions): string {
   return o.socketNetnsInum !== undefined ? `$sk->__sk_common.skc_net.net->ns.inum == ${o.socketNetnsInum}` : '1';
 }
 
+/** BPF condition keeping a flow hash `expr` under the sampling rule (its bits zero), when there is one. */
+export function sampleCondition(o: { sample?: SamplingRule }, expr: string): string {
+  return o.sample ? `((${expr}) & 0x${sampleMask(o.sample).toString(16)}) == 0` : '1';
+}
+
+/**
+ * Sampled: a state change is printed when the socket's hash is known and
+ * kept. One without a hash (a connection not yet established) names no flow
+ * and changes no table; the capture leaves such rows out in any case.
+ */
+function stateSampleCondition(o: ProgramOptions): string {
+  return o.sample ? `$sk->${o.rxhashField} != 0 && ${sampleCondition(o, `$sk->${o.rxhashField}`)}` : '1';
+}
+
+/** `a && b`, leaving out a condition that is always true ('1'). */
+function and(a: string, b: string): string {
+  return b === '1' ? a : a === '1' ? b : `${a} && ${b}`;
+}
+
 /** The socket side: record events (recv, send, accept, splice) with the socket's state and hash at syscall entry. */
 export function socketProbes(o: ProgramOptions): string {
   const rx = o.rxhashField;
   const sockNs = socketNetnsCondition(o);
-  const remember = (prefix: string, fdExpr: string): string => `  $file = (struct file *)*(curtask->files->fdt->fd + ${fdExpr});
+  const keep = sampleCondition(o, `$sk->${rx}`);
+  // Sampling: a socket whose hash the rule drops leaves nothing behind (no map update).
+  const remember = (prefix: string, fdExpr: string): string =>
+    o.sample
+      ? `  $file = (struct file *)*(curtask->files->fdt->fd + ${fdExpr});
+  $sk = ((struct socket *)$file->private_data)->sk;
+  if (${keep}) {
+    @${prefix}_sk[tid] = (uint64)$sk;
+    @${prefix}_ts[tid] = nsecs;
+    @${prefix}_cpu[tid] = cpu;
+    @${prefix}_state[tid] = $sk->__sk_common.skc_state;
+    @${prefix}_hash[tid] = $sk->${rx};
+  }`
+      : `  $file = (struct file *)*(curtask->files->fdt->fd + ${fdExpr});
   $sk = ((struct socket *)$file->private_data)->sk;
   @${prefix}_sk[tid] = (uint64)$sk;
   @${prefix}_ts[tid] = nsecs;
@@ -113,7 +155,7 @@ export function socketProbes(o: ProgramOptions): string {
 {
   $file = (struct file *)*(curtask->files->fdt->fd + args->ret);
   $sk = ((struct socket *)$file->private_data)->sk;
-  if (${INET} && ${sockNs}) {
+  if (${and(`${INET} && ${sockNs}`, keep)}) {
     printf("rec %llu %u a 0x%llx %u %u\\n", nsecs, cpu, (uint64)$sk, $sk->__sk_common.skc_state, $sk->${rx});
   }
 }
@@ -127,7 +169,7 @@ export function socketProbes(o: ProgramOptions): string {
       printf("rec %llu %u ${kind} 0x%llx %u %u\\n", @entry_ts[tid], @entry_cpu[tid], (uint64)args->sk, @entry_state[tid], @entry_hash[tid]);
       // recvmmsg/sendmmsg call in again: later messages record when they start, seen here as now.
       delete(@entry_sk[tid]);
-    } else {
+    } else${o.sample ? ` if (${keep})` : ''} {
       printf("rec %llu %u ${kind} 0x%llx %u %u\\n", nsecs, cpu, (uint64)args->sk, $sk->__sk_common.skc_state, $sk->${rx});
     }
   }
@@ -155,7 +197,7 @@ ${remember('entry', 'args->fd_out')}
   // S_IFSOCK: only then is private_data a struct socket.
   if (($in->f_inode->i_mode & 0xf000) == 0xc000) {
     $sk = ((struct socket *)$in->private_data)->sk;
-    if (${INET} && $sk->sk_protocol == 6 && ${sockNs}) {
+    if (${and(`${INET} && $sk->sk_protocol == 6 && ${sockNs}`, keep)}) {
       @splice_sk[tid] = (uint64)$sk;
       @splice_ts[tid] = nsecs;
       @splice_cpu[tid] = cpu;
@@ -192,14 +234,27 @@ function skbCondition(o: ProgramOptions): string {
   return parts.length > 0 ? parts.join(' && ') : '1';
 }
 
-const DELIVER_PROBE = (skbOk: string): string => `tracepoint:net:netif_receive_skb
+const DELIVER_PROBE = (skbOk: string, keep: string): string => `tracepoint:net:netif_receive_skb
 {
   $skb = (struct sk_buff *)args->skbaddr;
-  if (${skbOk}) {
+  if (${and(skbOk, keep)}) {
     printf("dlv %llu %u 0x%llx %u %u %d\\n", nsecs, cpu, (uint64)args->skbaddr, $skb->hash, $skb->queue_mapping, $skb->dev->ifindex);
   }
 }
 `;
+
+/** TCP state changes with the socket's sk_rxhash (BPF reads it; perf's event has none). */
+function stateProbe(o: ProgramOptions): string {
+  return `tracepoint:sock:inet_sock_set_state
+/args->protocol == 6/
+{
+  $sk = (struct sock *)args->skaddr;
+  if (${and(socketNetnsCondition(o), stateSampleCondition(o))}) {
+    printf("st %llu %u 0x%llx %d %d %u\\n", nsecs, cpu, (uint64)args->skaddr, args->oldstate, args->newstate, $sk->${o.rxhashField});
+  }
+}
+`;
+}
 
 /** The packet side in BPF: packets before steering, and deliveries. */
 export function packetProbes(o: ProgramOptions): string {
@@ -207,29 +262,20 @@ export function packetProbes(o: ProgramOptions): string {
   const packetProbe = (probe: string, src: string, fromArgs: boolean): string => `tracepoint:net:${probe}
 {
   $skb = (struct sk_buff *)args->skbaddr;
-  if (${skbOk}) {
+  if (${and(skbOk, sampleCondition(o, fromArgs ? 'args->hash' : '$skb->hash'))}) {
     printf("pkt %llu %u ${src} 0x%llx %u %u %d\\n", nsecs, cpu, (uint64)args->skbaddr,
       ${fromArgs ? 'args->hash' : '$skb->hash'}, ${fromArgs ? 'args->queue_mapping' : '$skb->queue_mapping'}, $skb->dev->ifindex);
   }
 }
 `;
-  const state = `tracepoint:sock:inet_sock_set_state
-/args->protocol == 6/
-{
-  $sk = (struct sock *)args->skaddr;
-  if (${socketNetnsCondition(o)}) {
-    printf("st %llu %u 0x%llx %d %d %u\\n", nsecs, cpu, (uint64)args->skaddr, args->oldstate, args->newstate, $sk->${o.rxhashField});
-  }
-}
-`;
   return [
-    state,
+    stateProbe(o),
     packetProbe('netif_rx', 'x', false),
     packetProbe('netif_receive_skb_entry', 'e', true),
     packetProbe('netif_receive_skb_list_entry', 'l', true),
     packetProbe('napi_gro_receive_entry', 'g', true),
     packetProbe('napi_gro_frags_entry', 'f', true),
-    DELIVER_PROBE(skbOk),
+    DELIVER_PROBE(skbOk, sampleCondition(o, '$skb->hash')),
   ].join('\n');
 }
 
@@ -252,7 +298,8 @@ const HEADER = `#!/usr/bin/env bpftrace
 
 /** Both sides in one program: what `capture --print-program` prints. */
 export function generateProgram(o: ProgramOptions): string {
-  return `${HEADER}
+  const preamble = (o.preamble ?? []).map((l) => (l.length > 0 ? `// ${l}\n` : '//\n')).join('');
+  return `${HEADER}${preamble}
 ${beginBlock(o)}
 ${socketProbes(o)}
 ${packetProbes(o)}${endBlock(o, SOCKET_MAPS)}`;
@@ -271,22 +318,28 @@ export interface PacketCheckOptions {
   confirmPackets: boolean;
   /** Print deliver rows with the hash steering computed (the device gives packets no hash before steering). */
   delivers: boolean;
+  /**
+   * Print TCP state changes with the socket's hash (a sampled capture: perf's
+   * state event has no hash to filter by, and would record every flow's).
+   */
+  states?: boolean;
 }
 
 /**
  * What only BPF can see on the packet side, run as a second bpftrace so its
  * skipped runs are counted apart from the socket side's: which namespace a
- * packet's device is in, and the hash get_rps_cpu() computed. It never
- * attaches to a tracepoint perf records (a skipped BPF run there would drop
- * perf's sample too).
+ * packet's device is in, the hash get_rps_cpu() computed, and (sampled) the
+ * hash of a socket changing state. It never attaches to a tracepoint perf
+ * records (a skipped BPF run there would drop perf's sample too).
  */
 export function generatePacketCheckProgram(o: ProgramOptions, c: PacketCheckOptions): string {
   const skbOk = skbCondition(o);
+  const keep = sampleCondition(o, '$skb->hash');
   const seen = c.confirmPackets
     ? `tracepoint:net:netif_rx
 {
   $skb = (struct sk_buff *)args->skbaddr;
-  if (${skbOk}) {
+  if (${and(skbOk, keep)}) {
     printf("seen %llu %u 0x%llx\\n", nsecs, cpu, (uint64)args->skbaddr);
   }
 }
@@ -298,6 +351,6 @@ BEGIN
   printf("${CAPTURE_MAGIC}\\n");
 }
 
-${seen}${c.delivers ? DELIVER_PROBE(skbOk) : ''}
+${seen}${c.delivers ? DELIVER_PROBE(skbOk, keep) : ''}${c.states ? stateProbe(o) : ''}
 ${TICKS}${endBlock({}, [])}`;
 }

@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { InterruptedError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { captureMsg } from '../messages.js';
+import { captureMsg, sampleCaptureMsg } from '../messages.js';
+import { describeRule, ruleBits, type SamplingRule } from '../types/sampling.js';
 import type { TextRow } from '../ingest/rows.js';
 import { CaptureAssembler, type AssembleStats } from '../ingest/importers/capture-protocol.js';
 import { BpftraceRun } from './bpftrace-run.js';
@@ -35,6 +36,8 @@ export interface CaptureOptions {
   /** Only socket events of this namespace (a warning: every namespace shares the table). */
   socketNetns?: string;
   deliverProbe?: DeliverProbe;
+  /** Flow sampling (`--sample 1/N`, `--sample-shift`): only flows whose hash has the rule's bits zero, filtered in the kernel. */
+  sample?: SamplingRule;
   signal?: AbortSignal;
   /** Progress lines for the user (stderr in the CLI). */
   onStatus?: (line: string) => void;
@@ -73,31 +76,89 @@ export interface CapturePlan {
 function programOptions(
   snapshot: SystemSnapshot,
   rxhashField: string,
-  o: { netns?: string; dev?: string; socketNetns?: string; durationS?: number },
+  o: { netns?: string; dev?: string; socketNetns?: string; durationS?: number; sample?: SamplingRule },
   packetNetnsInum: number | undefined,
 ): ProgramOptions {
   const ifindexes = [...snapshot.ifnames].filter(([, n]) => snapshot.devices.includes(n)).map(([i]) => i);
+  // The rule goes into the trace's header (sample_shift=, sample_bits=), so every later command knows it.
+  const rule = o.sample ? [`sample_shift=${o.sample.shift} sample_bits=${o.sample.bits}`] : [];
   return {
     rxhashField,
     socketNetnsInum: o.socketNetns !== undefined ? netnsInum(o.socketNetns) : undefined,
     packetNetnsInum,
     ifindexes: o.dev !== undefined ? ifindexes : undefined,
     durationS: o.durationS,
-    config: snapshotConfigLines(snapshot),
+    config: [...snapshotConfigLines(snapshot), ...rule],
     ifnames: snapshot.ifnames,
+    sample: o.sample,
   };
 }
 
-/** The one-program form for users who run bpftrace themselves (`--print-program`). */
-export function prepareProgram(o: { durationS?: number; netns?: string; dev?: string; socketNetns?: string; bpftrace: string | null }): {
-  program: string;
-  rxhashField: string;
-} {
+type ProgramRequest = { durationS?: number; netns?: string; dev?: string; socketNetns?: string; sample?: SamplingRule };
+
+/**
+ * The one-program form for users who run bpftrace themselves
+ * (`--print-program`), from this machine's snapshot. See printedProgram().
+ */
+export function prepareProgram(o: ProgramRequest & { bpftrace: string | null }): { program: string; rxhashField: string; notes: string[] } {
   const snapshot = takeSnapshot({ netns: o.netns, dev: o.dev });
   // Without bpftrace (printing only) assume the layout of current kernels; the program says which it used.
   const rxhashField = o.bpftrace ? detectRxhashField(o.bpftrace) : '__sk_common.skc_rxhash';
   const packetNetns = o.netns !== undefined ? netnsInum(o.netns) : undefined;
-  return { program: generateProgram(programOptions(snapshot, rxhashField, o, packetNetns)), rxhashField };
+  const socketNetns = o.socketNetns !== undefined ? netnsInum(o.socketNetns) : undefined;
+  return { ...printedProgram(snapshot, rxhashField, o, packetNetns, socketNetns), rxhashField };
+}
+
+/**
+ * The program is generated from one machine: its configuration is printed
+ * by BEGIN as the trace header, its devices' ifindexes name the queues (and
+ * filter packets with --dev), its namespaces' inode numbers filter with
+ * --netns. So its header says so, with how to run it on the target and read
+ * its output, and `notes` say it again for stderr, with a warning when RFS is
+ * off there (issue 23 item 6).
+ */
+export function printedProgram(
+  snapshot: SystemSnapshot,
+  rxhashField: string,
+  o: ProgramRequest,
+  packetNetns: number | undefined,
+  socketNetns: number | undefined,
+): { program: string; notes: string[] } {
+  const options = programOptions(snapshot, rxhashField, { ...o, socketNetns: undefined }, packetNetns);
+  options.socketNetnsInum = socketNetns;
+  const config = snapshotConfigLines(snapshot);
+  const devices = [...snapshot.ifnames].map(([i, n]) => `${i} ${n}`).join(', ');
+  const args = [
+    ...(o.netns !== undefined ? ['--netns', o.netns] : []),
+    ...(o.dev !== undefined ? ['--dev', o.dev] : []),
+    ...(o.socketNetns !== undefined ? ['--socket-netns', o.socketNetns] : []),
+    ...(o.durationS !== undefined ? ['--duration', String(o.durationS)] : []),
+    ...(o.sample ? ['--sample', `1/${2 ** o.sample.bits}`, '--sample-shift', String(o.sample.shift)] : []),
+  ];
+  const filters = [
+    o.dev !== undefined ? 'packets by ifindex' : '',
+    packetNetns !== undefined ? 'packets by namespace' : '',
+    socketNetns !== undefined ? 'sockets by namespace' : '',
+  ]
+    .filter((f) => f)
+    .join(', ');
+  options.preamble = [
+    '',
+    'Made from the machine it was printed on, and right for that machine only:',
+    'BEGIN prints its configuration as the trace header,',
+    ...config.map((c) => `  ${c}`),
+    `and names queues by its devices' ifindexes (${devices})${filters ? `; it selects ${filters} of that machine` : ''}.`,
+    ...(o.sample ? [`It prints only one flow in ${2 ** o.sample.bits}: those with ${ruleBits(o.sample)} zero (docs/model.md#flow-sampling).`] : []),
+    ...(snapshot.rpsSockFlowEntries === 0 ? ['RFS is off there (net.core.rps_sock_flow_entries=0): the trace will show plain RPS.'] : []),
+    'Generate it on the server you capture, run it there as root (bpftrace needs tracefs: mount -t tracefs nodev',
+    '/sys/kernel/tracing when /sys/kernel/tracing/events is missing), and read its output as a trace:',
+    `  rfs-replay capture --print-program${args.length > 0 ? ` ${args.join(' ')}` : ''} > rfs.bt`,
+    `  sudo bpftrace rfs.bt > rfs.txt        (or: sudo bpftrace -f json rfs.bt > rfs.json; ${o.durationS !== undefined ? `it stops after ${o.durationS} s` : 'Ctrl-C stops it'})`,
+    '  rfs-replay replay rfs.txt             (report and validate read it too)',
+  ];
+  const notes = [sampleCaptureMsg.programFitsThisMachine(config.join('; '), devices)];
+  if (snapshot.rpsSockFlowEntries === 0) notes.push(sampleCaptureMsg.rfsOff());
+  return { program: generateProgram(options), notes };
 }
 
 export function planCapture(o: CaptureOptions, bpftrace: string): CapturePlan {
@@ -107,7 +168,10 @@ export function planCapture(o: CaptureOptions, bpftrace: string): CapturePlan {
   const program = programOptions(snapshot, rxhashField, { ...o, durationS: undefined }, packetNetns);
   const sharedNames = namesInOtherNamespaces(snapshot.devices, packetNetns);
   const mode = o.deliverProbe ?? 'auto';
-  const deliversByBpf = mode === 'bpftrace' || (mode === 'auto' && !snapshot.devices.every((d) => HASH_CARRYING_KINDS.has(snapshot.kinds.get(d) ?? '')));
+  // Sampled: BPF reads deliveries so it can filter them by hash in the kernel (perf's net:netif_receive_skb has no hash field).
+  const deliversByBpf =
+    mode === 'bpftrace' ||
+    (mode === 'auto' && (o.sample !== undefined || !snapshot.devices.every((d) => HASH_CARRYING_KINDS.has(snapshot.kinds.get(d) ?? ''))));
   return { snapshot, rxhashField, program, sharedNames, deliversByBpf };
 }
 
@@ -170,19 +234,25 @@ export async function runCapture(o: CaptureOptions): Promise<CaptureSummary> {
     const plan = planCapture(o, bpftrace);
     if (o.socketNetns !== undefined) status(captureMsg.socketNetnsLimited(o.socketNetns));
     if (plan.sharedNames.length > 0) status(captureMsg.sharedDeviceNames(plan.sharedNames));
-    if (plan.deliversByBpf && o.deliverProbe !== 'bpftrace')
+    if (plan.deliversByBpf && o.deliverProbe !== 'bpftrace' && !o.sample)
       status(captureMsg.deliversByBpf(plan.snapshot.devices.filter((d) => !HASH_CARRYING_KINDS.has(plan.snapshot.kinds.get(d) ?? ''))));
+    if (o.sample) status(sampleCaptureMsg.sampling(describeRule(o.sample), plan.deliversByBpf));
+    if (plan.snapshot.rpsSockFlowEntries === 0) status(sampleCaptureMsg.rfsOff());
     const asm = new CaptureAssembler(o.output, o.socketNetns !== undefined);
-    const perfEvents: PerfEvent[] = planPerfEvents(TRACEFS, plan.snapshot.devices, !plan.deliversByBpf);
+    const perfEvents: PerfEvent[] = planPerfEvents(TRACEFS, plan.snapshot.devices, !plan.deliversByBpf, o.sample);
 
     const socketPath = join(dir, 'sockets.bt');
     writeFileSync(socketPath, generateSocketProgram(plan.program));
     const sockets = new BpftraceRun(bpftrace, socketPath, (line, n) => asm.add(line, n));
     runs.push(sockets);
     let check: BpftraceRun | null = null;
-    if (plan.sharedNames.length > 0 || plan.deliversByBpf) {
+    // Sampled: the check program also reads state changes (perf's have no hash to filter by).
+    if (plan.sharedNames.length > 0 || plan.deliversByBpf || o.sample) {
       const checkPath = join(dir, 'packets.bt');
-      writeFileSync(checkPath, generatePacketCheckProgram(plan.program, { confirmPackets: plan.sharedNames.length > 0, delivers: plan.deliversByBpf }));
+      const states = o.sample !== undefined;
+      // Sampled, BPF's deliver rows tie packets to the captured device (capture-fixups.ts dropUnconfirmed()): no "seen" probe on every packet.
+      const confirmPackets = plan.sharedNames.length > 0 && !(o.sample && plan.deliversByBpf);
+      writeFileSync(checkPath, generatePacketCheckProgram(plan.program, { confirmPackets, delivers: plan.deliversByBpf, states }));
       check = new BpftraceRun(bpftrace, checkPath, (line, n) => asm.add(line, n));
       runs.push(check);
     }

@@ -25,6 +25,7 @@ import {
   traceFile,
 } from './common.js';
 import { runContext } from './run-context.js';
+import { SAMPLE_SHIFT_DESCRIPTION, sampleRuleOption } from './sample-options.js';
 
 interface ReplayArgs {
   trace: string;
@@ -39,6 +40,8 @@ interface ReplayArgs {
   lenient: boolean;
   progress: boolean;
   timeline: boolean;
+  'keep-sample'?: string;
+  'sample-shift'?: string;
 }
 
 export const replayCommand: CommandModule<object, ReplayArgs> = {
@@ -58,7 +61,12 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('reader', { choices: ['fast', 'csv-parse'] as const, default: 'fast' as const, describe: helpMsg.replay.reader })
       .option('lenient', { type: 'boolean', default: false, describe: helpMsg.lenient })
       .option('timeline', { type: 'boolean', default: false, describe: helpMsg.replay.timeline })
-      .option('progress', { type: 'boolean', default: true, describe: helpMsg.progress });
+      .option('keep-sample', {
+        type: 'string',
+        describe: 'count only the flows capture --sample 1/N would keep (every row still replayed): 1/N, N a power of two',
+      });
+    b = numberOption(b, 'sample-shift', SAMPLE_SHIFT_DESCRIPTION);
+    b = b.option('progress', { type: 'boolean', default: true, describe: helpMsg.progress });
     for (const [command, what] of helpMsg.replay.examples) b = example(b, command, what);
     return b as never;
   },
@@ -84,6 +92,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         lenient: a.lenient,
         reader: a.reader,
         fifoNs,
+        keepSample: sampleRuleOption('--keep-sample', a['keep-sample'], a['sample-shift']),
         onProgress: progress.update,
         signal: ctx.signal,
         command: ctx.command,

@@ -21,6 +21,7 @@ import {
   TCP_FIN_WAIT1,
   TCP_FIN_WAIT2,
 } from './trace-codes.js';
+import type { SamplingRule } from '../types/sampling.js';
 
 export { DEFERRED_ID, NONE };
 
@@ -99,6 +100,8 @@ export interface TraceHeader {
   implicitQueue: boolean;
   /** Any other key=value pairs seen, kept for provenance. */
   extra: Record<string, string>;
+  /** sample_shift= and sample_bits=: the trace holds only the flows this rule keeps (docs/model.md#flow-sampling). */
+  sampling?: SamplingRule;
 }
 
 /** Columnar rows. All arrays have at least `length` entries; indices >= length are garbage. */

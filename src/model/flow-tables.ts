@@ -102,6 +102,8 @@ import {
 import { PATH_CLASS } from './lane-names.js';
 import { type BankTrace, planLaneMemory, type QueueRegion } from './lane-memory.js';
 import { readTimeline, type WasmLanes } from './wasm-lanes.js';
+import { KeptCounting } from './kept-counting.js';
+import type { SamplingRule } from '../types/sampling.js';
 
 export { PACKET_WINDOW, PACKET_WINDOW_MASK } from './lane-layout.js';
 export type { BankTrace } from './lane-memory.js';
@@ -219,6 +221,8 @@ export class FlowTableBank {
   readonly vectorLanes: { first: number; lanes: number };
   private readonly queueRegions: QueueRegion[];
   private occupancy: number[][] | null = null; // per lane, per queue: entries used
+  /** Counting only the kept flows' rows (countOnlyKept()); null: every row. */
+  private counting: KeptCounting | null = null;
 
   /** See BankTrace. */
   constructor(
@@ -250,6 +254,21 @@ export class FlowTableBank {
    * and a batch without deliver rows may pass null.
    */
   processBatch(b: TraceBatch, ordinal: Float64Array | null): void {
+    if (this.counting) return this.counting.processBatch(b, ordinal);
+    const n = b.length;
+    this.loadColumns(b, ordinal);
+    this.runRows(b, 0, n, true);
+    if (this.trace.ids === 'emit') {
+      // (wasm.i32, not c: growing a region may have replaced the views.)
+      const m = this.wasm.i32;
+      b.flow.set(m.subarray(m[CTL_COL_FLOW], m[CTL_COL_FLOW] + n));
+      b.socket.set(m.subarray(m[CTL_COL_SOCKET], m[CTL_COL_SOCKET] + n));
+    }
+    this.flushCounts();
+  }
+
+  /** Copies the columns of the batch the WebAssembly lanes read into their memory. */
+  loadColumns(b: TraceBatch, ordinal: Float64Array | null): void {
     const n = b.length;
     const wasm = this.wasm;
     wasm.ensureColumns(n);
@@ -273,14 +292,25 @@ export class FlowTableBank {
       wasm.u32.set(b.sockHi.subarray(0, n), c[CTL_COL_SOCK_HI]);
       wasm.u32.set(b.sockLo.subarray(0, n), c[CTL_COL_SOCK_LO]);
     }
-    const ids = this.trace.ids;
-    if (ids === 'given') wasm.i32.set(b.flow.subarray(0, n), c[CTL_COL_FLOW]);
+    if (this.trace.ids === 'given') wasm.i32.set(b.flow.subarray(0, n), c[CTL_COL_FLOW]);
     wasm.u8.set(b.event.subarray(0, n), 4 * c[CTL_COL_EVENT]);
-    let from = 0;
+  }
+
+  /**
+   * Replays rows [from, to) of the loaded batch in every lane, growing regions
+   * as the lanes ask. `explain`: note the disagreements they log (else they are
+   * dropped).
+   */
+  runRows(b: TraceBatch, from: number, to: number, explain: boolean): void {
+    const wasm = this.wasm;
+    const ids = this.trace.ids;
     for (;;) {
-      from = wasm.exports.run(from, n);
-      if (this.anyExplain) this.readDisagreements();
-      if (from >= n) break;
+      from = wasm.exports.run(from, to);
+      if (this.anyExplain) {
+        if (explain) this.readDisagreements();
+        else wasm.i32[CTL_LOG_USED] = 0;
+      }
+      if (from >= to) break;
       // A region is full at row `from`: grow it and go on from there.
       const stop = wasm.i32[CTL_STOP];
       if (stop === STOP_FLOWS) wasm.growFlows((ids === 'given' ? b.flow[from] : wasm.i32[CTL_FLOWS_SEEN]) + 1, this.n);
@@ -290,13 +320,6 @@ export class FlowTableBank {
       else if (stop === STOP_SOCK_TABLE) wasm.growSockTable();
       else if (stop !== STOP_LOG) throw new Error(`WebAssembly lanes stopped at row ${from} for no reason (${stop})`);
     }
-    if (ids === 'emit') {
-      // (wasm.i32, not c: growing a region may have replaced the views.)
-      const m = wasm.i32;
-      b.flow.set(m.subarray(m[CTL_COL_FLOW], m[CTL_COL_FLOW] + n));
-      b.socket.set(m.subarray(m[CTL_COL_SOCKET], m[CTL_COL_SOCKET] + n));
-    }
-    this.flushCounts();
   }
 
   /** Disagreements the lanes logged for explaining, in row order. */
@@ -319,7 +342,7 @@ export class FlowTableBank {
   }
 
   /** Adds the batch's counters and per-CPU packets to the totals and zeroes them. */
-  private flushCounts(): void {
+  flushCounts(): void {
     const m = this.wasm.i32;
     for (let l = 0; l < this.n; l++) {
       const o = LANES_AT + l * LANE_WORDS;
@@ -337,10 +360,30 @@ export class FlowTableBank {
     }
   }
 
+  /** Zeroes the counters and per-CPU packets the lanes counted since the last flush, without adding them. */
+  discardCounts(): void {
+    const m = this.wasm.i32;
+    for (let l = 0; l < this.n; l++) {
+      const o = LANES_AT + l * LANE_WORDS;
+      m.fill(0, m[o + L_COUNTS], m[o + L_COUNTS] + this.nq * NC);
+      m.fill(0, m[o + L_PER_CPU], m[o + L_PER_CPU] + this.cpuStride);
+    }
+  }
+
+  /**
+   * From now on, count only the rows of the flows `rule` keeps (replay
+   * --keep-sample); the lanes still replay every row. Call before the first
+   * batch, on a bank that numbers its own flows (see kept-counting.ts).
+   */
+  countOnlyKept(rule: SamplingRule): void {
+    this.counting = new KeptCounting(this, rule);
+  }
+
   /** Lane l's counters at the end of the trace, with what never got resolved. */
   finishLane(l: number): Metrics {
     const wasm = this.wasm;
-    wasm.exports.drain(l);
+    if (this.counting) wasm.exports.drainKept(l, this.counting.mask);
+    else wasm.exports.drain(l);
     const f = (at: number) => wasm.f64[at / 2];
     // The lane's totals: its queues' blocks summed (integers: exact in any order).
     const counts = new Float64Array(NC);
@@ -348,16 +391,17 @@ export class FlowTableBank {
     for (let i = 0; i < blocks.length; i++) counts[i % NC] += blocks[i];
     counts[LOCAL_UNRESOLVED] += f(CTL_DRAIN_PACKETS);
     counts[HITS_UNRESOLVED] += f(CTL_DRAIN_HITS);
-    counts[RECORDS] = f(CTL_RECORDS);
+    counts[RECORDS] = this.counting ? this.counting.records : f(CTL_RECORDS);
     // A record ends in exactly one of: state skipped, zero hash, no table, a write, or a write avoided.
     counts[WRITES_AVOIDED] = counts[RECORDS] - counts[RECORDS_STATE_SKIPPED] - counts[RECORDS_ZERO_HASH] - counts[RECORDS_NO_TABLE] - counts[WRITES];
-    derivePacketCounters(counts, f(CTL_PACKETS));
+    derivePacketCounters(counts, this.counting ? this.counting.packets : f(CTL_PACKETS));
     const counters = new Counters();
     COUNTER_NAMES.forEach((name, i) => (counters[name] = counts[i]));
     const c = { ...counters };
     const nr = this.configs[l].nrCpuIds;
     const perCpu = Array.from(this.perCpu.subarray(l * this.cpuStride, l * this.cpuStride + nr));
-    this.queueResults[l] = this.nq > 1 ? this.queueMetrics(l, blocks) : null;
+    // Per queue only for a whole replay: the queues' packet counts (CTL_QUEUE_STATS) are the trace's, not the kept flows'.
+    this.queueResults[l] = this.nq > 1 && !this.counting ? this.queueMetrics(l, blocks) : null;
     return { ...c, ...deriveRatios(c), per_cpu: perCpu };
   }
 

@@ -61,6 +61,7 @@ let compiled: WebAssembly.Module | null = null;
 interface LaneExports {
   run(from: number, to: number): number;
   drain(lane: number): void;
+  drainKept(lane: number, sampleMask: number): void;
   rehash(sockets: number, from: number, entries: number, to: number, mask: number): void;
   testPendingAdd(key: number, cpu: number, desired: number, ts: number, timeline: number): void;
   testPendingResolve(key: number, cpu: number, timeline: number): void;

@@ -15,6 +15,7 @@ import { configResults, replayResult, traceSummary } from './assemble.js';
 import { DeliverMatcher } from './deliver-matching.js';
 import { laneResult, type LaneResult } from './lane-result.js';
 import type { ReplayOptions } from './options.js';
+import { checkKeepSample, planForKeptCounting, samplingOf, withSampling } from './sampling.js';
 import { readTraceInWorker } from './threads/parse-thread.js';
 import { chooseThreadingPlan, type ThreadingPlan } from './threads/plan.js';
 import { ReplayThread } from './threads/replay-thread.js';
@@ -33,7 +34,7 @@ import { ReplayThread } from './threads/replay-thread.js';
 export async function replayFile(path: string, options: ReplayOptions): Promise<ReplayResult> {
   checkRequest(options);
   // 1. Choose the threading plan: who reads the trace, who replays which configurations.
-  const plan = chooseThreadingPlan(path, options);
+  const plan = planForKeptCounting(chooseThreadingPlan(path, options), options);
   // 2. Start the replay thread (sweeps): its start-up overlaps reading the header.
   const thread = plan.sweepRing ? new ReplayThread(plan.sweepRing, options.threadDeath) : null;
   // 3. Read the trace; at its header set up the lanes, then per batch: match deliver rows, number flows, replay lanes.
@@ -45,7 +46,8 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   const trace = traceSummary(path, read, pass.traceCounts(), pass.delivers);
   // 6. Assemble the configuration results; agreement only where the kernel ran (the trace's own configuration).
   const configs = agreementWhereKernelRan(configResults(pass.configs, lanes, pass.delivers.sawDeliver), trace);
-  return replayResult(options.command ?? [], trace, configs);
+  // With flow sampling: the rule, and which metrics are exact for the kept flows.
+  return withSampling(replayResult(options.command ?? [], trace, configs), samplingOf(read.header, options));
 }
 
 /** The fewest CPUs a configuration asks for (`--cpus`); every row's CPU must exist there. */
@@ -59,6 +61,7 @@ function checkRequest(options: ReplayOptions): void {
   if (options.fifoNs !== undefined && (!Number.isInteger(options.fifoNs) || options.fifoNs <= 0)) {
     throw new UsageError(optMsg.badFifo(String(options.fifoNs)));
   }
+  checkKeepSample(options);
 }
 
 /** Step 3: the reader the plan chose, writing into the sweep's ring when there is one. */
@@ -124,6 +127,8 @@ class ReplayPass implements TraceSink {
       thread.configure(this.configs.slice(plan.replayedHere), { ...trace, ids: 'given' });
     } else {
       this.bank = new FlowTableBank(here, trace);
+      // replay --keep-sample: counts only the kept flows' rows (a sampled trace cannot be restricted again).
+      if (samplingOf(h, options)?.applied === 'replay') this.bank.countOnlyKept(options.keepSample!);
     }
     this.delivers.setCpus(nr);
   }

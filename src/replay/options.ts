@@ -1,6 +1,7 @@
 /** What a caller asks the replay engine for. */
 import type { ReadOptions } from '../ingest/read.js';
 import type { ConfigRequest } from '../types/config-request.js';
+import type { SamplingRule } from '../types/sampling.js';
 import type { ThreadDeath } from './threads/thread-death.js';
 
 export interface ReplayOptions {
@@ -15,6 +16,12 @@ export interface ReplayOptions {
    * in the parse worker.
    */
   reader?: ReadOptions['reader'];
+  /**
+   * Count only the rows of the flows this sampling rule keeps, while every
+   * row is still replayed (docs/model.md#flow-sampling): a whole trace's
+   * counters restricted to the flows a sampled capture would have kept.
+   */
+  keepSample?: SamplingRule;
   /** Model each CPU as a FIFO processing one packet every N ns instead of using deliver rows. */
   fifoNs?: number;
   /** Compute the trace file's sha256 for provenance (costs a hash pass over the bytes). */

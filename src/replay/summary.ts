@@ -1,6 +1,7 @@
 /** The plain-text renderer of a ReplayResult: what `replay` prints. */
-import { counted, grouped, summaryMsg } from '../messages.js';
-import type { ReplayResult } from '../types/result.js';
+import { counted, grouped, sampleNoteMsg, summaryMsg } from '../messages.js';
+import type { ConfigResult, ReplayResult } from '../types/result.js';
+import { ruleBits } from '../types/sampling.js';
 
 function pct(v: number | null): string {
   return v === null ? '—' : `${(v * 100).toFixed(2)}%`;
@@ -35,6 +36,7 @@ export function renderSummary(r: ReplayResult): string {
     const own = r.configs.find((c) => c.role === 'configured')?.metrics;
     out.push(summaryMsg.kernelAchieved(pct(t.kernel_locality), pct(t.kernel_cross_cpu_share), own ? [pct(own.locality), pct(own.cross_cpu_share)] : null));
   }
+  out.push(...samplingLines(r));
   if (t.time_backwards > 0) out.push(summaryMsg.timeBackwards(counted(t.time_backwards, 'row')));
   if (t.skipped.total > 0) {
     const reasons = Object.entries(t.skipped.by_reason)
@@ -46,21 +48,53 @@ export function renderSummary(r: ReplayResult): string {
   const head = ['configuration', 'hit ratio', 'collisions', 'aliased', 'stale', 'locality', 'cross-CPU', 'agreement'];
   const rows = r.configs.map((c) => {
     const m = c.metrics;
+    const v = (name: keyof typeof m) => (m[name] === null ? '' : estimatedMark(r, c, name)) + pct(m[name] as number | null);
     return [
-      c.label + (c.role === 'configured' ? ' *' : ''),
-      pct(m.hit_ratio),
-      pct(m.collision_rate),
-      pct(m.alias_rate),
-      pct(m.stale_rate),
-      pct(m.locality),
-      pct(m.cross_cpu_share),
-      pct(m.agreement),
+      c.label + (c.role === 'configured' ? ' *' : '') + belowBoundTag(r, c),
+      v('hit_ratio'),
+      v('collision_rate'),
+      v('alias_rate'),
+      v('stale_rate'),
+      v('locality'),
+      v('cross_cpu_share'),
+      v('agreement'),
     ];
   });
   out.push(table(head, rows));
   out.push('');
   out.push(...summaryMsg.legend());
+  if (r.trace.sampling?.applied === 'trace') out.push(sampleNoteMsg.legend());
   if (r.configs.some((c) => c.label.includes('→'))) out.push(summaryMsg.rounded());
   if (r.configs.some((c) => c.entries_effective === 0)) out.push(summaryMsg.rfsOff());
   return out.join('\n');
+}
+
+// ---- Flow sampling (docs/model.md#flow-sampling) ----
+
+/** What the rule means for this result, and which configurations are below its bound. */
+function samplingLines(r: ReplayResult): string[] {
+  const s = r.trace.sampling;
+  if (!s) return [];
+  const bits = ruleBits({ shift: s.sample_shift, bits: s.sample_bits });
+  const bound = s.exact_from_entries.toLocaleString('en-US');
+  const out = [s.applied === 'trace' ? sampleNoteMsg.sampledTrace(bits, s.one_in, bound) : sampleNoteMsg.keptOnly(bits, s.one_in)];
+  const below = r.configs.filter((c) => c.sampling && !c.sampling.global_table_exact && c.entries_effective < s.exact_from_entries);
+  if (below.length > 0 && s.applied === 'trace')
+    out.push(
+      sampleNoteMsg.belowBound(
+        below.map((c) => c.label),
+        bound,
+      ),
+    );
+  return out;
+}
+
+/** "~" before a sampled trace's estimated metric. */
+function estimatedMark(r: ReplayResult, c: ConfigResult, name: string): string {
+  return r.trace.sampling?.applied === 'trace' && c.sampling?.estimated.includes(name) ? '~' : '';
+}
+
+function belowBoundTag(r: ReplayResult, c: ConfigResult): string {
+  const s = r.trace.sampling;
+  return s?.applied === 'trace' && c.entries_effective > 0 && c.entries_effective < s.exact_from_entries ? sampleNoteMsg.belowTag() : '';
 }

@@ -64,9 +64,10 @@ export function comparisonRow(model: ReportData, name: string, reportHref: strin
     report_href: reportHref,
     kernel: k?.kernel ?? '',
     format: t.format,
-    packets: t.events.packet,
-    distinct_flows: t.distinct_flows,
-    active_flows: t.active_flows,
+    // A sampled trace counts one flow in N: its totals × N estimate the whole server's (report/sampling.ts).
+    packets: t.events.packet * (model.sampling?.one_in ?? 1),
+    distinct_flows: t.distinct_flows * (model.sampling?.one_in ?? 1),
+    active_flows: t.active_flows * (model.sampling?.one_in ?? 1),
     configured_entries: k?.configured.entries_effective ?? 0,
     configured_flow_cnt: k?.configured.flow_cnt_effective ?? 0,
     configured_locality: k?.configured.locality ?? null,

@@ -16,6 +16,7 @@ import { ratio } from '../types/metrics.js';
 import { reportMsg } from '../messages.js';
 import { KERNEL_PROFILES } from '../model/kernel.js';
 import { queueLocalityChart, queueSectionHtml } from './queue-section.js';
+import { marked, total } from './sampling.js';
 
 /**
  * No fetch, image, font or frame from anywhere; inline scripts and styles
@@ -49,7 +50,7 @@ export function renderReportHtml(model: ReportData): string {
   const trace = model.result.trace;
   const body = [
     `<header><h1>RFS table sizing report: ${escapeHtml(trace.file)}</h1>`,
-    `<p class="sub">${escapeHtml(int(trace.rows))} rows, ${escapeHtml(int(trace.events.packet))} packets, ${escapeHtml(int(trace.distinct_flows))} distinct flows over ${escapeHtml(spanText(model.result))}; replayed by ${escapeHtml(model.result.tool.name)} ${escapeHtml(model.result.tool.version)}.</p></header>`,
+    `<p class="sub">${escapeHtml(int(trace.rows))} rows, ${escapeHtml(total(model.sampling, trace.events.packet))} packets, ${escapeHtml(total(model.sampling, trace.distinct_flows))} distinct flows${model.sampling ? ` (sampled: one flow in ${model.sampling.one_in}, counts ≈ × ${model.sampling.one_in})` : ''} over ${escapeHtml(spanText(model.result))}; replayed by ${escapeHtml(model.result.tool.name)} ${escapeHtml(model.result.tool.version)}.</p></header>`,
     verdictSection(model),
     limitsSection(model),
     kernelSection(model),
@@ -131,18 +132,18 @@ const OUTCOME_HEADINGS: Record<(typeof OUTCOME_PARTS)[number], string> = {
 function limitsSection(model: ReportData): string {
   const k = model.kernels[0];
   if (!k || k.global.length === 0 || k.globalAdvice.reason === 'no_socket_side') return '';
-  const cell = (n: number, of: number) => `${int(n)} (${pct(of > 0 ? n / of : null, 1)})`;
+  const cell = (n: number, of: number) => `${total(model.sampling, n)} (${pct(of > 0 ? n / of : null, 1)})`;
   const head = ['global slots', 'lookups', ...OUTCOME_PARTS.map((p) => OUTCOME_HEADINGS[p]), 'own-hint hits', 'aliased hits', 'locality'];
   const body = k.global
     .map((r) => {
       const parts = outcomeParts(r);
       const cells = [
         int(r.entries_effective),
-        int(r.lookups),
-        ...OUTCOME_PARTS.map((p) => cell(parts[p], r.lookups)),
-        cell(r.hits_own, r.lookups),
-        cell(r.hits_aliased, r.lookups),
-        pct(r.locality),
+        total(model.sampling, r.lookups),
+        ...OUTCOME_PARTS.map((p) => marked(model.sampling, model.result.configs[r.config_index], 'hits', cell(parts[p], r.lookups))),
+        marked(model.sampling, model.result.configs[r.config_index], 'hits_own', cell(r.hits_own, r.lookups)),
+        marked(model.sampling, model.result.configs[r.config_index], 'hits_aliased', cell(r.hits_aliased, r.lookups)),
+        marked(model.sampling, model.result.configs[r.config_index], 'locality', pct(r.locality)),
       ];
       const mark = r.entries_effective === k.configured.entries_effective ? ' class="own"' : '';
       return `<tr${mark}>${cells.map((x, i) => (i === 0 ? `<th scope="row">${escapeHtml(x)}</th>` : `<td>${escapeHtml(x)}</td>`)).join('')}</tr>`;
@@ -166,9 +167,9 @@ function kernelSection(model: ReportData): string {
       const cells = [
         pct(c.hit_ratio),
         `${pct(ratio(c.hits_own, c.lookups))}`,
-        `${int(c.hits_aliased)} (${pct(c.alias_rate)})`,
-        `${int(c.misses_collision)} (${pct(c.collision_rate)})`,
-        `${int(c.hits_stale)} (${pct(c.stale_rate)})`,
+        `${total(model.sampling, c.hits_aliased)} (${pct(c.alias_rate)})`,
+        `${total(model.sampling, c.misses_collision)} (${pct(c.collision_rate)})`,
+        `${total(model.sampling, c.hits_stale)} (${pct(c.stale_rate)})`,
         pct(c.locality),
         ...(model.has_deliver ? [pct(c.agreement)] : []),
         slots > 0 ? `${int(used)} / ${int(slots)} (${pct(used / slots, 1)})` : '—',

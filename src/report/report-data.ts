@@ -14,6 +14,7 @@ import { reportMsg } from '../messages.js';
 import type { ConfigResult, KernelProfileName, ReplayResult, TimelineBin, TraceSummary } from '../types/result.js';
 import { globalAdvice, queueAdvice, recommendedRow, type TableAdvice } from './advice.js';
 import { buildQueueView, type QueueView } from './queue-view.js';
+import { judgeable, type ReportSampling, reportSampling, samplingNotes } from './sampling.js';
 
 export const REPORT_SCHEMA = 'rfs-replay/report';
 export const REPORT_VERSION = 1;
@@ -158,6 +159,8 @@ export interface ReportData {
   notes: string[];
   /** The note to read before anything else (no socket side: no advice), shown apart; it is also the first of `notes`. */
   alert: string | null;
+  /** A sampled trace's rule (report/sampling.ts), or null. */
+  sampling: ReportSampling | null;
 }
 
 /**
@@ -182,18 +185,27 @@ export function buildReportData(result: ReplayResult, plan: PlannedConfig[]): Re
   const kernelsInOrder = [...new Set(plan.filter((p) => p.group === 'configured').map((p) => p.kernel))];
   const activeFlows = trace.active_flows;
   const flows = trace.distinct_flows;
+  const sampling = reportSampling(result);
+  // Sampled: the kept flows (1/N of them) use the 1/N of a table's slots whose index has the rule's bits zero.
+  const slotsOfKept = (entries: number) => (sampling ? (judgeable(sampling, entries) ? entries / sampling.one_in : 0) : entries);
   const kernels: KernelAnalysis[] = kernelsInOrder.map((kernel) => {
     const configuredIndex = indicesOf('configured', kernel)[0];
     const configured = row(configuredIndex);
     const global = dedupeBySize(
       indicesOf('global-sweep', kernel).map((i): GlobalSweepRow => {
         const r = row(i);
-        return { ...r, expected_collision_rate: expectedCollisionRate(activeFlows, r.entries_effective) };
+        const slots = slotsOfKept(r.entries_effective);
+        return { ...r, expected_collision_rate: slots > 0 || r.entries_effective === 0 ? expectedCollisionRate(activeFlows, slots) : null };
       }),
       (r) => r.entries_effective,
     );
     const queue = dedupeBySize(indicesOf('queue-sweep', kernel).map(row), (r) => r.flow_cnt_effective);
-    const g = globalAdvice(configured, global, flows);
+    // Sampled: only sizes where the kept flows' slots are their own are judged (report/sampling.ts).
+    const g = globalAdvice(
+      configured,
+      global.filter((r) => judgeable(sampling, r.entries_effective)),
+      flows,
+    );
     const q = queueAdvice(g, queue, flows);
     const largest = global[global.length - 1];
     return {
@@ -231,6 +243,7 @@ export function buildReportData(result: ReplayResult, plan: PlannedConfig[]): Re
     flows,
     notes: [],
     alert: null,
+    sampling,
   };
   model.notes = coverageNotes(model);
   if (primary?.globalAdvice.reason === 'no_socket_side') model.alert = model.notes[0];
@@ -404,6 +417,7 @@ function coverageNotes(model: ReportData): string[] {
     notes.push(reportMsg.recommendationAtEdge(largest));
   }
   if (!model.has_deliver) notes.push(reportMsg.noDeliver());
+  notes.push(...samplingNotes(model.sampling, sizes, header));
   if (primary.configuredResult.head_model === 'instant' && primary.queue.length > 0) notes.push(reportMsg.queueHeadsInstant());
   return notes;
 }

@@ -7,6 +7,7 @@ import { profilesLine } from './profiles.js';
 import { adviceText, buildVerdict } from './verdict.js';
 import type { ReportData } from './report-data.js';
 import { queueTextLines } from './queue-section.js';
+import { total } from './sampling.js';
 
 function table(header: string[], rows: string[][]): string[] {
   const all = [header, ...rows];
@@ -76,9 +77,9 @@ export function renderReportText(model: ReportData, columns: number | null = nul
             adviceText(k),
             pct(c.hit_ratio),
             pct(ratio(c.hits_own, c.lookups)),
-            int(c.hits_aliased),
-            int(c.misses_collision),
-            int(c.hits_stale),
+            total(model.sampling, c.hits_aliased),
+            total(model.sampling, c.misses_collision),
+            total(model.sampling, c.hits_stale),
             slots > 0 ? `${int(used)} / ${int(slots)}` : '—',
           ];
         }),

@@ -8,6 +8,7 @@ import { reportMsg } from '../messages.js';
 import { candidate, type TableAdvice } from './advice.js';
 import { bytes, int, pct, pp } from './format.js';
 import type { ConfigRow, KernelAnalysis, ReportData } from './report-data.js';
+import { marked, total } from './sampling.js';
 
 export interface VerdictColumn {
   heading: string;
@@ -42,6 +43,9 @@ export function buildVerdict(model: ReportData): Verdict {
   const advised = k.recommended ? columns.findIndex((c) => c.row.config_index === k.recommended!.config_index) : -1;
   // Unknown advice is written in the configured column: it is the only one the reader is not told to change.
   const adviceColumn = advised >= 0 ? advised : 0;
+  // Sampled traces: estimates marked ~, counts scaled to the whole server (report/sampling.ts).
+  const s = model.sampling;
+  const m = (c: VerdictColumn, metric: string, text: string) => marked(s, model.result.configs[c.row.config_index], metric, text);
   const lines: VerdictLine[] = [
     {
       label: 'Advice',
@@ -51,22 +55,42 @@ export function buildVerdict(model: ReportData): Verdict {
     { label: 'Global table', unit: 'slots (rps_sock_flow_entries)', values: columns.map((c) => int(c.row.entries_effective)) },
     { label: 'Per-queue tables', unit: 'slots per RX queue (rps_flow_cnt)', values: columns.map((c) => perQueueSizes(c.row.flow_cnt_all)) },
     { label: 'Table memory', unit: '4 B per global slot + 8 B per queue slot', values: columns.map((c) => bytes(c.row.memory_bytes)) },
-    { label: 'Locality', unit: 'packets on the app’s next CPU / resolved packets', values: columns.map((c) => pct(c.row.locality)) },
+    { label: 'Locality', unit: 'packets on the app’s next CPU / resolved packets', values: columns.map((c) => m(c, 'locality', pct(c.row.locality))) },
     { label: 'Locality vs configured', unit: 'change (noise margin)', values: columns.map((c) => change(c.row)) },
-    { label: 'Cross-CPU share', unit: 'packets moved off their arrival CPU / packets', values: columns.map((c) => pct(c.row.cross_cpu_share)) },
-    { label: 'Hit ratio', unit: 'hits / lookups', values: columns.map((c) => pct(c.row.hit_ratio)) },
-    { label: 'Stale rate', unit: 'hits on a CPU the app had left / resolved hits', values: columns.map((c) => pct(c.row.stale_rate)) },
+    {
+      label: 'Cross-CPU share',
+      unit: 'packets moved off their arrival CPU / packets',
+      values: columns.map((c) => m(c, 'cross_cpu_share', pct(c.row.cross_cpu_share))),
+    },
+    { label: 'Hit ratio', unit: 'hits / lookups', values: columns.map((c) => m(c, 'hit_ratio', pct(c.row.hit_ratio))) },
+    {
+      label: 'Stale rate',
+      unit: 'hits on a CPU the app had left / resolved hits',
+      values: columns.map((c) => m(c, 'stale_rate', pct(c.row.stale_rate))),
+    },
     {
       label: 'Empty-slot misses',
       unit: 'lookups on a slot with no hint / lookups',
-      values: columns.map((c) => pct(c.row.lookups > 0 ? c.row.misses_empty / c.row.lookups : null)),
+      values: columns.map((c) => m(c, 'misses_empty', pct(c.row.lookups > 0 ? c.row.misses_empty / c.row.lookups : null))),
     },
-    { label: 'Collision rate', unit: 'misses on another flow’s slot / lookups', values: columns.map((c) => pct(c.row.collision_rate)) },
-    { label: 'Alias rate', unit: 'undetected collisions / lookups', values: columns.map((c) => pct(c.row.alias_rate)) },
-    { label: 'Ordering holds', unit: 'packets kept on the old CPU', values: columns.map((c) => `${int(c.row.ooo_holds)} (${pct(c.row.ooo_hold_share)})`) },
+    {
+      label: 'Collision rate',
+      unit: 'misses on another flow’s slot / lookups',
+      values: columns.map((c) => m(c, 'collision_rate', pct(c.row.collision_rate))),
+    },
+    { label: 'Alias rate', unit: 'undetected collisions / lookups', values: columns.map((c) => m(c, 'alias_rate', pct(c.row.alias_rate))) },
+    {
+      label: 'Ordering holds',
+      unit: 'packets kept on the old CPU',
+      values: columns.map((c) => `${total(s, c.row.ooo_holds)} (${m(c, 'ooo_holds', pct(c.row.ooo_hold_share))})`),
+    },
   ];
   if (model.has_deliver) {
-    lines.push({ label: 'Agreement with the kernel', unit: reportMsg.agreementOnlyOwn(), values: columns.map((c) => pct(c.row.agreement)) });
+    lines.push({
+      label: 'Agreement with the kernel',
+      unit: reportMsg.agreementOnlyOwn(),
+      values: columns.map((c) => m(c, 'agreement', pct(c.row.agreement))),
+    });
   }
   return { sentences: verdictSentences(k, model.flows), columns: columns.map((c) => c.heading), lines, advised };
 }

@@ -3,6 +3,7 @@
  * (text summary, JSON file, HTML report). Renderers read only this.
  */
 import type { Metrics, QueueMetrics } from './metrics.js';
+import type { ConfigExactness } from './sampling.js';
 
 export const RESULT_SCHEMA = 'rfs-replay/result';
 export const RESULT_VERSION = 1;
@@ -67,6 +68,25 @@ export interface TraceSummary {
   kernel_locality: number | null;
   kernel_cross_cpu_share: number | null;
   skipped: SkippedRows;
+  /** Present when only some flows are counted (docs/model.md#flow-sampling). */
+  sampling?: SamplingSummary;
+}
+
+/**
+ * A flow-sampling rule and how it was applied: `trace` — the trace holds only
+ * the kept flows (its header's sample_shift= and sample_bits=, written by
+ * `capture --sample`); `replay` — the trace is whole and every counter counts
+ * only the rows of kept flows (`replay --keep-sample`), while the lanes
+ * replay every row.
+ */
+export interface SamplingSummary {
+  sample_shift: number;
+  sample_bits: number;
+  /** One flow in this many is kept: 2^sample_bits. */
+  one_in: number;
+  /** Global tables of at least this many slots (2^(shift + bits)) give kept and dropped flows separate slots. */
+  exact_from_entries: number;
+  applied: 'trace' | 'replay';
 }
 
 export interface TimelineBin {
@@ -120,6 +140,8 @@ export interface ConfigResult {
    */
   queue_changes_waiting?: number;
   timeline?: { bin_ns: number; bins: TimelineBin[] };
+  /** With flow sampling (trace.sampling): which metrics are exact for the kept flows, which are estimates. */
+  sampling?: ConfigExactness;
   /** With `explain`: matched deliver rows where the model chose another CPU, by how the model routed them. */
   disagreements?: {
     by_class: Record<string, number>;

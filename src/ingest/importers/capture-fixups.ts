@@ -5,6 +5,7 @@
  * device's, the hash steering computed, and the hash a TCP state change
  * cleared. Used by the capture assembler (capture-protocol.ts).
  */
+import { keepsHash, sampleMask, type SamplingRule } from '../../types/sampling.js';
 import type { TimedRow } from './types.js';
 
 export const ZERO_HASH = '0x00000000';
@@ -191,7 +192,7 @@ export function stateHashesFromRecords(events: CaptureEvent[]): { filled: number
   return { filled, unknown };
 }
 
-/** Drops state rows of sockets that never recorded (sockets were limited to one namespace, which perf cannot filter). */
+/** Drops state rows of sockets that never recorded (sockets were limited to one namespace or sampled, which perf cannot filter). */
 export function dropStatesOfUnrecordedSockets(events: CaptureEvent[]): number {
   const recorded = new Set<string>();
   for (const e of events) {
@@ -200,7 +201,36 @@ export function dropStatesOfUnrecordedSockets(events: CaptureEvent[]): number {
   }
   let dropped = 0;
   for (const e of events) {
-    if (e.row.event === 'state' && e.hashFromRecords && !recorded.has(e.row.socket)) {
+    if (e.row.event === 'state' && e.hashFromRecords && !e.dropped && !recorded.has(e.row.socket)) {
+      e.dropped = true;
+      dropped++;
+    }
+  }
+  return dropped;
+}
+
+/**
+ * A sampled capture (docs/model.md#flow-sampling): the kernel kept every
+ * event whose hash had the rule's bits zero, including those whose hash was
+ * still 0 there (a packet before steering computed it, a socket before its
+ * first packet) and those it could not filter at all (perf's state changes
+ * and deliveries carry no hash). Now that every row has its flow's hash,
+ * drops the rows the rule does not keep: state rows without a hash (their
+ * socket never recorded one: its flow is unknown, mostly a dropped one whose
+ * socket address a kept one also used), deliver rows without a packet of a
+ * kept flow, and every row whose hash the rule drops. A state row without a
+ * hash changes no table (a close clears the slot of the row's hash), so
+ * leaving it out changes no counter (docs/model.md#flow-sampling). Returns
+ * how many were dropped.
+ */
+export function dropUnsampled(events: CaptureEvent[], rule: SamplingRule): number {
+  let dropped = 0;
+  const mask = sampleMask(rule);
+  for (const e of events) {
+    if (e.dropped) continue;
+    const unpairedPerfDeliver = e.row.event === 'deliver' && !e.pair && !e.fromBpf;
+    const stateWithoutHash = e.row.event === 'state' && e.row.rxhash === ZERO_HASH;
+    if (unpairedPerfDeliver || stateWithoutHash || !keepsHash(mask, Number(e.row.rxhash || 0))) {
       e.dropped = true;
       dropped++;
     }

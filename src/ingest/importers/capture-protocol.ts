@@ -45,6 +45,7 @@ import {
   dropBpfDeliversOutside,
   dropStatesOfUnrecordedSockets,
   dropUnconfirmed,
+  dropUnsampled,
   pairDelivers,
   shareHashes,
   stateHashesFromRecords,
@@ -110,6 +111,8 @@ export interface AssembleStats {
   undeclaredQueues: string[];
   /** True when the END line was seen. */
   ended: boolean;
+  /** Sampled captures: rows the kernel could not filter by the rule, dropped afterwards (capture-fixups.ts dropUnsampled()); null when not sampled. */
+  sampleFiltered: number | null;
 }
 
 /** Splits on single spaces, remembering each token's 1-based column (offset by `col0`). */
@@ -167,6 +170,7 @@ export class CaptureAssembler {
     reordered: 0,
     undeclaredQueues: [],
     ended: false,
+    sampleFiltered: null,
   };
 
   /**
@@ -415,6 +419,7 @@ export class CaptureAssembler {
     const st = stateHashesFromRecords(events);
     s.stateHashFromRecords = st.filled;
     s.stateHashUnknown = st.unknown;
+    if (header.sampling) s.sampleFiltered = dropUnsampled(events, header.sampling);
 
     // Queues of each device as declared (the device's real_num_rx_queues, one sysfs rx-N each).
     const declaredPerDev = new Map<string, number>();
@@ -462,6 +467,7 @@ export class CaptureAssembler {
       counts.push(['capture_unattributed', s.unattributed], ['capture_hash_unknown', s.hashUnknown], ['capture_state_hash_unknown', s.stateHashUnknown]);
     }
     counts.push(['capture_gro_merged', s.groMerged], ['capture_reordered', s.reordered]);
+    if (s.sampleFiltered !== null) counts.push(['capture_sample_filtered', s.sampleFiltered]);
     const known = counts.filter((c): c is [string, number] => c[1] !== null);
     for (const [k, v] of known) if (k !== 'capture_reordered') header.extra[k] = String(v);
     comments.push('# ' + known.map(([k, v]) => `${k}=${v}`).join(' '));

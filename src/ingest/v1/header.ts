@@ -14,7 +14,8 @@
  * as the kernel rejects the write (-EINVAL).
  */
 import { InputError } from '../../errors.js';
-import { msg } from '../../messages.js';
+import { msg, sampleMsg } from '../../messages.js';
+import { HASH_BITS } from '../../types/sampling.js';
 import { parseDecimal } from '../fields.js';
 import type { QueueConfig, TraceHeader } from '../trace.js';
 import { firstControl, LineFramer } from './framing.js';
@@ -80,10 +81,16 @@ export function headerColumns(file: string, fields: string[], starts: number[], 
   return { names, index };
 }
 
+/** Header keys whose values are numbers: given twice, they are compared by value. */
+const NUMERIC_KEYS = new Set(['nr_cpu_ids', 'rps_sock_flow_entries', 'sample_shift', 'sample_bits']);
+
 /** Accumulates header comment lines. */
 export class HeaderParser {
   private readonly header: TraceHeader = { format: 'rfs-trace v1', queues: [], implicitQueue: false, extra: {} };
   private readonly seen = new Map<string, string>();
+  /** sample_shift= and sample_bits= as read, and where each value stands (a rule needs both). */
+  private readonly sample: { shift?: number; bits?: number } = {};
+  private readonly samplePositions = new Map<string, { line: number; column: number }>();
 
   constructor(private readonly file: string) {}
 
@@ -179,11 +186,21 @@ export class HeaderParser {
         if (n < 0) throw new InputError(this.file, line, valueColumn, msg.badHeaderNumber(key, value), 'header');
         if (n > MAX_SOCK_FLOW_ENTRIES) throw new InputError(this.file, line, valueColumn, msg.sockEntriesTooLarge(value), 'header');
         break;
+      case 'sample_shift':
+        n = parseCount(value);
+        if (n < 0 || n >= HASH_BITS) throw new InputError(this.file, line, valueColumn, sampleMsg.badShift(value), 'header');
+        this.samplePositions.set(key, { line, column: valueColumn });
+        break;
+      case 'sample_bits':
+        n = parseCount(value);
+        if (n < 1 || n > HASH_BITS) throw new InputError(this.file, line, valueColumn, sampleMsg.badBits(value), 'header');
+        this.samplePositions.set(key, { line, column: valueColumn });
+        break;
     }
     // A key given twice must agree; numbers are compared by value, so 64 and 064 agree.
     const prev = this.seen.get(key);
     if (prev !== undefined) {
-      const same = key === 'nr_cpu_ids' || key === 'rps_sock_flow_entries' ? parseCount(prev) === n : prev === value;
+      const same = NUMERIC_KEYS.has(key) ? parseCount(prev) === n : prev === value;
       if (!same) throw new InputError(this.file, line, column, msg.conflictingKey(key, prev, value), 'header');
       return;
     }
@@ -197,6 +214,12 @@ export class HeaderParser {
         break;
       case 'kernel':
         h.kernel = value;
+        break;
+      case 'sample_shift':
+        this.sample.shift = n;
+        break;
+      case 'sample_bits':
+        this.sample.bits = n;
         break;
       default:
         h.extra[key] = value;
@@ -257,8 +280,25 @@ export class HeaderParser {
     });
   }
 
-  /** The snapshot; checks that need the whole header (CPU masks against nr_cpu_ids). */
+  /** The sampling rule, once the whole header is read: both keys or neither, within the hash's 32 bits. */
+  private finishSampling(): void {
+    const { shift, bits } = this.sample;
+    if (shift === undefined && bits === undefined) return;
+    if (shift === undefined || bits === undefined) {
+      const [given, missing] = shift === undefined ? ['sample_bits', 'sample_shift'] : ['sample_shift', 'sample_bits'];
+      const at = this.samplePositions.get(given)!;
+      throw new InputError(this.file, at.line, at.column - given.length - 1, sampleMsg.keyAlone(given, missing), 'header');
+    }
+    if (shift + bits > HASH_BITS) {
+      const at = this.samplePositions.get('sample_bits')!;
+      throw new InputError(this.file, at.line, at.column, sampleMsg.beyondHash(shift, bits), 'header');
+    }
+    this.header.sampling = { shift, bits };
+  }
+
+  /** The snapshot; checks that need the whole header (CPU masks against nr_cpu_ids, the sampling rule). */
   finish(): TraceHeader {
+    this.finishSampling();
     const h = this.header;
     if (h.queues.length === 0) {
       h.implicitQueue = true;

@@ -1530,57 +1530,92 @@ export function rehash(sockets: bool, from: i32, entries: i32, to: i32, mask: i3
   }
 }
 
+// drainKey()'s sums.
+let drainWaiting: f64 = 0;
+let drainHits: f64 = 0;
+
+/**
+ * The packets still waiting for `key` (a flow of lane `lane`)'s next record
+ * event, and the hits among them, into drainWaiting and drainHits, and in a
+ * multi-queue trace into its queue's QS_DRAIN_* (the flow's waiting queue);
+ * forgets them.
+ */
+function drainKey(key: i32, lane: i32): void {
+  const f = runs + RUN_WORDS * key;
+  const k = ld(f);
+  const word = ld(f + 1);
+  let waiting: f64 = 0;
+  let hits: f64 = 0;
+  if (k > 0) {
+    waiting += k;
+    if ((word & ~HAS_LIST) >>> 16 != 0) hits += k;
+    st(f, 0);
+  }
+  if ((word & HAS_LIST) != 0) {
+    st(f + 1, word & ~HAS_LIST);
+    const e = ends + ENDS_WORDS * key;
+    for (let n = ld(e) - 1; n >= 0; n = ld(nodes + NODE_WORDS * n + 3)) {
+      waiting += ld(nodes + NODE_WORDS * n + 2);
+      if (ld(nodes + NODE_WORDS * n + 1) >= 0) hits += ld(nodes + NODE_WORDS * n + 2);
+    }
+    st(e, 0);
+    st(e + 1, 0);
+  }
+  if (waiting == 0) return;
+  drainWaiting += waiting;
+  drainHits += hits;
+  if (queues > 1) {
+    const q = max(0, (ld(ld(CTL_FLOW_QUEUE) + (key - lane) / lanes) & FQ_QUEUE) - 1);
+    const qs = ld(CTL_QUEUE_STATS) + QUEUE_STATS_WORDS * q;
+    stf(qs + QS_DRAIN_PACKETS, ldf(qs + QS_DRAIN_PACKETS) + waiting);
+    stf(qs + QS_DRAIN_HITS, ldf(qs + QS_DRAIN_HITS) + hits);
+  }
+}
+
+/** Zeroes the sums drainKey() adds to: the lane's, and each queue's. */
+function drainStart(): void {
+  drainWaiting = 0;
+  drainHits = 0;
+  if (queues <= 1) return;
+  const stats = ld(CTL_QUEUE_STATS);
+  for (let q = 0; q < queues; q++) {
+    stf(stats + QUEUE_STATS_WORDS * q + QS_DRAIN_PACKETS, 0);
+    stf(stats + QUEUE_STATS_WORDS * q + QS_DRAIN_HITS, 0);
+  }
+}
+
 /**
  * What is still waiting at the end of the trace (never resolved): packets and
  * hits of one lane, into CTL_DRAIN_PACKETS and CTL_DRAIN_HITS.
  */
 export function drain(lane: i32): void {
   enter();
-  let waiting: f64 = 0;
-  let hits: f64 = 0;
-  const stats = ld(CTL_QUEUE_STATS);
-  const flowQueue = ld(CTL_FLOW_QUEUE);
-  if (queues > 1) {
-    for (let q = 0; q < queues; q++) {
-      stf(stats + QUEUE_STATS_WORDS * q + QS_DRAIN_PACKETS, 0);
-      stf(stats + QUEUE_STATS_WORDS * q + QS_DRAIN_HITS, 0);
-    }
-  }
+  drainStart();
   // Only flows seen can have waiting packets: the regions are reserved far larger.
   const keys = ld(CTL_FLOWS_SEEN) * lanes;
-  for (let key = lane; key < keys; key += lanes) {
-    const f = runs + RUN_WORDS * key;
-    const k = ld(f);
-    const word = ld(f + 1);
-    let flowWaiting: f64 = 0;
-    let flowHits: f64 = 0;
-    if (k > 0) {
-      flowWaiting += k;
-      if ((word & ~HAS_LIST) >>> 16 != 0) flowHits += k;
-      st(f, 0);
-    }
-    if ((word & HAS_LIST) != 0) {
-      st(f + 1, word & ~HAS_LIST);
-      const e = ends + ENDS_WORDS * key;
-      for (let n = ld(e) - 1; n >= 0; n = ld(nodes + NODE_WORDS * n + 3)) {
-        flowWaiting += ld(nodes + NODE_WORDS * n + 2);
-        if (ld(nodes + NODE_WORDS * n + 1) >= 0) flowHits += ld(nodes + NODE_WORDS * n + 2);
-      }
-      st(e, 0);
-      st(e + 1, 0);
-    }
-    if (flowWaiting == 0) continue;
-    waiting += flowWaiting;
-    hits += flowHits;
-    if (queues > 1) {
-      const q = max(0, (ld(flowQueue + (key - lane) / lanes) & FQ_QUEUE) - 1);
-      const qs = stats + QUEUE_STATS_WORDS * q;
-      stf(qs + QS_DRAIN_PACKETS, ldf(qs + QS_DRAIN_PACKETS) + flowWaiting);
-      stf(qs + QS_DRAIN_HITS, ldf(qs + QS_DRAIN_HITS) + flowHits);
-    }
+  for (let key = lane; key < keys; key += lanes) drainKey(key, lane);
+  stf(CTL_DRAIN_PACKETS, drainWaiting);
+  stf(CTL_DRAIN_HITS, drainHits);
+  leave(0);
+}
+
+/**
+ * drain() for the flows whose hash has no bit of `sampleMask` set: the kept
+ * flows of replay --keep-sample (../kept-counting.ts), found through the flow
+ * table's [hash, id] entries (a bank that numbers its own flows).
+ */
+export function drainKept(lane: i32, sampleMask: i32): void {
+  enter();
+  drainStart();
+  const table = ld(CTL_FLOW_TABLE);
+  const mask = ld(CTL_FLOW_MASK);
+  for (let i = 0; i <= mask; i++) {
+    const h = ld(table + FLOW_ENTRY_WORDS * i);
+    if (h == 0 || (h & sampleMask) != 0) continue;
+    drainKey(ld(table + FLOW_ENTRY_WORDS * i + 1) * lanes + lane, lane);
   }
-  stf(CTL_DRAIN_PACKETS, waiting);
-  stf(CTL_DRAIN_HITS, hits);
+  stf(CTL_DRAIN_PACKETS, drainWaiting);
+  stf(CTL_DRAIN_HITS, drainHits);
   leave(0);
 }
 
