@@ -20,6 +20,7 @@ interface ReplayArgs {
   lenient: boolean;
   progress: boolean;
   timeline: boolean;
+  'open-loop': boolean;
 }
 
 export const replayCommand: CommandModule<object, ReplayArgs> = {
@@ -46,6 +47,11 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted by reason) instead of stopping at the first' })
       .option('timeline', { type: 'boolean', default: false, describe: 'include the time-binned series in the JSON' })
       .option('progress', { type: 'boolean', default: true, describe: 'show a progress bar on stderr (--no-progress to hide)' })
+      .option('open-loop', {
+        type: 'boolean',
+        default: false,
+        describe: 'what-ifs with every socket call on its captured CPU only (no closed loop: threads never follow their packets; no ranges)',
+      })
       .example('$0 replay traces/default.csv.gz', 'replay with the configuration recorded in the trace')
       .example('$0 replay t.csv.gz --entries 256,4096,32768 --json out.json', 'three global table sizes in one pass') as never,
   handler: async (a) => {
@@ -65,6 +71,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         lenient: a.lenient,
         reader: a.reader,
         fifoNs: a['fifo-ns'],
+        closedLoop: !a['open-loop'],
         onProgress: progress.update,
         signal: ctx.signal,
         command: ctx.command,

@@ -16,6 +16,7 @@ interface ReportArgs {
   kernel?: string;
   cpus?: string;
   'fifo-ns'?: string;
+  'open-loop': boolean;
   json?: string;
   lenient: boolean;
   progress: boolean;
@@ -93,6 +94,11 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('json', { type: 'string', describe: 'JSON path (default: the HTML path with .json)' })
       .option('lenient', { type: 'boolean', default: false, describe: 'skip bad rows (counted by reason) instead of stopping at the first' })
       .option('progress', { type: 'boolean', default: true, describe: 'show a progress bar on stderr (--no-progress to hide)' })
+      .option('open-loop', {
+        type: 'boolean',
+        default: false,
+        describe: 'what-ifs with every socket call on its captured CPU only (no closed loop: threads never follow their packets; no ranges)',
+      })
       .example('$0 report traces/default.csv.gz', 'writes reports/default.html and reports/default.json')
       .example('$0 report traces/scenarios --kernel 6.16,4.10', 'one report per trace plus a comparison report')
       .example('$0 report traces/scenarios/small-table.csv.gz --cpus 64,4096', "hit and alias rates at the trace's own nr_cpu_ids, 64 and 4096") as never,
@@ -109,6 +115,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         kernels: kernelList(a.kernel),
         ...cpuOption(a.cpus),
         fifoNs: fifoOption(a['fifo-ns']),
+        openLoop: a['open-loop'],
         lenient: a.lenient,
         command: ctx.command,
         signal: ctx.signal,

@@ -11,7 +11,7 @@ import { ratio } from '../types/metrics.js';
 import { isTraceOwnConfig } from '../types/own-config.js';
 import { KERNEL_PROFILES } from '../model/kernel.js';
 import { reportMsg } from '../messages.js';
-import type { ConfigResult, KernelProfileName, ReplayResult, TimelineBin, TraceSummary } from '../types/result.js';
+import type { ClosedLoopResult, ConfigResult, KernelProfileName, ReplayResult, TimelineBin, TraceSummary } from '../types/result.js';
 import { globalAdvice, queueAdvice, recommendedRow, type TableAdvice } from './advice.js';
 
 export const REPORT_SCHEMA = 'rfs-replay/report';
@@ -61,6 +61,8 @@ export interface ConfigRow {
   misses_empty: number;
   misses_collision: number;
   misses_invalid_cpu: number;
+  /** A what-if's closed loop and range (replay/closed-loop.ts); null for the configuration the kernel ran, or without. */
+  closed_loop: ClosedLoopResult | null;
 }
 
 /**
@@ -273,6 +275,7 @@ export function configRow(c: ConfigResult, index: number, trace: TraceSummary): 
     misses_empty: m.misses_empty,
     misses_collision: m.misses_collision,
     misses_invalid_cpu: m.misses_invalid_cpu,
+    closed_loop: c.closed_loop ?? null,
   };
 }
 
