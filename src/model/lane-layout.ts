@@ -366,10 +366,13 @@ export const CTL_CL_RATE_LOW = 110;
 export const CTL_CL_RATE_HIGH = 112;
 /** (f64) the follow rate's point estimate. */
 export const CTL_CL_RATE = 114;
+/** (f64) distinct sockets with any wake-up (elsewhere or in place). */
+export const CTL_CL_SOCKETS_WOKEN = 116;
 /** A socket's closed-loop block: [its last call's CPU + 1 (0: none), flags], then per closed lane its thread's CPU there + 1. */
 export const CL_SOCK_FIXED = 2;
 export const CL_PREV_CPU = 0;
 export const CL_FLAGS = 1;
-/** CL_FLAGS: the socket has been counted among the wake-ups elsewhere, in place. */
+/** CL_FLAGS: the socket has been counted among the wake-ups elsewhere, in place, and among the sockets woken. */
 export const CL_COUNTED_ELSEWHERE = 1;
 export const CL_COUNTED_IN_PLACE = 2;
+export const CL_COUNTED_WOKEN = 4;

@@ -68,7 +68,16 @@ interface LaneExports {
   testPendingResolve(key: number, cpu: number, timeline: number): void;
   testTimelinePacket(timeline: number, ts: number, lookup: number, hit: number, collision: number): void;
   testHash32(val: number, bits: number): number;
-  testFollowRates(elsewhere: number, followed: number, socketsElsewhere: number, inPlace: number, moved: number, socketsInPlace: number, nr: number): void;
+  testFollowRates(
+    elsewhere: number,
+    followed: number,
+    socketsElsewhere: number,
+    inPlace: number,
+    moved: number,
+    socketsInPlace: number,
+    woken: number,
+    nr: number,
+  ): void;
   testReciprocalScale(hash: number, len: number): number;
 }
 

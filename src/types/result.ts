@@ -89,7 +89,12 @@ export interface FollowEvidence {
   /** Of those, calls on another CPU: moves that were not the packet's doing. */
   moved: number;
   sockets_in_place: number;
-  /** The follow rate (a wake-up elsewhere moves the thread to its packet), and its 95% bounds. */
+  /** Distinct sockets with any wake-up: those that showed none elsewhere count 0 (low) to 1 (high) in the bounds. */
+  sockets_woken: number;
+  /**
+   * The follow rate (a wake-up elsewhere moves the thread to its packet), from
+   * the sockets that showed one, and its 95% bounds over every socket woken.
+   */
   rate: number;
   rate_low: number;
   rate_high: number;

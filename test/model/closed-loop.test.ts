@@ -66,7 +66,9 @@ describe('the follow rule, where the trace shows wake_affine()’s choice', () =
     const { replayFile } = await import('../../src/replay/engine.js');
     const r = await replayFile(writeTrace(text), { configs: [{ entries: 256 }], closedLoop: true });
     const f = r.trace.follow!;
-    expect([f.wakeups_elsewhere, f.followed, f.sockets_elsewhere, f.wakeups_in_place, f.moved, f.sockets_in_place]).toEqual([1, 1, 1, 0, 0, 0]);
+    expect([f.wakeups_elsewhere, f.followed, f.sockets_elsewhere, f.wakeups_in_place, f.moved, f.sockets_in_place, f.sockets_woken]).toEqual([
+      1, 1, 1, 0, 0, 0, 1,
+    ]);
     // f = 1/1 and nothing in place (mu unknown: 0 to 1). rate: (1 - 0) / (1 - 0) = 1. Upper: Wilson(1, 1)+ = 1
     // against mu's lower bound 0: 1. Lower: Wilson(1, 1)- = 1 / (1 + z^2) = 0.2065 against mu's upper bound 1:
     // a thread that always moves anyway says nothing about following: 0.
@@ -134,7 +136,7 @@ describe('the follow rule, where the trace cannot show the choice', () => {
 
 describe('the follow rate (followRates(), in the lanes)', () => {
   const lanes = new WasmLanes(0);
-  const rates = (...a: [number, number, number, number, number, number, number]) => {
+  const rates = (...a: [number, number, number, number, number, number, number, number]) => {
     lanes.exports.testFollowRates(...a);
     const f = lanes.f64;
     return { rate: f[CTL_CL_RATE / 2], low: f[CTL_CL_RATE_LOW / 2], high: f[CTL_CL_RATE_HIGH / 2] };
@@ -145,7 +147,7 @@ describe('the follow rate (followRates(), in the lanes)', () => {
     // rate = (0.3 - 0.1) / 0.9 = 0.2222.
     // Wilson, z = 1.96 (z^2 = 3.8415), n = 100: f in [0.21895, 0.39585], mu in [0.05523, 0.17437].
     // low = (0.21895 - 0.17437) / (1 - 0.17437) = 0.05400; high = (0.39585 - 0.05523) / (1 - 0.05523) = 0.36053.
-    const r = rates(100, 30, 100, 100, 10, 100, 2);
+    const r = rates(100, 30, 100, 100, 10, 100, 100, 2);
     expect(r.rate).toBeCloseTo(0.2222, 4);
     expect(r.low).toBeCloseTo(0.054, 4);
     expect(r.high).toBeCloseTo(0.3605, 4);
@@ -153,23 +155,32 @@ describe('the follow rate (followRates(), in the lanes)', () => {
 
   it('on 4 CPUs a move lands on the packet’s CPU one time in three (m = mu / 3)', () => {
     // m = 0.0333, a = m + 1 - mu = 0.9333: phi = (f a - m) / (1 - m - f (1 - a)) = (0.28 - 0.0333) / (0.9667 - 0.02) = 0.2606.
-    expect(rates(100, 30, 100, 100, 10, 100, 4).rate).toBeCloseTo(0.2606, 4);
+    expect(rates(100, 30, 100, 100, 10, 100, 100, 4).rate).toBeCloseTo(0.2606, 4);
   });
 
   it('clusters by socket: 100 wake-ups from 4 sockets are 4 draws, and the bounds widen', () => {
     // f's Wilson bounds over 4 draws: [0.0626, 0.7334]; low = 0 (below mu's upper bound), high = (0.7334 - 0.0552) / 0.9448 = 0.7178.
-    const r = rates(100, 30, 4, 100, 10, 100, 2);
+    const r = rates(100, 30, 4, 100, 10, 100, 4, 2);
     expect(r.rate).toBeCloseTo(0.2222, 4);
     expect(r.low).toBe(0);
     expect(r.high).toBeCloseTo(0.7178, 4);
   });
 
+  it('sockets that never showed a wake-up elsewhere count as never following (low) and always following (high)', () => {
+    // As the first case, but of 400 sockets woken only 100 showed a wake-up elsewhere: s = 0.25.
+    // low = 0.25 * 0.05400 = 0.01350; high = 0.25 * 0.36053 + 0.75 = 0.84013. The estimate stays 0.2222.
+    const r = rates(100, 30, 100, 100, 10, 100, 400, 2);
+    expect(r.rate).toBeCloseTo(0.2222, 4);
+    expect(r.low).toBeCloseTo(0.0135, 4);
+    expect(r.high).toBeCloseTo(0.8401, 4);
+  });
+
   it('without evidence: 0, from 0 to 1 (a capture whose kernel already steered every packet to its thread)', () => {
-    expect(rates(0, 0, 0, 5000, 50, 400, 2)).toEqual({ rate: 0, low: 0, high: 1 });
+    expect(rates(0, 0, 0, 5000, 50, 400, 400, 2)).toEqual({ rate: 0, low: 0, high: 1 });
   });
 
   it('pinned threads: nothing followed, nothing moved: 0, with an upper bound that shrinks with the sockets', () => {
-    const r = rates(10000, 0, 400, 10000, 0, 400, 2);
+    const r = rates(10000, 0, 400, 10000, 0, 400, 400, 2);
     expect(r.rate).toBe(0);
     expect(r.low).toBe(0);
     // Wilson upper bound of 0 of 400: z^2 / (400 + z^2) = 3.8415 / 403.8415 = 0.00951.

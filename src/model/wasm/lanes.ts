@@ -40,7 +40,7 @@ import {
   TL_DELIVER_MATCHED, TL_HITS, TL_HITS_RESOLVED, TL_HITS_STALE, TL_LOOKUPS, TL_MISSES_COLLISION, TL_PACKETS, WRITES,
 } from '../lane-layout';
 import {
-  CL_COUNTED_ELSEWHERE, CL_COUNTED_IN_PLACE, CL_FLAGS, CL_PREV_CPU, CL_SOCK_FIXED, CTL_CL_ELSEWHERE, CTL_CL_FOLLOWED, CTL_CL_IN_PLACE,
+  CL_COUNTED_ELSEWHERE, CL_COUNTED_IN_PLACE, CL_COUNTED_WOKEN, CL_FLAGS, CTL_CL_SOCKETS_WOKEN, CL_PREV_CPU, CL_SOCK_FIXED, CTL_CL_ELSEWHERE, CTL_CL_FOLLOWED, CTL_CL_IN_PLACE,
   CTL_CL_LANES, CTL_CL_MOVED, CTL_CL_NR, CTL_CL_RATE, CTL_CL_RATE_HIGH, CTL_CL_RATE_LOW, CTL_CL_REF, CTL_CL_SOCKETS_ELSEWHERE,
   CTL_CL_SOCKETS_IN_PLACE, CTL_CL_SOCKS, L_LOOP, L_LOOP_SLOT, LOOP_FOLLOW_HIGH, LOOP_FOLLOW_LOW,
 } from '../lane-layout';
@@ -573,6 +573,8 @@ let clPrevCpu = -1;
 let clCpu = -1;
 /** Where the reference lane processed the flow's wake-up packet (its first since the last call), -1: none or unknown. */
 let clWakeCpu = -1;
+/** The reference lane steered that packet by a hint (RFS), not by the RPS map or not at all. */
+let clWakeByHint = false;
 /** The call's coin in [0, 1): the same in every closed lane, so their draws differ only by the rate. */
 let clCoin: f64 = 0;
 
@@ -596,17 +598,34 @@ function closedLoopCall(h: i32, cpu: i32, flow: i32, sock: i32): void {
   clSockAt = sock >= 0 ? clSocks + clWords * sock : -1;
   clPrevCpu = clSockAt >= 0 ? ld(clSockAt + CL_PREV_CPU) - 1 : -1;
   clWakeCpu = -1;
+  clWakeByHint = false;
   if (clRef >= 0 && flow >= 0) {
-    // The reference lane's first pending packet of the flow is its inline run (it keeps no timeline).
+    // The reference lane's first pending packet of the flow is its inline run (it keeps no timeline):
+    // its CPU, and desired + 1 (0: no hit) above it (pendingAdd()).
     const run = wp(runs + RUN_WORDS * (flow * lanes + clRef));
-    if (fld(run, 0) > 0) clWakeCpu = fld(run, 1) & 0xffff;
+    if (fld(run, 0) > 0) {
+      const word = fld(run, 1);
+      clWakeCpu = word & 0xffff;
+      clWakeByHint = (word & ~HAS_LIST) >>> 16 != 0;
+    }
   }
   clCoin = <f64><u32>mix32(<i32>(<i64>records) * <i32>0x9e3779b1 ^ h) / 4294967296.0;
   if (clWakeCpu < 0 || clPrevCpu < 0) return;
-  const flags = ld(clSockAt + CL_FLAGS);
+  let flags = ld(clSockAt + CL_FLAGS);
+  if ((flags & CL_COUNTED_WOKEN) == 0) {
+    stf(CTL_CL_SOCKETS_WOKEN, ldf(CTL_CL_SOCKETS_WOKEN) + 1);
+    flags |= CL_COUNTED_WOKEN;
+    st(clSockAt + CL_FLAGS, flags);
+  }
   if (clWakeCpu != clPrevCpu) {
     // this_cpu != prev_cpu: wake_affine() decided, and the call shows which way (on a third CPU: neither, not counted).
-    if (cpu != clWakeCpu && cpu != clPrevCpu) return;
+    // Counted only where the packet's CPU owed nothing to the thread (RPS map, or not steered), as a what-if's are:
+    // a hint that names another CPU than the thread's last is the ordering guard holding the flow, or another
+    // socket's call, and the threads' answers to those say little about packets sent elsewhere.
+    if ((cpu != clWakeCpu && cpu != clPrevCpu) || clWakeByHint) {
+      followRates();
+      return;
+    }
     stf(CTL_CL_ELSEWHERE, ldf(CTL_CL_ELSEWHERE) + 1);
     if (cpu == clWakeCpu) stf(CTL_CL_FOLLOWED, ldf(CTL_CL_FOLLOWED) + 1);
     if ((flags & CL_COUNTED_ELSEWHERE) == 0) {
@@ -678,6 +697,20 @@ function closedLoopCpu(o: usize, l: i32, flow: i32, cpu: i32, nr: i32): i32 {
   return lane;
 }
 
+/**
+ * A closed lane's packet that the kernel processed (its deliver row) where
+ * the lane did not place it: the lane's CPU has processed it by now too. A
+ * closed lane moves threads, and with them its hints, off the trace's
+ * placement far more than its open twin; were its heads to wait for deliver
+ * rows on its own CPUs, as an open lane's do, the ordering guard would hold
+ * its flows for packets long processed, and the difference between the two
+ * would be that, not the threads.
+ */
+function closedLoopDelivered(o: usize, modelCpu: i32, pos: i32): void {
+  const k = fld(o, L_HEAD) + modelCpu;
+  if (pos - ld(k) > 0) st(k, pos);
+}
+
 /** Two-sided 95% normal quantile (analyze/noise.ts Z_95). */
 const Z95: f64 = 1.959963984540054;
 
@@ -708,8 +741,11 @@ function followRate(f: f64, mu: f64, n: f64): f64 {
 /**
  * The rate and its 95% bounds from the counts so far. Each socket counts as
  * one draw (its thread's habits are one sample, as a flow is in
- * analyze/noise.ts): the lower bound pairs f's lower bound with mu's upper,
- * the upper bound the reverse. Without evidence: 0 to 1.
+ * analyze/noise.ts): f's lower bound with mu's upper, and the reverse. Those
+ * hold for the sockets that showed a wake-up elsewhere; of the others (a
+ * share 1 - s of the sockets woken) the trace says nothing, so the lower
+ * bound takes them as never following and the upper as always:
+ * low = s phi(f-, mu+), high = s phi(f+, mu-) + 1 - s. Without evidence: 0 to 1.
  */
 function followRates(): void {
   const elsewhere = ldf(CTL_CL_ELSEWHERE);
@@ -719,9 +755,11 @@ function followRates(): void {
   const nf = Math.min(elsewhere, ldf(CTL_CL_SOCKETS_ELSEWHERE));
   const nm = Math.min(inPlace, ldf(CTL_CL_SOCKETS_IN_PLACE));
   const n = <f64>ld(CTL_CL_NR);
+  const woken = ldf(CTL_CL_SOCKETS_WOKEN);
+  const shown = woken > 0 ? Math.min(1, ldf(CTL_CL_SOCKETS_ELSEWHERE) / woken) : 0;
   stf(CTL_CL_RATE, elsewhere > 0 ? followRate(f, mu, n) : 0);
-  stf(CTL_CL_RATE_LOW, followRate(wilson(f, nf, -1), wilson(mu, nm, 1), n));
-  stf(CTL_CL_RATE_HIGH, followRate(wilson(f, nf, 1), wilson(mu, nm, -1), n));
+  stf(CTL_CL_RATE_LOW, shown * followRate(wilson(f, nf, -1), wilson(mu, nm, 1), n));
+  stf(CTL_CL_RATE_HIGH, shown * followRate(wilson(f, nf, 1), wilson(mu, nm, -1), n) + 1 - shown);
 }
 
 /** Current head of a lane's CPU t backlog, as get_rps_cpu() reads it (`same`: no FIFO heads in the bank). */
@@ -1362,6 +1400,7 @@ function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
         if (pos - ld(k) > 0) st(k, pos);
       }
     } else {
+      if (fld(o, L_LOOP) >= LOOP_FOLLOW_LOW && fld(o, L_FIFO) == 0) closedLoopDelivered(o, modelCpu, ld(pw + 1));
       const paths = fld(o, L_PATHS);
       if (paths >= 0) {
         // run() keeps `lanes` log entries free for every deliver row.
@@ -1736,7 +1775,8 @@ export function testTimelinePacket(timeline: i32, ts: f64, lookup: bool, hit: bo
 }
 
 /** followRates() from the given counts, into CTL_CL_RATE*. */
-export function testFollowRates(elsewhere: f64, followed: f64, socketsElsewhere: f64, inPlace: f64, moved: f64, socketsInPlace: f64, nr: i32): void {
+export function testFollowRates(elsewhere: f64, followed: f64, socketsElsewhere: f64, inPlace: f64, moved: f64, socketsInPlace: f64, woken: f64, nr: i32): void {
+  stf(CTL_CL_SOCKETS_WOKEN, woken);
   stf(CTL_CL_ELSEWHERE, elsewhere);
   stf(CTL_CL_FOLLOWED, followed);
   stf(CTL_CL_SOCKETS_ELSEWHERE, socketsElsewhere);
