@@ -592,3 +592,34 @@ export const reportSampleMsg = {
   configuredBelowBound: (size: string, bound: string) =>
     `the trace's own global table (${size} slots) is below ${bound}: its numbers are estimates, too good by the dropped flows' collisions; the advice compares it with sizes from ${bound} up only.`,
 };
+
+// ---- the closed loop: ranges of what-ifs (replay/closed-loop.ts) -----------------
+export const closedLoopMsg = {
+  /** The one sentence every output gives for why a what-if carries a range. */
+  whyRange: () =>
+    "Ranges: a what-if moves packets, and applications react to where their packets are processed, but the trace shows their reactions only to its own placement; so each what-if is given with every socket call where it ran (open loop), with the threads that would have followed the what-if's packets moved as often as the trace shows threads following theirs (closed loop), and as the range of both at the follow rate's 95% bounds.",
+  evidence: (elsewhere: string, followed: string, followedShare: string, inPlace: string, movedShare: string, rate: string, low: string, high: string) =>
+    `Threads in this trace followed their packet at ${followed} of ${elsewhere} wake-ups processed off their CPU (${followedShare}), and moved anyway at ${movedShare} of ${inPlace} wake-ups on it: follow rate ${rate} (95%: ${low}–${high}).`,
+  noEvidence: () =>
+    "The trace shows no wake-up processed off its thread's CPU (its kernel steered every packet to its application, or no socket call follows a packet): it cannot tell whether threads would follow packets placed elsewhere, so the ranges run to a follow rate of 100%.",
+  noReference: () =>
+    'The trace states no configuration of its own (table sizes), so nothing tells where its kernel processed a packet: the ranges run from threads that never follow their packets to threads that always do.',
+  summaryHeading: () => 'What-ifs with threads that follow their packets (closed loop):',
+  summaryColumns: () => ['configuration', 'locality: open', 'closed', 'range', 'cross-CPU: open', 'closed', 'range'],
+  range: (low: string, high: string) => `${low}–${high}`,
+  verdictRange: (at: string, open: string, closed: string, low: string, high: string, changeLow: string, changeHigh: string) =>
+    `At ${at} slots locality is ${open} with every socket call where it ran, ${closed} with threads following their packets as the trace shows, ${low}–${high} over the range (a change of ${changeLow} to ${changeHigh}); a size is advised only when its whole range beats the noise margin.`,
+  verdictUnsure: (at: string, changeLow: string, changeHigh: string) =>
+    `${at} slots would change locality by ${changeLow} to ${changeHigh} depending on how the threads react: not by more than the noise margin over the whole range, so it is not advised.`,
+  tableLocalityClosed: () => 'Locality, closed loop',
+  tableLocalityClosedUnit: () => 'threads follow their packets as often as the trace shows',
+  tableLocalityRange: () => 'Locality range',
+  tableCrossRange: () => 'Cross-CPU range',
+  tableRangeUnit: () => 'open loop to closed loop at the follow rate’s 95% bounds',
+  withinRange: (within: boolean) =>
+    within
+      ? "the kernel's locality lies within the range (widened by the noise margin)"
+      : "the kernel's locality lies outside the range, even widened by the noise margin",
+  predictRow: (what: string, open: string, closed: string, low: string, high: string, openError: string, closedError: string) =>
+    `  ${what.padEnd(10)} open loop ${open.padStart(7)} (error ${openError}), closed loop ${closed.padStart(7)} (error ${closedError}), range ${low}–${high}`,
+};

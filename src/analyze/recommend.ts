@@ -7,7 +7,11 @@
  * A candidate size is better than the configured one when
  *  - its locality is higher by more than the noise margin (noise.ts), or
  *  - its locality is not lower at all and its cross-CPU share is lower by
- *    more than that share's margin.
+ *    more than that share's margin,
+ * and so whichever way the application's threads react to the change: with
+ * the closed loop (replay/closed-loop.ts) each change is taken in the open
+ * loop and in the closed loop at both bounds of the follow rate, and the
+ * whole range of changes must pass.
  * No better size: keep. Otherwise the better sizes whose locality is within
  * min(margin, 1 pp) of the best of them tie; of those, the ones within
  * min(margin, 1 pp) of the lowest cross-CPU share tie; and the smallest table
@@ -24,20 +28,39 @@ export type DecisionReason = 'locality' | 'cross_cpu' | 'within_noise' | 'no_loc
 export interface SizeCandidate {
   /** Effective table size. */
   size: number;
+  /** Open loop: every socket call on its captured CPU. */
   locality: number | null;
   cross_cpu_share: number | null;
+  /** With the closed loop, at the follow rate's lower and upper bounds; absent or null: as the open loop. */
+  closed?: ClosedShares | null;
   memory_bytes: number;
   /** Packets locality is measured over (packets − local_unresolved). */
   resolved: number;
   packets: number;
 }
 
+/** A what-if's shares with threads that follow its packets (ClosedLoopResult's, at both bounds). */
+export interface ClosedShares {
+  locality: number | null;
+  locality_high: number | null;
+  cross_cpu_share: number | null;
+  cross_cpu_share_high: number | null;
+}
+
 /** A candidate against the configured size: the changes and their noise margins (ratios; 0.01 = 1 pp). */
 export interface Versus {
+  /** Open loop. */
   locality_change: number;
   locality_margin: number;
   cross_cpu_change: number | null;
   cross_cpu_margin: number | null;
+  /**
+   * The change in the open loop and in the closed loop at both bounds of the
+   * follow rate, lowest to highest (each mode against the configured size in
+   * the same mode); [locality_change, locality_change] without the closed loop.
+   */
+  locality_change_range: [number, number];
+  cross_cpu_change_range: [number, number] | null;
 }
 
 export interface SizeDecision {
@@ -72,6 +95,8 @@ export function compare(configured: SizeCandidate, c: SizeCandidate, flows: numb
   return {
     locality_change: c.locality - configured.locality,
     locality_margin: margin,
+    locality_change_range: changeRange(modes(configured, 'locality'), modes(c, 'locality'))!,
+    cross_cpu_change_range: crossKnown ? changeRange(modes(configured, 'cross_cpu_share'), modes(c, 'cross_cpu_share')) : null,
     cross_cpu_change: crossKnown ? c.cross_cpu_share! - configured.cross_cpu_share! : null,
     cross_cpu_margin: crossKnown
       ? differenceMargin(
@@ -82,10 +107,28 @@ export function compare(configured: SizeCandidate, c: SizeCandidate, flows: numb
   };
 }
 
+/** A share in the open loop and in the closed loop at both bounds (the open value where a mode is not known). */
+function modes(c: SizeCandidate, share: 'locality' | 'cross_cpu_share'): [number, number, number] | null {
+  const open = c[share];
+  if (open === null) return null;
+  const low = c.closed?.[share] ?? open;
+  const high = c.closed?.[share === 'locality' ? 'locality_high' : 'cross_cpu_share_high'] ?? open;
+  return [open, low, high];
+}
+
+/** [lowest, highest] change, each mode against the same mode. */
+function changeRange(from: [number, number, number] | null, to: [number, number, number] | null): [number, number] | null {
+  if (from === null || to === null) return null;
+  const d = to.map((x, i) => x - from[i]);
+  return [Math.min(...d), Math.max(...d)];
+}
+
+/** Better in every mode: the least favourable change of the range beats the noise margin. */
 function betterThanConfigured(v: Versus): DecisionReason | null {
-  if (v.locality_change > v.locality_margin + EPSILON) return 'locality';
-  if (v.locality_change >= -EPSILON && v.cross_cpu_change !== null && v.cross_cpu_margin !== null && -v.cross_cpu_change > v.cross_cpu_margin + EPSILON)
-    return 'cross_cpu';
+  const leastGain = v.locality_change_range[0];
+  if (leastGain > v.locality_margin + EPSILON) return 'locality';
+  const cross = v.cross_cpu_change_range;
+  if (leastGain >= -EPSILON && cross !== null && v.cross_cpu_margin !== null && -cross[1] > v.cross_cpu_margin + EPSILON) return 'cross_cpu';
   return null;
 }
 

@@ -42,6 +42,7 @@ interface ReplayArgs {
   timeline: boolean;
   'keep-sample'?: string;
   'sample-shift'?: string;
+  'open-loop': boolean;
 }
 
 export const replayCommand: CommandModule<object, ReplayArgs> = {
@@ -66,7 +67,11 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         describe: 'count only the flows capture --sample 1/N would keep (every row still replayed): 1/N, N a power of two',
       });
     b = numberOption(b, 'sample-shift', SAMPLE_SHIFT_DESCRIPTION);
-    b = b.option('progress', { type: 'boolean', default: true, describe: helpMsg.progress });
+    b = b.option('progress', { type: 'boolean', default: true, describe: helpMsg.progress }).option('open-loop', {
+      type: 'boolean',
+      default: false,
+      describe: 'what-ifs with every socket call on its captured CPU only (no closed loop: threads never follow their packets; no ranges)',
+    });
     for (const [command, what] of helpMsg.replay.examples) b = example(b, command, what);
     return b as never;
   },
@@ -93,6 +98,7 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
         reader: a.reader,
         fifoNs,
         keepSample: sampleRuleOption('--keep-sample', a['keep-sample'], a['sample-shift']),
+        closedLoop: !a['open-loop'],
         onProgress: progress.update,
         signal: ctx.signal,
         command: ctx.command,

@@ -32,6 +32,7 @@ interface ReportArgs {
   kernel?: string;
   cpus?: string;
   'fifo-ns'?: string;
+  'open-loop': boolean;
   json?: string;
   lenient: boolean;
   progress: boolean;
@@ -60,7 +61,12 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     b = b
       .option('json', { type: 'string', requiresArg: true, describe: helpMsg.report.json })
       .option('lenient', { type: 'boolean', default: false, describe: helpMsg.lenient })
-      .option('progress', { type: 'boolean', default: true, describe: helpMsg.progress });
+      .option('progress', { type: 'boolean', default: true, describe: helpMsg.progress })
+      .option('open-loop', {
+        type: 'boolean',
+        default: false,
+        describe: 'what-ifs with every socket call on its captured CPU only (no closed loop: threads never follow their packets; no ranges)',
+      });
     for (const [command, what] of helpMsg.report.examples) b = example(b, command, what);
     return b as never;
   },
@@ -77,6 +83,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         kernels: kernelProfiles(kernels),
         cpuWhatIf,
         fifoNs: fifoOption(a['fifo-ns']),
+        openLoop: a['open-loop'],
       };
       // With the JSON on standard output, what people read goes to standard error.
       const text = json === JSON_TO_STDOUT ? process.stderr : process.stdout;

@@ -14,6 +14,8 @@ export const EV_PACKET = 5;
 export const EV_DELIVER = 6;
 /** TCP states, as numbered in include/net/tcp_states.h (those the model tests). */
 export const TCP_ESTABLISHED = 1;
+export const TCP_SYN_SENT = 2;
+export const TCP_SYN_RECV = 3;
 export const TCP_FIN_WAIT1 = 4;
 export const TCP_FIN_WAIT2 = 5;
 export const TCP_CLOSE = 7;

@@ -22,6 +22,15 @@ export interface ResolvedQueue {
   log: number;
 }
 
+/**
+ * How a lane replays socket calls (wasm/lanes.ts closedLoopCpu()): each on the
+ * CPU it ran on in the trace (open, the default); as the trace's own
+ * configuration whose placement the closed lanes compare with (reference); or
+ * moving the calls of threads that would have followed this lane's packets,
+ * at the lower or upper bound of the follow rate the trace shows.
+ */
+export type LoopKind = 'open' | 'reference' | 'follow-low' | 'follow-high';
+
 export interface ResolvedConfig {
   label: string;
   role: ConfigResult['role'];
@@ -39,6 +48,8 @@ export interface ResolvedConfig {
   explain: boolean;
   /** nr_cpu_ids of the trace itself; CPU ids at or above a smaller what-if nr_cpu_ids are folded. */
   traceNrCpuIds: number;
+  /** Absent: 'open'. */
+  loop?: LoopKind;
 }
 
 function checkCount(what: string, n: number, max: number): void {

@@ -13,13 +13,25 @@
  */
 import { COUNTER_NAMES, Counters, deriveRatios, type Metrics, QUEUE_COUNTER_NAMES, type QueueCounterName, type QueueMetrics } from '../types/metrics.js';
 import { EVENT_NAMES, type TraceBatch } from '../ingest/trace.js';
-import type { TimelineBin } from '../types/result.js';
+import type { FollowEvidence, TimelineBin } from '../types/result.js';
 import type { ResolvedConfig } from './config.js';
 import {
   CTL_ACTIVE_SUM,
   CTL_ACTIVE_WINDOWS,
   CTL_ARRIVALS,
   CTL_BACKWARDS,
+  CTL_CL_ELSEWHERE,
+  CTL_CL_FOLLOWED,
+  CTL_CL_IN_PLACE,
+  CTL_CL_LANES,
+  CTL_CL_MOVED,
+  CTL_CL_RATE,
+  CTL_CL_RATE_HIGH,
+  CTL_CL_RATE_LOW,
+  CTL_CL_REF,
+  CTL_CL_SOCKETS_ELSEWHERE,
+  CTL_CL_SOCKETS_IN_PLACE,
+  CTL_CL_SOCKETS_WOKEN,
   CTL_COL_CPU,
   CTL_COL_EVENT,
   CTL_COL_FLOW,
@@ -181,6 +193,11 @@ export class FlowTableModel {
   /** A multi-queue trace's counters per RX queue (after finish()); null with one queue. */
   perQueue(): { queues: QueueMetrics[]; changesWaiting: number } | null {
     return this.bank.perQueue(this.lane);
+  }
+
+  /** The bank's closed-loop evidence (FlowTableBank.followEvidence()). */
+  followEvidence(): FollowEvidence | null {
+    return this.bank.followEvidence();
   }
 
   noteDisagreement(path: number, modelCpu: number, cpu: number, line: number, h: number): void {
@@ -486,5 +503,24 @@ export class FlowTableBank {
   timelineBins(l: number): { bin_ns: number; bins: TimelineBin[] } | undefined {
     const at = this.wasm.i32[LANES_AT + l * LANE_WORDS + L_TIMELINE];
     return at >= 0 ? readTimeline(this.wasm, at) : undefined;
+  }
+
+  /** The closed loop's evidence, counted against the reference lane (null: the bank has no closed lanes or no reference). */
+  followEvidence(): FollowEvidence | null {
+    const wasm = this.wasm;
+    if (wasm.i32[CTL_CL_LANES] === 0 || wasm.i32[CTL_CL_REF] < 0) return null;
+    const f = (at: number) => wasm.f64[at / 2];
+    return {
+      wakeups_elsewhere: f(CTL_CL_ELSEWHERE),
+      followed: f(CTL_CL_FOLLOWED),
+      sockets_elsewhere: f(CTL_CL_SOCKETS_ELSEWHERE),
+      wakeups_in_place: f(CTL_CL_IN_PLACE),
+      moved: f(CTL_CL_MOVED),
+      sockets_in_place: f(CTL_CL_SOCKETS_IN_PLACE),
+      sockets_woken: f(CTL_CL_SOCKETS_WOKEN),
+      rate: f(CTL_CL_RATE),
+      rate_low: f(CTL_CL_RATE_LOW),
+      rate_high: f(CTL_CL_RATE_HIGH),
+    };
   }
 }

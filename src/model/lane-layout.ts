@@ -139,15 +139,15 @@ export const CTL_VLANES = 91;
 /** The group's lanes in order of global table size, smallest first. */
 export const CTL_VBY_SIZE = 92;
 /** RX queues: each lane keeps a block of COUNTERS per queue (L_COUNTS) and the vector path one per queue too. */
-export const CTL_QUEUES = 93;
+export const CTL_QUEUES = 118;
 /** Per flow: its last packet's queue + 1 (FQ_QUEUE), and FQ_WAITING while packets wait for its next record. */
-export const CTL_FLOW_QUEUE = 94;
+export const CTL_FLOW_QUEUE = 119;
 /** Per deliver-window packet: its RX queue. */
-export const CTL_PKT_QUEUE = 95;
+export const CTL_PKT_QUEUE = 120;
 /** (f64) QUEUE_STATS_WORDS per RX queue, the same in every lane: QS_* below. */
-export const CTL_QUEUE_STATS = 96;
+export const CTL_QUEUE_STATS = 121;
 /** (f64) packets that arrived on another queue than their flow's packets still waiting (counted under the later queue). */
-export const CTL_QUEUE_CHANGES = 98;
+export const CTL_QUEUE_CHANGES = 122;
 
 // CTL_IDS: this bank numbers flows and sockets and counts the trace (OWN), also writes
 // the ids into the flow and socket columns for another bank (EMIT), or takes them from
@@ -350,3 +350,54 @@ export const PATH_RPS_INVALID_CPU = 5;
 export const RPS_NO_CPU = 0xffff;
 /** GOLDEN_RATIO_32 (include/linux/hash.h). */
 export const GOLDEN_RATIO_32 = 0x61c88647;
+
+// ---- The closed loop: application threads that follow their packets (wasm/lanes.ts closedLoop*()) ----
+// A lane's L_LOOP says whether it replays each socket call on its captured CPU
+// (LOOP_OPEN), stands for the trace's own configuration whose placement tells
+// where the kernel processed each packet (LOOP_REFERENCE), or moves the calls
+// of threads that would have followed the lane's own placement, at the lower
+// (LOOP_FOLLOW_LOW) or upper (LOOP_FOLLOW_HIGH) bound of the follow rate
+// estimated from the trace so far. docs/model.md "Closed loop".
+
+/** Lane block: LOOP_* (words 20.. of LANE_WORDS were unused). */
+export const L_LOOP = 20;
+/** Lane block, closed lanes: its index among the bank's closed lanes (its word in a socket's closed-loop block). */
+export const L_LOOP_SLOT = 21;
+export const LOOP_OPEN = 0;
+export const LOOP_REFERENCE = 1;
+export const LOOP_FOLLOW_LOW = 2;
+export const LOOP_FOLLOW_HIGH = 3;
+/** The reference lane, or -1 (no closed lanes, or the trace states no configuration to refer to). */
+export const CTL_CL_REF = 93;
+/** Closed lanes in the bank (0: the closed loop is off). */
+export const CTL_CL_LANES = 94;
+/** Per socket id: CL_SOCK_FIXED + closed lanes words (wasm-lanes.ts growSockets()). */
+export const CTL_CL_SOCKS = 95;
+/** The trace's nr_cpu_ids: where a thread can move. */
+export const CTL_CL_NR = 96;
+/** (f64) wake-ups whose packet the reference lane placed off the thread's last CPU, with the call on one of the two. */
+export const CTL_CL_ELSEWHERE = 98;
+/** (f64) of those, calls on the packet's CPU: the thread followed. */
+export const CTL_CL_FOLLOWED = 100;
+/** (f64) wake-ups whose packet the reference lane placed on the thread's last CPU. */
+export const CTL_CL_IN_PLACE = 102;
+/** (f64) of those, calls on another CPU: the thread moved for a reason other than its packet. */
+export const CTL_CL_MOVED = 104;
+/** (f64) distinct sockets among the wake-ups elsewhere, and in place (each socket one draw). */
+export const CTL_CL_SOCKETS_ELSEWHERE = 106;
+export const CTL_CL_SOCKETS_IN_PLACE = 108;
+/** (f64) the follow rate's bounds the closed lanes use now. */
+export const CTL_CL_RATE_LOW = 110;
+export const CTL_CL_RATE_HIGH = 112;
+/** (f64) the follow rate's point estimate. */
+export const CTL_CL_RATE = 114;
+/** (f64) distinct sockets with any wake-up (elsewhere or in place). */
+export const CTL_CL_SOCKETS_WOKEN = 116;
+/** A socket's closed-loop block: [its last call's CPU + 1 (0: none), flags], then per closed lane its thread's CPU there + 1. */
+export const CL_SOCK_FIXED = 2;
+export const CL_PREV_CPU = 0;
+export const CL_FLAGS = 1;
+/** CL_FLAGS: the socket has been counted among the wake-ups elsewhere, in place, and among the sockets woken. */
+export const CL_COUNTED_ELSEWHERE = 1;
+export const CL_COUNTED_IN_PLACE = 2;
+export const CL_COUNTED_WOKEN = 4;

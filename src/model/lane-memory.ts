@@ -18,6 +18,10 @@ import {
   CTL_ANY_TIMELINE,
   CTL_ARRIVALS,
   CTL_BY_SIZE,
+  CTL_CL_LANES,
+  CTL_CL_NR,
+  CTL_CL_RATE_HIGH,
+  CTL_CL_REF,
   CTL_IDS,
   CTL_LANES,
   CTL_LOG,
@@ -46,6 +50,8 @@ import {
   L_HASH_MASK,
   L_HASHES,
   L_HEAD,
+  L_LOOP,
+  L_LOOP_SLOT,
   L_NR,
   L_PATHS,
   L_PER_CPU,
@@ -60,6 +66,10 @@ import {
   LANE_WORDS,
   LANES_AT,
   LOG_WORDS,
+  LOOP_FOLLOW_HIGH,
+  LOOP_FOLLOW_LOW,
+  LOOP_OPEN,
+  LOOP_REFERENCE,
   PACKET_WINDOW,
   PKT_WORDS,
   Q_FIRST,
@@ -74,7 +84,7 @@ import {
   SOCK_SLOT_WORDS,
   TIMELINE_WORDS,
 } from './lane-layout.js';
-import type { ResolvedConfig } from './config.js';
+import type { LoopKind, ResolvedConfig } from './config.js';
 import { initTimeline, WasmLanes } from './wasm-lanes.js';
 
 /** What a bank is told about the trace it replays. */
@@ -182,6 +192,7 @@ export function planLaneMemory(configs: ResolvedConfig[], trace: BankTrace): Lan
   if (nq > 1) wasm.place(CTL_PKT_QUEUE, PACKET_WINDOW);
   wasm.i32[CTL_RESOLVE_IDS] = trace.resolveIds ? 1 : 0;
   wasm.i32[CTL_IDS] = trace.ids === 'emit' ? IDS_EMIT : trace.ids === 'given' ? IDS_GIVEN : IDS_OWN;
+  setUpClosedLoop(wasm, configs, trace.traceCpus);
   placeGrowableRegions(wasm, n, trace.startSmall === true);
   return { wasm, cpuStride, queueRegions: entries.regions, sameLanes, vectorLanes: group };
 }
@@ -229,6 +240,8 @@ function writeLaneBlocks(wasm: WasmLanes, configs: ResolvedConfig[], queuesAt: n
       (p.deleteOnClose ? DELETE_ON_CLOSE : 0) |
       (p.resetOnCloseAndRehash ? RESET_ON_CLOSE_AND_REHASH : 0);
     wasm.i32[o + L_SLOTS] = c.slots;
+    wasm.i32[o + L_LOOP] = LOOP_CODES[c.loop ?? 'open'];
+    wasm.i32[o + L_LOOP_SLOT] = closedSlot(configs, l);
     const sock = wasm.place(o + L_SOCK, SOCK_SLOT_WORDS * c.slots);
     // rps_sock_flow_table alloc: every slot starts with RPS_NO_CPU.
     wasm.initBlocks(sock, c.slots, SOCK_SLOT_WORDS, RPS_NO_CPU); // SOCK_ENT: word 0
@@ -296,7 +309,7 @@ function differOnlyInGlobalTable(wasm: WasmLanes, configs: ResolvedConfig[]): bo
     m[LANES_AT + l * LANE_WORDS + L_NR] === m[LANES_AT + L_NR] &&
     m[LANES_AT + l * LANE_WORDS + L_FLAGS] === m[LANES_AT + L_FLAGS] &&
     m[LANES_AT + l * LANE_WORDS + L_QUEUES] === m[LANES_AT + L_QUEUES];
-  return configs.every((c, l) => same(l) && c.fifoNs === 0 && !c.timeline && !c.explain);
+  return configs.every((c, l) => same(l) && c.fifoNs === 0 && !c.timeline && !c.explain && !isClosed(c));
 }
 
 /**
@@ -312,7 +325,8 @@ function findVectorGroup(wasm: WasmLanes, configs: ResolvedConfig[], { qflowAt, 
   const key = (l: number) => {
     const c = configs[l];
     const o = LANES_AT + l * LANE_WORDS;
-    if (c.fifoNs !== 0 || c.timeline || c.explain || !c.kernel.collisionDetection) return null;
+    // (A closed lane records its calls on CPUs of its own: the group's shared record path cannot serve it.)
+    if (c.fifoNs !== 0 || c.timeline || c.explain || !c.kernel.collisionDetection || isClosed(c)) return null;
     return `${wasm.i32[o + L_NR]}/${wasm.i32[o + L_FLAGS]}/${wasm.i32[o + L_QUEUES]}/${qStride[l]}`;
   };
   let group = { first: 0, lanes: 0 };
@@ -344,4 +358,36 @@ function placeGrowableRegions(wasm: WasmLanes, lanes: number, small: boolean): v
   wasm.growSockets(small ? 1 : 1 << 20);
   wasm.growSockTable();
   wasm.ensureColumns(8192);
+}
+
+const LOOP_CODES: Record<LoopKind, number> = {
+  open: LOOP_OPEN,
+  reference: LOOP_REFERENCE,
+  'follow-low': LOOP_FOLLOW_LOW,
+  'follow-high': LOOP_FOLLOW_HIGH,
+};
+
+function isClosed(c: ResolvedConfig): boolean {
+  return c.loop === 'follow-low' || c.loop === 'follow-high';
+}
+
+/** Lane l's index among the bank's closed lanes (its word in a socket's closed-loop block); -1 for other lanes. */
+function closedSlot(configs: ResolvedConfig[], l: number): number {
+  return isClosed(configs[l]) ? configs.slice(0, l).filter(isClosed).length : -1;
+}
+
+/**
+ * The closed loop's control words (wasm/lanes.ts closedLoopCall()): the
+ * closed lanes, the reference lane (the trace's own configuration) whose
+ * placement stands for the kernel's, the trace's CPUs, and the follow rate's
+ * bounds before any evidence: 0 to 1.
+ */
+function setUpClosedLoop(wasm: WasmLanes, configs: ResolvedConfig[], traceCpus: number): void {
+  const closed = configs.filter(isClosed).length;
+  const ref = configs.findIndex((c) => c.loop === 'reference');
+  if (closed > 0 && ref >= 0 && (configs[ref].timeline || configs[ref].explain)) throw new Error('the reference lane keeps no timeline');
+  wasm.i32[CTL_CL_LANES] = closed;
+  wasm.i32[CTL_CL_REF] = closed > 0 ? ref : -1;
+  wasm.i32[CTL_CL_NR] = traceCpus;
+  wasm.f64[CTL_CL_RATE_HIGH / 2] = 1;
 }

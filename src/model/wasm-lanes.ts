@@ -7,6 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  CL_SOCK_FIXED,
+  CTL_CL_LANES,
+  CTL_CL_SOCKS,
   CTL_COL_CPU,
   CTL_COL_EVENT,
   CTL_COL_FLOW,
@@ -67,6 +70,16 @@ interface LaneExports {
   testPendingResolve(key: number, cpu: number, timeline: number): void;
   testTimelinePacket(timeline: number, ts: number, lookup: number, hit: number, collision: number): void;
   testHash32(val: number, bits: number): number;
+  testFollowRates(
+    elsewhere: number,
+    followed: number,
+    socketsElsewhere: number,
+    inPlace: number,
+    moved: number,
+    socketsInPlace: number,
+    woken: number,
+    nr: number,
+  ): void;
   testReciprocalScale(hash: number, len: number): number;
 }
 
@@ -234,12 +247,14 @@ export class WasmLanes {
     this.i32[CTL_NODE_CAP] = next;
   }
 
-  /** Per-socket state for socket ids below `sockets`. */
+  /** Per-socket state for socket ids below `sockets` (with closed lanes, their blocks too: wasm/lanes.ts closedLoopCall()). */
   growSockets(sockets: number): void {
     const cap = this.i32[CTL_SOCK_CAP];
     const next = this.capacityFor(cap, sockets);
     if (next === cap) return;
     this.move(CTL_SOCKS, SOCKET_STATE_WORDS * cap, SOCKET_STATE_WORDS * next);
+    const closed = this.i32[CTL_CL_LANES];
+    if (closed > 0) this.move(CTL_CL_SOCKS, (CL_SOCK_FIXED + closed) * cap, (CL_SOCK_FIXED + closed) * next);
     this.i32[CTL_SOCK_CAP] = next;
   }
 

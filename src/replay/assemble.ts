@@ -7,13 +7,27 @@ import type { ReadResult } from '../ingest/read.js';
 import { EventKind } from '../ingest/trace.js';
 import { tableMemoryBytes, type ResolvedConfig } from '../model/config.js';
 import type { TraceCounts } from '../model/flow-tables.js';
-import { RESULT_SCHEMA, RESULT_VERSION, type ConfigResult, type ReplayResult, type TraceSummary } from '../types/result.js';
+import {
+  type ClosedLoopResult,
+  type ConfigResult,
+  type FollowEvidence,
+  RESULT_SCHEMA,
+  RESULT_VERSION,
+  type ReplayResult,
+  type TraceSummary,
+} from '../types/result.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import type { DeliverMatcher } from './deliver-matching.js';
 import type { LaneResult } from './lane-result.js';
 
 /** The trace: its file and header (the reader), its statistics (the bank that numbered flows) and deliver matching's counts. */
-export function traceSummary(path: string, read: ReadResult, counts: TraceCounts, delivers: DeliverMatcher): TraceSummary {
+export function traceSummary(
+  path: string,
+  read: ReadResult,
+  counts: TraceCounts,
+  delivers: DeliverMatcher,
+  follow: FollowEvidence | null = null,
+): TraceSummary {
   const h = read.header;
   const ev = (k: number) => counts.events[k];
   return {
@@ -53,11 +67,12 @@ export function traceSummary(path: string, read: ReadResult, counts: TraceCounts
     kernel_locality: delivers.outcomes.locality(),
     kernel_cross_cpu_share: delivers.outcomes.crossCpuShare(),
     skipped: { total: read.skipped.total, by_reason: read.skipped.byReason, examples: read.skipped.examples },
+    follow,
   };
 }
 
-/** Each configuration as asked for and as resolved, with its lane's results (`lanes[i]` is `configs[i]`'s). */
-export function configResults(configs: ResolvedConfig[], lanes: LaneResult[], sawDeliver: boolean): ConfigResult[] {
+/** Each configuration as asked for and as resolved, with its lane's results (`lanes[i]` is `configs[i]`'s) and its closed loop. */
+export function configResults(configs: ResolvedConfig[], lanes: LaneResult[], sawDeliver: boolean, closed: (ClosedLoopResult | null)[] = []): ConfigResult[] {
   return configs.map((c, i) => ({
     label: c.label,
     role: c.role,
@@ -70,8 +85,15 @@ export function configResults(configs: ResolvedConfig[], lanes: LaneResult[], sa
     rps_cpus: c.queues.map((q) => Array.from(q.map)),
     head_model: c.fifoNs > 0 ? `fifo:${c.fifoNs}ns` : sawDeliver ? 'deliver' : 'instant',
     memory_bytes: tableMemoryBytes(c),
-    ...lanes[i],
+    ...laneFields(lanes[i]),
+    closed_loop: closed[i] ?? null,
   }));
+}
+
+/** A lane's result without the reference lane's evidence (which goes to the trace summary). */
+function laneFields(l: LaneResult): Omit<LaneResult, 'follow'> {
+  const { follow: _, ...rest } = l;
+  return rest;
 }
 
 /** The result's envelope: schema, tool and command line around the trace and its configurations. */

@@ -12,6 +12,7 @@ import { FlowTableBank, type TraceCounts } from '../model/flow-tables.js';
 import { agreementWhereKernelRan } from '../types/own-config.js';
 import type { ReplayResult } from '../types/result.js';
 import { configResults, replayResult, traceSummary } from './assemble.js';
+import { type ClosedLoopBank, closedLoopBank, closedLoopResults, referenceConfig } from './closed-loop.js';
 import { DeliverMatcher } from './deliver-matching.js';
 import { laneResult, type LaneResult } from './lane-result.js';
 import type { ReplayOptions } from './options.js';
@@ -40,12 +41,13 @@ export async function replayFile(path: string, options: ReplayOptions): Promise<
   // 3. Read the trace; at its header set up the lanes, then per batch: match deliver rows, number flows, replay lanes.
   const pass = new ReplayPass(options, plan, thread);
   const read = await readInto(path, pass, plan, thread, options);
-  // 4. Collect the lane results, in configuration order: this thread's lanes, then the replay thread's.
-  const lanes = await collectLaneResults(pass, thread);
+  // 4. Collect the lane results, in configuration order: this thread's lanes, then the replay thread's;
+  //    with the closed loop, each what-if's closed loop beside its open loop.
+  const { open, closed, follow } = await collectLaneResults(pass, thread);
   // 5. Assemble the trace summary.
-  const trace = traceSummary(path, read, pass.traceCounts(), pass.delivers);
+  const trace = traceSummary(path, read, pass.traceCounts(), pass.delivers, follow);
   // 6. Assemble the configuration results; agreement only where the kernel ran (the trace's own configuration).
-  const configs = agreementWhereKernelRan(configResults(pass.configs, lanes, pass.delivers.sawDeliver), trace);
+  const configs = agreementWhereKernelRan(configResults(pass.configs, open, pass.delivers.sawDeliver, closed), trace);
   // With flow sampling: the rule, and which metrics are exact for the kept flows.
   return withSampling(replayResult(options.command ?? [], trace, configs), samplingOf(read.header, options));
 }
@@ -85,9 +87,11 @@ function readInto(path: string, pass: ReplayPass, plan: ThreadingPlan, thread: R
 }
 
 /** Step 4. */
-async function collectLaneResults(pass: ReplayPass, thread: ReplayThread | null): Promise<LaneResult[]> {
+async function collectLaneResults(pass: ReplayPass, thread: ReplayThread | null): Promise<ReturnType<typeof closedLoopResults>> {
   const theirs = thread ? await thread.finish() : [];
-  return [...pass.laneResults(), ...theirs];
+  const here = closedLoopResults(pass.banks.here, pass.laneResults());
+  const there = closedLoopResults(pass.banks.there, theirs);
+  return { open: [...here.open, ...there.open], closed: [...here.closed, ...there.closed], follow: here.follow ?? there.follow };
 }
 
 /**
@@ -102,6 +106,8 @@ async function collectLaneResults(pass: ReplayPass, thread: ReplayThread | null)
 class ReplayPass implements TraceSink {
   readonly delivers: DeliverMatcher;
   configs: ResolvedConfig[] = [];
+  /** The lanes of this thread's bank and the replay thread's: the configurations, and with the closed loop their closed lanes. */
+  banks: { here: ClosedLoopBank; there: ClosedLoopBank } = { here: { configs: [], closed: [] }, there: { configs: [], closed: [] } };
   /** This thread's lanes, or null (a sweep the replay thread replays alone). */
   private bank: FlowTableBank | null = null;
   /** In a sweep: the lane-less bank that numbers flows and sockets, and counts the trace. */
@@ -118,13 +124,18 @@ class ReplayPass implements TraceSink {
   header(h: TraceHeader, nr: number): void {
     const { options, plan, thread } = this;
     this.configs = options.configs.map((req) => resolveConfig(h, nr, req, options.fifoNs ?? 0));
-    checkModelMemory(this.configs);
+    // With the closed loop, each bank's what-ifs get their closed lanes and the bank a reference lane (closed-loop.ts).
+    const ref = options.closedLoop ? referenceConfig(h, nr) : null;
+    const lanesOf = (configs: ResolvedConfig[]): ClosedLoopBank =>
+      options.closedLoop ? closedLoopBank(configs, ref) : { configs, closed: configs.map(() => null) };
+    this.banks = { here: lanesOf(this.configs.slice(0, plan.replayedHere)), there: lanesOf(this.configs.slice(plan.replayedHere)) };
+    checkModelMemory([...this.banks.here.configs, ...this.banks.there.configs]);
     const trace = { traceCpus: nr, resolveIds: plan.deferIds };
-    const here = this.configs.slice(0, plan.replayedHere);
+    const here = this.banks.here.configs;
     if (thread) {
       this.numbering = new FlowTableBank([], { ...trace, ids: 'emit' });
       this.bank = here.length > 0 ? new FlowTableBank(here, { ...trace, ids: 'given' }) : null;
-      thread.configure(this.configs.slice(plan.replayedHere), { ...trace, ids: 'given' });
+      thread.configure(this.banks.there.configs, { ...trace, ids: 'given' });
     } else {
       this.bank = new FlowTableBank(here, trace);
       // replay --keep-sample: counts only the kept flows' rows (a sampled trace cannot be restricted again).
@@ -159,7 +170,7 @@ class ReplayPass implements TraceSink {
     return (this.numbering ?? this.bank)!.traceCounts();
   }
 
-  /** The results of this thread's lanes (the first plan.replayedHere configurations). */
+  /** The results of this thread's lanes (the first plan.replayedHere configurations, and their closed lanes). */
   laneResults(): LaneResult[] {
     return this.bank?.lanes.map(laneResult) ?? [];
   }

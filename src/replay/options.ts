@@ -24,6 +24,12 @@ export interface ReplayOptions {
   keepSample?: SamplingRule;
   /** Model each CPU as a FIFO processing one packet every N ns instead of using deliver rows. */
   fifoNs?: number;
+  /**
+   * Replay each what-if also with threads that follow its packets (the closed
+   * loop, replay/closed-loop.ts): two more lanes per what-if and a reference
+   * lane; each ConfigResult then carries `closed_loop`, and the trace `follow`.
+   */
+  closedLoop?: boolean;
   /** Compute the trace file's sha256 for provenance (costs a hash pass over the bytes). */
   hash?: boolean;
   /**

@@ -1,5 +1,5 @@
 /** The plain-text renderer of a ReplayResult: what `replay` prints. */
-import { counted, grouped, sampleNoteMsg, summaryMsg } from '../messages.js';
+import { closedLoopMsg, counted, grouped, sampleNoteMsg, summaryMsg } from '../messages.js';
 import type { ConfigResult, ReplayResult } from '../types/result.js';
 import { ruleBits } from '../types/sampling.js';
 
@@ -66,6 +66,7 @@ export function renderSummary(r: ReplayResult): string {
   if (r.trace.sampling?.applied === 'trace') out.push(sampleNoteMsg.legend());
   if (r.configs.some((c) => c.label.includes('→'))) out.push(summaryMsg.rounded());
   if (r.configs.some((c) => c.entries_effective === 0)) out.push(summaryMsg.rfsOff());
+  out.push(...closedLoopSummary(r));
   return out.join('\n');
 }
 
@@ -97,4 +98,49 @@ function estimatedMark(r: ReplayResult, c: ConfigResult, name: string): string {
 function belowBoundTag(r: ReplayResult, c: ConfigResult): string {
   const s = r.trace.sampling;
   return s?.applied === 'trace' && c.entries_effective > 0 && c.entries_effective < s.exact_from_entries ? sampleNoteMsg.belowTag() : '';
+}
+
+/** The what-ifs replayed with the closed loop: open, closed and range of locality and cross-CPU share, why, and the evidence. */
+function closedLoopSummary(r: ReplayResult): string[] {
+  const closed = r.configs.filter((c) => c.closed_loop !== null);
+  if (closed.length === 0) return [];
+  const range = (x: [number, number] | null) => (x ? closedLoopMsg.range(pct(x[0]), pct(x[1])) : '—');
+  const rows = closed.map((c) => {
+    const l = c.closed_loop!;
+    return [
+      c.label,
+      pct(c.metrics.locality),
+      pct(l.locality),
+      range(l.locality_range),
+      pct(c.metrics.cross_cpu_share),
+      pct(l.cross_cpu_share),
+      range(l.cross_cpu_share_range),
+    ];
+  });
+  const f = r.trace.follow;
+  const evidence =
+    f === null
+      ? closedLoopMsg.noReference()
+      : f.wakeups_elsewhere === 0
+        ? closedLoopMsg.noEvidence()
+        : closedLoopMsg.evidence(
+            count(f.wakeups_elsewhere),
+            count(f.followed),
+            pct(f.followed / f.wakeups_elsewhere),
+            count(f.wakeups_in_place),
+            pct(f.wakeups_in_place > 0 ? f.moved / f.wakeups_in_place : null),
+            pct(f.rate),
+            pct(f.rate_low),
+            pct(f.rate_high),
+          );
+  // Indented, so that only the first table's lines start with a configuration's label.
+  const indented = table(closedLoopMsg.summaryColumns(), rows)
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+  return ['', closedLoopMsg.summaryHeading(), indented, '', evidence, closedLoopMsg.whyRange()];
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en-US');
 }

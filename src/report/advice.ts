@@ -28,7 +28,15 @@ export interface TableAdvice {
 }
 
 export function candidate(r: ConfigRow, size: number): SizeCandidate {
-  return { size, locality: r.locality, cross_cpu_share: r.cross_cpu_share, memory_bytes: r.memory_bytes, resolved: r.resolved, packets: r.packets };
+  return {
+    size,
+    locality: r.locality,
+    cross_cpu_share: r.cross_cpu_share,
+    closed: r.closed_loop,
+    memory_bytes: r.memory_bytes,
+    resolved: r.resolved,
+    packets: r.packets,
+  };
 }
 
 function decide(anchor: ConfigRow, rows: ConfigRow[], sizeOf: (r: ConfigRow) => number, flows: number): TableAdvice {

@@ -18,6 +18,8 @@ export const ADVICE_RULE = {
     "a size is better than the configured one when its locality exceeds the configured locality by more than noise_margin, or its locality is not lower and its cross_cpu_share is lower by more than that share's noise_margin; no better size: keep",
   choice: `of the better sizes, those within min(noise_margin, ${MAX_TIE}) of the best locality tie, then those within min(cross-CPU margin, ${MAX_TIE}) of the lowest cross_cpu_share, and the one with the least memory_bytes wins`,
   noise_margin: `z * sqrt(p1(1-p1)/F + p2(1-p2)/F), z = ${Z_95} (95%), F = trace.distinct_flows (at most the packets measured): each flow one independent draw`,
+  closed_loop:
+    'with the closed loop (result.configs[].closed_loop), every change is taken in the open loop and in the closed loop at both bounds of the follow rate, each against the configured size in the same mode; a size is better only when the whole range of changes passes (change_range)',
   queue:
     'the same rule over the per-queue sweep, replayed with the global table at the advised global size, against the row at that global size with the per-queue tables as configured',
   unknown:
@@ -29,7 +31,7 @@ export function reportJson(model: ReportData) {
     schema: model.schema,
     version: model.version,
     analysis: {
-      verdict: model.kernels[0] ? verdictSentences(model.kernels[0], model.flows) : [],
+      verdict: model.kernels[0] ? verdictSentences(model.kernels[0], model.flows, model.result.trace.follow) : [],
       notes: model.notes,
       recommendation_rule: ADVICE_RULE,
       expected_collision_formula: `${EXPECTED_COLLISION_FORMULA}, n = trace.active_flows, E = entries_effective`,
@@ -48,12 +50,23 @@ function shares(a: TableAdvice, flows: number) {
   const row = a.row;
   const v = row ? compare(candidate(a.anchor, 0), candidate(row, 0), flows) : null;
   return {
-    locality: { configured: a.anchor.locality, advised: row?.locality ?? null, change: v?.locality_change ?? null, noise_margin: v?.locality_margin ?? null },
+    locality: {
+      configured: a.anchor.locality,
+      advised: row?.locality ?? null,
+      change: v?.locality_change ?? null,
+      noise_margin: v?.locality_margin ?? null,
+      advised_closed_loop: row?.closed_loop?.locality ?? null,
+      advised_range: row?.closed_loop?.locality_range ?? null,
+      change_range: v?.locality_change_range ?? null,
+    },
     cross_cpu_share: {
       configured: a.anchor.cross_cpu_share,
       advised: row?.cross_cpu_share ?? null,
       change: v?.cross_cpu_change ?? null,
       noise_margin: v?.cross_cpu_margin ?? null,
+      advised_closed_loop: row?.closed_loop?.cross_cpu_share ?? null,
+      advised_range: row?.closed_loop?.cross_cpu_share_range ?? null,
+      change_range: v?.cross_cpu_change_range ?? null,
     },
   };
 }

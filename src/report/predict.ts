@@ -5,15 +5,19 @@
  * cross-CPU share are compared with what the kernel achieved on B (B's deliver
  * rows: TraceSummary.kernel_locality / kernel_cross_cpu_share). The error is
  * predicted − observed in percentage points, next to the 95% noise margin of
- * the difference of two shares (analyze/noise.ts).
+ * the difference of two shares (analyze/noise.ts). A is replayed with the
+ * closed loop (replay/closed-loop.ts): the prediction with every socket call
+ * where it ran in A (open loop), with A's threads following the packets
+ * placed elsewhere as often as A shows them following theirs (closed loop),
+ * and the range of both at the follow rate's 95% bounds.
  */
 import { differenceMargin, flowDraws } from '../analyze/noise.js';
 import { UsageError } from '../errors.js';
-import { formatMsg, predictMsg } from '../messages.js';
+import { closedLoopMsg, formatMsg, predictMsg } from '../messages.js';
 import { replayFile } from '../replay/engine.js';
 import type { ConfigRequest } from '../types/config-request.js';
 import { kernelProfileOfRelease } from '../types/own-config.js';
-import type { ReplayResult, TraceSummary } from '../types/result.js';
+import type { FollowEvidence, ReplayResult, TraceSummary } from '../types/result.js';
 
 export const PREDICT_SCHEMA = 'rfs-replay/predict';
 
@@ -43,10 +47,26 @@ export interface PredictReport {
     kernel_profile: string;
     queues: { name: string; rps_cpus: number[]; rps_flow_cnt: number }[];
   };
+  /** Open loop: every socket call of A on the CPU it ran on. */
   locality: PredictedShare;
   cross_cpu_share: PredictedShare;
   /** |locality error| ≤ its margin; null without a margin. */
   locality_within_noise: boolean | null;
+  /** The closed loop; null when B's configuration is A's own (the calls stay where they ran). */
+  closed_loop: ClosedLoopPrediction | null;
+}
+
+export interface ClosedLoopPrediction {
+  /** At the follow rate's lower bound (ClosedLoopResult.locality), against the kernel's. */
+  locality: PredictedShare;
+  cross_cpu_share: PredictedShare;
+  /** Lowest to highest of the open loop and the closed loop at both bounds. */
+  locality_range: [number, number] | null;
+  cross_cpu_share_range: [number, number] | null;
+  /** The kernel's locality lies in the range widened by the noise margin. */
+  locality_within_range: boolean | null;
+  /** A's evidence of how its threads followed their packets. */
+  follow: FollowEvidence | null;
 }
 
 /**
@@ -113,6 +133,30 @@ export function buildPredictReport(observed: ReplayResult, predicted: ReplayResu
     locality: share(m.locality, flowDraws(a.distinct_flows, m.packets - m.local_unresolved), b.kernel_locality, flowDraws(b.distinct_flows, matched)),
     cross_cpu_share: share(m.cross_cpu_share, flowDraws(a.distinct_flows, m.packets), b.kernel_cross_cpu_share, flowDraws(b.distinct_flows, matched)),
     locality_within_noise: null,
+    closed_loop: closedLoopPrediction(observed, predicted),
+  };
+}
+
+/** The closed loop of A replayed at B's configuration, against B's kernel (the same draws as the open loop's shares). */
+function closedLoopPrediction(observed: ReplayResult, predicted: ReplayResult): ClosedLoopPrediction | null {
+  const b = observed.trace;
+  const a = predicted.trace;
+  const c = predicted.configs[0];
+  const cl = c.closed_loop;
+  if (!cl) return null;
+  const m = c.metrics;
+  const matched = b.events.deliver - b.deliver_unmatched;
+  const locality = share(cl.locality, flowDraws(a.distinct_flows, m.packets - m.local_unresolved), b.kernel_locality, flowDraws(b.distinct_flows, matched));
+  const range = cl.locality_range;
+  const margin = locality.margin_pp === null ? null : locality.margin_pp / 100;
+  return {
+    locality,
+    cross_cpu_share: share(cl.cross_cpu_share, flowDraws(a.distinct_flows, m.packets), b.kernel_cross_cpu_share, flowDraws(b.distinct_flows, matched)),
+    locality_range: range,
+    cross_cpu_share_range: cl.cross_cpu_share_range,
+    locality_within_range:
+      range === null || b.kernel_locality === null || margin === null ? null : b.kernel_locality >= range[0] - margin && b.kernel_locality <= range[1] + margin,
+    follow: a.follow,
   };
 }
 
@@ -125,7 +169,7 @@ export async function predictTrace(
 ): Promise<PredictReport> {
   const observed = await replayFile(b, { ...options, configs: [{ role: 'configured' }] });
   if (observed.trace.events.deliver === 0) throw new UsageError(predictMsg.noDeliverRows(b));
-  const predicted = await replayFile(a, { ...options, configs: [configurationOf(observed.trace, a, aQueues)] });
+  const predicted = await replayFile(a, { ...options, configs: [configurationOf(observed.trace, a, aQueues)], closedLoop: true });
   const r = buildPredictReport(observed, predicted);
   const l = r.locality;
   r.locality_within_noise = l.error_pp === null || l.margin_pp === null ? null : Math.abs(l.error_pp) <= l.margin_pp;
@@ -143,7 +187,30 @@ export function renderPredictReport(r: PredictReport): string {
     predictMsg.headline(r.trace, r.observed_trace, r.configuration.label),
     row('locality', r.locality),
     row('cross-CPU', r.cross_cpu_share),
+    ...closedLoopRows(r),
     predictMsg.verdict(r.locality_within_noise),
     predictMsg.footnote(),
   ].join('\n');
+}
+
+/** The closed loop beside the open loop, and why there is a range. */
+function closedLoopRows(r: PredictReport): string[] {
+  const cl = r.closed_loop;
+  if (!cl) return [];
+  const row = (what: string, open: PredictedShare, closed: PredictedShare, range: [number, number] | null) =>
+    closedLoopMsg.predictRow(
+      what,
+      pct(open.predicted),
+      pct(closed.predicted),
+      pct(range?.[0] ?? null),
+      pct(range?.[1] ?? null),
+      pp(open.error_pp, true),
+      pp(closed.error_pp, true),
+    );
+  return [
+    row('locality', r.locality, cl.locality, cl.locality_range),
+    row('cross-CPU', r.cross_cpu_share, cl.cross_cpu_share, cl.cross_cpu_share_range),
+    ...(cl.locality_within_range === null ? [] : [closedLoopMsg.withinRange(cl.locality_within_range)]),
+    closedLoopMsg.whyRange(),
+  ];
 }

@@ -11,7 +11,7 @@ import { ratio } from '../types/metrics.js';
 import { isTraceOwnConfig } from '../types/own-config.js';
 import { KERNEL_PROFILES } from '../model/kernel.js';
 import { reportMsg } from '../messages.js';
-import type { ConfigResult, KernelProfileName, ReplayResult, TimelineBin, TraceSummary } from '../types/result.js';
+import type { ClosedLoopResult, ConfigResult, KernelProfileName, ReplayResult, TimelineBin, TraceSummary } from '../types/result.js';
 import { globalAdvice, queueAdvice, recommendedRow, type TableAdvice } from './advice.js';
 import { buildQueueView, type QueueView } from './queue-view.js';
 import { judgeable, type ReportSampling, reportSampling, samplingNotes } from './sampling.js';
@@ -63,6 +63,8 @@ export interface ConfigRow {
   misses_empty: number;
   misses_collision: number;
   misses_invalid_cpu: number;
+  /** A what-if's closed loop and range (replay/closed-loop.ts); null for the configuration the kernel ran, or without. */
+  closed_loop: ClosedLoopResult | null;
 }
 
 /**
@@ -290,6 +292,7 @@ export function configRow(c: ConfigResult, index: number, trace: TraceSummary): 
     misses_empty: m.misses_empty,
     misses_collision: m.misses_collision,
     misses_invalid_cpu: m.misses_invalid_cpu,
+    closed_loop: c.closed_loop ?? null,
   };
 }
 

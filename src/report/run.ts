@@ -31,6 +31,8 @@ export interface ReportRunOptions extends PlanInput {
   lenient?: boolean;
   /** --fifo-ns: model each CPU as a FIFO processing one packet every N ns (ReplayOptions.fifoNs). */
   fifoNs?: number;
+  /** --open-loop: replay the what-ifs without the closed loop (ReplayOptions.closedLoop), and so without ranges. */
+  openLoop?: boolean;
   command: string[];
   signal?: AbortSignal;
   /** One progress bar per trace. */
@@ -135,6 +137,7 @@ export async function runReport(opts: ReportRunOptions): Promise<ReportRunOutput
       cpus: opts.cpus ?? opts.cpuWhatIf?.[0],
       lenient: opts.lenient,
       ...(opts.fifoNs !== undefined ? { fifoNs: opts.fifoNs } : {}),
+      closedLoop: opts.openLoop !== true,
       signal: opts.signal,
       command: opts.command,
     };

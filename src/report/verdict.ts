@@ -4,7 +4,8 @@
  * JSON reports say exactly the same thing.
  */
 import { compare } from '../analyze/recommend.js';
-import { reportMsg } from '../messages.js';
+import { closedLoopMsg, reportMsg } from '../messages.js';
+import type { FollowEvidence } from '../types/result.js';
 import { candidate, type TableAdvice } from './advice.js';
 import { bytes, int, pct, pp } from './format.js';
 import type { ConfigRow, KernelAnalysis, ReportData } from './report-data.js';
@@ -92,7 +93,8 @@ export function buildVerdict(model: ReportData): Verdict {
       values: columns.map((c) => m(c, 'agreement', pct(c.row.agreement))),
     });
   }
-  return { sentences: verdictSentences(k, model.flows), columns: columns.map((c) => c.heading), lines, advised };
+  lines.splice(lines.findIndex((l) => l.label === 'Cross-CPU share') + 1, 0, ...closedLoopLines(columns));
+  return { sentences: verdictSentences(k, model.flows, model.result.trace.follow), columns: columns.map((c) => c.heading), lines, advised };
 }
 
 /** "grow 4,096 / keep 64": each table's action and the size it names. */
@@ -240,7 +242,7 @@ function limitSentence(k: KernelAnalysis): string | null {
   }
 }
 
-export function verdictSentences(k: KernelAnalysis, flows: number): string[] {
+export function verdictSentences(k: KernelAnalysis, flows: number, follow: FollowEvidence | null = null): string[] {
   const g = k.globalAdvice;
   const conf = k.configured;
   const out = [globalSentence(g, conf)];
@@ -261,6 +263,82 @@ export function verdictSentences(k: KernelAnalysis, flows: number): string[] {
   }
   const q = queueSentence(k.queueAdvice, g);
   if (q) out.push(q);
+  out.push(...rangeSentences(k, flows, follow));
   if (g.action !== 'unknown') out.push(reportMsg.noiseMargin(int(flows)), reportMsg.rule());
+  return out;
+}
+
+/** The closed loop's lines of the verdict table, when a column has one (a what-if replayed with it). */
+function closedLoopLines(columns: VerdictColumn[]): VerdictLine[] {
+  if (!columns.some((c) => c.row.closed_loop)) return [];
+  const range = (r: [number, number] | null | undefined) => (r ? closedLoopMsg.range(pct(r[0]), pct(r[1])) : '—');
+  return [
+    {
+      label: closedLoopMsg.tableLocalityClosed(),
+      unit: closedLoopMsg.tableLocalityClosedUnit(),
+      values: columns.map((c) => pct(c.row.closed_loop?.locality ?? null)),
+    },
+    { label: closedLoopMsg.tableLocalityRange(), unit: closedLoopMsg.tableRangeUnit(), values: columns.map((c) => range(c.row.closed_loop?.locality_range)) },
+    {
+      label: closedLoopMsg.tableCrossRange(),
+      unit: closedLoopMsg.tableRangeUnit(),
+      values: columns.map((c) => range(c.row.closed_loop?.cross_cpu_share_range)),
+    },
+  ];
+}
+
+/**
+ * With the closed loop: the advised (or best) global size's range, or the
+ * size that the open loop alone would have advised but whose range does not
+ * clear the noise margin; why a range exists; and the trace's evidence.
+ */
+function rangeSentences(k: KernelAnalysis, flows: number, follow: FollowEvidence | null): string[] {
+  const g = k.globalAdvice;
+  if (g.action === 'unknown' || !k.global.some((r) => r.closed_loop)) return [];
+  const out: string[] = [];
+  const conf = k.configured;
+  const versus = (r: ConfigRow) => compare(candidate(conf, conf.entries_effective), candidate(r, r.entries_effective), flows);
+  const shown = g.action === 'keep' ? g.best : g.row;
+  const v = shown && shown !== conf ? versus(shown) : null;
+  const loop = shown?.closed_loop;
+  if (shown && v && loop?.locality_range) {
+    const [lo, hi] = loop.locality_range;
+    out.push(
+      closedLoopMsg.verdictRange(
+        int(shown.entries_effective),
+        pct(shown.locality),
+        pct(loop.locality),
+        pct(lo),
+        pct(hi),
+        pp(v.locality_change_range[0]),
+        pp(v.locality_change_range[1]),
+      ),
+    );
+  }
+  if (g.action === 'keep') {
+    // A size the open loop alone would have advised, held back by its range.
+    const unsure = k.global.find((r) => {
+      const w = r !== conf && r.entries_effective !== conf.entries_effective ? versus(r) : null;
+      return w !== null && w.locality_change > w.locality_margin && !(w.locality_change_range[0] > w.locality_margin);
+    });
+    const w = unsure ? versus(unsure) : null;
+    if (unsure && w) out.push(closedLoopMsg.verdictUnsure(int(unsure.entries_effective), pp(w.locality_change_range[0]), pp(w.locality_change_range[1])));
+  }
+  out.push(closedLoopMsg.whyRange());
+  if (follow === null) out.push(closedLoopMsg.noReference());
+  else if (follow.wakeups_elsewhere === 0) out.push(closedLoopMsg.noEvidence());
+  else
+    out.push(
+      closedLoopMsg.evidence(
+        int(follow.wakeups_elsewhere),
+        int(follow.followed),
+        pct(follow.followed / follow.wakeups_elsewhere, 1),
+        int(follow.wakeups_in_place),
+        pct(follow.wakeups_in_place > 0 ? follow.moved / follow.wakeups_in_place : null, 1),
+        pct(follow.rate, 1),
+        pct(follow.rate_low, 1),
+        pct(follow.rate_high, 1),
+      ),
+    );
   return out;
 }

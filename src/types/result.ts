@@ -70,6 +70,8 @@ export interface TraceSummary {
   skipped: SkippedRows;
   /** Present when only some flows are counted (docs/model.md#flow-sampling). */
   sampling?: SamplingSummary;
+  /** The closed loop's evidence; null when no what-if was replayed closed-loop. */
+  follow: FollowEvidence | null;
 }
 
 /**
@@ -87,6 +89,52 @@ export interface SamplingSummary {
   /** Global tables of at least this many slots (2^(shift + bits)) give kept and dropped flows separate slots. */
   exact_from_entries: number;
   applied: 'trace' | 'replay';
+}
+
+/**
+ * How strongly the trace's threads followed their packets, the evidence
+ * behind the closed-loop what-ifs (docs/model.md, "Closed loop"): at each
+ * socket call after a wake-up, where the trace's own configuration processed
+ * the wake-up packet against the CPU of the socket's previous call.
+ */
+export interface FollowEvidence {
+  /** Wake-ups processed off the thread's previous CPU, whose call ran on one of the two. */
+  wakeups_elsewhere: number;
+  /** Of those, calls on the packet's CPU: the thread followed. */
+  followed: number;
+  /** Distinct sockets among them (each socket counts as one draw). */
+  sockets_elsewhere: number;
+  /** Wake-ups processed on the thread's previous CPU. */
+  wakeups_in_place: number;
+  /** Of those, calls on another CPU: moves that were not the packet's doing. */
+  moved: number;
+  sockets_in_place: number;
+  /** Distinct sockets with any wake-up: those that showed none elsewhere count 0 (low) to 1 (high) in the bounds. */
+  sockets_woken: number;
+  /**
+   * The follow rate (a wake-up elsewhere moves the thread to its packet), from
+   * the sockets that showed one, and its 95% bounds over every socket woken.
+   */
+  rate: number;
+  rate_low: number;
+  rate_high: number;
+}
+
+/**
+ * A what-if's outcome with threads that follow the packets the what-if places
+ * elsewhere (the closed loop), next to the open loop's `metrics` where each
+ * call stays on its captured CPU. docs/metrics.md, "Closed loop".
+ */
+export interface ClosedLoopResult {
+  /** At the follow rate's lower bound: following only as much as the trace shows. */
+  locality: number | null;
+  cross_cpu_share: number | null;
+  /** At the follow rate's upper bound. */
+  locality_high: number | null;
+  cross_cpu_share_high: number | null;
+  /** The range: from the lowest to the highest of the open loop, the closed loop and the closed loop at the upper bound. */
+  locality_range: [number, number] | null;
+  cross_cpu_share_range: [number, number] | null;
 }
 
 export interface TimelineBin {
@@ -142,6 +190,8 @@ export interface ConfigResult {
   timeline?: { bin_ns: number; bins: TimelineBin[] };
   /** With flow sampling (trace.sampling): which metrics are exact for the kept flows, which are estimates. */
   sampling?: ConfigExactness;
+  /** The what-if with threads that follow its packets; null for the trace's own configuration and without the closed loop. */
+  closed_loop: ClosedLoopResult | null;
   /** With `explain`: matched deliver rows where the model chose another CPU, by how the model routed them. */
   disagreements?: {
     by_class: Record<string, number>;

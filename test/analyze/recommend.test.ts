@@ -81,3 +81,36 @@ describe('decideSize', () => {
     expect(decideSize(c(64, 0.5), [c(128, 0.6)], 0)).toMatchObject({ action: 'unknown', size: null });
   });
 });
+
+describe('decideSize with the closed loop: the whole range must favour a change', () => {
+  /** `c` with its closed loop at the follow rate's lower and upper bounds. */
+  const closed = (size: number, open: number, low: number, high: number, cross = 0.5): SizeCandidate => ({
+    ...c(size, open, cross),
+    closed: { locality: low, locality_high: high, cross_cpu_share: cross, cross_cpu_share_high: cross },
+  });
+
+  it('takes the change in each mode against the configured size in the same mode', () => {
+    // Configured (the kernel ran it: no closed loop) 0.5; candidate open 0.7, closed 0.52, at the upper bound 0.9.
+    const v = compare(c(64, 0.5), closed(256, 0.7, 0.52, 0.9), 10_000)!;
+    expect(v.locality_change).toBeCloseTo(0.2, 12);
+    expect(v.locality_change_range[0]).toBeCloseTo(0.02, 12);
+    expect(v.locality_change_range[1]).toBeCloseTo(0.4, 12);
+    // Both with a closed loop: mode against mode (open 0.2, low 0.6 − 0.5 = 0.1, high 0.65 − 0.55 = 0.1).
+    const w = compare(closed(64, 0.5, 0.5, 0.55), closed(256, 0.7, 0.6, 0.65), 10_000)!;
+    expect(w.locality_change_range[0]).toBeCloseTo(0.1, 12);
+    expect(w.locality_change_range[1]).toBeCloseTo(0.2, 12);
+  });
+
+  it('keeps the table when the open loop gains beyond noise but the closed loop does not', () => {
+    // F = 10,000: margin(0.5, 0.7) = 1.9 pp. The closed loop gains 0.51 − 0.5 = 1 pp: not beyond it.
+    expect(decideSize(c(64, 0.5), [c(64, 0.5), closed(256, 0.7, 0.51, 0.72)], 10_000)).toMatchObject({ action: 'keep', reason: 'within_noise' });
+    // With the whole range beyond it, the same size is advised.
+    expect(decideSize(c(64, 0.5), [c(64, 0.5), closed(256, 0.7, 0.65, 0.72)], 10_000)).toMatchObject({ action: 'grow', size: 256 });
+  });
+
+  it('does not advise a lower cross-CPU share at equal locality when the closed loop might lose locality', () => {
+    // Open: locality equal, cross-CPU 10 pp lower; closed: locality 1 pp lower.
+    expect(decideSize(c(64, 0.6, 0.5), [c(64, 0.6, 0.5), closed(128, 0.6, 0.59, 0.6, 0.4)], 10_000)).toMatchObject({ action: 'keep' });
+    expect(decideSize(c(64, 0.6, 0.5), [c(64, 0.6, 0.5), closed(128, 0.6, 0.6, 0.61, 0.4)], 10_000)).toMatchObject({ action: 'grow', reason: 'cross_cpu' });
+  });
+});

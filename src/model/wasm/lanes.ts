@@ -40,7 +40,15 @@ import {
   STOP_FLOWS, STOP_LOG, STOP_NODES, STOP_SOCK_TABLE, STOP_SOCKETS, T_BIN_NS, T_DATA, T_T0, T_USED, TIMELINE_FIELD_COUNT, TL_AGREE,
   TL_DELIVER_MATCHED, TL_HITS, TL_HITS_RESOLVED, TL_HITS_STALE, TL_LOOKUPS, TL_MISSES_COLLISION, TL_PACKETS, WRITES,
 } from '../lane-layout';
-import { DEFERRED_ID, EV_DELIVER, EV_PACKET, EV_STATE, NONE, TCP_CLOSE, TCP_CLOSING, TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2 } from '../../ingest/trace-codes';
+import {
+  CL_COUNTED_ELSEWHERE, CL_COUNTED_IN_PLACE, CL_COUNTED_WOKEN, CL_FLAGS, CTL_CL_SOCKETS_WOKEN, CL_PREV_CPU, CL_SOCK_FIXED, CTL_CL_ELSEWHERE, CTL_CL_FOLLOWED, CTL_CL_IN_PLACE,
+  CTL_CL_LANES, CTL_CL_MOVED, CTL_CL_NR, CTL_CL_RATE, CTL_CL_RATE_HIGH, CTL_CL_RATE_LOW, CTL_CL_REF, CTL_CL_SOCKETS_ELSEWHERE,
+  CTL_CL_SOCKETS_IN_PLACE, CTL_CL_SOCKS, L_LOOP, L_LOOP_SLOT, LOOP_FOLLOW_HIGH, LOOP_FOLLOW_LOW,
+} from '../lane-layout';
+import {
+  DEFERRED_ID, EV_DELIVER, EV_PACKET, EV_STATE, NONE, TCP_CLOSE, TCP_CLOSING, TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_SYN_RECV,
+  TCP_SYN_SENT,
+} from '../../ingest/trace-codes';
 
 // Every layout constant, also as an exported global: test/model/lane-layout.test.ts
 // compares them with ../lane-layout.ts as TypeScript sees it (a stale build fails).
@@ -130,6 +138,11 @@ let queues = 1;
 let vq = 0;
 /** The queue whose counter block a record's resolved packets go to (its flow's waiting packets' queue). */
 let recordQueue = 0;
+// The closed loop's words (closedLoopCall()), for the length of one run().
+let clLanes = 0;
+let clRef = -1;
+let clSocks = 0;
+let clWords = 0;
 
 function enter(): void {
   lanes = ld(CTL_LANES);
@@ -152,6 +165,10 @@ function enter(): void {
   vFirst = ld(CTL_VFIRST);
   vEnd = vcounts != 0 ? vFirst + ld(CTL_VLANES) : 0;
   queues = ld(CTL_QUEUES);
+  clLanes = ld(CTL_CL_LANES);
+  clRef = ld(CTL_CL_REF);
+  clSocks = ld(CTL_CL_SOCKS);
+  clWords = CL_SOCK_FIXED + clLanes;
 }
 
 function leave(stop: i32): void {
@@ -372,10 +389,13 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
 }
 
 @inline function recordLanes(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32, from: i32, to: i32): void {
+  const closed = clLanes > 0;
   for (let l = from; l < to; l++) {
     const o = wp(LANES_AT + l * LANE_WORDS);
     const nr = fld(o, L_NR);
-    const cpu = rowCpu < nr ? rowCpu : rowCpu % nr; // a smaller what-if nr_cpu_ids folds CPU ids
+    let cpu = rowCpu < nr ? rowCpu : rowCpu % nr; // a smaller what-if nr_cpu_ids folds CPU ids
+    // A closed lane's thread runs where it would have followed this lane's packets (before they resolve).
+    if (closed && fld(o, L_LOOP) >= LOOP_FOLLOW_LOW) cpu = closedLoopCpu(o, l, flow, cpu, nr);
     const flags = fld(o, L_FLAGS);
     const cb = wp(fld(o, L_COUNTS));
     // RECORDS: counted once per row for every lane.
@@ -537,6 +557,218 @@ function stateChange(h: i32, state: i32, prev: i32): void {
     }
     fst(s, SOCK_OWNER, 0);
   }
+}
+
+// ---- The closed loop: threads that follow their packets ----
+// A socket call after a wake-up runs where try_to_wake_up() put the thread:
+// select_task_rq() → select_task_rq_fair(p, prev_cpu, wake_flags) with this_cpu
+// the CPU whose softirq processed the packet and woke it (sock_def_readable(),
+// a WF_SYNC wake-up). With this_cpu == prev_cpu the thread stays unless
+// select_idle_sibling() moves it to an idle CPU; otherwise wake_affine()
+// chooses this_cpu (the thread follows its packet) or prev_cpu, by idle state
+// and load (wake_affine_idle(), wake_affine_weight()), which no trace records.
+// So per wake-up the thread follows or not, as a coin: the capture shows the
+// coin wherever the kernel processed the wake-up packet off the thread's last
+// CPU, and a closed lane replays that outcome against its own placement;
+// elsewhere it draws the coin with the follow rate estimated from the capture
+// so far. docs/model.md "Closed loop" has the rule and the estimate.
+
+// This call's context (closedLoopCall()), read by each closed lane.
+/** The socket's closed-loop block, -1: no socket. */
+let clSockAt = -1;
+/** The socket's previous call's CPU in the trace (-1: none since it was born). */
+let clPrevCpu = -1;
+/** This call's CPU in the trace. */
+let clCpu = -1;
+/** Where the reference lane processed the flow's wake-up packet (its first since the last call), -1: none or unknown. */
+let clWakeCpu = -1;
+/** The reference lane steered that packet by a hint (RFS), not by the RPS map or not at all. */
+let clWakeByHint = false;
+/** The call's coin in [0, 1): the same in every closed lane, so their draws differ only by the rate. */
+let clCoin: f64 = 0;
+
+/** fmix32 of MurmurHash3: a fixed, well-mixed function of the call's ordinal and hash (no random numbers: replays repeat). */
+@inline function mix32(x: i32): i32 {
+  x ^= x >>> 16;
+  x *= <i32>0x85ebca6b;
+  x ^= x >>> 13;
+  x *= <i32>0xc2b2ae35;
+  return x ^ (x >>> 16);
+}
+
+/**
+ * A socket call (record row) in a bank with closed lanes, before any lane
+ * records it: its context for closedLoopCpu(), and the trace's evidence of
+ * how often threads follow their packets (the reference lane's placement of
+ * the wake-up packet against the thread's previous CPU and this call's).
+ */
+function closedLoopCall(h: i32, cpu: i32, flow: i32, sock: i32): void {
+  clCpu = cpu;
+  clSockAt = sock >= 0 ? clSocks + clWords * sock : -1;
+  clPrevCpu = clSockAt >= 0 ? ld(clSockAt + CL_PREV_CPU) - 1 : -1;
+  clWakeCpu = -1;
+  clWakeByHint = false;
+  if (clRef >= 0 && flow >= 0) {
+    // The reference lane's first pending packet of the flow is its inline run (it keeps no timeline):
+    // its CPU, and desired + 1 (0: no hit) above it (pendingAdd()).
+    const run = wp(runs + RUN_WORDS * (flow * lanes + clRef));
+    if (fld(run, 0) > 0) {
+      const word = fld(run, 1);
+      clWakeCpu = word & 0xffff;
+      clWakeByHint = (word & ~HAS_LIST) >>> 16 != 0;
+    }
+  }
+  clCoin = <f64><u32>mix32(<i32>(<i64>records) * <i32>0x9e3779b1 ^ h) / 4294967296.0;
+  if (clWakeCpu < 0 || clPrevCpu < 0) return;
+  let flags = ld(clSockAt + CL_FLAGS);
+  if ((flags & CL_COUNTED_WOKEN) == 0) {
+    stf(CTL_CL_SOCKETS_WOKEN, ldf(CTL_CL_SOCKETS_WOKEN) + 1);
+    flags |= CL_COUNTED_WOKEN;
+    st(clSockAt + CL_FLAGS, flags);
+  }
+  if (clWakeCpu != clPrevCpu) {
+    // this_cpu != prev_cpu: wake_affine() decided, and the call shows which way (on a third CPU: neither, not counted).
+    // Counted only where the packet's CPU owed nothing to the thread (RPS map, or not steered), as a what-if's are:
+    // a hint that names another CPU than the thread's last is the ordering guard holding the flow, or another
+    // socket's call, and the threads' answers to those say little about packets sent elsewhere.
+    if ((cpu != clWakeCpu && cpu != clPrevCpu) || clWakeByHint) {
+      followRates();
+      return;
+    }
+    stf(CTL_CL_ELSEWHERE, ldf(CTL_CL_ELSEWHERE) + 1);
+    if (cpu == clWakeCpu) stf(CTL_CL_FOLLOWED, ldf(CTL_CL_FOLLOWED) + 1);
+    if ((flags & CL_COUNTED_ELSEWHERE) == 0) {
+      stf(CTL_CL_SOCKETS_ELSEWHERE, ldf(CTL_CL_SOCKETS_ELSEWHERE) + 1);
+      st(clSockAt + CL_FLAGS, flags | CL_COUNTED_ELSEWHERE);
+    }
+  } else {
+    // this_cpu == prev_cpu: a move now is select_idle_sibling() or balancing, not the packet.
+    stf(CTL_CL_IN_PLACE, ldf(CTL_CL_IN_PLACE) + 1);
+    if (cpu != clPrevCpu) stf(CTL_CL_MOVED, ldf(CTL_CL_MOVED) + 1);
+    if ((flags & CL_COUNTED_IN_PLACE) == 0) {
+      stf(CTL_CL_SOCKETS_IN_PLACE, ldf(CTL_CL_SOCKETS_IN_PLACE) + 1);
+      st(clSockAt + CL_FLAGS, flags | CL_COUNTED_IN_PLACE);
+    }
+  }
+  followRates();
+}
+
+/** After every lane recorded the call: the socket's thread ran on `cpu` in the trace. */
+function closedLoopCalled(cpu: i32): void {
+  if (clSockAt >= 0) st(clSockAt + CL_PREV_CPU, cpu + 1);
+}
+
+/**
+ * A TCP state change: a socket that closes, or a new one (SYN_SENT,
+ * SYN_RECV), starts without a previous CPU. Socket identities are kernel
+ * addresses, which the slab hands to the next socket: that socket's first
+ * call says nothing about this one's thread.
+ */
+function closedLoopStateChange(sock: i32, state: i32): void {
+  if (sock < 0 || (state != TCP_CLOSE && state != TCP_SYN_SENT && state != TCP_SYN_RECV)) return;
+  for (let k = 0; k < clWords; k++) st(clSocks + clWords * sock + k, 0);
+}
+
+/**
+ * Where a closed lane (block at `o`, lane `l`) runs this call, whose CPU in
+ * the trace is `cpu` (folded to the lane's nr_cpu_ids, `nr`): the lane's
+ * thread was on its own previous CPU, and the lane processed the wake-up
+ * packet on its own CPU; the trace's coin, or a drawn one, says whether the
+ * thread follows it. Before the flow's pending packets resolve.
+ */
+function closedLoopCpu(o: usize, l: i32, flow: i32, cpu: i32, nr: i32): i32 {
+  if (clSockAt < 0) return cpu;
+  const at = clSockAt + CL_SOCK_FIXED + fld(o, L_LOOP_SLOT);
+  const prevPlus1 = ld(at);
+  let lane = cpu;
+  if (clPrevCpu >= 0 && prevPlus1 != 0) {
+    const prev = prevPlus1 - 1;
+    const run = wp(runs + RUN_WORDS * (flow * lanes + l));
+    if (flow < 0 || fld(run, 0) == 0) {
+      // No wake-up packet: the thread is where it was, unless the trace shows it moved.
+      lane = clCpu == clPrevCpu ? prev : cpu;
+    } else {
+      const packetCpu = fld(run, 1) & 0xffff; // the lane's first pending packet: its wake-up
+      if (clWakeCpu >= 0 && clWakeCpu != clPrevCpu) {
+        // The trace shows wake_affine()'s choice: followed (this_cpu), or stayed (prev_cpu).
+        lane = clCpu == clWakeCpu ? packetCpu : clCpu == clPrevCpu ? prev : cpu;
+      } else if (clCpu != clPrevCpu) {
+        // Moved off its packet's CPU in the trace (select_idle_sibling(), balancing): so here.
+        lane = cpu;
+      } else {
+        // The trace cannot show the choice (its packet was on the thread's CPU): the coin, at this lane's rate.
+        const rate = fld(o, L_LOOP) == LOOP_FOLLOW_HIGH ? ldf(CTL_CL_RATE_HIGH) : ldf(CTL_CL_RATE_LOW);
+        lane = clCoin < rate ? packetCpu : prev;
+      }
+    }
+  }
+  st(at, lane + 1);
+  return lane;
+}
+
+/**
+ * A closed lane's packet that the kernel processed (its deliver row) where
+ * the lane did not place it: the lane's CPU has processed it by now too. A
+ * closed lane moves threads, and with them its hints, off the trace's
+ * placement far more than its open twin; were its heads to wait for deliver
+ * rows on its own CPUs, as an open lane's do, the ordering guard would hold
+ * its flows for packets long processed, and the difference between the two
+ * would be that, not the threads.
+ */
+function closedLoopDelivered(o: usize, modelCpu: i32, pos: i32): void {
+  const k = fld(o, L_HEAD) + modelCpu;
+  if (pos - ld(k) > 0) st(k, pos);
+}
+
+/** Two-sided 95% normal quantile (analyze/noise.ts Z_95). */
+const Z95: f64 = 1.959963984540054;
+
+/** Wilson score bound (sign -1: lower, +1: upper) of a share p over n draws; no draw: 0 or 1. */
+function wilson(p: f64, n: f64, sign: f64): f64 {
+  if (n <= 0) return sign < 0 ? 0 : 1;
+  const z2 = Z95 * Z95;
+  const b = (p + z2 / (2 * n) + sign * Z95 * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  return Math.min(1, Math.max(0, b));
+}
+
+/**
+ * The follow rate phi from f, the share of wake-ups elsewhere whose call ran
+ * on the packet's CPU, and mu, the share of wake-ups in place whose call ran
+ * elsewhere: a thread follows with phi, and otherwise moves anyway with mu,
+ * to one of the other n - 1 CPUs (m = mu / (n - 1) of them the packet's), so
+ * f = (phi + (1 - phi) m) / (phi + (1 - phi) m + (1 - phi)(1 - mu)).
+ */
+function followRate(f: f64, mu: f64, n: f64): f64 {
+  if (n < 2) return 0;
+  const m = mu / (n - 1);
+  const a = m + 1 - mu;
+  const den = 1 - m - f * (1 - a);
+  const r = den > 0 ? (f * a - m) / den : f * a > m ? 1 : 0;
+  return Math.min(1, Math.max(0, r));
+}
+
+/**
+ * The rate and its 95% bounds from the counts so far. Each socket counts as
+ * one draw (its thread's habits are one sample, as a flow is in
+ * analyze/noise.ts): f's lower bound with mu's upper, and the reverse. Those
+ * hold for the sockets that showed a wake-up elsewhere; of the others (a
+ * share 1 - s of the sockets woken) the trace says nothing, so the lower
+ * bound takes them as never following and the upper as always:
+ * low = s phi(f-, mu+), high = s phi(f+, mu-) + 1 - s. Without evidence: 0 to 1.
+ */
+function followRates(): void {
+  const elsewhere = ldf(CTL_CL_ELSEWHERE);
+  const inPlace = ldf(CTL_CL_IN_PLACE);
+  const f = elsewhere > 0 ? ldf(CTL_CL_FOLLOWED) / elsewhere : 0;
+  const mu = inPlace > 0 ? ldf(CTL_CL_MOVED) / inPlace : 0;
+  const nf = Math.min(elsewhere, ldf(CTL_CL_SOCKETS_ELSEWHERE));
+  const nm = Math.min(inPlace, ldf(CTL_CL_SOCKETS_IN_PLACE));
+  const n = <f64>ld(CTL_CL_NR);
+  const woken = ldf(CTL_CL_SOCKETS_WOKEN);
+  const shown = woken > 0 ? Math.min(1, ldf(CTL_CL_SOCKETS_ELSEWHERE) / woken) : 0;
+  stf(CTL_CL_RATE, elsewhere > 0 ? followRate(f, mu, n) : 0);
+  stf(CTL_CL_RATE_LOW, shown * followRate(wilson(f, nf, -1), wilson(mu, nm, 1), n));
+  stf(CTL_CL_RATE_HIGH, shown * followRate(wilson(f, nf, 1), wilson(mu, nm, -1), n) + 1 - shown);
 }
 
 /** Current head of a lane's CPU t backlog, as get_rps_cpu() reads it (`same`: no FIFO heads in the bank). */
@@ -1185,6 +1417,7 @@ function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
         if (pos - ld(k) > 0) st(k, pos);
       }
     } else {
+      if (fld(o, L_LOOP) >= LOOP_FOLLOW_LOW && fld(o, L_FIFO) == 0) closedLoopDelivered(o, modelCpu, ld(pw + 1));
       const paths = fld(o, L_PATHS);
       if (paths >= 0) {
         // run() keeps `lanes` log entries free for every deliver row.
@@ -1350,6 +1583,7 @@ function writeSockets(sock: i32): void {
   for (let s = socketsWritten; s <= sock; s++) {
     st(socks + SOCKET_STATE_WORDS * s, 0);
     st(socks + SOCKET_STATE_WORDS * s + 1, 0);
+    for (let k = 0; k < (clLanes > 0 ? clWords : 0); k++) st(clSocks + clWords * s + k, 0);
   }
   socketsWritten = sock + 1;
 }
@@ -1482,6 +1716,7 @@ export function run(from: i32, to: i32): i32 {
         const prev = ld(si);
         st(si, rowState);
         stateChange(h, rowState, prev);
+        if (clLanes > 0) closedLoopStateChange(sock, rowState);
       } else {
         const state = rowState != 0 ? rowState : ld(si);
         if (rowState != 0) st(si, rowState);
@@ -1489,12 +1724,14 @@ export function run(from: i32, to: i32): i32 {
         const oldHash = ld(si + 1);
         if (h != 0) st(si + 1, h);
         recordQueue = queues > 1 && flow >= 0 ? waitingQueue(flow) : 0;
+        if (clLanes > 0) closedLoopCall(h, ld(colCpu + i), flow, sock);
         if (sameRecord) {
           recordSameLanes(h, ld(colCpu + i), state, flow);
         } else {
           record(h, ld(colCpu + i), state, flow, oldHash);
           if (vEnd != 0) recordGroup(h, ld(colCpu + i), state, flow);
         }
+        if (clLanes > 0) closedLoopCalled(ld(colCpu + i));
       }
     }
   }
@@ -1640,6 +1877,19 @@ export function testPendingResolve(key: i32, cpu: i32, timeline: i32): void {
 
 export function testTimelinePacket(timeline: i32, ts: f64, lookup: bool, hit: bool, collision: bool): void {
   timelinePacket(timeline, ts, lookup, hit, collision);
+}
+
+/** followRates() from the given counts, into CTL_CL_RATE*. */
+export function testFollowRates(elsewhere: f64, followed: f64, socketsElsewhere: f64, inPlace: f64, moved: f64, socketsInPlace: f64, woken: f64, nr: i32): void {
+  stf(CTL_CL_SOCKETS_WOKEN, woken);
+  stf(CTL_CL_ELSEWHERE, elsewhere);
+  stf(CTL_CL_FOLLOWED, followed);
+  stf(CTL_CL_SOCKETS_ELSEWHERE, socketsElsewhere);
+  stf(CTL_CL_IN_PLACE, inPlace);
+  stf(CTL_CL_MOVED, moved);
+  stf(CTL_CL_SOCKETS_IN_PLACE, socketsInPlace);
+  st(CTL_CL_NR, nr);
+  followRates();
 }
 
 export function testHash32(val: i32, bits: i32): i32 {
