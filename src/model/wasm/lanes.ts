@@ -395,7 +395,7 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
     const nr = fld(o, L_NR);
     let cpu = rowCpu < nr ? rowCpu : rowCpu % nr; // a smaller what-if nr_cpu_ids folds CPU ids
     // A closed lane's thread runs where it would have followed this lane's packets (before they resolve).
-    if (closed && fld(o, L_LOOP) >= LOOP_FOLLOW_LOW) cpu = closedLoopCpu(o, l, flow, cpu, nr);
+    if (closed && fld(o, L_LOOP) >= LOOP_FOLLOW_LOW) cpu = closedLoopCpu(o, l, flow, cpu);
     const flags = fld(o, L_FLAGS);
     const cb = wp(fld(o, L_COUNTS));
     // RECORDS: counted once per row for every lane.
@@ -671,12 +671,12 @@ function closedLoopStateChange(sock: i32, state: i32): void {
 
 /**
  * Where a closed lane (block at `o`, lane `l`) runs this call, whose CPU in
- * the trace is `cpu` (folded to the lane's nr_cpu_ids, `nr`): the lane's
+ * the trace is `cpu` (folded to the lane's nr_cpu_ids): the lane's
  * thread was on its own previous CPU, and the lane processed the wake-up
  * packet on its own CPU; the trace's coin, or a drawn one, says whether the
  * thread follows it. Before the flow's pending packets resolve.
  */
-function closedLoopCpu(o: usize, l: i32, flow: i32, cpu: i32, nr: i32): i32 {
+function closedLoopCpu(o: usize, l: i32, flow: i32, cpu: i32): i32 {
   if (clSockAt < 0) return cpu;
   const at = clSockAt + CL_SOCK_FIXED + fld(o, L_LOOP_SLOT);
   const prevPlus1 = ld(at);
