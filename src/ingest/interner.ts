@@ -1,7 +1,9 @@
 /**
  * Interns opaque identities (socket and skb addresses) to dense ids without
  * creating a string per row: a `0x…` hex id of up to 16 digits is keyed by its
- * two 32-bit halves in an open-addressing table; anything else by its text.
+ * two 32-bit halves in an open-addressing table; anything else by its text,
+ * or by the number another table gave its text (ofTextId(): the SIMD
+ * reader's tables, which number texts by their bytes).
  */
 export class Interner {
   // Open addressing, one entry per 4 words [hi, lo, id + 1 (0 = empty), unused]:
@@ -9,9 +11,8 @@ export class Interner {
   private table: Uint32Array;
   private mask: number; // in entries
   private readonly byText = new Map<string, number>();
-  /** Dense id → key: [hi, lo] pairs for hex ids (NaN for text ids) and the texts. */
-  private readonly hexKeys: number[] = [];
-  private readonly texts: (string | undefined)[] = [];
+  /** Number given by another table → id + 1 (0: not seen yet). */
+  private byTextId: Int32Array = new Int32Array(1024);
   private next = 0;
   private hexCount = 0;
 
@@ -42,8 +43,6 @@ export class Interner {
     t[o] = hi;
     t[o + 1] = lo;
     t[o + 2] = id + 1;
-    this.hexKeys.push(hi, lo);
-    this.texts.push(undefined);
     if (++this.hexCount * 2 > this.mask) this.grow();
     return id;
   }
@@ -53,8 +52,23 @@ export class Interner {
     if (known !== undefined) return known;
     const id = this.next++;
     this.byText.set(text, id);
-    this.hexKeys.push(NaN, NaN);
-    this.texts.push(text);
+    return id;
+  }
+
+  /** Id for the text another table numbered `n` (numbers from 0 up, one per text). */
+  ofTextId(n: number): number {
+    let t = this.byTextId;
+    if (n >= t.length) {
+      let cap = t.length;
+      while (cap <= n) cap *= 2;
+      const grown = new Int32Array(cap);
+      grown.set(t);
+      this.byTextId = t = grown;
+    }
+    const known = t[n];
+    if (known !== 0) return known - 1;
+    const id = this.next++;
+    t[n] = id + 1;
     return id;
   }
 
@@ -79,15 +93,6 @@ export class Interner {
       if (ok) return this.internHex(hi, lo);
     }
     return this.internText(text);
-  }
-
-  /** The identity as text (hex ids lose leading zeros). */
-  text(id: number): string {
-    const t = this.texts[id];
-    if (t !== undefined) return t;
-    const hi = this.hexKeys[2 * id];
-    const lo = this.hexKeys[2 * id + 1];
-    return hi === 0 ? `0x${lo.toString(16)}` : `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
   }
 
   private grow(): void {

@@ -6,6 +6,8 @@
 import type { Interner } from '../interner.js';
 import type { Identities } from '../rows.js';
 import { allocBatch, appendRow, BATCH_ROWS, DEFERRED_ID, type TraceBatch, type TraceSink } from '../trace.js';
+import type { SimdRows } from './simd.js';
+import { T_SKBS, T_SOCKETS } from './wasm/layout.js';
 
 export class BatchWriter {
   batch: TraceBatch;
@@ -15,6 +17,8 @@ export class BatchWriter {
   rows = 0;
   private readonly sockets: Interner;
   private readonly skbs: Interner;
+  /** Where text identities are numbered when the SIMD reader reads rows too (it numbers the ones it reads). */
+  private textIds: SimdRows | null = null;
 
   /**
    * `deferIds`: leave hex identities uninterned (DEFERRED_ID + the raw halves
@@ -57,22 +61,47 @@ export class BatchWriter {
     return DEFERRED_ID;
   }
 
-  /** Id of a socket identity that is not hex (always interned here). */
+  /**
+   * From here on, text identities are numbered by the SIMD reader's tables,
+   * which number the ones it reads: with deferIds its numbers go into the
+   * batch as they are (the consumer numbers the hex ones apart), without,
+   * the interners map them into their one numbering.
+   */
+  numberTextsIn(simd: SimdRows): void {
+    this.textIds = simd;
+  }
+
+  /** Id of a socket identity that is not hex. */
   socketText(text: string): number {
-    return this.sockets.internText(text);
+    const t = this.textIds;
+    if (t === null) return this.sockets.internText(text);
+    const id = t.textId(T_SOCKETS, text);
+    return this.deferIds ? id : this.sockets.ofTextId(id);
   }
 
-  /** Id of an skb identity that is not hex (always interned here). */
+  /** Id of an skb identity that is not hex. */
   skbText(text: string): number {
-    return this.skbs.internText(text);
+    const t = this.textIds;
+    if (t === null) return this.skbs.internText(text);
+    const id = t.textId(T_SKBS, text);
+    return this.deferIds ? id : this.skbs.ofTextId(id);
   }
 
-  /** Interns the deferred hex identities of rows [from, to) of the batch (rows the SIMD reader wrote), socket then skb per row. */
+  /**
+   * Interns the identities of rows [from, to) of the batch that the SIMD
+   * reader wrote (without deferIds), socket then skb per row: the deferred
+   * hex ones, and the texts by their table's number.
+   */
   internDeferred(from: number, to: number): void {
     const b = this.batch;
+    const { sockets, skbs } = this;
     for (let i = from; i < to; i++) {
-      if (b.socket[i] === DEFERRED_ID) b.socket[i] = this.sockets.internHex(b.sockHi[i], b.sockLo[i]);
-      if (b.skb[i] === DEFERRED_ID) b.skb[i] = this.skbs.internHex(b.skbHi[i], b.skbLo[i]);
+      const s = b.socket[i];
+      if (s === DEFERRED_ID) b.socket[i] = sockets.internHex(b.sockHi[i], b.sockLo[i]);
+      else if (s >= 0) b.socket[i] = sockets.ofTextId(s);
+      const k = b.skb[i];
+      if (k === DEFERRED_ID) b.skb[i] = skbs.internHex(b.skbHi[i], b.skbLo[i]);
+      else if (k >= 0) b.skb[i] = skbs.ofTextId(k);
     }
   }
 

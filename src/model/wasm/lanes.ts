@@ -1253,19 +1253,20 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
 }
 
 /**
- * The socket id of a hex identity on a row of `flow` (-1: none). A flow's
- * record rows nearly always come from one socket: its last one is kept with
- * the flow, and most rows skip the table.
+ * The socket id of an identity (kind 0: a hex value hi:lo; kind 1: a
+ * reader's id lo) on a row of `flow` (-1: none). A flow's record rows nearly
+ * always come from one socket: its last one is kept with the flow (its id + 1
+ * tagged with the kind in the top bit), and most rows skip the table.
  */
-@inline function hexSocketOfFlow(hi: i32, lo: i32, flow: i32): i32 {
-  if (flow < 0) return socketId(hi, lo, 0);
+@inline function socketOfFlow(hi: i32, lo: i32, kind: i32, flow: i32): i32 {
+  if (flow < 0) return socketId(hi, lo, kind);
   const f = ld(CTL_FLOW_INFO) + FLOW_INFO_WORDS * flow;
-  const idPlus1 = ld(f + 3);
-  if (idPlus1 != 0 && ld(f + 2) == lo && ld(f + 1) == hi) return idPlus1 - 1;
-  const id = socketId(hi, lo, 0);
+  const tagged = ld(f + 3);
+  if (tagged != 0 && <u32>tagged >> 31 == <u32>kind && ld(f + 2) == lo && ld(f + 1) == hi) return (tagged & 0x7fffffff) - 1;
+  const id = socketId(hi, lo, kind);
   st(f + 1, hi);
   st(f + 2, lo);
-  st(f + 3, id + 1);
+  st(f + 3, (id + 1) | (kind << 31));
   return id;
 }
 
@@ -1465,8 +1466,8 @@ export function run(from: i32, to: i32): i32 {
     } else {
       let sock = ld(colSocket + i);
       if (resolveIds && ids != IDS_GIVEN) {
-        if (sock == DEFERRED_ID) sock = hexSocketOfFlow(ld(colSockHi + i), ld(colSockLo + i), flow);
-        else sock = socketId(0, sock, 1);
+        if (sock == DEFERRED_ID) sock = socketOfFlow(ld(colSockHi + i), ld(colSockLo + i), 0, flow);
+        else sock = socketOfFlow(0, sock, 1, flow);
         if (ids == IDS_EMIT) st(colSocket + i, sock);
       }
       if (ev != EV_STATE) {
