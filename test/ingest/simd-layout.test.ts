@@ -38,13 +38,18 @@ describe('v1-rows.wasm layout = layout.ts as TypeScript reads it', () => {
   });
 
   it('the regions do not overlap and the input is 64-byte aligned after its slack', () => {
-    const { CTL, C_ROLE, ROLES, C_IGNORED, C_TABLES, TABLES, TABLE_BYTES, D_ROW, ABSENT, E_WORD, E_KIND, E_LEN, STATE_NAME, KEY, MAX_KEY } = layout;
+    const { CTL, C_ROLE, ROLES, C_IGNORED, C_TABLES, TABLES, TABLE_BYTES, Q_TABLE, Q_SLOTS, Q_NAMES, Q_LENS, Q_REST } = layout;
+    const { D_ROW, ABSENT, E_WORD, E_KIND, E_LEN, STATE_NAME, KEY, MAX_KEY } = layout;
     const { OUT, OUT_ROWS, O_STATE, PAD, IN, IN_CAP, HEAP } = layout;
     const regions: [number, number][] = [
       [CTL, CTL + 32], // control words
       [C_ROLE, C_ROLE + ROLES * 4],
       [C_IGNORED, C_IGNORED + 4],
       [C_TABLES, C_TABLES + TABLES * TABLE_BYTES],
+      [Q_TABLE, Q_TABLE + Q_SLOTS * 4],
+      [Q_NAMES, Q_NAMES + Q_SLOTS * 16],
+      [Q_LENS, Q_LENS + Q_SLOTS * 4],
+      [Q_REST, Q_REST + Q_SLOTS * 4],
       [D_ROW, D_ROW + (ABSENT + 2) * 4],
       [E_WORD, E_WORD + 64],
       [E_KIND, E_KIND + 8],

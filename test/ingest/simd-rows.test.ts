@@ -53,6 +53,8 @@ const HEADER = [
   '# nr_cpu_ids=64 rps_sock_flow_entries=256 kernel=6.18',
   ...Array.from({ length: 16 }, (_, q) => `# queue=eth0:${q} rps_cpus=ffffffff,ffffffff rps_flow_cnt=64`),
   '# queue=a-queue-name-of-24-bytes rps_cpus=1 rps_flow_cnt=64',
+  // Its first 16 bytes are another's: told apart by the rest.
+  '# queue=a-queue-name-of-24-bytez rps_cpus=1 rps_flow_cnt=64',
   'ts,event,cpu,socket,state,rxhash,queue,skb',
 ].join('\n');
 
@@ -121,8 +123,8 @@ describe('SIMD reader: values at the limits of each field, worked out by hand', 
     expect(rows.skb.slice(5, 11)).toEqual([NONE, 0, 1, NONE, NONE, 2]);
     expect([rows.skbHi[1], rows.skbLo[1]]).toEqual([0xabcdef01, 0x23456789]);
     expect([rows.skbHi[4], rows.skbLo[4]]).toEqual([0, 1]);
-    // Twenty header lines: the magic line, the system line, 17 queue lines, the column names.
-    expect(rows.line).toEqual(Array.from({ length: 17 }, (_, i) => 21 + i));
+    // 21 header lines: the magic line, the system line, 18 queue lines, the column names.
+    expect(rows.line).toEqual(Array.from({ length: 17 }, (_, i) => 22 + i));
     expect(r.simdRows).toBe(13); // every row up to ts 11, and the last
   });
 
@@ -300,7 +302,7 @@ describe('SIMD reader = JavaScript scanner, in any column layout, with identitie
       socket: goodId,
       state: fc.constantFrom('1', '8', 'ESTABLISHED', 'tcp_close_wait', ''),
       rxhash: fc.oneof(fc.stringMatching(/^0x[0-9a-f]{1,8}$/), fc.stringMatching(/^[0-9]{1,9}$/)),
-      queue: fc.integer({ min: 0, max: 16 }).map((q) => (q === 16 ? 'a-queue-name-of-24-bytes' : `eth0:${q}`)),
+      queue: fc.integer({ min: 0, max: 17 }).map((q) => (q === 16 ? 'a-queue-name-of-24-bytes' : q === 17 ? 'a-queue-name-of-24-bytez' : `eth0:${q}`)),
       skb: fc.oneof(goodId, fc.constant('')),
       comm: fc.constantFrom('nginx', '', 'swapper/0', 'w\u00f6rker'),
       pid: fc.integer({ min: 0, max: 99999 }).map(String),

@@ -27,6 +27,7 @@ import {
   KEY,
   MAX_FIELDS,
   MAX_KEY,
+  MAX_QUEUES,
   O_CPU,
   O_EVENT,
   O_LINE,
@@ -42,7 +43,6 @@ import {
   O_TS,
   OUT_ROWS,
   PAD,
-  T_QUEUES,
   T_SKBS,
   T_SOCKETS,
   T_STATES,
@@ -53,6 +53,7 @@ const PAGE = 65536;
 interface RowsExports {
   init(): void;
   addName(table: number, len: number, id: number): void;
+  addQueue(q: number, len: number): boolean;
   intern(table: number, len: number): number;
   reserveId(table: number): number;
   rows(start: number, max: number, line: number): number;
@@ -116,8 +117,12 @@ export class SimdRows {
     const canonical = columns.length === COLUMN_NAMES.length && COLUMN_NAMES.every((n, k) => columns[k] === n);
     this.i32[C_CANONICAL / 4] = canonical ? 1 : 0;
     this.i32[C_IGNORED / 4] = columns.some((n) => !(COLUMN_NAMES as readonly string[]).includes(n)) ? 1 : 0;
+    // Queues the table cannot take are left out: rows naming them go by the JavaScript paths.
     queueNames.forEach((name, q) => {
-      if (name.length > 0 && name.length <= MAX_KEY) this.name(T_QUEUES, name, q);
+      if (q >= MAX_QUEUES || name.length === 0 || name.length > MAX_KEY) return;
+      this.u8.set(name, KEY);
+      this.x.addQueue(q, name.length);
+      this.views();
     });
     TCP_STATE_NAMES.forEach((name, state) => {
       if (state > 0) this.name(T_STATES, Buffer.from(name, 'latin1'), state);

@@ -53,9 +53,8 @@ export const C_TABLES = CTL + 80;
 export const TABLE_BYTES = 16;
 export const T_SOCKETS = 0;
 export const T_SKBS = 1;
-export const T_QUEUES = 2;
-export const T_STATES = 3;
-export const TABLES = 4;
+export const T_STATES = 2;
+export const TABLES = 3;
 export const ENTRY_BYTES = 32;
 /** Entries a table starts with (a power of two). */
 export const TABLE_START = 1 << 12;
@@ -63,12 +62,28 @@ export const TABLE_START = 1 << 12;
 export const MAX_KEY = 1024;
 
 /**
+ * Queue names, in a table of their own: Q_SLOTS × i32 (queue index + 1, 0
+ * empty), sparse, so a row's lookup mostly touches one word of it and one
+ * name. Each slot's name: its first 16 bytes (zero-padded), length, and the
+ * address of the rest of a longer name.
+ */
+export const Q_TABLE = C_TABLES + TABLES * TABLE_BYTES;
+export const Q_SLOTS = 1024;
+/** Queue names the table takes: half its slots. */
+export const MAX_QUEUES = Q_SLOTS / 2;
+export const Q_NAMES = Q_TABLE + Q_SLOTS * 4;
+/** i32 each. */
+export const Q_LENS = Q_NAMES + Q_SLOTS * 16;
+/** i32 each. */
+export const Q_REST = Q_LENS + Q_SLOTS * 4;
+
+/**
  * i32 × (MAX_FIELDS + 2): a row's field bounds. Word 0 is the byte before the
  * row, word k + 1 the comma after field k, the last the line's end: field k is
  * [word k + 1, word k + 1). Words ABSENT, ABSENT + 1 make an empty field for a
  * column the header does not have.
  */
-export const D_ROW = CTL + 160;
+export const D_ROW = Q_REST + Q_SLOTS * 4;
 export const MAX_FIELDS = 60;
 export const ABSENT = MAX_FIELDS + 2;
 

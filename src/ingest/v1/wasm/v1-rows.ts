@@ -13,7 +13,7 @@
  * `0x` and 1 to 16 hex digits is a 64-bit value (left to the replay, as
  * before: DEFERRED_ID and the halves), any other text is looked up in a hash
  * table of the texts seen (T_SOCKETS, T_SKBS) and numbered on first sight.
- * Queue and state names are looked up the same way (T_QUEUES, T_STATES).
+ * Queue names and state names are looked up by their bytes too (Q_TABLE, T_STATES).
  *
  * The contract with the JavaScript reader: a row is accepted only if the
  * general path (../row.ts) would accept it and read the same values (a
@@ -50,9 +50,13 @@ const TABLE_START: i32 = layout.TABLE_START;
 const MAX_KEY: i32 = layout.MAX_KEY;
 const T_SOCKETS: i32 = layout.T_SOCKETS;
 const T_SKBS: i32 = layout.T_SKBS;
-const T_QUEUES: i32 = layout.T_QUEUES;
 const T_STATES: i32 = layout.T_STATES;
 const TABLES: i32 = layout.TABLES;
+const Q_TABLE: usize = layout.Q_TABLE;
+const Q_SLOTS: usize = layout.Q_SLOTS;
+const Q_NAMES: usize = layout.Q_NAMES;
+const Q_LENS: usize = layout.Q_LENS;
+const Q_REST: usize = layout.Q_REST;
 const D_ROW: usize = layout.D_ROW;
 const MAX_FIELDS: i32 = layout.MAX_FIELDS;
 const ABSENT: i32 = layout.ABSENT;
@@ -106,7 +110,9 @@ export function init(): void {
   store<i32>(C_HEAP, <i32>HEAP);
   store<i32>(C_KEYS, 0);
   store<i32>(C_KEYS_END, 0);
-  for (let t = 0; t < TABLES; t++) newTable(t, TABLE_START);
+  // State names: a small table, which stays in cache.
+  for (let t = 0; t < TABLES; t++) newTable(t, t == T_STATES ? 64 : TABLE_START);
+  memory.fill(Q_TABLE, 0, Q_SLOTS * 4);
   for (let k: usize = 0; k < <usize>(ABSENT + 2); k++) store<i32>(D_ROW + (k << 2), 0);
   store<i32>(D_ROW + (<usize>ABSENT << 2) + 4, 1); // the absent column: [1, 1), empty
 }
@@ -261,15 +267,60 @@ export function reserveId(t: i32): i32 {
   return id;
 }
 
-/**
- * Names `id` by the `len` bytes JavaScript wrote at KEY in table t (T_QUEUES:
- * a declared queue; T_STATES: a state name, upper case). A name given twice
- * keeps its first id, as the header's queue list does.
- */
+/** Names `id` by the `len` bytes JavaScript wrote at KEY in table t (T_STATES: a state name, upper case). */
 export function addName(t: i32, len: i32, id: i32): void {
   const s = <usize>layout.KEY;
   const h = hashKey(s, len);
   if (find(t, s, len, h) < 0) insert(t, s, len, h, id, freeSlot);
+}
+
+// ---- Queue names ----
+
+/** A queue name's first slot: the top bits of its hash (its first 16 bytes in one step, as most names are that short). */
+@inline function queueSlot(s: usize, len: i32): usize {
+  if (len > 16) return <usize>(hashKey(s, len) >>> 22);
+  const v = prefix(s, len);
+  const h = (i64x2.extract_lane(v, 0) ^ (i64x2.extract_lane(v, 1) * 0x9e3779b97f4a7c15) ^ <u64>len) * 0xff51afd7ed558ccd;
+  return <usize>(h >>> 54); // 10 bits: Q_SLOTS
+}
+
+/**
+ * Declares queue `q`, its name the `len` bytes JavaScript wrote at KEY (at
+ * most MAX_KEY). A name given twice keeps its first index, as the header's
+ * queue list does. Returns false when the table is full (the reader then
+ * leaves rows naming it to its own paths).
+ */
+export function addQueue(q: i32, len: i32): bool {
+  const s = <usize>layout.KEY;
+  if (queueAt(s, len) >= 0) return true;
+  let slot = queueSlot(s, len);
+  for (let probes: usize = 0; probes < Q_SLOTS; probes++) {
+    if (load<i32>(Q_TABLE + slot * 4) == 0) {
+      v128.store(Q_NAMES + slot * 16, prefix(s, len));
+      store<i32>(Q_LENS + slot * 4, len);
+      store<i32>(Q_REST + slot * 4, len > 16 ? <i32>keepBytes(s + 16, len - 16) : 0);
+      store<i32>(Q_TABLE + slot * 4, q + 1);
+      return true;
+    }
+    slot = (slot + 1) & (Q_SLOTS - 1);
+  }
+  return false;
+}
+
+/** Index of the declared queue named [s, s + len), or -1. */
+@inline function queueAt(s: usize, len: i32): i32 {
+  if (len > MAX_KEY) return -1;
+  const v = prefix(s, len);
+  let slot = queueSlot(s, len);
+  for (;;) {
+    const at = load<i32>(Q_TABLE + slot * 4);
+    if (at == 0) return -1;
+    if (load<i32>(Q_LENS + slot * 4) == len && i8x16.all_true(i8x16.eq(v128.load(Q_NAMES + slot * 16), v))) {
+      if (len <= 16 || bytesEqual(<usize>load<i32>(Q_REST + slot * 4), s + 16, len - 16)) return at - 1;
+    }
+    slot = (slot + 1) & (Q_SLOTS - 1);
+  }
+  return -1;
 }
 
 // ---- Fields, 16 bytes at a time ----
@@ -605,7 +656,7 @@ export function rows(start: i32, max: i32, line: f64): i32 {
     const qLen = <i32>(qE - qS);
     let queue = 0;
     if (qLen != 0) {
-      queue = qLen > MAX_KEY ? -1 : find(T_QUEUES, qS, qLen, hashKey(qS, qLen));
+      queue = queueAt(qS, qLen);
       bad |= queue >>> 31;
     }
 
