@@ -40,6 +40,7 @@ import {
   STOP_FLOWS, STOP_LOG, STOP_NODES, STOP_SOCK_TABLE, STOP_SOCKETS, T_BIN_NS, T_DATA, T_T0, T_USED, TIMELINE_FIELD_COUNT, TL_AGREE,
   TL_DELIVER_MATCHED, TL_HITS, TL_HITS_RESOLVED, TL_HITS_STALE, TL_LOOKUPS, TL_MISSES_COLLISION, TL_PACKETS, WRITES,
 } from '../lane-layout';
+import { L_TABLE_DID, L_TABLE_LEAD, TABLE_DID_DELETE, TABLE_DID_EVICT, TABLE_DID_REHASH_CLEAR, TABLE_DID_WRITE } from '../lane-layout';
 import { DEFERRED_ID, EV_DELIVER, EV_PACKET, EV_STATE, NONE, TCP_CLOSE, TCP_CLOSING, TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2 } from '../../ingest/trace-codes';
 
 // Every layout constant, also as an exported global: test/model/lane-layout.test.ts
@@ -390,14 +391,25 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
     const slots = fld(o, L_SLOTS);
     const base = fld(o, L_SOCK);
     const mask = fld(o, L_SOCK_MASK);
+    // A lane whose global table another lane writes counts what that lane's write did.
+    const lead = fld(o, L_TABLE_LEAD);
+    if (lead >= 0 && lead != l) {
+      recordAsLead(cb, flags, h, state, oldHash, slots, fld(wp(LANES_AT + lead * LANE_WORDS), L_TABLE_DID));
+      continue;
+    }
+    let did = 0;
 
     // 3.19 sock_rps_save_rxhash(): a changed rxhash first resets the old slot (rps_reset_sock_flow()).
     if ((flags & RESET_ON_CLOSE_AND_REHASH) != 0 && h != 0 && oldHash != 0 && oldHash != h && slots > 0) {
       const s = wp(base + SOCK_SLOT_WORDS * (oldHash & mask));
-      if (fld(s, SOCK_ENT) != RPS_NO_CPU) finc(cb, REHASH_CLEARS);
+      if (fld(s, SOCK_ENT) != RPS_NO_CPU) {
+        finc(cb, REHASH_CLEARS);
+        did = TABLE_DID_REHASH_CLEAR;
+      }
       fst(s, SOCK_ENT, RPS_NO_CPU);
       fst(s, SOCK_OWNER, 0);
     }
+    if (lead == l) fst(o, L_TABLE_DID, did);
 
     // sock_rps_record_flow(): the state is tested before the hash is even read.
     if ((flags & RECORD_ONLY_ESTABLISHED) != 0 && state != TCP_ESTABLISHED) {
@@ -421,9 +433,32 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
     if (fld(s, SOCK_ENT) != val) {
       fst(s, SOCK_ENT, val);
       finc(cb, WRITES);
-      if (owner != 0 && owner != h) finc(cb, EVICTIONS);
+      did |= TABLE_DID_WRITE;
+      if (owner != 0 && owner != h) {
+        finc(cb, EVICTIONS);
+        did |= TABLE_DID_EVICT;
+      }
     } // else WRITES_AVOIDED: derived at the end
     fst(s, SOCK_OWNER, h); // who last targeted the slot, for the metrics
+    if (lead == l) fst(o, L_TABLE_DID, did);
+  }
+}
+
+/**
+ * recordLanes() for a lane that shares the global table of a lane before it
+ * (its lead, whose write of this record did `did`): the same rules, the
+ * same counts, and the table left to the lead.
+ */
+function recordAsLead(cb: usize, flags: i32, h: i32, state: i32, oldHash: i32, slots: i32, did: i32): void {
+  if ((flags & RESET_ON_CLOSE_AND_REHASH) != 0 && h != 0 && oldHash != 0 && oldHash != h && slots > 0 && (did & TABLE_DID_REHASH_CLEAR) != 0) {
+    finc(cb, REHASH_CLEARS);
+  }
+  if ((flags & RECORD_ONLY_ESTABLISHED) != 0 && state != TCP_ESTABLISHED) finc(cb, RECORDS_STATE_SKIPPED);
+  else if (h == 0) finc(cb, RECORDS_ZERO_HASH);
+  else if (slots == 0) finc(cb, RECORDS_NO_TABLE);
+  else {
+    if ((did & TABLE_DID_WRITE) != 0) finc(cb, WRITES);
+    if ((did & TABLE_DID_EVICT) != 0) finc(cb, EVICTIONS);
   }
 }
 
@@ -530,12 +565,20 @@ function stateChange(h: i32, state: i32, prev: i32): void {
       clears = true;
     }
     if (!clears || fld(o, L_SLOTS) == 0) continue;
+    // A lane whose global table another lane clears counts what that lane's clear did.
+    const lead = fld(o, L_TABLE_LEAD);
+    if (lead >= 0 && lead != l) {
+      if ((fld(wp(LANES_AT + lead * LANE_WORDS), L_TABLE_DID) & TABLE_DID_DELETE) != 0) inc(fld(o, L_COUNTS) + DELETES);
+      continue;
+    }
     const s = wp(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
-    if (fld(s, SOCK_ENT) != RPS_NO_CPU) {
+    const deletes = fld(s, SOCK_ENT) != RPS_NO_CPU;
+    if (deletes) {
       fst(s, SOCK_ENT, RPS_NO_CPU);
       inc(fld(o, L_COUNTS) + DELETES);
     }
     fst(s, SOCK_OWNER, 0);
+    if (lead == l) fst(o, L_TABLE_DID, deletes ? TABLE_DID_DELETE : 0);
   }
 }
 
