@@ -30,8 +30,9 @@ async function read(path: string, opts: ReadOptions): Promise<{ rows: Rows; simd
     batch(b: TraceBatch) {
       for (let i = 0; i < b.length; i++) {
         for (const c of COLUMNS) rows[c].push(b[c][i]);
-        const sock = b.socket[i] === DEFERRED_ID;
-        const skb = b.skb[i] === DEFERRED_ID;
+        // A cell at or below DEFERRED_ID keeps its identity's key in the side columns.
+        const sock = b.socket[i] <= DEFERRED_ID;
+        const skb = b.skb[i] <= DEFERRED_ID;
         rows.sockHi.push(sock ? b.sockHi[i] : -1);
         rows.sockLo.push(sock ? b.sockLo[i] : -1);
         rows.skbHi.push(skb ? b.skbHi[i] : -1);
@@ -69,13 +70,14 @@ describe('SIMD reader: values at the limits of each field, worked out by hand', 
     // Decimal rxhash; the last declared queue of 16.
     '3,packet,5,,,123,eth0:15,',
     '4,deliver,5,,,0x7b,eth0:15,0x1',
-    // Identities of any text but 0x and 1..16 hex digits: numbered by their text, here the SIMD reader's
-    // (17 hex digits, 0x alone, decimal, hex without 0x, opaque text with a tab-free space and a latin1 byte);
+    // Identities of any text (src/ingest/id-keys.ts): keyed by their bytes (at most 8), by their value (decimal
+    // or bare hex numbers), or numbered as texts by the SIMD reader's tables (17 hex digits, a space and a latin1
+    // byte in 10 bytes);
     '5,accept,1,0x10000000000000000,1,0x1,,',
     '6,accept,1,0x,1,0x1,,k-1',
     '7,accept,1,18446612686541908352,ESTABLISHED,0x1,,18446612686541908352',
     '8,recvmsg,1,ffff888104a1c000,tcp_close_wait,0x1,,',
-    '9,recvmsg,1,sock 7\xe9,Tcp_New_Syn_Recv,0x1,,',
+    '9,recvmsg,1,socket 7\xe9,Tcp_New_Syn_Recv,0x1,,',
     '10,recvmsg,1,0x10000000000000000,1,0x1,,0x',
     // a queue name longer than 16 bytes;
     '11,packet,2,,,0x1,a-queue-name-of-24-bytes,',
@@ -113,14 +115,20 @@ describe('SIMD reader: values at the limits of each field, worked out by hand', 
     expect(rows.state).toEqual([12, 1, 10, 0, 0, 1, 1, 1, 8, 12, 1, 0, 1, 1, 0, 1, 0]);
     expect(rows.rxhash).toEqual([0xffffffff, 0xffffffff, 0, 123, 0x7b, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
     expect(rows.queue).toEqual([1, 0, 0, 15, 15, 0, 0, 0, 0, 0, 0, 16, 0, 1, 3, 0, 2]);
-    // Deferred hex identities carry their halves; texts are numbered on first sight, each kind apart
-    // (sockets: 0x1000…, 0x, the decimal, the bare hex, "sock 7é"; skbs: k-1, the decimal, 0x).
-    expect(rows.socket.slice(0, 5)).toEqual([DEFERRED_ID, DEFERRED_ID, DEFERRED_ID, NONE, NONE]);
-    expect(rows.socket.slice(5, 11)).toEqual([0, 1, 2, 3, 4, 0]);
+    // Deferred identities carry their key in the side columns and its kind in the cell (DEFERRED_ID - kind);
+    // texts are numbered on first sight, sockets and skbs apart.
+    const [HEX, TEXT, DECIMAL, HEX_LOWER] = [DEFERRED_ID, DEFERRED_ID - 1, DEFERRED_ID - 2, DEFERRED_ID - 3];
+    expect(rows.socket.slice(0, 5)).toEqual([HEX, HEX, HEX, NONE, NONE]);
+    expect(rows.socket.slice(5, 11)).toEqual([0, TEXT, DECIMAL, HEX_LOWER, 1, 0]);
     expect(rows.sockHi.slice(0, 3)).toEqual([0xffffffff, 0, 0]);
     expect(rows.sockLo.slice(0, 3)).toEqual([1, 0, 1]);
-    expect(rows.skb.slice(0, 5)).toEqual([NONE, DEFERRED_ID, NONE, NONE, DEFERRED_ID]);
-    expect(rows.skb.slice(5, 11)).toEqual([NONE, 0, 1, NONE, NONE, 2]);
+    const decimal = 18446612686541908352n;
+    expect([rows.sockHi[6], rows.sockLo[6]]).toEqual([0, 0x7830]); // "0x", little-endian
+    expect([rows.sockHi[7], rows.sockLo[7]]).toEqual([Number(decimal >> 32n), Number(decimal & 0xffffffffn)]);
+    expect([rows.sockHi[8], rows.sockLo[8]]).toEqual([0xffff8881, 0x04a1c000]);
+    expect(rows.skb.slice(0, 5)).toEqual([NONE, HEX, NONE, NONE, HEX]);
+    expect(rows.skb.slice(5, 11)).toEqual([NONE, TEXT, DECIMAL, NONE, NONE, TEXT]);
+    expect([rows.skbHi[6], rows.skbLo[6]]).toEqual([0, 0x312d6b]); // "k-1"
     expect([rows.skbHi[1], rows.skbLo[1]]).toEqual([0xabcdef01, 0x23456789]);
     expect([rows.skbHi[4], rows.skbLo[4]]).toEqual([0, 1]);
     // 21 header lines: the magic line, the system line, 18 queue lines, the column names.
@@ -270,6 +278,9 @@ describe('SIMD reader = JavaScript scanner, in any column layout, with identitie
     fc.stringMatching(/^[a-z][a-z0-9:._-]{0,20}$/),
     fc.stringMatching(/^[0-9]{1,22}$/),
     fc.stringMatching(/^[0-9a-f]{1,18}$/),
+    fc.stringMatching(/^[0-9A-F]{7,18}$/),
+    fc.stringMatching(/^[0-9a-fA-F]{9,17}$/),
+    fc.constantFrom('18446744073709551615', '18446744073709551616', '99999999999999999999', '1844674407370955161', '100000000'),
     fc.stringMatching(/^0x[0-9a-fA-F]{0,17}$/),
     fc.constantFrom('', 'a b', 's\u00e9', 'x"y', 's\ty', 's\u007f', 'x'.repeat(40), '0x' + 'f'.repeat(40)),
   );

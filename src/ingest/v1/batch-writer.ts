@@ -3,9 +3,11 @@
  * general row): the batch being filled, handed to the sink when full, and
  * the hex identities, interned here or left to the consumer.
  */
+import { idKey, key } from '../id-keys.js';
 import type { Interner } from '../interner.js';
 import type { Identities } from '../rows.js';
-import { allocBatch, appendRow, BATCH_ROWS, DEFERRED_ID, type TraceBatch, type TraceSink } from '../trace.js';
+import { allocBatch, appendRow, BATCH_ROWS, DEFERRED_ID, NONE, type TraceBatch, type TraceSink } from '../trace.js';
+import { ID_HEX } from '../trace-codes.js';
 import type { SimdRows } from './simd.js';
 import { T_SKBS, T_SOCKETS } from './wasm/layout.js';
 
@@ -43,22 +45,31 @@ export class BatchWriter {
     if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, line) === this.batchRows) this.flush();
   }
 
-  /** Id of a hex socket identity for the row about to be appended. */
+  /** Id of a 0x hex socket identity for the row about to be appended. */
   socketHex(hi: number, lo: number): number {
-    if (!this.deferIds) return this.sockets.internHex(hi, lo);
+    return this.socketKey(ID_HEX, hi, lo);
+  }
+
+  /** Id of a 0x hex skb identity for the row about to be appended. */
+  skbHex(hi: number, lo: number): number {
+    return this.skbKey(ID_HEX, hi, lo);
+  }
+
+  /** Id of a socket identity with a key (id-keys.ts) for the row about to be appended: deferred (the key in the side columns) or interned. */
+  private socketKey(kind: number, hi: number, lo: number): number {
+    if (!this.deferIds) return this.sockets.internKey(kind, hi, lo);
     const b = this.batch;
     b.sockHi[b.length] = hi;
     b.sockLo[b.length] = lo;
-    return DEFERRED_ID;
+    return DEFERRED_ID - kind;
   }
 
-  /** Id of a hex skb identity for the row about to be appended. */
-  skbHex(hi: number, lo: number): number {
-    if (!this.deferIds) return this.skbs.internHex(hi, lo);
+  private skbKey(kind: number, hi: number, lo: number): number {
+    if (!this.deferIds) return this.skbs.internKey(kind, hi, lo);
     const b = this.batch;
     b.skbHi[b.length] = hi;
     b.skbLo[b.length] = lo;
-    return DEFERRED_ID;
+    return DEFERRED_ID - kind;
   }
 
   /**
@@ -71,16 +82,20 @@ export class BatchWriter {
     this.textIds = simd;
   }
 
-  /** Id of a socket identity that is not hex. */
+  /** Id of a socket identity that is not 0x hex. */
   socketText(text: string): number {
+    const kind = idKey(text);
+    if (kind >= 0) return this.socketKey(kind, key.hi, key.lo);
     const t = this.textIds;
     if (t === null) return this.sockets.internText(text);
     const id = t.textId(T_SOCKETS, text);
     return this.deferIds ? id : this.sockets.ofTextId(id);
   }
 
-  /** Id of an skb identity that is not hex. */
+  /** Id of an skb identity that is not 0x hex. */
   skbText(text: string): number {
+    const kind = idKey(text);
+    if (kind >= 0) return this.skbKey(kind, key.hi, key.lo);
     const t = this.textIds;
     if (t === null) return this.skbs.internText(text);
     const id = t.textId(T_SKBS, text);
@@ -90,17 +105,17 @@ export class BatchWriter {
   /**
    * Interns the identities of rows [from, to) of the batch that the SIMD
    * reader wrote (without deferIds), socket then skb per row: the deferred
-   * hex ones, and the texts by their table's number.
+   * keys, and the texts by their table's number.
    */
   internDeferred(from: number, to: number): void {
     const b = this.batch;
     const { sockets, skbs } = this;
     for (let i = from; i < to; i++) {
       const s = b.socket[i];
-      if (s === DEFERRED_ID) b.socket[i] = sockets.internHex(b.sockHi[i], b.sockLo[i]);
+      if (s < NONE) b.socket[i] = sockets.internKey(DEFERRED_ID - s, b.sockHi[i], b.sockLo[i]);
       else if (s >= 0) b.socket[i] = sockets.ofTextId(s);
       const k = b.skb[i];
-      if (k === DEFERRED_ID) b.skb[i] = skbs.internHex(b.skbHi[i], b.skbLo[i]);
+      if (k < NONE) b.skb[i] = skbs.internKey(DEFERRED_ID - k, b.skbHi[i], b.skbLo[i]);
       else if (k >= 0) b.skb[i] = skbs.ofTextId(k);
     }
   }

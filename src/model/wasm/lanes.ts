@@ -1273,7 +1273,7 @@ function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
   return id;
 }
 
-/** Dense id of a socket identity: a 64-bit hex value (kind 0) or a reader's id (kind 1). */
+/** Dense id of a socket identity: a key of its kind (socketOfFlow()). */
 function socketId(hi: i32, lo: i32, kind: i32): i32 {
   const table = ld(CTL_SOCK_TABLE);
   const mask = ld(CTL_SOCK_MASK);
@@ -1295,21 +1295,25 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
   return id;
 }
 
+/** The kind of socket identity a reader numbered itself (its id in lo), beside the keys' kinds (ingest/id-keys.ts). */
+const READER_ID = 7;
+
 /**
- * The socket id of an identity (kind 0: a hex value hi:lo; kind 1: a
- * reader's id lo) on a row of `flow` (-1: none). A flow's record rows nearly
- * always come from one socket: its last one is kept with the flow (its id + 1
- * tagged with the kind in the top bit), and most rows skip the table.
+ * The socket id of an identity (a kind of ingest/id-keys.ts and its 64-bit
+ * key hi:lo, or READER_ID and a reader's id in lo) on a row of `flow` (-1:
+ * none). A flow's record rows nearly always come from one socket: its last
+ * one is kept with the flow (its id + 1, the kind in the top 4 bits), and most
+ * rows skip the table.
  */
 @inline function socketOfFlow(hi: i32, lo: i32, kind: i32, flow: i32): i32 {
   if (flow < 0) return socketId(hi, lo, kind);
   const f = ld(CTL_FLOW_INFO) + FLOW_INFO_WORDS * flow;
   const tagged = ld(f + 3);
-  if (tagged != 0 && <u32>tagged >> 31 == <u32>kind && ld(f + 2) == lo && ld(f + 1) == hi) return (tagged & 0x7fffffff) - 1;
+  if (tagged != 0 && <u32>tagged >> 28 == <u32>kind && ld(f + 2) == lo && ld(f + 1) == hi) return (tagged & 0x0fffffff) - 1;
   const id = socketId(hi, lo, kind);
   st(f + 1, hi);
   st(f + 2, lo);
-  st(f + 3, (id + 1) | (kind << 31));
+  st(f + 3, (id + 1) | (kind << 28));
   return id;
 }
 
@@ -1509,8 +1513,8 @@ export function run(from: i32, to: i32): i32 {
     } else {
       let sock = ld(colSocket + i);
       if (resolveIds && ids != IDS_GIVEN) {
-        if (sock == DEFERRED_ID) sock = socketOfFlow(ld(colSockHi + i), ld(colSockLo + i), 0, flow);
-        else sock = socketOfFlow(0, sock, 1, flow);
+        if (sock <= DEFERRED_ID) sock = socketOfFlow(ld(colSockHi + i), ld(colSockLo + i), DEFERRED_ID - sock, flow);
+        else sock = socketOfFlow(0, sock, READER_ID, flow);
         if (ids == IDS_EMIT) st(colSocket + i, sock);
       }
       if (ev != EV_STATE) {

@@ -9,10 +9,12 @@
  * 64 bytes at a time (bit masks); the row then knows its field bounds, the
  * plan made once per file from the header row (C_ROLE) says which field is
  * which, and a field of digits or hex digits is checked and converted 16
- * bytes at a time. Identities are numbered by their bytes whatever they are:
- * `0x` and 1 to 16 hex digits is a 64-bit value (left to the replay, as
- * before: DEFERRED_ID and the halves), any other text is looked up in a hash
- * table of the texts seen (T_SOCKETS, T_SKBS) and numbered on first sight.
+ * bytes at a time. Identities are keyed by their bytes whatever they are
+ * (../../id-keys.ts): `0x` hex, any other text of at most 8 bytes, and longer
+ * decimal or bare hex numbers as 64-bit keys left to the replay (the key in
+ * the side columns, DEFERRED_ID - its kind in the cell); any other text is
+ * looked up in a hash table of the texts seen (T_SOCKETS, T_SKBS) and numbered
+ * on first sight.
  * Queue names and state names are looked up by their bytes too (Q_TABLE, T_STATES).
  *
  * The contract with the JavaScript reader: a row is accepted only if the
@@ -82,8 +84,8 @@ const MAX_ROW: usize = layout.MAX_ROW;
 const HEAP: usize = layout.HEAP;
 
 // Trace values, written once in ../../trace-codes.ts (MAX_TS: ../../fields.ts), exported for the same test.
-import { DEFERRED_ID, EV_STATE, NONE } from '../../trace-codes';
-export { DEFERRED_ID, EV_STATE, NONE };
+import { DEFERRED_ID, EV_STATE, ID_DECIMAL, ID_HEX, ID_HEX_LOWER, ID_HEX_UPPER, ID_TEXT, NONE } from '../../trace-codes';
+export { DEFERRED_ID, EV_STATE, ID_DECIMAL, ID_HEX, ID_HEX_LOWER, ID_HEX_UPPER, ID_TEXT, NONE };
 export const MAX_TS: i64 = 9007199254740991; // Number.MAX_SAFE_INTEGER
 const COMMA: u8 = 0x2c;
 const LF: u8 = 0x0a;
@@ -382,6 +384,54 @@ let hexLo: u32 = 0;
   hexLo = i32x4.extract_lane(words, 1);
 }
 
+/**
+ * For an identity [s, e) that is neither 0x hex nor junk: its key's kind
+ * (../../id-keys.ts: ID_TEXT, ID_DECIMAL, ID_HEX_LOWER, ID_HEX_UPPER), the key
+ * in hexHi:hexLo; -1 for a text numbered by its bytes.
+ */
+function idKey(s: usize, e: usize): i32 {
+  const len = <i32>(e - s);
+  if (len <= 8) {
+    const w = len == 8 ? load<u64>(s) : load<u64>(s) & ((<u64>1 << (<u64>len << 3)) - 1);
+    hexHi = <u32>(w >>> 32);
+    hexLo = <u32>w;
+    return ID_TEXT;
+  }
+  if (load<u8>(s) == 0x30) return -1;
+  if (len <= 20) {
+    let v: u64 = 0;
+    let ok = false;
+    if (len <= 16) {
+      const d = decimal(e, len);
+      ok = d >= 0;
+      v = <u64>d;
+    } else {
+      // 17 to 20 digits: below 2^64 = 1844 6744073709551616.
+      const top = decimal(e - 16, len - 16);
+      const rest = decimal(e, 16);
+      ok = top >= 0 && rest >= 0 && (top < 1844 || (top == 1844 && rest < 6744073709551616));
+      v = <u64>top * 10000000000000000 + <u64>rest;
+    }
+    if (ok) {
+      hexHi = <u32>(v >>> 32);
+      hexLo = <u32>v;
+      return ID_DECIMAL;
+    }
+  }
+  if (len <= 16) {
+    const m = lastLanes(len);
+    const v = v128.load(e - 16);
+    const digit = i8x16.le_u(i8x16.sub(v, i8x16.splat(0x30)), i8x16.splat(9));
+    const notLower = v128.any_true(v128.andnot(m, v128.or(digit, i8x16.le_u(i8x16.sub(v, i8x16.splat(0x61)), i8x16.splat(5)))));
+    const notUpper = v128.any_true(v128.andnot(m, v128.or(digit, i8x16.le_u(i8x16.sub(v, i8x16.splat(0x41)), i8x16.splat(5)))));
+    if (!notLower || !notUpper) {
+      hex(e, len);
+      return notLower ? ID_HEX_UPPER : ID_HEX_LOWER;
+    }
+  }
+  return -1;
+}
+
 /** True when [s, s + 2) is 0x or 0X. */
 @inline function hexPrefix(s: usize): bool {
   return (load<u16>(s) | 0x2000) == 0x7830;
@@ -613,15 +663,22 @@ export function rows(start: i32, max: i32, line: f64): i32 {
     } else {
       hex(sockE, sockLen - 2);
       if (<u32>(sockLen - 3) <= 15 && hexPrefix(sockS) && hexBad == 0) {
-        sock = DEFERRED_ID;
+        sock = DEFERRED_ID - ID_HEX;
         sockHi = hexHi;
         sockLo = hexLo;
       } else if (sockLen > MAX_KEY || junk(sockS, sockE)) {
         bad = 1;
       } else {
-        sockHash = hashKey(sockS, sockLen);
-        sock = find(T_SOCKETS, sockS, sockLen, sockHash);
-        sockSlot = freeSlot;
+        const kind = idKey(sockS, sockE);
+        if (kind >= 0) {
+          sock = DEFERRED_ID - kind;
+          sockHi = hexHi;
+          sockLo = hexLo;
+        } else {
+          sockHash = hashKey(sockS, sockLen);
+          sock = find(T_SOCKETS, sockS, sockLen, sockHash);
+          sockSlot = freeSlot;
+        }
       }
     }
 
@@ -670,15 +727,22 @@ export function rows(start: i32, max: i32, line: f64): i32 {
     if (skbLen != 0) {
       hex(skbE, skbLen - 2);
       if (<u32>(skbLen - 3) <= 15 && hexPrefix(skbS) && hexBad == 0) {
-        skb = DEFERRED_ID;
+        skb = DEFERRED_ID - ID_HEX;
         skbHi = hexHi;
         skbLo = hexLo;
       } else if (skbLen > MAX_KEY || junk(skbS, skbE)) {
         bad = 1;
       } else {
-        skbHash = hashKey(skbS, skbLen);
-        skb = find(T_SKBS, skbS, skbLen, skbHash);
-        skbSlot = freeSlot;
+        const kind = idKey(skbS, skbE);
+        if (kind >= 0) {
+          skb = DEFERRED_ID - kind;
+          skbHi = hexHi;
+          skbLo = hexLo;
+        } else {
+          skbHash = hashKey(skbS, skbLen);
+          skb = find(T_SKBS, skbS, skbLen, skbHash);
+          skbSlot = freeSlot;
+        }
       }
     }
 
