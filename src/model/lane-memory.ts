@@ -184,7 +184,7 @@ export function planLaneMemory(configs: ResolvedConfig[], trace: BankTrace): Lan
   if (nq > 1) wasm.place(CTL_PKT_QUEUE, PACKET_WINDOW);
   wasm.i32[CTL_RESOLVE_IDS] = trace.resolveIds ? 1 : 0;
   wasm.i32[CTL_IDS] = trace.ids === 'emit' ? IDS_EMIT : trace.ids === 'given' ? IDS_GIVEN : IDS_OWN;
-  placeGrowableRegions(wasm, n, trace.startSmall === true);
+  placeGrowableRegions(wasm, n, trace);
   return { wasm, cpuStride, queueRegions: entries.regions, sameLanes, vectorLanes: group };
 }
 
@@ -364,16 +364,19 @@ function findVectorGroup(wasm: WasmLanes, configs: ResolvedConfig[], { qflowAt, 
  * start large: memory is only resident once written, and a region that grows
  * leaves its old copy behind, written.
  */
-function placeGrowableRegions(wasm: WasmLanes, lanes: number, small: boolean): void {
+function placeGrowableRegions(wasm: WasmLanes, lanes: number, trace: BankTrace): void {
+  const small = trace.startSmall === true;
   if (small) {
     wasm.minRegion = 2;
     wasm.minTable = 4;
   }
   const bytesPerFlow = 4 * ((RUN_WORDS + ENDS_WORDS) * Math.max(1, lanes) + FLOW_INFO_WORDS + 1);
   wasm.growFlows(small ? 1 : Math.max(1024, Math.floor(RESERVE_BYTES / bytesPerFlow)), lanes);
-  wasm.growFlowTable();
+  // The tables that number flows and sockets, where this bank numbers them: a bank given
+  // the ids (a sweep's lanes) never reads them, and they are written whole when placed.
+  if (trace.ids !== 'given') wasm.growFlowTable();
   wasm.growNodes(small ? 1 : 1 << 16);
   wasm.growSockets(small ? 1 : 1 << 20);
-  wasm.growSockTable();
+  if (trace.ids !== 'given' && trace.resolveIds) wasm.growSockTable();
   wasm.ensureColumns(8192);
 }
