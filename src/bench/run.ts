@@ -1,65 +1,41 @@
 /**
- * `npm run bench`: generates deterministic traces (fixed seed; 64 CPUs, 16
- * queues, 200,000 flows, Zipf rates, migration and churn), runs every scenario
- * several times as a user would (a child process running the CLI; scenarios
- * that a goal compares run in turns: the single configuration, the 8-size
- * sweep and the gzip input; the report and the replay of its plan), and prints
- * rows/s, wall time and peak RSS next to two baselines measured in the same
- * run: reading the file with nothing else (cat > /dev/null, the I/O floor)
- * and a csv-parse-only reader feeding the same model (replay-baseline.ts:
- * the header through the shared header code, then the whole body through one
- * streaming csv-parse parser in its fastest mode, columns: false and no cast,
- * each record through the same row validation; see csv-stream-reader.ts).
- * That is the baseline of issue 5's "10x faster than a csv-parse-only
- * reader". The reference reader (`--reader csv-parse`, which splits lines
- * itself and hands csv-parse only the quoted ones) is a correctness oracle,
- * not a baseline, and is not timed here.
- * Results go to bench/results.json. `--quick` uses a 2M-row trace only.
+ * `npm run bench`: generates deterministic traces (traces.ts) and every
+ * spelling of the same rows the format allows (spellings.ts), runs every
+ * scenario several times as a user would (a child process running the CLI),
+ * and prints rows/s, wall time and peak RSS, each goal next to the measured
+ * value. Scenarios a goal compares run in turns (a, b, a, b, …: a slow spell
+ * of this shared machine then lands on both), and each ratio is given best to
+ * best, median to median and per round.
+ *
+ * Baselines measured in the same run: reading the file with nothing else (cat
+ * > /dev/null, the I/O floor), decompressing it (zcat), and a csv-parse-only
+ * reader feeding the same model (replay-baseline.ts: the header through the
+ * shared header code, then the body through one streaming csv-parse parser in
+ * its fastest mode, columns: false and no cast, each record through the same
+ * row validation; see csv-stream-reader.ts), issue 5's "10x faster than a
+ * csv-parse-only reader". The reference reader (`--reader csv-parse`) is a
+ * correctness oracle, not a baseline, and is not timed here.
+ *
+ * Results go to bench/results.json. `--quick`: a 2M-row trace, no 20M-row
+ * run. BENCH_RUNS=N: runs per scenario (default 3). BENCH_100M=1 (or
+ * `--100m`): also a 100M-row trace (5 GB, generated once, about 5 minutes),
+ * streamed through one replay with its progress bar on this terminal, and
+ * the default report of it: peak RSS against the 10M-row runs' (several
+ * minutes each).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { writeTrace } from '../generate/output.js';
-import { DEFAULT_WORKLOAD, type Workload } from '../generate/workload.js';
 import { TOOL_VERSION } from '../version.js';
+import { ensureSpelled, SPELLINGS, type Spelling } from './spellings.js';
+import { ensureBenchTrace } from './traces.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const dir = join(root, 'bench');
-const traceDir = join(dir, 'traces');
 const quick = process.argv.includes('--quick');
+const hundred = process.argv.includes('--100m') || process.env.BENCH_100M === '1';
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-
-function workload(rows: number): Workload {
-  return {
-    ...DEFAULT_WORKLOAD,
-    seed: 20261125,
-    scenario: 'bench',
-    cpus: 64,
-    queues: 16,
-    flows: 200_000,
-    rates: 'zipf',
-    zipf: 1,
-    rate: 2_000_000,
-    rows,
-    burst: 2,
-    reply: 0.8,
-    connRequests: 200,
-    reuse: 0.1,
-    consumers: 2,
-    migration: 0.01,
-  };
-}
-
-async function ensureTrace(rows: number, gzip: boolean): Promise<string> {
-  mkdirSync(traceDir, { recursive: true });
-  const path = join(traceDir, `bench-${rows / 1e6}m.csv${gzip ? '.gz' : ''}`);
-  if (!existsSync(path)) {
-    process.stderr.write(`generating ${path} ...\n`);
-    await writeTrace(workload(rows), path, { gzipLevel: 1 });
-  }
-  return path;
-}
 
 interface Sample {
   wall: number;
@@ -80,6 +56,32 @@ function cli(...args: string[]): Sample {
   return timeCommand(process.execPath, [measure, ...args, '--no-progress']);
 }
 
+/**
+ * A CLI run that shows its progress bar on this terminal (stderr inherited),
+ * its RSS sampled every 250 ms from /proc (the run's memory over time), its
+ * peak from the child itself.
+ */
+async function cliWithProgress(...args: string[]): Promise<Sample & { rssOverTime: number[] }> {
+  const rssFile = join(dir, 'out', `rss-${process.pid}.json`);
+  rmSync(rssFile, { force: true });
+  const t = performance.now();
+  const child = spawn(process.execPath, [measure, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BENCH_RSS_FILE: rssFile } });
+  const rss: number[] = [];
+  const timer = setInterval(() => {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (m) rss.push(Number(m[1]) / 1024);
+    } catch {
+      // the child has just exited
+    }
+  }, 250);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(timer);
+  const wall = (performance.now() - t) / 1000;
+  if (code !== 0) throw new Error(`${args.join(' ')} failed (exit ${code})`);
+  return { wall, maxRssMiB: JSON.parse(readFileSync(rssFile, 'utf8')).maxRssKiB / 1024, rssOverTime: rss };
+}
+
 interface Row {
   scenario: string;
   rows: number;
@@ -96,15 +98,11 @@ function best(name: string, rows: number, bytes: number, f: () => Sample, n = ru
   return summarize(name, rows, bytes, samples);
 }
 
-/**
- * Scenarios compared with each other, run in turns (a, b, a, b, …): a slow spell
- * of the machine (runs of one build vary by ±5% over minutes here) then lands on
- * both instead of skewing their ratio.
- */
-function bestInTurns(scenarios: { name: string; f: () => Sample }[], rows: number, bytes: number, n = runs): Row[] {
+/** Scenarios compared with each other, run in turns (a, b, a, b, …). */
+function bestInTurns(scenarios: { name: string; bytes: number; f: () => Sample }[], rows: number, n = runs): Row[] {
   const samples: Sample[][] = scenarios.map(() => []);
   for (let i = 0; i < n; i++) scenarios.forEach((s, k) => samples[k].push(s.f()));
-  return scenarios.map((s, k) => summarize(s.name, rows, bytes, samples[k]));
+  return scenarios.map((s, k) => summarize(s.name, rows, s.bytes, samples[k]));
 }
 
 function median(xs: number[]): number {
@@ -130,86 +128,137 @@ function summarize(name: string, rows: number, bytes: number, samples: Sample[])
   return row;
 }
 
+/** b against a, run in turns: best to best, median to median, and the median of the rounds' own ratios. */
+function ratio(b: Row, a: Row): { best: number; median: number; perRound: number[]; roundMedian: number } {
+  const perRound = b.runs.map((t, i) => t / a.runs[i]);
+  return { best: b.wall_s / a.wall_s, median: median(b.runs) / median(a.runs), perRound, roundMedian: median(perRound) };
+}
+
+const fmtRatio = (r: ReturnType<typeof ratio>) =>
+  `${r.best.toFixed(2)}× best to best, ${r.median.toFixed(2)}× median to median, per round ${r.perRound.map((x) => x.toFixed(2)).join(', ')} (median ${r.roundMedian.toFixed(2)}×)`;
+const MB = 1.048576; // MiB → MB
+
 const SIZES = '256,1024,4096,8192,16384,32768,65536,131072';
 const main = quick ? 2_000_000 : 10_000_000;
-const plain = await ensureTrace(main, false);
-const gz = await ensureTrace(main, true);
-const big = quick ? null : await ensureTrace(20_000_000, false);
+const plain = await ensureBenchTrace(main);
+const spelled: { spelling: Spelling; path: string }[] = [];
+for (const s of SPELLINGS.filter((x) => x.name !== 'canonical')) spelled.push({ spelling: s, path: await ensureSpelled(plain, s) });
+const gz = spelled.find((s) => s.spelling.gzip)!.path;
+const big = quick ? null : await ensureBenchTrace(20_000_000);
+const huge = hundred ? await ensureBenchTrace(100_000_000) : null;
 const size = (p: string) => statSync(p).size;
 const out = join(dir, 'out');
 mkdirSync(out, { recursive: true });
 
 const results: Row[] = [];
-results.push(best('baseline: cat > /dev/null (I/O floor)', main, size(plain), () => timeCommand('sh', ['-c', `cat '${plain}' > /dev/null`])));
-// Every goal that compares two scenarios compares runs made in turns (see bestInTurns).
-const [one, eight, gzipIn] = bestInTurns(
+const cat = best('baseline: cat > /dev/null (I/O floor)', main, size(plain), () => timeCommand('sh', ['-c', `cat '${plain}' > /dev/null`]));
+results.push(cat);
+// One configuration in every spelling of the same rows, and the 8-size sweep, all in turns.
+const inTurns = bestInTurns(
   [
-    { name: 'replay, 1 configuration', f: () => cli('replay', plain) },
-    { name: 'replay, 8 table sizes in one pass', f: () => cli('replay', plain, '--entries', SIZES, '--open-loop') },
-    { name: 'replay gzip input, 1 configuration', f: () => cli('replay', gz) },
+    { name: 'replay, 1 configuration (canonical spelling)', bytes: size(plain), f: () => cli('replay', plain) },
+    { name: 'replay, 8 table sizes in one pass', bytes: size(plain), f: () => cli('replay', plain, '--entries', SIZES, '--open-loop') },
+    ...spelled.map(({ spelling, path }) => ({ name: `replay, 1 configuration, ${spelling.what}`, bytes: size(path), f: () => cli('replay', path) })),
   ],
   main,
+);
+const [one, eight, ...spellings] = inTurns;
+results.push(...inTurns);
+const csvParse = best(
+  'baseline: csv-parse-only reader (streaming, columns: false) feeding the same model',
+  main,
   size(plain),
+  () => timeCommand(process.execPath, [join(root, 'dist/bench/replay-baseline.js'), plain]),
+  1,
 );
-gzipIn.bytes = size(gz);
-results.push(one, eight);
-results.push(
-  best(
-    'baseline: csv-parse-only reader (streaming, columns: false) feeding the same model',
-    main,
-    size(plain),
-    () => timeCommand(process.execPath, [join(root, 'dist/bench/replay-baseline.js'), plain]),
-    1,
-  ),
-);
-results.push(best('baseline: zcat > /dev/null (decompression floor)', main, size(gz), () => timeCommand('sh', ['-c', `zcat '${gz}' > /dev/null`])));
-results.push(gzipIn);
+const zcat = best('baseline: zcat > /dev/null (decompression floor)', main, size(gz), () => timeCommand('sh', ['-c', `zcat '${gz}' > /dev/null`]));
+results.push(csvParse, zcat);
 // The report replays the configured setting (with its timeline), these sizes, one per-queue size and
 // plain RPS; replaying exactly that plan, and nothing else, shows what the report adds on top.
 const REPORT_SWEEP = "the report's sweep (11 configurations: configured + 8 global sizes + 1 per-queue size + plain RPS)";
-results.push(
-  ...bestInTurns(
-    [
-      {
-        name: `replay, ${REPORT_SWEEP}`,
-        f: () => timeCommand(process.execPath, [join(root, 'dist/bench/replay-plan.js'), plain, '--entries', SIZES, '--flow-cnt', '4096']),
-      },
-      {
-        name: `report, ${REPORT_SWEEP}, sha256 + HTML + JSON`,
-        f: () => cli('report', plain, '--entries', SIZES, '--flow-cnt', '4096', '-o', join(out, 'bench.html'), '--open-loop'),
-      },
-    ],
-    main,
-    size(plain),
-  ),
+const [planReplay, report] = bestInTurns(
+  [
+    {
+      name: `replay, ${REPORT_SWEEP}`,
+      bytes: size(plain),
+      f: () => timeCommand(process.execPath, [join(root, 'dist/bench/replay-plan.js'), plain, '--entries', SIZES, '--flow-cnt', '4096']),
+    },
+    {
+      name: `report, ${REPORT_SWEEP}, sha256 + HTML + JSON`,
+      bytes: size(plain),
+      f: () => cli('report', plain, '--entries', SIZES, '--flow-cnt', '4096', '-o', join(out, 'bench.html'), '--open-loop'),
+    },
+  ],
+  main,
 );
+results.push(planReplay, report);
+const defaultReport = best(
+  'report with its default plan (28 configurations, two passes)',
+  main,
+  size(plain),
+  () => cli('report', plain, '-o', join(out, 'bench-default.html')),
+  1,
+);
+results.push(defaultReport);
+let twenty: Row | null = null;
 if (big) {
   // Its one timed run must not be a cold read from disk (1 GB; the page cache here drops it between
-  // runs of the bench: 7.4 s cold against about 3 s warm): read it once first, as the cat baseline
-  // does for the 10M-row trace.
+  // runs of the bench: 7.4 s cold against about 3 s warm): read it once first.
   timeCommand('sh', ['-c', `cat '${big}' > /dev/null`]);
-  results.push(best('replay, 1 configuration, 20M rows', 20_000_000, size(big), () => cli('replay', big), 1));
+  twenty = best('replay, 1 configuration, 20M rows', 20_000_000, size(big), () => cli('replay', big), 1);
+  results.push(twenty);
+}
+let hundredReplay: Row | null = null;
+let hundredReport: Row | null = null;
+const overTime: string[] = [];
+if (huge) {
+  for (const [what, args] of [
+    ['replay, 1 configuration, 100M rows (streamed, progress bar)', ['replay', huge]],
+    ['report with its default plan, 100M rows', ['report', huge, '-o', join(out, 'bench-default-100m.html')]],
+  ] as const) {
+    process.stderr.write(`${what} ...\n`);
+    const s = await cliWithProgress(...args);
+    const row = summarize(what, 100_000_000, size(huge), [s]);
+    results.push(row);
+    if (args[0] === 'replay') hundredReplay = row;
+    else hundredReport = row;
+    const at = [0.1, 0.25, 0.5, 0.75, 1].map((f) => s.rssOverTime[Math.max(0, Math.ceil(f * s.rssOverTime.length) - 1)] ?? NaN);
+    overTime.push(`${what}: RSS at 10/25/50/75/100% of the run ${at.map((x) => x.toFixed(0)).join(' / ')} MiB`);
+  }
 }
 
-// Issue 5's goals, each from two rows measured above in this run.
-const [, , , csvParse, zcat, , planReplay, report, twenty] = results;
 // The rows above replay open loop (--open-loop), as they always have; this one what the closed loop costs on top
 // (replay/closed-loop.ts: each what-if two more lanes, and a reference lane).
-results.push(best('replay, the same 8 table sizes with the closed loop (the default)', main, size(plain), () => cli('replay', plain, '--entries', SIZES)));
+const closedEight = best('replay, the same 8 table sizes with the closed loop (the default)', main, size(plain), () => cli('replay', plain, '--entries', SIZES));
+results.push(closedEight);
 const med = (r: Row) => median(r.runs);
-// The two run in turns, so round i of each saw the same spell of this noisy machine.
-const perRound = eight.runs.map((t, i) => t / one.runs[i]);
+const SPELLING_GOAL = 1.3;
+const spellingGoals = spellings.map((r, k) => {
+  const q = ratio(r, one);
+  const ok = q.roundMedian <= SPELLING_GOAL ? 'meets' : 'MISSES';
+  return `${spelled[k].spelling.name} / canonical: ${fmtRatio(q)}: ${ok} the goal ≤ ${SPELLING_GOAL}×`;
+});
+const peakMB = (r: Row) => r.peak_rss_mib * MB;
 const goals = [
-  `8 table sizes / 1 configuration: ${(eight.wall_s / one.wall_s).toFixed(2)}× best to best (goal ≤ 1.3×), ${(median(eight.runs) / median(one.runs)).toFixed(2)}× median to median (runs in turns; per round ${perRound.map((r) => r.toFixed(2)).join(', ')}: median ${median(perRound).toFixed(2)}×)`,
+  `8 table sizes / 1 configuration: ${fmtRatio(ratio(eight, one))} (goal ≤ 1.3×)`,
+  ...spellingGoals,
   `csv-parse-only reader / fast path: ${(csvParse.wall_s / one.wall_s).toFixed(1)}× (goal ≥ 10×)`,
-  `gzip input − plain input: ${(gzipIn.wall_s - one.wall_s).toFixed(2)} s best to best, ${(med(gzipIn) - med(one)).toFixed(2)} s median to median, against zcat alone ${zcat.wall_s.toFixed(2)} s; gzip input end to end ${gzipIn.wall_s.toFixed(2)} s`,
+  `gzip input − plain input: ${(spellings[spelled.findIndex((s) => s.spelling.gzip)].wall_s - one.wall_s).toFixed(2)} s best to best, against zcat alone ${zcat.wall_s.toFixed(2)} s`,
   `report − replay of the same sweep: ${(report.wall_s - planReplay.wall_s).toFixed(2)} s best to best, ${(med(report) - med(planReplay)).toFixed(2)} s median to median (goal ≤ 1 s)`,
+  `report with its default plan, ${main / 1e6}M rows: peak RSS ${peakMB(defaultReport).toFixed(0)} MB (goal ≤ 300 MB), ${defaultReport.wall_s.toFixed(1)} s`,
   ...(twenty
     ? [
         `peak RSS of one configuration, 10M → 20M rows: ${one.peak_rss_mib.toFixed(0)} → ${twenty.peak_rss_mib.toFixed(0)} MiB, ×${(twenty.peak_rss_mib / one.peak_rss_mib).toFixed(3)} (goal ≤ 1.10)`,
       ]
     : []),
-  `largest peak RSS of a replay above: ${(Math.max(one.peak_rss_mib, eight.peak_rss_mib, gzipIn.peak_rss_mib, planReplay.peak_rss_mib) * 1.048576).toFixed(0)} MB (goal ≤ 300 MB)`,
+  ...(hundredReplay && hundredReport
+    ? [
+        `peak RSS of one configuration, ${main / 1e6}M → 100M rows: ${one.peak_rss_mib.toFixed(0)} → ${hundredReplay.peak_rss_mib.toFixed(0)} MiB, ×${(hundredReplay.peak_rss_mib / one.peak_rss_mib).toFixed(3)} (goal ≤ 1.10), ${hundredReplay.wall_s.toFixed(1)} s`,
+        `peak RSS of the default report, ${main / 1e6}M → 100M rows: ${defaultReport.peak_rss_mib.toFixed(0)} → ${hundredReport.peak_rss_mib.toFixed(0)} MiB, ×${(hundredReport.peak_rss_mib / defaultReport.peak_rss_mib).toFixed(3)} (goal ≤ 1.10), ${hundredReport.wall_s.toFixed(1)} s`,
+        ...overTime,
+      ]
+    : []),
+  `largest peak RSS of a replay above: ${Math.max(...inTurns.map(peakMB), peakMB(planReplay)).toFixed(0)} MB (goal ≤ 300 MB)`,
 ];
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const record = { date: new Date().toISOString(), tool_version: TOOL_VERSION, machine, quick, runs, results, goals };
@@ -220,13 +269,13 @@ history.runs = [...(history.runs ?? []), record].slice(-20);
 writeFileSync(historyPath, JSON.stringify(history, null, 2) + '\n');
 
 const lines = [
-  `Machine: ${machine}; best of ${runs} runs; ${new Date().toISOString().slice(0, 10)}`,
+  `Machine: ${machine}; best of ${runs} runs; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
   '',
-  '| scenario | rows | wall (s) | M rows/s | peak RSS (MiB) |',
-  '|---|---:|---:|---:|---:|',
+  '| scenario | rows | MB | wall (s) | M rows/s | peak RSS (MiB) |',
+  '|---|---:|---:|---:|---:|---:|',
   ...results.map(
     (r) =>
-      `| ${r.scenario} | ${(r.rows / 1e6).toFixed(0)}M | ${r.wall_s.toFixed(2)} | ${(r.rows_per_s / 1e6).toFixed(2)} | ${Number.isNaN(r.peak_rss_mib) ? '—' : r.peak_rss_mib.toFixed(0)} |`,
+      `| ${r.scenario} | ${(r.rows / 1e6).toFixed(0)}M | ${(r.bytes / 1e6).toFixed(0)} | ${r.wall_s.toFixed(2)} | ${(r.rows_per_s / 1e6).toFixed(2)} | ${Number.isNaN(r.peak_rss_mib) ? '—' : r.peak_rss_mib.toFixed(0)} |`,
   ),
   '',
   ...goals.map((g) => `- ${g}`),

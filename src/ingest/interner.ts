@@ -1,17 +1,21 @@
 /**
  * Interns opaque identities (socket and skb addresses) to dense ids without
- * creating a string per row: a `0x…` hex id of up to 16 digits is keyed by its
- * two 32-bit halves in an open-addressing table; anything else by its text.
+ * creating a string per row: an identity with a 64-bit key (id-keys.ts: `0x`
+ * hex, short texts, long numbers) by its kind and key in an open-addressing
+ * table; any other by its text, or by the number another table gave its text
+ * (ofTextId(): the SIMD reader's tables, which number texts by their bytes).
  */
+import { idKey, key } from './id-keys.js';
+import { ID_HEX } from './trace-codes.js';
+
 export class Interner {
-  // Open addressing, one entry per 4 words [hi, lo, id + 1 (0 = empty), unused]:
+  // Open addressing, one entry per 4 words [hi, lo, id + 1 (0 = empty), kind]:
   // a probe touches one cache line.
   private table: Uint32Array;
   private mask: number; // in entries
   private readonly byText = new Map<string, number>();
-  /** Dense id → key: [hi, lo] pairs for hex ids (NaN for text ids) and the texts. */
-  private readonly hexKeys: number[] = [];
-  private readonly texts: (string | undefined)[] = [];
+  /** Number given by another table → id + 1 (0: not seen yet). */
+  private byTextId: Int32Array = new Int32Array(1024);
   private next = 0;
   private hexCount = 0;
 
@@ -26,15 +30,20 @@ export class Interner {
     return this.next;
   }
 
-  /** Id for the 64-bit value hi:lo (a hex identity). */
+  /** Id for the 64-bit value hi:lo (a 0x hex identity). */
   internHex(hi: number, lo: number): number {
+    return this.internKey(ID_HEX, hi, lo);
+  }
+
+  /** Id for the identity of this kind and 64-bit key hi:lo (id-keys.ts). */
+  internKey(kind: number, hi: number, lo: number): number {
     const t = this.table;
-    let i = (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 0) & this.mask;
+    let i = (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1) ^ kind, 0x85ebca6b) >>> 0) & this.mask;
     for (;;) {
       const o = 4 * i;
       const idPlus1 = t[o + 2];
       if (idPlus1 === 0) break;
-      if (t[o + 1] === lo && t[o] === hi) return idPlus1 - 1;
+      if (t[o + 1] === lo && t[o] === hi && t[o + 3] === kind) return idPlus1 - 1;
       i = (i + 1) & this.mask;
     }
     const id = this.next++;
@@ -42,8 +51,7 @@ export class Interner {
     t[o] = hi;
     t[o + 1] = lo;
     t[o + 2] = id + 1;
-    this.hexKeys.push(hi, lo);
-    this.texts.push(undefined);
+    t[o + 3] = kind;
     if (++this.hexCount * 2 > this.mask) this.grow();
     return id;
   }
@@ -53,41 +61,33 @@ export class Interner {
     if (known !== undefined) return known;
     const id = this.next++;
     this.byText.set(text, id);
-    this.hexKeys.push(NaN, NaN);
-    this.texts.push(text);
+    return id;
+  }
+
+  /** Id for the text another table numbered `n` (numbers from 0 up, one per text). */
+  ofTextId(n: number): number {
+    let t = this.byTextId;
+    if (n >= t.length) {
+      let cap = t.length;
+      while (cap <= n) cap *= 2;
+      const grown = new Int32Array(cap);
+      grown.set(t);
+      this.byTextId = t = grown;
+    }
+    const known = t[n];
+    if (known !== 0) return known - 1;
+    const id = this.next++;
+    t[n] = id + 1;
     return id;
   }
 
   /**
-   * Interns a field as written: `0x` + 1..16 hex digits goes the hex way (so
-   * `0x0ab` and `0xab` are one identity, as they are one address), the rest by text.
+   * Interns a field as written: by its key when it has one (so `0x0ab` and
+   * `0xab` are one identity, as they are one address), else by its text.
    */
   intern(text: string): number {
-    if (text.length > 2 && text.length <= 18 && text[0] === '0' && (text[1] === 'x' || text[1] === 'X')) {
-      let hi = 0;
-      let lo = 0;
-      let ok = true;
-      for (let k = 2; k < text.length; k++) {
-        const d = hexDigit(text.charCodeAt(k));
-        if (d < 0) {
-          ok = false;
-          break;
-        }
-        hi = ((hi << 4) | (lo >>> 28)) >>> 0;
-        lo = ((lo << 4) | d) >>> 0;
-      }
-      if (ok) return this.internHex(hi, lo);
-    }
-    return this.internText(text);
-  }
-
-  /** The identity as text (hex ids lose leading zeros). */
-  text(id: number): string {
-    const t = this.texts[id];
-    if (t !== undefined) return t;
-    const hi = this.hexKeys[2 * id];
-    const lo = this.hexKeys[2 * id + 1];
-    return hi === 0 ? `0x${lo.toString(16)}` : `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
+    const kind = idKey(text);
+    return kind >= 0 ? this.internKey(kind, key.hi, key.lo) : this.internText(text);
   }
 
   private grow(): void {
@@ -97,11 +97,9 @@ export class Interner {
     const mask = cap - 1;
     for (let o = 0; o < old.length; o += 4) {
       if (old[o + 2] === 0) continue;
-      let i = (Math.imul(old[o + 1] ^ Math.imul(old[o], 0x9e3779b1), 0x85ebca6b) >>> 0) & mask;
+      let i = (Math.imul(old[o + 1] ^ Math.imul(old[o], 0x9e3779b1) ^ old[o + 3], 0x85ebca6b) >>> 0) & mask;
       while (t[4 * i + 2] !== 0) i = (i + 1) & mask;
-      t[4 * i] = old[o];
-      t[4 * i + 1] = old[o + 1];
-      t[4 * i + 2] = old[o + 2];
+      t.set(old.subarray(o, o + 4), 4 * i);
     }
     this.table = t;
     this.mask = mask;

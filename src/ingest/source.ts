@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, c
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { UsageError } from '../errors.js';
 import { msg, optMsg } from '../messages.js';
 
@@ -102,7 +102,9 @@ export function openSource(path: string, opts: OpenOptions = {}): OpenedSource {
       yield* file as AsyncIterable<Buffer>;
       return;
     }
-    const gunzip = createGunzip({ chunkSize: Math.max(chunkSize, 64) });
+    // Room for a few chunks of output (a stream option its type leaves out): inflating, on the thread pool,
+    // then runs ahead of the reader instead of in turns with it.
+    const gunzip = createGunzip({ chunkSize: Math.max(chunkSize, 64), readableHighWaterMark: 4 * Math.max(chunkSize, 64) } as ZlibOptions);
     file.pipe(gunzip);
     file.on('error', (e) => gunzip.destroy(e));
     try {

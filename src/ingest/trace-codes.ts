@@ -22,5 +22,19 @@ export const TCP_CLOSE = 7;
 export const TCP_CLOSING = 11;
 /** An empty id or CPU cell. */
 export const NONE = -1;
-/** A socket cell whose identity is in the side columns (hex), not yet numbered. */
+/**
+ * A socket or skb cell whose identity is in the side columns as a 64-bit key,
+ * not yet numbered: at or below DEFERRED_ID, DEFERRED_ID - cell is the key's
+ * kind (ingest/id-keys.ts), so one value in two kinds is two identities.
+ */
 export const DEFERRED_ID = -2;
+/** `0x` and 1 to 16 hex digits: the value. */
+export const ID_HEX = 0;
+/** Any other text of 1 to 8 bytes: its bytes, little-endian. */
+export const ID_TEXT = 1;
+/** 9 to 20 decimal digits, the first not 0: the value (below 2^64). */
+export const ID_DECIMAL = 2;
+/** 9 to 16 digits and a-f (one at least), no 0x, the first not 0: the value. */
+export const ID_HEX_LOWER = 3;
+/** The same with A-F. */
+export const ID_HEX_UPPER = 4;

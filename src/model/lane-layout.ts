@@ -213,6 +213,22 @@ export const L_TIMELINE = 17;
 export const L_PATHS = 18;
 /** Per deliver-window packet: the rxhash (explain), or -1. */
 export const L_HASHES = 19;
+/**
+ * -1: the lane's global table is its own. Else the lane whose table it is:
+ * lanes with the same table size and record rules hold identical tables (only
+ * records and deletes write them), so they share one (lane-memory.ts
+ * placeGlobalTables()); the lowest of them writes it, the others count what
+ * its writes did (L_TABLE_DID).
+ */
+export const L_TABLE_LEAD = 22;
+/** A table-sharing lead's last record or delete: the TABLE_DID_* bits. */
+export const L_TABLE_DID = 23;
+
+// L_TABLE_DID: what a lead's last record or delete did to the shared table.
+export const TABLE_DID_REHASH_CLEAR = 1;
+export const TABLE_DID_WRITE = 2;
+export const TABLE_DID_EVICT = 4;
+export const TABLE_DID_DELETE = 8;
 
 // L_FLAGS: kernel profile switches, one bit each.
 export const COLLISION_DETECTION = 1;

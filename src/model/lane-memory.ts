@@ -61,6 +61,7 @@ import {
   L_SLOTS,
   L_SOCK,
   L_SOCK_MASK,
+  L_TABLE_LEAD,
   L_TAIL,
   L_TIMELINE,
   LANE_WORDS,
@@ -173,6 +174,7 @@ export function planLaneMemory(configs: ResolvedConfig[], trace: BankTrace): Lan
   let group = trace.vector === false ? { first: 0, lanes: 0 } : findVectorGroup(wasm, configs, entries);
   // A size sweep's group is all its lanes or none (its records resolve pending runs four lanes at a time).
   if (sameLanes && group.lanes !== n) group = { first: 0, lanes: 0 };
+  placeGlobalTables(wasm, configs, sameLanes ? { first: 0, lanes: n } : group);
   if (group.lanes > 0) {
     wasm.place(CTL_VCOUNTS, COUNTERS * n * Math.max(1, nq));
     wasm.i32[CTL_VFIRST] = group.first;
@@ -193,7 +195,7 @@ export function planLaneMemory(configs: ResolvedConfig[], trace: BankTrace): Lan
   wasm.i32[CTL_RESOLVE_IDS] = trace.resolveIds ? 1 : 0;
   wasm.i32[CTL_IDS] = trace.ids === 'emit' ? IDS_EMIT : trace.ids === 'given' ? IDS_GIVEN : IDS_OWN;
   setUpClosedLoop(wasm, configs, trace.traceCpus);
-  placeGrowableRegions(wasm, n, trace.startSmall === true);
+  placeGrowableRegions(wasm, n, trace);
   return { wasm, cpuStride, queueRegions: entries.regions, sameLanes, vectorLanes: group };
 }
 
@@ -242,9 +244,6 @@ function writeLaneBlocks(wasm: WasmLanes, configs: ResolvedConfig[], queuesAt: n
     wasm.i32[o + L_SLOTS] = c.slots;
     wasm.i32[o + L_LOOP] = LOOP_CODES[c.loop ?? 'open'];
     wasm.i32[o + L_LOOP_SLOT] = closedSlot(configs, l);
-    const sock = wasm.place(o + L_SOCK, SOCK_SLOT_WORDS * c.slots);
-    // rps_sock_flow_table alloc: every slot starts with RPS_NO_CPU.
-    wasm.initBlocks(sock, c.slots, SOCK_SLOT_WORDS, RPS_NO_CPU); // SOCK_ENT: word 0
     wasm.i32[o + L_SOCK_MASK] = c.slots > 0 ? c.slots - 1 : 0;
     wasm.i32[o + L_HASH_MASK] = ~c.cpuMask;
     wasm.i32[o + L_CPU_MASK] = c.cpuMask;
@@ -279,6 +278,41 @@ function writeLaneBlocks(wasm: WasmLanes, configs: ResolvedConfig[], queuesAt: n
       wasm.i32[o + L_PATHS] = -1;
       wasm.i32[o + L_HASHES] = -1;
     }
+  });
+}
+
+/**
+ * Each lane's rps_sock_flow_table. Only records and deletes write a global
+ * table, and they do so by the lane's size and record rules alone (kernel
+ * profile, nr_cpu_ids: the CPU folded in and rps_cpu_mask), never by its
+ * packets: lanes alike in those hold identical tables, so they share one (a
+ * per-queue sweep's lanes at one global size: one table instead of 13). The
+ * first of them writes it (L_TABLE_LEAD); the others count what its writes
+ * did (wasm/lanes.ts recordAsLead()). A closed-loop lane records on the CPUs
+ * its moved threads run on, so it keeps its own; so do lanes of a size sweep's shared paths
+ * (`apart`: a bank whose lanes differ only in their global table, or its
+ * vector group), which walk the tables by size, keep their own.
+ */
+function placeGlobalTables(wasm: WasmLanes, configs: ResolvedConfig[], apart: { first: number; lanes: number }): void {
+  const leads = new Map<string, number>();
+  configs.forEach((c, l) => {
+    const o = LANES_AT + l * LANE_WORDS;
+    wasm.i32[o + L_TABLE_LEAD] = -1;
+    // A closed lane records where its threads would have followed its own packets: a table of its own.
+    const own = (l >= apart.first && l < apart.first + apart.lanes) || isClosed(c);
+    const key = `${c.slots}/${wasm.i32[o + L_FLAGS]}/${c.nrCpuIds}/${c.cpuMask}`;
+    const lead = own || c.slots === 0 ? undefined : leads.get(key);
+    if (lead !== undefined) {
+      const lo = LANES_AT + lead * LANE_WORDS;
+      wasm.i32[o + L_SOCK] = wasm.i32[lo + L_SOCK];
+      wasm.i32[lo + L_TABLE_LEAD] = lead;
+      wasm.i32[o + L_TABLE_LEAD] = lead;
+      return;
+    }
+    if (!own) leads.set(key, l);
+    const sock = wasm.place(o + L_SOCK, SOCK_SLOT_WORDS * c.slots);
+    // rps_sock_flow_table alloc: every slot starts with RPS_NO_CPU.
+    wasm.initBlocks(sock, c.slots, SOCK_SLOT_WORDS, RPS_NO_CPU); // SOCK_ENT: word 0
   });
 }
 
@@ -346,17 +380,20 @@ function findVectorGroup(wasm: WasmLanes, configs: ResolvedConfig[], { qflowAt, 
  * start large: memory is only resident once written, and a region that grows
  * leaves its old copy behind, written.
  */
-function placeGrowableRegions(wasm: WasmLanes, lanes: number, small: boolean): void {
+function placeGrowableRegions(wasm: WasmLanes, lanes: number, trace: BankTrace): void {
+  const small = trace.startSmall === true;
   if (small) {
     wasm.minRegion = 2;
     wasm.minTable = 4;
   }
   const bytesPerFlow = 4 * ((RUN_WORDS + ENDS_WORDS) * Math.max(1, lanes) + FLOW_INFO_WORDS + 1);
   wasm.growFlows(small ? 1 : Math.max(1024, Math.floor(RESERVE_BYTES / bytesPerFlow)), lanes);
-  wasm.growFlowTable();
+  // The tables that number flows and sockets, where this bank numbers them: a bank given
+  // the ids (a sweep's lanes) never reads them, and they are written whole when placed.
+  if (trace.ids !== 'given') wasm.growFlowTable();
   wasm.growNodes(small ? 1 : 1 << 16);
   wasm.growSockets(small ? 1 : 1 << 20);
-  wasm.growSockTable();
+  if (trace.ids !== 'given' && trace.resolveIds) wasm.growSockTable();
   wasm.ensureColumns(8192);
 }
 

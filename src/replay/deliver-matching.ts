@@ -54,7 +54,7 @@ export class DeliverMatcher {
   /** The skb id as this thread numbers it (tag = the batch's skb column value). */
   private skbId(tag: number, hi: number, lo: number): number {
     if (!this.resolveIds || tag === NONE) return tag;
-    if (tag === DEFERRED_ID) return this.skbs.internHex(hi, lo);
+    if (tag <= DEFERRED_ID) return this.skbs.internKey(DEFERRED_ID - tag, hi, lo);
     return this.translate(this.skbs, tag);
   }
 

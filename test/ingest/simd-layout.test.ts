@@ -38,21 +38,32 @@ describe('v1-rows.wasm layout = layout.ts as TypeScript reads it', () => {
   });
 
   it('the regions do not overlap and the input is 64-byte aligned after its slack', () => {
-    const { CTL, D_LONG, E_WORD, E_KIND, E_LEN, Q_TABLE, Q_NAMES, Q_LENS, Q_SLOTS, Q_NAME_BYTES, OUT, OUT_ROWS, O_STATE, PAD, IN } = layout;
+    const { CTL, C_ROLE, ROLES, C_IGNORED, C_TABLES, TABLES, TABLE_BYTES, Q_TABLE, Q_SLOTS, Q_NAMES, Q_LENS, Q_REST } = layout;
+    const { D_ROW, ABSENT, E_WORD, E_KIND, E_LEN, STATE_NAME, KEY, MAX_KEY } = layout;
+    const { OUT, OUT_ROWS, O_STATE, PAD, IN, IN_CAP, HEAP } = layout;
     const regions: [number, number][] = [
-      [CTL, CTL + 16], // control words
-      [D_LONG, D_LONG + 32],
+      [CTL, CTL + 32], // control words
+      [C_ROLE, C_ROLE + ROLES * 4],
+      [C_IGNORED, C_IGNORED + 4],
+      [C_TABLES, C_TABLES + TABLES * TABLE_BYTES],
+      [Q_TABLE, Q_TABLE + Q_SLOTS * 4],
+      [Q_NAMES, Q_NAMES + Q_SLOTS * 16],
+      [Q_LENS, Q_LENS + Q_SLOTS * 4],
+      [Q_REST, Q_REST + Q_SLOTS * 4],
+      [D_ROW, D_ROW + (ABSENT + 2) * 4],
       [E_WORD, E_WORD + 64],
       [E_KIND, E_KIND + 8],
       [E_LEN, E_LEN + 8],
-      [Q_TABLE, Q_TABLE + Q_SLOTS * 4],
-      [Q_NAMES, Q_NAMES + Q_SLOTS * Q_NAME_BYTES],
-      [Q_LENS, Q_LENS + Q_SLOTS * 4],
+      [STATE_NAME, STATE_NAME + 32],
+      [KEY, KEY + MAX_KEY + 16],
       [OUT, O_STATE + OUT_ROWS],
-      [IN - PAD, IN],
+      [IN - PAD, IN + IN_CAP + PAD],
+      [HEAP, HEAP + 1],
     ];
     for (let i = 1; i < regions.length; i++) expect(regions[i][0], `region ${i}`).toBeGreaterThanOrEqual(regions[i - 1][1]);
     expect((IN - PAD) % 64).toBe(0);
+    // A table's entry is 32 bytes: the key's first 16, its length, hash, id + 1 and the rest's address.
+    expect(layout.ENTRY_BYTES).toBe(32);
   });
 
   it('writes the trace values trace.ts defines', () => {

@@ -11,6 +11,8 @@ import { readTrace } from '../../src/ingest/read.js';
 import type { TraceBatch, TraceHeader } from '../../src/ingest/trace.js';
 import { resolveConfig } from '../../src/model/config.js';
 import { FlowTableBank } from '../../src/model/flow-tables.js';
+import { L_SOCK, L_TABLE_LEAD, LANE_WORDS, LANES_AT } from '../../src/model/lane-layout.js';
+import { planLaneMemory } from '../../src/model/lane-memory.js';
 import { DeliverMatcher } from '../../src/replay/deliver-matching.js';
 import { replayFile } from '../../src/replay/engine.js';
 import type { ConfigRequest } from '../../src/types/config-request.js';
@@ -75,6 +77,65 @@ describe('a mixed bank with a vector group = each configuration replayed alone',
         expect(together.configs[i], `lane ${i}: ${JSON.stringify(MIXED[i])}`).toEqual(alone.configs[0]);
       }
       expect(new Set(together.configs.map((c) => c.metrics.hits)).size).toBeGreaterThan(3);
+    });
+  }
+});
+
+describe('lanes alike in global size and record rules share one table, and count as each alone', () => {
+  // The report's second pass: per-queue sizes at one global size, here for three kernels
+  // (6.16 deletes on close, 3.19 resets on close and on a changed rxhash, 4.10 does neither),
+  // with a CPU-count what-if and a timeline among them (the table is shared, the lane is not).
+  const QUEUE_SWEEP: ConfigRequest[] = [
+    ...[8, 64, 1024].flatMap((flowCnt) => (['6.16', '3.19', '4.10'] as const).map((kernel) => ({ entries: 4096, flowCnt, kernel }))),
+    { entries: 4096, flowCnt: 8, kernel: '6.16', cpus: 96 },
+    { entries: 4096, kernel: '6.16', timeline: true, explain: true },
+    { entries: 256, flowCnt: 64 },
+  ];
+  it('holds one table per size, kernel and CPU count', async () => {
+    let header: TraceHeader | null = null;
+    let nr = 0;
+    await readTrace(SCENARIOS + 'web-short.csv.gz', { header: (h, n) => ((header = h), (nr = n)), batch: () => {} });
+    const configs = QUEUE_SWEEP.map((r) => resolveConfig(header!, nr, r, 0));
+    const { wasm } = planLaneMemory(configs, { traceCpus: nr, resolveIds: false });
+    const table = (l: number) => wasm.i32[LANES_AT + l * LANE_WORDS + L_SOCK];
+    const lead = (l: number) => wasm.i32[LANES_AT + l * LANE_WORDS + L_TABLE_LEAD];
+    // Lanes 0, 3, 6 (6.16), 1, 4, 7 (3.19), 2, 5, 8 (4.10): three tables; 10 (6.16 with a timeline) shares the first.
+    expect([3, 6, 10].map(table)).toEqual([table(0), table(0), table(0)]);
+    expect([4, 7].map(table)).toEqual([table(1), table(1)]);
+    expect([5, 8].map(table)).toEqual([table(2), table(2)]);
+    expect(new Set([table(0), table(1), table(2), table(9), table(11)]).size).toBe(5);
+    expect([0, 1, 2, 3, 9, 11].map(lead)).toEqual([0, 1, 2, 0, -1, -1]);
+  });
+  it('gives each closed-loop lane a table of its own (its threads record on the CPUs they moved to)', async () => {
+    let header: TraceHeader | null = null;
+    let nr = 0;
+    await readTrace(SCENARIOS + 'web-short.csv.gz', { header: (h, n) => ((header = h), (nr = n)), batch: () => {} });
+    const open = resolveConfig(header!, nr, { entries: 4096, flowCnt: 64 }, 0);
+    const configs = [
+      { ...resolveConfig(header!, nr, {}, 0), loop: 'reference' as const },
+      open,
+      { ...open, loop: 'follow-low' as const },
+      { ...open, loop: 'follow-high' as const },
+      resolveConfig(header!, nr, { entries: 4096, flowCnt: 8 }, 0),
+    ];
+    const { wasm } = planLaneMemory(configs, { traceCpus: nr, resolveIds: false });
+    const table = (l: number) => wasm.i32[LANES_AT + l * LANE_WORDS + L_SOCK];
+    const lead = (l: number) => wasm.i32[LANES_AT + l * LANE_WORDS + L_TABLE_LEAD];
+    expect(table(4)).toBe(table(1));
+    expect(new Set([table(1), table(2), table(3)]).size).toBe(3);
+    expect([2, 3].map(lead)).toEqual([-1, -1]);
+  });
+  for (const path of [SCENARIOS + 'web-short.csv.gz', KERNEL_CAPTURES + 'lo-rr-e128-f64.csv.gz', SCENARIOS + 'many-queues.csv.gz']) {
+    it(path.split('/').pop()!, async () => {
+      const together = await replayFile(path, { configs: QUEUE_SWEEP, parallel: false });
+      for (let i = 0; i < QUEUE_SWEEP.length; i++) {
+        const alone = await replayFile(path, { configs: [QUEUE_SWEEP[i]], parallel: false });
+        expect(together.configs[i], `lane ${i}: ${JSON.stringify(QUEUE_SWEEP[i])}`).toEqual(alone.configs[0]);
+      }
+      // Records wrote, evicted and deleted in the shared tables: their counts are not the trivial kind.
+      const m = together.configs.map((c) => c.metrics);
+      expect(m.every((x) => x.writes > 0)).toBe(true);
+      expect(m.some((x) => x.evictions > 0)).toBe(true);
     });
   }
 });

@@ -3,9 +3,13 @@
  * general row): the batch being filled, handed to the sink when full, and
  * the hex identities, interned here or left to the consumer.
  */
+import { idKey, key } from '../id-keys.js';
 import type { Interner } from '../interner.js';
 import type { Identities } from '../rows.js';
-import { allocBatch, appendRow, BATCH_ROWS, DEFERRED_ID, type TraceBatch, type TraceSink } from '../trace.js';
+import { allocBatch, appendRow, BATCH_ROWS, DEFERRED_ID, NONE, type TraceBatch, type TraceSink } from '../trace.js';
+import { ID_HEX } from '../trace-codes.js';
+import type { SimdRows } from './simd.js';
+import { T_SKBS, T_SOCKETS } from './wasm/layout.js';
 
 export class BatchWriter {
   batch: TraceBatch;
@@ -15,6 +19,8 @@ export class BatchWriter {
   rows = 0;
   private readonly sockets: Interner;
   private readonly skbs: Interner;
+  /** Where text identities are numbered when the SIMD reader reads rows too (it numbers the ones it reads). */
+  private textIds: SimdRows | null = null;
 
   /**
    * `deferIds`: leave hex identities uninterned (DEFERRED_ID + the raw halves
@@ -39,40 +45,78 @@ export class BatchWriter {
     if (appendRow(this.batch, ts, event, cpu, socket, state, rxhash, queue, skb, line) === this.batchRows) this.flush();
   }
 
-  /** Id of a hex socket identity for the row about to be appended. */
+  /** Id of a 0x hex socket identity for the row about to be appended. */
   socketHex(hi: number, lo: number): number {
-    if (!this.deferIds) return this.sockets.internHex(hi, lo);
+    return this.socketKey(ID_HEX, hi, lo);
+  }
+
+  /** Id of a 0x hex skb identity for the row about to be appended. */
+  skbHex(hi: number, lo: number): number {
+    return this.skbKey(ID_HEX, hi, lo);
+  }
+
+  /** Id of a socket identity with a key (id-keys.ts) for the row about to be appended: deferred (the key in the side columns) or interned. */
+  private socketKey(kind: number, hi: number, lo: number): number {
+    if (!this.deferIds) return this.sockets.internKey(kind, hi, lo);
     const b = this.batch;
     b.sockHi[b.length] = hi;
     b.sockLo[b.length] = lo;
-    return DEFERRED_ID;
+    return DEFERRED_ID - kind;
   }
 
-  /** Id of a hex skb identity for the row about to be appended. */
-  skbHex(hi: number, lo: number): number {
-    if (!this.deferIds) return this.skbs.internHex(hi, lo);
+  private skbKey(kind: number, hi: number, lo: number): number {
+    if (!this.deferIds) return this.skbs.internKey(kind, hi, lo);
     const b = this.batch;
     b.skbHi[b.length] = hi;
     b.skbLo[b.length] = lo;
-    return DEFERRED_ID;
+    return DEFERRED_ID - kind;
   }
 
-  /** Id of a socket identity that is not hex (always interned here). */
+  /**
+   * From here on, text identities are numbered by the SIMD reader's tables,
+   * which number the ones it reads: with deferIds its numbers go into the
+   * batch as they are (the consumer numbers the hex ones apart), without,
+   * the interners map them into their one numbering.
+   */
+  numberTextsIn(simd: SimdRows): void {
+    this.textIds = simd;
+  }
+
+  /** Id of a socket identity that is not 0x hex. */
   socketText(text: string): number {
-    return this.sockets.internText(text);
+    const kind = idKey(text);
+    if (kind >= 0) return this.socketKey(kind, key.hi, key.lo);
+    const t = this.textIds;
+    if (t === null) return this.sockets.internText(text);
+    const id = t.textId(T_SOCKETS, text);
+    return this.deferIds ? id : this.sockets.ofTextId(id);
   }
 
-  /** Id of an skb identity that is not hex (always interned here). */
+  /** Id of an skb identity that is not 0x hex. */
   skbText(text: string): number {
-    return this.skbs.internText(text);
+    const kind = idKey(text);
+    if (kind >= 0) return this.skbKey(kind, key.hi, key.lo);
+    const t = this.textIds;
+    if (t === null) return this.skbs.internText(text);
+    const id = t.textId(T_SKBS, text);
+    return this.deferIds ? id : this.skbs.ofTextId(id);
   }
 
-  /** Interns the deferred hex identities of rows [from, to) of the batch (rows the SIMD reader wrote), socket then skb per row. */
+  /**
+   * Interns the identities of rows [from, to) of the batch that the SIMD
+   * reader wrote (without deferIds), socket then skb per row: the deferred
+   * keys, and the texts by their table's number.
+   */
   internDeferred(from: number, to: number): void {
     const b = this.batch;
+    const { sockets, skbs } = this;
     for (let i = from; i < to; i++) {
-      if (b.socket[i] === DEFERRED_ID) b.socket[i] = this.sockets.internHex(b.sockHi[i], b.sockLo[i]);
-      if (b.skb[i] === DEFERRED_ID) b.skb[i] = this.skbs.internHex(b.skbHi[i], b.skbLo[i]);
+      const s = b.socket[i];
+      if (s < NONE) b.socket[i] = sockets.internKey(DEFERRED_ID - s, b.sockHi[i], b.sockLo[i]);
+      else if (s >= 0) b.socket[i] = sockets.ofTextId(s);
+      const k = b.skb[i];
+      if (k < NONE) b.skb[i] = skbs.internKey(DEFERRED_ID - k, b.skbHi[i], b.skbLo[i]);
+      else if (k >= 0) b.skb[i] = skbs.ofTextId(k);
     }
   }
 

@@ -3,10 +3,10 @@
  * chunks that writes rows straight into columnar batches. It chains the
  * jobs of this folder: lines (framing.ts), the `#` lines and the header row
  * (header.ts, csv.ts), then each row by the first path that takes it: the
- * WebAssembly SIMD reader (simd.ts), the fused fast row (fast-row.ts), the
- * general row (row.ts), which owns every error message. Its results must
- * equal the csv-parse reference reader's (reference.ts) on every input
- * (tested).
+ * WebAssembly SIMD reader (simd.ts), in any column layout, the fused fast
+ * row (fast-row.ts), in the canonical layout, the general row (row.ts),
+ * which owns every error message. Its results must equal the csv-parse
+ * reference reader's (reference.ts) on every input (tested).
  */
 import { InputError } from '../../errors.js';
 import { msg } from '../../messages.js';
@@ -22,7 +22,7 @@ import { SimdRows } from './simd.js';
 export interface ScannerOptions extends V1ReaderOptions {
   /** Leave hex identities uninterned (DEFERRED_ID + side columns) for the main thread. */
   deferIds?: boolean;
-  /** Canonical rows by the WebAssembly SIMD reader (simd.ts) first (default true; false: the fast row only). */
+  /** Rows by the WebAssembly SIMD reader (simd.ts) first (default true; false: the JavaScript paths only). */
   simd?: boolean;
 }
 
@@ -39,10 +39,11 @@ export class V1Scanner {
   /** Of the rows, those the SIMD reader read (the others went by the fast row or the general path). */
   simdRows = 0;
   // The chunk being read, for the fast paths: its last newline (-2: not looked for yet),
-  // where the SIMD reader's copy of it starts (-1: not copied yet), and a row that reader
-  // refused (read by the other paths, once).
+  // where the SIMD reader's copy of it starts (-1: not copied yet) and ends, and a row
+  // that reader refused (read by the other paths, once).
   private lastNl = -2;
   private simdFrom = -1;
+  private simdTo = -1;
   private simdRefused = -1;
 
   constructor(private readonly o: ScannerOptions) {
@@ -62,19 +63,20 @@ export class V1Scanner {
     lines.begin(chunk);
     this.lastNl = -2;
     this.simdFrom = -1;
+    this.simdTo = -1;
     this.simdRefused = -1;
     for (;;) {
-      if (this.fast !== null && !lines.carrying) this.fastRows(lines);
+      if ((this.simd !== null || this.fast !== null) && !lines.carrying) this.fastRows(lines);
       if (!lines.next()) return;
       this.line(lines.buf, lines.start, lines.end);
     }
   }
 
   /**
-   * Rows of the canonical layout from the framer's position, up to the
-   * chunk's last newline, by the SIMD reader (delimiters first, 2-2.5x faster
-   * than the byte loop) and, for a row it refuses, the fast row, which finds
-   * its own line end (a native indexOf() per line cost more than scanning the
+   * Rows from the framer's position, up to the chunk's last newline, by the
+   * SIMD reader (delimiters first, 2-2.5x faster than the byte loop) and, for
+   * a row it refuses in the canonical layout, the fast row, which finds its
+   * own line end (a native indexOf() per line cost more than scanning the
    * row: perf put 18% of the parse worker's time there). Stops at a row
    * neither takes; the framer then hands that line to line().
    */
@@ -82,23 +84,28 @@ export class V1Scanner {
     const chunk = lines.chunk;
     if (this.lastNl === -2) this.lastNl = chunk.lastIndexOf(LF);
     const lastNl = this.lastNl;
-    const fast = this.fast!;
+    const fast = this.fast;
     const simd = this.simd;
     let pos = lines.pos;
     while (pos <= lastNl) {
       if (simd !== null && pos !== this.simdRefused) {
-        // The SIMD reader's input: the chunk's complete lines from simdFrom, copied in once.
-        if (this.simdFrom < 0) {
+        // The SIMD reader's input: the chunk's complete lines from simdFrom (up to its
+        // capacity), copied in once; the rest when it has read those.
+        if (this.simdFrom < 0 || pos >= this.simdTo) {
           this.simdFrom = pos;
-          simd.load(chunk, pos, lastNl + 1);
+          this.simdTo = simd.load(chunk, pos, lastNl + 1);
         }
-        const n = simd.readRows(this.out, pos - this.simdFrom, lines.lineNo + 1);
-        lines.lineNo += n;
-        this.simdRows += n;
-        pos = this.simdFrom + simd.stop;
-        if (pos > lastNl) break;
+        if (this.simdTo > pos) {
+          const n = simd.readRows(this.out, pos - this.simdFrom, lines.lineNo + 1);
+          lines.lineNo += n;
+          this.simdRows += n;
+          pos = this.simdFrom + simd.stop;
+          if (pos > lastNl) break;
+          if (pos >= this.simdTo) continue;
+        }
         this.simdRefused = pos;
       }
+      if (fast === null) break;
       const next = fast.read(chunk, pos, lastNl + 1, lines.lineNo + 1);
       if (next < 0) break;
       lines.lineNo++;
@@ -162,10 +169,11 @@ export class V1Scanner {
     const nrCpuIds = this.o.onHeader({ header, columns: names, checkCpus: (nr) => parser.checkMasks(nr) });
     this.headerRowLine = lineNo;
     this.general = new GeneralRow(this.o.file, this.out, names, nrCpuIds, header.queues, text, lineNo);
-    if (names.length === COLUMN_NAMES.length && COLUMN_NAMES.every((n, k) => names[k] === n)) {
-      const queueBytes = header.queues.map((q) => Buffer.from(q.name, 'latin1'));
-      this.fast = new FastRow(this.out, nrCpuIds, queueBytes);
-      if (this.o.simd !== false) this.simd = new SimdRows(nrCpuIds, queueBytes);
+    const queueBytes = header.queues.map((q) => Buffer.from(q.name, 'latin1'));
+    if (names.length === COLUMN_NAMES.length && COLUMN_NAMES.every((n, k) => names[k] === n)) this.fast = new FastRow(this.out, nrCpuIds, queueBytes);
+    if (this.o.simd !== false) {
+      this.simd = SimdRows.forColumns(nrCpuIds, names, queueBytes);
+      if (this.simd !== null) this.out.numberTextsIn(this.simd);
     }
   }
 }

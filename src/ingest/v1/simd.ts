@@ -1,20 +1,32 @@
 /**
- * The WebAssembly side of the canonical-row fast path (wasm/v1-rows.ts):
- * copies a chunk's complete lines in, and the rows it reads out into the
- * batch, one native copy per column (writing them straight into the shared
- * batches was slower: bench/HISTORY.md). V1Scanner decides when it applies
- * and reads every row it gives up on. The memory layout is wasm/layout.ts,
- * which the module is compiled from too.
+ * The WebAssembly side of the readers' fast path (wasm/v1-rows.ts): the
+ * column plan once per file, chunks' complete lines copied in, the rows it
+ * reads copied out into the batch, one native copy per column (writing them
+ * straight into the shared batches was slower: bench/HISTORY.md), and the
+ * numbering of text identities, which the JavaScript paths share through
+ * textId(). V1Scanner decides when it applies and reads every row it gives
+ * up on. The memory layout is wasm/layout.ts, which the module is compiled
+ * from too.
  */
 import { readFileSync } from 'node:fs';
-import type { TraceBatch } from '../trace.js';
+import { TCP_STATE_NAMES, type TraceBatch } from '../trace.js';
 import type { BatchWriter } from './batch-writer.js';
+import { COLUMN_NAMES } from './header.js';
 import * as layout from './wasm/layout.js';
 import {
+  ABSENT,
+  C_CANONICAL,
+  C_FIELDS,
+  C_IGNORED,
   C_IN_LEN,
   C_NR_CPU,
+  C_ROLE,
   C_STOP,
   IN,
+  IN_CAP,
+  KEY,
+  MAX_FIELDS,
+  MAX_KEY,
   MAX_QUEUES,
   O_CPU,
   O_EVENT,
@@ -31,16 +43,25 @@ import {
   O_TS,
   OUT_ROWS,
   PAD,
-  Q_NAME_BYTES,
+  T_SKBS,
+  T_SOCKETS,
+  T_STATES,
 } from './wasm/layout.js';
 
 const PAGE = 65536;
 
 interface RowsExports {
   init(): void;
-  addQueue(q: number, len: number): number;
+  addName(table: number, len: number, id: number): void;
+  addQueue(q: number, len: number): boolean;
+  intern(table: number, len: number): number;
+  reserveId(table: number): number;
   rows(start: number, max: number, line: number): number;
 }
+
+/** The tables of text identities: sockets and skbs. */
+export type IdTable = typeof T_SOCKETS | typeof T_SKBS;
+export { T_SKBS, T_SOCKETS };
 
 /** Where the compiled module lives: dist/ingest/v1-rows.wasm, from src/ or dist/ alike. */
 export const WASM_URL = new URL('../../../dist/ingest/v1-rows.wasm', import.meta.url);
@@ -64,49 +85,104 @@ export class SimdRows {
   private i32!: Int32Array;
   private u32!: Uint32Array;
   private f64!: Float64Array;
-  /** Input bytes the memory holds. */
-  private inCap = 0;
+  /** Text identities longer than MAX_KEY, which the tables do not hold: numbered here, in the tables' numbering. */
+  private readonly longKeys = [new Map<string, number>(), new Map<string, number>()];
 
-  constructor(nrCpuIds: number, queueNames: Buffer[]) {
+  /**
+   * Reads rows whose header row named `columns` (in file order): the plan of
+   * which field is which is made here, once. `queueNames`: the declared
+   * queues, in header order. Null when the layout has more columns than the
+   * reader takes (the JavaScript paths read every row then).
+   */
+  static forColumns(nrCpuIds: number, columns: string[], queueNames: Buffer[]): SimdRows | null {
+    return columns.length <= MAX_FIELDS ? new SimdRows(nrCpuIds, columns, queueNames) : null;
+  }
+
+  private constructor(nrCpuIds: number, columns: string[], queueNames: Buffer[]) {
     compiled ??= new WebAssembly.Module(readFileSync(WASM_URL));
-    this.memory = new WebAssembly.Memory({ initial: 1 });
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil((IN + IN_CAP + PAD) / PAGE) });
     const exports = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as Record<string, unknown>;
     const stale = layoutMismatches(exports);
     if (stale.length > 0) throw new Error(`v1-rows.wasm is a stale build: its ${stale.join(', ')} differ from wasm/layout.ts`);
     this.x = exports as unknown as RowsExports;
-    this.reserve(1 << 20);
+    this.views();
     this.x.init();
+    this.views();
     this.i32[C_NR_CPU / 4] = nrCpuIds;
+    this.i32[C_FIELDS / 4] = columns.length;
+    COLUMN_NAMES.forEach((name, role) => {
+      const k = columns.indexOf(name);
+      this.i32[C_ROLE / 4 + role] = k < 0 ? ABSENT : k;
+    });
+    const canonical = columns.length === COLUMN_NAMES.length && COLUMN_NAMES.every((n, k) => columns[k] === n);
+    this.i32[C_CANONICAL / 4] = canonical ? 1 : 0;
+    this.i32[C_IGNORED / 4] = columns.some((n) => !(COLUMN_NAMES as readonly string[]).includes(n)) ? 1 : 0;
     // Queues the table cannot take are left out: rows naming them go by the JavaScript paths.
     queueNames.forEach((name, q) => {
-      if (q >= MAX_QUEUES || name.length === 0 || name.length > Q_NAME_BYTES) return;
-      this.u8.set(name, IN);
+      if (q >= MAX_QUEUES || name.length === 0 || name.length > MAX_KEY) return;
+      this.u8.set(name, KEY);
       this.x.addQueue(q, name.length);
+      this.views();
+    });
+    TCP_STATE_NAMES.forEach((name, state) => {
+      if (state > 0) this.name(T_STATES, Buffer.from(name, 'latin1'), state);
     });
   }
 
-  /** Room for `bytes` of input. */
-  private reserve(bytes: number): void {
-    if (bytes > this.inCap) {
-      const need = IN + bytes + PAD;
-      const have = this.memory.buffer.byteLength;
-      if (need > have) this.memory.grow(Math.ceil((need - have) / PAGE));
-      this.inCap = bytes;
-      const buf = this.memory.buffer;
-      this.u8 = new Uint8Array(buf);
-      this.i32 = new Int32Array(buf);
-      this.u32 = new Uint32Array(buf);
-      this.f64 = new Float64Array(buf);
-    }
+  /** The typed views of the memory, again after it grew. */
+  private views(): void {
+    const buf = this.memory.buffer;
+    if (this.u8?.buffer === buf) return;
+    this.u8 = new Uint8Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.u32 = new Uint32Array(buf);
+    this.f64 = new Float64Array(buf);
   }
 
-  /** Copies chunk[from, to) in (complete lines); rows() offsets count from `from`. */
-  load(chunk: Buffer, from: number, to: number): void {
-    const len = to - from;
-    this.reserve(len);
-    this.u8.set(chunk.subarray(from, to), IN);
+  private name(table: number, bytes: Buffer, id: number): void {
+    this.u8.set(bytes, KEY);
+    this.x.addName(table, bytes.length, id);
+    this.views();
+  }
+
+  /**
+   * The number of a text identity (any identity but 0x and 1 to 16 hex
+   * digits) in table `t`, as rows() numbers the ones it reads: the
+   * JavaScript paths number theirs here, so a text has one number whichever
+   * path read it.
+   */
+  textId(t: IdTable, text: string): number {
+    const n = text.length;
+    if (n > MAX_KEY) {
+      const long = this.longKeys[t];
+      let id = long.get(text);
+      if (id === undefined) {
+        long.set(text, (id = this.x.reserveId(t)));
+        this.views();
+      }
+      return id;
+    }
+    const u8 = this.u8;
+    for (let i = 0; i < n; i++) u8[KEY + i] = text.charCodeAt(i);
+    const id = this.x.intern(t, n);
+    this.views();
+    return id;
+  }
+
+  /**
+   * Copies complete lines of chunk[from, to) in (up to IN_CAP bytes: to is a
+   * line's end); returns where the copy ends (rows() offsets count from
+   * `from`), `from` itself when no whole line fits.
+   */
+  load(chunk: Buffer, from: number, to: number): number {
+    let end = to;
+    if (end - from > IN_CAP) end = chunk.lastIndexOf(0x0a, from + IN_CAP - 1) + 1;
+    if (end <= from) return from;
+    const len = end - from;
+    this.u8.set(chunk.subarray(from, end), IN);
     this.u8.fill(0, IN + len, IN + len + PAD);
     this.i32[C_IN_LEN / 4] = len;
+    return end;
   }
 
   /**
@@ -120,6 +196,7 @@ export class SimdRows {
       const room = out.batchRows - out.batch.length;
       const max = room < OUT_ROWS ? room : OUT_ROWS;
       const n = this.x.rows(start, max, line + read);
+      this.views();
       if (n > 0) {
         const b = out.batch;
         const at = b.length;
@@ -139,7 +216,7 @@ export class SimdRows {
     return this.i32[C_STOP / 4];
   }
 
-  /** Appends the `n` rows x.rows() just read to `b` (which has room), identities deferred (DEFERRED_ID and the raw halves). */
+  /** Appends the `n` rows x.rows() just read to `b` (which has room): hex identities deferred (DEFERRED_ID and the raw halves), text ones by their table's number. */
   private copyOut(b: TraceBatch, n: number): void {
     const at = b.length;
     const { f64, i32, u32, u8 } = this;

@@ -49,6 +49,7 @@ import {
   DEFERRED_ID, EV_DELIVER, EV_PACKET, EV_STATE, NONE, TCP_CLOSE, TCP_CLOSING, TCP_ESTABLISHED, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_SYN_RECV,
   TCP_SYN_SENT,
 } from '../../ingest/trace-codes';
+import { L_TABLE_DID, L_TABLE_LEAD, TABLE_DID_DELETE, TABLE_DID_EVICT, TABLE_DID_REHASH_CLEAR, TABLE_DID_WRITE } from '../lane-layout';
 
 // Every layout constant, also as an exported global: test/model/lane-layout.test.ts
 // compares them with ../lane-layout.ts as TypeScript sees it (a stale build fails).
@@ -410,14 +411,25 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
     const slots = fld(o, L_SLOTS);
     const base = fld(o, L_SOCK);
     const mask = fld(o, L_SOCK_MASK);
+    // A lane whose global table another lane writes counts what that lane's write did.
+    const lead = fld(o, L_TABLE_LEAD);
+    if (lead >= 0 && lead != l) {
+      recordAsLead(cb, flags, h, state, oldHash, slots, fld(wp(LANES_AT + lead * LANE_WORDS), L_TABLE_DID));
+      continue;
+    }
+    let did = 0;
 
     // 3.19 sock_rps_save_rxhash(): a changed rxhash first resets the old slot (rps_reset_sock_flow()).
     if ((flags & RESET_ON_CLOSE_AND_REHASH) != 0 && h != 0 && oldHash != 0 && oldHash != h && slots > 0) {
       const s = wp(base + SOCK_SLOT_WORDS * (oldHash & mask));
-      if (fld(s, SOCK_ENT) != RPS_NO_CPU) finc(cb, REHASH_CLEARS);
+      if (fld(s, SOCK_ENT) != RPS_NO_CPU) {
+        finc(cb, REHASH_CLEARS);
+        did = TABLE_DID_REHASH_CLEAR;
+      }
       fst(s, SOCK_ENT, RPS_NO_CPU);
       fst(s, SOCK_OWNER, 0);
     }
+    if (lead == l) fst(o, L_TABLE_DID, did);
 
     // sock_rps_record_flow(): the state is tested before the hash is even read.
     if ((flags & RECORD_ONLY_ESTABLISHED) != 0 && state != TCP_ESTABLISHED) {
@@ -441,9 +453,32 @@ function record(h: i32, rowCpu: i32, state: i32, flow: i32, oldHash: i32): void 
     if (fld(s, SOCK_ENT) != val) {
       fst(s, SOCK_ENT, val);
       finc(cb, WRITES);
-      if (owner != 0 && owner != h) finc(cb, EVICTIONS);
+      did |= TABLE_DID_WRITE;
+      if (owner != 0 && owner != h) {
+        finc(cb, EVICTIONS);
+        did |= TABLE_DID_EVICT;
+      }
     } // else WRITES_AVOIDED: derived at the end
     fst(s, SOCK_OWNER, h); // who last targeted the slot, for the metrics
+    if (lead == l) fst(o, L_TABLE_DID, did);
+  }
+}
+
+/**
+ * recordLanes() for a lane that shares the global table of a lane before it
+ * (its lead, whose write of this record did `did`): the same rules, the
+ * same counts, and the table left to the lead.
+ */
+function recordAsLead(cb: usize, flags: i32, h: i32, state: i32, oldHash: i32, slots: i32, did: i32): void {
+  if ((flags & RESET_ON_CLOSE_AND_REHASH) != 0 && h != 0 && oldHash != 0 && oldHash != h && slots > 0 && (did & TABLE_DID_REHASH_CLEAR) != 0) {
+    finc(cb, REHASH_CLEARS);
+  }
+  if ((flags & RECORD_ONLY_ESTABLISHED) != 0 && state != TCP_ESTABLISHED) finc(cb, RECORDS_STATE_SKIPPED);
+  else if (h == 0) finc(cb, RECORDS_ZERO_HASH);
+  else if (slots == 0) finc(cb, RECORDS_NO_TABLE);
+  else {
+    if ((did & TABLE_DID_WRITE) != 0) finc(cb, WRITES);
+    if ((did & TABLE_DID_EVICT) != 0) finc(cb, EVICTIONS);
   }
 }
 
@@ -550,12 +585,20 @@ function stateChange(h: i32, state: i32, prev: i32): void {
       clears = true;
     }
     if (!clears || fld(o, L_SLOTS) == 0) continue;
+    // A lane whose global table another lane clears counts what that lane's clear did.
+    const lead = fld(o, L_TABLE_LEAD);
+    if (lead >= 0 && lead != l) {
+      if ((fld(wp(LANES_AT + lead * LANE_WORDS), L_TABLE_DID) & TABLE_DID_DELETE) != 0) inc(fld(o, L_COUNTS) + DELETES);
+      continue;
+    }
     const s = wp(fld(o, L_SOCK) + SOCK_SLOT_WORDS * (h & fld(o, L_SOCK_MASK)));
-    if (fld(s, SOCK_ENT) != RPS_NO_CPU) {
+    const deletes = fld(s, SOCK_ENT) != RPS_NO_CPU;
+    if (deletes) {
       fst(s, SOCK_ENT, RPS_NO_CPU);
       inc(fld(o, L_COUNTS) + DELETES);
     }
     fst(s, SOCK_OWNER, 0);
+    if (lead == l) fst(o, L_TABLE_DID, deletes ? TABLE_DID_DELETE : 0);
   }
 }
 
@@ -1463,7 +1506,7 @@ function deliver(rowCpu: i32, w: i32, ts: f64, line: f64): void {
   return id;
 }
 
-/** Dense id of a socket identity: a 64-bit hex value (kind 0) or a reader's id (kind 1). */
+/** Dense id of a socket identity: a key of its kind (socketOfFlow()). */
 function socketId(hi: i32, lo: i32, kind: i32): i32 {
   const table = ld(CTL_SOCK_TABLE);
   const mask = ld(CTL_SOCK_MASK);
@@ -1485,20 +1528,25 @@ function socketId(hi: i32, lo: i32, kind: i32): i32 {
   return id;
 }
 
+/** The kind of socket identity a reader numbered itself (its id in lo), beside the keys' kinds (ingest/id-keys.ts). */
+const READER_ID = 7;
+
 /**
- * The socket id of a hex identity on a row of `flow` (-1: none). A flow's
- * record rows nearly always come from one socket: its last one is kept with
- * the flow, and most rows skip the table.
+ * The socket id of an identity (a kind of ingest/id-keys.ts and its 64-bit
+ * key hi:lo, or READER_ID and a reader's id in lo) on a row of `flow` (-1:
+ * none). A flow's record rows nearly always come from one socket: its last
+ * one is kept with the flow (its id + 1, the kind in the top 4 bits), and most
+ * rows skip the table.
  */
-@inline function hexSocketOfFlow(hi: i32, lo: i32, flow: i32): i32 {
-  if (flow < 0) return socketId(hi, lo, 0);
+@inline function socketOfFlow(hi: i32, lo: i32, kind: i32, flow: i32): i32 {
+  if (flow < 0) return socketId(hi, lo, kind);
   const f = ld(CTL_FLOW_INFO) + FLOW_INFO_WORDS * flow;
-  const idPlus1 = ld(f + 3);
-  if (idPlus1 != 0 && ld(f + 2) == lo && ld(f + 1) == hi) return idPlus1 - 1;
-  const id = socketId(hi, lo, 0);
+  const tagged = ld(f + 3);
+  if (tagged != 0 && <u32>tagged >> 28 == <u32>kind && ld(f + 2) == lo && ld(f + 1) == hi) return (tagged & 0x0fffffff) - 1;
+  const id = socketId(hi, lo, kind);
   st(f + 1, hi);
   st(f + 2, lo);
-  st(f + 3, id + 1);
+  st(f + 3, (id + 1) | (kind << 28));
   return id;
 }
 
@@ -1699,8 +1747,8 @@ export function run(from: i32, to: i32): i32 {
     } else {
       let sock = ld(colSocket + i);
       if (resolveIds && ids != IDS_GIVEN) {
-        if (sock == DEFERRED_ID) sock = hexSocketOfFlow(ld(colSockHi + i), ld(colSockLo + i), flow);
-        else sock = socketId(0, sock, 1);
+        if (sock <= DEFERRED_ID) sock = socketOfFlow(ld(colSockHi + i), ld(colSockLo + i), DEFERRED_ID - sock, flow);
+        else sock = socketOfFlow(0, sock, READER_ID, flow);
         if (ids == IDS_EMIT) st(colSocket + i, sock);
       }
       if (ev != EV_STATE) {
