@@ -12,8 +12,10 @@
  * Two loads: threads free to move, and threads pinned (taskset: the server on
  * CPU 0, the clients on CPU 1), where the closed loop must change nothing.
  * Per load and direction the error is the mean prediction minus the kernel's
- * mean. The spread is two standard errors of that difference, from the runs'
- * own standard deviations, plus 1 pp for the model itself (its locality at a
+ * mean. The spread is the 95% interval of that difference (Welch: the runs'
+ * own standard deviations, Student's t at the Welch-Satterthwaite degrees of
+ * freedom, not 2, since each mean is of only a few runs), plus 1 pp for the
+ * model itself (its locality at a
  * capture's own configuration is within about 1 pp of the kernel's,
  * docs/metrics.md). Where the source captures measured how their threads
  * follow (the small table's: most wake-ups land off the thread's CPU), the
@@ -45,7 +47,7 @@ const SMALL = 16;
 const LARGE = 32768;
 const FLOW_CNT = 4096;
 /** Captures per table size and load: each size is predicted from this many captures of the other, against this many of its own. */
-const RUNS = 3;
+const RUNS = 4;
 /** The cross-CPU share's error bound with pinned threads, as before the closed loop (README.md). */
 const CROSS_CPU_BOUND_PP = 8;
 /** The issue's bound on the closed loop's error with threads free to move, in percentage points. */
@@ -100,6 +102,16 @@ async function captureLoad(output: string, pin: string[]): Promise<void> {
 
 const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
 const sd = (x: number[]) => Math.sqrt(x.reduce((s, v) => s + (v - mean(x)) ** 2, 0) / Math.max(1, x.length - 1));
+/** Student's t, two-sided 95% (0.975 quantile), by whole degrees of freedom 1-10; rounded down, so never narrower. */
+const T975 = [Infinity, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+/** Half the 95% interval of mean(a) - mean(b), from two small samples of unequal variance (Welch). */
+function welchHalfInterval(a: number[], b: number[]): number {
+  const va = sd(a) ** 2 / a.length;
+  const vb = sd(b) ** 2 / b.length;
+  if (va + vb === 0) return 0;
+  const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
+  return T975[Math.min(T975.length - 1, Math.max(1, Math.floor(df)))] * Math.sqrt(va + vb);
+}
 const pp = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pp`;
 
 describe.skipIf(unavailable !== null && !underCi)('predicting one table size from captures at another, open and closed loop (root, bpftrace, perf)', () => {
@@ -175,8 +187,8 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
         const k = mean(kernel);
         const openError = mean(open) - k;
         const closedError = mean(closed) - k;
-        // Two standard errors of the difference of the two means, from the runs' own spread.
-        const spread = 2 * Math.sqrt(sd(kernel) ** 2 / kernel.length + sd(closed) ** 2 / closed.length);
+        // The 95% interval of the difference of the two means, from the runs' own spread.
+        const spread = welchHalfInterval(kernel, closed);
         console.log(
           `${name}, ${target} slots from ${source}: kernel ${(k * 100).toFixed(2)}% (run-to-run sd ${(sd(kernel) * 100).toFixed(2)} pp), ` +
             `open-loop error ${pp(openError)}, closed-loop error ${pp(closedError)}, spread ±${(spread * 100).toFixed(2)} pp, ` +
@@ -184,7 +196,8 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
         );
         const within = spread + MODEL_PP / 100;
         const calibrated = rateHigh.every((r) => r < UNCALIBRATED);
-        const what = `${name}, ${target} slots`;
+        // Every message carries the figures, so that a failure in CI says how far off it was.
+        const what = `${name}, ${target} slots (kernel ${(k * 100).toFixed(2)}%, open error ${pp(openError)}, closed error ${pp(closedError)}, spread ±${(spread * 100).toFixed(2)} pp)`;
         const closedIsOpen = (why: string) => {
           for (let i = 0; i < open.length; i++) expect(Math.abs(closed[i] - open[i]), `${what}: ${why}: closed = open`).toBeLessThanOrEqual(0.002);
         };
