@@ -1,7 +1,7 @@
 /** `rfs-replay capture`: record a v1 trace of the running kernel with bpftrace (sockets) and perf (packets). */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
-import { captureMsg, sampleCaptureMsg } from '../messages.js';
+import { captureMsg, helpMsg, sampleCaptureMsg } from '../messages.js';
 import { findBpftrace } from '../capture/system.js';
 import { prepareProgram, runCapture, type DeliverProbe } from '../capture/run.js';
 import { example, numberOption } from './common.js';
@@ -24,33 +24,26 @@ const DELIVER_PROBES: DeliverProbe[] = ['auto', 'perf', 'bpftrace'];
 
 export const captureCommand: CommandModule<object, CaptureArgs> = {
   command: 'capture',
-  describe: 'Record a v1 trace of this machine with bpftrace and perf (root)',
+  describe: helpMsg.capture.command,
   builder: (y: Argv<object>) => {
-    let b = y.option('output', { alias: 'o', type: 'string', describe: 'Trace file to write (.gz: compressed)' });
-    b = numberOption(b, 'duration', 'Seconds to capture (default: until Ctrl-C)');
+    let b = y.option('output', { alias: 'o', type: 'string', describe: helpMsg.capture.output });
+    b = numberOption(b, 'duration', helpMsg.capture.duration);
     b = b
-      .option('netns', { type: 'string', describe: 'Network namespace of the device (a name from ip netns list); sockets are recorded in every namespace' })
-      .option('dev', { type: 'string', describe: 'Only packets of this device (in --netns)' })
-      .option('socket-netns', { type: 'string', describe: 'Only socket events of this namespace (the table is shared by all: hints of the others are missed)' })
+      .option('netns', { type: 'string', describe: helpMsg.capture.netns })
+      .option('dev', { type: 'string', describe: helpMsg.capture.dev })
+      .option('socket-netns', { type: 'string', describe: helpMsg.capture.socketNetns })
       .option('deliver-probe', {
         type: 'string',
         default: 'auto',
-        describe: 'Who records deliveries: perf (all of them), bpftrace (also sees hashes computed during steering), auto (perf for loopback and veth)',
+        describe: helpMsg.capture.deliverProbe,
       })
-      .option('print-program', { type: 'boolean', default: false, describe: 'Print one bpftrace program of both sides instead of capturing' })
+      .option('print-program', { type: 'boolean', default: false, describe: helpMsg.capture.printProgram })
       .option('sample', {
         type: 'string',
-        describe: 'Keep only the flows whose hash has log2(N) chosen bits zero, filtered in the kernel: 1/N, N a power of two',
+        describe: helpMsg.capture.sample,
       });
     b = numberOption(b, 'sample-shift', SAMPLE_SHIFT_DESCRIPTION);
-    b = example(b, 'sudo $0 capture --duration 5 -o traces/mine.csv.gz', 'five seconds of the whole machine');
-    b = example(b, 'sudo $0 capture --duration 10 --netns B --dev vethB -o t.csv', 'packets of vethB in namespace B, sockets of every namespace');
-    b = example(b, 'sudo $0 capture --sample 1/16 --duration 5 -o t.csv', 'one flow in 16, filtered in the kernel (docs/model.md#flow-sampling)');
-    b = example(
-      b,
-      '$0 capture --print-program > rfs.bt\nsudo bpftrace -f json rfs.bt > mine.json',
-      'run bpftrace yourself, on the machine the program was printed on; rfs-replay reads mine.json',
-    );
+    for (const [command, what] of helpMsg.capture.examples) b = example(b, command, what);
     return b as Argv<CaptureArgs>;
   },
   handler: async (argv: ArgumentsCamelCase<CaptureArgs>) => {

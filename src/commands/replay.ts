@@ -64,13 +64,13 @@ export const replayCommand: CommandModule<object, ReplayArgs> = {
       .option('timeline', { type: 'boolean', default: false, describe: helpMsg.replay.timeline })
       .option('keep-sample', {
         type: 'string',
-        describe: 'count only the flows capture --sample 1/N would keep (every row still replayed): 1/N, N a power of two',
+        describe: helpMsg.keepSample,
       });
     b = numberOption(b, 'sample-shift', SAMPLE_SHIFT_DESCRIPTION);
     b = b.option('progress', { type: 'boolean', default: true, describe: helpMsg.progress }).option('open-loop', {
       type: 'boolean',
       default: false,
-      describe: 'what-ifs with every socket call on its captured CPU only (no closed loop: threads never follow their packets; no ranges)',
+      describe: helpMsg.openLoop,
     });
     for (const [command, what] of helpMsg.replay.examples) b = example(b, command, what);
     return b as never;

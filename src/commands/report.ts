@@ -65,7 +65,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('open-loop', {
         type: 'boolean',
         default: false,
-        describe: 'what-ifs with every socket call on its captured CPU only (no closed loop: threads never follow their packets; no ranges)',
+        describe: helpMsg.openLoop,
       });
     for (const [command, what] of helpMsg.report.examples) b = example(b, command, what);
     return b as never;

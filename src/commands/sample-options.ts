@@ -4,10 +4,10 @@
  * into one rule.
  */
 import { UsageError } from '../errors.js';
-import { sampleOptMsg } from '../messages.js';
+import { helpMsg, sampleOptMsg } from '../messages.js';
 import { DEFAULT_SAMPLE_SHIFT, HASH_BITS, sampleRuleOf, type SamplingRule } from '../types/sampling.js';
 
-export const SAMPLE_SHIFT_DESCRIPTION = `lowest hash bit of the sampling rule [default: ${DEFAULT_SAMPLE_SHIFT}, above a 512-entry RSS indirection table]`;
+export const SAMPLE_SHIFT_DESCRIPTION = helpMsg.sampleShift(DEFAULT_SAMPLE_SHIFT);
 
 /** The rule of `opt 1/N` with `--sample-shift`; undefined when neither is given. */
 export function sampleRuleOption(opt: string, oneIn: unknown, shiftTyped: unknown): SamplingRule | undefined {

@@ -135,7 +135,7 @@ export function localityChart(model: ReportData): Chart {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: {
       text: 'Locality against global table size',
-      subtitle: `kernel profile ${k.kernel}; shaded: the configured size's locality ± the noise margin (${model.flows} flows)`,
+      subtitle: `kernel profile ${k.kernel}; shaded: the configured size's locality ± the noise margin (${model.flows} flows); bars: each what-if's locality range, threads that stay to threads that follow`,
     },
     width: WIDTH,
     height: HEIGHT,
@@ -150,12 +150,30 @@ export function localityChart(model: ReportData): Chart {
       })),
       markers: markersFor(c.entries_effective, k.globalAdvice),
       noise_band: band,
+      // Where threads follow their packets (the closed loop), each what-if's locality is a range.
+      locality_ranges: k.global.flatMap((r) =>
+        r.closed_loop?.locality_range ? [{ entries_effective: r.entries_effective, low: r.closed_loop.locality_range[0], high: r.closed_loop.locality_range[1] }] : [],
+      ),
     },
     layer: [
       {
         data: { name: 'noise_band' },
         mark: { type: 'rect', color: '#1a9641', opacity: 0.12 },
         encoding: { y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, tooltip: [{ field: 'text', type: 'nominal', title: 'band' }] },
+      },
+      {
+        data: { name: 'locality_ranges' },
+        mark: { type: 'rule', color: '#1a9641', strokeWidth: 5, opacity: 0.45 },
+        encoding: {
+          x: sizeAxisX('entries_effective', 'Global table size, rps_sock_flow_entries (slots, log₂ scale; Ki = 1024)', sizes),
+          y: { field: 'low', type: 'quantitative' },
+          y2: { field: 'high' },
+          tooltip: [
+            { field: 'entries_effective', type: 'quantitative', title: 'slots' },
+            { field: 'low', type: 'quantitative', title: 'locality, lowest (threads stay or follow)', format: '.2%' },
+            { field: 'high', type: 'quantitative', title: 'locality, highest', format: '.2%' },
+          ],
+        },
       },
       {
         data: { name: 'global_sweep' },
@@ -205,7 +223,7 @@ export function localityChart(model: ReportData): Chart {
     id: 'locality-vs-size',
     title: 'Locality against global table size',
     caption:
-      "Each point replays the whole trace with a global table of that many slots: a size is worth changing to only where the green locality line leaves the shaded band (the configured size's locality ± the trace's noise margin) upwards, the cross-CPU share decides between sizes of equal locality, and the grey hit ratio shows how many lookups found a hint, which a bigger table raises even where locality does not move.",
+      "Each point replays the whole trace with a global table of that many slots: a size is worth changing to only where the green locality line leaves the shaded band (the configured size's locality ± the trace's noise margin) upwards, with the whole of its pale green bar (the range from threads that stay where the trace ran them to threads that follow their packets as often as the trace supports), the cross-CPU share decides between sizes of equal locality, and the grey hit ratio shows how many lookups found a hint, which a bigger table raises even where locality does not move.",
     spec,
     dataName: 'global_sweep',
   };

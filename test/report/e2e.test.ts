@@ -119,6 +119,20 @@ describe.each(traces)('report on %s', (trace) => {
   }, 120_000);
 });
 
+describe('the locality chart draws each what-if as a range', () => {
+  it('carries the closed-loop locality range of every global what-if, and none for the configured size', async () => {
+    const { json, html } = await report(join(KERNEL_CAPTURES, 'lo-rr-e128-f64.csv.gz'));
+    const k = json.analysis.kernels[0];
+    const ranges = k.global_sweep
+      .filter((r: any) => r.closed_loop?.locality_range)
+      .map((r: any) => ({ entries_effective: r.entries_effective, low: r.closed_loop.locality_range[0], high: r.closed_loop.locality_range[1] }));
+    expect(ranges.length).toBe(k.global_sweep.length - 1);
+    expect(ranges.map((r: any) => r.entries_effective)).not.toContain(k.configured.entries_effective);
+    expect(ranges.some((r: any) => r.high - r.low > 0.001)).toBe(true);
+    expect(html).toContain(`"name":"locality_ranges","values":${JSON.stringify(ranges)}`);
+  }, 120_000);
+});
+
 describe('report on the default trace', () => {
   it('keeps the 128-slot table and says why in words: more hits, not more locality, because hints are stale', async () => {
     const { json } = await report('traces/default.csv.gz');
