@@ -156,38 +156,102 @@ static inline u32 reciprocal_scale(u32 val, u32 ep_ro)
     return (u32)(((u64)val * ep_ro) >> 32);
 }
 
-/* ---- Dense ids: flow hashes, identities (socket, skb), texts ---- */
+/* ---- Hash maps: flow hashes, identities (socket, skb), texts ---- */
 
-/* Open addressing, linear probing, kept at most half full. Keys are (kind, 64-bit value), kind 0 = empty. */
+/*
+ * Open addressing, linear probing, kept at most half full; each entry holds
+ * what the model keeps for its key, so that a row finds it with one cache miss.
+ */
+
+/* A flow (a non-zero hash) and its first run of packets waiting for the flow's next record event. */
+typedef struct {
+    u32 hash;     /* 0: empty entry */
+    u32 count;    /* packets in the run */
+    u16 cpu;      /* where they were processed */
+    u16 desired1; /* the hint's CPU + 1 on a hit, 0: no hit */
+    i32 next;     /* the flow's next run in the node pool, -1: none */
+} Flow;
+
+typedef struct {
+    Flow *e;
+    u32 mask, count;
+} FlowMap;
+
+/* An identity (kind 1: an address, 2: a text's id; 0: empty entry) and what the model keeps for it. */
 typedef struct {
     u64 value;
     u32 kind;
-    u32 id;
+    union {
+        struct {
+            u32 state;     /* last known TCP state, 0: none */
+            u32 last_hash; /* rxhash of its previous record event with one */
+        } sock;
+        i64 top; /* an skb's most recent undelivered packet (its ordinal), -1: none */
+    } u;
 } IdEntry;
 
 typedef struct {
     IdEntry *e;
-    u32 mask;
-    u32 count;
+    u32 mask, count;
+    i64 fresh; /* a new entry's u.top (0: a socket's state and hash unknown) */
 } IdMap;
 
-static void idmap_init(IdMap *m, u32 size)
+static inline u32 mix64(u64 x)
+{
+    return (u32)((x * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+static void flowmap_init(FlowMap *m, u32 size)
 {
     m->e = xcalloc(size, sizeof *m->e);
     m->mask = size - 1;
     m->count = 0;
 }
 
+static void flowmap_grow(FlowMap *m)
+{
+    FlowMap bigger;
+    flowmap_init(&bigger, 2 * (m->mask + 1));
+    for (u32 i = 0; i <= m->mask; i++) {
+        if (!m->e[i].hash) continue;
+        u32 j = mix64(m->e[i].hash) & bigger.mask;
+        while (bigger.e[j].hash) j = (j + 1) & bigger.mask;
+        bigger.e[j] = m->e[i];
+    }
+    bigger.count = m->count;
+    free(m->e);
+    *m = bigger;
+}
+
+/* The flow of non-zero hash h, added on first sight. */
+static inline Flow *flow_of(FlowMap *m, u32 h)
+{
+    if (2 * (m->count + 1) > m->mask) flowmap_grow(m);
+    u32 i = mix64(h) & m->mask;
+    for (; m->e[i].hash; i = (i + 1) & m->mask)
+        if (m->e[i].hash == h) return &m->e[i];
+    m->count++;
+    m->e[i] = (Flow){ h, 0, 0, 0, -1 };
+    return &m->e[i];
+}
+
+static void idmap_init(IdMap *m, u32 size, i64 fresh)
+{
+    m->e = xcalloc(size, sizeof *m->e);
+    m->mask = size - 1;
+    m->count = 0;
+    m->fresh = fresh;
+}
+
 static inline u32 idmap_slot(u64 value, u32 kind)
 {
-    u64 x = (value ^ ((u64)kind << 59)) * 0x9E3779B97F4A7C15ull;
-    return (u32)(x >> 32);
+    return mix64(value ^ ((u64)kind << 59));
 }
 
 static void idmap_grow(IdMap *m)
 {
     IdMap bigger;
-    idmap_init(&bigger, 2 * (m->mask + 1));
+    idmap_init(&bigger, 2 * (m->mask + 1), m->fresh);
     for (u32 i = 0; i <= m->mask; i++) {
         if (!m->e[i].kind) continue;
         u32 j = idmap_slot(m->e[i].value, m->e[i].kind) & bigger.mask;
@@ -199,22 +263,19 @@ static void idmap_grow(IdMap *m)
     *m = bigger;
 }
 
-/* The id of (kind, value), given on first sight when `insert`; -1 when absent and not inserted. */
-static inline i64 idmap_get(IdMap *m, u32 kind, u64 value, int insert)
+/* The entry of (kind, value), added on first sight when `insert`; NULL when absent and not added. */
+static inline IdEntry *idmap_get(IdMap *m, u32 kind, u64 value, int insert)
 {
+    if (insert && 2 * (m->count + 1) > m->mask) idmap_grow(m);
     u32 i = idmap_slot(value, kind) & m->mask;
-    for (;;) {
-        IdEntry *e = &m->e[i];
-        if (e->kind == kind && e->value == value) return e->id;
-        if (!e->kind) break;
-        i = (i + 1) & m->mask;
-    }
-    if (!insert) return -1;
+    for (; m->e[i].kind; i = (i + 1) & m->mask)
+        if (m->e[i].kind == kind && m->e[i].value == value) return &m->e[i];
+    if (!insert) return NULL;
+    m->count++;
     m->e[i].kind = kind;
     m->e[i].value = value;
-    m->e[i].id = m->count++;
-    if (2 * m->count > m->mask) idmap_grow(m);
-    return m->count - 1;
+    m->e[i].u.top = m->fresh;
+    return &m->e[i];
 }
 
 /* Texts (identities other than 0x addresses), numbered by their exact bytes. */
@@ -293,11 +354,19 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int hex_digit(char c)
+/* Hex digit values by byte, -1 for other bytes. */
+static signed char HEX[256];
+
+static void hex_init(void)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    memset(HEX, -1, sizeof HEX);
+    for (int d = 0; d < 10; d++) HEX['0' + d] = (signed char)d;
+    for (int d = 0; d < 6; d++) HEX['a' + d] = HEX['A' + d] = (signed char)(10 + d);
+}
+
+static inline int hex_digit(char c)
+{
+    return HEX[(u8)c];
 }
 
 /* Decimal digits (leading zeros allowed) up to `max`. */
@@ -355,8 +424,12 @@ static u32 parse_state(Field f)
 
 static int parse_event(Field f)
 {
-    for (int e = 0; e < EV_COUNT; e++)
-        if (strlen(EVENT_NAMES[e]) == f.n && memcmp(EVENT_NAMES[e], f.p, f.n) == 0) return e;
+    /* The event names differ in length or in their first byte. */
+    int e = -1;
+    if (f.n == 6) e = f.p[0] == 'p' ? EV_PACKET : f.p[0] == 'a' ? EV_ACCEPT : EV_SPLICE;
+    else if (f.n == 7) e = f.p[0] == 'r' ? EV_RECVMSG : f.p[0] == 's' ? EV_SENDMSG : EV_DELIVER;
+    else if (f.n == 5) e = EV_STATE;
+    if (e >= 0 && memcmp(EVENT_NAMES[e], f.p, f.n) == 0) return e;
     die_at(f.column, "unknown event '%.*s'", (int)f.n, f.p);
     return -1;
 }
@@ -542,18 +615,8 @@ typedef struct {
     u32 map_len;
 } Queue;
 
-/* A run of a flow's packets waiting for its next record event: where they were processed, the hint's CPU + 1 (0: no hit). */
-typedef struct {
-    u32 count;
-    u16 cpu;
-    u16 desired1;
-    i32 next; /* the flow's next run in the node pool, -1: none */
-} Run;
-
-typedef struct {
-    u32 state;     /* last known TCP state, 0: none */
-    u32 last_hash; /* rxhash of its previous record event with one */
-} Socket;
+/* More runs of a flow's waiting packets (the first is in its Flow entry). */
+typedef Flow Run;
 
 typedef struct {
     u64 records, records_state_skipped, records_zero_hash, writes, writes_avoided, records_no_table, evictions, deletes;
@@ -574,20 +637,14 @@ typedef struct {
     int saw_deliver;  /* heads move with deliver rows from the first one on */
     u64 *per_cpu;
     Counters c;
-    /* Pending packets per flow: the first run inline, more in a pool. */
-    IdMap flow_ids;
-    Run *flow_run;
-    u32 flow_cap;
+    /* Pending packets per flow: the first run in the flow's entry, more in a pool. */
+    FlowMap flows;
     Run *pool;
     u32 pool_used, pool_cap;
     i32 pool_free;
     /* Sockets and skbs by identity. */
     Texts texts;
-    IdMap socket_ids, skb_ids;
-    Socket *socket;
-    u32 socket_cap;
-    i64 *skb_top; /* skb id -> its most recent unmatched packet's ordinal, -1 none */
-    u32 skb_cap;
+    IdMap sockets, skbs;
     /* The packet window: per ordinal & PACKET_WINDOW_MASK. */
     u32 *win_cpu, *win_pos, *win_hash;
     i64 *win_below;
@@ -623,54 +680,14 @@ static void model_init(Model *m, const Header *h)
     m->head = xcalloc(m->nr, sizeof *m->head);
     m->tail = xcalloc(m->nr, sizeof *m->tail);
     m->per_cpu = xcalloc(m->nr, sizeof *m->per_cpu);
-    idmap_init(&m->flow_ids, 1 << 16);
-    idmap_init(&m->socket_ids, 1 << 16);
-    idmap_init(&m->skb_ids, 1 << 16);
+    flowmap_init(&m->flows, 1 << 16);
+    idmap_init(&m->sockets, 1 << 16, 0);
+    idmap_init(&m->skbs, 1 << 16, -1);
     m->pool_free = -1;
     m->win_cpu = xcalloc(PACKET_WINDOW, sizeof *m->win_cpu);
     m->win_pos = xcalloc(PACKET_WINDOW, sizeof *m->win_pos);
     m->win_hash = xcalloc(PACKET_WINDOW, sizeof *m->win_hash);
     m->win_below = xcalloc(PACKET_WINDOW, sizeof *m->win_below);
-}
-
-/* ---- Dense ids of flows, sockets and skbs ---- */
-
-/* The flow of a non-zero hash (its pending runs), numbered on first sight. */
-static u32 flow_of(Model *m, u32 h)
-{
-    u32 f = (u32)idmap_get(&m->flow_ids, 1, h, 1);
-    if (f >= m->flow_cap) {
-        u32 cap = m->flow_cap ? 2 * m->flow_cap : 1 << 16;
-        m->flow_run = xrealloc(m->flow_run, cap * sizeof *m->flow_run);
-        memset(m->flow_run + m->flow_cap, 0, (cap - m->flow_cap) * sizeof *m->flow_run);
-        for (u32 k = m->flow_cap; k < cap; k++) m->flow_run[k].next = -1;
-        m->flow_cap = cap;
-    }
-    return f;
-}
-
-static Socket *socket_of(Model *m, u32 kind, u64 value)
-{
-    u32 s = (u32)idmap_get(&m->socket_ids, kind, value, 1);
-    if (s >= m->socket_cap) {
-        u32 cap = m->socket_cap ? 2 * m->socket_cap : 1 << 16;
-        m->socket = xrealloc(m->socket, cap * sizeof *m->socket);
-        memset(m->socket + m->socket_cap, 0, (cap - m->socket_cap) * sizeof *m->socket);
-        m->socket_cap = cap;
-    }
-    return &m->socket[s];
-}
-
-static u32 skb_of(Model *m, u32 kind, u64 value)
-{
-    u32 s = (u32)idmap_get(&m->skb_ids, kind, value, 1);
-    if (s >= m->skb_cap) {
-        u32 cap = m->skb_cap ? 2 * m->skb_cap : 1 << 16;
-        m->skb_top = xrealloc(m->skb_top, cap * sizeof *m->skb_top);
-        for (u32 k = m->skb_cap; k < cap; k++) m->skb_top[k] = -1;
-        m->skb_cap = cap;
-    }
-    return s;
 }
 
 /* ---- Pending packets: locality and stale hits are decided by the flow's next record event ---- */
@@ -690,9 +707,8 @@ static i32 pool_take(Model *m)
 }
 
 /* One more packet of `flow`, processed on `cpu`; `desired` is the hint's CPU on a hit, else -1. */
-static inline void pending_add(Model *m, u32 flow, u32 cpu, i32 desired)
+static inline void pending_add(Model *m, Flow *r, u32 cpu, i32 desired)
 {
-    Run *r = &m->flow_run[flow];
     u16 d1 = (u16)(desired + 1);
     if (r->count == 0 || (r->cpu == cpu && r->desired1 == d1)) {
         r->cpu = (u16)cpu;
@@ -705,38 +721,41 @@ static inline void pending_add(Model *m, u32 flow, u32 cpu, i32 desired)
         return;
     }
     i32 n = pool_take(m);
-    m->pool[n] = (Run){ 1, (u16)cpu, d1, r->next };
+    m->pool[n] = (Run){ .count = 1, .cpu = (u16)cpu, .desired1 = d1, .next = r->next };
     r->next = n;
+}
+
+/* A run of waiting packets whose flow's next record event ran on `cpu`. */
+static inline void resolve_run(Model *m, const Run *x, u32 cpu)
+{
+    if (x->cpu == cpu) m->c.local += x->count;
+    if (x->desired1 != 0 && x->desired1 - 1u != cpu) m->c.hits_stale += x->count;
 }
 
 /*
  * The flow's next record event ran on `cpu`: its waiting packets processed
  * there are local, its waiting hits whose hint named another CPU are stale.
  */
-static void pending_resolve(Model *m, u32 flow, u32 cpu)
+static void pending_resolve(Model *m, Flow *f, u32 cpu)
 {
-    Run *r = &m->flow_run[flow];
-    if (r->count == 0) return;
-    for (i32 n = -2; n != -1;) {
-        const Run *x = n == -2 ? r : &m->pool[n];
-        if (x->cpu == cpu) m->c.local += x->count;
-        if (x->desired1 != 0 && x->desired1 - 1u != cpu) m->c.hits_stale += x->count;
-        i32 next = x->next;
-        if (n >= 0) {
-            m->pool[n].next = m->pool_free;
-            m->pool_free = n;
-        }
+    if (f->count == 0) return;
+    resolve_run(m, f, cpu);
+    for (i32 n = f->next; n >= 0;) {
+        resolve_run(m, &m->pool[n], cpu);
+        i32 next = m->pool[n].next;
+        m->pool[n].next = m->pool_free;
+        m->pool_free = n;
         n = next;
     }
-    r->count = 0;
-    r->next = -1;
+    f->count = 0;
+    f->next = -1;
 }
 
 /* At the end: what still waits was never resolved. */
 static void pending_drain(Model *m)
 {
-    for (u32 f = 0; f < m->flow_ids.count; f++) {
-        const Run *r = &m->flow_run[f];
+    for (u32 f = 0; f <= m->flows.mask; f++) {
+        const Flow *r = &m->flows.e[f];
         if (r->count == 0) continue;
         for (const Run *x = r; x; x = x->next >= 0 ? &m->pool[x->next] : NULL) {
             m->c.local_unresolved += x->count;
@@ -778,11 +797,11 @@ static void rps_record_sock_flow(Model *m, u32 h, u32 cpu)
  * socket's TCP state (the row's, else its last known); `old_hash` the rxhash
  * of its previous record event.
  */
-static void record_row(Model *m, u32 h, u32 cpu, u32 state, i64 flow, u32 old_hash)
+static void record_row(Model *m, u32 h, u32 cpu, u32 state, Flow *flow, u32 old_hash)
 {
     m->c.records++;
     /* The flow's next record event (in any state) resolves its waiting packets. */
-    if (flow >= 0) pending_resolve(m, (u32)flow, cpu);
+    if (flow) pending_resolve(m, flow, cpu);
     /* 3.19 sock_rps_save_rxhash(): a changed rxhash first resets the old slot. */
     if (m->prof->reset_on_close_and_rehash && h != 0 && old_hash != 0 && old_hash != h && m->slots > 0)
         if (sock_slot_clear(m, old_hash)) m->c.rehash_clears++;
@@ -922,8 +941,8 @@ static u32 enqueue_to_backlog(Model *m, const Steer *s)
     return pos;
 }
 
-/* A packet row: get_rps_cpu() on arrival CPU `cpu`, queue `q`; `skb` its identity's id, -1 none. */
-static void packet_row(Model *m, u32 h, u32 q, u32 cpu, i64 flow, i64 skb)
+/* A packet row: get_rps_cpu() on arrival CPU `cpu`, queue `q`; `flow` NULL for hash 0, `skb` NULL for none. */
+static void packet_row(Model *m, u32 h, u32 q, u32 cpu, Flow *flow, IdEntry *skb)
 {
     Queue *qu = &m->queue[q];
     Steer s = { cpu, NULL, -1 };
@@ -936,16 +955,16 @@ static void packet_row(Model *m, u32 h, u32 q, u32 cpu, i64 flow, i64 skb)
     }
     u32 pos = enqueue_to_backlog(m, &s);
     if (s.target != cpu) m->c.cross_cpu++;
-    if (flow >= 0) pending_add(m, (u32)flow, s.target, s.desired);
+    if (flow) pending_add(m, flow, s.target, s.desired);
     else m->c.local_unresolved++;
-    if (skb >= 0) {
+    if (skb) {
         /* On top of its skb's stack of undelivered packets, with what a deliver row needs. */
         u32 w = (u32)ordinal & PACKET_WINDOW_MASK;
         m->win_cpu[w] = s.target;
         m->win_pos[w] = pos;
         m->win_hash[w] = h;
-        m->win_below[w] = m->skb_top[skb];
-        m->skb_top[skb] = (i64)ordinal;
+        m->win_below[w] = skb->u.top;
+        skb->u.top = (i64)ordinal;
     }
 }
 
@@ -956,15 +975,15 @@ static void packet_row(Model *m, u32 h, u32 q, u32 cpu, i64 flow, i64 skb)
  * deliver row's (0 on either side matches anything), at most MATCH_DEPTH
  * down and within the window, taken off the stack; -1 if none.
  */
-static i64 match_deliver(Model *m, u32 skb, u32 h)
+static i64 match_deliver(Model *m, IdEntry *skb, u32 h)
 {
-    i64 o = m->skb_top[skb], above = -1;
+    i64 o = skb->u.top, above = -1;
     for (int depth = 0; o >= 0 && depth < MATCH_DEPTH; depth++) {
         if (m->c.packets - (u64)o > PACKET_WINDOW) break; /* this and everything below has left the window */
         u32 w = (u32)o & PACKET_WINDOW_MASK;
         u32 ph = m->win_hash[w];
         if (h == 0 || ph == 0 || ph == h) {
-            if (above < 0) m->skb_top[skb] = m->win_below[w];
+            if (above < 0) skb->u.top = m->win_below[w];
             else m->win_below[(u32)above & PACKET_WINDOW_MASK] = m->win_below[w];
             return o;
         }
@@ -972,17 +991,17 @@ static i64 match_deliver(Model *m, u32 skb, u32 h)
         o = m->win_below[w];
     }
     if (o >= 0 && m->c.packets - (u64)o > PACKET_WINDOW) {
-        if (above < 0) m->skb_top[skb] = -1;
+        if (above < 0) skb->u.top = -1;
         else m->win_below[(u32)above & PACKET_WINDOW_MASK] = -1;
     }
     return -1;
 }
 
 /* A deliver row on `cpu`: agreement, and process_backlog() has dequeued up to that packet on that CPU. */
-static void deliver_row(Model *m, u32 cpu, i64 skb, u32 h)
+static void deliver_row(Model *m, u32 cpu, IdEntry *skb, u32 h)
 {
     m->saw_deliver = 1;
-    i64 o = skb >= 0 ? match_deliver(m, (u32)skb, h) : -1;
+    i64 o = skb ? match_deliver(m, skb, h) : -1;
     if (o < 0) {
         m->c.deliver_unmatched++;
         return;
@@ -1107,49 +1126,74 @@ static u32 parse_cpu(const Model *m, Field f)
     return (u32)cpu;
 }
 
-static void replay_row(Model *m, const Header *h, const QueueIndex *qx, const Field *row[C_COUNT])
+/* A row, parsed and checked. */
+typedef struct {
+    u64 ts, socket, skb; /* identities: values of kind socket_kind, skb_kind (0: none) */
+    u32 hash, cpu, queue, state;
+    u8 event, socket_kind, skb_kind;
+} Row;
+
+static void parse_row(const Model *m, const Header *h, const QueueIndex *qx, const Field *f[C_COUNT], Texts *texts, Row *r)
 {
-    int ev = parse_event(*row[C_EVENT]);
-    u64 ts = parse_decimal(*row[C_TS], (1ull << 53) - 1, "ts");
-    u32 hash = parse_hash(*row[C_RXHASH]);
-    m->rows++;
-    m->events[ev]++;
-    if (ts < m->last_ts) m->time_backwards++;
-    m->last_ts = ts;
-    if (ev == EV_PACKET) {
-        u32 cpu = parse_cpu(m, *row[C_CPU]);
-        u32 q = queue_of(qx, h, *row[C_QUEUE]);
-        i64 flow = hash ? (i64)flow_of(m, hash) : -1;
-        u64 v;
-        u32 kind = parse_identity(*row[C_SKB], &m->texts, &v);
-        packet_row(m, hash, q, cpu, flow, kind ? (i64)skb_of(m, kind, v) : -1);
-    } else if (ev == EV_DELIVER) {
-        u32 cpu = parse_cpu(m, *row[C_CPU]);
-        u64 v;
-        u32 kind = parse_identity(*row[C_SKB], &m->texts, &v);
-        deliver_row(m, cpu, kind ? idmap_get(&m->skb_ids, kind, v, 0) : -1, hash);
-    } else {
-        u64 v;
-        u32 kind = parse_identity(*row[C_SOCKET], &m->texts, &v);
-        if (!kind) die_at(row[C_SOCKET]->column, "socket is missing");
-        Socket *sk = socket_of(m, kind, v);
-        u32 state = parse_state(*row[C_STATE]);
-        if (ev == EV_STATE) {
-            if (!state) die_at(row[C_STATE]->column, "state is missing");
-            if (row[C_CPU]->n) parse_cpu(m, *row[C_CPU]);
-            u32 prev = sk->state;
-            sk->state = state;
-            state_row(m, hash, state, prev);
-            return;
-        }
-        u32 cpu = parse_cpu(m, *row[C_CPU]);
-        i64 flow = hash ? (i64)flow_of(m, hash) : -1;
-        u32 known = state ? state : sk->state;
-        if (state) sk->state = state;
-        u32 old_hash = sk->last_hash;
-        if (hash) sk->last_hash = hash;
-        record_row(m, hash, cpu, known, flow, old_hash);
+    r->event = (u8)parse_event(*f[C_EVENT]);
+    r->ts = parse_decimal(*f[C_TS], (1ull << 53) - 1, "ts");
+    r->hash = parse_hash(*f[C_RXHASH]);
+    r->state = parse_state(*f[C_STATE]);
+    r->socket_kind = r->skb_kind = 0;
+    r->cpu = r->event != EV_STATE || f[C_CPU]->n ? parse_cpu(m, *f[C_CPU]) : 0;
+    if (r->event == EV_PACKET || r->event == EV_DELIVER) {
+        r->queue = r->event == EV_PACKET ? queue_of(qx, h, *f[C_QUEUE]) : 0;
+        r->skb_kind = (u8)parse_identity(*f[C_SKB], texts, &r->skb);
+        return;
     }
+    r->socket_kind = (u8)parse_identity(*f[C_SOCKET], texts, &r->socket);
+    if (!r->socket_kind) die_at(f[C_SOCKET]->column, "socket is missing");
+    if (r->event == EV_STATE && !r->state) die_at(f[C_STATE]->column, "state is missing");
+}
+
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+
+/* The table entries a row will read, asked for ahead, so that the cache misses of a batch's rows overlap. */
+static void prefetch_row(const Model *m, const Row *r)
+{
+    if (r->hash && r->event != EV_STATE && r->event != EV_DELIVER) PREFETCH(&m->flows.e[mix64(r->hash) & m->flows.mask]);
+    if (r->hash && m->slots) PREFETCH(&m->sock[r->hash & (m->slots - 1)]);
+    if (r->socket_kind) PREFETCH(&m->sockets.e[idmap_slot(r->socket, r->socket_kind) & m->sockets.mask]);
+}
+
+static void replay_row(Model *m, const Row *r)
+{
+    m->rows++;
+    m->events[r->event]++;
+    if (r->ts < m->last_ts) m->time_backwards++;
+    m->last_ts = r->ts;
+    if (r->event == EV_PACKET) {
+        Flow *flow = r->hash ? flow_of(&m->flows, r->hash) : NULL;
+        packet_row(m, r->hash, r->queue, r->cpu, flow, r->skb_kind ? idmap_get(&m->skbs, r->skb_kind, r->skb, 1) : NULL);
+        return;
+    }
+    if (r->event == EV_DELIVER) {
+        deliver_row(m, r->cpu, r->skb_kind ? idmap_get(&m->skbs, r->skb_kind, r->skb, 0) : NULL, r->hash);
+        return;
+    }
+    IdEntry *sk = idmap_get(&m->sockets, r->socket_kind, r->socket, 1);
+    if (r->event == EV_STATE) {
+        u32 prev = sk->u.sock.state;
+        sk->u.sock.state = r->state;
+        state_row(m, r->hash, r->state, prev);
+        return;
+    }
+    /* A record event: the row's state, else the socket's last known one. */
+    u32 known = r->state ? r->state : sk->u.sock.state;
+    if (r->state) sk->u.sock.state = r->state;
+    u32 old_hash = sk->u.sock.last_hash;
+    if (r->hash) sk->u.sock.last_hash = r->hash;
+    Flow *flow = r->hash ? flow_of(&m->flows, r->hash) : NULL;
+    record_row(m, r->hash, r->cpu, known, flow, old_hash);
 }
 
 /* ---- Output: the counters, named as in `replay --json` (src/types/metrics.ts) ---- */
@@ -1161,14 +1205,9 @@ static void print_json(const Model *m)
            m->slots, m->prof->name, m->queues);
     printf("  \"trace\": {\"rows\": %llu, \"time_backwards\": %llu, \"distinct_flows\": %u, \"distinct_sockets\": %u, "
            "\"packets_undelivered\": %llu, \"deliver_unmatched\": %llu, \"events\": {",
-           (unsigned long long)m->rows, (unsigned long long)m->time_backwards, m->flow_ids.count, m->socket_ids.count,
+           (unsigned long long)m->rows, (unsigned long long)m->time_backwards, m->flows.count, m->sockets.count,
            (unsigned long long)(m->saw_deliver ? c->packets - c->deliver_matched : 0), (unsigned long long)c->deliver_unmatched);
-    int first = 1;
-    for (int e = 0; e < EV_COUNT; e++) {
-        if (!m->events[e]) continue;
-        printf("%s\"%s\": %llu", first ? "" : ", ", EVENT_NAMES[e], (unsigned long long)m->events[e]);
-        first = 0;
-    }
+    for (int e = 0; e < EV_COUNT; e++) printf("%s\"%s\": %llu", e ? ", " : "", EVENT_NAMES[e], (unsigned long long)m->events[e]);
     printf("}},\n  \"metrics\": {\n");
 #define C(name) printf("    \"%s\": %llu,\n", #name, (unsigned long long)c->name)
     C(records); C(records_state_skipped); C(records_zero_hash); C(writes); C(writes_avoided); C(records_no_table);
@@ -1211,23 +1250,38 @@ static void read_header(Reader *r, Header *h)
     if (h->queues == 0) implicit_queue(h);
 }
 
+/* Rows in batches: parsed, their table entries prefetched, then replayed in order. */
+#define BATCH 32
+
 static void replay_rows(Reader *r, Model *m, const Header *h)
 {
     QueueIndex qx;
     queue_index_init(&qx, h);
     Field *fields = xcalloc(h->columns + 1, sizeof *fields);
     Field empty = { "", 0, 1 };
-    const Field *row[C_COUNT];
+    const Field *f[C_COUNT];
+    Row batch[BATCH];
+    u32 rows = 0;
     size_t n;
     char *s;
-    while ((s = next_line(r, &n))) {
-        if (n == 0 || ((s[0] == ',' || s[0] == ' ' || s[0] == '\t') && blank_row(s, n))) continue;
-        if (s[0] == '#') die_at(1, "a # line after the header row");
-        u32 k = split_fields(s, n, fields, MAX_COLUMNS);
-        for (u32 i = h->columns; i < k; i++)
-            if (fields[i].n) die_at(fields[i].column, "more fields than the header row names, and not empty");
-        for (int c = 0; c < C_COUNT; c++) row[c] = h->column[c] >= 0 && (u32)h->column[c] < k ? &fields[h->column[c]] : &empty;
-        replay_row(m, h, &qx, row);
+    for (int more = 1; more;) {
+        s = next_line(r, &n);
+        more = s != NULL;
+        if (s && (n == 0 || ((s[0] == ',' || s[0] == ' ' || s[0] == '\t') && blank_row(s, n)))) continue;
+        if (s) {
+            if (s[0] == '#') die_at(1, "a # line after the header row");
+            u32 k = split_fields(s, n, fields, MAX_COLUMNS);
+            for (u32 i = h->columns; i < k; i++)
+                if (fields[i].n) die_at(fields[i].column, "more fields than the header row names, and not empty");
+            for (int c = 0; c < C_COUNT; c++) f[c] = h->column[c] >= 0 && (u32)h->column[c] < k ? &fields[h->column[c]] : &empty;
+            parse_row(m, h, &qx, f, &m->texts, &batch[rows]);
+            prefetch_row(m, &batch[rows]);
+            rows++;
+        }
+        if (rows == BATCH || (!s && rows)) {
+            for (u32 i = 0; i < rows; i++) replay_row(m, &batch[i]);
+            rows = 0;
+        }
     }
     if (m->rows == 0) die_at(1, "a header but no rows");
     free(fields);
@@ -1240,6 +1294,7 @@ int main(int argc, char **argv)
         return 2;
     }
     g_file = argv[1];
+    hex_init();
     Reader r = { .f = fopen(argv[1], "rb") };
     if (!r.f) {
         perror(argv[1]);
