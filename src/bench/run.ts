@@ -14,7 +14,11 @@
  * its fastest mode, columns: false and no cast, each record through the same
  * row validation; see csv-stream-reader.ts), issue 5's "10x faster than a
  * csv-parse-only reader". The reference reader (`--reader csv-parse`) is a
- * correctness oracle, not a baseline, and is not timed here.
+ * correctness oracle, not a baseline, and is not timed here. The compiled
+ * reference (reference.ts: bench/reference/replay.c, built with cc) replays the
+ * canonical trace's own configuration in C, in turns with the canonical replay,
+ * issue 20's "within 2× of a compiled reference"; its ratios are printed only if
+ * its counters equal `replay --json`'s.
  *
  * Results go to bench/results.json. `--quick`: a 2M-row trace, no 20M-row
  * run. BENCH_RUNS=N: runs per scenario (default 3). BENCH_100M=1 (or
@@ -28,6 +32,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { TOOL_VERSION } from '../version.js';
+import { compileReference, referenceDifferences, replayJson, runReference } from './reference.js';
 import { ensureSpelled, SPELLINGS, type Spelling } from './spellings.js';
 import { ensureBenchTrace } from './traces.js';
 
@@ -150,19 +155,53 @@ const size = (p: string) => statSync(p).size;
 const out = join(dir, 'out');
 mkdirSync(out, { recursive: true });
 
+/**
+ * The compiled reference, if cc builds it and it counts exactly what `replay
+ * --json` counts on the canonical trace; otherwise why it is left out (a
+ * reference that counts differently does not do the same work: no ratio).
+ */
+function checkedReference(): { binary: string } | { skipped: string } {
+  const compiled = compileReference(out);
+  if ('skipped' in compiled) return compiled;
+  let diffs: string[];
+  try {
+    diffs = referenceDifferences(runReference(compiled.binary, plain), replayJson(root, plain, join(out, 'reference-check.json')));
+  } catch (e) {
+    return { skipped: (e as Error).message.split('\n')[0] };
+  }
+  if (diffs.length === 0) return compiled;
+  return {
+    skipped: `its counters differ from replay --json's, so no ratio is given: ${diffs.slice(0, 3).join('; ')}${diffs.length > 3 ? `; and ${diffs.length - 3} more` : ''}`,
+  };
+}
+const reference = checkedReference();
+const refBinary = 'binary' in reference ? reference.binary : null;
+if (!refBinary) process.stderr.write(`compiled reference skipped: ${'skipped' in reference ? reference.skipped : ''}\n`);
+
 const results: Row[] = [];
 const cat = best('baseline: cat > /dev/null (I/O floor)', main, size(plain), () => timeCommand('sh', ['-c', `cat '${plain}' > /dev/null`]));
 results.push(cat);
-// One configuration in every spelling of the same rows, and the 8-size sweep, all in turns.
+// One configuration in every spelling of the same rows, the compiled reference and the 8-size sweep, all in turns.
 const inTurns = bestInTurns(
   [
     { name: 'replay, 1 configuration (canonical spelling)', bytes: size(plain), f: () => cli('replay', plain) },
+    ...(refBinary
+      ? [
+          {
+            name: 'compiled reference (bench/reference/replay.c, cc -O2 -march=native), 1 configuration, canonical spelling',
+            bytes: size(plain),
+            f: () => timeCommand(refBinary, [plain]),
+          },
+        ]
+      : []),
     { name: 'replay, 8 table sizes in one pass', bytes: size(plain), f: () => cli('replay', plain, '--entries', SIZES, '--open-loop') },
     ...spelled.map(({ spelling, path }) => ({ name: `replay, 1 configuration, ${spelling.what}`, bytes: size(path), f: () => cli('replay', path) })),
   ],
   main,
 );
-const [one, eight, ...spellings] = inTurns;
+const one = inTurns[0];
+const compiled = refBinary ? inTurns[1] : null;
+const [eight, ...spellings] = inTurns.slice(refBinary ? 2 : 1);
 results.push(...inTurns);
 const csvParse = best(
   'baseline: csv-parse-only reader (streaming, columns: false) feeding the same model',
@@ -229,7 +268,9 @@ if (huge) {
 
 // The rows above replay open loop (--open-loop), as they always have; this one what the closed loop costs on top
 // (replay/closed-loop.ts: each what-if two more lanes, and a reference lane).
-const closedEight = best('replay, the same 8 table sizes with the closed loop (the default)', main, size(plain), () => cli('replay', plain, '--entries', SIZES));
+const closedEight = best('replay, the same 8 table sizes with the closed loop (the default)', main, size(plain), () =>
+  cli('replay', plain, '--entries', SIZES),
+);
 results.push(closedEight);
 const med = (r: Row) => median(r.runs);
 const SPELLING_GOAL = 1.3;
@@ -238,10 +279,20 @@ const spellingGoals = spellings.map((r, k) => {
   const ok = q.roundMedian <= SPELLING_GOAL ? 'meets' : 'MISSES';
   return `${spelled[k].spelling.name} / canonical: ${fmtRatio(q)}: ${ok} the goal ≤ ${SPELLING_GOAL}×`;
 });
+// Issue 20: every spelling's replay within 2× of the compiled reference, judged as the spellings are (median of the rounds).
+const REFERENCE_GOAL = 2;
+const referenceGoal = (what: string, r: Row, ref: Row) => {
+  const q = ratio(r, ref);
+  return `${what} / compiled reference: ${fmtRatio(q)}: ${q.roundMedian <= REFERENCE_GOAL ? 'meets' : 'MISSES'} the goal ≤ ${REFERENCE_GOAL}×`;
+};
+const referenceGoals = compiled
+  ? [referenceGoal('canonical', one, compiled), ...spellings.map((r, k) => referenceGoal(spelled[k].spelling.name, r, compiled))]
+  : [`compiled reference: skipped (${'skipped' in reference ? reference.skipped : ''})`];
 const peakMB = (r: Row) => r.peak_rss_mib * MB;
 const goals = [
   `8 table sizes / 1 configuration: ${fmtRatio(ratio(eight, one))} (goal ≤ 1.3×)`,
   ...spellingGoals,
+  ...referenceGoals,
   `csv-parse-only reader / fast path: ${(csvParse.wall_s / one.wall_s).toFixed(1)}× (goal ≥ 10×)`,
   `gzip input − plain input: ${(spellings[spelled.findIndex((s) => s.spelling.gzip)].wall_s - one.wall_s).toFixed(2)} s best to best, against zcat alone ${zcat.wall_s.toFixed(2)} s`,
   `report − replay of the same sweep: ${(report.wall_s - planReplay.wall_s).toFixed(2)} s best to best, ${(med(report) - med(planReplay)).toFixed(2)} s median to median (goal ≤ 1 s)`,
@@ -258,7 +309,7 @@ const goals = [
         ...overTime,
       ]
     : []),
-  `largest peak RSS of a replay above: ${Math.max(...inTurns.map(peakMB), peakMB(planReplay)).toFixed(0)} MB (goal ≤ 300 MB)`,
+  `largest peak RSS of a replay above: ${Math.max(...[one, eight, ...spellings].map(peakMB), peakMB(planReplay)).toFixed(0)} MB (goal ≤ 300 MB)`,
 ];
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const record = { date: new Date().toISOString(), tool_version: TOOL_VERSION, machine, quick, runs, results, goals };
