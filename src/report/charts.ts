@@ -152,7 +152,9 @@ export function localityChart(model: ReportData): Chart {
       noise_band: band,
       // Where threads follow their packets (the closed loop), each what-if's locality is a range.
       locality_ranges: k.global.flatMap((r) =>
-        r.closed_loop?.locality_range ? [{ entries_effective: r.entries_effective, low: r.closed_loop.locality_range[0], high: r.closed_loop.locality_range[1] }] : [],
+        r.closed_loop?.locality_range
+          ? [{ entries_effective: r.entries_effective, low: r.closed_loop.locality_range[0], high: r.closed_loop.locality_range[1] }]
+          : [],
       ),
     },
     layer: [
