@@ -17,7 +17,8 @@
  * every candidate global size instead would multiply the lanes (memory and
  * time) by the number of global sizes. The per-queue lanes leave the first
  * pass, so the report's peak memory is the larger pass's, not their sum; the
- * price is a second read of the trace.
+ * price is a second read of the trace. With the closed loop, a pass of many
+ * lanes is replayed in parts (replayParts()), for the same reason.
  *
  * The engine returns configurations in request order; `plan` runs parallel
  * to the requests and says what each one is for.
