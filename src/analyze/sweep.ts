@@ -17,7 +17,8 @@
  * every candidate global size instead would multiply the lanes (memory and
  * time) by the number of global sizes. The per-queue lanes leave the first
  * pass, so the report's peak memory is the larger pass's, not their sum; the
- * price is a second read of the trace.
+ * price is a second read of the trace. With the closed loop, a pass of many
+ * lanes is replayed in parts (replayParts()), for the same reason.
  *
  * The engine returns configurations in request order; `plan` runs parallel
  * to the requests and says what each one is for.
@@ -140,6 +141,77 @@ export function planQueueSweep(at: QueueSweepAt[], queueSizes: number[], cpus?: 
     }
   }
   return { requests, plan };
+}
+
+/**
+ * Lanes one replay of a report pass holds, about, with the closed loop, where
+ * each what-if takes three (its open loop and its closed loop at both bounds
+ * of the follow rate). The lanes' memory grows with them: per lane its
+ * tables, and per flow and lane the flow's waiting packets. A pass over more
+ * is replayed in parts, each a read of the trace over some of its
+ * configurations: the peak is the largest part's, at the price of reading
+ * the trace again (bench/README.md, "Memory").
+ */
+export const CLOSED_LOOP_LANES_PER_REPLAY = 24;
+
+/** What the first pass told about the trace, to weigh the second pass's configurations by the memory of their lanes. */
+export interface TraceScale {
+  flows: number;
+  queues: number;
+  /** The header's global table size (a configuration without `entries` has it). */
+  entries: number;
+}
+
+/**
+ * Bytes per flow and lane of waiting packets: the inline run (model/lane-layout.ts
+ * RUN_WORDS), written for every flow; the run list's ends only for the few with a list.
+ */
+const PENDING_BYTES = 8;
+
+/**
+ * A pass's configurations in the parts it is replayed in, in order: one part
+ * without the closed loop (a lane each); with it, as many parts as its lanes
+ * take at CLOSED_LOOP_LANES_PER_REPLAY each, cut where the heaviest part is
+ * lightest: with `scale`, a configuration weighs its lanes' waiting packets
+ * and tables (a per-queue sweep's large sizes hold most of its memory),
+ * without it each the same.
+ */
+export function replayParts(configs: ConfigRequest[], closedLoop: boolean, scale?: TraceScale): ConfigRequest[][] {
+  const parts = closedLoop ? Math.ceil((3 * configs.length) / CLOSED_LOOP_LANES_PER_REPLAY) : 1;
+  if (parts <= 1) return [configs];
+  const weight = (c: ConfigRequest) => (scale ? PENDING_BYTES * scale.flows + 8 * (c.entries ?? scale.entries) + 16 * scale.queues * (c.flowCnt ?? 0) : 1);
+  return cutEvenly(configs, configs.map(weight), parts);
+}
+
+/** `xs` cut into `parts` runs in order, the heaviest run as light as can be (the first such cut). */
+function cutEvenly<T>(xs: T[], w: number[], parts: number): T[][] {
+  const n = xs.length;
+  // best[k][i]: the lightest heaviest run of xs[i..] cut into k runs; cut[k][i]: where its first run ends.
+  const sum = (i: number, j: number) => w.slice(i, j).reduce((a, b) => a + b, 0);
+  const best: number[][] = [Array.from({ length: n + 1 }, (_, i) => (i === n ? 0 : Infinity))];
+  const cut: number[][] = [[]];
+  for (let k = 1; k <= parts; k++) {
+    best.push([]);
+    cut.push([]);
+    for (let i = 0; i <= n; i++) {
+      best[k][i] = i === n ? 0 : Infinity;
+      cut[k][i] = n;
+      for (let j = i + 1; j <= n; j++) {
+        const heaviest = Math.max(sum(i, j), best[k - 1][j]);
+        if (heaviest < best[k][i]) {
+          best[k][i] = heaviest;
+          cut[k][i] = j;
+        }
+      }
+    }
+  }
+  const out: T[][] = [];
+  for (let k = parts, i = 0; i < n; k--) {
+    const j = cut[k][i];
+    out.push(xs.slice(i, j));
+    i = j;
+  }
+  return out;
 }
 
 function sortedUnique(xs: number[]): number[] {

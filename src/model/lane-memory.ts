@@ -130,6 +130,16 @@ export interface LaneMemory {
   vectorLanes: { first: number; lanes: number };
 }
 
+/**
+ * The table that numbers flows by hash starts with this many entries (8 MB,
+ * written whole when placed), kept under half full: 512k flows before it
+ * grows. A table that grows leaves its old copy behind, written; from 2^18
+ * entries, the 100M-row bench trace's 316k flows grew it twice, 14 MB in all
+ * against 6 MB at 10M rows, where memory must not grow with the rows
+ * (bench/README.md, "Memory").
+ */
+const FIRST_FLOW_TABLE = 1 << 20;
+
 /** Per-flow state reserved up front (pending packets and flow info), in bytes of address space. */
 const RESERVE_BYTES = 128 << 20;
 
@@ -390,7 +400,7 @@ function placeGrowableRegions(wasm: WasmLanes, lanes: number, trace: BankTrace):
   wasm.growFlows(small ? 1 : Math.max(1024, Math.floor(RESERVE_BYTES / bytesPerFlow)), lanes);
   // The tables that number flows and sockets, where this bank numbers them: a bank given
   // the ids (a sweep's lanes) never reads them, and they are written whole when placed.
-  if (trace.ids !== 'given') wasm.growFlowTable();
+  if (trace.ids !== 'given') wasm.growFlowTable(small ? wasm.minTable : FIRST_FLOW_TABLE);
   wasm.growNodes(small ? 1 : 1 << 16);
   wasm.growSockets(small ? 1 : 1 << 20);
   if (trace.ids !== 'given' && trace.resolveIds) wasm.growSockTable();

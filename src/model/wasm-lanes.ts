@@ -198,9 +198,9 @@ export class WasmLanes {
     this.i32[CTL_FLOW_CAP] = next;
   }
 
-  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id]. */
-  growFlowTable(): void {
-    this.growTable(CTL_FLOW_TABLE, CTL_FLOW_MASK, FLOW_ENTRY_WORDS, false);
+  /** Flow ids by rxhash (wasm/lanes.ts flowId()): per entry [hash, id]; placed first with at least `first` entries. */
+  growFlowTable(first = this.minTable): void {
+    this.growTable(CTL_FLOW_TABLE, CTL_FLOW_MASK, FLOW_ENTRY_WORDS, false, first);
   }
 
   /** Socket ids by identity (wasm/lanes.ts socketId()): per entry [hi, lo, id + 1, kind]. */
@@ -214,10 +214,10 @@ export class WasmLanes {
    * hashes their lookups use: a loop that runs a few times per trace is never
    * optimised here.
    */
-  private growTable(ctl: number, maskCtl: number, width: number, sockets: boolean): void {
+  private growTable(ctl: number, maskCtl: number, width: number, sockets: boolean, first = this.minTable): void {
     const oldAt = this.i32[ctl];
     const oldEntries = oldAt === 0 ? 0 : this.i32[maskCtl] + 1;
-    const entries = Math.max(this.minTable, 2 * oldEntries);
+    const entries = Math.max(this.minTable, first, 2 * oldEntries);
     const at = this.place(ctl, width * entries);
     // Written (zeros) before the lanes probe it: a fresh page read first is mapped
     // to the shared zero page, and the write after it replaces that mapping, which in

@@ -9,7 +9,16 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { comparisonMsg, optMsg, reportMsg } from '../messages.js';
-import { planQueueSweep, planReport, type PlannedConfig, type PlanInput, type QueueSweepAt, type ReportPlan } from '../analyze/sweep.js';
+import {
+  planQueueSweep,
+  planReport,
+  replayParts,
+  type PlannedConfig,
+  type TraceScale,
+  type PlanInput,
+  type QueueSweepAt,
+  type ReportPlan,
+} from '../analyze/sweep.js';
 import { traceKernelProfile } from '../model/config.js';
 import type { ReplayOptions } from '../replay/options.js';
 import type { ReplayResult } from '../types/result.js';
@@ -186,13 +195,22 @@ export async function replayForReport(
   options: Omit<ReplayOptions, 'configs'>,
   progress?: () => Progress,
 ): Promise<{ result: ReplayResult; model: ReportData }> {
-  const pass = async (configs: ReplayOptions['configs'], hash: boolean) => {
+  const replayPart = async (configs: ReplayOptions['configs'], hash: boolean) => {
     const bar = progress?.();
     try {
       return await replay(trace, { ...options, configs, hash, onProgress: bar?.update });
     } finally {
       bar?.stop();
     }
+  };
+  // A pass of many lanes is replayed in parts (analyze/sweep.ts replayParts()); the file's hash comes from its first.
+  const pass = async (configs: ReplayOptions['configs'], hash: boolean, scale?: TraceScale) => {
+    let result: ReplayResult | null = null;
+    for (const part of replayParts(configs, options.closedLoop === true, scale)) {
+      const r = await replayPart(part, hash && result === null);
+      result = result === null ? r : mergeConfigs(trace, result, r);
+    }
+    return result!;
   };
   const first = await pass(plan.requests, true);
   const firstModel = buildReportData(first, plan.plan);
@@ -204,13 +222,26 @@ export async function replayForReport(
   });
   if (at.length === 0 || plan.queueSizes.length === 0) return { result: first, model: firstModel };
   const second = planQueueSweep(at, plan.queueSizes, plan.cpus);
-  const more = await pass(second.requests, false);
-  const t1 = first.trace;
-  const t2 = more.trace;
-  if (t1.rows !== t2.rows || t1.bytes !== t2.bytes || t1.last_ts !== t2.last_ts) throw new UsageError(reportMsg.traceChanged(trace));
-  const result: ReplayResult = { ...first, configs: [...first.configs, ...more.configs] };
+  const t = first.trace;
+  const scale = { flows: t.distinct_flows, queues: Math.max(1, t.header.queues.length), entries: t.header.rps_sock_flow_entries ?? 0 };
+  const more = await pass(second.requests, false, scale);
+  const result = mergeConfigs(trace, first, more);
   const merged: PlannedConfig[] = [...plan.plan, ...second.plan];
   return { result, model: buildReportData(result, merged) };
+}
+
+/**
+ * Two replays of one trace as one: the first's trace summary with the
+ * configurations of both, in order. The closed loop's evidence (trace.follow)
+ * is the reference lane's, the same in every replay that has one: the first
+ * that has it.
+ */
+function mergeConfigs(trace: string, a: ReplayResult, b: ReplayResult): ReplayResult {
+  const t1 = a.trace;
+  const t2 = b.trace;
+  if (t1.rows !== t2.rows || t1.bytes !== t2.bytes || t1.last_ts !== t2.last_ts) throw new UsageError(reportMsg.traceChanged(trace));
+  const follow = t1.follow ?? t2.follow;
+  return { ...a, trace: follow === t1.follow ? t1 : { ...t1, follow }, configs: [...a.configs, ...b.configs] };
 }
 
 /** A folder given alone names the comparison after itself; otherwise "comparison". */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planQueueSweep, planReport, powersOfTwo } from '../../src/analyze/sweep.js';
+import { CLOSED_LOOP_LANES_PER_REPLAY, planQueueSweep, planReport, powersOfTwo, replayParts } from '../../src/analyze/sweep.js';
+import type { ConfigRequest } from '../../src/types/config-request.js';
 
 describe('powersOfTwo', () => {
   it('lists powers of two between the bounds, rounding the lower bound up', () => {
@@ -93,5 +94,39 @@ describe('planQueueSweep (the second pass)', () => {
   it('carries a single --cpus value, and plans nothing for no kernel', () => {
     expect(planQueueSweep([{ kernel: '6.16' }], [8], 16).requests).toEqual([{ cpus: 16, role: 'sweep', flowCnt: 8, kernel: '6.16' }]);
     expect(planQueueSweep([], [8, 16])).toEqual({ requests: [], plan: [] });
+  });
+});
+
+describe('replayParts (a pass of many closed-loop lanes in parts)', () => {
+  const sizes = [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768];
+  const queueSweep = sizes.map((flowCnt) => ({ role: 'sweep' as const, entries: 262144, flowCnt }));
+  const scale = { flows: 182016, queues: 16, entries: 32768 };
+  const bytes = (c: ConfigRequest) => 8 * scale.flows + 8 * (c.entries ?? scale.entries) + 16 * scale.queues * (c.flowCnt ?? 0);
+  const sum = (cs: ConfigRequest[]) => cs.reduce((s, c) => s + bytes(c), 0);
+
+  it('keeps a pass whole without the closed loop, or while its lanes fit', () => {
+    const first = planReport().requests;
+    expect(replayParts(first, false)).toEqual([first]);
+    expect(replayParts(first.slice(0, 8), true)).toEqual([first.slice(0, 8)]); // 3 × 8 lanes
+  });
+
+  it('cuts the closed loop into as few parts as fit the lanes, in order, none lost', () => {
+    const first = planReport().requests; // 15 configurations: 45 lanes with the closed loop
+    const parts = replayParts(first, true);
+    expect(parts.map((p) => p.length)).toEqual([7, 8]);
+    expect(parts.flat()).toEqual(first);
+    for (const p of parts) expect(3 * p.length).toBeLessThanOrEqual(CLOSED_LOOP_LANES_PER_REPLAY);
+  });
+
+  it("weighs a per-queue sweep's configurations by their tables: the large sizes share a part among fewer", () => {
+    const parts = replayParts(queueSweep, true, scale);
+    expect(parts.flat()).toEqual(queueSweep);
+    expect(parts).toHaveLength(2);
+    expect(parts[0].length).toBeGreaterThan(parts[1].length);
+    // No other cut in two leaves a lighter heaviest part.
+    const heaviest = Math.max(...parts.map(sum));
+    for (let j = 1; j < queueSweep.length; j++) {
+      expect(Math.max(sum(queueSweep.slice(0, j)), sum(queueSweep.slice(j)))).toBeGreaterThanOrEqual(heaviest);
+    }
   });
 });

@@ -8,6 +8,8 @@ import type { TraceHeader } from '../../src/ingest/trace.js';
 import { resolveConfig } from '../../src/model/config.js';
 import {
   CTL_BY_SIZE,
+  CTL_FLOW_MASK,
+  CTL_FLOW_TABLE,
   CTL_LANES,
   CTL_SAME_LANES,
   CTL_VLANES,
@@ -46,6 +48,13 @@ const plan = (reqs: ConfigRequest[]) =>
 const lane = (m: Int32Array, l: number, field: number) => m[LANES_AT + l * LANE_WORDS + field];
 
 describe('planLaneMemory', () => {
+  it('numbers flows in a table of 2^20 entries from the start, so 512k flows never grow it (an old table stays resident); a bank given the ids places none', () => {
+    const m = plan([{}]).wasm.i32;
+    expect(m[CTL_FLOW_MASK] + 1).toBe(1 << 20);
+    const given = planLaneMemory([resolveConfig(header, nrCpuIds, {})], { traceCpus: nrCpuIds, resolveIds: false, ids: 'given' }).wasm.i32;
+    expect(given[CTL_FLOW_TABLE]).toBe(0);
+  });
+
   it('a size sweep: one interleaved rps_dev_flow region and one set of queue blocks for all lanes, the lanes listed by size', () => {
     const memory = plan([4096, 16, 256, 65536].map((entries) => ({ entries })));
     const m = memory.wasm.i32;

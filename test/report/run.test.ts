@@ -56,12 +56,12 @@ describe('runReport', () => {
       print: (t) => printed.push(t),
     });
 
-    expect(calls).toHaveLength(2);
-    expect(calls[0].options.hash).toBe(true);
-    expect(calls[0].options.configs).toHaveLength(1 + 13 + 1); // configured, global sweep, plain RPS
+    // With the closed loop (the default) each pass is replayed in two parts (analyze/sweep.ts replayParts()).
+    expect(calls).toHaveLength(4);
+    expect(calls.map((c) => c.options.hash)).toEqual([true, false, false, false]);
+    expect([...calls[0].options.configs, ...calls[1].options.configs]).toHaveLength(1 + 13 + 1); // configured, global sweep, plain RPS
     // The fixture's advice is to grow to 8192 slots: the second pass sweeps per-queue sizes there, without hashing again.
-    expect(calls[1].options.hash).toBe(false);
-    expect(calls[1].options.configs.map((c) => [c.entries, c.flowCnt])).toEqual(
+    expect([...calls[2].options.configs, ...calls[3].options.configs].map((c) => [c.entries, c.flowCnt])).toEqual(
       [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768].map((f) => [8192, f]),
     );
     expect(out.traces).toEqual([{ trace, html: join(dir, 'out', 'r.html'), json: join(dir, 'out', 'r.json') }]);
@@ -94,6 +94,10 @@ describe('runReport', () => {
     expect(calls.map((c) => c.path)).toEqual([
       join(traces, 'bulk.csv.gz'),
       join(traces, 'bulk.csv.gz'),
+      join(traces, 'bulk.csv.gz'),
+      join(traces, 'bulk.csv.gz'),
+      join(traces, 'web.csv.gz'),
+      join(traces, 'web.csv.gz'),
       join(traces, 'web.csv.gz'),
       join(traces, 'web.csv.gz'),
     ]);

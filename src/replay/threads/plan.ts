@@ -50,12 +50,13 @@ function replayedHereInSweep(n: number): number {
 
 /**
  * A sweep's ring of shared batches, from this thread to the replay thread: 16
- * of 32k rows (35 MB). It was sized when three threads shared the two cores
- * (with 8 of 8k the ring ran empty or full for 0.46 core-seconds of the
- * 10M-row bench, perf sched); with two, 8 or 16 of 8k, 8 of 32k and 32 of 4k
- * were all within noise of it.
+ * of 8k rows (9 MB). 16 of 32k (35 MB) was sized when three threads shared
+ * the two cores (with 8 of 8k the ring ran empty or full for 0.46
+ * core-seconds of the 10M-row bench, perf sched); with two, 8 or 16 of 8k, 8
+ * of 32k and 32 of 4k were all within noise of it, and the smaller ring keeps
+ * 26 MB off the report's peak (bench/README.md, "Memory").
  */
-const SWEEP_RING = { slots: 16, rows: 1 << 15 };
+const SWEEP_RING = { slots: 16, rows: 1 << 13 };
 
 export function chooseThreadingPlan(path: string, options: ReplayOptions): ThreadingPlan {
   const n = options.configs.length;

@@ -149,7 +149,10 @@ export class ReplayThread {
   async finish(): Promise<LaneResult[]> {
     this.worker.postMessage({ type: 'finish' } satisfies ReplayWorkerMessage);
     try {
-      return await this.done;
+      const results = await this.done;
+      // It posts its results after its last batch, and reads no slot after them.
+      this.ring.recycle();
+      return results;
     } finally {
       this.terminate();
     }

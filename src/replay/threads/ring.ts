@@ -24,6 +24,9 @@ export class RingFailed extends Error {
   }
 }
 
+/** The slots of the last ring done with (SlotRing.recycle()). */
+let spare: SharedArrayBuffer[] | null = null;
+
 export class SlotRing {
   readonly batches: TraceBatch[];
   readonly state: Int32Array;
@@ -47,8 +50,28 @@ export class SlotRing {
   }
 
   static alloc(slots: number, rows: number): SlotRing {
-    const buffers = Array.from({ length: slots }, () => new SharedArrayBuffer(sharedBatchBytes(rows)));
+    const bytes = sharedBatchBytes(rows);
+    const kept = spare;
+    let buffers: SharedArrayBuffer[];
+    if (kept !== null && kept.length === slots && kept[0].byteLength === bytes) {
+      spare = null;
+      for (const b of kept) new Uint8Array(b).fill(0); // as new
+      buffers = kept;
+    } else {
+      buffers = Array.from({ length: slots }, () => new SharedArrayBuffer(bytes));
+    }
     return new SlotRing(buffers, new SharedArrayBuffer(4 * slots), rows);
+  }
+
+  /**
+   * The ring's slots, for the next ring of the same size in this thread; only
+   * once every thread that read them is done with them. A report replays
+   * the trace several times in a row (analyze/sweep.ts replayParts()): a
+   * fresh ring of tens of megabytes each time left the old ones to the
+   * allocator, whose heap grew with each replay (bench/README.md, "Memory").
+   */
+  recycle(): void {
+    spare = this.buffers;
   }
 
   /** The next slot, empty; blocks (Atomics.wait) until its readers have freed it. */

@@ -165,3 +165,21 @@ describe('SlotRing', () => {
     expect(() => ring.take()).toThrow(expect.objectContaining({ name: RING_FAILED }));
   });
 });
+
+describe('SlotRing.recycle()', () => {
+  it('hands its slots, zeroed as new, to the next ring of the same size only', () => {
+    const a = SlotRing.alloc(2, 64);
+    a.batches[1].rxhash[5] = 7;
+    a.batches[0].ts[0] = 1.5;
+    a.recycle();
+    const other = SlotRing.alloc(3, 64);
+    expect(other.buffers.some((b) => a.buffers.includes(b))).toBe(false);
+    const b = SlotRing.alloc(2, 64);
+    expect(b.buffers).toBe(a.buffers);
+    expect(b.batches[1].rxhash[5]).toBe(0);
+    expect(b.batches[0].ts[0]).toBe(0);
+    expect(Array.from(b.state)).toEqual([0, 0]);
+    // Taken once: the ring after it gets slots of its own.
+    expect(SlotRing.alloc(2, 64).buffers.some((x) => a.buffers.includes(x))).toBe(false);
+  });
+});
