@@ -6,11 +6,11 @@
  *
  * - bpftrace text and `-f json`: the rfs-capture protocol our `capture`
  *   program prints (capture-protocol.ts). It carries every row; the only
- *   thing added is an skb address per packet (the protocol has one; the
- *   bench trace has no deliver rows, so nothing pairs them).
+ *   thing added is an skb address for a packet that has none (the protocol
+ *   has one; the bench trace has no deliver rows, so nothing pairs them).
  * - perf script (`--ns --header`): packets (net:netif_receive_skb_entry:
  *   hash and skbaddr, no queue: the importer gives the trace its implicit
- *   queue), receives and sends (sock:sock_recv_length / sock_send_length:
+ *   queue), deliveries (net:netif_receive_skb: skbaddr only), receives and sends (sock:sock_recv_length / sock_send_length:
  *   the socket, no sk_rxhash, no state). accept, splice and state rows have
  *   no event perf can print them with (inet_sock_set_state's print format
  *   names no socket) and are left out.
@@ -29,7 +29,8 @@ const TS = 0,
   SOCKET = 3,
   STATE = 4,
   RXHASH = 5,
-  QUEUE = 6;
+  QUEUE = 6,
+  SKB = 7;
 
 const V1_COLUMNS = 'ts,event,cpu,socket,state,rxhash,queue,skb';
 
@@ -90,6 +91,10 @@ function protocolLine(f: Fields, c: Context, skb: string): string {
       const [dev, q] = devAndQueue(f[QUEUE]);
       return `pkt ${f[TS]} ${f[CPU]} e ${skb} ${hashDecimal(f[RXHASH])} ${q + 1} ${c.ifindex.get(dev)}`;
     }
+    case 'deliver': {
+      const [dev, q] = devAndQueue(f[QUEUE]);
+      return `dlv ${f[TS]} ${f[CPU]} ${skb} ${hashDecimal(f[RXHASH])} ${q + 1} ${c.ifindex.get(dev)}`;
+    }
     case 'state':
       return `st ${f[TS]} ${f[CPU]} ${f[SOCKET]} 1 ${f[STATE]} ${hashDecimal(f[RXHASH])}`;
     default:
@@ -109,7 +114,7 @@ function protocolHead(c: Context): string[] {
 const BPFTRACE_RESTRICTED = {
   restricted: 'bpftrace.v1',
   restrictedHead: (c: Context) => [...c.comments, '# capture_lost_events=0 capture_gro_merged=0 capture_reordered=0'],
-  restrict: (f: Fields, skb: string) => (f[EVENT] === 'packet' ? [...f.slice(0, 7), skb] : f),
+  restrict: (f: Fields, skb: string) => (f[EVENT] === 'packet' || f[EVENT] === 'deliver' ? [...f.slice(0, 7), skb] : f),
 };
 
 /** What the tracepoint formats carry: no queue (the implicit one), no sk_rxhash, no state on records. */
@@ -117,6 +122,8 @@ function tracepointRestrict(f: Fields, skb: string, states: boolean): Fields | n
   switch (f[EVENT]) {
     case 'packet':
       return [f[TS], 'packet', f[CPU], '', '', f[RXHASH], '', skb];
+    case 'deliver':
+      return [f[TS], 'deliver', f[CPU], '', '', '', '', skb];
     case 'recvmsg':
     case 'sendmsg':
       return [f[TS], f[EVENT], f[CPU], f[SOCKET], '', '0', '', ''];
@@ -172,6 +179,8 @@ export const IMPORTER_SPELLINGS: ImporterSpelling[] = [
       switch (f[EVENT]) {
         case 'packet':
           return `         swapper/${f[CPU]}       0 [${cpu}] ${at}: net:netif_receive_skb_entry: ${packetFields('dev', f, skb)}`;
+        case 'deliver':
+          return `         swapper/${f[CPU]}       0 [${cpu}] ${at}: net:netif_receive_skb: dev=${devAndQueue(f[QUEUE])[0]} skbaddr=${skb} len=1500`;
         case 'recvmsg':
         case 'sendmsg':
           return `           nginx ${String(tidOf(f[CPU])).padStart(7)} [${cpu}] ${at}: sock:sock_${f[EVENT] === 'recvmsg' ? 'recv' : 'send'}_length: sk address = ${f[SOCKET]}, family = AF_INET protocol = IPPROTO_TCP, length = 1448, error = 0, flags = 0x40`;
@@ -195,6 +204,8 @@ export const IMPORTER_SPELLINGS: ImporterSpelling[] = [
       switch (f[EVENT]) {
         case 'packet':
           return `          <idle>-0     [${cpu}] ${at}: netif_receive_skb_entry: ${packetFields('name', f, skb)}`;
+        case 'deliver':
+          return `          <idle>-0     [${cpu}] ${at}: netif_receive_skb:     skbaddr=${skb} len=1500 name=${devAndQueue(f[QUEUE])[0]}`;
         case 'recvmsg':
         case 'sendmsg':
           return `           nginx-${tidOf(f[CPU])}  [${cpu}] ${at}: sock_${f[EVENT] === 'recvmsg' ? 'recv' : 'send'}_length:      sk=${f[SOCKET]} family=2 protocol=6 ret=1448 flags=64`;
@@ -283,7 +294,8 @@ export async function writeImporterSpelling(from: string, to: string, s: Importe
     }
     if (l === '') return;
     const f = l.split(',');
-    const skb = f[EVENT] === 'packet' ? skbOf(c.packets++) : '';
+    // The trace's own skb (deliver rows pair by it), else one per packet.
+    const skb = f[SKB] !== '' ? f[SKB] : f[EVENT] === 'packet' ? skbOf(c.packets++) : '';
     if (restricted) {
       const r = s.restrict(f, skb);
       if (r) emit(r.join(','));
