@@ -229,7 +229,9 @@ if (huge) {
 
 // The rows above replay open loop (--open-loop), as they always have; this one what the closed loop costs on top
 // (replay/closed-loop.ts: each what-if two more lanes, and a reference lane).
-const closedEight = best('replay, the same 8 table sizes with the closed loop (the default)', main, size(plain), () => cli('replay', plain, '--entries', SIZES));
+const closedEight = best('replay, the same 8 table sizes with the closed loop (the default)', main, size(plain), () =>
+  cli('replay', plain, '--entries', SIZES),
+);
 results.push(closedEight);
 const med = (r: Row) => median(r.runs);
 const SPELLING_GOAL = 1.3;
