@@ -29,9 +29,11 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
+import { idKey, key } from '../id-keys.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import type { TraceHeader } from '../trace.js';
-import { byTime, type ImportContext, type TimedRow } from './types.js';
+import { ID_HEX } from '../trace-codes.js';
+import type { ImportContext } from './types.js';
 
 /** One event line, prefix already taken apart by the tool-specific parser. */
 export interface TracepointEvent {
@@ -50,7 +52,6 @@ export interface TracepointEvent {
 }
 
 const PACKET_EVENTS = new Set(['netif_rx_entry', 'netif_receive_skb_entry', 'netif_receive_skb_list_entry', 'napi_gro_receive_entry', 'napi_gro_frags_entry']);
-const RECORD_EVENTS: Record<string, string> = { sock_recv_length: 'recvmsg', sock_send_length: 'sendmsg' };
 const STATE_NUMBERS: Record<string, number> = {
   TCP_ESTABLISHED: 1,
   TCP_SYN_SENT: 2,
@@ -66,17 +67,168 @@ const STATE_NUMBERS: Record<string, number> = {
   TCP_NEW_SYN_RECV: 12,
 };
 
-/** "1184.389296" (µs) or "1195.187051099" (ns) seconds → integer nanoseconds, exactly. */
+/** "1184.389296" (µs) or "1195.187051099" (ns) seconds → integer nanoseconds, exactly; null if not that shape. */
 export function secondsToNs(text: string): number | null {
-  const m = /^(\d+)\.(\d{1,9})$/.exec(text);
-  if (!m) return null;
-  return Number(m[1]) * 1e9 + Number(m[2].padEnd(9, '0'));
+  const n = text.length;
+  let i = 0;
+  let sec = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    sec = sec * 10 + (c - 0x30);
+    i++;
+  }
+  const digits = n - i - 1;
+  if (i === 0 || i >= n || text.charCodeAt(i) !== 0x2e || digits < 1 || digits > 9) return null;
+  let frac = 0;
+  for (let k = i + 1; k < n; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 0x30 || c > 0x39) return null;
+    frac = frac * 10 + (c - 0x30);
+  }
+  for (let k = digits; k < 9; k++) frac *= 10;
+  return sec * 1e9 + frac;
 }
 
+const isKeyStart = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+const isKeyChar = (c: number): boolean => isKeyStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x20;
+/** \s as a regular expression means it, for the characters a latin1 line can hold. */
+const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+
 /**
- * `key=value` and `key = value,` pairs of a tracepoint body. Values end at
- * whitespace or a comma; the sock tracepoints print "sk address = 0x…".
+ * The `key=value` and `key = value,` pairs of a tracepoint body, found
+ * without a string per pair: the same pairs the pattern
+ * /([A-Za-z_][A-Za-z0-9_ ]*?)\s*=\s*([^\s,]*)/g finds, as offsets. Values
+ * end at whitespace or a comma; the sock tracepoints print "sk address = 0x…".
  */
+export class BodyFields {
+  private body = '';
+  private n = 0;
+  private keyStart = new Int32Array(64);
+  private keyEnd = new Int32Array(64);
+  private valStart = new Int32Array(64);
+  private valEnd = new Int32Array(64);
+
+  /** Takes the pairs of `body` apart. */
+  read(body: string): void {
+    this.body = body;
+    let n = 0;
+    const len = body.length;
+    let i = 0;
+    while (i < len) {
+      if (!isKeyStart(body.charCodeAt(i))) {
+        i++;
+        continue;
+      }
+      const ks = i;
+      let j = i + 1;
+      // The lazy key ends where whitespace then "=" follows; key characters include the space.
+      let eq = -1;
+      let ke = -1;
+      while (j < len) {
+        const c = body.charCodeAt(j);
+        if (c === 0x3d) {
+          eq = j;
+          ke = j;
+          break;
+        }
+        if (isSpace(c)) {
+          let k = j;
+          while (k < len && isSpace(body.charCodeAt(k))) k++;
+          if (k < len && body.charCodeAt(k) === 0x3d) {
+            eq = k;
+            ke = j;
+            break;
+          }
+          if (c !== 0x20) break;
+        } else if (!isKeyChar(c)) break;
+        j++;
+      }
+      if (eq < 0) {
+        i = j > i ? j : i + 1;
+        continue;
+      }
+      let v = eq + 1;
+      while (v < len && isSpace(body.charCodeAt(v))) v++;
+      let ve = v;
+      while (ve < len) {
+        const c = body.charCodeAt(ve);
+        if (c === 0x2c || isSpace(c)) break;
+        ve++;
+      }
+      if (n === this.keyStart.length) this.growTo(2 * n);
+      this.keyStart[n] = ks;
+      this.keyEnd[n] = ke;
+      this.valStart[n] = v;
+      this.valEnd[n] = ve;
+      n++;
+      i = ve > eq ? ve : eq + 1;
+    }
+    this.n = n;
+  }
+
+  private growTo(cap: number): void {
+    const g = (a: Int32Array) => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.keyStart = g(this.keyStart);
+    this.keyEnd = g(this.keyEnd);
+    this.valStart = g(this.valStart);
+    this.valEnd = g(this.valEnd);
+  }
+
+  /** Index of the last pair named `name` (as a Map of them would keep), or -1. */
+  find(name: string): number {
+    const body = this.body;
+    const len = name.length;
+    for (let p = this.n - 1; p >= 0; p--) {
+      const ks = this.keyStart[p];
+      // The pattern's key is trimmed: its trailing spaces (before a tab and "=") are not part of the name.
+      let ke = this.keyEnd[p];
+      while (ke > ks && body.charCodeAt(ke - 1) === 0x20) ke--;
+      if (ke - ks === len && body.startsWith(name, ks)) return p;
+    }
+    return -1;
+  }
+
+  value(p: number): string {
+    return this.body.slice(this.valStart[p], this.valEnd[p]);
+  }
+
+  /** Offset of the pair's value in the body. */
+  at(p: number): number {
+    return this.valStart[p];
+  }
+
+  /** The value as a number (0x hex or decimal), or null; parsed in place. */
+  number(p: number): number | null {
+    const b = this.body;
+    let i = this.valStart[p];
+    const e = this.valEnd[p];
+    if (e - i > 2 && b.charCodeAt(i) === 0x30 && b.charCodeAt(i + 1) === 0x78) {
+      let v = 0;
+      for (i += 2; i < e; i++) {
+        const c = b.charCodeAt(i) | 0x20;
+        const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+        if (d < 0 || b.charCodeAt(i) === 0x58) return null;
+        v = v * 16 + d;
+      }
+      return v;
+    }
+    if (e === i) return null;
+    let v = 0;
+    for (; i < e; i++) {
+      const c = b.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) return null;
+      v = v * 10 + (c - 0x30);
+    }
+    return v;
+  }
+}
+
+/** `key=value` pairs of a body as a map (tests; the importers use BodyFields). */
 export function fieldsOf(body: string, bodyColumn: number): Map<string, { value: string; column: number }> {
   const out = new Map<string, { value: string; column: number }>();
   const re = /([A-Za-z_][A-Za-z0-9_ ]*?)\s*=\s*([^\s,]*)/g;
@@ -87,21 +239,45 @@ export function fieldsOf(body: string, bodyColumn: number): Map<string, { value:
   return out;
 }
 
-function hexOrDec(text: string): number | null {
-  if (/^0x[0-9a-fA-F]+$/.test(text)) return parseInt(text.slice(2), 16);
-  if (/^[0-9]+$/.test(text)) return Number(text);
-  return null;
-}
+// Row kinds as stored (the event names the reader parses back).
+const K_PACKET = 0,
+  K_DELIVER = 1,
+  K_RECVMSG = 2,
+  K_SENDMSG = 3,
+  K_STATE = 4;
+const KIND_EVENT = ['packet', 'deliver', 'recvmsg', 'sendmsg', 'state'];
 
-type Pending = TimedRow;
-
-/** Turns tracepoint events into rows; collects them, then emits in time order. */
+/**
+ * Turns tracepoint events into rows; collects them, then emits in time
+ * order. Rows are held as columns of numbers (identities by their 64-bit
+ * value), not as objects: a trace is held whole until its last line (per-CPU
+ * buffers print out of order), and millions of small objects cost more in
+ * the collector than the parsing. A row whose text would not survive that
+ * (an identity that is not 0x hex, a hash beyond 32 bits) is kept as text.
+ */
 export class TracepointRows {
-  private readonly pending: Pending[] = [];
-  private readonly lastEntry = new Map<number, { ts: number; cpu: number }>();
-  private seq = 0;
+  private readonly lastEntryTs = new Map<number, number>();
+  private readonly lastEntryCpu = new Map<number, number>();
+  private readonly fields = new BodyFields();
   nrCpuIds: number | undefined;
   readonly ignored: Record<string, number> = {};
+
+  private n = 0;
+  private cap = 0;
+  private ts = new Float64Array(0);
+  private line = new Int32Array(0);
+  private kind = new Uint8Array(0);
+  private cpu = new Int32Array(0);
+  private cpuCol = new Int32Array(0);
+  private state = new Uint8Array(0);
+  /** rxhash; -1: empty. */
+  private hash = new Float64Array(0);
+  private idHi = new Uint32Array(0);
+  private idLo = new Uint32Array(0);
+  /** Rows kept as text, by index. */
+  private readonly textRows = new Map<number, { row: TextRow; cols: TextColumns }>();
+  private sorted = true;
+  private lastTs = 0;
 
   constructor(
     private readonly file: string,
@@ -110,104 +286,233 @@ export class TracepointRows {
 
   /** A thread entered a syscall: a following socket call recorded its flow on this CPU. */
   syscallEntry(tid: number, ts: number, cpu: number): void {
-    this.lastEntry.set(tid, { ts, cpu });
+    this.lastEntryTs.set(tid, ts);
+    this.lastEntryCpu.set(tid, cpu);
   }
 
   add(e: TracepointEvent, line: number): void {
-    const f = fieldsOf(e.body, e.bodyColumn);
-    const get = (k: string): { value: string; column: number } => {
-      const v = f.get(k);
-      if (!v) throw new InputError(this.file, line, e.bodyColumn, importMsg.missingField(e.name, k), 'bad_import_line');
-      return v;
+    const f = this.fields;
+    f.read(e.body);
+    const get = (k: string): number => {
+      const p = f.find(k);
+      if (p < 0) throw new InputError(this.file, line, e.bodyColumn, importMsg.missingField(e.name, k), 'bad_import_line');
+      return p;
     };
-    const base = {
-      ts: e.tsColumn,
-      event: e.bodyColumn,
-      cpu: e.cpuColumn,
-      socket: e.bodyColumn,
-      state: e.bodyColumn,
-      rxhash: e.bodyColumn,
-      queue: e.bodyColumn,
-      skb: e.bodyColumn,
-    };
-    if (PACKET_EVENTS.has(e.name) || e.name === 'netif_receive_skb') {
+    const name = e.name;
+    const deliver = name === 'netif_receive_skb';
+    if (deliver || PACKET_EVENTS.has(name)) {
       const skb = get('skbaddr');
-      const deliver = e.name === 'netif_receive_skb';
-      let rxhash = '';
+      let hash = -1;
       let hashCol = e.bodyColumn;
       if (!deliver) {
         const h = get('hash');
-        if (hexOrDec(h.value) === null) throw new InputError(this.file, line, h.column, importMsg.badFieldValue('hash', h.value), 'bad_import_line');
-        rxhash = h.value;
-        hashCol = h.column;
+        const hv = f.number(h);
+        hashCol = e.bodyColumn + f.at(h);
+        if (hv === null) throw new InputError(this.file, line, hashCol, importMsg.badFieldValue('hash', f.value(h)), 'bad_import_line');
         const qm = get('queue_mapping');
-        if (hexOrDec(qm.value) === null)
-          throw new InputError(this.file, line, qm.column, importMsg.badFieldValue('queue_mapping', qm.value), 'bad_import_line');
+        if (f.number(qm) === null)
+          throw new InputError(this.file, line, e.bodyColumn + f.at(qm), importMsg.badFieldValue('queue_mapping', f.value(qm)), 'bad_import_line');
+        hash = hv;
+        if (hv > 0xffffffff) {
+          // Kept as printed: the reader's check names it.
+          this.pushText(e, line, deliver ? K_DELIVER : K_PACKET, '', '', f.value(h), f.value(skb), hashCol, e.bodyColumn + f.at(skb));
+          return;
+        }
       }
-      this.push(
-        e,
-        line,
-        { ts: '', event: deliver ? 'deliver' : 'packet', cpu: String(e.cpu), socket: '', state: '', rxhash, queue: '', skb: skb.value },
-        { ...base, rxhash: hashCol, skb: skb.column },
-      );
+      this.pushRow(e, line, deliver ? K_DELIVER : K_PACKET, e.cpu, 0, hash, f.value(skb), hashCol, e.bodyColumn + f.at(skb));
       return;
     }
-    const record = RECORD_EVENTS[e.name];
-    if (record) {
-      const family = f.get('family')?.value;
+    const record = name === 'sock_recv_length' ? K_RECVMSG : name === 'sock_send_length' ? K_SENDMSG : -1;
+    if (record >= 0) {
+      const fam = f.find('family');
+      const family = fam < 0 ? undefined : f.value(fam);
       // AF_INET is printed symbolically, other families as a number (0x1 = AF_UNIX); raw output prints 2 and 10.
       if (family !== 'AF_INET' && family !== 'AF_INET6' && family !== '2' && family !== '10') return this.ignore('non-inet socket');
-      const flags = hexOrDec(f.get('flags')?.value ?? '0') ?? 0;
-      if (record === 'recvmsg' && flags & 0x2000) return this.ignore('MSG_ERRQUEUE'); // inet_recvmsg records no flow for the error queue
-      const sk = f.get('sk address') ?? get('sk');
-      const entry = this.lastEntry.get(e.tid);
-      this.lastEntry.delete(e.tid);
-      const at = entry && entry.ts <= e.ts ? entry : { ts: e.ts, cpu: e.cpu };
-      this.push(
-        { ...e, ts: at.ts },
-        line,
-        { ts: '', event: record, cpu: String(at.cpu), socket: sk.value, state: '', rxhash: '0', queue: '', skb: '' },
-        { ...base, socket: sk.column },
-      );
+      const fl = f.find('flags');
+      const flags = fl < 0 ? 0 : (f.number(fl) ?? 0);
+      if (record === K_RECVMSG && flags & 0x2000) return this.ignore('MSG_ERRQUEUE'); // inet_recvmsg records no flow for the error queue
+      let sk = f.find('sk address');
+      if (sk < 0) sk = get('sk');
+      const tsAt = this.lastEntryTs.get(e.tid);
+      let ts = e.ts;
+      let cpu = e.cpu;
+      if (tsAt !== undefined) {
+        if (tsAt <= e.ts) {
+          ts = tsAt;
+          cpu = this.lastEntryCpu.get(e.tid)!;
+        }
+        this.lastEntryTs.delete(e.tid);
+      }
+      this.pushRow(e, line, record, cpu, 0, 0, f.value(sk), e.bodyColumn, e.bodyColumn + f.at(sk), e.bodyColumn, ts);
       return;
     }
-    if (e.name === 'inet_sock_set_state') {
-      const sk = f.get('skaddr');
-      if (!sk) return this.ignore('inet_sock_set_state without skaddr');
-      const protocol = f.get('protocol')?.value;
+    if (name === 'inet_sock_set_state') {
+      const sk = f.find('skaddr');
+      if (sk < 0) return this.ignore('inet_sock_set_state without skaddr');
+      const pr = f.find('protocol');
+      const protocol = pr < 0 ? undefined : f.value(pr);
       if (protocol !== undefined && protocol !== '6' && protocol !== 'IPPROTO_TCP') return this.ignore('non-TCP state');
       const ns = get('newstate');
-      const state = STATE_NUMBERS[ns.value] ?? hexOrDec(ns.value);
+      const nsText = f.value(ns);
+      const state = STATE_NUMBERS[nsText] ?? f.number(ns);
       if (state === null || state < 1 || state > 12)
-        throw new InputError(this.file, line, ns.column, importMsg.badFieldValue('newstate', ns.value), 'bad_import_line');
-      this.push(
-        e,
-        line,
-        { ts: '', event: 'state', cpu: String(e.cpu), socket: sk.value, state: String(state), rxhash: '0', queue: '', skb: '' },
-        { ...base, socket: sk.column, state: ns.column },
-      );
+        throw new InputError(this.file, line, e.bodyColumn + f.at(ns), importMsg.badFieldValue('newstate', nsText), 'bad_import_line');
+      this.pushRow(e, line, K_STATE, e.cpu, state, 0, f.value(sk), e.bodyColumn, e.bodyColumn + f.at(sk), e.bodyColumn + f.at(ns));
       return;
     }
-    this.ignore(e.name);
+    this.ignore(name);
   }
 
   private ignore(reason: string): void {
     this.ignored[reason] = (this.ignored[reason] ?? 0) + 1;
   }
 
-  private push(e: TracepointEvent, line: number, row: TextRow, cols: TextColumns): void {
-    row.ts = String(e.ts);
-    this.pending.push({ ts: e.ts, seq: this.seq++, row, line, cols });
+  /** One row; its identity (skb or socket) as text, `idCol` its column. */
+  private pushRow(
+    e: TracepointEvent,
+    line: number,
+    kind: number,
+    cpu: number,
+    state: number,
+    hash: number,
+    id: string,
+    hashCol: number,
+    idCol: number,
+    stateCol = e.bodyColumn,
+    ts = e.ts,
+  ): void {
+    if (idKey(id) !== ID_HEX || ts > Number.MAX_SAFE_INTEGER) {
+      this.pushText(e, line, kind, String(cpu), state === 0 ? '' : String(state), hash < 0 ? '' : String(hash), id, hashCol, idCol, stateCol, cpu, ts);
+      return;
+    }
+    const i = this.slot(ts, line);
+    this.kind[i] = kind;
+    this.cpu[i] = cpu;
+    this.cpuCol[i] = e.cpuColumn;
+    this.state[i] = state;
+    this.hash[i] = hash;
+    this.idHi[i] = key.hi;
+    this.idLo[i] = key.lo;
   }
 
-  /** Header, then rows sorted by time (perf script prints per-CPU buffers unmerged). */
+  /** A row kept as its text. */
+  private pushText(
+    e: TracepointEvent,
+    line: number,
+    kind: number,
+    cpu: string,
+    state: string,
+    hash: string,
+    id: string,
+    hashCol: number,
+    idCol: number,
+    stateCol = e.bodyColumn,
+    cpuNumber = e.cpu,
+    ts = e.ts,
+  ): void {
+    const i = this.slot(ts, line);
+    this.kind[i] = kind;
+    const isPacket = kind <= K_DELIVER;
+    const b = e.bodyColumn;
+    this.textRows.set(i, {
+      row: {
+        ts: String(ts),
+        event: KIND_EVENT[kind],
+        cpu: cpu === '' ? String(cpuNumber) : cpu,
+        socket: isPacket ? '' : id,
+        state,
+        rxhash: isPacket ? hash : '0',
+        queue: '',
+        skb: isPacket ? id : '',
+      },
+      cols: { ts: e.tsColumn, event: b, cpu: e.cpuColumn, socket: isPacket ? b : idCol, state: stateCol, rxhash: hashCol, queue: b, skb: isPacket ? idCol : b },
+    });
+  }
+
+  private slot(ts: number, line: number): number {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.ts[i] = ts;
+    this.line[i] = line;
+    if (ts < this.lastTs) this.sorted = false;
+    else this.lastTs = ts;
+    return i;
+  }
+
+  private grow(): void {
+    const cap = Math.max(1 << 14, this.cap * 2);
+    const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.ts = g(this.ts, (n) => new Float64Array(n));
+    this.line = g(this.line, (n) => new Int32Array(n));
+    this.kind = g(this.kind, (n) => new Uint8Array(n));
+    this.cpu = g(this.cpu, (n) => new Int32Array(n));
+    this.cpuCol = g(this.cpuCol, (n) => new Int32Array(n));
+    this.state = g(this.state, (n) => new Uint8Array(n));
+    this.hash = g(this.hash, (n) => new Float64Array(n));
+    this.idHi = g(this.idHi, (n) => new Uint32Array(n));
+    this.idLo = g(this.idLo, (n) => new Uint32Array(n));
+    this.cap = cap;
+  }
+
+  /** Header, then rows sorted by time (perf script prints per-CPU buffers unmerged); equal times keep their printed order. */
   emit(ctx: ImportContext): void {
     const header: TraceHeader = { format: this.format, nrCpuIds: this.nrCpuIds, queues: [], implicitQueue: true, extra: {} };
     // The contract's implicit queue: named "0", every CPU in its map, rps_flow_cnt = global size (unknown here).
     header.queues.push({ name: '0', rpsCpus: [], rpsCpusMask: '', rpsFlowCnt: 0 });
     header.extra.socket_rxhash = 'absent';
     ctx.header(header);
-    this.pending.sort(byTime);
-    for (const p of this.pending) ctx.row(p.row, p.line, p.cols);
+    const n = this.n;
+    let order: Uint32Array | null = null;
+    if (!this.sorted) {
+      order = new Uint32Array(n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      const ts = this.ts;
+      order.sort((a, b) => ts[a] - ts[b] || a - b);
+    }
+    // One row object for every row: the reader copies what it keeps.
+    const row: TextRow = { ts: '', event: '', cpu: '', socket: '', state: '', rxhash: '', queue: '', skb: '' };
+    const cols: TextColumns = { ts: 1, event: 1, cpu: 1, socket: 1, state: 1, rxhash: 1, queue: 1, skb: 1 };
+    const text = this.textRows;
+    for (let k = 0; k < n; k++) {
+      const i = order === null ? k : order[k];
+      const t = text.size > 0 ? text.get(i) : undefined;
+      if (t !== undefined) {
+        ctx.row(t.row, this.line[i], t.cols);
+        continue;
+      }
+      // Only the CPU can still be refused (beyond nr_cpu_ids); every other field was checked when read.
+      const c = this.cpuCol[i];
+      cols.ts = cols.event = cols.cpu = cols.socket = cols.state = cols.rxhash = cols.queue = cols.skb = c;
+      const kind = this.kind[i];
+      const id = hexId(this.idHi[i], this.idLo[i]);
+      const h = this.hash[i];
+      row.ts = String(this.ts[i]);
+      row.event = KIND_EVENT[kind];
+      row.cpu = String(this.cpu[i]);
+      row.state = kind === K_STATE ? String(this.state[i]) : '';
+      row.rxhash = h < 0 ? '' : kind <= K_DELIVER ? hex32(h) : '0';
+      if (kind <= K_DELIVER) {
+        row.socket = '';
+        row.skb = id;
+      } else {
+        row.socket = id;
+        row.skb = '';
+      }
+      ctx.row(row, this.line[i], cols);
+    }
   }
+}
+
+/** A hash as the packet tracepoints print it (0x%08x). */
+function hex32(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+/** A 0x hex identity's text from its value (the same identity: keyed by value, id-keys.ts). */
+function hexId(hi: number, lo: number): string {
+  return hi === 0 ? `0x${lo.toString(16)}` : `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
 }
