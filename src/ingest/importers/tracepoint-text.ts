@@ -29,10 +29,9 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
-import { idKey, key } from '../id-keys.js';
+import { key } from '../id-keys.js';
 import type { TextColumns, TextRow } from '../rows.js';
-import type { TraceHeader } from '../trace.js';
-import { ID_HEX } from '../trace-codes.js';
+import { EventKind, NONE, type TraceHeader } from '../trace.js';
 import type { ImportContext } from './types.js';
 
 /** One event line, prefix already taken apart by the tool-specific parser. */
@@ -51,7 +50,6 @@ export interface TracepointEvent {
   cpuColumn: number;
 }
 
-const PACKET_EVENTS = new Set(['netif_rx_entry', 'netif_receive_skb_entry', 'netif_receive_skb_list_entry', 'napi_gro_receive_entry', 'napi_gro_frags_entry']);
 const STATE_NUMBERS: Record<string, number> = {
   TCP_ESTABLISHED: 1,
   TCP_SYN_SENT: 2,
@@ -93,30 +91,32 @@ export function secondsToNs(text: string): number | null {
 const isKeyStart = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 const isKeyChar = (c: number): boolean => isKeyStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x20;
 /** \s as a regular expression means it, for the characters a latin1 line can hold. */
-const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+export const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 
 /**
- * The `key=value` and `key = value,` pairs of a tracepoint body, found
- * without a string per pair: the same pairs the pattern
- * /([A-Za-z_][A-Za-z0-9_ ]*?)\s*=\s*([^\s,]*)/g finds, as offsets. Values
- * end at whitespace or a comma; the sock tracepoints print "sk address = 0x…".
+ * The `key=value` and `key = value,` pairs of a tracepoint body, found in
+ * its bytes without a string per pair: the same pairs the pattern
+ * /([A-Za-z_][A-Za-z0-9_ ]*?)\s*=\s*([^\s,]*)/g finds, as offsets from the
+ * body's start. Values end at whitespace or a comma; the sock tracepoints
+ * print "sk address = 0x…".
  */
 export class BodyFields {
-  private body = '';
+  private buf: Buffer<ArrayBufferLike> = Buffer.alloc(0);
+  private start = 0;
   private n = 0;
   private keyStart = new Int32Array(64);
   private keyEnd = new Int32Array(64);
   private valStart = new Int32Array(64);
   private valEnd = new Int32Array(64);
 
-  /** Takes the pairs of `body` apart. */
-  read(body: string): void {
-    this.body = body;
+  /** Takes the pairs of buf[start, end) apart. */
+  read(buf: Buffer<ArrayBufferLike>, start: number, end: number): void {
+    this.buf = buf;
+    this.start = start;
     let n = 0;
-    const len = body.length;
-    let i = 0;
-    while (i < len) {
-      if (!isKeyStart(body.charCodeAt(i))) {
+    let i = start;
+    while (i < end) {
+      if (!isKeyStart(buf[i])) {
         i++;
         continue;
       }
@@ -125,8 +125,8 @@ export class BodyFields {
       // The lazy key ends where whitespace then "=" follows; key characters include the space.
       let eq = -1;
       let ke = -1;
-      while (j < len) {
-        const c = body.charCodeAt(j);
+      while (j < end) {
+        const c = buf[j];
         if (c === 0x3d) {
           eq = j;
           ke = j;
@@ -134,8 +134,8 @@ export class BodyFields {
         }
         if (isSpace(c)) {
           let k = j;
-          while (k < len && isSpace(body.charCodeAt(k))) k++;
-          if (k < len && body.charCodeAt(k) === 0x3d) {
+          while (k < end && isSpace(buf[k])) k++;
+          if (k < end && buf[k] === 0x3d) {
             eq = k;
             ke = j;
             break;
@@ -149,10 +149,10 @@ export class BodyFields {
         continue;
       }
       let v = eq + 1;
-      while (v < len && isSpace(body.charCodeAt(v))) v++;
+      while (v < end && isSpace(buf[v])) v++;
       let ve = v;
-      while (ve < len) {
-        const c = body.charCodeAt(ve);
+      while (ve < end) {
+        const c = buf[ve];
         if (c === 0x2c || isSpace(c)) break;
         ve++;
       }
@@ -181,38 +181,41 @@ export class BodyFields {
 
   /** Index of the last pair named `name` (as a Map of them would keep), or -1. */
   find(name: string): number {
-    const body = this.body;
+    const buf = this.buf;
     const len = name.length;
     for (let p = this.n - 1; p >= 0; p--) {
       const ks = this.keyStart[p];
       // The pattern's key is trimmed: its trailing spaces (before a tab and "=") are not part of the name.
       let ke = this.keyEnd[p];
-      while (ke > ks && body.charCodeAt(ke - 1) === 0x20) ke--;
-      if (ke - ks === len && body.startsWith(name, ks)) return p;
+      while (ke > ks && buf[ke - 1] === 0x20) ke--;
+      if (ke - ks !== len) continue;
+      let k = 0;
+      while (k < len && buf[ks + k] === name.charCodeAt(k)) k++;
+      if (k === len) return p;
     }
     return -1;
   }
 
   value(p: number): string {
-    return this.body.slice(this.valStart[p], this.valEnd[p]);
+    return this.buf.toString('latin1', this.valStart[p], this.valEnd[p]);
   }
 
-  /** Offset of the pair's value in the body. */
+  /** Offset of the pair's value from the body's start. */
   at(p: number): number {
-    return this.valStart[p];
+    return this.valStart[p] - this.start;
   }
 
   /** The value as a number (0x hex or decimal), or null; parsed in place. */
   number(p: number): number | null {
-    const b = this.body;
+    const b = this.buf;
     let i = this.valStart[p];
     const e = this.valEnd[p];
-    if (e - i > 2 && b.charCodeAt(i) === 0x30 && b.charCodeAt(i + 1) === 0x78) {
+    if (e - i > 2 && b[i] === 0x30 && b[i + 1] === 0x78) {
       let v = 0;
       for (i += 2; i < e; i++) {
-        const c = b.charCodeAt(i) | 0x20;
-        const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
-        if (d < 0 || b.charCodeAt(i) === 0x58) return null;
+        const c = b[i];
+        const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+        if (d < 0) return null;
         v = v * 16 + d;
       }
       return v;
@@ -220,11 +223,31 @@ export class BodyFields {
     if (e === i) return null;
     let v = 0;
     for (; i < e; i++) {
-      const c = b.charCodeAt(i);
+      const c = b[i];
       if (c < 0x30 || c > 0x39) return null;
       v = v * 10 + (c - 0x30);
     }
     return v;
+  }
+
+  /** The value as a 0x hex identity (id-keys.ts: 1 to 16 digits) into `key`; false if it is not one. */
+  hexId(p: number): boolean {
+    const b = this.buf;
+    const s = this.valStart[p];
+    const e = this.valEnd[p];
+    if (e - s <= 2 || e - s > 18 || b[s] !== 0x30 || (b[s + 1] | 0x20) !== 0x78) return false;
+    let hi = 0;
+    let lo = 0;
+    for (let i = s + 2; i < e; i++) {
+      const c = b[i];
+      const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
+      if (d < 0) return false;
+      hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+      lo = ((lo << 4) | d) >>> 0;
+    }
+    key.hi = hi;
+    key.lo = lo;
+    return true;
   }
 }
 
@@ -246,6 +269,34 @@ const K_PACKET = 0,
   K_SENDMSG = 3,
   K_STATE = 4;
 const KIND_EVENT = ['packet', 'deliver', 'recvmsg', 'sendmsg', 'state'];
+const K_IGNORED = 255;
+const KIND_CODE = [EventKind.Packet, EventKind.Deliver, EventKind.Recvmsg, EventKind.Sendmsg, EventKind.State];
+
+/** Event names the rows come from, by their bytes. */
+const EVENT_KINDS: [Buffer, number][] = [
+  ...['netif_rx_entry', 'netif_receive_skb_entry', 'netif_receive_skb_list_entry', 'napi_gro_receive_entry', 'napi_gro_frags_entry'].map(
+    (n): [Buffer, number] => [Buffer.from(n, 'latin1'), K_PACKET],
+  ),
+  [Buffer.from('netif_receive_skb', 'latin1'), K_DELIVER],
+  [Buffer.from('sock_recv_length', 'latin1'), K_RECVMSG],
+  [Buffer.from('sock_send_length', 'latin1'), K_SENDMSG],
+  [Buffer.from('inet_sock_set_state', 'latin1'), K_STATE],
+];
+
+function eventKind(buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  for (const [name, kind] of EVENT_KINDS) {
+    if (name.length !== len) continue;
+    let k = 0;
+    while (k < len && buf[start + k] === name[k]) k++;
+    if (k === len) return kind;
+  }
+  return K_IGNORED;
+}
+
+function isInetFamily(family: string): boolean {
+  return family === 'AF_INET' || family === 'AF_INET6' || family === '2' || family === '10';
+}
 
 /**
  * Turns tracepoint events into rows; collects them, then emits in time
@@ -259,6 +310,20 @@ export class TracepointRows {
   private readonly lastEntryTs = new Map<number, number>();
   private readonly lastEntryCpu = new Map<number, number>();
   private readonly fields = new BodyFields();
+  /** The event line being added: set by the line parsers, read by addEvent(). */
+  readonly ev = {
+    buf: Buffer.alloc(0) as Buffer<ArrayBufferLike>,
+    nameStart: 0,
+    nameEnd: 0,
+    bodyStart: 0,
+    bodyEnd: 0,
+    ts: 0,
+    cpu: 0,
+    tid: 0,
+    bodyColumn: 0,
+    tsColumn: 0,
+    cpuColumn: 0,
+  };
   nrCpuIds: number | undefined;
   readonly ignored: Record<string, number> = {};
 
@@ -290,21 +355,46 @@ export class TracepointRows {
     this.lastEntryCpu.set(tid, cpu);
   }
 
+  /** One event line, prefix taken apart as text (the string path; the byte parsers call addEvent()). */
   add(e: TracepointEvent, line: number): void {
+    const v = this.ev;
+    const name = Buffer.from(e.name, 'latin1');
+    const body = Buffer.from(e.body, 'latin1');
+    v.buf = Buffer.concat([name, body]);
+    v.nameStart = 0;
+    v.nameEnd = name.length;
+    v.bodyStart = name.length;
+    v.bodyEnd = v.buf.length;
+    v.ts = e.ts;
+    v.cpu = e.cpu;
+    v.tid = e.tid;
+    v.bodyColumn = e.bodyColumn;
+    v.tsColumn = e.tsColumn;
+    v.cpuColumn = e.cpuColumn;
+    this.addEvent(line);
+  }
+
+  /** The event in `ev` (set by a line parser). */
+  addEvent(line: number): void {
+    const e = this.ev;
     const f = this.fields;
-    f.read(e.body);
+    const kind = eventKind(e.buf, e.nameStart, e.nameEnd);
+    if (kind === K_IGNORED) {
+      this.ignore(e.buf.toString('latin1', e.nameStart, e.nameEnd));
+      return;
+    }
+    f.read(e.buf, e.bodyStart, e.bodyEnd);
     const get = (k: string): number => {
       const p = f.find(k);
-      if (p < 0) throw new InputError(this.file, line, e.bodyColumn, importMsg.missingField(e.name, k), 'bad_import_line');
+      if (p < 0)
+        throw new InputError(this.file, line, e.bodyColumn, importMsg.missingField(e.buf.toString('latin1', e.nameStart, e.nameEnd), k), 'bad_import_line');
       return p;
     };
-    const name = e.name;
-    const deliver = name === 'netif_receive_skb';
-    if (deliver || PACKET_EVENTS.has(name)) {
+    if (kind <= K_DELIVER) {
       const skb = get('skbaddr');
       let hash = -1;
       let hashCol = e.bodyColumn;
-      if (!deliver) {
+      if (kind === K_PACKET) {
         const h = get('hash');
         const hv = f.number(h);
         hashCol = e.bodyColumn + f.at(h);
@@ -315,22 +405,20 @@ export class TracepointRows {
         hash = hv;
         if (hv > 0xffffffff) {
           // Kept as printed: the reader's check names it.
-          this.pushText(e, line, deliver ? K_DELIVER : K_PACKET, '', '', f.value(h), f.value(skb), hashCol, e.bodyColumn + f.at(skb));
+          this.pushText(line, kind, String(e.cpu), '', f.value(h), f.value(skb), hashCol, e.bodyColumn + f.at(skb), e.bodyColumn, e.ts);
           return;
         }
       }
-      this.pushRow(e, line, deliver ? K_DELIVER : K_PACKET, e.cpu, 0, hash, f.value(skb), hashCol, e.bodyColumn + f.at(skb));
+      this.pushRow(line, kind, e.cpu, 0, hash, skb, hashCol, e.bodyColumn, e.ts);
       return;
     }
-    const record = name === 'sock_recv_length' ? K_RECVMSG : name === 'sock_send_length' ? K_SENDMSG : -1;
-    if (record >= 0) {
+    if (kind === K_RECVMSG || kind === K_SENDMSG) {
       const fam = f.find('family');
-      const family = fam < 0 ? undefined : f.value(fam);
       // AF_INET is printed symbolically, other families as a number (0x1 = AF_UNIX); raw output prints 2 and 10.
-      if (family !== 'AF_INET' && family !== 'AF_INET6' && family !== '2' && family !== '10') return this.ignore('non-inet socket');
+      if (fam < 0 || !isInetFamily(f.value(fam))) return this.ignore('non-inet socket');
       const fl = f.find('flags');
       const flags = fl < 0 ? 0 : (f.number(fl) ?? 0);
-      if (record === K_RECVMSG && flags & 0x2000) return this.ignore('MSG_ERRQUEUE'); // inet_recvmsg records no flow for the error queue
+      if (kind === K_RECVMSG && flags & 0x2000) return this.ignore('MSG_ERRQUEUE'); // inet_recvmsg records no flow for the error queue
       let sk = f.find('sk address');
       if (sk < 0) sk = get('sk');
       const tsAt = this.lastEntryTs.get(e.tid);
@@ -343,46 +431,46 @@ export class TracepointRows {
         }
         this.lastEntryTs.delete(e.tid);
       }
-      this.pushRow(e, line, record, cpu, 0, 0, f.value(sk), e.bodyColumn, e.bodyColumn + f.at(sk), e.bodyColumn, ts);
+      this.pushRow(line, kind, cpu, 0, 0, sk, e.bodyColumn, e.bodyColumn, ts);
       return;
     }
-    if (name === 'inet_sock_set_state') {
-      const sk = f.find('skaddr');
-      if (sk < 0) return this.ignore('inet_sock_set_state without skaddr');
-      const pr = f.find('protocol');
-      const protocol = pr < 0 ? undefined : f.value(pr);
-      if (protocol !== undefined && protocol !== '6' && protocol !== 'IPPROTO_TCP') return this.ignore('non-TCP state');
-      const ns = get('newstate');
-      const nsText = f.value(ns);
-      const state = STATE_NUMBERS[nsText] ?? f.number(ns);
-      if (state === null || state < 1 || state > 12)
-        throw new InputError(this.file, line, e.bodyColumn + f.at(ns), importMsg.badFieldValue('newstate', nsText), 'bad_import_line');
-      this.pushRow(e, line, K_STATE, e.cpu, state, 0, f.value(sk), e.bodyColumn, e.bodyColumn + f.at(sk), e.bodyColumn + f.at(ns));
-      return;
+    // inet_sock_set_state
+    const sk = f.find('skaddr');
+    if (sk < 0) return this.ignore('inet_sock_set_state without skaddr');
+    const pr = f.find('protocol');
+    if (pr >= 0) {
+      const protocol = f.value(pr);
+      if (protocol !== '6' && protocol !== 'IPPROTO_TCP') return this.ignore('non-TCP state');
     }
-    this.ignore(name);
+    const ns = get('newstate');
+    const nsText = f.value(ns);
+    const state = STATE_NUMBERS[nsText] ?? f.number(ns);
+    if (state === null || state < 1 || state > 12)
+      throw new InputError(this.file, line, e.bodyColumn + f.at(ns), importMsg.badFieldValue('newstate', nsText), 'bad_import_line');
+    this.pushRow(line, K_STATE, e.cpu, state, 0, sk, e.bodyColumn, e.bodyColumn + f.at(ns), e.ts);
   }
 
   private ignore(reason: string): void {
     this.ignored[reason] = (this.ignored[reason] ?? 0) + 1;
   }
 
-  /** One row; its identity (skb or socket) as text, `idCol` its column. */
-  private pushRow(
-    e: TracepointEvent,
-    line: number,
-    kind: number,
-    cpu: number,
-    state: number,
-    hash: number,
-    id: string,
-    hashCol: number,
-    idCol: number,
-    stateCol = e.bodyColumn,
-    ts = e.ts,
-  ): void {
-    if (idKey(id) !== ID_HEX || ts > Number.MAX_SAFE_INTEGER) {
-      this.pushText(e, line, kind, String(cpu), state === 0 ? '' : String(state), hash < 0 ? '' : String(hash), id, hashCol, idCol, stateCol, cpu, ts);
+  /** One row; its identity (skb or socket) is pair `id` of the body. */
+  private pushRow(line: number, kind: number, cpu: number, state: number, hash: number, id: number, hashCol: number, stateCol: number, ts: number): void {
+    const e = this.ev;
+    const f = this.fields;
+    if (!f.hexId(id) || ts > Number.MAX_SAFE_INTEGER) {
+      this.pushText(
+        line,
+        kind,
+        String(cpu),
+        state === 0 ? '' : String(state),
+        hash < 0 ? '' : String(hash),
+        f.value(id),
+        hashCol,
+        e.bodyColumn + f.at(id),
+        stateCol,
+        ts,
+      );
       return;
     }
     const i = this.slot(ts, line);
@@ -397,7 +485,6 @@ export class TracepointRows {
 
   /** A row kept as its text. */
   private pushText(
-    e: TracepointEvent,
     line: number,
     kind: number,
     cpu: string,
@@ -406,10 +493,10 @@ export class TracepointRows {
     id: string,
     hashCol: number,
     idCol: number,
-    stateCol = e.bodyColumn,
-    cpuNumber = e.cpu,
-    ts = e.ts,
+    stateCol: number,
+    ts: number,
   ): void {
+    const e = this.ev;
     const i = this.slot(ts, line);
     this.kind[i] = kind;
     const isPacket = kind <= K_DELIVER;
@@ -418,7 +505,7 @@ export class TracepointRows {
       row: {
         ts: String(ts),
         event: KIND_EVENT[kind],
-        cpu: cpu === '' ? String(cpuNumber) : cpu,
+        cpu,
         socket: isPacket ? '' : id,
         state,
         rxhash: isPacket ? hash : '0',
@@ -440,7 +527,7 @@ export class TracepointRows {
   }
 
   private grow(): void {
-    const cap = Math.max(1 << 14, this.cap * 2);
+    const cap = Math.max(1 << 16, this.cap * 2);
     const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
       const b = make(cap);
       b.set(a);
@@ -477,6 +564,8 @@ export class TracepointRows {
     const row: TextRow = { ts: '', event: '', cpu: '', socket: '', state: '', rxhash: '', queue: '', skb: '' };
     const cols: TextColumns = { ts: 1, event: 1, cpu: 1, socket: 1, state: 1, rxhash: 1, queue: 1, skb: 1 };
     const text = this.textRows;
+    const out = ctx.parsed?.out ?? null;
+    const cpuBound = ctx.parsed?.cpuBound ?? 0;
     for (let k = 0; k < n; k++) {
       const i = order === null ? k : order[k];
       const t = text.size > 0 ? text.get(i) : undefined;
@@ -484,10 +573,19 @@ export class TracepointRows {
         ctx.row(t.row, this.line[i], t.cols);
         continue;
       }
+      const kind = this.kind[i];
+      if (out !== null && this.cpu[i] < cpuBound) {
+        // Every field was checked when read: straight into the batch.
+        const packet = kind <= K_DELIVER;
+        const socket = packet ? NONE : out.socketHex(this.idHi[i], this.idLo[i]);
+        const skb = packet ? out.skbHex(this.idHi[i], this.idLo[i]) : NONE;
+        const h = this.hash[i];
+        out.append(this.ts[i], KIND_CODE[kind], this.cpu[i], socket, this.state[i], h < 0 ? 0 : h, 0, skb, this.line[i]);
+        continue;
+      }
       // Only the CPU can still be refused (beyond nr_cpu_ids); every other field was checked when read.
       const c = this.cpuCol[i];
       cols.ts = cols.event = cols.cpu = cols.socket = cols.state = cols.rxhash = cols.queue = cols.skb = c;
-      const kind = this.kind[i];
       const id = hexId(this.idHi[i], this.idLo[i]);
       const h = this.hash[i];
       row.ts = String(this.ts[i]);
