@@ -54,6 +54,8 @@ export interface ImporterSpelling {
   ext: string;
   /** The restricted v1 trace's file name part (spellings carrying the same share it). */
   restricted: string;
+  /** What `replay` needs besides the file, for both it and its restricted trace (the tracepoint formats carry no table size). */
+  replayArgs: string[];
   /** Lines before the first row, once the canonical header is read. */
   head(c: Context): string[];
   /** A canonical row's line(s) in this format ('' for none). */
@@ -113,6 +115,7 @@ function protocolHead(c: Context): string[] {
 /** What both bpftrace spellings carry: every row, and the capture's own counts. */
 const BPFTRACE_RESTRICTED = {
   restricted: 'bpftrace.v1',
+  replayArgs: [],
   restrictedHead: (c: Context) => [...c.comments, '# capture_lost_events=0 capture_gro_merged=0 capture_reordered=0'],
   restrict: (f: Fields, skb: string) => (f[EVENT] === 'packet' || f[EVENT] === 'deliver' ? [...f.slice(0, 7), skb] : f),
 };
@@ -172,6 +175,7 @@ export const IMPORTER_SPELLINGS: ImporterSpelling[] = [
     what: 'perf script --ns --header (packets, receives and sends; no hash on socket rows, no queue, no state)',
     ext: 'txt',
     restricted: 'perf-script.v1',
+    replayArgs: ['--entries', '32768'],
     head: (c) => ['# ========', `# nrcpus avail : ${c.nrCpuIds}`, '# ========', '#'],
     row(f, _c, skb) {
       const cpu = f[CPU].padStart(3, '0');
@@ -197,6 +201,7 @@ export const IMPORTER_SPELLINGS: ImporterSpelling[] = [
     what: 'trace-cmd report -R (raw fields; packets, receives, sends and state changes; no hash on socket rows, no queue)',
     ext: 'txt',
     restricted: 'ftrace.v1',
+    replayArgs: ['--entries', '32768'],
     head: (c) => [`cpus=${c.nrCpuIds}`],
     row(f, _c, skb) {
       const cpu = f[CPU].padStart(3, '0');
@@ -248,6 +253,27 @@ export async function ensureImporterSpelled(canonical: string, s: ImporterSpelli
     renameSync(`${to}.tmp`, to);
   }
   return { path, restricted };
+}
+
+/** Rows of a v1 trace (lines after the header row), counted. */
+export async function countRows(path: string): Promise<number> {
+  let lines = 0;
+  let header = 0;
+  let atLineStart = true;
+  let inHeader = true;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const b = chunk as Buffer;
+    for (let i = 0; i < b.length; i++) {
+      if (atLineStart && inHeader) {
+        // '#' lines, then the header row, then rows.
+        header++;
+        if (b[i] !== 0x23) inHeader = false;
+      }
+      atLineStart = b[i] === 0x0a;
+      if (atLineStart) lines++;
+    }
+  }
+  return lines - header;
 }
 
 /** Rewrites the v1 trace at `from` (canonical spelling, LF) into `to`: `s`'s format, or (`restricted`) the v1 trace of what it carries. */
