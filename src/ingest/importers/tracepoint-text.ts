@@ -93,6 +93,16 @@ const isKeyChar = (c: number): boolean => isKeyStart(c) || (c >= 0x30 && c <= 0x
 /** \s as a regular expression means it, for the characters a latin1 line can hold. */
 export const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 
+// Character classes of a body's bytes, by table: the pattern's [A-Za-z_], [A-Za-z0-9_ ], \s, and [\s,].
+const KEY_START = 1,
+  KEY_CHAR = 2,
+  SPACE = 4,
+  VALUE_END = 8;
+const CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  CLASS[c] = (isKeyStart(c) ? KEY_START : 0) | (isKeyChar(c) ? KEY_CHAR : 0) | (isSpace(c) ? SPACE | VALUE_END : 0) | (c === 0x2c ? VALUE_END : 0);
+}
+
 /**
  * The `key=value` and `key = value,` pairs of a tracepoint body, found in
  * its bytes without a string per pair: the same pairs the pattern
@@ -113,10 +123,11 @@ export class BodyFields {
   read(buf: Buffer<ArrayBufferLike>, start: number, end: number): void {
     this.buf = buf;
     this.start = start;
+    const cls = CLASS;
     let n = 0;
     let i = start;
     while (i < end) {
-      if (!isKeyStart(buf[i])) {
+      if ((cls[buf[i]] & KEY_START) === 0) {
         i++;
         continue;
       }
@@ -127,35 +138,43 @@ export class BodyFields {
       let ke = -1;
       while (j < end) {
         const c = buf[j];
+        const k = cls[c];
+        if (k & KEY_CHAR) {
+          if (c === 0x20) {
+            let w = j + 1;
+            while (w < end && cls[buf[w]] & SPACE) w++;
+            if (w < end && buf[w] === 0x3d) {
+              eq = w;
+              ke = j;
+              break;
+            }
+          }
+          j++;
+          continue;
+        }
         if (c === 0x3d) {
           eq = j;
           ke = j;
           break;
         }
-        if (isSpace(c)) {
-          let k = j;
-          while (k < end && isSpace(buf[k])) k++;
-          if (k < end && buf[k] === 0x3d) {
-            eq = k;
+        if (k & SPACE) {
+          let w = j;
+          while (w < end && cls[buf[w]] & SPACE) w++;
+          if (w < end && buf[w] === 0x3d) {
+            eq = w;
             ke = j;
-            break;
           }
-          if (c !== 0x20) break;
-        } else if (!isKeyChar(c)) break;
-        j++;
+        }
+        break;
       }
       if (eq < 0) {
         i = j > i ? j : i + 1;
         continue;
       }
       let v = eq + 1;
-      while (v < end && isSpace(buf[v])) v++;
+      while (v < end && cls[buf[v]] & SPACE) v++;
       let ve = v;
-      while (ve < end) {
-        const c = buf[ve];
-        if (c === 0x2c || isSpace(c)) break;
-        ve++;
-      }
+      while (ve < end && (cls[buf[ve]] & VALUE_END) === 0) ve++;
       if (n === this.keyStart.length) this.growTo(2 * n);
       this.keyStart[n] = ks;
       this.keyEnd[n] = ke;

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forEachLine } from '../../../src/ingest/importers/chunk-lines.js';
 import { IMPORTERS } from '../../../src/ingest/importers/index.js';
+import { BodyFields, fieldsOf } from '../../../src/ingest/importers/tracepoint-text.js';
 import type { ImportContext, Importer } from '../../../src/ingest/importers/types.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/importers');
@@ -61,6 +62,32 @@ describe('forEachLine gives the lines the text path gives', () => {
   }
 });
 
+describe('BodyFields finds the pairs the pattern finds', () => {
+  it('on random bodies of the characters that matter', () => {
+    const alphabet = ['a', 'b', '_', '1', ' ', ' ', '\t', '=', '=', ',', 'x', '0', 'A', '-', 'sk address'];
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const f = new BodyFields();
+    for (let k = 0; k < 20_000; k++) {
+      let body = '';
+      const len = rand(40);
+      for (let i = 0; i < len; i++) body += alphabet[rand(alphabet.length)];
+      const expected = fieldsOf(body, 5);
+      const buf = Buffer.from(`##${body}##`, 'latin1');
+      f.read(buf, 2, 2 + body.length);
+      for (const [name, { value, column }] of expected) {
+        const p = f.find(name);
+        expect(p, JSON.stringify(body)).toBeGreaterThanOrEqual(0);
+        expect([f.value(p), 5 + f.at(p)], JSON.stringify(body)).toEqual([value, column]);
+      }
+      for (const name of ['a', 'b', 'ab', 'sk address', 'x', 'a b']) if (!expected.has(name)) expect(f.find(name), JSON.stringify(body)).toBe(-1);
+    }
+  });
+});
+
 const cases: [string, string][] = [
   ['perf-script.txt', 'perf-script'],
   ['ftrace-trace.txt', 'ftrace'],
@@ -88,6 +115,8 @@ const TWEAKS: [string, (l: string) => string][] = [
   ['a bad hash', (l) => l.replace(/hash=0x[0-9a-f]+/, 'hash=zz')],
   ['no skbaddr', (l) => l.replace(/skbaddr=\S+/, '')],
   ['a key with a space', (l) => l.replace(/ (hash|skbaddr)=/, ' x $1=')],
+  ['a tab in the body', (l) => l.replace(/ (skbaddr|sk address|skaddr)/, '\t$1')],
+  ['spaces around "="', (l) => l.replace(/(skbaddr|sk address|skaddr)=/, '$1 = ')],
   ['a cut line', (l) => l.slice(0, 30)],
 ];
 
