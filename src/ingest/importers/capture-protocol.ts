@@ -492,7 +492,7 @@ export class CaptureAssembler {
         else undeclared.add(q);
       }
       if (e.row.event === 'packet' && e.row.rxhash === ZERO_HASH && steers.has(q)) s.hashUnknown++;
-      rows.push({ row: e.row, line: e.line, cols: e.cols });
+      rows.push(e); // an event is a row with its line and columns: no object more per row
     }
     const comments = this.headerComments();
     for (const name of [...beyond, ...undeclared]) {
