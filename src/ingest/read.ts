@@ -4,10 +4,12 @@
  */
 import { InputError, UsageError } from '../errors.js';
 import { msg } from '../messages.js';
+import type { ImportContext, ParsedRows } from './importers/types.js';
 import { newIdentities, RowBuilder, SkipLog } from './rows.js';
 import { sniffFormat } from './sniff.js';
 import { openSource } from './source.js';
 import type { SourceInfo, TraceBatch, TraceHeader, TraceSink } from './trace.js';
+import { BatchWriter } from './v1/batch-writer.js';
 import { readV1Header } from './v1/header.js';
 import type { HeaderReady, V1Reader } from './v1/reader.js';
 import { readV1WithCsvParse } from './v1/reference.js';
@@ -127,22 +129,27 @@ export async function readTrace(path: string, sink: TraceSink, opts: ReadOptions
     const skipLog = opts.lenient ? skipped : null;
     if (format !== 'rfs-v1') {
       let builder: RowBuilder | null = null;
-      await format.run(lines(chunks), {
+      // Rows an importer has parsed itself go to the same batches, in order, as those it hands over as text.
+      const parsed: ParsedRows = { out: null, cpuBound: 0 };
+      const ctx: ImportContext = {
         file: path,
         header(h) {
           h.format = format.format;
           const nr = onHeader({ header: h, columns: [] });
-          builder = new RowBuilder(path, h, nr, sink, ids, skipLog, opts.takeBatch);
+          parsed.out = new BatchWriter(sink, opts.takeBatch, ids, opts.deferIds ?? false);
+          parsed.cpuBound = nr;
+          builder = new RowBuilder(path, h, nr, sink, ids, skipLog, opts.takeBatch, parsed.out);
         },
         row(r, line, cols) {
           if (!builder) throw new InputError(path, line, 1, msg.noHeaderRow(), 'header');
           builder.add(r, line, cols);
         },
-      });
-      const b = builder as RowBuilder | null;
-      if (!b) throw new InputError(path, 1, 1, msg.emptyFile(), 'header');
-      b.flush();
-      rows = b.rows;
+        parsed,
+      };
+      await (format.readChunks ? format.readChunks(chunks, ctx) : format.run(lines(chunks), ctx));
+      if (!parsed.out) throw new InputError(path, 1, 1, msg.emptyFile(), 'header');
+      parsed.out.flush();
+      rows = parsed.out.rows;
     } else if (opts.reader !== undefined && opts.reader !== 'fast') {
       const reader = opts.reader === 'csv-parse' ? readV1WithCsvParse : opts.reader;
       rows = await reader(chunks, { file: path, skipLog, ids, onHeader, sink, takeBatch: opts.takeBatch });

@@ -8,6 +8,7 @@ import { msg } from '../messages.js';
 import { BAD, parseCpu, parseEvent, parseState, parseU32, parseUint53, rxhashError, tsError } from './fields.js';
 import { Interner } from './interner.js';
 import { allocBatch, appendRow, BATCH_ROWS, EventKind, NONE, type TraceBatch, type TraceHeader, type TraceSink } from './trace.js';
+import type { BatchWriter } from './v1/batch-writer.js';
 
 /** Counts rows skipped in lenient mode, by reason, with the first few examples. */
 export class SkipLog {
@@ -87,7 +88,10 @@ export class RowBuilder {
   private readonly queueIndex = new Map<string, number>();
   rows = 0;
 
-  /** `takeBatch`: as ReadOptions.takeBatch (a SlotRing's shared slots); the sink reads the rows there. */
+  /**
+   * `takeBatch`: as ReadOptions.takeBatch (a SlotRing's shared slots); the sink reads the rows there.
+   * `out`: append to this writer's batches instead (the importers' rows already parsed go there too, in order).
+   */
   constructor(
     private readonly file: string,
     private readonly header: TraceHeader,
@@ -96,9 +100,10 @@ export class RowBuilder {
     readonly ids: Identities,
     private readonly skipLog: SkipLog | null,
     private readonly takeBatch?: () => TraceBatch,
+    private readonly out?: BatchWriter,
   ) {
     header.queues.forEach((q, i) => this.queueIndex.set(q.name, i));
-    this.batch = takeBatch ? takeBatch() : allocBatch(BATCH_ROWS);
+    this.batch = out ? out.batch : takeBatch ? takeBatch() : allocBatch(BATCH_ROWS);
     this.batchRows = this.batch.ts.length;
   }
 
@@ -173,6 +178,14 @@ export class RowBuilder {
     if (row.cpu.length === 0 && event !== EventKind.State) throw new InputError(f, line, col.cpu, msg.missingCpu(), 'bad_cpu');
     if (row.state.length === 0 && event === EventKind.State) throw new InputError(f, line, col.state, msg.missingState(), 'bad_state');
     if (row.socket.length === 0 && event <= EventKind.State) throw new InputError(f, line, col.socket, msg.missingSocket(), 'missing_socket');
+    const out = this.out;
+    if (out) {
+      this.rows++;
+      // Interned only once the row is known good; socket before skb, as below.
+      const sk = row.socket.length > 0 ? out.socketText(row.socket) : NONE;
+      out.append(ts, event, cpu, sk, state, rxhash, queue, row.skb.length > 0 ? out.skbText(row.skb) : NONE, line);
+      return;
+    }
     // Interned only once the row is known good, so a skipped row leaves no identity behind.
     const socket = row.socket.length > 0 ? this.ids.sockets.intern(row.socket) : NONE;
     const skb = row.skb.length > 0 ? this.ids.skbs.intern(row.skb) : NONE;

@@ -74,10 +74,16 @@ export function dropBpfDeliversOutside(events: CaptureEvent[], startNs: number, 
 
 /** Matches each deliver row to the most recent unmatched packet of the same skb (docs/format.md). */
 export function pairDelivers(events: CaptureEvent[]): void {
+  // Only packets whose skb a deliver row names can pair: the others are not held (most traces
+  // have no deliver rows, or deliver rows for few of their packets).
+  const delivered = new Set<string>();
+  for (const e of events) if (e.row.event === 'deliver' && !e.dropped) delivered.add(e.row.skb);
+  if (delivered.size === 0) return;
   const open = new Map<string, CaptureEvent[]>();
   for (const e of events) {
     if (e.dropped) continue;
     if (e.row.event === 'packet') {
+      if (!delivered.has(e.row.skb)) continue;
       const list = open.get(e.row.skb);
       if (list) list.push(e);
       else open.set(e.row.skb, [e]);
@@ -154,6 +160,8 @@ const TCP_CLOSE = '7';
  * Returns how many state rows got a hash and how many did not.
  */
 export function stateHashesFromRecords(events: CaptureEvent[]): { filled: number; unknown: number } {
+  // Only perf's state rows take a hash from records: without them there is nothing to fill.
+  if (!events.some((e) => e.hashFromRecords)) return { filled: 0, unknown: 0 };
   const last = new Map<string, string>();
   const waiting = new Map<string, CaptureEvent[]>();
   let filled = 0;

@@ -73,8 +73,22 @@ const NO_COLUMNS: TextColumns = { ts: 1, event: 1, cpu: 1, socket: 1, state: 1, 
 
 /** Lines bpftrace prints itself when a per-CPU perf buffer overflowed ("Lost 12 events"). */
 export function lostEventsIn(line: string): number | null {
+  // Most lines are protocol lines: their first character says so without trimming.
+  const c = line.charCodeAt(0);
+  if (c !== 0x4c && !isWhitespace(c)) return null;
   const m = /^Lost (\d+) events/.exec(line.trim());
   return m ? Number(m[1]) : null;
+}
+
+/** \s of a regular expression. */
+function isWhitespace(c: number): boolean {
+  return (
+    c === 0x20 ||
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0xa0 ||
+    (c >= 0x1680 &&
+      (c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff))
+  );
 }
 
 const RECORD_EVENT: Record<string, string> = { r: 'recvmsg', s: 'sendmsg', a: 'accept', p: 'splice' };
@@ -115,23 +129,49 @@ export interface AssembleStats {
   sampleFiltered: number | null;
 }
 
-/** Splits on single spaces, remembering each token's 1-based column (offset by `col0`). */
+/** A line's tokens and their 1-based columns: one pair of arrays, reused line after line (add() keeps no reference). */
+const TOKENS: { t: string[]; c: number[] } = { t: [], c: [] };
+
+/** Splits on whitespace (\S+ runs), remembering each token's 1-based column (offset by `col0`). */
 function tokens(text: string, col0: number): { t: string[]; c: number[] } {
-  const t: string[] = [];
-  const c: number[] = [];
-  const re = /\S+/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) {
-    t.push(m[0]);
-    c.push(col0 + m.index);
+  const { t, c } = TOKENS;
+  let n = 0;
+  const len = text.length;
+  let i = 0;
+  while (i < len) {
+    while (i < len && isWhitespace(text.charCodeAt(i))) i++;
+    if (i >= len) break;
+    const start = i;
+    while (i < len && !isWhitespace(text.charCodeAt(i))) i++;
+    t[n] = text.slice(start, i);
+    c[n] = col0 + start;
+    n++;
   }
-  return { t, c };
+  t.length = n;
+  c.length = n;
+  return TOKENS;
+}
+
+/** Decimal digits, or 0x and hex digits. */
+function isNumber(text: string): boolean {
+  const n = text.length;
+  if (n === 0) return false;
+  if (n > 2 && text.charCodeAt(0) === 0x30 && text.charCodeAt(1) === 0x78) {
+    for (let i = 2; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return false;
+    }
+    return true;
+  }
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 function num(file: string, line: number, col: number, text: string, what: string): number {
-  if (!/^[0-9]+$/.test(text) && !/^0x[0-9a-fA-F]+$/.test(text)) {
-    throw new InputError(file, line, col, captureMsg.badProtocolField(what, text), 'bad_capture_line');
-  }
+  if (!isNumber(text)) throw new InputError(file, line, col, captureMsg.badProtocolField(what, text), 'bad_capture_line');
   return Number(text);
 }
 
@@ -374,8 +414,16 @@ export class CaptureAssembler {
     return p;
   }
 
+  /** Queue names by ifindex and queue_mapping, so that a packet row shares its queue's name instead of building one. */
+  private readonly queueNames = new Map<string, Map<number, string>>();
+
   private queueName(ifindex: number, queueMapping: number): string {
-    return queueOf(this.ifnames.get(ifindex) ?? `if${ifindex}`, queueMapping);
+    const dev = this.ifnames.get(ifindex) ?? `if${ifindex}`;
+    let byMapping = this.queueNames.get(dev);
+    if (byMapping === undefined) this.queueNames.set(dev, (byMapping = new Map()));
+    let name = byMapping.get(queueMapping);
+    if (name === undefined) byMapping.set(queueMapping, (name = queueOf(dev, queueMapping)));
+    return name;
   }
 
   private push(tsText: string, tsCol: number, line: number, row: TextRow, cols: TextColumns): CaptureEvent {
@@ -445,7 +493,7 @@ export class CaptureAssembler {
         else undeclared.add(q);
       }
       if (e.row.event === 'packet' && e.row.rxhash === ZERO_HASH && steers.has(q)) s.hashUnknown++;
-      rows.push({ row: e.row, line: e.line, cols: e.cols });
+      rows.push(e); // an event is a row with its line and columns: no object more per row
     }
     const comments = this.headerComments();
     for (const name of [...beyond, ...undeclared]) {

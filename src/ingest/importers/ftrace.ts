@@ -16,10 +16,152 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
+import { forEachLine } from './chunk-lines.js';
+import { CrFinder, digits, isDigit, isSpace, isWord, secondsAt } from './line-bytes.js';
 import { secondsToNs, TracepointRows } from './tracepoint-text.js';
 import type { ImportContext, Importer } from './types.js';
 
 const LINE = /^(\s*.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:[^\s\]]{4,6}\s+)?(\d+\.\d+):\s+(\w+)(?::\s*(.*)|\((.*)\)|\s+->.*)$/;
+
+const SYS_ENTER = Buffer.from('sys_enter', 'latin1');
+
+/** One ftrace / trace-cmd trace's lines, as text (run()) or bytes (readChunks()). */
+class FtraceLines {
+  readonly rows: TracepointRows;
+  private readonly cr = new CrFinder();
+  private readonly at = { ns: 0, end: 0 };
+
+  constructor(private readonly file: string) {
+    this.rows = new TracepointRows(file, 'ftrace');
+  }
+
+  /** A line as text: every line the byte path does not take, with every error message. */
+  text(text: string, lineNo: number): void {
+    const rows = this.rows;
+    if (lineNo === 1) {
+      const c = /^cpus=(\d+)\s*$/.exec(text);
+      if (c) {
+        rows.nrCpuIds = Number(c[1]);
+        return;
+      }
+    }
+    if (text.startsWith('#')) {
+      // "# entries-in-buffer/entries-written: 421/421   #P:2" names the CPUs the buffer has.
+      const p = /#P:(\d+)/.exec(text);
+      if (p) rows.nrCpuIds = Number(p[1]);
+      return;
+    }
+    if (text.trim().length === 0 || /^CPU \d+ is empty$|^cpus=/.test(text.trim())) return;
+    const m = LINE.exec(text);
+    if (!m) throw new InputError(this.file, lineNo, 1, importMsg.badFtraceLine(), 'bad_import_line');
+    const tsColumn = text.indexOf(m[4], m[1].length) + 1;
+    const ts = secondsToNs(m[4]);
+    if (ts === null) throw new InputError(this.file, lineNo, tsColumn, importMsg.badTimestamp(m[4]), 'bad_import_line');
+    const tid = Number(m[2]);
+    const cpu = Number(m[3]);
+    const name = m[5];
+    // ftrace prints syscall entry as "sys_read(fd: …)", trace-cmd as "sys_enter_read: fd: …"; exits as "sys_read -> 0x40".
+    if (m[7] !== undefined || name.startsWith('sys_enter')) {
+      rows.syscallEntry(tid, ts, cpu);
+      return;
+    }
+    if (m[6] === undefined) return;
+    const cpuColumn = text.indexOf(`[${m[3]}]`) + 2;
+    rows.add({ ts, cpu, tid, name, body: m[6], bodyColumn: text.length - m[6].length + 1, tsColumn, cpuColumn }, lineNo);
+  }
+
+  /** A line as bytes buf[s, e): the common event line read in place, anything else as text. */
+  bytes(buf: Buffer, s: number, e: number, lineNo: number): void {
+    if (lineNo === 1 || !this.event(buf, s, e, lineNo)) this.text(buf.toString('latin1', s, e), lineNo);
+  }
+
+  /**
+   * "comm-tid [cpu] flags secs: name: body" as LINE reads it; false (nothing
+   * done) for any line it is not sure LINE reads the same way. LINE's comm is
+   * lazy, so its match is the one at the first "[" that fits.
+   */
+  private event(buf: Buffer, s: number, e: number, lineNo: number): boolean {
+    if (e - s < 8 || buf[s] === 0x23) return false;
+    let br = s;
+    while (br < e && buf[br] !== 0x5b) br++;
+    if (br >= e || this.cr.within(buf, s, e)) return false;
+    // Before "[": "-", the tid, \s+ (a "(tgid)" between goes the text way).
+    let p = br - 1;
+    if (p < s || !isSpace(buf[p])) return false;
+    while (p >= s && isSpace(buf[p])) p--;
+    const tidEnd = p + 1;
+    while (p >= s && isDigit(buf[p])) p--;
+    const tidStart = p + 1;
+    if (tidStart === tidEnd || p < s || buf[p] !== 0x2d) return false;
+    // "[cpu]", \s+, latency flags (4 to 6 characters, optional), seconds, ":", \s+.
+    let q = br + 1;
+    while (q < e && isDigit(buf[q])) q++;
+    if (q === br + 1 || q >= e || buf[q] !== 0x5d) return false;
+    const cpu = digits(buf, br + 1, q);
+    q++;
+    if (q >= e || !isSpace(buf[q])) return false;
+    while (q < e && isSpace(buf[q])) q++;
+    let t = q;
+    while (t < e && !isSpace(buf[t])) t++;
+    const tokenLength = t - q;
+    if (tokenLength >= 4 && tokenLength <= 6) {
+      // Flags, or seconds short enough to be read as flags: those go the text way.
+      if (secondsAt(buf, q, e, this.at)) return false;
+      for (let k = q; k < t; k++) if (buf[k] === 0x5d) return false;
+      if (t >= e) return false;
+      while (t < e && isSpace(buf[t])) t++;
+      q = t;
+    }
+    const tsStart = q;
+    if (!secondsAt(buf, q, e, this.at)) return false;
+    q = this.at.end + 1;
+    if (q >= e || !isSpace(buf[q])) return false;
+    while (q < e && isSpace(buf[q])) q++;
+    const nameStart = q;
+    while (q < e && isWord(buf[q])) q++;
+    const nameEnd = q;
+    if (nameEnd === nameStart || q >= e) return false;
+    const rows = this.rows;
+    const ts = this.at.ns;
+    const tid = digits(buf, tidStart, tidEnd);
+    const sysEnter = nameEnd - nameStart >= SYS_ENTER.length && buf.compare(SYS_ENTER, 0, SYS_ENTER.length, nameStart, nameStart + SYS_ENTER.length) === 0;
+    const c = buf[q];
+    if (c === 0x3a) {
+      q++;
+      while (q < e && isSpace(buf[q])) q++;
+    } else if (c === 0x28) {
+      // "sys_read(fd: …)": an entry, if the line ends in ")".
+      if (buf[e - 1] !== 0x29) return false;
+      rows.syscallEntry(tid, ts, cpu);
+      return true;
+    } else {
+      // "sys_read -> 0x40": an exit.
+      let r = q;
+      while (r < e && isSpace(buf[r])) r++;
+      if (r === q || r + 1 >= e || buf[r] !== 0x2d || buf[r + 1] !== 0x3e) return false;
+      if (sysEnter) rows.syscallEntry(tid, ts, cpu);
+      return true;
+    }
+    if (sysEnter) {
+      rows.syscallEntry(tid, ts, cpu);
+      return true;
+    }
+    const ev = rows.ev;
+    ev.buf = buf;
+    ev.nameStart = nameStart;
+    ev.nameEnd = nameEnd;
+    ev.bodyStart = q;
+    ev.bodyEnd = e;
+    ev.ts = ts;
+    ev.cpu = cpu;
+    ev.tid = tid;
+    ev.bodyColumn = q - s + 1;
+    ev.tsColumn = tsStart - s + 1;
+    ev.cpuColumn = br - s + 2;
+    rows.addEvent(lineNo);
+    return true;
+  }
+}
 
 export const ftraceImporter: Importer = {
   format: 'ftrace',
@@ -29,41 +171,14 @@ export const ftraceImporter: Importer = {
     return head.split('\n', 200).some((l) => LINE.test(l) && /\b(netif_\w+|napi_gro_\w+|sock_\w+_length|inet_sock_set_state):/.test(l));
   },
   async run(lines: AsyncIterable<string>, ctx: ImportContext): Promise<void> {
-    const rows = new TracepointRows(ctx.file, 'ftrace');
+    const ftrace = new FtraceLines(ctx.file);
     let lineNo = 0;
-    for await (const text of lines) {
-      lineNo++;
-      if (lineNo === 1) {
-        const c = /^cpus=(\d+)\s*$/.exec(text);
-        if (c) {
-          rows.nrCpuIds = Number(c[1]);
-          continue;
-        }
-      }
-      if (text.startsWith('#')) {
-        // "# entries-in-buffer/entries-written: 421/421   #P:2" names the CPUs the buffer has.
-        const p = /#P:(\d+)/.exec(text);
-        if (p) rows.nrCpuIds = Number(p[1]);
-        continue;
-      }
-      if (text.trim().length === 0 || /^CPU \d+ is empty$|^cpus=/.test(text.trim())) continue;
-      const m = LINE.exec(text);
-      if (!m) throw new InputError(ctx.file, lineNo, 1, importMsg.badFtraceLine(), 'bad_import_line');
-      const tsColumn = text.indexOf(m[4], m[1].length) + 1;
-      const ts = secondsToNs(m[4]);
-      if (ts === null) throw new InputError(ctx.file, lineNo, tsColumn, importMsg.badTimestamp(m[4]), 'bad_import_line');
-      const tid = Number(m[2]);
-      const cpu = Number(m[3]);
-      const name = m[5];
-      // ftrace prints syscall entry as "sys_read(fd: …)", trace-cmd as "sys_enter_read: fd: …"; exits as "sys_read -> 0x40".
-      if (m[7] !== undefined || name.startsWith('sys_enter')) {
-        rows.syscallEntry(tid, ts, cpu);
-        continue;
-      }
-      if (m[6] === undefined) continue;
-      const cpuColumn = text.indexOf(`[${m[3]}]`) + 2;
-      rows.add({ ts, cpu, tid, name, body: m[6], bodyColumn: text.length - m[6].length + 1, tsColumn, cpuColumn }, lineNo);
-    }
-    rows.emit(ctx);
+    for await (const text of lines) ftrace.text(text, ++lineNo);
+    ftrace.rows.emit(ctx);
+  },
+  async readChunks(chunks: AsyncIterable<Buffer>, ctx: ImportContext): Promise<void> {
+    const ftrace = new FtraceLines(ctx.file);
+    await forEachLine(chunks, (buf, s, e, lineNo) => ftrace.bytes(buf, s, e, lineNo));
+    ftrace.rows.emit(ctx);
   },
 };

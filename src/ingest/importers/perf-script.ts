@@ -13,10 +13,144 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
+import { forEachLine } from './chunk-lines.js';
+import { CrFinder, digits, isDigit, isSpace, isWord, secondsAt } from './line-bytes.js';
 import { secondsToNs, TracepointRows } from './tracepoint-text.js';
 import type { ImportContext, Importer } from './types.js';
 
 const LINE = /^(\s*.*?)\s+(\d+)(?:\/(\d+))?\s+\[(\d+)\]\s+(\d+\.\d+):\s+(?:\d+\s+)?(\w+):(\w+):\s?(.*)$/;
+
+const SYSCALLS = Buffer.from('syscalls', 'latin1');
+const RAW_SYSCALLS = Buffer.from('raw_syscalls', 'latin1');
+const SYS_ENTER = Buffer.from('sys_enter', 'latin1');
+
+function equals(buf: Buffer, start: number, end: number, word: Buffer, prefix = false): boolean {
+  if (prefix ? end - start < word.length : end - start !== word.length) return false;
+  for (let k = 0; k < word.length; k++) if (buf[start + k] !== word[k]) return false;
+  return true;
+}
+
+/** One perf script trace's lines, as text (run()) or bytes (readChunks()). */
+class PerfLines {
+  readonly rows: TracepointRows;
+  private readonly cr = new CrFinder();
+  private readonly at = { ns: 0, end: 0 };
+
+  constructor(private readonly file: string) {
+    this.rows = new TracepointRows(file, 'perf-script');
+  }
+
+  /** A line as text: every line the byte path does not take, with every error message. */
+  text(text: string, lineNo: number): void {
+    const rows = this.rows;
+    if (text.startsWith('#')) {
+      const m = /^#\s*nrcpus avail\s*:\s*(\d+)/.exec(text);
+      if (m) rows.nrCpuIds = Number(m[1]);
+      return;
+    }
+    if (text.trim().length === 0) return;
+    const m = LINE.exec(text);
+    if (!m) throw new InputError(this.file, lineNo, 1, importMsg.badPerfLine(), 'bad_import_line');
+    const ts = secondsToNs(m[5]);
+    const tsColumn = text.indexOf(m[5], m[1].length) + 1;
+    if (ts === null) throw new InputError(this.file, lineNo, tsColumn, importMsg.badTimestamp(m[5]), 'bad_import_line');
+    const tid = Number(m[3] ?? m[2]);
+    const cpu = Number(m[4]);
+    const cpuColumn = text.indexOf(`[${m[4]}]`) + 2;
+    const name = m[7];
+    if ((m[6] === 'syscalls' && name.startsWith('sys_enter_')) || (m[6] === 'raw_syscalls' && name === 'sys_enter')) {
+      rows.syscallEntry(tid, ts, cpu);
+      return;
+    }
+    const bodyColumn = text.length - m[8].length + 1;
+    rows.add({ ts, cpu, tid, name, body: m[8], bodyColumn, tsColumn, cpuColumn }, lineNo);
+  }
+
+  /** A line as bytes buf[s, e): the common event line read in place, anything else as text. */
+  bytes(buf: Buffer, s: number, e: number, lineNo: number): void {
+    if (!this.event(buf, s, e, lineNo)) this.text(buf.toString('latin1', s, e), lineNo);
+  }
+
+  /**
+   * "comm tid [cpu] secs: [period] sys:event: body" as LINE reads it; false
+   * (nothing done) for any line it is not sure LINE reads the same way.
+   * LINE's comm is lazy, so its match is the one at the first "[" that fits.
+   */
+  private event(buf: Buffer, s: number, e: number, lineNo: number): boolean {
+    if (e - s < 8 || buf[s] === 0x23) return false;
+    let br = s;
+    while (br < e && buf[br] !== 0x5b) br++;
+    if (br >= e || this.cr.within(buf, s, e)) return false;
+    // Before "[": \s+, the tid, "/" and a tid before it (pid/tid), \s+.
+    let p = br - 1;
+    if (p < s || !isSpace(buf[p])) return false;
+    while (p >= s && isSpace(buf[p])) p--;
+    const tidEnd = p + 1;
+    while (p >= s && isDigit(buf[p])) p--;
+    const tidStart = p + 1;
+    if (tidStart === tidEnd) return false;
+    if (p >= s && buf[p] === 0x2f) {
+      p--;
+      const pidEnd = p + 1;
+      while (p >= s && isDigit(buf[p])) p--;
+      if (p + 1 === pidEnd) return false;
+    }
+    if (p < s || !isSpace(buf[p])) return false;
+    // "[cpu]", \s+, seconds, ":", \s+.
+    let q = br + 1;
+    while (q < e && isDigit(buf[q])) q++;
+    if (q === br + 1 || q >= e || buf[q] !== 0x5d) return false;
+    const cpu = digits(buf, br + 1, q);
+    q++;
+    if (q >= e || !isSpace(buf[q])) return false;
+    while (q < e && isSpace(buf[q])) q++;
+    const tsStart = q;
+    if (!secondsAt(buf, q, e, this.at)) return false;
+    q = this.at.end + 1;
+    if (q >= e || !isSpace(buf[q])) return false;
+    while (q < e && isSpace(buf[q])) q++;
+    // A period: digits then whitespace (system names are words, never followed by whitespace).
+    let r = q;
+    while (r < e && isDigit(buf[r])) r++;
+    if (r > q && r < e && isSpace(buf[r])) {
+      while (r < e && isSpace(buf[r])) r++;
+      q = r;
+    }
+    const sysStart = q;
+    while (q < e && isWord(buf[q])) q++;
+    if (q === sysStart || q >= e || buf[q] !== 0x3a) return false;
+    const sysEnd = q++;
+    const nameStart = q;
+    while (q < e && isWord(buf[q])) q++;
+    if (q === nameStart || q >= e || buf[q] !== 0x3a) return false;
+    const nameEnd = q++;
+    if (q < e && isSpace(buf[q])) q++;
+    const rows = this.rows;
+    const ts = this.at.ns;
+    const tid = digits(buf, tidStart, tidEnd);
+    if (
+      (equals(buf, sysStart, sysEnd, SYSCALLS) && equals(buf, nameStart, nameEnd, SYS_ENTER, true) && buf[nameStart + SYS_ENTER.length] === 0x5f) ||
+      (equals(buf, sysStart, sysEnd, RAW_SYSCALLS) && equals(buf, nameStart, nameEnd, SYS_ENTER))
+    ) {
+      rows.syscallEntry(tid, ts, cpu);
+      return true;
+    }
+    const ev = rows.ev;
+    ev.buf = buf;
+    ev.nameStart = nameStart;
+    ev.nameEnd = nameEnd;
+    ev.bodyStart = q;
+    ev.bodyEnd = e;
+    ev.ts = ts;
+    ev.cpu = cpu;
+    ev.tid = tid;
+    ev.bodyColumn = q - s + 1;
+    ev.tsColumn = tsStart - s + 1;
+    ev.cpuColumn = br - s + 2;
+    rows.addEvent(lineNo);
+    return true;
+  }
+}
 
 export const perfScriptImporter: Importer = {
   format: 'perf-script',
@@ -27,32 +161,14 @@ export const perfScriptImporter: Importer = {
     });
   },
   async run(lines: AsyncIterable<string>, ctx: ImportContext): Promise<void> {
-    const rows = new TracepointRows(ctx.file, 'perf-script');
+    const perf = new PerfLines(ctx.file);
     let lineNo = 0;
-    for await (const text of lines) {
-      lineNo++;
-      if (text.startsWith('#')) {
-        const m = /^#\s*nrcpus avail\s*:\s*(\d+)/.exec(text);
-        if (m) rows.nrCpuIds = Number(m[1]);
-        continue;
-      }
-      if (text.trim().length === 0) continue;
-      const m = LINE.exec(text);
-      if (!m) throw new InputError(ctx.file, lineNo, 1, importMsg.badPerfLine(), 'bad_import_line');
-      const ts = secondsToNs(m[5]);
-      const tsColumn = text.indexOf(m[5], m[1].length) + 1;
-      if (ts === null) throw new InputError(ctx.file, lineNo, tsColumn, importMsg.badTimestamp(m[5]), 'bad_import_line');
-      const tid = Number(m[3] ?? m[2]);
-      const cpu = Number(m[4]);
-      const cpuColumn = text.indexOf(`[${m[4]}]`) + 2;
-      const name = m[7];
-      if ((m[6] === 'syscalls' && name.startsWith('sys_enter_')) || (m[6] === 'raw_syscalls' && name === 'sys_enter')) {
-        rows.syscallEntry(tid, ts, cpu);
-        continue;
-      }
-      const bodyColumn = text.length - m[8].length + 1;
-      rows.add({ ts, cpu, tid, name, body: m[8], bodyColumn, tsColumn, cpuColumn }, lineNo);
-    }
-    rows.emit(ctx);
+    for await (const text of lines) perf.text(text, ++lineNo);
+    perf.rows.emit(ctx);
+  },
+  async readChunks(chunks: AsyncIterable<Buffer>, ctx: ImportContext): Promise<void> {
+    const perf = new PerfLines(ctx.file);
+    await forEachLine(chunks, (buf, s, e, lineNo) => perf.bytes(buf, s, e, lineNo));
+    perf.rows.emit(ctx);
   },
 };

@@ -29,9 +29,10 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
+import { key } from '../id-keys.js';
 import type { TextColumns, TextRow } from '../rows.js';
-import type { TraceHeader } from '../trace.js';
-import { byTime, type ImportContext, type TimedRow } from './types.js';
+import { EventKind, NONE, type TraceHeader } from '../trace.js';
+import type { ImportContext } from './types.js';
 
 /** One event line, prefix already taken apart by the tool-specific parser. */
 export interface TracepointEvent {
@@ -49,8 +50,6 @@ export interface TracepointEvent {
   cpuColumn: number;
 }
 
-const PACKET_EVENTS = new Set(['netif_rx_entry', 'netif_receive_skb_entry', 'netif_receive_skb_list_entry', 'napi_gro_receive_entry', 'napi_gro_frags_entry']);
-const RECORD_EVENTS: Record<string, string> = { sock_recv_length: 'recvmsg', sock_send_length: 'sendmsg' };
 const STATE_NUMBERS: Record<string, number> = {
   TCP_ESTABLISHED: 1,
   TCP_SYN_SENT: 2,
@@ -66,17 +65,212 @@ const STATE_NUMBERS: Record<string, number> = {
   TCP_NEW_SYN_RECV: 12,
 };
 
-/** "1184.389296" (µs) or "1195.187051099" (ns) seconds → integer nanoseconds, exactly. */
+/** "1184.389296" (µs) or "1195.187051099" (ns) seconds → integer nanoseconds, exactly; null if not that shape. */
 export function secondsToNs(text: string): number | null {
-  const m = /^(\d+)\.(\d{1,9})$/.exec(text);
-  if (!m) return null;
-  return Number(m[1]) * 1e9 + Number(m[2].padEnd(9, '0'));
+  const n = text.length;
+  let i = 0;
+  let sec = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    sec = sec * 10 + (c - 0x30);
+    i++;
+  }
+  const digits = n - i - 1;
+  if (i === 0 || i >= n || text.charCodeAt(i) !== 0x2e || digits < 1 || digits > 9) return null;
+  let frac = 0;
+  for (let k = i + 1; k < n; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 0x30 || c > 0x39) return null;
+    frac = frac * 10 + (c - 0x30);
+  }
+  for (let k = digits; k < 9; k++) frac *= 10;
+  return sec * 1e9 + frac;
+}
+
+const isKeyStart = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+const isKeyChar = (c: number): boolean => isKeyStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x20;
+/** \s as a regular expression means it, for the characters a latin1 line can hold. */
+export const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+
+// Character classes of a body's bytes, by table: the pattern's [A-Za-z_], [A-Za-z0-9_ ], \s, and [\s,].
+const KEY_START = 1,
+  KEY_CHAR = 2,
+  SPACE = 4,
+  VALUE_END = 8;
+const CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) {
+  CLASS[c] = (isKeyStart(c) ? KEY_START : 0) | (isKeyChar(c) ? KEY_CHAR : 0) | (isSpace(c) ? SPACE | VALUE_END : 0) | (c === 0x2c ? VALUE_END : 0);
 }
 
 /**
- * `key=value` and `key = value,` pairs of a tracepoint body. Values end at
- * whitespace or a comma; the sock tracepoints print "sk address = 0x…".
+ * The `key=value` and `key = value,` pairs of a tracepoint body, found in
+ * its bytes without a string per pair: the same pairs the pattern
+ * /([A-Za-z_][A-Za-z0-9_ ]*?)\s*=\s*([^\s,]*)/g finds, as offsets from the
+ * body's start. Values end at whitespace or a comma; the sock tracepoints
+ * print "sk address = 0x…".
  */
+export class BodyFields {
+  private buf: Buffer<ArrayBufferLike> = Buffer.alloc(0);
+  private start = 0;
+  private n = 0;
+  private keyStart = new Int32Array(64);
+  private keyEnd = new Int32Array(64);
+  private valStart = new Int32Array(64);
+  private valEnd = new Int32Array(64);
+
+  /** Takes the pairs of buf[start, end) apart. */
+  read(buf: Buffer<ArrayBufferLike>, start: number, end: number): void {
+    this.buf = buf;
+    this.start = start;
+    const cls = CLASS;
+    let n = 0;
+    let i = start;
+    while (i < end) {
+      if ((cls[buf[i]] & KEY_START) === 0) {
+        i++;
+        continue;
+      }
+      const ks = i;
+      let j = i + 1;
+      // The lazy key ends where whitespace then "=" follows; key characters include the space.
+      let eq = -1;
+      let ke = -1;
+      while (j < end) {
+        const c = buf[j];
+        const k = cls[c];
+        if (k & KEY_CHAR) {
+          if (c === 0x20) {
+            let w = j + 1;
+            while (w < end && cls[buf[w]] & SPACE) w++;
+            if (w < end && buf[w] === 0x3d) {
+              eq = w;
+              ke = j;
+              break;
+            }
+          }
+          j++;
+          continue;
+        }
+        if (c === 0x3d) {
+          eq = j;
+          ke = j;
+          break;
+        }
+        if (k & SPACE) {
+          let w = j;
+          while (w < end && cls[buf[w]] & SPACE) w++;
+          if (w < end && buf[w] === 0x3d) {
+            eq = w;
+            ke = j;
+          }
+        }
+        break;
+      }
+      if (eq < 0) {
+        i = j > i ? j : i + 1;
+        continue;
+      }
+      let v = eq + 1;
+      while (v < end && cls[buf[v]] & SPACE) v++;
+      let ve = v;
+      while (ve < end && (cls[buf[ve]] & VALUE_END) === 0) ve++;
+      if (n === this.keyStart.length) this.growTo(2 * n);
+      this.keyStart[n] = ks;
+      this.keyEnd[n] = ke;
+      this.valStart[n] = v;
+      this.valEnd[n] = ve;
+      n++;
+      i = ve > eq ? ve : eq + 1;
+    }
+    this.n = n;
+  }
+
+  private growTo(cap: number): void {
+    const g = (a: Int32Array) => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.keyStart = g(this.keyStart);
+    this.keyEnd = g(this.keyEnd);
+    this.valStart = g(this.valStart);
+    this.valEnd = g(this.valEnd);
+  }
+
+  /** Index of the last pair named `name` (as a Map of them would keep), or -1. */
+  find(name: string): number {
+    const buf = this.buf;
+    const len = name.length;
+    for (let p = this.n - 1; p >= 0; p--) {
+      const ks = this.keyStart[p];
+      // The pattern's key is trimmed: its trailing spaces (before a tab and "=") are not part of the name.
+      let ke = this.keyEnd[p];
+      while (ke > ks && buf[ke - 1] === 0x20) ke--;
+      if (ke - ks !== len) continue;
+      let k = 0;
+      while (k < len && buf[ks + k] === name.charCodeAt(k)) k++;
+      if (k === len) return p;
+    }
+    return -1;
+  }
+
+  value(p: number): string {
+    return this.buf.toString('latin1', this.valStart[p], this.valEnd[p]);
+  }
+
+  /** Offset of the pair's value from the body's start. */
+  at(p: number): number {
+    return this.valStart[p] - this.start;
+  }
+
+  /** The value as a number (0x hex or decimal), or null; parsed in place. */
+  number(p: number): number | null {
+    const b = this.buf;
+    let i = this.valStart[p];
+    const e = this.valEnd[p];
+    if (e - i > 2 && b[i] === 0x30 && b[i + 1] === 0x78) {
+      let v = 0;
+      for (i += 2; i < e; i++) {
+        const c = b[i];
+        const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+        if (d < 0) return null;
+        v = v * 16 + d;
+      }
+      return v;
+    }
+    if (e === i) return null;
+    let v = 0;
+    for (; i < e; i++) {
+      const c = b[i];
+      if (c < 0x30 || c > 0x39) return null;
+      v = v * 10 + (c - 0x30);
+    }
+    return v;
+  }
+
+  /** The value as a 0x hex identity (id-keys.ts: 1 to 16 digits) into `key`; false if it is not one. */
+  hexId(p: number): boolean {
+    const b = this.buf;
+    const s = this.valStart[p];
+    const e = this.valEnd[p];
+    if (e - s <= 2 || e - s > 18 || b[s] !== 0x30 || (b[s + 1] | 0x20) !== 0x78) return false;
+    let hi = 0;
+    let lo = 0;
+    for (let i = s + 2; i < e; i++) {
+      const c = b[i];
+      const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
+      if (d < 0) return false;
+      hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+      lo = ((lo << 4) | d) >>> 0;
+    }
+    key.hi = hi;
+    key.lo = lo;
+    return true;
+  }
+}
+
+/** `key=value` pairs of a body as a map (tests; the importers use BodyFields). */
 export function fieldsOf(body: string, bodyColumn: number): Map<string, { value: string; column: number }> {
   const out = new Map<string, { value: string; column: number }>();
   const re = /([A-Za-z_][A-Za-z0-9_ ]*?)\s*=\s*([^\s,]*)/g;
@@ -87,21 +281,87 @@ export function fieldsOf(body: string, bodyColumn: number): Map<string, { value:
   return out;
 }
 
-function hexOrDec(text: string): number | null {
-  if (/^0x[0-9a-fA-F]+$/.test(text)) return parseInt(text.slice(2), 16);
-  if (/^[0-9]+$/.test(text)) return Number(text);
-  return null;
+// Row kinds as stored (the event names the reader parses back).
+const K_PACKET = 0,
+  K_DELIVER = 1,
+  K_RECVMSG = 2,
+  K_SENDMSG = 3,
+  K_STATE = 4;
+const KIND_EVENT = ['packet', 'deliver', 'recvmsg', 'sendmsg', 'state'];
+const K_IGNORED = 255;
+const KIND_CODE = [EventKind.Packet, EventKind.Deliver, EventKind.Recvmsg, EventKind.Sendmsg, EventKind.State];
+
+/** Event names the rows come from, by their bytes. */
+const EVENT_KINDS: [Buffer, number][] = [
+  ...['netif_rx_entry', 'netif_receive_skb_entry', 'netif_receive_skb_list_entry', 'napi_gro_receive_entry', 'napi_gro_frags_entry'].map(
+    (n): [Buffer, number] => [Buffer.from(n, 'latin1'), K_PACKET],
+  ),
+  [Buffer.from('netif_receive_skb', 'latin1'), K_DELIVER],
+  [Buffer.from('sock_recv_length', 'latin1'), K_RECVMSG],
+  [Buffer.from('sock_send_length', 'latin1'), K_SENDMSG],
+  [Buffer.from('inet_sock_set_state', 'latin1'), K_STATE],
+];
+
+function eventKind(buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  for (const [name, kind] of EVENT_KINDS) {
+    if (name.length !== len) continue;
+    let k = 0;
+    while (k < len && buf[start + k] === name[k]) k++;
+    if (k === len) return kind;
+  }
+  return K_IGNORED;
 }
 
-type Pending = TimedRow;
+function isInetFamily(family: string): boolean {
+  return family === 'AF_INET' || family === 'AF_INET6' || family === '2' || family === '10';
+}
 
-/** Turns tracepoint events into rows; collects them, then emits in time order. */
+/**
+ * Turns tracepoint events into rows; collects them, then emits in time
+ * order. Rows are held as columns of numbers (identities by their 64-bit
+ * value), not as objects: a trace is held whole until its last line (per-CPU
+ * buffers print out of order), and millions of small objects cost more in
+ * the collector than the parsing. A row whose text would not survive that
+ * (an identity that is not 0x hex, a hash beyond 32 bits) is kept as text.
+ */
 export class TracepointRows {
-  private readonly pending: Pending[] = [];
-  private readonly lastEntry = new Map<number, { ts: number; cpu: number }>();
-  private seq = 0;
+  private readonly lastEntryTs = new Map<number, number>();
+  private readonly lastEntryCpu = new Map<number, number>();
+  private readonly fields = new BodyFields();
+  /** The event line being added: set by the line parsers, read by addEvent(). */
+  readonly ev = {
+    buf: Buffer.alloc(0) as Buffer<ArrayBufferLike>,
+    nameStart: 0,
+    nameEnd: 0,
+    bodyStart: 0,
+    bodyEnd: 0,
+    ts: 0,
+    cpu: 0,
+    tid: 0,
+    bodyColumn: 0,
+    tsColumn: 0,
+    cpuColumn: 0,
+  };
   nrCpuIds: number | undefined;
   readonly ignored: Record<string, number> = {};
+
+  private n = 0;
+  private cap = 0;
+  private ts = new Float64Array(0);
+  private line = new Int32Array(0);
+  private kind = new Uint8Array(0);
+  private cpu = new Int32Array(0);
+  private cpuCol = new Int32Array(0);
+  private state = new Uint8Array(0);
+  /** rxhash; -1: empty. */
+  private hash = new Float64Array(0);
+  private idHi = new Uint32Array(0);
+  private idLo = new Uint32Array(0);
+  /** Rows kept as text, by index. */
+  private readonly textRows = new Map<number, { row: TextRow; cols: TextColumns }>();
+  private sorted = true;
+  private lastTs = 0;
 
   constructor(
     private readonly file: string,
@@ -110,104 +370,266 @@ export class TracepointRows {
 
   /** A thread entered a syscall: a following socket call recorded its flow on this CPU. */
   syscallEntry(tid: number, ts: number, cpu: number): void {
-    this.lastEntry.set(tid, { ts, cpu });
+    this.lastEntryTs.set(tid, ts);
+    this.lastEntryCpu.set(tid, cpu);
   }
 
+  /** One event line, prefix taken apart as text (the string path; the byte parsers call addEvent()). */
   add(e: TracepointEvent, line: number): void {
-    const f = fieldsOf(e.body, e.bodyColumn);
-    const get = (k: string): { value: string; column: number } => {
-      const v = f.get(k);
-      if (!v) throw new InputError(this.file, line, e.bodyColumn, importMsg.missingField(e.name, k), 'bad_import_line');
-      return v;
+    const v = this.ev;
+    const name = Buffer.from(e.name, 'latin1');
+    const body = Buffer.from(e.body, 'latin1');
+    v.buf = Buffer.concat([name, body]);
+    v.nameStart = 0;
+    v.nameEnd = name.length;
+    v.bodyStart = name.length;
+    v.bodyEnd = v.buf.length;
+    v.ts = e.ts;
+    v.cpu = e.cpu;
+    v.tid = e.tid;
+    v.bodyColumn = e.bodyColumn;
+    v.tsColumn = e.tsColumn;
+    v.cpuColumn = e.cpuColumn;
+    this.addEvent(line);
+  }
+
+  /** The event in `ev` (set by a line parser). */
+  addEvent(line: number): void {
+    const e = this.ev;
+    const f = this.fields;
+    const kind = eventKind(e.buf, e.nameStart, e.nameEnd);
+    if (kind === K_IGNORED) {
+      this.ignore(e.buf.toString('latin1', e.nameStart, e.nameEnd));
+      return;
+    }
+    f.read(e.buf, e.bodyStart, e.bodyEnd);
+    const get = (k: string): number => {
+      const p = f.find(k);
+      if (p < 0)
+        throw new InputError(this.file, line, e.bodyColumn, importMsg.missingField(e.buf.toString('latin1', e.nameStart, e.nameEnd), k), 'bad_import_line');
+      return p;
     };
-    const base = {
-      ts: e.tsColumn,
-      event: e.bodyColumn,
-      cpu: e.cpuColumn,
-      socket: e.bodyColumn,
-      state: e.bodyColumn,
-      rxhash: e.bodyColumn,
-      queue: e.bodyColumn,
-      skb: e.bodyColumn,
-    };
-    if (PACKET_EVENTS.has(e.name) || e.name === 'netif_receive_skb') {
+    if (kind <= K_DELIVER) {
       const skb = get('skbaddr');
-      const deliver = e.name === 'netif_receive_skb';
-      let rxhash = '';
+      let hash = -1;
       let hashCol = e.bodyColumn;
-      if (!deliver) {
+      if (kind === K_PACKET) {
         const h = get('hash');
-        if (hexOrDec(h.value) === null) throw new InputError(this.file, line, h.column, importMsg.badFieldValue('hash', h.value), 'bad_import_line');
-        rxhash = h.value;
-        hashCol = h.column;
+        const hv = f.number(h);
+        hashCol = e.bodyColumn + f.at(h);
+        if (hv === null) throw new InputError(this.file, line, hashCol, importMsg.badFieldValue('hash', f.value(h)), 'bad_import_line');
         const qm = get('queue_mapping');
-        if (hexOrDec(qm.value) === null)
-          throw new InputError(this.file, line, qm.column, importMsg.badFieldValue('queue_mapping', qm.value), 'bad_import_line');
+        if (f.number(qm) === null)
+          throw new InputError(this.file, line, e.bodyColumn + f.at(qm), importMsg.badFieldValue('queue_mapping', f.value(qm)), 'bad_import_line');
+        hash = hv;
+        if (hv > 0xffffffff) {
+          // Kept as printed: the reader's check names it.
+          this.pushText(line, kind, String(e.cpu), '', f.value(h), f.value(skb), hashCol, e.bodyColumn + f.at(skb), e.bodyColumn, e.ts);
+          return;
+        }
       }
-      this.push(
-        e,
-        line,
-        { ts: '', event: deliver ? 'deliver' : 'packet', cpu: String(e.cpu), socket: '', state: '', rxhash, queue: '', skb: skb.value },
-        { ...base, rxhash: hashCol, skb: skb.column },
-      );
+      this.pushRow(line, kind, e.cpu, 0, hash, skb, hashCol, e.bodyColumn, e.ts);
       return;
     }
-    const record = RECORD_EVENTS[e.name];
-    if (record) {
-      const family = f.get('family')?.value;
+    if (kind === K_RECVMSG || kind === K_SENDMSG) {
+      const fam = f.find('family');
       // AF_INET is printed symbolically, other families as a number (0x1 = AF_UNIX); raw output prints 2 and 10.
-      if (family !== 'AF_INET' && family !== 'AF_INET6' && family !== '2' && family !== '10') return this.ignore('non-inet socket');
-      const flags = hexOrDec(f.get('flags')?.value ?? '0') ?? 0;
-      if (record === 'recvmsg' && flags & 0x2000) return this.ignore('MSG_ERRQUEUE'); // inet_recvmsg records no flow for the error queue
-      const sk = f.get('sk address') ?? get('sk');
-      const entry = this.lastEntry.get(e.tid);
-      this.lastEntry.delete(e.tid);
-      const at = entry && entry.ts <= e.ts ? entry : { ts: e.ts, cpu: e.cpu };
-      this.push(
-        { ...e, ts: at.ts },
-        line,
-        { ts: '', event: record, cpu: String(at.cpu), socket: sk.value, state: '', rxhash: '0', queue: '', skb: '' },
-        { ...base, socket: sk.column },
-      );
+      if (fam < 0 || !isInetFamily(f.value(fam))) return this.ignore('non-inet socket');
+      const fl = f.find('flags');
+      const flags = fl < 0 ? 0 : (f.number(fl) ?? 0);
+      if (kind === K_RECVMSG && flags & 0x2000) return this.ignore('MSG_ERRQUEUE'); // inet_recvmsg records no flow for the error queue
+      let sk = f.find('sk address');
+      if (sk < 0) sk = get('sk');
+      const tsAt = this.lastEntryTs.get(e.tid);
+      let ts = e.ts;
+      let cpu = e.cpu;
+      if (tsAt !== undefined) {
+        if (tsAt <= e.ts) {
+          ts = tsAt;
+          cpu = this.lastEntryCpu.get(e.tid)!;
+        }
+        this.lastEntryTs.delete(e.tid);
+      }
+      this.pushRow(line, kind, cpu, 0, 0, sk, e.bodyColumn, e.bodyColumn, ts);
       return;
     }
-    if (e.name === 'inet_sock_set_state') {
-      const sk = f.get('skaddr');
-      if (!sk) return this.ignore('inet_sock_set_state without skaddr');
-      const protocol = f.get('protocol')?.value;
-      if (protocol !== undefined && protocol !== '6' && protocol !== 'IPPROTO_TCP') return this.ignore('non-TCP state');
-      const ns = get('newstate');
-      const state = STATE_NUMBERS[ns.value] ?? hexOrDec(ns.value);
-      if (state === null || state < 1 || state > 12)
-        throw new InputError(this.file, line, ns.column, importMsg.badFieldValue('newstate', ns.value), 'bad_import_line');
-      this.push(
-        e,
-        line,
-        { ts: '', event: 'state', cpu: String(e.cpu), socket: sk.value, state: String(state), rxhash: '0', queue: '', skb: '' },
-        { ...base, socket: sk.column, state: ns.column },
-      );
-      return;
+    // inet_sock_set_state
+    const sk = f.find('skaddr');
+    if (sk < 0) return this.ignore('inet_sock_set_state without skaddr');
+    const pr = f.find('protocol');
+    if (pr >= 0) {
+      const protocol = f.value(pr);
+      if (protocol !== '6' && protocol !== 'IPPROTO_TCP') return this.ignore('non-TCP state');
     }
-    this.ignore(e.name);
+    const ns = get('newstate');
+    const nsText = f.value(ns);
+    const state = STATE_NUMBERS[nsText] ?? f.number(ns);
+    if (state === null || state < 1 || state > 12)
+      throw new InputError(this.file, line, e.bodyColumn + f.at(ns), importMsg.badFieldValue('newstate', nsText), 'bad_import_line');
+    this.pushRow(line, K_STATE, e.cpu, state, 0, sk, e.bodyColumn, e.bodyColumn + f.at(ns), e.ts);
   }
 
   private ignore(reason: string): void {
     this.ignored[reason] = (this.ignored[reason] ?? 0) + 1;
   }
 
-  private push(e: TracepointEvent, line: number, row: TextRow, cols: TextColumns): void {
-    row.ts = String(e.ts);
-    this.pending.push({ ts: e.ts, seq: this.seq++, row, line, cols });
+  /** One row; its identity (skb or socket) is pair `id` of the body. */
+  private pushRow(line: number, kind: number, cpu: number, state: number, hash: number, id: number, hashCol: number, stateCol: number, ts: number): void {
+    const e = this.ev;
+    const f = this.fields;
+    if (!f.hexId(id) || ts > Number.MAX_SAFE_INTEGER) {
+      this.pushText(
+        line,
+        kind,
+        String(cpu),
+        state === 0 ? '' : String(state),
+        hash < 0 ? '' : String(hash),
+        f.value(id),
+        hashCol,
+        e.bodyColumn + f.at(id),
+        stateCol,
+        ts,
+      );
+      return;
+    }
+    const i = this.slot(ts, line);
+    this.kind[i] = kind;
+    this.cpu[i] = cpu;
+    this.cpuCol[i] = e.cpuColumn;
+    this.state[i] = state;
+    this.hash[i] = hash;
+    this.idHi[i] = key.hi;
+    this.idLo[i] = key.lo;
   }
 
-  /** Header, then rows sorted by time (perf script prints per-CPU buffers unmerged). */
+  /** A row kept as its text. */
+  private pushText(
+    line: number,
+    kind: number,
+    cpu: string,
+    state: string,
+    hash: string,
+    id: string,
+    hashCol: number,
+    idCol: number,
+    stateCol: number,
+    ts: number,
+  ): void {
+    const e = this.ev;
+    const i = this.slot(ts, line);
+    this.kind[i] = kind;
+    const isPacket = kind <= K_DELIVER;
+    const b = e.bodyColumn;
+    this.textRows.set(i, {
+      row: {
+        ts: String(ts),
+        event: KIND_EVENT[kind],
+        cpu,
+        socket: isPacket ? '' : id,
+        state,
+        rxhash: isPacket ? hash : '0',
+        queue: '',
+        skb: isPacket ? id : '',
+      },
+      cols: { ts: e.tsColumn, event: b, cpu: e.cpuColumn, socket: isPacket ? b : idCol, state: stateCol, rxhash: hashCol, queue: b, skb: isPacket ? idCol : b },
+    });
+  }
+
+  private slot(ts: number, line: number): number {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.ts[i] = ts;
+    this.line[i] = line;
+    if (ts < this.lastTs) this.sorted = false;
+    else this.lastTs = ts;
+    return i;
+  }
+
+  private grow(): void {
+    const cap = Math.max(1 << 16, this.cap * 2);
+    const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.ts = g(this.ts, (n) => new Float64Array(n));
+    this.line = g(this.line, (n) => new Int32Array(n));
+    this.kind = g(this.kind, (n) => new Uint8Array(n));
+    this.cpu = g(this.cpu, (n) => new Int32Array(n));
+    this.cpuCol = g(this.cpuCol, (n) => new Int32Array(n));
+    this.state = g(this.state, (n) => new Uint8Array(n));
+    this.hash = g(this.hash, (n) => new Float64Array(n));
+    this.idHi = g(this.idHi, (n) => new Uint32Array(n));
+    this.idLo = g(this.idLo, (n) => new Uint32Array(n));
+    this.cap = cap;
+  }
+
+  /** Header, then rows sorted by time (perf script prints per-CPU buffers unmerged); equal times keep their printed order. */
   emit(ctx: ImportContext): void {
     const header: TraceHeader = { format: this.format, nrCpuIds: this.nrCpuIds, queues: [], implicitQueue: true, extra: {} };
     // The contract's implicit queue: named "0", every CPU in its map, rps_flow_cnt = global size (unknown here).
     header.queues.push({ name: '0', rpsCpus: [], rpsCpusMask: '', rpsFlowCnt: 0 });
     header.extra.socket_rxhash = 'absent';
     ctx.header(header);
-    this.pending.sort(byTime);
-    for (const p of this.pending) ctx.row(p.row, p.line, p.cols);
+    const n = this.n;
+    let order: Uint32Array | null = null;
+    if (!this.sorted) {
+      order = new Uint32Array(n);
+      for (let i = 0; i < n; i++) order[i] = i;
+      const ts = this.ts;
+      order.sort((a, b) => ts[a] - ts[b] || a - b);
+    }
+    // One row object for every row: the reader copies what it keeps.
+    const row: TextRow = { ts: '', event: '', cpu: '', socket: '', state: '', rxhash: '', queue: '', skb: '' };
+    const cols: TextColumns = { ts: 1, event: 1, cpu: 1, socket: 1, state: 1, rxhash: 1, queue: 1, skb: 1 };
+    const text = this.textRows;
+    const out = ctx.parsed?.out ?? null;
+    const cpuBound = ctx.parsed?.cpuBound ?? 0;
+    for (let k = 0; k < n; k++) {
+      const i = order === null ? k : order[k];
+      const t = text.size > 0 ? text.get(i) : undefined;
+      if (t !== undefined) {
+        ctx.row(t.row, this.line[i], t.cols);
+        continue;
+      }
+      const kind = this.kind[i];
+      if (out !== null && this.cpu[i] < cpuBound) {
+        // Every field was checked when read: straight into the batch.
+        const packet = kind <= K_DELIVER;
+        const socket = packet ? NONE : out.socketHex(this.idHi[i], this.idLo[i]);
+        const skb = packet ? out.skbHex(this.idHi[i], this.idLo[i]) : NONE;
+        const h = this.hash[i];
+        out.append(this.ts[i], KIND_CODE[kind], this.cpu[i], socket, this.state[i], h < 0 ? 0 : h, 0, skb, this.line[i]);
+        continue;
+      }
+      // Only the CPU can still be refused (beyond nr_cpu_ids); every other field was checked when read.
+      const c = this.cpuCol[i];
+      cols.ts = cols.event = cols.cpu = cols.socket = cols.state = cols.rxhash = cols.queue = cols.skb = c;
+      const id = hexId(this.idHi[i], this.idLo[i]);
+      const h = this.hash[i];
+      row.ts = String(this.ts[i]);
+      row.event = KIND_EVENT[kind];
+      row.cpu = String(this.cpu[i]);
+      row.state = kind === K_STATE ? String(this.state[i]) : '';
+      row.rxhash = h < 0 ? '' : kind <= K_DELIVER ? hex32(h) : '0';
+      if (kind <= K_DELIVER) {
+        row.socket = '';
+        row.skb = id;
+      } else {
+        row.socket = id;
+        row.skb = '';
+      }
+      ctx.row(row, this.line[i], cols);
+    }
   }
+}
+
+/** A hash as the packet tracepoints print it (0x%08x). */
+function hex32(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+/** A 0x hex identity's text from its value (the same identity: keyed by value, id-keys.ts). */
+function hexId(hi: number, lo: number): string {
+  return hi === 0 ? `0x${lo.toString(16)}` : `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
 }

@@ -4,8 +4,9 @@
  * The reader validates rows and builds the columnar batches; importers never
  * touch typed arrays.
  */
-import type { TraceHeader } from '../trace.js';
 import type { TextColumns, TextRow } from '../rows.js';
+import type { TraceHeader } from '../trace.js';
+import type { BatchWriter } from '../v1/batch-writer.js';
 
 export interface ImportContext {
   /** Display name of the input, for messages. */
@@ -14,6 +15,19 @@ export interface ImportContext {
   header(header: TraceHeader): void;
   /** One row; `line` is the 1-based line of the source file it came from. */
   row(row: TextRow, line: number, columns: TextColumns): void;
+  /**
+   * Where an importer may write rows it has parsed and checked itself, as
+   * numbers, into the same batches row() fills (in order with them): the
+   * v1 reader's writer, set once header() has returned. Absent where only
+   * text rows are taken (tests, the kernel release look-up).
+   */
+  parsed?: ParsedRows;
+}
+
+/** The reader's batch writer for rows already parsed, and the CPU bound they must be under (else they go through row(), which says why). */
+export interface ParsedRows {
+  out: BatchWriter | null;
+  cpuBound: number;
 }
 
 export interface Importer {
@@ -27,6 +41,8 @@ export interface Importer {
    * Throws InputError for input it cannot read.
    */
   run(lines: AsyncIterable<string>, ctx: ImportContext): Promise<void>;
+  /** The same as run(), from the decompressed bytes (latin1; the reader strips a leading BOM for run() only, so this does too). */
+  readChunks?(chunks: AsyncIterable<Buffer>, ctx: ImportContext): Promise<void>;
 }
 
 /**
