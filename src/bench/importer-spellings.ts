@@ -18,8 +18,8 @@
  *   carries, plus state rows (skaddr, newstate; no sk_rxhash).
  */
 import { createReadStream, createWriteStream, existsSync, renameSync } from 'node:fs';
-import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
+import { BatchedLines, chunkLines } from './spellings.js';
 
 /** A canonical row's fields, in the canonical column order. */
 type Fields = string[];
@@ -280,20 +280,9 @@ export async function countRows(path: string): Promise<number> {
 export async function writeImporterSpelling(from: string, to: string, s: ImporterSpelling, restricted = false): Promise<void> {
   const out = createWriteStream(to);
   const c: Context = { comments: [], nrCpuIds: '', packets: 0, ifindex: new Map() };
-  let pending: string[] = [];
-  let pendingBytes = 0;
+  const lines = new BatchedLines(out);
   let inRows = false;
-  const emit = (l: string) => {
-    pending.push(l, '\n');
-    pendingBytes += l.length + 1;
-  };
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const ok = out.write(pending.join(''), 'latin1');
-    pending = [];
-    pendingBytes = 0;
-    if (!ok) await once(out, 'drain');
-  };
+  const emit = (l: string) => lines.add(`${l}\n`);
   const line = (l: string) => {
     if (!inRows) {
       if (l.startsWith('#')) {
@@ -330,16 +319,12 @@ export async function writeImporterSpelling(from: string, to: string, s: Importe
       if (text !== '') emit(text);
     }
   };
-  let rest = '';
-  for await (const chunk of createReadStream(from, { highWaterMark: 1 << 20 })) {
-    const parts = (rest + (chunk as Buffer).toString('latin1')).split('\n');
-    rest = parts.pop()!;
+  for await (const parts of chunkLines(from)) {
     for (const p of parts) line(p);
-    if (pendingBytes > 1 << 20) await flush();
+    await lines.flushIfFull();
   }
-  if (rest !== '') line(rest);
   if (!restricted) for (const t of s.tail?.(c) ?? []) emit(t);
-  await flush();
+  await lines.flush();
   out.end();
   await finished(out);
 }

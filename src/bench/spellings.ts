@@ -140,6 +140,38 @@ export async function ensureSpelled(canonical: string, s: Spelling): Promise<str
   return path;
 }
 
+/** Lines written out a megabyte at a time, waiting for the stream to drain. */
+export class BatchedLines {
+  private parts: string[] = [];
+  private bytes = 0;
+  constructor(private readonly out: NodeJS.WritableStream) {}
+  add(text: string): void {
+    this.parts.push(text);
+    this.bytes += text.length;
+  }
+  async flushIfFull(): Promise<void> {
+    if (this.bytes > 1 << 20) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const ok = this.out.write(this.parts.join(''), 'latin1');
+    this.parts = [];
+    this.bytes = 0;
+    if (!ok) await once(this.out, 'drain');
+  }
+}
+
+/** The lines of a text file, a chunk's worth at a time (the last without its end of line). */
+export async function* chunkLines(from: string): AsyncGenerator<string[]> {
+  let rest = '';
+  for await (const chunk of createReadStream(from, { highWaterMark: 1 << 20 })) {
+    const parts = (rest + (chunk as Buffer).toString('latin1')).split('\n');
+    rest = parts.pop()!;
+    yield parts;
+  }
+  if (rest !== '') yield [rest];
+}
+
 /** Rewrites the v1 trace at `from` (canonical spelling) into `to`, spelled as `s`. */
 export async function spell(from: string, to: string, s: Spelling): Promise<void> {
   const file = createWriteStream(to);
@@ -150,17 +182,8 @@ export async function spell(from: string, to: string, s: Spelling): Promise<void
   const cols = s.columns ?? CANONICAL;
   const index = cols.map((c) => CANONICAL.indexOf(c));
   const ids = new IdNumbering();
-  let rest = '';
-  let pending: string[] = [];
-  let pendingBytes = 0;
+  const lines = new BatchedLines(out);
   let inRows = false;
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const ok = out.write(pending.join(''), 'latin1');
-    pending = [];
-    pendingBytes = 0;
-    if (!ok) await once(out, 'drain');
-  };
   const line = (l: string) => {
     if (!inRows) {
       if (l.startsWith('#')) {
@@ -175,22 +198,14 @@ export async function spell(from: string, to: string, s: Spelling): Promise<void
     s.row?.(f, ids);
     return index.map((k, j) => (k >= 0 ? f[k] : extraField(cols[j], f))).join(',');
   };
-  for await (const chunk of createReadStream(from, { highWaterMark: 1 << 20 })) {
-    const parts = (rest + (chunk as Buffer).toString('latin1')).split('\n');
-    rest = parts.pop()!;
+  for await (const parts of chunkLines(from)) {
     for (const p of parts) {
       const l = line(p);
-      if (l === null) continue;
-      pending.push(l, eol);
-      pendingBytes += l.length + eol.length;
+      if (l !== null) lines.add(l + eol);
     }
-    if (pendingBytes > 1 << 20) await flush();
+    await lines.flushIfFull();
   }
-  if (rest !== '') {
-    const l = line(rest);
-    if (l !== null) pending.push(l, eol);
-  }
-  await flush();
+  await lines.flush();
   out.end();
   await finished(file);
 }

@@ -135,19 +135,7 @@ class PerfLines {
       rows.syscallEntry(tid, ts, cpu);
       return true;
     }
-    const ev = rows.ev;
-    ev.buf = buf;
-    ev.nameStart = nameStart;
-    ev.nameEnd = nameEnd;
-    ev.bodyStart = q;
-    ev.bodyEnd = e;
-    ev.ts = ts;
-    ev.cpu = cpu;
-    ev.tid = tid;
-    ev.bodyColumn = q - s + 1;
-    ev.tsColumn = tsStart - s + 1;
-    ev.cpuColumn = br - s + 2;
-    rows.addEvent(lineNo);
+    rows.addEventBytes(lineNo, buf, s, nameStart, nameEnd, q, e, ts, cpu, tid, tsStart, br + 1);
     return true;
   }
 }

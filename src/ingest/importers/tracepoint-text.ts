@@ -393,6 +393,40 @@ export class TracepointRows {
     this.addEvent(line);
   }
 
+  /**
+   * An event line a byte parser took apart: the line starts at `s` in `buf`;
+   * the name, the body and the timestamp's and CPU's first bytes are offsets
+   * in `buf`.
+   */
+  addEventBytes(
+    line: number,
+    buf: Buffer,
+    s: number,
+    nameStart: number,
+    nameEnd: number,
+    bodyStart: number,
+    bodyEnd: number,
+    ts: number,
+    cpu: number,
+    tid: number,
+    tsStart: number,
+    cpuStart: number,
+  ): void {
+    const ev = this.ev;
+    ev.buf = buf;
+    ev.nameStart = nameStart;
+    ev.nameEnd = nameEnd;
+    ev.bodyStart = bodyStart;
+    ev.bodyEnd = bodyEnd;
+    ev.ts = ts;
+    ev.cpu = cpu;
+    ev.tid = tid;
+    ev.bodyColumn = bodyStart - s + 1;
+    ev.tsColumn = tsStart - s + 1;
+    ev.cpuColumn = cpuStart - s + 1;
+    this.addEvent(line);
+  }
+
   /** The event in `ev` (set by a line parser). */
   addEvent(line: number): void {
     const e = this.ev;
