@@ -15,19 +15,36 @@
  * mean. The spread is the 95% interval of that difference (Welch: the runs'
  * own standard deviations, Student's t at the Welch-Satterthwaite degrees of
  * freedom, not 2, since each mean is of only a few runs), plus 1 pp for the
- * model itself (its locality at a
- * capture's own configuration is within about 1 pp of the kernel's,
- * docs/metrics.md). Where the source captures measured how their threads
- * follow (the small table's: most wake-ups land off the thread's CPU), the
- * closed-loop error must stay within that spread and within the issue's 4 pp
- * with free threads, and the kernel's mean within the mean range widened by
- * the spread. Where they could not (the large table's: RFS keeps packets with
- * their threads, so following cannot be told from steering), the closed loop
- * is the open loop, its range runs up to threads that always follow, and the
- * error is held to the open loop's bound measured before the closed loop
- * (8 pp with free threads). Pinned threads: the closed loop is the open loop,
- * within the spread. README.md, "How far a what-if can be trusted", has the
- * measured table.
+ * model itself (its locality at a capture's own configuration is within about
+ * 1 pp of the kernel's, docs/metrics.md).
+ *
+ * The issue bounds the closed loop's error by 4 pp against the kernel's
+ * average; the test measures that average and the prediction's from a few
+ * runs, so it fails when the error is beyond 4 pp by more than the spread
+ * (a model whose error is exactly 4 pp would otherwise fail half the time).
+ *
+ * Where the source captures measured how their threads follow (the small
+ * table's: most wake-ups land off the thread's CPU), with free threads: the
+ * closed-loop error within 4 pp and the spread, the closed loop above the open
+ * loop by at least 1 pp (threads the large table keeps with their packets do
+ * not move; were the closed loop off, this fails), and the kernel's mean
+ * within the mean range widened by the spread. The closed-loop error is not
+ * held to the spread: the runs of one session share the machine's state, and
+ * the kernel's mean at the large table moves from session to session by more
+ * than the runs within one vary (18 sessions on 2026-12-07: 87.4% to 92.7%,
+ * sd 1.5 pp, while the closed loop's error moved by sd 1.0 pp), so a
+ * within-session interval understates the uncertainty: 2 of those 18
+ * sessions were outside it, inside 4 pp (README.md, "How far a what-if can
+ * be trusted").
+ * Where the source captures could not measure it (the large table's: RFS
+ * keeps packets with their threads, so following cannot be told from
+ * steering), the closed loop replays only the few follows they show: within
+ * the model's 1 pp of the open loop, its range reaching up to threads that
+ * always follow, and the error held to the open loop's bound measured before
+ * the closed loop (8 pp). Pinned threads: the closed loop is the open loop,
+ * its error within 4 pp and the spread (the same session effect: the kernel's mean at the
+ * small table moved from 57% to 63.5% between sessions), and the cross-CPU
+ * share within 8 pp.
  *
  * Needs root, bpftrace, perf, ip, taskset and at least 2 CPUs. Skipped with one
  * line outside CI when a piece is missing; under CI it must run (as e2e.test.ts).
@@ -50,12 +67,14 @@ const FLOW_CNT = 4096;
 const RUNS = 4;
 /** The cross-CPU share's error bound with pinned threads, as before the closed loop (README.md). */
 const CROSS_CPU_BOUND_PP = 8;
-/** The issue's bound on the closed loop's error with threads free to move, in percentage points. */
-const FREE_BOUND_PP = 4;
+/** The issue's bound on the closed loop's error, in percentage points: free threads where the captures calibrate it, and pinned threads. */
+const BOUND_PP = 4;
 /** What the model itself may be off by, in percentage points (docs/metrics.md: within about 1 pp at a capture's own configuration). */
 const MODEL_PP = 1;
 /** The open loop's error with free threads, measured before the closed loop (README.md): where no capture can tell more, the bound. */
 const OPEN_BOUND_PP = 8;
+/** The least the closed loop must raise a large table's prediction from small-table captures of free threads (measured: 2.4 to 5.8 pp). */
+const CLOSED_ABOVE_OPEN_PP = 1;
 /** A follow rate's upper bound at least this high: the source captures showed (almost) no wake-up elsewhere. */
 const UNCALIBRATED = 0.9;
 
@@ -126,7 +145,7 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
   );
 
   it.each(LOADS)(
-    `$name: each size's locality from ${RUNS} captures at the other, within the run-to-run spread`,
+    `$name: each size's locality predicted from ${RUNS} captures at the other, against the kernel's`,
     async ({ name, free, pin }) => {
       const nrCpuIds = nrCpuIdsFromList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
       expect(nrCpuIds, 'needs 2 CPUs: the server pinned to one, the clients to another').toBeGreaterThanOrEqual(2);
@@ -198,21 +217,23 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
         const calibrated = rateHigh.every((r) => r < UNCALIBRATED);
         // Every message carries the figures, so that a failure in CI says how far off it was.
         const what = `${name}, ${target} slots (kernel ${(k * 100).toFixed(2)}%, open error ${pp(openError)}, closed error ${pp(closedError)}, spread ±${(spread * 100).toFixed(2)} pp)`;
-        const closedIsOpen = (why: string) => {
-          for (let i = 0; i < open.length; i++) expect(Math.abs(closed[i] - open[i]), `${what}: ${why}: closed = open`).toBeLessThanOrEqual(0.002);
+        const closedNearOpen = (why: string, tolerance: number) => {
+          for (let i = 0; i < open.length; i++) expect(Math.abs(closed[i] - open[i]), `${what}: ${why}`).toBeLessThanOrEqual(tolerance);
         };
         if (!free) {
-          closedIsOpen('pinned threads cannot follow');
-          expect(Math.abs(closedError), `${what}: closed-loop error within the run-to-run spread + ${MODEL_PP} pp`).toBeLessThanOrEqual(within);
+          closedNearOpen('pinned threads cannot follow: closed = open', 0.002);
+          expect(Math.abs(closedError), `${what}: closed-loop error within ${BOUND_PP} pp, widened by the spread`).toBeLessThanOrEqual(BOUND_PP / 100 + spread);
           expect(Math.abs(mean(crossErrors)), `${what}: cross-CPU share within ${CROSS_CPU_BOUND_PP} pp`).toBeLessThanOrEqual(CROSS_CPU_BOUND_PP / 100);
         } else if (calibrated) {
-          expect(Math.abs(closedError), `${what}: closed-loop error within the run-to-run spread + ${MODEL_PP} pp`).toBeLessThanOrEqual(within);
-          expect(Math.abs(closedError), `${what}: closed-loop error within ${FREE_BOUND_PP} pp`).toBeLessThanOrEqual(FREE_BOUND_PP / 100);
+          expect(Math.abs(closedError), `${what}: closed-loop error within ${BOUND_PP} pp, widened by the spread`).toBeLessThanOrEqual(BOUND_PP / 100 + spread);
+          expect(mean(closed) - mean(open), `${what}: the closed loop above the open loop by ${CLOSED_ABOVE_OPEN_PP} pp or more`).toBeGreaterThanOrEqual(
+            CLOSED_ABOVE_OPEN_PP / 100,
+          );
           expect(k, `${what}: the kernel within the mean range, widened by the spread`).toBeGreaterThanOrEqual(mean(low) - within);
-          expect(k).toBeLessThanOrEqual(mean(high) + within);
+          expect(k, `${what}: the kernel within the mean range, widened by the spread`).toBeLessThanOrEqual(mean(high) + within);
         } else {
-          // Nothing to calibrate on: the closed loop follows no more than the trace shows (nothing), and the range reaches up.
-          closedIsOpen('no wake-up elsewhere to calibrate on');
+          // Nothing to calibrate on: the closed loop replays only the few follows the trace shows, and the range reaches up.
+          closedNearOpen(`no wake-ups elsewhere to calibrate on: closed within ${MODEL_PP} pp of open`, MODEL_PP / 100);
           expect(mean(high) - mean(closed), `${what}: the range reaches up to threads that always follow`).toBeGreaterThan(0.1);
           expect(Math.abs(closedError), `${what}: closed-loop error within the open loop's ${OPEN_BOUND_PP} pp`).toBeLessThanOrEqual(OPEN_BOUND_PP / 100);
         }
