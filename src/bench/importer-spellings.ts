@@ -19,20 +19,9 @@
  */
 import { createReadStream, createWriteStream, existsSync, renameSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
-import { BatchedLines, chunkLines } from './spellings.js';
+import { BatchedLines, CANONICAL, CPU, chunkLines, EVENT, type Fields, QUEUE, RXHASH, SKB, SOCKET, STATE, TS } from './spellings.js';
 
-/** A canonical row's fields, in the canonical column order. */
-type Fields = string[];
-const TS = 0,
-  EVENT = 1,
-  CPU = 2,
-  SOCKET = 3,
-  STATE = 4,
-  RXHASH = 5,
-  QUEUE = 6,
-  SKB = 7;
-
-const V1_COLUMNS = 'ts,event,cpu,socket,state,rxhash,queue,skb';
+const V1_COLUMNS = CANONICAL.join(',');
 
 /** Per-trace state a writer keeps: header comments seen, packets numbered, devices by index. */
 interface Context {

@@ -10,17 +10,20 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { TCP_STATE_NAMES } from '../ingest/trace.js';
+import { COLUMN_NAMES } from '../ingest/v1/header.js';
 
 /** A canonical row's fields, in the canonical column order. */
-type Fields = string[];
-const EVENT = 1,
+export type Fields = string[];
+export const TS = 0,
+  EVENT = 1,
   CPU = 2,
   SOCKET = 3,
   STATE = 4,
   RXHASH = 5,
   QUEUE = 6,
   SKB = 7;
-const CANONICAL = ['ts', 'event', 'cpu', 'socket', 'state', 'rxhash', 'queue', 'skb'];
+/** The canonical column order (the generator's and the capture's). */
+export const CANONICAL: readonly string[] = COLUMN_NAMES;
 
 export interface Spelling {
   /** File name part and the bench's label. */

@@ -18,6 +18,7 @@ import { captureMsg, sampleCaptureMsg } from '../messages.js';
 import { describeRule, ruleBits, type SamplingRule } from '../types/sampling.js';
 import type { TextRow } from '../ingest/rows.js';
 import { CaptureAssembler, type AssembleStats } from '../ingest/importers/capture-protocol.js';
+import { COLUMN_NAMES } from '../ingest/v1/header.js';
 import { BpftraceRun } from './bpftrace-run.js';
 import { namesInOtherNamespaces, ownNetnsInum } from './namespaces.js';
 import { decodePerfData, perfAvailable, perfRecordArgs, planPerfEvents, type PerfEvent } from './perf-packets.js';
@@ -51,7 +52,7 @@ export interface CaptureSummary {
   rxhashField: string;
 }
 
-export const V1_COLUMNS = 'ts,event,cpu,socket,state,rxhash,queue,skb';
+export const V1_COLUMNS = COLUMN_NAMES.join(',');
 
 /** A v1 trace as text: magic, header comments, header row, rows. */
 export function formatV1(comments: string[], rows: Iterable<{ row: TextRow }>): string {

@@ -23,6 +23,7 @@
  * the chunk size.
  */
 import { EventKind, TcpState } from '../ingest/trace.js';
+import { COLUMN_NAMES } from '../ingest/v1/header.js';
 import { Xoshiro128 } from './prng.js';
 import { AliasTable, flowWeights } from './sampler.js';
 import { defaultIndirection, Ipv4Toeplitz } from './toeplitz.js';
@@ -90,7 +91,7 @@ export function traceHeader(w: Workload): string {
     pairs.push(`gen.${k}=${v}`);
   }
   for (let i = 0; i < pairs.length; i += 8) lines.push('# ' + pairs.slice(i, i + 8).join(' '));
-  lines.push('ts,event,cpu,socket,state,rxhash,queue,skb');
+  lines.push(COLUMN_NAMES.join(','));
   return lines.join('\n') + '\n';
 }
 

@@ -16,17 +16,16 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
-import { forEachLine } from './chunk-lines.js';
 import { CrFinder, digits, isDigit, isSpace, isWord, secondsAt } from './line-bytes.js';
-import { secondsToNs, TracepointRows } from './tracepoint-text.js';
-import type { ImportContext, Importer } from './types.js';
+import { secondsToNs, type TracepointLines, TracepointRows, tracepointReading } from './tracepoint-text.js';
+import type { Importer } from './types.js';
 
 const LINE = /^(\s*.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:[^\s\]]{4,6}\s+)?(\d+\.\d+):\s+(\w+)(?::\s*(.*)|\((.*)\)|\s+->.*)$/;
 
 const SYS_ENTER = Buffer.from('sys_enter', 'latin1');
 
 /** One ftrace / trace-cmd trace's lines, as text (run()) or bytes (readChunks()). */
-class FtraceLines {
+class FtraceLines implements TracepointLines {
   readonly rows: TracepointRows;
   private readonly cr = new CrFinder();
   private readonly at = { ns: 0, end: 0 };
@@ -158,15 +157,5 @@ export const ftraceImporter: Importer = {
     if (/^cpus=\d+\s*$/.test(first) || /^# tracer: /.test(first)) return true;
     return head.split('\n', 200).some((l) => LINE.test(l) && /\b(netif_\w+|napi_gro_\w+|sock_\w+_length|inet_sock_set_state):/.test(l));
   },
-  async run(lines: AsyncIterable<string>, ctx: ImportContext): Promise<void> {
-    const ftrace = new FtraceLines(ctx.file);
-    let lineNo = 0;
-    for await (const text of lines) ftrace.text(text, ++lineNo);
-    ftrace.rows.emit(ctx);
-  },
-  async readChunks(chunks: AsyncIterable<Buffer>, ctx: ImportContext): Promise<void> {
-    const ftrace = new FtraceLines(ctx.file);
-    await forEachLine(chunks, (buf, s, e, lineNo) => ftrace.bytes(buf, s, e, lineNo));
-    ftrace.rows.emit(ctx);
-  },
+  ...tracepointReading((file) => new FtraceLines(file)),
 };

@@ -13,10 +13,9 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
-import { forEachLine } from './chunk-lines.js';
 import { CrFinder, digits, isDigit, isSpace, isWord, secondsAt } from './line-bytes.js';
-import { secondsToNs, TracepointRows } from './tracepoint-text.js';
-import type { ImportContext, Importer } from './types.js';
+import { secondsToNs, type TracepointLines, TracepointRows, tracepointReading } from './tracepoint-text.js';
+import type { Importer } from './types.js';
 
 const LINE = /^(\s*.*?)\s+(\d+)(?:\/(\d+))?\s+\[(\d+)\]\s+(\d+\.\d+):\s+(?:\d+\s+)?(\w+):(\w+):\s?(.*)$/;
 
@@ -31,7 +30,7 @@ function equals(buf: Buffer, start: number, end: number, word: Buffer, prefix = 
 }
 
 /** One perf script trace's lines, as text (run()) or bytes (readChunks()). */
-class PerfLines {
+class PerfLines implements TracepointLines {
   readonly rows: TracepointRows;
   private readonly cr = new CrFinder();
   private readonly at = { ns: 0, end: 0 };
@@ -148,15 +147,5 @@ export const perfScriptImporter: Importer = {
       return m !== null && (m[6] === 'net' || m[6] === 'sock' || m[6] === 'syscalls' || m[6] === 'raw_syscalls');
     });
   },
-  async run(lines: AsyncIterable<string>, ctx: ImportContext): Promise<void> {
-    const perf = new PerfLines(ctx.file);
-    let lineNo = 0;
-    for await (const text of lines) perf.text(text, ++lineNo);
-    perf.rows.emit(ctx);
-  },
-  async readChunks(chunks: AsyncIterable<Buffer>, ctx: ImportContext): Promise<void> {
-    const perf = new PerfLines(ctx.file);
-    await forEachLine(chunks, (buf, s, e, lineNo) => perf.bytes(buf, s, e, lineNo));
-    perf.rows.emit(ctx);
-  },
+  ...tracepointReading((file) => new PerfLines(file)),
 };

@@ -32,7 +32,8 @@ import { importMsg } from '../../messages.js';
 import { key } from '../id-keys.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import { EventKind, NONE, type TraceHeader } from '../trace.js';
-import type { ImportContext } from './types.js';
+import { forEachLine } from './chunk-lines.js';
+import type { ImportContext, Importer } from './types.js';
 
 /** One event line, prefix already taken apart by the tool-specific parser. */
 export interface TracepointEvent {
@@ -666,4 +667,28 @@ function hex32(n: number): string {
 /** A 0x hex identity's text from its value (the same identity: keyed by value, id-keys.ts). */
 function hexId(hi: number, lo: number): string {
   return hi === 0 ? `0x${lo.toString(16)}` : `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
+}
+
+/** A tracepoint importer's reader of lines: as text, with every message, or as bytes; both into `rows`. */
+export interface TracepointLines {
+  readonly rows: TracepointRows;
+  text(text: string, lineNo: number): void;
+  bytes(buf: Buffer, s: number, e: number, lineNo: number): void;
+}
+
+/** An importer's run() and readChunks() over the lines that `open(file)` reads; the rows emitted at the end. */
+export function tracepointReading(open: (file: string) => TracepointLines): Pick<Importer, 'run' | 'readChunks'> {
+  return {
+    async run(lines: AsyncIterable<string>, ctx: ImportContext): Promise<void> {
+      const reader = open(ctx.file);
+      let lineNo = 0;
+      for await (const text of lines) reader.text(text, ++lineNo);
+      reader.rows.emit(ctx);
+    },
+    async readChunks(chunks: AsyncIterable<Buffer>, ctx: ImportContext): Promise<void> {
+      const reader = open(ctx.file);
+      await forEachLine(chunks, (buf, s, e, lineNo) => reader.bytes(buf, s, e, lineNo));
+      reader.rows.emit(ctx);
+    },
+  };
 }
