@@ -53,6 +53,35 @@ function sizeAxisX(field: string, title: string, values: number[]) {
   };
 }
 
+/**
+ * Transforms that turn the columns named by `labels`' keys into rows of
+ * (metric, value), each with its label in the field `as`; missing values
+ * (null: nothing to divide by) are left out.
+ */
+function foldLabelled(labels: Record<string, string>, as: string) {
+  return [
+    { fold: Object.keys(labels), as: ['metric', 'value'] as [string, string] },
+    { filter: 'isValid(datum.value)' },
+    { calculate: `${JSON.stringify(labels)}[datum.metric]`, as },
+  ];
+}
+
+/** One row of panels per label of `labels` (in their order, the label in the field `rate`), each with its own y scale. */
+function panelPerRate(labels: Record<string, string>) {
+  return {
+    facet: {
+      row: {
+        field: 'rate',
+        type: 'nominal' as const,
+        title: null,
+        sort: Object.values(labels),
+        header: { labelFontSize: 13, labelAngle: 0, labelAlign: 'left' as const, labelOrient: 'top' as const },
+      },
+    },
+    resolve: { scale: { y: 'independent' as const } },
+  };
+}
+
 const percentAxis = (title: string, zero = true, domainMax?: number) => ({
   type: 'quantitative' as const,
   title,
@@ -179,11 +208,7 @@ export function localityChart(model: ReportData): Chart {
       },
       {
         data: { name: 'global_sweep' },
-        transform: [
-          { fold: Object.keys(LOCALITY_LABELS), as: ['metric', 'value'] },
-          { filter: 'isValid(datum.value)' },
-          { calculate: `${JSON.stringify(LOCALITY_LABELS)}[datum.metric]`, as: 'series' },
-        ],
+        transform: [...foldLabelled(LOCALITY_LABELS, 'series')],
         mark: { type: 'line', point: { size: 40 }, strokeWidth: 2 },
         encoding: {
           x: sizeAxisX('entries_effective', 'Global table size, rps_sock_flow_entries (slots, log₂ scale; Ki = 1024)', sizes),
@@ -386,9 +411,7 @@ export function collisionChart(model: ReportData): Chart {
       {
         data: { name: 'collision_sweep' },
         transform: [
-          { fold: Object.keys(RATE_LABELS), as: ['metric', 'value'] },
-          { filter: 'isValid(datum.value)' },
-          { calculate: `${JSON.stringify(RATE_LABELS)}[datum.metric]`, as: 'series' },
+          ...foldLabelled(RATE_LABELS, 'series'),
           { calculate: "datum.metric === 'expected_collision_rate' ? 'analytic' : 'replayed'", as: 'source' },
         ],
         mark: { type: 'line', point: { size: 36 }, strokeWidth: 2 },
@@ -493,11 +516,7 @@ export function queueSweepChart(model: ReportData): Chart {
         layer: [
           {
             data: { name: 'queue_sweep' },
-            transform: [
-              { fold: Object.keys(QUEUE_LABELS), as: ['metric', 'value'] },
-              { filter: 'isValid(datum.value)' },
-              { calculate: `${JSON.stringify(QUEUE_LABELS)}[datum.metric]`, as: 'series' },
-            ],
+            transform: [...foldLabelled(QUEUE_LABELS, 'series')],
             mark: { type: 'line', point: { size: 36 }, strokeWidth: 2 },
             encoding: {
               x,
@@ -578,11 +597,7 @@ export function timelineChart(model: ReportData): Chart | null {
       {
         width: WIDTH,
         height: HEIGHT,
-        transform: [
-          { fold: Object.keys(labels), as: ['metric', 'value'] },
-          { filter: 'isValid(datum.value)' },
-          { calculate: `${JSON.stringify(labels)}[datum.metric]`, as: 'series' },
-        ],
+        transform: [...foldLabelled(labels, 'series')],
         mark: { type: 'line', strokeWidth: 1.5, interpolate: 'step-after' },
         encoding: {
           x,
@@ -744,21 +759,8 @@ export function kernelCharts(model: ReportData): Chart[] {
         config: CONFIG,
         datasets: { kernel_sweep: rows },
         data: { name: 'kernel_sweep' },
-        transform: [
-          { fold: Object.keys(labels), as: ['metric', 'value'] },
-          { filter: 'isValid(datum.value)' },
-          { calculate: `${JSON.stringify(labels)}[datum.metric]`, as: 'rate' },
-        ],
-        facet: {
-          row: {
-            field: 'rate',
-            type: 'nominal',
-            title: null,
-            sort: Object.values(labels),
-            header: { labelFontSize: 13, labelAngle: 0, labelAlign: 'left', labelOrient: 'top' },
-          },
-        },
-        resolve: { scale: { y: 'independent' } },
+        transform: [...foldLabelled(labels, 'rate')],
+        ...panelPerRate(labels),
         spec: {
           width: WIDTH,
           height: 170,
@@ -1034,21 +1036,8 @@ export function cpuWhatIfChart(model: ReportData): Chart | null {
       config: CONFIG,
       datasets: { cpu_whatif: rows },
       data: { name: 'cpu_whatif' },
-      transform: [
-        { fold: Object.keys(CPU_LABELS), as: ['metric', 'value'] },
-        { filter: 'isValid(datum.value)' },
-        { calculate: `${JSON.stringify(CPU_LABELS)}[datum.metric]`, as: 'rate' },
-      ],
-      facet: {
-        row: {
-          field: 'rate',
-          type: 'nominal',
-          title: null,
-          sort: Object.values(CPU_LABELS),
-          header: { labelFontSize: 13, labelAngle: 0, labelAlign: 'left', labelOrient: 'top' },
-        },
-      },
-      resolve: { scale: { y: 'independent' } },
+      transform: [...foldLabelled(CPU_LABELS, 'rate')],
+      ...panelPerRate(CPU_LABELS),
       spec: {
         width: WIDTH,
         height: 150,
