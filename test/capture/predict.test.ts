@@ -34,8 +34,7 @@
  * than the runs within one vary (18 sessions on 2026-12-07: 87.4% to 92.7%,
  * sd 1.5 pp, while the closed loop's error moved by sd 1.0 pp), so a
  * within-session interval understates the uncertainty: 2 of those 18
- * sessions were outside it, inside 4 pp (README.md, "How far a what-if can
- * be trusted").
+ * sessions were outside it, inside 4 pp (docs/what-if-evidence.md).
  * Where the source captures could not measure it (the large table's: RFS
  * keeps packets with their threads, so following cannot be told from
  * steering), the closed loop replays only the few follows they show: within
