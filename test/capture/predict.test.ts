@@ -225,9 +225,12 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
           expect(Math.abs(mean(crossErrors)), `${what}: cross-CPU share within ${CROSS_CPU_BOUND_PP} pp`).toBeLessThanOrEqual(CROSS_CPU_BOUND_PP / 100);
         } else if (calibrated) {
           expect(Math.abs(closedError), `${what}: closed-loop error within ${BOUND_PP} pp, widened by the spread`).toBeLessThanOrEqual(BOUND_PP / 100 + spread);
-          expect(mean(closed) - mean(open), `${what}: the closed loop above the open loop by ${CLOSED_ABOVE_OPEN_PP} pp or more`).toBeGreaterThanOrEqual(
-            CLOSED_ABOVE_OPEN_PP / 100,
-          );
+          // A large table keeps packets with the threads that followed them at the small one: those threads stay.
+          if (target === LARGE) {
+            expect(mean(closed) - mean(open), `${what}: the closed loop above the open loop by ${CLOSED_ABOVE_OPEN_PP} pp or more`).toBeGreaterThanOrEqual(
+              CLOSED_ABOVE_OPEN_PP / 100,
+            );
+          }
           expect(k, `${what}: the kernel within the mean range, widened by the spread`).toBeGreaterThanOrEqual(mean(low) - within);
           expect(k, `${what}: the kernel within the mean range, widened by the spread`).toBeLessThanOrEqual(mean(high) + within);
         } else {
