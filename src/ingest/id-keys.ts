@@ -45,13 +45,33 @@ export function idKey(text: string): number {
   return -1;
 }
 
+/** A hex digit's value from its character code; -1 when it is not one. */
+function hexDigit(c: number): number {
+  return c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
+}
+
 /** The hex digits of text from `from` into `key`; false if one is not a hex digit. */
 function hexValue(text: string, from: number): boolean {
   let hi = 0;
   let lo = 0;
   for (let i = from; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const d = c >= 48 && c <= 57 ? c - 48 : (c | 0x20) >= 97 && (c | 0x20) <= 102 ? (c | 0x20) - 87 : -1;
+    const d = hexDigit(text.charCodeAt(i));
+    if (d < 0) return false;
+    hi = ((hi << 4) | (lo >>> 28)) >>> 0;
+    lo = ((lo << 4) | d) >>> 0;
+  }
+  key.hi = hi;
+  key.lo = lo;
+  return true;
+}
+
+/** idKey()'s ID_HEX for the bytes b[s, e) (an importer's field, not yet a string) into `key`: `0x` and 1 to 16 hex digits; false otherwise. */
+export function hexIdBytes(b: Uint8Array, s: number, e: number): boolean {
+  if (e - s <= 2 || e - s > 18 || b[s] !== 0x30 || (b[s + 1] | 0x20) !== 0x78) return false;
+  let hi = 0;
+  let lo = 0;
+  for (let i = s + 2; i < e; i++) {
+    const d = hexDigit(b[i]);
     if (d < 0) return false;
     hi = ((hi << 4) | (lo >>> 28)) >>> 0;
     lo = ((lo << 4) | d) >>> 0;

@@ -16,8 +16,9 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
-import { CrFinder, digits, isDigit, isSpace, isWord, secondsAt } from './line-bytes.js';
-import { secondsToNs, type TracepointLines, TracepointRows, tracepointReading } from './tracepoint-text.js';
+import { digits, isDigit, isSpace, isWord, secondsAt } from './line-bytes.js';
+import { TracepointLines, tracepointReading } from './tracepoint-lines.js';
+import { secondsToNs } from './tracepoint-text.js';
 import type { Importer } from './types.js';
 
 const LINE = /^(\s*.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:[^\s\]]{4,6}\s+)?(\d+\.\d+):\s+(\w+)(?::\s*(.*)|\((.*)\)|\s+->.*)$/;
@@ -25,16 +26,11 @@ const LINE = /^(\s*.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:[^\s\]]{4,6}
 const SYS_ENTER = Buffer.from('sys_enter', 'latin1');
 
 /** One ftrace / trace-cmd trace's lines, as text (run()) or bytes (readChunks()). */
-class FtraceLines implements TracepointLines {
-  readonly rows: TracepointRows;
-  private readonly cr = new CrFinder();
-  private readonly at = { ns: 0, end: 0 };
-
-  constructor(private readonly file: string) {
-    this.rows = new TracepointRows(file, 'ftrace');
+class FtraceLines extends TracepointLines {
+  constructor(file: string) {
+    super(file, 'ftrace');
   }
 
-  /** A line as text: every line the byte path does not take, with every error message. */
   text(text: string, lineNo: number): void {
     const rows = this.rows;
     if (lineNo === 1) {

@@ -13,8 +13,9 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
-import { CrFinder, digits, isDigit, isSpace, isWord, secondsAt } from './line-bytes.js';
-import { secondsToNs, type TracepointLines, TracepointRows, tracepointReading } from './tracepoint-text.js';
+import { digits, isDigit, isSpace, isWord, secondsAt } from './line-bytes.js';
+import { TracepointLines, tracepointReading } from './tracepoint-lines.js';
+import { secondsToNs } from './tracepoint-text.js';
 import type { Importer } from './types.js';
 
 const LINE = /^(\s*.*?)\s+(\d+)(?:\/(\d+))?\s+\[(\d+)\]\s+(\d+\.\d+):\s+(?:\d+\s+)?(\w+):(\w+):\s?(.*)$/;
@@ -30,16 +31,11 @@ function equals(buf: Buffer, start: number, end: number, word: Buffer, prefix = 
 }
 
 /** One perf script trace's lines, as text (run()) or bytes (readChunks()). */
-class PerfLines implements TracepointLines {
-  readonly rows: TracepointRows;
-  private readonly cr = new CrFinder();
-  private readonly at = { ns: 0, end: 0 };
-
-  constructor(private readonly file: string) {
-    this.rows = new TracepointRows(file, 'perf-script');
+class PerfLines extends TracepointLines {
+  constructor(file: string) {
+    super(file, 'perf-script');
   }
 
-  /** A line as text: every line the byte path does not take, with every error message. */
   text(text: string, lineNo: number): void {
     const rows = this.rows;
     if (text.startsWith('#')) {

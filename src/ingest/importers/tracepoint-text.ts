@@ -29,11 +29,10 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
-import { key } from '../id-keys.js';
+import { hexIdBytes, key } from '../id-keys.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import { EventKind, NONE, type TraceHeader } from '../trace.js';
-import { forEachLine } from './chunk-lines.js';
-import type { ImportContext, Importer } from './types.js';
+import type { ImportContext } from './types.js';
 
 /** One event line, prefix already taken apart by the tool-specific parser. */
 export interface TracepointEvent {
@@ -252,22 +251,7 @@ export class BodyFields {
 
   /** The value as a 0x hex identity (id-keys.ts: 1 to 16 digits) into `key`; false if it is not one. */
   hexId(p: number): boolean {
-    const b = this.buf;
-    const s = this.valStart[p];
-    const e = this.valEnd[p];
-    if (e - s <= 2 || e - s > 18 || b[s] !== 0x30 || (b[s + 1] | 0x20) !== 0x78) return false;
-    let hi = 0;
-    let lo = 0;
-    for (let i = s + 2; i < e; i++) {
-      const c = b[i];
-      const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
-      if (d < 0) return false;
-      hi = ((hi << 4) | (lo >>> 28)) >>> 0;
-      lo = ((lo << 4) | d) >>> 0;
-    }
-    key.hi = hi;
-    key.lo = lo;
-    return true;
+    return hexIdBytes(this.buf, this.valStart[p], this.valEnd[p]);
   }
 }
 
@@ -667,28 +651,4 @@ function hex32(n: number): string {
 /** A 0x hex identity's text from its value (the same identity: keyed by value, id-keys.ts). */
 function hexId(hi: number, lo: number): string {
   return hi === 0 ? `0x${lo.toString(16)}` : `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
-}
-
-/** A tracepoint importer's reader of lines: as text, with every message, or as bytes; both into `rows`. */
-export interface TracepointLines {
-  readonly rows: TracepointRows;
-  text(text: string, lineNo: number): void;
-  bytes(buf: Buffer, s: number, e: number, lineNo: number): void;
-}
-
-/** An importer's run() and readChunks() over the lines that `open(file)` reads; the rows emitted at the end. */
-export function tracepointReading(open: (file: string) => TracepointLines): Pick<Importer, 'run' | 'readChunks'> {
-  return {
-    async run(lines: AsyncIterable<string>, ctx: ImportContext): Promise<void> {
-      const reader = open(ctx.file);
-      let lineNo = 0;
-      for await (const text of lines) reader.text(text, ++lineNo);
-      reader.rows.emit(ctx);
-    },
-    async readChunks(chunks: AsyncIterable<Buffer>, ctx: ImportContext): Promise<void> {
-      const reader = open(ctx.file);
-      await forEachLine(chunks, (buf, s, e, lineNo) => reader.bytes(buf, s, e, lineNo));
-      reader.rows.emit(ctx);
-    },
-  };
 }

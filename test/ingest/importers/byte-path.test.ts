@@ -13,6 +13,7 @@ import { forEachLine } from '../../../src/ingest/importers/chunk-lines.js';
 import { IMPORTERS } from '../../../src/ingest/importers/index.js';
 import { BodyFields, fieldsOf } from '../../../src/ingest/importers/tracepoint-text.js';
 import type { ImportContext, Importer } from '../../../src/ingest/importers/types.js';
+import { IMPORTER_FIXTURES } from '../../helpers/importer-fixtures.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/importers');
 const byFormat = (f: string): Importer => IMPORTERS.find((i) => i.format === f)!;
@@ -88,14 +89,7 @@ describe('BodyFields finds the pairs the pattern finds', () => {
   });
 });
 
-const cases: [string, string][] = [
-  ['perf-script.txt', 'perf-script'],
-  ['ftrace-trace.txt', 'ftrace'],
-  ['trace-cmd-report.txt', 'ftrace'],
-  ['trace-cmd-report-raw.txt', 'ftrace'],
-  ['bpftrace-f-json.json', 'bpftrace-json'],
-  ['bpftrace-text.txt', 'bpftrace-text'],
-];
+const cases = IMPORTER_FIXTURES;
 
 /** Changes to one event line each: the byte path must read it as the text path does, or leave it to it. */
 const TWEAKS: [string, (l: string) => string][] = [

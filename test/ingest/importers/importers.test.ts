@@ -11,6 +11,7 @@ import { IMPORTERS } from '../../../src/ingest/importers/index.js';
 import type { Importer } from '../../../src/ingest/importers/types.js';
 import { newIdentities, RowBuilder, type TextRow } from '../../../src/ingest/rows.js';
 import { sniffFormat } from '../../../src/ingest/sniff.js';
+import { IMPORTER_FIXTURES } from '../../helpers/importer-fixtures.js';
 import type { TraceHeader } from '../../../src/ingest/trace.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/importers');
@@ -53,14 +54,7 @@ function expectTimeOrder(rows: { ts: string }[]): void {
 }
 
 describe('sniffFormat', () => {
-  it.each([
-    ['perf-script.txt', 'perf-script'],
-    ['ftrace-trace.txt', 'ftrace'],
-    ['trace-cmd-report.txt', 'ftrace'],
-    ['trace-cmd-report-raw.txt', 'ftrace'],
-    ['bpftrace-f-json.json', 'bpftrace-json'],
-    ['bpftrace-text.txt', 'bpftrace-text'],
-  ])('recognises %s as %s', (file, format) => {
+  it.each(IMPORTER_FIXTURES)('recognises %s as %s', (file, format) => {
     const got = sniffFormat(text(file).slice(0, 65536));
     expect(got === 'rfs-v1' ? got : got.format).toBe(format);
   });
