@@ -378,6 +378,8 @@ export const captureMsg = {
   badProtocolField: (what: string, text: string) => `expected ${what} in the rfs-capture line, found ${quote(text)}`,
   badProtocolArity: (kind: string, want: number, got: number) => `an rfs-capture "${kind}" line has ${want} fields, this one has ${got}`,
   unknownCaptureVersion: (v: string) => `unknown rfs-capture version ${quote(v)} (this rfs-replay reads v1)`,
+  tooManyEvents: (max: number) =>
+    `more than ${max} events: a capture this large cannot be held to be sorted by time; capture a shorter time, or sample flows (capture --sample 1/N)`,
   noCaptureMagic: () => 'no "rfs-capture v1" line: this is not the output of the rfs-replay capture program (did BEGIN run?)',
   badCpuList: (text: string) => `cannot read the possible CPUs: expected a list such as 0-3 in /sys/devices/system/cpu/possible, found ${quote(text)}`,
   noSuchNetns: (name: string) => `network namespace ${quote(name)} does not exist (no /run/netns/${name}; create it with ip netns add)`,

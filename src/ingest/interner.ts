@@ -99,7 +99,11 @@ export class Interner {
       if (old[o + 2] === 0) continue;
       let i = (Math.imul(old[o + 1] ^ Math.imul(old[o], 0x9e3779b1) ^ old[o + 3], 0x85ebca6b) >>> 0) & mask;
       while (t[4 * i + 2] !== 0) i = (i + 1) & mask;
-      t.set(old.subarray(o, o + 4), 4 * i);
+      const n = 4 * i;
+      t[n] = old[o];
+      t[n + 1] = old[o + 1];
+      t[n + 2] = old[o + 2];
+      t[n + 3] = old[o + 3];
     }
     this.table = t;
     this.mask = mask;

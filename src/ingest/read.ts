@@ -71,7 +71,9 @@ export interface ReadResult {
 
 /** Reads `path` and streams it into `sink`; `onHeader` fires before the first batch. */
 export async function readTrace(path: string, sink: TraceSink, opts: ReadOptions = {}): Promise<ReadResult> {
-  const src = openSource(path, { chunkSize: opts.chunkSize, hash: opts.hash, signal: opts.signal });
+  // csv-parse keeps views of earlier chunks: they must stay as they are.
+  const csvParse = opts.reader !== undefined && opts.reader !== 'fast';
+  const src = openSource(path, { chunkSize: opts.chunkSize, hash: opts.hash, signal: opts.signal, reuseBuffers: !csvParse });
   const skipped = new SkipLog();
   const ids = newIdentities();
   let ready: HeaderReady | null = null;
@@ -261,7 +263,7 @@ async function peek(chunks: AsyncIterable<Buffer>, n: number): Promise<{ head: B
       done = true;
       break;
     }
-    first.push(r.value);
+    first.push(Buffer.from(r.value)); // held while the source reads on, which may reuse its buffers
     size += r.value.length;
   }
   const head = Buffer.concat(first).subarray(0, n);

@@ -4,6 +4,7 @@
  * for progress and, when asked, hashes them (sha256 for provenance).
  */
 import { createHash, type Hash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { createReadStream, createWriteStream, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,35 @@ export interface OpenOptions {
   chunkSize?: number;
   hash?: boolean;
   signal?: AbortSignal;
+  /**
+   * A plain file's chunks are read into two buffers in turn (inTurns()): a
+   * chunk stays as it is only until the second chunk after it is asked for.
+   * False for a reader that keeps views of earlier chunks (csv-parse does).
+   */
+  reuseBuffers?: boolean;
+}
+
+/**
+ * A file's bytes in chunks read into two buffers in turn. Fresh memory is
+ * dear on this project's machines (about 3 ns a byte to touch for the first
+ * time: a stream's new buffer per chunk made reading a 111 MB file take
+ * 250 ms, these two 40 ms).
+ */
+async function* inTurns(path: string, size: number, signal: AbortSignal | undefined, seen: (b: Buffer) => void): AsyncGenerator<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)];
+    for (let k = 0; ; k ^= 1) {
+      signal?.throwIfAborted();
+      const { bytesRead } = await file.read(buffers[k], 0, size, null);
+      if (bytesRead === 0) return;
+      const chunk = buffers[k].subarray(0, bytesRead);
+      seen(chunk);
+      yield chunk;
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 export function openSource(path: string, opts: OpenOptions = {}): OpenedSource {
@@ -93,6 +123,13 @@ export function openSource(path: string, opts: OpenOptions = {}): OpenedSource {
   let read = 0;
 
   async function* chunks(): AsyncGenerator<Buffer> {
+    if (!gzip && opts.reuseBuffers !== false) {
+      yield* inTurns(path, Math.max(chunkSize, 1), opts.signal, (b) => {
+        read += b.length;
+        hash?.update(b);
+      });
+      return;
+    }
     const file = createReadStream(path, { highWaterMark: Math.max(chunkSize, 1), signal: opts.signal });
     file.on('data', (b) => {
       read += b.length;

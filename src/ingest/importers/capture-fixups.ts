@@ -3,63 +3,61 @@
  * by time: which deliver row belongs to which packet, which packets of a
  * device name shared by several namespaces were really the captured
  * device's, the hash steering computed, and the hash a TCP state change
- * cleared. Used by the capture assembler (capture-protocol.ts).
+ * cleared. Used by the capture assembler (capture-protocol.ts), on its
+ * columns (capture-events.ts); `order` lists the events' slots in time order
+ * (null: they arrived in it). Each is called only where the capture has
+ * what it fixes (CaptureAssembler.assemble()).
  */
+import { EventKind } from '../trace.js';
 import { keepsHash, sampleMask, type SamplingRule } from '../../types/sampling.js';
-import type { TimedRow } from './types.js';
-
-export const ZERO_HASH = '0x00000000';
-
-export interface CaptureEvent extends TimedRow {
-  /** Packet rows: where the skb was seen (protocol source letter). */
-  src?: string;
-  /** Packet ↔ deliver link, set by pairDelivers. */
-  pair?: CaptureEvent;
-  /** Recorded by perf from a device name that other namespaces also use: kept only if BPF saw it on the captured device. */
-  confirm?: boolean;
-  /** Packets: BPF saw this skb on the captured device (a "seen" line). Delivers: printed by BPF, which checked the device. */
-  confirmed?: boolean;
-  /** Deliver rows printed by BPF (with the hash steering used), as opposed to perf's. */
-  fromBpf?: boolean;
-  /** State rows from perf, which has no sk_rxhash: taken from the socket's record rows. */
-  hashFromRecords?: boolean;
-  dropped?: boolean;
-}
-
-/** A "seen" line: BPF saw this skb on the captured device, at this time and CPU. */
-export interface Sighting {
-  ts: number;
-  cpu: string;
-  skb: string;
-}
+import {
+  ABSENT,
+  type CaptureEvents,
+  CONFIRM,
+  CONFIRMED,
+  DROPPED,
+  FROM_BPF,
+  HASH_FROM_RECORDS,
+  type IdNumbers,
+  NO_HASH,
+  type Sightings,
+} from './capture-events.js';
 
 /** How far apart perf's and BPF's time of one packet may be (the two probes run in the same call, microseconds apart). */
 export const SIGHTING_WINDOW_NS = 10_000_000;
 
+const { Packet, Deliver, State } = EventKind;
+
+/** A record row: the sock_rps_record_flow() callers. */
+const isRecord = (kind: number): boolean => kind <= EventKind.Splice;
+
 /**
  * Marks packets that need confirming and were seen by BPF, each sighting
  * used once, for the packet of the same skb and CPU nearest in time.
- * Both lists sorted by time.
  */
-export function confirmPackets(events: CaptureEvent[], sightings: Sighting[]): void {
-  const bySkb = new Map<string, { list: CaptureEvent[]; from: number }>();
-  for (const e of events) {
-    if (e.row.event !== 'packet' || !e.confirm) continue;
-    const g = bySkb.get(e.row.skb);
-    if (g) g.list.push(e);
-    else bySkb.set(e.row.skb, { list: [e], from: 0 });
+export function confirmPackets(ev: CaptureEvents, order: Int32Array | null, sightings: Sightings, numbers: () => IdNumbers): void {
+  const { ids, skbs } = numbers();
+  const bySkb = new Map<number, { list: number[]; from: number }>();
+  for (let k = 0; k < ev.n; k++) {
+    const i = order === null ? k : order[k];
+    if (ev.kind[i] !== Packet || (ev.flags[i] & CONFIRM) === 0) continue;
+    const g = bySkb.get(ids[i]);
+    if (g) g.list.push(i);
+    else bySkb.set(ids[i], { list: [i], from: 0 });
   }
-  for (const s of sightings) {
-    const g = bySkb.get(s.skb);
+  const ts = ev.ts;
+  for (const k of sightings.timeOrder()) {
+    const g = bySkb.get(sightings.skbNumber(k, skbs));
     if (!g) continue;
-    while (g.from < g.list.length && g.list[g.from].ts < s.ts - SIGHTING_WINDOW_NS) g.from++;
-    let best: CaptureEvent | null = null;
-    for (let i = g.from; i < g.list.length && g.list[i].ts <= s.ts + SIGHTING_WINDOW_NS; i++) {
-      const p = g.list[i];
-      if (p.confirmed || p.row.cpu !== s.cpu) continue;
-      if (!best || Math.abs(p.ts - s.ts) < Math.abs(best.ts - s.ts)) best = p;
+    const sTs = sightings.ts[k];
+    while (g.from < g.list.length && ts[g.list[g.from]] < sTs - SIGHTING_WINDOW_NS) g.from++;
+    let best = ABSENT;
+    for (let j = g.from; j < g.list.length && ts[g.list[j]] <= sTs + SIGHTING_WINDOW_NS; j++) {
+      const p = g.list[j];
+      if (ev.flags[p] & CONFIRMED || ev.cpu[p] !== sightings.cpu[k]) continue;
+      if (best === ABSENT || Math.abs(ts[p] - sTs) < Math.abs(ts[best] - sTs)) best = p;
     }
-    if (best) best.confirmed = true;
+    if (best !== ABSENT) ev.flags[best] |= CONFIRMED;
   }
 }
 
@@ -68,33 +66,39 @@ export function confirmPackets(events: CaptureEvent[], sightings: Sighting[]): v
  * programs start before perf and stop after it, and a delivery whose packet
  * perf could not see would count as a deliver row without a packet.
  */
-export function dropBpfDeliversOutside(events: CaptureEvent[], startNs: number, endNs: number): void {
-  for (const e of events) if (e.fromBpf && (e.ts < startNs || e.ts > endNs)) e.dropped = true;
+export function dropBpfDeliversOutside(ev: CaptureEvents, startNs: number, endNs: number): void {
+  for (let i = 0; i < ev.n; i++) if (ev.flags[i] & FROM_BPF && (ev.ts[i] < startNs || ev.ts[i] > endNs)) ev.flags[i] |= DROPPED;
 }
 
 /** Matches each deliver row to the most recent unmatched packet of the same skb (docs/format.md). */
-export function pairDelivers(events: CaptureEvent[]): void {
+export function pairDelivers(ev: CaptureEvents, order: Int32Array | null, numbers: () => IdNumbers): void {
+  const { ids } = numbers();
   // Only packets whose skb a deliver row names can pair: the others are not held (most traces
   // have no deliver rows, or deliver rows for few of their packets).
-  const delivered = new Set<string>();
-  for (const e of events) if (e.row.event === 'deliver' && !e.dropped) delivered.add(e.row.skb);
-  if (delivered.size === 0) return;
-  const open = new Map<string, CaptureEvent[]>();
-  for (const e of events) {
-    if (e.dropped) continue;
-    if (e.row.event === 'packet') {
-      if (!delivered.has(e.row.skb)) continue;
-      const list = open.get(e.row.skb);
-      if (list) list.push(e);
-      else open.set(e.row.skb, [e]);
-    } else if (e.row.event === 'deliver') {
-      const p = open.get(e.row.skb)?.pop();
-      if (!p) continue;
-      p.pair = e;
-      e.pair = p;
+  const delivered = new Set<number>();
+  for (let i = 0; i < ev.n; i++) if (ev.kind[i] === Deliver && (ev.flags[i] & DROPPED) === 0) delivered.add(ids[i]);
+  const open = new Map<number, number[]>();
+  for (let k = 0; k < ev.n; k++) {
+    const i = order === null ? k : order[k];
+    if (ev.flags[i] & DROPPED) continue;
+    const skb = ids[i];
+    if (ev.kind[i] === Packet) {
+      if (!delivered.has(skb)) continue;
+      const list = open.get(skb);
+      if (list) list.push(i);
+      else open.set(skb, [i]);
+    } else if (ev.kind[i] === Deliver) {
+      const p = open.get(skb)?.pop();
+      if (p === undefined) continue;
+      const pair = ev.pairs();
+      pair[p] = i;
+      pair[i] = p;
     }
   }
 }
+
+/** The row's rxhash field is the text "0x00000000" (not empty). */
+const zeroHash = (ev: CaptureEvents, i: number): boolean => ev.hash[i] === 0 && (ev.flags[i] & NO_HASH) === 0;
 
 /**
  * Drops events of a shared device name that nothing ties to the captured
@@ -103,24 +107,29 @@ export function pairDelivers(events: CaptureEvent[]): void {
  * deliver rows with no packet. A skipped BPF run thus costs a packet only
  * when none of its flow's packets was seen. Returns how many were dropped.
  */
-export function dropUnconfirmed(events: CaptureEvent[]): number {
-  const ownFlows = new Set<string>();
-  for (const e of events) {
-    if (e.row.event === 'packet' && e.confirm && (e.confirmed || e.pair?.confirmed) && e.row.rxhash !== ZERO_HASH) ownFlows.add(e.row.rxhash);
+export function dropUnconfirmed(ev: CaptureEvents, order: Int32Array | null): number {
+  const { flags } = ev;
+  const confirmed = (i: number): boolean => (flags[i] & CONFIRMED) !== 0 || (ev.pairOf(i) !== ABSENT && (flags[ev.pairOf(i)] & CONFIRMED) !== 0);
+  const ownFlows = new Set<number>();
+  for (let k = 0; k < ev.n; k++) {
+    const i = order === null ? k : order[k];
+    if (ev.kind[i] === Packet && flags[i] & CONFIRM && confirmed(i) && !zeroHash(ev, i)) ownFlows.add(ev.hash[i]);
   }
   let dropped = 0;
-  for (const e of events) {
-    if (!e.confirm || e.dropped) continue;
-    if (e.row.event === 'packet') {
-      if (e.confirmed || e.pair?.confirmed || ownFlows.has(e.row.rxhash)) continue;
-      e.dropped = true;
+  for (let k = 0; k < ev.n; k++) {
+    const i = order === null ? k : order[k];
+    if ((flags[i] & CONFIRM) === 0 || flags[i] & DROPPED) continue;
+    if (ev.kind[i] === Packet) {
+      if (confirmed(i) || ownFlows.has(ev.hash[i])) continue;
+      flags[i] |= DROPPED;
       dropped++;
-      if (e.pair && !e.pair.dropped) {
-        e.pair.dropped = true;
+      const d = ev.pairOf(i);
+      if (d !== ABSENT && (flags[d] & DROPPED) === 0) {
+        flags[d] |= DROPPED;
         dropped++;
       }
-    } else if (e.row.event === 'deliver' && !e.pair && !e.confirmed) {
-      e.dropped = true;
+    } else if (ev.kind[i] === Deliver && ev.pairOf(i) === ABSENT && (flags[i] & CONFIRMED) === 0) {
+      flags[i] |= DROPPED;
       dropped++;
     }
   }
@@ -134,23 +143,27 @@ export function dropUnconfirmed(events: CaptureEvent[]): number {
  * hash onto a deliver row (perf's has neither). Returns how many packets
  * took their hash from the deliver row.
  */
-export function shareHashes(events: CaptureEvent[]): number {
+export function shareHashes(ev: CaptureEvents): number {
   let fromDeliver = 0;
-  for (const e of events) {
-    if (e.row.event !== 'packet' || !e.pair) continue;
-    const d = e.pair.row;
-    if (e.row.rxhash === ZERO_HASH && d.rxhash !== ZERO_HASH && d.rxhash !== '') {
-      e.row.rxhash = d.rxhash;
+  const { hash, flags, pair } = ev;
+  if (pair === null) return 0;
+  for (let p = 0; p < ev.n; p++) {
+    const d = pair[p];
+    if (ev.kind[p] !== Packet || d === ABSENT) continue;
+    const deliverHasNone = hash[d] === 0;
+    if (zeroHash(ev, p) && !deliverHasNone) {
+      hash[p] = hash[d];
       fromDeliver++;
-    } else if (d.rxhash === ZERO_HASH || d.rxhash === '') {
-      d.rxhash = e.row.rxhash;
+    } else if (deliverHasNone) {
+      hash[d] = hash[p];
+      flags[d] = (flags[d] & ~NO_HASH) | (flags[p] & NO_HASH);
     }
-    d.queue = e.row.queue;
+    ev.queue[d] = ev.queue[p];
   }
   return fromDeliver;
 }
 
-const TCP_CLOSE = '7';
+const TCP_CLOSE = 7;
 
 /**
  * Gives perf's state rows the socket's sk_rxhash from its record rows: the
@@ -159,38 +172,43 @@ const TCP_CLOSE = '7';
  * that never recorded keeps hash 0, so the model clears no slot for it.
  * Returns how many state rows got a hash and how many did not.
  */
-export function stateHashesFromRecords(events: CaptureEvent[]): { filled: number; unknown: number } {
-  // Only perf's state rows take a hash from records: without them there is nothing to fill.
-  if (!events.some((e) => e.hashFromRecords)) return { filled: 0, unknown: 0 };
-  const last = new Map<string, string>();
-  const waiting = new Map<string, CaptureEvent[]>();
+export function stateHashesFromRecords(ev: CaptureEvents, order: Int32Array | null, numbers: () => IdNumbers): { filled: number; unknown: number } {
+  const { ids, sockets } = numbers();
+  const { hash, flags } = ev;
+  const last = new Uint32Array(sockets);
+  const hasLast = new Uint8Array(sockets);
+  const waiting = new Map<number, number[]>();
   let filled = 0;
   let unknown = 0;
-  for (const e of events) {
-    if (e.dropped) continue;
-    const ev = e.row.event;
-    const sk = e.row.socket;
-    if (ev === 'recvmsg' || ev === 'sendmsg' || ev === 'accept' || ev === 'splice') {
-      if (e.row.rxhash === ZERO_HASH) continue;
-      last.set(sk, e.row.rxhash);
+  for (let k = 0; k < ev.n; k++) {
+    const i = order === null ? k : order[k];
+    if (flags[i] & DROPPED) continue;
+    const kind = ev.kind[i];
+    const sk = ids[i];
+    if (isRecord(kind)) {
+      if (zeroHash(ev, i)) continue;
+      last[sk] = hash[i];
+      hasLast[sk] = 1;
       const w = waiting.get(sk);
       if (w) {
-        for (const s of w) s.row.rxhash = e.row.rxhash;
+        for (const s of w) {
+          hash[s] = hash[i];
+          flags[s] &= ~NO_HASH;
+        }
         filled += w.length;
         waiting.delete(sk);
       }
-    } else if (ev === 'state' && e.hashFromRecords) {
-      const h = last.get(sk);
-      if (h !== undefined) {
-        e.row.rxhash = h;
+    } else if (kind === State && flags[i] & HASH_FROM_RECORDS) {
+      if (hasLast[sk]) {
+        hash[i] = last[sk];
         filled++;
       } else {
         const w = waiting.get(sk);
-        if (w) w.push(e);
-        else waiting.set(sk, [e]);
+        if (w) w.push(i);
+        else waiting.set(sk, [i]);
       }
-      if (e.row.state === TCP_CLOSE) {
-        last.delete(sk);
+      if (ev.state[i] === TCP_CLOSE) {
+        hasLast[sk] = 0;
         unknown += waiting.get(sk)?.length ?? 0;
         waiting.delete(sk);
       }
@@ -201,16 +219,15 @@ export function stateHashesFromRecords(events: CaptureEvent[]): { filled: number
 }
 
 /** Drops state rows of sockets that never recorded (sockets were limited to one namespace or sampled, which perf cannot filter). */
-export function dropStatesOfUnrecordedSockets(events: CaptureEvent[]): number {
-  const recorded = new Set<string>();
-  for (const e of events) {
-    const ev = e.row.event;
-    if (ev === 'recvmsg' || ev === 'sendmsg' || ev === 'accept' || ev === 'splice') recorded.add(e.row.socket);
-  }
+export function dropStatesOfUnrecordedSockets(ev: CaptureEvents, numbers: () => IdNumbers): number {
+  const { ids, sockets } = numbers();
+  const recorded = new Uint8Array(sockets);
+  for (let i = 0; i < ev.n; i++) if (isRecord(ev.kind[i])) recorded[ids[i]] = 1;
   let dropped = 0;
-  for (const e of events) {
-    if (e.row.event === 'state' && e.hashFromRecords && !e.dropped && !recorded.has(e.row.socket)) {
-      e.dropped = true;
+  for (let i = 0; i < ev.n; i++) {
+    const f = ev.flags[i];
+    if (ev.kind[i] === State && f & HASH_FROM_RECORDS && (f & DROPPED) === 0 && !recorded[ids[i]]) {
+      ev.flags[i] |= DROPPED;
       dropped++;
     }
   }
@@ -231,15 +248,16 @@ export function dropStatesOfUnrecordedSockets(events: CaptureEvent[]): number {
  * leaving it out changes no counter (docs/model.md#flow-sampling). Returns
  * how many were dropped.
  */
-export function dropUnsampled(events: CaptureEvent[], rule: SamplingRule): number {
+export function dropUnsampled(ev: CaptureEvents, rule: SamplingRule): number {
   let dropped = 0;
   const mask = sampleMask(rule);
-  for (const e of events) {
-    if (e.dropped) continue;
-    const unpairedPerfDeliver = e.row.event === 'deliver' && !e.pair && !e.fromBpf;
-    const stateWithoutHash = e.row.event === 'state' && e.row.rxhash === ZERO_HASH;
-    if (unpairedPerfDeliver || stateWithoutHash || !keepsHash(mask, Number(e.row.rxhash || 0))) {
-      e.dropped = true;
+  const { flags, kind } = ev;
+  for (let i = 0; i < ev.n; i++) {
+    if (flags[i] & DROPPED) continue;
+    const unpairedPerfDeliver = kind[i] === Deliver && ev.pairOf(i) === ABSENT && (flags[i] & FROM_BPF) === 0;
+    const stateWithoutHash = kind[i] === State && zeroHash(ev, i);
+    if (unpairedPerfDeliver || stateWithoutHash || !keepsHash(mask, ev.hash[i])) {
+      flags[i] |= DROPPED;
       dropped++;
     }
   }

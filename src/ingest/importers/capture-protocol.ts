@@ -37,9 +37,27 @@
  */
 import { InputError } from '../../errors.js';
 import { captureMsg } from '../../messages.js';
+import { MAX_TS } from '../fields.js';
+import type { BatchWriter } from '../v1/batch-writer.js';
 import { HeaderParser } from '../v1/header.js';
 import type { TextColumns, TextRow } from '../rows.js';
-import type { TraceHeader } from '../trace.js';
+import { EVENT_NAMES, EventKind, NONE, type TraceHeader } from '../trace.js';
+import {
+  ABSENT,
+  CaptureEvents,
+  CONFIRM,
+  MAX_EVENTS,
+  CONFIRMED,
+  DROPPED,
+  FROM_BPF,
+  HASH_FROM_RECORDS,
+  type IdNumbers,
+  NO_HASH,
+  GRO_ENTRY,
+  type PrintedFields,
+  Sightings,
+  TEXT_ONLY,
+} from './capture-events.js';
 import {
   confirmPackets,
   dropBpfDeliversOutside,
@@ -49,11 +67,12 @@ import {
   pairDelivers,
   shareHashes,
   stateHashesFromRecords,
-  ZERO_HASH,
-  type CaptureEvent,
-  type Sighting,
 } from './capture-fixups.js';
-import { byTime } from './types.js';
+import { P_PKT, P_REC, P_ST, printed, readPrinted } from './printed-lines.js';
+import type { ImportContext } from './types.js';
+
+/** No bytes between an event line's last field and its end. */
+export const NO_TAIL = new Uint8Array(0);
 
 export const CAPTURE_MAGIC = 'rfs-capture v1';
 
@@ -68,9 +87,6 @@ export function queueOf(dev: string, queueMapping: number): string {
   return `${dev}:${queueMapping > 0 ? queueMapping - 1 : 0}`;
 }
 
-/** Perf events have no source line; messages about them point at the trace as a whole. */
-const NO_COLUMNS: TextColumns = { ts: 1, event: 1, cpu: 1, socket: 1, state: 1, rxhash: 1, queue: 1, skb: 1 };
-
 /** Lines bpftrace prints itself when a per-CPU perf buffer overflowed ("Lost 12 events"). */
 export function lostEventsIn(line: string): number | null {
   // Most lines are protocol lines: their first character says so without trimming.
@@ -78,6 +94,12 @@ export function lostEventsIn(line: string): number | null {
   if (c !== 0x4c && !isWhitespace(c)) return null;
   const m = /^Lost (\d+) events/.exec(line.trim());
   return m ? Number(m[1]) : null;
+}
+
+/** lostEventsIn() of the line b[s, e). */
+export function lostEventsInBytes(b: Buffer, s: number, e: number): number | null {
+  if (s === e || (b[s] !== 0x4c && !isWhitespace(b[s]))) return null;
+  return lostEventsIn(b.toString('latin1', s, e));
 }
 
 /** \s of a regular expression. */
@@ -91,10 +113,58 @@ function isWhitespace(c: number): boolean {
   );
 }
 
-const RECORD_EVENT: Record<string, string> = { r: 'recvmsg', s: 'sendmsg', a: 'accept', p: 'splice' };
-const PACKET_SOURCES = new Set(['x', 'e', 'l', 'g', 'f']);
-/** GRO entry points: an skb seen there may be merged into another one and never reach steering itself. */
-const GRO_SOURCES = new Set(['g', 'f']);
+/** \s among the bytes of a latin1 line. */
+const isSpaceByte = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+
+/** Record kinds by their letter's code: r, s, a, p. */
+const RECORD_KIND = new Int8Array(128).fill(-1);
+RECORD_KIND[0x72] = EventKind.Recvmsg;
+RECORD_KIND[0x73] = EventKind.Sendmsg;
+RECORD_KIND[0x61] = EventKind.Accept;
+RECORD_KIND[0x70] = EventKind.Splice;
+/** Packet sources by their letter's code: x, e, l, g, f. */
+const PACKET_SOURCE = new Uint8Array(128);
+for (const c of 'xelgf') PACKET_SOURCE[c.charCodeAt(0)] = 1;
+/** GRO entry points (g, f): an skb seen there may be merged into another one and never reach steering itself. */
+const isGroSource = (src: number): boolean => src === 0x67 || src === 0x66;
+
+// The protocol's line kinds, by their first token.
+const W_OTHER = 0,
+  W_REC = 1,
+  W_PKT = 2,
+  W_DLV = 3,
+  W_ST = 4,
+  W_SEEN = 5,
+  W_TICK = 6,
+  W_END = 7,
+  W_CFG = 8,
+  W_IFNAME = 9,
+  W_MAGIC = 10;
+const WORDS: [Buffer, number][] = (
+  [
+    ['rec', W_REC],
+    ['pkt', W_PKT],
+    ['dlv', W_DLV],
+    ['st', W_ST],
+    ['seen', W_SEEN],
+    ['tick', W_TICK],
+    ['end', W_END],
+    ['cfg', W_CFG],
+    ['ifname', W_IFNAME],
+    ['rfs-capture', W_MAGIC],
+  ] as const
+).map(([w, code]) => [Buffer.from(w, 'latin1'), code]);
+
+function lineKind(b: Buffer, s: number, e: number): number {
+  const len = e - s;
+  for (const [w, code] of WORDS) {
+    if (w.length !== len) continue;
+    let k = 0;
+    while (k < len && b[s + k] === w[k]) k++;
+    if (k === len) return code;
+  }
+  return W_OTHER;
+}
 
 export interface AssembleStats {
   /** Events bpftrace reported as lost (perf buffer full). */
@@ -129,70 +199,109 @@ export interface AssembleStats {
   sampleFiltered: number | null;
 }
 
-/** A line's tokens and their 1-based columns: one pair of arrays, reused line after line (add() keeps no reference). */
-const TOKENS: { t: string[]; c: number[] } = { t: [], c: [] };
+/** A line's tokens (\S+ runs) as offsets into its buffer, reused line after line. */
+class LineTokens {
+  n = 0;
+  start = new Int32Array(16);
+  end = new Int32Array(16);
 
-/** Splits on whitespace (\S+ runs), remembering each token's 1-based column (offset by `col0`). */
-function tokens(text: string, col0: number): { t: string[]; c: number[] } {
-  const { t, c } = TOKENS;
-  let n = 0;
-  const len = text.length;
-  let i = 0;
-  while (i < len) {
-    while (i < len && isWhitespace(text.charCodeAt(i))) i++;
-    if (i >= len) break;
-    const start = i;
-    while (i < len && !isWhitespace(text.charCodeAt(i))) i++;
-    t[n] = text.slice(start, i);
-    c[n] = col0 + start;
-    n++;
+  read(b: Buffer, s: number, e: number): void {
+    let n = 0;
+    let i = s;
+    while (i < e) {
+      while (i < e && isSpaceByte(b[i])) i++;
+      if (i >= e) break;
+      if (n === this.start.length) {
+        const grow = (a: Int32Array) => {
+          const g = new Int32Array(2 * a.length);
+          g.set(a);
+          return g;
+        };
+        this.start = grow(this.start);
+        this.end = grow(this.end);
+      }
+      this.start[n] = i;
+      while (i < e && !isSpaceByte(b[i])) i++;
+      this.end[n] = i;
+      n++;
+    }
+    this.n = n;
   }
-  t.length = n;
-  c.length = n;
-  return TOKENS;
 }
 
-/** Decimal digits, or 0x and hex digits. */
-function isNumber(text: string): boolean {
-  const n = text.length;
-  if (n === 0) return false;
-  if (n > 2 && text.charCodeAt(0) === 0x30 && text.charCodeAt(1) === 0x78) {
-    for (let i = 2; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66))) return false;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
+/**
+ * The value of a protocol number in b[s, e): decimal digits, or 0x and hex
+ * digits (as Number() reads them); NaN when it is not one.
+ */
+function numberAt(b: Buffer, s: number, e: number): number {
+  const n = e - s;
+  if (n === 0) return Number.NaN;
+  if (n > 15) return isNumberText(b, s, e) ? Number(b.toString('latin1', s, e)) : Number.NaN;
+  let v = 0;
+  if (n > 2 && b[s] === 0x30 && b[s + 1] === 0x78) {
+    for (let i = s + 2; i < e; i++) {
+      const c = b[i];
+      const d = isDigit(c) ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
+      if (d < 0) return Number.NaN;
+      v = v * 16 + d;
     }
-    return true;
+    return v;
   }
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (!isDigit(c)) return Number.NaN;
+    v = v * 10 + (c - 0x30);
+  }
+  return v;
+}
+
+function isNumberText(b: Buffer, s: number, e: number): boolean {
+  const hex = e - s > 2 && b[s] === 0x30 && b[s + 1] === 0x78;
+  for (let i = hex ? s + 2 : s; i < e; i++) {
+    const c = b[i];
+    if (!(isDigit(c) || (hex && (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66))) return false;
   }
   return true;
 }
 
-function num(file: string, line: number, col: number, text: string, what: string): number {
-  if (!isNumber(text)) throw new InputError(file, line, col, captureMsg.badProtocolField(what, text), 'bad_capture_line');
-  return Number(text);
+/** The value of a plain decimal (no leading zero) of at most `digits` digits in b[s, e), else -1: the texts a number gives back unchanged. */
+function plainDecimal(b: Buffer, s: number, e: number, digits: number): number {
+  const n = e - s;
+  if (n === 0 || n > digits || (b[s] === 0x30 && n > 1)) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (!isDigit(c)) return -1;
+    v = v * 10 + (c - 0x30);
+  }
+  return v;
 }
 
 function hex32(n: number): string {
-  return '0x' + (n >>> 0).toString(16).padStart(8, '0');
+  return '0x' + n.toString(16).padStart(8, '0');
 }
 
 /**
- * Collects protocol lines, then sorts them by time and produces rows.
- * Memory is one small object per event: captures are held whole because a
- * blocking recvmsg is printed at its exit but stamped at its entry, which can
- * be arbitrarily far back.
+ * Collects protocol lines into columns (capture-events.ts), then sorts them
+ * by time, fixes what only hindsight knows (capture-fixups.ts) and produces
+ * rows: as text (finish(), for `capture`'s own output) or straight into the
+ * reader's batches (emit(), for the importers).
  */
 export class CaptureAssembler {
   private readonly cfgLines: { text: string; line: number }[] = [];
   private readonly ifnames = new Map<number, string>();
-  private readonly events: CaptureEvent[] = [];
-  private readonly sightings: Sighting[] = [];
+  private readonly events = new CaptureEvents();
+  private readonly sightings = new Sightings();
+  /** Queue names in order of first use; events hold their index. */
+  private readonly queueNames: string[] = [];
+  private readonly queueIndex = new Map<string, number>();
+  /** Queue name indices by device and queue_mapping, so that a packet row finds its queue without building the name. */
+  private readonly queueByMapping = new Map<string, Map<number, number>>();
+  private readonly tokens = new LineTokens();
   private window: { startNs: number; endNs: number } | null = null;
   private sawMagic = false;
-  private seq = 0;
   private lastTs = 0;
   readonly stats: AssembleStats = {
     lostEvents: 0,
@@ -241,126 +350,206 @@ export class CaptureAssembler {
    * that are not part of the protocol (bpftrace's own messages).
    */
   add(text: string, line: number, col0 = 1): boolean {
-    const { t, c } = tokens(text, col0);
-    if (t.length === 0) return false;
-    const f = this.file;
-    const need = (n: number): void => {
-      if (t.length !== n) throw new InputError(f, line, col0, captureMsg.badProtocolArity(t[0], n - 1, t.length - 1), 'bad_capture_line');
-    };
-    switch (t[0]) {
-      case 'rfs-capture':
-        if (t[1] !== 'v1') throw new InputError(f, line, c[1] ?? col0, captureMsg.unknownCaptureVersion(t[1] ?? ''), 'header');
-        this.sawMagic = true;
+    // The protocol is ASCII; a line with other characters keeps them as UTF-8 bytes, none of them a protocol token's.
+    const bytes = /^[\0-\xff]*$/.test(text) ? Buffer.from(text, 'latin1') : Buffer.from(text, 'utf8');
+    return this.addBytes(bytes, 0, bytes.length, line, col0);
+  }
+
+  /** add() of the line b[s, e), read in place. */
+  addBytes(b: Buffer, s: number, e: number, line: number, col0 = 1): boolean {
+    if (this.addPrinted(b, s, e, e, line, col0, NO_TAIL) >= 0) return true;
+    const tk = this.tokens;
+    tk.read(b, s, e);
+    const n = tk.n;
+    if (n === 0) return false;
+    this.lineBuf = b;
+    this.lineNo = line;
+    this.colOf = col0 - s;
+    const { start, end } = tk;
+    const ev = this.events;
+    switch (lineKind(b, start[0], end[0])) {
+      case W_REC: {
+        this.need(7, col0);
+        const letter = end[3] - start[3] === 1 ? b[start[3]] : 0;
+        const kind = letter < 128 ? RECORD_KIND[letter] : -1;
+        if (kind < 0) throw this.badField(3, 'record kind (r, s or a)');
+        const state = this.num(5, 'state');
+        const i = this.push(kind, this.hash(6));
+        ev.state[i] = state >= 1 && state <= 12 ? state : 0;
+        ev.setId(i, b, start[4], end[4]);
         return true;
-      case 'cfg':
-        this.cfgLines.push({ text: '# ' + t.slice(1).join(' '), line });
+      }
+      case W_PKT: {
+        this.need(8, col0);
+        const letter = end[3] - start[3] === 1 ? b[start[3]] : 0;
+        if (letter >= 128 || PACKET_SOURCE[letter] === 0) throw this.badField(3, 'packet source (x, e, l, g or f)');
+        const h = this.hash(5);
+        const ifindex = this.num(7, 'ifindex');
+        const queue = this.queueOfMapping(ifindex, this.num(6, 'queue_mapping'));
+        const i = this.push(EventKind.Packet, h);
+        ev.setId(i, b, start[4], end[4]);
+        ev.queue[i] = queue;
+        if (isGroSource(letter)) ev.flags[i] = GRO_ENTRY;
         return true;
-      case 'ifname':
-        need(3);
-        this.ifnames.set(num(f, line, c[1], t[1], 'ifindex'), t[2]);
+      }
+      case W_DLV: {
+        this.need(7, col0);
+        const h = this.hash(4);
+        const ifindex = this.num(6, 'ifindex');
+        const queue = this.queueOfMapping(ifindex, this.num(5, 'queue_mapping'));
+        const i = this.push(EventKind.Deliver, h);
+        ev.setId(i, b, start[3], end[3]);
+        ev.queue[i] = queue;
+        ev.flags[i] = CONFIRMED | FROM_BPF;
         return true;
-      case 'end':
+      }
+      case W_ST: {
+        this.need(7, col0);
+        this.num(4, 'old state');
+        const state = this.num(5, 'new state');
+        const i = this.push(EventKind.State, this.hash(6));
+        ev.setId(i, b, start[3], end[3]);
+        if (state >= 1 && state <= 12) ev.state[i] = state;
+        else {
+          // The reader refuses it, at its own position.
+          const p = this.printedFields(i);
+          p.state = String(state);
+          p.stateCol = this.colOf + start[5];
+        }
+        return true;
+      }
+      case W_SEEN: {
+        this.need(4, col0);
+        const ts = this.num(1, 'timestamp');
+        this.sightings.add(ts, this.cpuOf(b, start[2], end[2]), b, start[3], end[3]);
+        return true;
+      }
+      case W_TICK:
+        return true;
+      case W_END:
         this.stats.ended = true;
         return true;
-      case 'tick':
-        return true;
-      case 'rec': {
-        need(7);
-        const event = RECORD_EVENT[t[3]];
-        if (!event) throw new InputError(f, line, c[3], captureMsg.badProtocolField('record kind (r, s or a)', t[3]), 'bad_capture_line');
-        const state = num(f, line, c[5], t[5], 'state');
-        this.push(
-          t[1],
-          c[1],
-          line,
-          {
-            ts: t[1],
-            event,
-            cpu: t[2],
-            socket: t[4],
-            state: state >= 1 && state <= 12 ? String(state) : '',
-            rxhash: hex32(num(f, line, c[6], t[6], 'hash')),
-            queue: '',
-            skb: '',
-          },
-          { ts: c[1], event: c[3], cpu: c[2], socket: c[4], state: c[5], rxhash: c[6], queue: c[0], skb: c[0] },
-        );
+      case W_CFG: {
+        const words: string[] = [];
+        for (let k = 1; k < n; k++) words.push(this.text(k));
+        this.cfgLines.push({ text: '# ' + words.join(' '), line });
         return true;
       }
-      case 'st': {
-        need(7);
-        num(f, line, c[4], t[4], 'old state');
-        this.push(
-          t[1],
-          c[1],
-          line,
-          {
-            ts: t[1],
-            event: 'state',
-            cpu: t[2],
-            socket: t[3],
-            state: String(num(f, line, c[5], t[5], 'new state')),
-            rxhash: hex32(num(f, line, c[6], t[6], 'hash')),
-            queue: '',
-            skb: '',
-          },
-          { ts: c[1], event: c[0], cpu: c[2], socket: c[3], state: c[5], rxhash: c[6], queue: c[0], skb: c[0] },
-        );
+      case W_IFNAME:
+        this.need(3, col0);
+        this.ifnames.set(this.num(1, 'ifindex'), this.text(2));
         return true;
-      }
-      case 'pkt': {
-        need(8);
-        if (!PACKET_SOURCES.has(t[3]))
-          throw new InputError(f, line, c[3], captureMsg.badProtocolField('packet source (x, e, l, g or f)', t[3]), 'bad_capture_line');
-        const p = this.push(
-          t[1],
-          c[1],
-          line,
-          {
-            ts: t[1],
-            event: 'packet',
-            cpu: t[2],
-            socket: '',
-            state: '',
-            rxhash: hex32(num(f, line, c[5], t[5], 'hash')),
-            queue: this.queueName(num(f, line, c[7], t[7], 'ifindex'), num(f, line, c[6], t[6], 'queue_mapping')),
-            skb: t[4],
-          },
-          { ts: c[1], event: c[0], cpu: c[2], socket: c[0], state: c[0], rxhash: c[5], queue: c[6], skb: c[4] },
-        );
-        p.src = t[3];
+      case W_MAGIC:
+        if (n < 2 || this.text(1) !== 'v1')
+          throw new InputError(this.file, line, n < 2 ? col0 : this.colOf + start[1], captureMsg.unknownCaptureVersion(n < 2 ? '' : this.text(1)), 'header');
+        this.sawMagic = true;
         return true;
-      }
-      case 'dlv': {
-        need(7);
-        const d = this.push(
-          t[1],
-          c[1],
-          line,
-          {
-            ts: t[1],
-            event: 'deliver',
-            cpu: t[2],
-            socket: '',
-            state: '',
-            rxhash: hex32(num(f, line, c[4], t[4], 'hash')),
-            queue: this.queueName(num(f, line, c[6], t[6], 'ifindex'), num(f, line, c[5], t[5], 'queue_mapping')),
-            skb: t[3],
-          },
-          { ts: c[1], event: c[0], cpu: c[2], socket: c[0], state: c[0], rxhash: c[4], queue: c[5], skb: c[3] },
-        );
-        d.confirmed = true;
-        d.fromBpf = true;
-        return true;
-      }
-      case 'seen': {
-        need(4);
-        this.sightings.push({ ts: num(f, line, c[1], t[1], 'timestamp'), cpu: t[2], skb: t[3] });
-        return true;
-      }
       default:
         return false;
     }
+  }
+
+  /**
+   * An event line as the program prints it (printed-lines.ts), read in one
+   * pass and stored: the line starts at b[s]; `end` is where it ends, or -1
+   * for the reader to find its newline before `limit` (after `lineTail`, the
+   * JSON's `\n"}`). Returns the offset after the line, or -1, having stored
+   * nothing, for any other line (addBytes() reads those).
+   */
+  addPrinted(b: Buffer, s: number, end: number, limit: number, line: number, col0: number, lineTail: Uint8Array): number {
+    const next = readPrinted(b, s, end, limit, lineTail);
+    if (next < 0) return -1;
+    const p = printed;
+    const ev = this.events;
+    const cpuCol = col0 + p.cpuOffset;
+    if (ev.full || cpuCol > 0xffff) return -1;
+    const ts = p.ts;
+    if (ts < this.lastTs) this.stats.reordered++;
+    else this.lastTs = ts;
+    const i = ev.add(ts, line);
+    ev.cpu[i] = p.cpu;
+    ev.cpuCol[i] = cpuCol;
+    ev.hash[i] = p.hash;
+    ev.setHexId(i, p.idHi, p.idLo);
+    switch (p.kind) {
+      case P_REC:
+        ev.kind[i] = RECORD_KIND[p.letter];
+        ev.state[i] = p.state <= 12 ? p.state : 0;
+        break;
+      case P_ST:
+        ev.kind[i] = EventKind.State;
+        ev.state[i] = p.state;
+        break;
+      case P_PKT:
+        ev.kind[i] = EventKind.Packet;
+        ev.queue[i] = this.queueOfMapping(p.ifindex, p.queueMapping);
+        if (isGroSource(p.letter)) ev.flags[i] = GRO_ENTRY;
+        break;
+      default:
+        ev.kind[i] = EventKind.Deliver;
+        ev.queue[i] = this.queueOfMapping(p.ifindex, p.queueMapping);
+        ev.flags[i] = CONFIRMED | FROM_BPF;
+    }
+    return next;
+  }
+
+  // The line addBytes() is reading: its buffer, number, and what turns an offset in the buffer into a column.
+  private lineBuf: Buffer = Buffer.alloc(0);
+  private lineNo = 0;
+  private colOf = 0;
+
+  /** Token k of the line as text. */
+  private text(k: number): string {
+    return this.lineBuf.toString('latin1', this.tokens.start[k], this.tokens.end[k]);
+  }
+
+  private need(want: number, col0: number): void {
+    const n = this.tokens.n;
+    if (n !== want) throw new InputError(this.file, this.lineNo, col0, captureMsg.badProtocolArity(this.text(0), want - 1, n - 1), 'bad_capture_line');
+  }
+
+  private badField(k: number, what: string): InputError {
+    return new InputError(this.file, this.lineNo, this.colOf + this.tokens.start[k], captureMsg.badProtocolField(what, this.text(k)), 'bad_capture_line');
+  }
+
+  /** Token k as a protocol number. */
+  private num(k: number, what: string): number {
+    const v = numberAt(this.lineBuf, this.tokens.start[k], this.tokens.end[k]);
+    if (Number.isNaN(v)) throw this.badField(k, what);
+    return v;
+  }
+
+  /** Token k as a hash: 32 bits. */
+  private hash(k: number): number {
+    const v = this.num(k, 'hash');
+    if (v > 0xffffffff) throw this.badField(k, 'hash (32 bits)');
+    return v;
+  }
+
+  /** A protocol row's slot, its time and CPU read from tokens 1 and 2. */
+  private push(kind: number, hash: number): number {
+    const b = this.lineBuf;
+    const { start, end } = this.tokens;
+    const ts = this.num(1, 'timestamp');
+    if (ts < this.lastTs) this.stats.reordered++;
+    else this.lastTs = ts;
+    const ev = this.events;
+    if (ev.full) throw new InputError(this.file, this.lineNo, 1, captureMsg.tooManyEvents(MAX_EVENTS), 'bad_capture_line');
+    const i = ev.add(ts, this.lineNo);
+    const plain = plainDecimal(b, start[1], end[1], 16);
+    if (plain < 0 || plain > MAX_TS) {
+      // Kept as printed (0x hex, leading zeros, beyond 2^53): the reader says what it makes of it.
+      const p = this.printedFields(i);
+      p.ts = this.text(1);
+      p.tsCol = this.colOf + start[1];
+    }
+    ev.cpu[i] = this.cpuOf(b, start[2], end[2]);
+    const cpuCol = this.colOf + start[2];
+    if (cpuCol <= 0xffff) ev.cpuCol[i] = cpuCol;
+    else this.printedFields(i).cpuCol = cpuCol;
+    ev.kind[i] = kind;
+    ev.hash[i] = hash;
+    return i;
   }
 
   /**
@@ -369,38 +558,22 @@ export class CaptureAssembler {
    * line or a BPF deliver row).
    */
   perfPacket(e: { ts: number; cpu: number; src: string; skb: string; hash: number; queueMapping: number; dev: string }, confirm: boolean): void {
-    const p = this.pushPerf(e.ts, {
-      ts: String(e.ts),
-      event: 'packet',
-      cpu: String(e.cpu),
-      socket: '',
-      state: '',
-      rxhash: hex32(e.hash),
-      queue: queueOf(e.dev, e.queueMapping),
-      skb: e.skb,
-    });
-    p.src = e.src;
-    p.confirm = confirm;
+    const i = this.pushPerf(e.ts, e.cpu, EventKind.Packet, 0, e.hash >>> 0, e.skb);
+    this.events.queue[i] = this.queueNamed(queueOf(e.dev, e.queueMapping));
+    this.events.flags[i] = (isGroSource(e.src.charCodeAt(0)) ? GRO_ENTRY : 0) | (confirm ? CONFIRM : 0);
   }
 
   /** The kernel's delivery as perf recorded it: no hash, no queue (both come from the packet). */
   perfDeliver(e: { ts: number; cpu: number; skb: string; dev: string }, confirm: boolean): void {
-    this.pushPerf(e.ts, { ts: String(e.ts), event: 'deliver', cpu: String(e.cpu), socket: '', state: '', rxhash: '', queue: '', skb: e.skb }).confirm = confirm;
+    const i = this.pushPerf(e.ts, e.cpu, EventKind.Deliver, 0, 0, e.skb);
+    this.events.flags[i] = NO_HASH | (confirm ? CONFIRM : 0);
   }
 
   /** A TCP state change as perf recorded it: no sk_rxhash, taken later from the socket's record rows. */
   perfState(e: { ts: number; cpu: number; socket: string; newState: number }): void {
     if (e.newState < 1 || e.newState > 12) return;
-    this.pushPerf(e.ts, {
-      ts: String(e.ts),
-      event: 'state',
-      cpu: String(e.cpu),
-      socket: e.socket,
-      state: String(e.newState),
-      rxhash: ZERO_HASH,
-      queue: '',
-      skb: '',
-    }).hashFromRecords = true;
+    const i = this.pushPerf(e.ts, e.cpu, EventKind.State, e.newState, 0, e.socket);
+    this.events.flags[i] = HASH_FROM_RECORDS;
   }
 
   /** The time perf recorded packets (CLOCK_MONOTONIC ns); BPF deliver rows outside it are left out. */
@@ -408,92 +581,190 @@ export class CaptureAssembler {
     this.window = { startNs, endNs };
   }
 
-  private pushPerf(ts: number, row: TextRow): CaptureEvent {
-    const p: CaptureEvent = { ts, seq: this.seq++, row, line: 0, cols: NO_COLUMNS };
-    this.events.push(p);
+  private pushPerf(ts: number, cpu: number, kind: number, state: number, hash: number, id: string): number {
+    const ev = this.events;
+    if (ev.full) throw new InputError(this.file, 1, 1, captureMsg.tooManyEvents(MAX_EVENTS), 'bad_capture_line');
+    const i = ev.add(ts, 0);
+    ev.cpu[i] = cpu;
+    ev.cpuCol[i] = 1;
+    ev.kind[i] = kind;
+    ev.state[i] = state;
+    ev.hash[i] = hash;
+    ev.setIdText(i, id);
+    return i;
+  }
+
+  private printedFields(i: number): PrintedFields {
+    let p = this.events.printed.get(i);
+    if (p === undefined) this.events.printed.set(i, (p = { tsCol: 1, stateCol: 1, cpuCol: 1 }));
     return p;
   }
 
-  /** Queue names by ifindex and queue_mapping, so that a packet row shares its queue's name instead of building one. */
-  private readonly queueNames = new Map<string, Map<number, string>>();
+  /** A CPU field: its number when plain decimal, else the code of its text (capture-events.ts). */
+  private cpuOf(b: Buffer, s: number, e: number): number {
+    const v = plainDecimal(b, s, e, 9);
+    return v >= 0 ? v : this.events.cpuCode(b.toString('latin1', s, e));
+  }
 
-  private queueName(ifindex: number, queueMapping: number): string {
+  private queueNamed(name: string): number {
+    let q = this.queueIndex.get(name);
+    if (q === undefined) {
+      q = this.queueNames.length;
+      this.queueNames.push(name);
+      this.queueIndex.set(name, q);
+    }
+    return q;
+  }
+
+  /** The queue of a device (by ifindex, as named by an "ifname" line) and queue_mapping. */
+  private queueOfMapping(ifindex: number, queueMapping: number): number {
     const dev = this.ifnames.get(ifindex) ?? `if${ifindex}`;
-    let byMapping = this.queueNames.get(dev);
-    if (byMapping === undefined) this.queueNames.set(dev, (byMapping = new Map()));
-    let name = byMapping.get(queueMapping);
-    if (name === undefined) byMapping.set(queueMapping, (name = queueOf(dev, queueMapping)));
-    return name;
-  }
-
-  private push(tsText: string, tsCol: number, line: number, row: TextRow, cols: TextColumns): CaptureEvent {
-    const ts = num(this.file, line, tsCol, tsText, 'timestamp');
-    if (ts < this.lastTs) this.stats.reordered++;
-    else this.lastTs = ts;
-    const p: CaptureEvent = { ts, seq: this.seq++, row, line, cols };
-    this.events.push(p);
-    return p;
+    let byMapping = this.queueByMapping.get(dev);
+    if (byMapping === undefined) this.queueByMapping.set(dev, (byMapping = new Map()));
+    let q = byMapping.get(queueMapping);
+    if (q === undefined) byMapping.set(queueMapping, (q = this.queueNamed(queueOf(dev, queueMapping))));
+    return q;
   }
 
   /** The configuration snapshot as v1 header comment lines (without the magic line). */
   headerComments(): string[] {
-    const out = this.cfgLines.map((l) => l.text);
-    return out;
+    return this.cfgLines.map((l) => l.text);
+  }
+
+  /** Sorts by time, fixes what only hindsight knows, and returns the header and the rows as text, in order. */
+  finish(): { header: TraceHeader; comments: string[]; rows: { row: TextRow; line: number }[] } {
+    const { header, comments, order } = this.assemble();
+    const ev = this.events;
+    const rows: { row: TextRow; line: number }[] = [];
+    for (let k = 0; k < ev.n; k++) {
+      const i = order === null ? k : order[k];
+      if ((ev.flags[i] & DROPPED) === 0) rows.push({ row: this.textRow(i, emptyRow()), line: ev.line[i] });
+    }
+    return { header, comments, rows };
   }
 
   /**
-   * Sorts by time, fixes what only hindsight knows (capture-fixups.ts), and
-   * returns the header and rows in order.
+   * What finish() does, handing the header and the rows to an importer's
+   * context: rows the reader would take as they are go straight into its
+   * batches as numbers, the others (a CPU beyond its bound, a field kept as
+   * printed) as text, for the reader to say what is wrong at their position.
    */
-  finish(): { header: TraceHeader; comments: string[]; rows: { row: TextRow; line: number; cols: TextColumns }[] } {
+  emit(ctx: ImportContext): void {
+    const { header, order } = this.assemble();
+    ctx.header(header);
+    const ev = this.events;
+    const byName = new Map(header.queues.map((q, i) => [q.name, i]));
+    const queueInHeader = Int32Array.from(this.queueNames, (name) => byName.get(name)!);
+    const out = ctx.parsed?.out ?? null;
+    const cpuBound = ctx.parsed?.cpuBound ?? 0;
+    const printed = ev.printed;
+    const row = emptyRow();
+    const cols: TextColumns = { ts: 1, event: 1, cpu: 1, socket: 1, state: 1, rxhash: 1, queue: 1, skb: 1 };
+    for (let k = 0; k < ev.n; k++) {
+      const i = order === null ? k : order[k];
+      if (ev.flags[i] & DROPPED) continue;
+      const cpu = ev.cpu[i];
+      if (out !== null && cpu >= 0 && cpu < cpuBound && (printed.size === 0 || !printed.has(i))) {
+        const kind = ev.kind[i];
+        const packet = kind >= EventKind.Packet;
+        const socket = packet ? NONE : this.idFor(out, i, false);
+        const skb = packet ? this.idFor(out, i, true) : NONE;
+        const q = ev.queue[i];
+        out.append(ev.ts[i], kind, cpu, socket, ev.state[i], ev.hash[i], q === ABSENT ? 0 : queueInHeader[q], skb, ev.line[i]);
+        continue;
+      }
+      const p = printed.get(i);
+      const c = ev.cpuCol[i] === 0 ? p!.cpuCol : ev.cpuCol[i];
+      cols.ts = p?.ts !== undefined ? p.tsCol : c;
+      cols.state = p?.state !== undefined ? p.stateCol : c;
+      cols.event = cols.cpu = cols.socket = cols.rxhash = cols.queue = cols.skb = c;
+      ctx.row(this.textRow(i, row), ev.line[i], cols);
+    }
+  }
+
+  /** The batch writer's number for slot i's identity. */
+  private idFor(out: BatchWriter, i: number, skb: boolean): number {
+    const ev = this.events;
+    const kind = ev.idKind[i];
+    if (kind === TEXT_ONLY) return skb ? out.skbText(ev.idText(i)) : out.socketText(ev.idText(i));
+    return skb ? out.skbKey(kind, ev.idHi[i], ev.idLo[i]) : out.socketKey(kind, ev.idHi[i], ev.idLo[i]);
+  }
+
+  /** Event `i` as the v1 row it stands for, written into `row`. */
+  private textRow(i: number, row: TextRow): TextRow {
+    const ev = this.events;
+    const kind = ev.kind[i];
+    const p = ev.printed.size > 0 ? ev.printed.get(i) : undefined;
+    const packet = kind >= EventKind.Packet;
+    const q = ev.queue[i];
+    row.ts = p?.ts ?? String(ev.ts[i]);
+    row.event = EVENT_NAMES[kind];
+    row.cpu = ev.cpuText(ev.cpu[i]);
+    row.socket = packet ? '' : ev.idText(i);
+    row.state = p?.state ?? (ev.state[i] === 0 ? '' : String(ev.state[i]));
+    row.rxhash = ev.flags[i] & NO_HASH ? '' : hex32(ev.hash[i]);
+    row.queue = q === ABSENT ? '' : this.queueNames[q];
+    row.skb = packet ? ev.idText(i) : '';
+    return row;
+  }
+
+  /** Sorts, applies the fix-ups (marking the events that are no rows DROPPED), and declares the queues the snapshot lacks; `order` as CaptureEvents.timeOrder(). */
+  private assemble(): { header: TraceHeader; comments: string[]; order: Int32Array | null } {
     if (!this.sawMagic) throw new InputError(this.file, 1, 1, captureMsg.noCaptureMagic(), 'header');
     const parser = new HeaderParser(this.file);
     parser.magic('# rfs-trace v1');
     for (const l of this.cfgLines) parser.comment(l.text, l.line);
     const header = parser.finish();
-    const declared = new Set(header.queues.map((q) => q.name));
     const s = this.stats;
+    const ev = this.events;
 
-    const events = this.events.sort(byTime);
-    if (this.window) dropBpfDeliversOutside(events, this.window.startNs, this.window.endNs);
-    confirmPackets(
-      events,
-      this.sightings.sort((a, b) => a.ts - b.ts),
-    );
-    pairDelivers(events);
-    s.unattributed = dropUnconfirmed(events);
-    s.hashFromDeliver = shareHashes(events);
-    if (this.socketsLimited) dropStatesOfUnrecordedSockets(events);
-    const st = stateHashesFromRecords(events);
-    s.stateHashFromRecords = st.filled;
-    s.stateHashUnknown = st.unknown;
-    if (header.sampling) s.sampleFiltered = dropUnsampled(events, header.sampling);
+    const order = ev.timeOrder();
+    // Identities as dense numbers, made only if a fix-up matches events by identity (most traces need none).
+    let numbered: IdNumbers | null = null;
+    const numbers = (): IdNumbers => (numbered ??= ev.numberIds());
+    // Each fix-up where the capture has what it fixes: perf's rows (capture) or BPF's deliver rows.
+    const has = ev.present();
+    if (this.window && has.flags & FROM_BPF) dropBpfDeliversOutside(ev, this.window.startNs, this.window.endNs);
+    if (has.flags & CONFIRM) confirmPackets(ev, order, this.sightings, numbers);
+    if (has.kinds & (1 << EventKind.Deliver)) pairDelivers(ev, order, numbers);
+    if (has.flags & CONFIRM) s.unattributed = dropUnconfirmed(ev, order);
+    if (ev.pair !== null) s.hashFromDeliver = shareHashes(ev);
+    if (this.socketsLimited && has.flags & HASH_FROM_RECORDS) dropStatesOfUnrecordedSockets(ev, numbers);
+    if (has.flags & HASH_FROM_RECORDS) {
+      const st = stateHashesFromRecords(ev, order, numbers);
+      s.stateHashFromRecords = st.filled;
+      s.stateHashUnknown = st.unknown;
+    }
+    if (header.sampling) s.sampleFiltered = dropUnsampled(ev, header.sampling);
 
     // Queues of each device as declared (the device's real_num_rx_queues, one sysfs rx-N each).
-    const declaredPerDev = new Map<string, number>();
-    for (const q of header.queues) {
-      const dev = q.name.slice(0, q.name.lastIndexOf(':'));
-      declaredPerDev.set(dev, (declaredPerDev.get(dev) ?? 0) + 1);
-    }
-    const steers = new Set(header.queues.filter((q) => q.rpsCpus.length > 0 || q.rpsFlowCnt > 0).map((q) => q.name));
+    const declared = new Set(header.queues.map((q) => q.name));
+    const declaredPerDev = new Set(header.queues.map((q) => q.name.slice(0, q.name.lastIndexOf(':'))));
+    const steering = new Set(header.queues.filter((q) => q.rpsCpus.length > 0 || q.rpsFlowCnt > 0).map((q) => q.name));
+    const names = this.queueNames;
+    const steers = Uint8Array.from(names, (name) => (steering.has(name) ? 1 : 0));
+    const used = new Uint8Array(names.length);
+    const undeclared: string[] = [];
+    const beyond: string[] = [];
 
-    const rows: { row: TextRow; line: number; cols: TextColumns }[] = [];
-    const undeclared = new Set<string>();
-    const beyond = new Set<string>();
-    for (const e of events) {
-      if (e.dropped) continue;
-      if (e.row.event === 'packet' && !e.pair && e.src && GRO_SOURCES.has(e.src)) {
+    const { flags, kind, queue } = ev;
+    for (let k = 0; k < ev.n; k++) {
+      const i = order === null ? k : order[k];
+      if (flags[i] & DROPPED) continue;
+      if (flags[i] & GRO_ENTRY && ev.pairOf(i) === ABSENT) {
+        flags[i] |= DROPPED;
         s.groMerged++;
         continue;
       }
-      const q = e.row.queue;
-      if (q !== '' && !declared.has(q)) {
-        const dev = q.slice(0, q.lastIndexOf(':'));
-        if (declaredPerDev.has(dev)) beyond.add(q);
-        else undeclared.add(q);
+      const q = queue[i];
+      if (q !== ABSENT) {
+        if (used[q] === 0) {
+          used[q] = 1;
+          const name = names[q];
+          if (!declared.has(name)) (declaredPerDev.has(name.slice(0, name.lastIndexOf(':'))) ? beyond : undeclared).push(name);
+        }
+        if (kind[i] === EventKind.Packet && ev.hash[i] === 0 && steers[q]) s.hashUnknown++;
       }
-      if (e.row.event === 'packet' && e.row.rxhash === ZERO_HASH && steers.has(q)) s.hashUnknown++;
-      rows.push(e); // an event is a row with its line and columns: no object more per row
     }
     const comments = this.headerComments();
     for (const name of [...beyond, ...undeclared]) {
@@ -517,9 +788,13 @@ export class CaptureAssembler {
     counts.push(['capture_gro_merged', s.groMerged], ['capture_reordered', s.reordered]);
     if (s.sampleFiltered !== null) counts.push(['capture_sample_filtered', s.sampleFiltered]);
     const known = counts.filter((c): c is [string, number] => c[1] !== null);
-    for (const [k, v] of known) if (k !== 'capture_reordered') header.extra[k] = String(v);
-    comments.push('# ' + known.map(([k, v]) => `${k}=${v}`).join(' '));
+    for (const [key, v] of known) if (key !== 'capture_reordered') header.extra[key] = String(v);
+    comments.push('# ' + known.map(([key, v]) => `${key}=${v}`).join(' '));
     header.format = 'rfs-capture';
-    return { header, comments, rows };
+    return { header, comments, order };
   }
+}
+
+function emptyRow(): TextRow {
+  return { ts: '', event: '', cpu: '', socket: '', state: '', rxhash: '', queue: '', skb: '' };
 }

@@ -56,7 +56,7 @@ export class BatchWriter {
   }
 
   /** Id of a socket identity with a key (id-keys.ts) for the row about to be appended: deferred (the key in the side columns) or interned. */
-  private socketKey(kind: number, hi: number, lo: number): number {
+  socketKey(kind: number, hi: number, lo: number): number {
     if (!this.deferIds) return this.sockets.internKey(kind, hi, lo);
     const b = this.batch;
     b.sockHi[b.length] = hi;
@@ -64,7 +64,8 @@ export class BatchWriter {
     return DEFERRED_ID - kind;
   }
 
-  private skbKey(kind: number, hi: number, lo: number): number {
+  /** Id of an skb identity with a key, as socketKey(). */
+  skbKey(kind: number, hi: number, lo: number): number {
     if (!this.deferIds) return this.skbs.internKey(kind, hi, lo);
     const b = this.batch;
     b.skbHi[b.length] = hi;
