@@ -448,6 +448,7 @@ export const importMsg = {
   badTimestamp: (text: string) => `expected a timestamp in seconds such as 1184.389296, found ${quote(text)}`,
   badPerfLine: () => 'expected a perf script line: COMM TID [CPU] SECONDS: system:event: fields',
   badFtraceLine: () => 'expected an ftrace line: COMM-PID [CPU] SECONDS: event: fields',
+  tooManyRows: (max: number) => `more than ${max} event rows: a trace this large cannot be held to be sorted by time; record a shorter time`,
   badJsonLine: (detail: string) => `expected one bpftrace JSON object per line (bpftrace -f json): ${detail}`,
 };
 

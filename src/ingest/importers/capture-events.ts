@@ -3,12 +3,13 @@
  * until its end (a blocking recvmsg is printed at its exit but stamped at its
  * entry, arbitrarily far back); millions of small objects of strings would
  * cost more in the garbage collector than reading the lines does, so each
- * event is one slot of typed arrays and each identity (socket, skb) its
+ * event is one slot of typed arrays (growing-columns.ts) and each identity (socket, skb) its
  * 64-bit key. The assembler (capture-protocol.ts) fills the
  * columns, the fix-ups (capture-fixups.ts) work on them in time order.
  */
 import { hexIdBytes, idKey, key } from '../id-keys.js';
 import { Interner } from '../interner.js';
+import { GrowingColumns } from './growing-columns.js';
 import { EventKind } from '../trace.js';
 import { ID_DECIMAL, ID_HEX, ID_HEX_LOWER, ID_TEXT } from '../trace-codes.js';
 
@@ -89,29 +90,13 @@ export interface PrintedFields {
 /** Most events a capture holds: 2^27 (about 5 GB of memory). */
 export const MAX_EVENTS = 2 ** 27;
 
-/** An ArrayBuffer that grows in place (ES2024), reserved up to maxByteLength. */
-interface ResizableArrayBuffer extends ArrayBuffer {
-  resize(byteLength: number): void;
-}
-const ResizableBuffer = ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableArrayBuffer;
-type Column = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
-
 /**
  * One slot per event, in arrival order (the slot number is the tie-breaker
  * for equal times). CPUs are numbers where the text was a plain decimal
  * (no leading zero), else the negative code of their text (cpuText()), so
  * that equal texts are equal codes.
- *
- * Each column is a view of a resizable buffer, reserved for MAX_EVENTS and
- * committed as it grows: growing copies nothing, and memory is touched once,
- * where a slot is written. (On this project's machines touching fresh memory
- * costs about 3 ns a byte, more than reading the line it came from; a column
- * that doubled by copying touched everything twice.)
  */
-export class CaptureEvents {
-  n = 0;
-  private cap = 0;
-  private readonly buffers: { buffer: ResizableArrayBuffer; bytes: number }[] = [];
+export class CaptureEvents extends GrowingColumns {
   readonly ts = this.column(Float64Array);
   readonly line = this.column(Int32Array);
   /** EventKind code. */
@@ -144,27 +129,19 @@ export class CaptureEvents {
   private readonly cpuCodes = new Map<string, number>();
   private readonly cpuTexts: string[] = [];
 
-  private column<T extends Column>(make: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number }): T {
-    const bytes = make.BYTES_PER_ELEMENT;
-    const buffer = new ResizableBuffer(0, { maxByteLength: MAX_EVENTS * bytes });
-    this.buffers.push({ buffer, bytes });
-    return new make(buffer);
+  constructor() {
+    super(MAX_EVENTS);
   }
 
   /** A new slot for an event at `ts`; every other column is the caller's to set (queue starts ABSENT, flags 0). False when MAX_EVENTS are held. */
   add(ts: number, line: number): number {
-    if (this.n === this.cap) this.grow();
-    const i = this.n++;
+    const i = this.nextSlot();
     this.ts[i] = ts;
     this.line[i] = line;
     this.queue[i] = ABSENT;
     if (ts < this.lastTs) this.inOrder = false;
     else this.lastTs = ts;
     return i;
-  }
-
-  get full(): boolean {
-    return this.n === MAX_EVENTS;
   }
 
   /** Slot i's packet or deliver row's partner, or ABSENT. */
@@ -276,11 +253,6 @@ export class CaptureEvents {
       kinds |= 1 << this.kind[i];
     }
     return { flags, kinds };
-  }
-
-  private grow(): void {
-    this.cap = Math.min(MAX_EVENTS, Math.max(1 << 16, 2 * this.cap));
-    for (const { buffer, bytes } of this.buffers) buffer.resize(this.cap * bytes);
   }
 }
 

@@ -32,7 +32,11 @@ import { importMsg } from '../../messages.js';
 import { hexIdBytes, key } from '../id-keys.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import { EventKind, NONE, type TraceHeader } from '../trace.js';
+import { GrowingColumns } from './growing-columns.js';
 import type { ImportContext } from './types.js';
+
+/** Most rows a tracepoint trace holds: 2^27 (about 5 GB of memory). */
+const MAX_ROWS = 2 ** 27;
 
 /** One event line, prefix already taken apart by the tool-specific parser. */
 export interface TracepointEvent {
@@ -305,12 +309,12 @@ function isInetFamily(family: string): boolean {
 /**
  * Turns tracepoint events into rows; collects them, then emits in time
  * order. Rows are held as columns of numbers (identities by their 64-bit
- * value), not as objects: a trace is held whole until its last line (per-CPU
- * buffers print out of order), and millions of small objects cost more in
- * the collector than the parsing. A row whose text would not survive that
+ * value), not as objects (growing-columns.ts): a trace is held whole until
+ * its last line (per-CPU buffers print out of order), and millions of small
+ * objects cost more in the collector than the parsing. A row whose text would not survive that
  * (an identity that is not 0x hex, a hash beyond 32 bits) is kept as text.
  */
-export class TracepointRows {
+export class TracepointRows extends GrowingColumns {
   private readonly lastEntryTs = new Map<number, number>();
   private readonly lastEntryCpu = new Map<number, number>();
   private readonly fields = new BodyFields();
@@ -331,18 +335,16 @@ export class TracepointRows {
   nrCpuIds: number | undefined;
   readonly ignored: Record<string, number> = {};
 
-  private n = 0;
-  private cap = 0;
-  private ts = new Float64Array(0);
-  private line = new Int32Array(0);
-  private kind = new Uint8Array(0);
-  private cpu = new Int32Array(0);
-  private cpuCol = new Int32Array(0);
-  private state = new Uint8Array(0);
+  private readonly ts = this.column(Float64Array);
+  private readonly line = this.column(Int32Array);
+  private readonly kind = this.column(Uint8Array);
+  private readonly cpu = this.column(Int32Array);
+  private readonly cpuCol = this.column(Int32Array);
+  private readonly state = this.column(Uint8Array);
   /** rxhash; -1: empty. */
-  private hash = new Float64Array(0);
-  private idHi = new Uint32Array(0);
-  private idLo = new Uint32Array(0);
+  private readonly hash = this.column(Float64Array);
+  private readonly idHi = this.column(Uint32Array);
+  private readonly idLo = this.column(Uint32Array);
   /** Rows kept as text, by index. */
   private readonly textRows = new Map<number, { row: TextRow; cols: TextColumns }>();
   private sorted = true;
@@ -351,7 +353,9 @@ export class TracepointRows {
   constructor(
     private readonly file: string,
     private readonly format: string,
-  ) {}
+  ) {
+    super(MAX_ROWS);
+  }
 
   /** A thread entered a syscall: a following socket call recorded its flow on this CPU. */
   syscallEntry(tid: number, ts: number, cpu: number): void {
@@ -555,32 +559,13 @@ export class TracepointRows {
   }
 
   private slot(ts: number, line: number): number {
-    if (this.n === this.cap) this.grow();
-    const i = this.n++;
+    if (this.full) throw new InputError(this.file, line, 1, importMsg.tooManyRows(MAX_ROWS), 'bad_import_line');
+    const i = this.nextSlot();
     this.ts[i] = ts;
     this.line[i] = line;
     if (ts < this.lastTs) this.sorted = false;
     else this.lastTs = ts;
     return i;
-  }
-
-  private grow(): void {
-    const cap = Math.max(1 << 16, this.cap * 2);
-    const g = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a);
-      return b;
-    };
-    this.ts = g(this.ts, (n) => new Float64Array(n));
-    this.line = g(this.line, (n) => new Int32Array(n));
-    this.kind = g(this.kind, (n) => new Uint8Array(n));
-    this.cpu = g(this.cpu, (n) => new Int32Array(n));
-    this.cpuCol = g(this.cpuCol, (n) => new Int32Array(n));
-    this.state = g(this.state, (n) => new Uint8Array(n));
-    this.hash = g(this.hash, (n) => new Float64Array(n));
-    this.idHi = g(this.idHi, (n) => new Uint32Array(n));
-    this.idLo = g(this.idLo, (n) => new Uint32Array(n));
-    this.cap = cap;
   }
 
   /** Header, then rows sorted by time (perf script prints per-CPU buffers unmerged); equal times keep their printed order. */
