@@ -3,10 +3,10 @@
  * by time: which deliver row belongs to which packet, which packets of a
  * device name shared by several namespaces were really the captured
  * device's, the hash steering computed, and the hash a TCP state change
- * cleared. Used by the capture assembler (capture-protocol.ts), on its
- * columns (capture-events.ts); `order` lists the events' slots in time order
- * (null: they arrived in it). Each is called only where the capture has
- * what it fixes (CaptureAssembler.assemble()).
+ * cleared. Called by capture-output.ts assembleCapture(), once the
+ * assembler (capture-protocol.ts) has every line, each only where the capture
+ * has what it fixes, on the events' columns (capture-events.ts); `order`
+ * lists their slots in time order (null: they arrived in it).
  */
 import { EventKind } from '../trace.js';
 import { keepsHash, sampleMask, type SamplingRule } from '../../types/sampling.js';

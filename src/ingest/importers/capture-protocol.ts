@@ -38,37 +38,23 @@
 import { InputError } from '../../errors.js';
 import { captureMsg } from '../../messages.js';
 import { MAX_TS } from '../fields.js';
-import type { BatchWriter } from '../v1/batch-writer.js';
-import { HeaderParser } from '../v1/header.js';
-import type { TextColumns, TextRow } from '../rows.js';
-import { EVENT_NAMES, EventKind, NONE, type TraceHeader } from '../trace.js';
+import type { TextRow } from '../rows.js';
+import { EventKind, type TraceHeader } from '../trace.js';
 import {
-  ABSENT,
   CaptureEvents,
   CONFIRM,
-  MAX_EVENTS,
   CONFIRMED,
-  DROPPED,
   FROM_BPF,
-  HASH_FROM_RECORDS,
-  type IdNumbers,
-  NO_HASH,
   GRO_ENTRY,
+  HASH_FROM_RECORDS,
+  MAX_EVENTS,
+  NO_HASH,
   type PrintedFields,
   Sightings,
-  TEXT_ONLY,
 } from './capture-events.js';
-import {
-  confirmPackets,
-  dropBpfDeliversOutside,
-  dropStatesOfUnrecordedSockets,
-  dropUnconfirmed,
-  dropUnsampled,
-  pairDelivers,
-  shareHashes,
-  stateHashesFromRecords,
-} from './capture-fixups.js';
-import { P_PKT, P_REC, P_ST, printed, readPrinted } from './printed-lines.js';
+import { type AssembleStats, assembleCapture, captureTextRows, emitCapture, type HeldCapture } from './capture-output.js';
+import { isWhitespace, LineTokens, numberAt, plainDecimal } from './capture-tokens.js';
+import { P_DLV, P_PKT, P_REC, P_ST, printed, readPrinted } from './printed-lines.js';
 import type { ImportContext } from './types.js';
 
 /** No bytes between an event line's last field and its end. */
@@ -102,20 +88,6 @@ export function lostEventsInBytes(b: Buffer, s: number, e: number): number | nul
   return lostEventsIn(b.toString('latin1', s, e));
 }
 
-/** \s of a regular expression. */
-function isWhitespace(c: number): boolean {
-  return (
-    c === 0x20 ||
-    (c >= 0x09 && c <= 0x0d) ||
-    c === 0xa0 ||
-    (c >= 0x1680 &&
-      (c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff))
-  );
-}
-
-/** \s among the bytes of a latin1 line. */
-const isSpaceByte = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
-
 /** Record kinds by their letter's code: r, s, a, p. */
 const RECORD_KIND = new Int8Array(128).fill(-1);
 RECORD_KIND[0x72] = EventKind.Recvmsg;
@@ -128,12 +100,12 @@ for (const c of 'xelgf') PACKET_SOURCE[c.charCodeAt(0)] = 1;
 /** GRO entry points (g, f): an skb seen there may be merged into another one and never reach steering itself. */
 const isGroSource = (src: number): boolean => src === 0x67 || src === 0x66;
 
-// The protocol's line kinds, by their first token.
+// The protocol's line kinds, by their first token: the event lines' as printed-lines.ts numbers them, then the others.
 const W_OTHER = 0,
-  W_REC = 1,
-  W_PKT = 2,
-  W_DLV = 3,
-  W_ST = 4,
+  W_REC = P_REC,
+  W_PKT = P_PKT,
+  W_DLV = P_DLV,
+  W_ST = P_ST,
   W_SEEN = 5,
   W_TICK = 6,
   W_END = 7,
@@ -166,142 +138,25 @@ function lineKind(b: Buffer, s: number, e: number): number {
   return W_OTHER;
 }
 
-export interface AssembleStats {
-  /** Events bpftrace reported as lost (perf buffer full). */
-  lostEvents: number;
-  /** Probe runs the kernel skipped (BPF recursion protection); null when unknown. */
-  missedEvents: number | null;
-  /** Samples perf lost (ring buffer full); null when perf recorded nothing (bpftrace alone). */
-  perfLost: number | null;
-  /** The packet-checking bpftrace (capture-fixups.ts): events it lost and probe runs the kernel skipped; null when it did not run. */
-  packetCheckLost: number | null;
-  packetCheckMissed: number | null;
-  /** Packet and deliver events of a device name shared with other namespaces that nothing tied to the captured device. */
-  unattributed: number;
-  /** Packets on queues that steer whose hash stayed 0: the kernel computed one the capture did not see. */
-  hashUnknown: number;
-  /** perf's state rows: hash taken from the socket's record rows, or unknown (the socket never recorded). */
-  stateHashFromRecords: number;
-  stateHashUnknown: number;
-  /** Queue names past the device's RX queue count (get_rps_cpu() does not steer them), declared empty. */
-  queuesBeyondDevice: string[];
-  /** Packet rows from GRO entry points with no deliver row: merged into another skb, never steered. */
-  groMerged: number;
-  /** Packet rows whose hash was 0 before steering, taken from their deliver row. */
-  hashFromDeliver: number;
-  /** Rows whose timestamp is smaller than an earlier printed row's (per-CPU buffers). */
-  reordered: number;
-  /** Queue names seen in rows but absent from the snapshot (declared with an empty config). */
-  undeclaredQueues: string[];
-  /** True when the END line was seen. */
-  ended: boolean;
-  /** Sampled captures: rows the kernel could not filter by the rule, dropped afterwards (capture-fixups.ts dropUnsampled()); null when not sampled. */
-  sampleFiltered: number | null;
-}
-
-/** A line's tokens (\S+ runs) as offsets into its buffer, reused line after line. */
-class LineTokens {
-  n = 0;
-  start = new Int32Array(16);
-  end = new Int32Array(16);
-
-  read(b: Buffer, s: number, e: number): void {
-    let n = 0;
-    let i = s;
-    while (i < e) {
-      while (i < e && isSpaceByte(b[i])) i++;
-      if (i >= e) break;
-      if (n === this.start.length) {
-        const grow = (a: Int32Array) => {
-          const g = new Int32Array(2 * a.length);
-          g.set(a);
-          return g;
-        };
-        this.start = grow(this.start);
-        this.end = grow(this.end);
-      }
-      this.start[n] = i;
-      while (i < e && !isSpaceByte(b[i])) i++;
-      this.end[n] = i;
-      n++;
-    }
-    this.n = n;
-  }
-}
-
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-
 /**
- * The value of a protocol number in b[s, e): decimal digits, or 0x and hex
- * digits (as Number() reads them); NaN when it is not one.
+ * Collects protocol lines into columns (capture-events.ts); once every line
+ * is in, capture-output.ts sorts them by time, fixes what only hindsight
+ * knows and produces rows: as text (finish(), for `capture`'s own output) or
+ * straight into the reader's batches (emit(), for the importers).
  */
-function numberAt(b: Buffer, s: number, e: number): number {
-  const n = e - s;
-  if (n === 0) return Number.NaN;
-  if (n > 15) return isNumberText(b, s, e) ? Number(b.toString('latin1', s, e)) : Number.NaN;
-  let v = 0;
-  if (n > 2 && b[s] === 0x30 && b[s + 1] === 0x78) {
-    for (let i = s + 2; i < e; i++) {
-      const c = b[i];
-      const d = isDigit(c) ? c - 0x30 : (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
-      if (d < 0) return Number.NaN;
-      v = v * 16 + d;
-    }
-    return v;
-  }
-  for (let i = s; i < e; i++) {
-    const c = b[i];
-    if (!isDigit(c)) return Number.NaN;
-    v = v * 10 + (c - 0x30);
-  }
-  return v;
-}
-
-function isNumberText(b: Buffer, s: number, e: number): boolean {
-  const hex = e - s > 2 && b[s] === 0x30 && b[s + 1] === 0x78;
-  for (let i = hex ? s + 2 : s; i < e; i++) {
-    const c = b[i];
-    if (!(isDigit(c) || (hex && (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66))) return false;
-  }
-  return true;
-}
-
-/** The value of a plain decimal (no leading zero) of at most `digits` digits in b[s, e), else -1: the texts a number gives back unchanged. */
-function plainDecimal(b: Buffer, s: number, e: number, digits: number): number {
-  const n = e - s;
-  if (n === 0 || n > digits || (b[s] === 0x30 && n > 1)) return -1;
-  let v = 0;
-  for (let i = s; i < e; i++) {
-    const c = b[i];
-    if (!isDigit(c)) return -1;
-    v = v * 10 + (c - 0x30);
-  }
-  return v;
-}
-
-function hex32(n: number): string {
-  return '0x' + n.toString(16).padStart(8, '0');
-}
-
-/**
- * Collects protocol lines into columns (capture-events.ts), then sorts them
- * by time, fixes what only hindsight knows (capture-fixups.ts) and produces
- * rows: as text (finish(), for `capture`'s own output) or straight into the
- * reader's batches (emit(), for the importers).
- */
-export class CaptureAssembler {
-  private readonly cfgLines: { text: string; line: number }[] = [];
+export class CaptureAssembler implements HeldCapture {
+  readonly cfgLines: { text: string; line: number }[] = [];
   private readonly ifnames = new Map<number, string>();
-  private readonly events = new CaptureEvents();
-  private readonly sightings = new Sightings();
+  readonly events = new CaptureEvents();
+  readonly sightings = new Sightings();
   /** Queue names in order of first use; events hold their index. */
-  private readonly queueNames: string[] = [];
+  readonly queueNames: string[] = [];
   private readonly queueIndex = new Map<string, number>();
   /** Queue name indices by device and queue_mapping, so that a packet row finds its queue without building the name. */
   private readonly queueByMapping = new Map<string, Map<number, number>>();
   private readonly tokens = new LineTokens();
-  private window: { startNs: number; endNs: number } | null = null;
-  private sawMagic = false;
+  window: { startNs: number; endNs: number } | null = null;
+  sawMagic = false;
   private lastTs = 0;
   readonly stats: AssembleStats = {
     lostEvents: 0,
@@ -328,8 +183,8 @@ export class CaptureAssembler {
    * then left out.
    */
   constructor(
-    private readonly file: string,
-    private readonly socketsLimited = false,
+    readonly file: string,
+    readonly socketsLimited = false,
   ) {}
 
   get started(): boolean {
@@ -633,168 +488,15 @@ export class CaptureAssembler {
 
   /** Sorts by time, fixes what only hindsight knows, and returns the header and the rows as text, in order. */
   finish(): { header: TraceHeader; comments: string[]; rows: { row: TextRow; line: number }[] } {
-    const { header, comments, order } = this.assemble();
-    const ev = this.events;
-    const rows: { row: TextRow; line: number }[] = [];
-    for (let k = 0; k < ev.n; k++) {
-      const i = order === null ? k : order[k];
-      if ((ev.flags[i] & DROPPED) === 0) rows.push({ row: this.textRow(i, emptyRow()), line: ev.line[i] });
-    }
-    return { header, comments, rows };
+    const assembled = assembleCapture(this);
+    return { header: assembled.header, comments: assembled.comments, rows: captureTextRows(this, assembled.order) };
   }
 
   /**
    * What finish() does, handing the header and the rows to an importer's
-   * context: rows the reader would take as they are go straight into its
-   * batches as numbers, the others (a CPU beyond its bound, a field kept as
-   * printed) as text, for the reader to say what is wrong at their position.
+   * context (capture-output.ts emitCapture()).
    */
   emit(ctx: ImportContext): void {
-    const { header, order } = this.assemble();
-    ctx.header(header);
-    const ev = this.events;
-    const byName = new Map(header.queues.map((q, i) => [q.name, i]));
-    const queueInHeader = Int32Array.from(this.queueNames, (name) => byName.get(name)!);
-    const out = ctx.parsed?.out ?? null;
-    const cpuBound = ctx.parsed?.cpuBound ?? 0;
-    const printed = ev.printed;
-    const row = emptyRow();
-    const cols: TextColumns = { ts: 1, event: 1, cpu: 1, socket: 1, state: 1, rxhash: 1, queue: 1, skb: 1 };
-    for (let k = 0; k < ev.n; k++) {
-      const i = order === null ? k : order[k];
-      if (ev.flags[i] & DROPPED) continue;
-      const cpu = ev.cpu[i];
-      if (out !== null && cpu >= 0 && cpu < cpuBound && (printed.size === 0 || !printed.has(i))) {
-        const kind = ev.kind[i];
-        const packet = kind >= EventKind.Packet;
-        const socket = packet ? NONE : this.idFor(out, i, false);
-        const skb = packet ? this.idFor(out, i, true) : NONE;
-        const q = ev.queue[i];
-        out.append(ev.ts[i], kind, cpu, socket, ev.state[i], ev.hash[i], q === ABSENT ? 0 : queueInHeader[q], skb, ev.line[i]);
-        continue;
-      }
-      const p = printed.get(i);
-      const c = ev.cpuCol[i] === 0 ? p!.cpuCol : ev.cpuCol[i];
-      cols.ts = p?.ts !== undefined ? p.tsCol : c;
-      cols.state = p?.state !== undefined ? p.stateCol : c;
-      cols.event = cols.cpu = cols.socket = cols.rxhash = cols.queue = cols.skb = c;
-      ctx.row(this.textRow(i, row), ev.line[i], cols);
-    }
+    emitCapture(this, assembleCapture(this), ctx);
   }
-
-  /** The batch writer's number for slot i's identity. */
-  private idFor(out: BatchWriter, i: number, skb: boolean): number {
-    const ev = this.events;
-    const kind = ev.idKind[i];
-    if (kind === TEXT_ONLY) return skb ? out.skbText(ev.idText(i)) : out.socketText(ev.idText(i));
-    return skb ? out.skbKey(kind, ev.idHi[i], ev.idLo[i]) : out.socketKey(kind, ev.idHi[i], ev.idLo[i]);
-  }
-
-  /** Event `i` as the v1 row it stands for, written into `row`. */
-  private textRow(i: number, row: TextRow): TextRow {
-    const ev = this.events;
-    const kind = ev.kind[i];
-    const p = ev.printed.size > 0 ? ev.printed.get(i) : undefined;
-    const packet = kind >= EventKind.Packet;
-    const q = ev.queue[i];
-    row.ts = p?.ts ?? String(ev.ts[i]);
-    row.event = EVENT_NAMES[kind];
-    row.cpu = ev.cpuText(ev.cpu[i]);
-    row.socket = packet ? '' : ev.idText(i);
-    row.state = p?.state ?? (ev.state[i] === 0 ? '' : String(ev.state[i]));
-    row.rxhash = ev.flags[i] & NO_HASH ? '' : hex32(ev.hash[i]);
-    row.queue = q === ABSENT ? '' : this.queueNames[q];
-    row.skb = packet ? ev.idText(i) : '';
-    return row;
-  }
-
-  /** Sorts, applies the fix-ups (marking the events that are no rows DROPPED), and declares the queues the snapshot lacks; `order` as CaptureEvents.timeOrder(). */
-  private assemble(): { header: TraceHeader; comments: string[]; order: Int32Array | null } {
-    if (!this.sawMagic) throw new InputError(this.file, 1, 1, captureMsg.noCaptureMagic(), 'header');
-    const parser = new HeaderParser(this.file);
-    parser.magic('# rfs-trace v1');
-    for (const l of this.cfgLines) parser.comment(l.text, l.line);
-    const header = parser.finish();
-    const s = this.stats;
-    const ev = this.events;
-
-    const order = ev.timeOrder();
-    // Identities as dense numbers, made only if a fix-up matches events by identity (most traces need none).
-    let numbered: IdNumbers | null = null;
-    const numbers = (): IdNumbers => (numbered ??= ev.numberIds());
-    // Each fix-up where the capture has what it fixes: perf's rows (capture) or BPF's deliver rows.
-    const has = ev.present();
-    if (this.window && has.flags & FROM_BPF) dropBpfDeliversOutside(ev, this.window.startNs, this.window.endNs);
-    if (has.flags & CONFIRM) confirmPackets(ev, order, this.sightings, numbers);
-    if (has.kinds & (1 << EventKind.Deliver)) pairDelivers(ev, order, numbers);
-    if (has.flags & CONFIRM) s.unattributed = dropUnconfirmed(ev, order);
-    if (ev.pair !== null) s.hashFromDeliver = shareHashes(ev);
-    if (this.socketsLimited && has.flags & HASH_FROM_RECORDS) dropStatesOfUnrecordedSockets(ev, numbers);
-    if (has.flags & HASH_FROM_RECORDS) {
-      const st = stateHashesFromRecords(ev, order, numbers);
-      s.stateHashFromRecords = st.filled;
-      s.stateHashUnknown = st.unknown;
-    }
-    if (header.sampling) s.sampleFiltered = dropUnsampled(ev, header.sampling);
-
-    // Queues of each device as declared (the device's real_num_rx_queues, one sysfs rx-N each).
-    const declared = new Set(header.queues.map((q) => q.name));
-    const declaredPerDev = new Set(header.queues.map((q) => q.name.slice(0, q.name.lastIndexOf(':'))));
-    const steering = new Set(header.queues.filter((q) => q.rpsCpus.length > 0 || q.rpsFlowCnt > 0).map((q) => q.name));
-    const names = this.queueNames;
-    const steers = Uint8Array.from(names, (name) => (steering.has(name) ? 1 : 0));
-    const used = new Uint8Array(names.length);
-    const undeclared: string[] = [];
-    const beyond: string[] = [];
-
-    const { flags, kind, queue } = ev;
-    for (let k = 0; k < ev.n; k++) {
-      const i = order === null ? k : order[k];
-      if (flags[i] & DROPPED) continue;
-      if (flags[i] & GRO_ENTRY && ev.pairOf(i) === ABSENT) {
-        flags[i] |= DROPPED;
-        s.groMerged++;
-        continue;
-      }
-      const q = queue[i];
-      if (q !== ABSENT) {
-        if (used[q] === 0) {
-          used[q] = 1;
-          const name = names[q];
-          if (!declared.has(name)) (declaredPerDev.has(name.slice(0, name.lastIndexOf(':'))) ? beyond : undeclared).push(name);
-        }
-        if (kind[i] === EventKind.Packet && ev.hash[i] === 0 && steers[q]) s.hashUnknown++;
-      }
-    }
-    const comments = this.headerComments();
-    for (const name of [...beyond, ...undeclared]) {
-      // A queue get_rps_cpu() does not steer, or a device that appeared after the snapshot (settings unknown): declared empty.
-      header.queues.push({ name, rpsCpus: [], rpsCpusMask: '0', rpsFlowCnt: 0 });
-      comments.push(`# queue=${name} rps_cpus=0 rps_flow_cnt=0`);
-    }
-    s.queuesBeyondDevice.push(...beyond);
-    s.undeclaredQueues.push(...undeclared);
-
-    const counts: [string, number | null][] = [
-      ['capture_lost_events', s.lostEvents],
-      ['capture_missed_events', s.missedEvents],
-      ['capture_perf_lost', s.perfLost],
-      ['capture_packet_check_lost', s.packetCheckLost],
-      ['capture_packet_check_missed', s.packetCheckMissed],
-    ];
-    if (s.perfLost !== null) {
-      counts.push(['capture_unattributed', s.unattributed], ['capture_hash_unknown', s.hashUnknown], ['capture_state_hash_unknown', s.stateHashUnknown]);
-    }
-    counts.push(['capture_gro_merged', s.groMerged], ['capture_reordered', s.reordered]);
-    if (s.sampleFiltered !== null) counts.push(['capture_sample_filtered', s.sampleFiltered]);
-    const known = counts.filter((c): c is [string, number] => c[1] !== null);
-    for (const [key, v] of known) if (key !== 'capture_reordered') header.extra[key] = String(v);
-    comments.push('# ' + known.map(([key, v]) => `${key}=${v}`).join(' '));
-    header.format = 'rfs-capture';
-    return { header, comments, order };
-  }
-}
-
-function emptyRow(): TextRow {
-  return { ts: '', event: '', cpu: '', socket: '', state: '', rxhash: '', queue: '', skb: '' };
 }
