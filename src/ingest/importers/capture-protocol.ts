@@ -54,7 +54,7 @@ import {
 } from './capture-events.js';
 import { type AssembleStats, assembleCapture, captureTextRows, emitCapture, type HeldCapture } from './capture-output.js';
 import { isWhitespace, LineTokens, numberAt, plainDecimal } from './capture-tokens.js';
-import { P_DLV, P_PKT, P_REC, P_ST, printed, readPrinted } from './printed-lines.js';
+import { isGroSource, P_DLV, P_PKT, P_REC, P_ST, PACKET_SOURCE, printed, RECORD_KIND, readPrinted } from './printed-lines.js';
 import type { ImportContext } from './types.js';
 
 /** No bytes between an event line's last field and its end. */
@@ -67,7 +67,8 @@ export const CAPTURE_MAGIC = 'rfs-capture v1';
  * queue_mapping != 0 and skb_get_rx_queue() is queue_mapping - 1
  * (include/linux/skbuff.h); when none is recorded it uses queue 0. A queue
  * number past the device's real_num_rx_queues is not steered at all
- * (net/core/dev.c get_rps_cpu(): "goto done"); finish() declares it empty.
+ * (net/core/dev.c get_rps_cpu(): "goto done"); capture-output.ts declares it
+ * empty.
  */
 export function queueOf(dev: string, queueMapping: number): string {
   return `${dev}:${queueMapping > 0 ? queueMapping - 1 : 0}`;
@@ -87,18 +88,6 @@ export function lostEventsInBytes(b: Buffer, s: number, e: number): number | nul
   if (s === e || (b[s] !== 0x4c && !isWhitespace(b[s]))) return null;
   return lostEventsIn(b.toString('latin1', s, e));
 }
-
-/** Record kinds by their letter's code: r, s, a, p. */
-const RECORD_KIND = new Int8Array(128).fill(-1);
-RECORD_KIND[0x72] = EventKind.Recvmsg;
-RECORD_KIND[0x73] = EventKind.Sendmsg;
-RECORD_KIND[0x61] = EventKind.Accept;
-RECORD_KIND[0x70] = EventKind.Splice;
-/** Packet sources by their letter's code: x, e, l, g, f. */
-const PACKET_SOURCE = new Uint8Array(128);
-for (const c of 'xelgf') PACKET_SOURCE[c.charCodeAt(0)] = 1;
-/** GRO entry points (g, f): an skb seen there may be merged into another one and never reach steering itself. */
-const isGroSource = (src: number): boolean => src === 0x67 || src === 0x66;
 
 // The protocol's line kinds, by their first token: the event lines' as printed-lines.ts numbers them, then the others.
 const W_OTHER = 0,

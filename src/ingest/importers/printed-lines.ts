@@ -11,6 +11,8 @@
  * paths take the same values from a line they both read.
  */
 
+import { EventKind } from '../trace.js';
+
 // The line kinds read here (and the assembler's general path), by their first token.
 export const P_REC = 1,
   P_PKT = 2,
@@ -54,11 +56,17 @@ const REC = 0x726563,
   DLV = 0x646c76,
   ST_ = 0x737420;
 
-/** Record kinds (r, s, a, p) and packet sources (x, e, l, g, f) by their letter's code. */
-const RECORD_LETTER = new Uint8Array(128);
-for (const c of 'rsap') RECORD_LETTER[c.charCodeAt(0)] = 1;
-const SOURCE_LETTER = new Uint8Array(128);
-for (const c of 'xelgf') SOURCE_LETTER[c.charCodeAt(0)] = 1;
+/** Record kinds by their letter's code (r, s, a, p: the sock_rps_record_flow() callers); -1 for any other letter. */
+export const RECORD_KIND = new Int8Array(128).fill(-1);
+RECORD_KIND[0x72] = EventKind.Recvmsg;
+RECORD_KIND[0x73] = EventKind.Sendmsg;
+RECORD_KIND[0x61] = EventKind.Accept;
+RECORD_KIND[0x70] = EventKind.Splice;
+/** Packet sources by their letter's code: x (netif_rx), e, l (netif_receive_skb, …_list), g, f (napi_gro_receive, napi_gro_frags). */
+export const PACKET_SOURCE = new Uint8Array(128);
+for (const c of 'xelgf') PACKET_SOURCE[c.charCodeAt(0)] = 1;
+/** GRO entry points (g, f): an skb seen there may be merged into another one and never reach steering itself. */
+export const isGroSource = (src: number): boolean => src === 0x67 || src === 0x66;
 
 /**
  * Reads the event line starting at `s` in `b`. `end`: where the line ends
@@ -93,7 +101,7 @@ export function readPrinted(b: Uint8Array, s: number, end: number, lim: number, 
   p.letter = 0;
   if (p.kind === P_REC || p.kind === P_PKT) {
     const c = b[at];
-    if (at + 2 > limit || b[at + 1] !== SPACE || c >= 128 || (p.kind === P_REC ? RECORD_LETTER[c] : SOURCE_LETTER[c]) === 0) return -1;
+    if (at + 2 > limit || b[at + 1] !== SPACE || c >= 128 || (p.kind === P_REC ? RECORD_KIND[c] < 0 : PACKET_SOURCE[c] === 0)) return -1;
     p.letter = c;
     at += 2;
   }
