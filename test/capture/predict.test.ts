@@ -220,7 +220,9 @@ describe.skipIf(unavailable !== null && !underCi)('predicting one table size fro
           for (let i = 0; i < open.length; i++) expect(Math.abs(closed[i] - open[i]), `${what}: ${why}`).toBeLessThanOrEqual(tolerance);
         };
         if (!free) {
-          closedNearOpen('pinned threads cannot follow: closed = open', 0.002);
+          // Pinned threads cannot follow, but a capture may still show a follow or two among a handful of wake-ups
+          // elsewhere (CI, 2026-12-08: 1 of 3, closed 0.51 pp above open): the closed loop replays what it shows.
+          closedNearOpen(`pinned threads cannot follow: closed within ${MODEL_PP} pp of open`, MODEL_PP / 100);
           expect(Math.abs(closedError), `${what}: closed-loop error within ${BOUND_PP} pp, widened by the spread`).toBeLessThanOrEqual(BOUND_PP / 100 + spread);
           expect(Math.abs(mean(crossErrors)), `${what}: cross-CPU share within ${CROSS_CPU_BOUND_PP} pp`).toBeLessThanOrEqual(CROSS_CPU_BOUND_PP / 100);
         } else if (calibrated) {

@@ -9,7 +9,7 @@
  */
 import { hexIdBytes, idKey, key } from '../id-keys.js';
 import { Interner } from '../interner.js';
-import { GrowingColumns } from './growing-columns.js';
+import { TimedColumns } from './growing-columns.js';
 import { EventKind } from '../trace.js';
 import { ID_DECIMAL, ID_HEX, ID_HEX_LOWER, ID_TEXT } from '../trace-codes.js';
 
@@ -96,9 +96,7 @@ export const MAX_EVENTS = 2 ** 27;
  * (no leading zero), else the negative code of their text (cpuText()), so
  * that equal texts are equal codes.
  */
-export class CaptureEvents extends GrowingColumns {
-  readonly ts = this.column(Float64Array);
-  readonly line = this.column(Int32Array);
+export class CaptureEvents extends TimedColumns {
   /** EventKind code. */
   readonly kind = this.column(Uint8Array);
   readonly cpu = this.column(Int32Array);
@@ -123,9 +121,6 @@ export class CaptureEvents extends GrowingColumns {
   private readonly idTextNumbers = new Map<string, number>();
   /** 0x hex identities not spelled as keyText() spells them, by slot (capture's text rows keep their spelling). */
   private readonly spelled = new Map<number, string>();
-  /** Times arrived in order so far (no sort needed). */
-  inOrder = true;
-  private lastTs = 0;
   private readonly cpuCodes = new Map<string, number>();
   private readonly cpuTexts: string[] = [];
 
@@ -135,12 +130,8 @@ export class CaptureEvents extends GrowingColumns {
 
   /** A new slot for an event at `ts`; every other column is the caller's to set (queue starts ABSENT, flags 0). False when MAX_EVENTS are held. */
   add(ts: number, line: number): number {
-    const i = this.nextSlot();
-    this.ts[i] = ts;
-    this.line[i] = line;
+    const i = this.addTimed(ts, line);
     this.queue[i] = ABSENT;
-    if (ts < this.lastTs) this.inOrder = false;
-    else this.lastTs = ts;
     return i;
   }
 
@@ -233,15 +224,6 @@ export class CaptureEvents extends GrowingColumns {
       ids[i] = kind === TEXT_ONLY ? by.internText(this.idTexts[this.idLo[i]]) : by.internKey(kind, this.idHi[i], this.idLo[i]);
     }
     return { ids, sockets: sockets.size, skbs };
-  }
-
-  /** Slots in time order, equal times in arrival order; null when they arrived in it. */
-  timeOrder(): Int32Array | null {
-    if (this.inOrder) return null;
-    const order = new Int32Array(this.n);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    const ts = this.ts;
-    return order.sort((a, b) => ts[a] - ts[b] || a - b);
   }
 
   /** What the capture holds: every flag any event has, and every kind (bit 1 << EventKind). */

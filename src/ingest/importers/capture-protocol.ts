@@ -54,6 +54,7 @@ import {
 } from './capture-events.js';
 import { type AssembleStats, assembleCapture, captureTextRows, emitCapture, type HeldCapture } from './capture-output.js';
 import { isWhitespace, LineTokens, numberAt, plainDecimal } from './capture-tokens.js';
+import { wordCode } from './line-bytes.js';
 import { isGroSource, P_DLV, P_PKT, P_REC, P_ST, PACKET_SOURCE, printed, RECORD_KIND, readPrinted } from './printed-lines.js';
 import type { ImportContext } from './types.js';
 
@@ -117,14 +118,7 @@ const WORDS: [Buffer, number][] = (
 ).map(([w, code]) => [Buffer.from(w, 'latin1'), code]);
 
 function lineKind(b: Buffer, s: number, e: number): number {
-  const len = e - s;
-  for (const [w, code] of WORDS) {
-    if (w.length !== len) continue;
-    let k = 0;
-    while (k < len && b[s + k] === w[k]) k++;
-    if (k === len) return code;
-  }
-  return W_OTHER;
+  return wordCode(WORDS, b, s, e, W_OTHER);
 }
 
 /**

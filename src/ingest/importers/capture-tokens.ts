@@ -3,6 +3,7 @@
  * line's bytes: whitespace as a regular expression's \s means it, numbers
  * as the protocol writes them (decimal, or 0x and hex digits).
  */
+import { isSpace } from './line-bytes.js';
 
 /** \s of a regular expression. */
 export function isWhitespace(c: number): boolean {
@@ -15,9 +16,6 @@ export function isWhitespace(c: number): boolean {
   );
 }
 
-/** \s among the bytes of a latin1 line. */
-export const isSpaceByte = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
-
 /** A line's tokens (\S+ runs) as offsets into its buffer, reused line after line. */
 export class LineTokens {
   n = 0;
@@ -28,7 +26,7 @@ export class LineTokens {
     let n = 0;
     let i = s;
     while (i < e) {
-      while (i < e && isSpaceByte(b[i])) i++;
+      while (i < e && isSpace(b[i])) i++;
       if (i >= e) break;
       if (n === this.start.length) {
         const grow = (a: Int32Array) => {
@@ -40,7 +38,7 @@ export class LineTokens {
         this.end = grow(this.end);
       }
       this.start[n] = i;
-      while (i < e && !isSpaceByte(b[i])) i++;
+      while (i < e && !isSpace(b[i])) i++;
       this.end[n] = i;
       n++;
     }

@@ -49,3 +49,35 @@ export class GrowingColumns {
     return this.n++;
   }
 }
+
+/**
+ * Growing columns of events, each with a time and the source line it came
+ * from, held in arrival order; timeOrder() gives the order to write them in.
+ */
+export class TimedColumns extends GrowingColumns {
+  /** Nanoseconds. */
+  readonly ts = this.column(Float64Array);
+  readonly line = this.column(Int32Array);
+  /** The times arrived in order so far: no sort needed. */
+  inOrder = true;
+  private lastTs = 0;
+
+  /** A new slot for an event at `ts` from source line `line` (the caller checks `full` first). */
+  protected addTimed(ts: number, line: number): number {
+    const i = this.nextSlot();
+    this.ts[i] = ts;
+    this.line[i] = line;
+    if (ts < this.lastTs) this.inOrder = false;
+    else this.lastTs = ts;
+    return i;
+  }
+
+  /** Slots in time order, equal times in arrival order; null when they arrived in it. */
+  timeOrder(): Int32Array | null {
+    if (this.inOrder) return null;
+    const order = new Int32Array(this.n);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    const ts = this.ts;
+    return order.sort((a, b) => ts[a] - ts[b] || a - b);
+  }
+}

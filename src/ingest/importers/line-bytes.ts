@@ -1,11 +1,23 @@
 /**
- * Byte tests the tracepoint line parsers share (perf-script.ts, ftrace.ts):
- * the character classes of the patterns they stand in for, read from a
- * line's bytes.
+ * Byte tests the importers' line parsers share (perf-script.ts, ftrace.ts,
+ * tracepoint-text.ts, the capture protocol's): the character classes of the
+ * patterns they stand in for, read from a line's bytes.
  */
-import { isSpace } from './tracepoint-text.js';
 
-export { isSpace };
+/** \s as a regular expression means it, for the characters a latin1 line can hold. */
+export const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+
+/** The code of the word b[s, e) among `words` (each its bytes and its code), or `none`. */
+export function wordCode(words: readonly (readonly [Uint8Array, number])[], b: Uint8Array, s: number, e: number, none: number): number {
+  const len = e - s;
+  for (const [w, code] of words) {
+    if (w.length !== len) continue;
+    let k = 0;
+    while (k < len && b[s + k] === w[k]) k++;
+    if (k === len) return code;
+  }
+  return none;
+}
 
 export const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 /** \w */

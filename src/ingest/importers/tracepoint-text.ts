@@ -32,7 +32,8 @@ import { importMsg } from '../../messages.js';
 import { hexIdBytes, key } from '../id-keys.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import { EventKind, NONE, type TraceHeader } from '../trace.js';
-import { GrowingColumns } from './growing-columns.js';
+import { TimedColumns } from './growing-columns.js';
+import { isSpace, wordCode } from './line-bytes.js';
 import type { ImportContext } from './types.js';
 
 /** Most rows a tracepoint trace holds: 2^27 (about 5 GB of memory). */
@@ -94,8 +95,6 @@ export function secondsToNs(text: string): number | null {
 
 const isKeyStart = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 const isKeyChar = (c: number): boolean => isKeyStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x20;
-/** \s as a regular expression means it, for the characters a latin1 line can hold. */
-export const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
 
 // Character classes of a body's bytes, by table: the pattern's [A-Za-z_], [A-Za-z0-9_ ], \s, and [\s,].
 const KEY_START = 1,
@@ -292,14 +291,7 @@ const EVENT_KINDS: [Buffer, number][] = [
 ];
 
 function eventKind(buf: Buffer, start: number, end: number): number {
-  const len = end - start;
-  for (const [name, kind] of EVENT_KINDS) {
-    if (name.length !== len) continue;
-    let k = 0;
-    while (k < len && buf[start + k] === name[k]) k++;
-    if (k === len) return kind;
-  }
-  return K_IGNORED;
+  return wordCode(EVENT_KINDS, buf, start, end, K_IGNORED);
 }
 
 function isInetFamily(family: string): boolean {
@@ -314,7 +306,7 @@ function isInetFamily(family: string): boolean {
  * objects cost more in the collector than the parsing. A row whose text would not survive that
  * (an identity that is not 0x hex, a hash beyond 32 bits) is kept as text.
  */
-export class TracepointRows extends GrowingColumns {
+export class TracepointRows extends TimedColumns {
   private readonly lastEntryTs = new Map<number, number>();
   private readonly lastEntryCpu = new Map<number, number>();
   private readonly fields = new BodyFields();
@@ -335,8 +327,6 @@ export class TracepointRows extends GrowingColumns {
   nrCpuIds: number | undefined;
   readonly ignored: Record<string, number> = {};
 
-  private readonly ts = this.column(Float64Array);
-  private readonly line = this.column(Int32Array);
   private readonly kind = this.column(Uint8Array);
   private readonly cpu = this.column(Int32Array);
   private readonly cpuCol = this.column(Int32Array);
@@ -347,8 +337,6 @@ export class TracepointRows extends GrowingColumns {
   private readonly idLo = this.column(Uint32Array);
   /** Rows kept as text, by index. */
   private readonly textRows = new Map<number, { row: TextRow; cols: TextColumns }>();
-  private sorted = true;
-  private lastTs = 0;
 
   constructor(
     private readonly file: string,
@@ -560,12 +548,7 @@ export class TracepointRows extends GrowingColumns {
 
   private slot(ts: number, line: number): number {
     if (this.full) throw new InputError(this.file, line, 1, importMsg.tooManyRows(MAX_ROWS), 'bad_import_line');
-    const i = this.nextSlot();
-    this.ts[i] = ts;
-    this.line[i] = line;
-    if (ts < this.lastTs) this.sorted = false;
-    else this.lastTs = ts;
-    return i;
+    return this.addTimed(ts, line);
   }
 
   /** Header, then rows sorted by time (perf script prints per-CPU buffers unmerged); equal times keep their printed order. */
@@ -576,13 +559,7 @@ export class TracepointRows extends GrowingColumns {
     header.extra.socket_rxhash = 'absent';
     ctx.header(header);
     const n = this.n;
-    let order: Uint32Array | null = null;
-    if (!this.sorted) {
-      order = new Uint32Array(n);
-      for (let i = 0; i < n; i++) order[i] = i;
-      const ts = this.ts;
-      order.sort((a, b) => ts[a] - ts[b] || a - b);
-    }
+    const order = this.timeOrder();
     // One row object for every row: the reader copies what it keeps.
     const row: TextRow = { ts: '', event: '', cpu: '', socket: '', state: '', rxhash: '', queue: '', skb: '' };
     const cols: TextColumns = { ts: 1, event: 1, cpu: 1, socket: 1, state: 1, rxhash: 1, queue: 1, skb: 1 };
