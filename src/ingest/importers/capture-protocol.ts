@@ -221,26 +221,15 @@ export class CaptureAssembler implements HeldCapture {
         this.need(8, col0);
         const letter = end[3] - start[3] === 1 ? b[start[3]] : 0;
         if (letter >= 128 || PACKET_SOURCE[letter] === 0) throw this.badField(3, 'packet source (x, e, l, g or f)');
-        const h = this.hash(5);
-        const ifindex = this.num(7, 'ifindex');
-        const queue = this.queueOfMapping(ifindex, this.num(6, 'queue_mapping'));
-        const i = this.push(EventKind.Packet, h);
-        ev.setId(i, b, start[4], end[4]);
-        ev.queue[i] = queue;
-        if (isGroSource(letter)) ev.flags[i] = GRO_ENTRY;
+        // pkt <ts> <cpu> <src> <skb> <hash> <qm> <ifindex>
+        this.packetLine(EventKind.Packet, 4, isGroSource(letter) ? GRO_ENTRY : 0);
         return true;
       }
-      case W_DLV: {
+      case W_DLV:
         this.need(7, col0);
-        const h = this.hash(4);
-        const ifindex = this.num(6, 'ifindex');
-        const queue = this.queueOfMapping(ifindex, this.num(5, 'queue_mapping'));
-        const i = this.push(EventKind.Deliver, h);
-        ev.setId(i, b, start[3], end[3]);
-        ev.queue[i] = queue;
-        ev.flags[i] = CONFIRMED | FROM_BPF;
+        // dlv <ts> <cpu> <skb> <hash> <qm> <ifindex>
+        this.packetLine(EventKind.Deliver, 3, CONFIRMED | FROM_BPF);
         return true;
-      }
       case W_ST: {
         this.need(7, col0);
         this.num(4, 'old state');
@@ -362,6 +351,18 @@ export class CaptureAssembler implements HeldCapture {
     const v = this.num(k, 'hash');
     if (v > 0xffffffff) throw this.badField(k, 'hash (32 bits)');
     return v;
+  }
+
+  /** A pkt or dlv line: the skb at token `skb`, then its hash, queue_mapping and ifindex. */
+  private packetLine(kind: number, skb: number, flags: number): void {
+    const h = this.hash(skb + 1);
+    const ifindex = this.num(skb + 3, 'ifindex');
+    const queue = this.queueOfMapping(ifindex, this.num(skb + 2, 'queue_mapping'));
+    const i = this.push(kind, h);
+    const ev = this.events;
+    ev.setId(i, this.lineBuf, this.tokens.start[skb], this.tokens.end[skb]);
+    ev.queue[i] = queue;
+    ev.flags[i] = flags;
   }
 
   /** A protocol row's slot, its time and CPU read from tokens 1 and 2. */
