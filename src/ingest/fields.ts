@@ -9,6 +9,11 @@ import { msg } from '../messages.js';
 
 export const BAD = -1;
 
+/** A 32-bit hash as the kernel's tracepoints print it (0x%08x). */
+export function hex32(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
 /** Unsigned 32-bit integer, decimal or 0x hex; BAD if not one (never silently 0). */
 export function parseU32(text: string): number {
   const n = text.length;

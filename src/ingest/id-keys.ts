@@ -80,3 +80,30 @@ export function hexIdBytes(b: Uint8Array, s: number, e: number): boolean {
   key.lo = lo;
   return true;
 }
+
+/** The text of an identity from its kind and key: idKey()'s inverse (0x hex in lower case without leading zeros, as bpftrace prints it). */
+export function keyText(kind: number, hi: number, lo: number): string {
+  switch (kind) {
+    case ID_HEX:
+      return '0x' + hexDigits(hi, lo);
+    case ID_TEXT: {
+      let s = '';
+      for (let i = 0; i < 8; i++) {
+        const c = i < 4 ? (lo >>> (8 * i)) & 0xff : (hi >>> (8 * (i - 4))) & 0xff;
+        if (c === 0) break;
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    case ID_DECIMAL:
+      return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+    case ID_HEX_LOWER:
+      return hexDigits(hi, lo);
+    default:
+      return hexDigits(hi, lo).toUpperCase();
+  }
+}
+
+function hexDigits(hi: number, lo: number): string {
+  return hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
+}

@@ -5,7 +5,7 @@
  * way (test/ingest/simd-rows.test.ts compares the two on generated rows).
  */
 import { describe, expect, it } from 'vitest';
-import { idKey, key } from '../../src/ingest/id-keys.js';
+import { idKey, key, keyText } from '../../src/ingest/id-keys.js';
 import { Interner } from '../../src/ingest/interner.js';
 import { ID_DECIMAL, ID_HEX, ID_HEX_LOWER, ID_HEX_UPPER, ID_TEXT } from '../../src/ingest/trace-codes.js';
 
@@ -56,5 +56,30 @@ describe('idKey', () => {
     // 0xffff888104a1c000 is 18446612686442708992: the same value in four kinds, four identities.
     expect(BigInt('0xffff888104a1c000')).toBe(18446612686442708992n);
     expect(got).toEqual([0, 1, 2, 3, 4, 5, 4]);
+  });
+});
+
+describe('keyText', () => {
+  it("gives back each kind's text from its key (0x hex as bpftrace prints it)", () => {
+    const texts = [
+      '0xffff888104a1c000',
+      '0xa',
+      's123',
+      'k',
+      'abcdefgh',
+      '18446612686442708992',
+      '123456789',
+      'ffff888104a1c000',
+      'FFFF888104A1C000',
+      'a1b2c3d4e',
+    ];
+    for (const t of texts) {
+      const kind = idKey(t);
+      expect(kind, t).toBeGreaterThanOrEqual(0);
+      expect(keyText(kind, key.hi, key.lo), t).toBe(t);
+    }
+    // One identity, one text: leading zeros and upper case are spelled away.
+    expect(idKey('0x00FFab')).toBe(ID_HEX);
+    expect(keyText(ID_HEX, key.hi, key.lo)).toBe('0xffab');
   });
 });

@@ -7,11 +7,11 @@
  * 64-bit key. The assembler (capture-protocol.ts) fills the
  * columns, the fix-ups (capture-fixups.ts) work on them in time order.
  */
-import { hexIdBytes, idKey, key } from '../id-keys.js';
+import { hexIdBytes, idKey, key, keyText } from '../id-keys.js';
 import { Interner } from '../interner.js';
 import { TimedColumns } from './growing-columns.js';
 import { EventKind } from '../trace.js';
-import { ID_DECIMAL, ID_HEX, ID_HEX_LOWER, ID_TEXT } from '../trace-codes.js';
+import { ID_HEX } from '../trace-codes.js';
 
 // An event's flags (CaptureEvents.flags).
 /** Recorded by perf from a device name that other namespaces also use: kept only if BPF saw it on the captured device. */
@@ -33,33 +33,6 @@ export const ABSENT = -1;
 
 /** The key kind of an identity that is a text without a key (id-keys.ts); its text is CaptureEvents.idTexts[lo]. */
 export const TEXT_ONLY = 255;
-
-/** An identity's text from its key (0x hex as bpftrace prints it: lower case, no leading zero). */
-export function keyText(kind: number, hi: number, lo: number): string {
-  switch (kind) {
-    case ID_HEX:
-      return '0x' + hexDigits(hi, lo);
-    case ID_TEXT: {
-      let s = '';
-      for (let i = 0; i < 8; i++) {
-        const c = i < 4 ? (lo >>> (8 * i)) & 0xff : (hi >>> (8 * (i - 4))) & 0xff;
-        if (c === 0) break;
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    case ID_DECIMAL:
-      return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
-    case ID_HEX_LOWER:
-      return hexDigits(hi, lo);
-    default:
-      return hexDigits(hi, lo).toUpperCase();
-  }
-}
-
-function hexDigits(hi: number, lo: number): string {
-  return hi === 0 ? lo.toString(16) : hi.toString(16) + lo.toString(16).padStart(8, '0');
-}
 
 /** `0x` and lower-case hex digits without a leading zero: the spelling keyText() gives back. */
 function plainHex(b: Uint8Array, s: number, e: number): boolean {

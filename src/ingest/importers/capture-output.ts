@@ -7,6 +7,7 @@
  */
 import { InputError } from '../../errors.js';
 import { captureMsg } from '../../messages.js';
+import { hex32 } from '../fields.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import { EVENT_NAMES, EventKind, NONE, type TraceHeader } from '../trace.js';
 import type { BatchWriter } from '../v1/batch-writer.js';
@@ -251,10 +252,6 @@ function textRow(c: HeldCapture, i: number, row: TextRow): TextRow {
   row.queue = q === ABSENT ? '' : c.queueNames[q];
   row.skb = packet ? ev.idText(i) : '';
   return row;
-}
-
-function hex32(n: number): string {
-  return '0x' + n.toString(16).padStart(8, '0');
 }
 
 function emptyRow(): TextRow {

@@ -3,7 +3,7 @@
  * line's bytes: whitespace as a regular expression's \s means it, numbers
  * as the protocol writes them (decimal, or 0x and hex digits).
  */
-import { isSpace } from './line-bytes.js';
+import { isDigit, isSpace } from './line-bytes.js';
 
 /** \s of a regular expression. */
 export function isWhitespace(c: number): boolean {
@@ -45,8 +45,6 @@ export class LineTokens {
     this.n = n;
   }
 }
-
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /**
  * The value of a protocol number in b[s, e): decimal digits, or 0x and hex

@@ -29,7 +29,9 @@
  */
 import { InputError } from '../../errors.js';
 import { importMsg } from '../../messages.js';
-import { hexIdBytes, key } from '../id-keys.js';
+import { hex32 } from '../fields.js';
+import { hexIdBytes, key, keyText } from '../id-keys.js';
+import { ID_HEX } from '../trace-codes.js';
 import type { TextColumns, TextRow } from '../rows.js';
 import { EventKind, NONE, type TraceHeader } from '../trace.js';
 import { TimedColumns } from './growing-columns.js';
@@ -586,7 +588,7 @@ export class TracepointRows extends TimedColumns {
       // Only the CPU can still be refused (beyond nr_cpu_ids); every other field was checked when read.
       const c = this.cpuCol[i];
       cols.ts = cols.event = cols.cpu = cols.socket = cols.state = cols.rxhash = cols.queue = cols.skb = c;
-      const id = hexId(this.idHi[i], this.idLo[i]);
+      const id = keyText(ID_HEX, this.idHi[i], this.idLo[i]);
       const h = this.hash[i];
       row.ts = String(this.ts[i]);
       row.event = KIND_EVENT[kind];
@@ -603,14 +605,4 @@ export class TracepointRows extends TimedColumns {
       ctx.row(row, this.line[i], cols);
     }
   }
-}
-
-/** A hash as the packet tracepoints print it (0x%08x). */
-function hex32(n: number): string {
-  return `0x${n.toString(16).padStart(8, '0')}`;
-}
-
-/** A 0x hex identity's text from its value (the same identity: keyed by value, id-keys.ts). */
-function hexId(hi: number, lo: number): string {
-  return hi === 0 ? `0x${lo.toString(16)}` : `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
 }
