@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { UsageError } from '../errors.js';
+import { gunzipInTurns } from './inflate.js';
 import { msg, optMsg } from '../messages.js';
 
 /**
@@ -97,6 +98,13 @@ async function* inTurns(path: string, size: number, signal: AbortSignal | undefi
   }
 }
 
+/** zlib's complaint about the compressed bytes (cut, damaged), not an abort or a failure of the machine. */
+function isGzipDataError(e: unknown): boolean {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.name === 'AbortError') return false;
+  return err?.code?.startsWith('Z_') === true || /unexpected end of file|incorrect header|invalid/i.test(err?.message ?? '');
+}
+
 export function openSource(path: string, opts: OpenOptions = {}): OpenedSource {
   let size: number;
   try {
@@ -122,19 +130,38 @@ export function openSource(path: string, opts: OpenOptions = {}): OpenedSource {
   const hash: Hash | null = opts.hash ? createHash('sha256') : null;
   let read = 0;
 
+  const seen = (b: Buffer) => {
+    read += b.length;
+    hash?.update(b);
+  };
+  // `read`: compressed bytes read when the decompressor failed. For a cut
+  // file that is where it ends; for damage inside, the read runs ahead of
+  // the decompressor by up to a chunk, hence "at or before".
+  const gzipDamaged = () => new UsageError(`${path}: ${msg.truncatedGzip(read, size)}`);
+
   async function* chunks(): AsyncGenerator<Buffer> {
     if (!gzip && opts.reuseBuffers !== false) {
-      yield* inTurns(path, Math.max(chunkSize, 1), opts.signal, (b) => {
-        read += b.length;
-        hash?.update(b);
-      });
+      yield* inTurns(path, Math.max(chunkSize, 1), opts.signal, seen);
       return;
     }
+    if (gzip && opts.reuseBuffers !== false) {
+      const file = await open(path, 'r');
+      try {
+        const inflated = gunzipInTurns(file, Math.max(chunkSize, 64), opts.signal, seen);
+        if (inflated !== null) {
+          try {
+            yield* inflated;
+          } catch (e) {
+            throw isGzipDataError(e) ? gzipDamaged() : e;
+          }
+          return;
+        }
+      } finally {
+        await file.close();
+      }
+    }
     const file = createReadStream(path, { highWaterMark: Math.max(chunkSize, 1), signal: opts.signal });
-    file.on('data', (b) => {
-      read += b.length;
-      hash?.update(b as Buffer);
-    });
+    file.on('data', (b) => seen(b as Buffer));
     if (!gzip) {
       yield* file as AsyncIterable<Buffer>;
       return;
@@ -146,16 +173,12 @@ export function openSource(path: string, opts: OpenOptions = {}): OpenedSource {
     file.on('error', (e) => gunzip.destroy(e));
     try {
       for await (const chunk of gunzip as AsyncIterable<Buffer>) yield chunk;
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.name === 'AbortError') throw e;
-      if (err.code?.startsWith('Z_') || /unexpected end of file|incorrect header|invalid/i.test(err.message)) {
-        // `read`: compressed bytes read when the decompressor failed. For a cut
-        // file that is where it ends; for damage inside, the read runs ahead of
-        // the decompressor by up to a chunk, hence "at or before".
-        throw new UsageError(`${path}: ${msg.truncatedGzip(read, size)}`);
+      // Padding after the data: the file's hash and byte count still cover it.
+      file.unpipe(gunzip);
+      for await (const _ of file) {
       }
-      throw e;
+    } catch (e) {
+      throw isGzipDataError(e) ? gzipDamaged() : e;
     } finally {
       file.destroy();
     }
