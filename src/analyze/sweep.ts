@@ -17,8 +17,9 @@
  * every candidate global size instead would multiply the lanes (memory and
  * time) by the number of global sizes. The per-queue lanes leave the first
  * pass, so the report's peak memory is the larger pass's, not their sum; the
- * price is a second read of the trace. With the closed loop, a pass of many
- * lanes is replayed in parts (replayParts()), for the same reason.
+ * price is a second read of the trace. With the closed loop, a pass whose
+ * lanes would hold more than PART_BYTES is replayed in parts
+ * (nextReplayPart()), for the same reason.
  *
  * The engine returns configurations in request order; `plan` runs parallel
  * to the requests and says what each one is for.
@@ -144,43 +145,61 @@ export function planQueueSweep(at: QueueSweepAt[], queueSizes: number[], cpus?: 
 }
 
 /**
- * Lanes one replay of a report pass holds, about, with the closed loop, where
- * each what-if takes three (its open loop and its closed loop at both bounds
- * of the follow rate). The lanes' memory grows with them: per lane its
- * tables, and per flow and lane the flow's waiting packets. A pass over more
- * is replayed in parts, each a read of the trace over some of its
- * configurations: the peak is the largest part's, at the price of reading
- * the trace again (bench/README.md, "Memory").
+ * Lanes one replay of a report pass holds at most before the trace's size is
+ * known (nextReplayPart()). With the closed loop each what-if takes three:
+ * its open loop and its closed loop at both bounds of the follow rate.
  */
 export const CLOSED_LOOP_LANES_PER_REPLAY = 24;
 
-/** What the first pass told about the trace, to weigh the second pass's configurations by the memory of their lanes. */
+/** What the first replay of a trace told about it, to weigh configurations by the memory of their lanes. */
 export interface TraceScale {
   flows: number;
+  sockets: number;
   queues: number;
   /** The header's global table size (a configuration without `entries` has it). */
   entries: number;
 }
 
 /**
- * Bytes per flow and lane of waiting packets: the inline run (model/lane-layout.ts
- * RUN_WORDS), written for every flow; the run list's ends only for the few with a list.
+ * Bytes of lane state one replay of a pass may hold, as laneBytes() weighs
+ * them. What grows with a trace's length is the state kept per flow and per
+ * socket, and a long trace with churn has ever more of both (the bench's
+ * 182,016 flows at 10M rows, 315,740 at 100M). So a pass is cut into parts by
+ * this budget, not by a number of lanes: a longer trace takes more reads of
+ * the file, not more memory (bench/README.md, "Memory").
  */
-const PENDING_BYTES = 8;
+export const PART_BYTES = 120 << 20;
 
 /**
- * A pass's configurations in the parts it is replayed in, in order: one part
- * without the closed loop (a lane each); with it, as many parts as its lanes
- * take at CLOSED_LOOP_LANES_PER_REPLAY each, cut where the heaviest part is
- * lightest: with `scale`, a configuration weighs its lanes' waiting packets
- * and tables (a per-queue sweep's large sizes hold most of its memory),
- * without it each the same.
+ * Bytes one configuration's closed-loop lanes hold, about: per lane and flow
+ * 24 (its waiting packets' run is 8, model/lane-layout.ts RUN_WORDS, but a
+ * replay's resident memory grew by 18-20 bytes per flow and lane from the
+ * bench's 10M-row trace to its 100M-row one, at 13 and 22 lanes: 24 keeps
+ * a margin); per closed lane and socket the thread's CPU (two of the three
+ * lanes); per lane its rps_sock_flow_table (SOCK_SLOT_WORDS) and its per-queue
+ * tables (DEV_FLOW_WORDS per entry and queue, written when placed: a
+ * per-queue sweep's large sizes hold most of its memory).
  */
-export function replayParts(configs: ConfigRequest[], closedLoop: boolean, scale?: TraceScale): ConfigRequest[][] {
-  const parts = closedLoop ? Math.ceil((3 * configs.length) / CLOSED_LOOP_LANES_PER_REPLAY) : 1;
-  if (parts <= 1) return [configs];
-  const weight = (c: ConfigRequest) => (scale ? PENDING_BYTES * scale.flows + 8 * (c.entries ?? scale.entries) + 16 * scale.queues * (c.flowCnt ?? 0) : 1);
-  return cutEvenly(configs, configs.map(weight), parts);
+export function laneBytes(c: ConfigRequest, scale: TraceScale): number {
+  const perLane = 24 * scale.flows + 8 * (c.entries ?? scale.entries) + 16 * scale.queues * (c.flowCnt ?? 0);
+  return 3 * perLane + 2 * 4 * scale.sockets;
+}
+
+/**
+ * How many of `configs`' first configurations the next replay of a pass
+ * holds. Without the closed loop, all (a lane each). With it:
+ *  - before the trace's scale is known, all while their lanes fit
+ *    CLOSED_LOOP_LANES_PER_REPLAY; otherwise the first alone, whose replay
+ *    tells the scale for the rest;
+ *  - once it is, as many parts as PART_BYTES of laneBytes() take, cut where
+ *    the heaviest part is lightest: the first of them.
+ */
+export function nextReplayPart(configs: ConfigRequest[], closedLoop: boolean, scale?: TraceScale): number {
+  if (!closedLoop || configs.length === 0) return configs.length;
+  if (!scale) return 3 * configs.length <= CLOSED_LOOP_LANES_PER_REPLAY ? configs.length : 1;
+  const weights = configs.map((c) => laneBytes(c, scale));
+  const parts = Math.ceil(weights.reduce((a, b) => a + b, 0) / PART_BYTES);
+  return parts <= 1 ? configs.length : cutEvenly(configs, weights, parts)[0].length;
 }
 
 /** `xs` cut into `parts` runs in order, the heaviest run as light as can be (the first such cut). */

@@ -12,7 +12,7 @@ import { comparisonMsg, optMsg, reportMsg } from '../messages.js';
 import {
   planQueueSweep,
   planReport,
-  replayParts,
+  nextReplayPart,
   type PlannedConfig,
   type TraceScale,
   type PlanInput,
@@ -203,12 +203,17 @@ export async function replayForReport(
       bar?.stop();
     }
   };
-  // A pass of many lanes is replayed in parts (analyze/sweep.ts replayParts()); the file's hash comes from its first.
-  const pass = async (configs: ReplayOptions['configs'], hash: boolean, scale?: TraceScale) => {
+  // A pass of many lanes is replayed in parts (analyze/sweep.ts nextReplayPart()), each sized by
+  // what the replays before it told about the trace; the file's hash comes from the first.
+  let scale: TraceScale | undefined;
+  const pass = async (configs: ReplayOptions['configs'], hash: boolean) => {
     let result: ReplayResult | null = null;
-    for (const part of replayParts(configs, options.closedLoop === true, scale)) {
-      const r = await replayPart(part, hash && result === null);
+    for (let rest = configs; rest.length > 0; ) {
+      const n = nextReplayPart(rest, options.closedLoop === true, scale);
+      const r = await replayPart(rest.slice(0, n), hash && result === null);
       result = result === null ? r : mergeConfigs(trace, result, r);
+      scale ??= traceScale(r);
+      rest = rest.slice(n);
     }
     return result!;
   };
@@ -222,12 +227,16 @@ export async function replayForReport(
   });
   if (at.length === 0 || plan.queueSizes.length === 0) return { result: first, model: firstModel };
   const second = planQueueSweep(at, plan.queueSizes, plan.cpus);
-  const t = first.trace;
-  const scale = { flows: t.distinct_flows, queues: Math.max(1, t.header.queues.length), entries: t.header.rps_sock_flow_entries ?? 0 };
-  const more = await pass(second.requests, false, scale);
+  const more = await pass(second.requests, false);
   const result = mergeConfigs(trace, first, more);
   const merged: PlannedConfig[] = [...plan.plan, ...second.plan];
   return { result, model: buildReportData(result, merged) };
+}
+
+/** What a replay tells about its trace's size, for the parts after it. */
+function traceScale(r: ReplayResult): TraceScale {
+  const t = r.trace;
+  return { flows: t.distinct_flows, sockets: t.distinct_sockets, queues: Math.max(1, t.header.queues.length), entries: t.header.rps_sock_flow_entries ?? 0 };
 }
 
 /**

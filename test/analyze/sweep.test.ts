@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLOSED_LOOP_LANES_PER_REPLAY, planQueueSweep, planReport, powersOfTwo, replayParts } from '../../src/analyze/sweep.js';
+import { CLOSED_LOOP_LANES_PER_REPLAY, laneBytes, nextReplayPart, PART_BYTES, planQueueSweep, planReport, powersOfTwo } from '../../src/analyze/sweep.js';
 import type { ConfigRequest } from '../../src/types/config-request.js';
 
 describe('powersOfTwo', () => {
@@ -97,36 +97,61 @@ describe('planQueueSweep (the second pass)', () => {
   });
 });
 
-describe('replayParts (a pass of many closed-loop lanes in parts)', () => {
+describe('nextReplayPart (a pass of many closed-loop lanes in parts, by the memory of their lanes)', () => {
   const sizes = [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768];
   const queueSweep = sizes.map((flowCnt) => ({ role: 'sweep' as const, entries: 262144, flowCnt }));
-  const scale = { flows: 182016, queues: 16, entries: 32768 };
-  const bytes = (c: ConfigRequest) => 8 * scale.flows + 8 * (c.entries ?? scale.entries) + 16 * scale.queues * (c.flowCnt ?? 0);
-  const sum = (cs: ConfigRequest[]) => cs.reduce((s, c) => s + bytes(c), 0);
-
-  it('keeps a pass whole without the closed loop, or while its lanes fit', () => {
-    const first = planReport().requests;
-    expect(replayParts(first, false)).toEqual([first]);
-    expect(replayParts(first.slice(0, 8), true)).toEqual([first.slice(0, 8)]); // 3 × 8 lanes
-  });
-
-  it('cuts the closed loop into as few parts as fit the lanes, in order, none lost', () => {
-    const first = planReport().requests; // 15 configurations: 45 lanes with the closed loop
-    const parts = replayParts(first, true);
-    expect(parts.map((p) => p.length)).toEqual([7, 8]);
-    expect(parts.flat()).toEqual(first);
-    for (const p of parts) expect(3 * p.length).toBeLessThanOrEqual(CLOSED_LOOP_LANES_PER_REPLAY);
-  });
-
-  it("weighs a per-queue sweep's configurations by their tables: the large sizes share a part among fewer", () => {
-    const parts = replayParts(queueSweep, true, scale);
-    expect(parts.flat()).toEqual(queueSweep);
-    expect(parts).toHaveLength(2);
-    expect(parts[0].length).toBeGreaterThan(parts[1].length);
-    // No other cut in two leaves a lighter heaviest part.
-    const heaviest = Math.max(...parts.map(sum));
-    for (let j = 1; j < queueSweep.length; j++) {
-      expect(Math.max(sum(queueSweep.slice(0, j)), sum(queueSweep.slice(j)))).toBeGreaterThanOrEqual(heaviest);
+  // The bench's 10M-row trace.
+  const scale = { flows: 182016, sockets: 171243, queues: 16, entries: 32768 };
+  const sum = (cs: ConfigRequest[], sc = scale) => cs.reduce((s, c) => s + laneBytes(c, sc), 0);
+  const parts = (cs: ConfigRequest[], sc?: typeof scale) => {
+    const out: ConfigRequest[][] = [];
+    for (let rest = cs; rest.length > 0; ) {
+      const n = nextReplayPart(rest, true, sc);
+      expect(n).toBeGreaterThan(0);
+      out.push(rest.slice(0, n));
+      rest = rest.slice(n);
     }
+    return out;
+  };
+
+  it('weighs a configuration by hand: three lanes of runs and tables, two closed lanes of sockets', () => {
+    // 3 × (24 × 1000 + 8 × 256 + 16 × 4 × 64) + 2 × 4 × 500
+    expect(laneBytes({ entries: 256, flowCnt: 64 }, { flows: 1000, sockets: 500, queues: 4, entries: 32768 })).toBe(94432);
+    // Without entries: the header's table; without flowCnt: no per-queue table.
+    expect(laneBytes({}, { flows: 0, sockets: 0, queues: 4, entries: 128 })).toBe(3 * 8 * 128);
+  });
+
+  it('keeps a pass whole without the closed loop, or while its lanes fit before the trace is known', () => {
+    const first = planReport().requests;
+    expect(nextReplayPart(first, false)).toBe(first.length);
+    expect(nextReplayPart(first.slice(0, 8), true)).toBe(8); // 3 × 8 lanes
+    expect(CLOSED_LOOP_LANES_PER_REPLAY).toBe(24);
+  });
+
+  it('replays the first configuration alone when the lanes do not fit and the trace is not known yet', () => {
+    const first = planReport().requests; // 15 configurations: 45 lanes with the closed loop
+    expect(nextReplayPart(first, true)).toBe(1);
+  });
+
+  it('cuts the rest by PART_BYTES, in order, none lost, each part within the budget', () => {
+    const ps = parts(queueSweep, scale);
+    expect(ps.flat()).toEqual(queueSweep);
+    expect(ps).toHaveLength(Math.ceil(sum(queueSweep) / PART_BYTES));
+    for (const p of ps) expect(p.length === 1 || sum(p) <= PART_BYTES).toBe(true);
+    // The large per-queue sizes share a part among fewer.
+    expect(ps[0].length).toBeGreaterThan(ps.at(-1)!.length);
+  });
+
+  it('gives a trace of more flows more parts, not larger ones', () => {
+    const longer = { ...scale, flows: 10 * scale.flows, sockets: 10 * scale.sockets };
+    const few = parts(queueSweep, scale);
+    const more = parts(queueSweep, longer);
+    expect(more.length).toBeGreaterThan(few.length);
+    for (const p of more) expect(p.length === 1 || sum(p, longer) <= PART_BYTES).toBe(true);
+  });
+
+  it('keeps a pass whole when its lanes fit the budget, however many', () => {
+    const tiny = { flows: 100, sockets: 50, queues: 1, entries: 256 };
+    expect(nextReplayPart(planReport().requests, true, tiny)).toBe(planReport().requests.length);
   });
 });

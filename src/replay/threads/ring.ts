@@ -66,7 +66,7 @@ export class SlotRing {
   /**
    * The ring's slots, for the next ring of the same size in this thread; only
    * once every thread that read them is done with them. A report replays
-   * the trace several times in a row (analyze/sweep.ts replayParts()): a
+   * the trace several times in a row (analyze/sweep.ts nextReplayPart()): a
    * fresh ring of tens of megabytes each time left the old ones to the
    * allocator, whose heap grew with each replay (bench/README.md, "Memory").
    */
