@@ -168,20 +168,20 @@ export interface TraceScale {
  * this budget, not by a number of lanes: a longer trace takes more reads of
  * the file, not more memory (bench/README.md, "Memory").
  */
-export const PART_BYTES = 120 << 20;
+export const PART_BYTES = 140 << 20;
 
 /**
  * Bytes one configuration's closed-loop lanes hold, about: per lane and flow
- * 24 (its waiting packets' run is 8, model/lane-layout.ts RUN_WORDS, but a
- * replay's resident memory grew by 18-20 bytes per flow and lane from the
- * bench's 10M-row trace to its 100M-row one, at 13 and 22 lanes: 24 keeps
- * a margin); per closed lane and socket the thread's CPU (two of the three
- * lanes); per lane its rps_sock_flow_table (SOCK_SLOT_WORDS) and its per-queue
- * tables (DEV_FLOW_WORDS per entry and queue, written when placed: a
- * per-queue sweep's large sizes hold most of its memory).
+ * 16 (its waiting packets' run is 8, model/lane-layout.ts RUN_WORDS; a
+ * replay of the bench's 10M-row trace, 182,016 flows, held 2.6-2.75 MiB more
+ * per lane, tables aside, measured from 7 to 25 lanes with the closed loop
+ * and from 2 to 8 without); per closed lane and socket the thread's CPU (two
+ * of the three lanes); per lane its rps_sock_flow_table (SOCK_SLOT_WORDS) and
+ * its per-queue tables (DEV_FLOW_WORDS per entry and queue, written when
+ * placed: a per-queue sweep's large sizes hold most of its memory).
  */
 export function laneBytes(c: ConfigRequest, scale: TraceScale): number {
-  const perLane = 24 * scale.flows + 8 * (c.entries ?? scale.entries) + 16 * scale.queues * (c.flowCnt ?? 0);
+  const perLane = 16 * scale.flows + 8 * (c.entries ?? scale.entries) + 16 * scale.queues * (c.flowCnt ?? 0);
   return 3 * perLane + 2 * 4 * scale.sockets;
 }
 
@@ -191,15 +191,20 @@ export function laneBytes(c: ConfigRequest, scale: TraceScale): number {
  *  - before the trace's scale is known, all while their lanes fit
  *    CLOSED_LOOP_LANES_PER_REPLAY; otherwise the first alone, whose replay
  *    tells the scale for the rest;
- *  - once it is, as many parts as PART_BYTES of laneBytes() take, cut where
- *    the heaviest part is lightest: the first of them.
+ *  - once it is, the fewest parts whose laneBytes() each fit PART_BYTES (a
+ *    configuration that does not fits alone), cut where the heaviest part
+ *    is lightest: the first of them.
  */
 export function nextReplayPart(configs: ConfigRequest[], closedLoop: boolean, scale?: TraceScale): number {
   if (!closedLoop || configs.length === 0) return configs.length;
   if (!scale) return 3 * configs.length <= CLOSED_LOOP_LANES_PER_REPLAY ? configs.length : 1;
   const weights = configs.map((c) => laneBytes(c, scale));
-  const parts = Math.ceil(weights.reduce((a, b) => a + b, 0) / PART_BYTES);
-  return parts <= 1 ? configs.length : cutEvenly(configs, weights, parts)[0].length;
+  const weight = (part: ConfigRequest[]) => part.reduce((a, c) => a + laneBytes(c, scale), 0);
+  // The fewest parts whose heaviest fits (a configuration alone may not: it is a part of its own).
+  for (let parts = Math.max(1, Math.ceil(weight(configs) / PART_BYTES)); ; parts++) {
+    const cut = cutEvenly(configs, weights, parts);
+    if (parts >= configs.length || cut.every((p) => p.length === 1 || weight(p) <= PART_BYTES)) return cut[0].length;
+  }
 }
 
 /** `xs` cut into `parts` runs in order, the heaviest run as light as can be (the first such cut). */

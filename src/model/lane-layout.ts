@@ -29,9 +29,14 @@ export const CTL_WORDS = 128;
 export const CTL_LANES = 0;
 /** Pending runs: RUN_WORDS per key (flow * lanes + lane). */
 export const CTL_RUNS = 1;
-/** Pending run lists: ENDS_WORDS per key. */
-export const CTL_ENDS = 2;
-/** Flows the two regions above hold (keys = flows * lanes). */
+/**
+ * Per flow: its block of run-list ends + 1 (0: none) in CTL_LIST_BLOCKS. Few
+ * keys have a list at any moment (a flow's waiting packets mostly share one
+ * placement), but over a long trace most flows have had one: ends kept per
+ * key were touched, and resident, for most of them (bench/README.md).
+ */
+export const CTL_FLOW_LISTS = 2;
+/** Flows the per-flow regions hold (runs: keys = flows * lanes). */
 export const CTL_FLOW_CAP = 3;
 /** Pending node pool: NODE_WORDS per node. */
 export const CTL_NODES = 4;
@@ -148,6 +153,16 @@ export const CTL_PKT_QUEUE = 120;
 export const CTL_QUEUE_STATS = 121;
 /** (f64) packets that arrived on another queue than their flow's packets still waiting (counted under the later queue). */
 export const CTL_QUEUE_CHANGES = 122;
+/**
+ * Pool of run-list blocks, LIST_BLOCK_WORDS + ENDS_WORDS * lanes words each:
+ * the number of lists in it (when free: the next free block), then the ends
+ * of each lane's key of the flow. A flow takes a block with its first list and
+ * gives it back with its last; blocks in use never outnumber the nodes in use,
+ * so the pool has the node pool's capacity and grows with it.
+ */
+export const CTL_LIST_BLOCKS = 124;
+export const CTL_BLOCKS_USED = 125;
+export const CTL_FREE_BLOCK = 126;
 
 // CTL_IDS: this bank numbers flows and sockets and counts the trace (OWN), also writes
 // the ids into the flow and socket columns for another bank (EMIT), or takes them from
@@ -262,8 +277,10 @@ export const DEV_LAST_QTAIL = 1;
 export const DEV_LAST_HASH = 2;
 /** Pending run of a key: [inline count, inline cpu | (desired + 1) << 16 | has-list bit]. */
 export const RUN_WORDS = 2;
-/** Pending run list of a key: [head node + 1, tail node + 1]. */
+/** Pending run list of a key, in its flow's list block: [head node + 1, tail node + 1]. */
 export const ENDS_WORDS = 2;
+/** A list block's words before its keys' ends: [lists in it; when free, the next free block]. */
+export const LIST_BLOCK_WORDS = 1;
 /** Pending node: [cpu, desired, count, next]. */
 export const NODE_WORDS = 4;
 /** Flow table entry: [hash, id]. */

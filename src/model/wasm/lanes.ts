@@ -21,7 +21,8 @@
 import {
   AGREE, COLLISION_DETECTION, CROSS_CPU, CTL_ACTIVE_SUM, CTL_ACTIVE_WINDOWS, CTL_ANY_EXPLAIN, CTL_ANY_TIMELINE, CTL_ARRIVALS,
   CTL_BACKWARDS, CTL_BY_SIZE, CTL_COL_CPU, CTL_COL_EVENT, CTL_COL_FLOW, CTL_COL_LINE, CTL_COL_ORDINAL, CTL_COL_QUEUE, CTL_COL_RXHASH,
-  CTL_COL_SKB, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_ENDS,
+  CTL_COL_SKB, CTL_COL_SOCK_HI, CTL_COL_SOCK_LO, CTL_COL_SOCKET, CTL_COL_STATE, CTL_COL_TS, CTL_DRAIN_HITS, CTL_DRAIN_PACKETS, CTL_FLOW_LISTS,
+  CTL_LIST_BLOCKS, CTL_BLOCKS_USED, CTL_FREE_BLOCK, LIST_BLOCK_WORDS,
   CTL_EVENTS, CTL_FIRST_TS, CTL_FLOW_CAP, CTL_FLOW_INFO, CTL_FLOW_MASK, CTL_FLOW_TABLE, CTL_FLOWS_SEEN, CTL_FLOWS_WRITTEN, CTL_FREE_NODE,
   CTL_IDS, CTL_LANES, CTL_LAST_TS, CTL_LOG, CTL_LOG_CAP, CTL_LOG_USED, CTL_NODE_CAP, CTL_NODE_TS, CTL_NODES, CTL_NODES_USED, CTL_PACKETS,
   CTL_PKT, CTL_RECORDS, CTL_RESOLVE_IDS, CTL_RESOLVED_HITS, CTL_RESOLVED_LOCAL, CTL_RESOLVED_STALE, CTL_RUNS, CTL_SAME_LANES,
@@ -111,7 +112,10 @@ const HAS_LIST: i32 = <i32>0x80000000;
 // The control block's hot words, in globals for the length of one run().
 let lanes = 0;
 let runs = 0;
-let ends = 0;
+let flowLists = 0;
+let listBlocks = 0;
+let blocksUsed = 0;
+let freeBlock = -1;
 let nodes = 0;
 let nodeTs = 0;
 let nodesUsed = 0;
@@ -148,7 +152,10 @@ let clWords = 0;
 function enter(): void {
   lanes = ld(CTL_LANES);
   runs = ld(CTL_RUNS);
-  ends = ld(CTL_ENDS);
+  flowLists = ld(CTL_FLOW_LISTS);
+  listBlocks = ld(CTL_LIST_BLOCKS);
+  blocksUsed = ld(CTL_BLOCKS_USED);
+  freeBlock = ld(CTL_FREE_BLOCK);
   nodes = ld(CTL_NODES);
   nodeTs = ld(CTL_NODE_TS);
   nodesUsed = ld(CTL_NODES_USED);
@@ -176,6 +183,8 @@ function leave(stop: i32): void {
   if (vcounts != 0) flushVectorCounts();
   st(CTL_NODES_USED, nodesUsed);
   st(CTL_FREE_NODE, freeNode);
+  st(CTL_BLOCKS_USED, blocksUsed);
+  st(CTL_FREE_BLOCK, freeBlock);
   stf(CTL_PACKETS, packets);
   stf(CTL_RECORDS, records);
   st(CTL_SAW_DELIVER, sawDeliver ? 1 : 0);
@@ -290,11 +299,55 @@ function timelineDeliver(t: i32, ts: f64, agree: bool): void {
   pendingAddToList(key, cpu, desired, ts, timeline);
 }
 
+/** The address of `key`'s list ends, in its flow's list block (which it must have: HAS_LIST). */
+@inline function listEnds(key: i32): i32 {
+  const flow = key / lanes;
+  const b = ld(flowLists + flow) - 1;
+  return listBlocks + (LIST_BLOCK_WORDS + ENDS_WORDS * lanes) * b + LIST_BLOCK_WORDS + ENDS_WORDS * (key - flow * lanes);
+}
+
+/** listEnds() of a key about to get a list: its flow takes a block (zeroed) if it has none; one more list in it. */
+function newListEnds(key: i32): i32 {
+  const flow = key / lanes;
+  const words = LIST_BLOCK_WORDS + ENDS_WORDS * lanes;
+  let b = ld(flowLists + flow) - 1;
+  if (b < 0) {
+    // run() keeps the node pool `lanes` nodes ahead; blocks in use never outnumber nodes in use.
+    if (freeBlock >= 0) {
+      b = freeBlock;
+      freeBlock = ld(listBlocks + words * b);
+    } else {
+      b = blocksUsed++;
+    }
+    const at = listBlocks + words * b;
+    for (let k = 0; k < words; k++) st(at + k, 0);
+    st(flowLists + flow, b + 1);
+  }
+  const at = listBlocks + words * b;
+  st(at, ld(at) + 1);
+  return at + LIST_BLOCK_WORDS + ENDS_WORDS * (key - flow * lanes);
+}
+
+/** `key`'s list is gone (its ends zeroed): its flow's block goes back to the pool with its last list. */
+function endList(key: i32): void {
+  const flow = key / lanes;
+  const b = ld(flowLists + flow) - 1;
+  const at = listBlocks + (LIST_BLOCK_WORDS + ENDS_WORDS * lanes) * b;
+  const left = ld(at) - 1;
+  if (left > 0) {
+    st(at, left);
+    return;
+  }
+  st(at, freeBlock);
+  freeBlock = b;
+  st(flowLists + flow, 0);
+}
+
 function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i32): void {
-  const e = ends + ENDS_WORDS * key;
-  // A key without HAS_LIST has no list (its ends are zero): its ends are not read,
-  // so a fresh page of them is written first (see writeFlows() on pages read first).
-  const t = (ld(runs + RUN_WORDS * key + 1) & HAS_LIST) != 0 ? ld(e + 1) - 1 : -1;
+  // A key without HAS_LIST has no list, and its flow may have no block.
+  const listed = (ld(runs + RUN_WORDS * key + 1) & HAS_LIST) != 0;
+  let e = listed ? listEnds(key) : -1;
+  const t = listed ? ld(e + 1) - 1 : -1;
   if (t >= 0) {
     const o = nodes + NODE_WORDS * t;
     if (ld(o) == cpu && ld(o + 1) == desired && (timeline < 0 || timelineSameBin(timeline, ldf(nodeTs + 2 * t), ts))) {
@@ -317,7 +370,10 @@ function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i
   st(o + 3, -1);
   stf(nodeTs + 2 * n, ts);
   if (t >= 0) st(nodes + NODE_WORDS * t + 3, n);
-  else st(e, n + 1);
+  else {
+    e = newListEnds(key);
+    st(e, n + 1);
+  }
   st(e + 1, n + 1);
   const f = runs + RUN_WORDS * key;
   st(f + 1, ld(f + 1) | HAS_LIST);
@@ -346,11 +402,12 @@ function pendingAddToList(key: i32, cpu: i32, desired: i32, ts: f64, timeline: i
   }
   if ((word & HAS_LIST) != 0) {
     fst(f, 1, word & ~HAS_LIST);
-    pendingResolveList(ends + ENDS_WORDS * key, cpu, timeline);
+    pendingResolveList(key, cpu, timeline);
   }
 }
 
-function pendingResolveList(e: i32, cpu: i32, timeline: i32): void {
+function pendingResolveList(key: i32, cpu: i32, timeline: i32): void {
+  const e = listEnds(key);
   let n = ld(e) - 1;
   while (n >= 0) {
     const o = nodes + NODE_WORDS * n;
@@ -370,6 +427,7 @@ function pendingResolveList(e: i32, cpu: i32, timeline: i32): void {
   }
   st(e, 0);
   st(e + 1, 0);
+  endList(key);
 }
 
 // ---- The model, per row and lane ----
@@ -1240,7 +1298,7 @@ function resolveListInLane(key: i32, l: i32, cpu: i32): void {
   resolvedLocal = 0;
   resolvedHits = 0;
   resolvedStale = 0;
-  pendingResolveList(ends + ENDS_WORDS * key, cpu, -1);
+  pendingResolveList(key, cpu, -1);
   addTo(vq + LOCAL * lanes + l, resolvedLocal);
   addTo(vq + HITS_STALE * lanes + l, resolvedStale);
 }
@@ -1617,6 +1675,7 @@ function writeFlows(flow: i32, numbering: bool): void {
     const r = runs + RUN_WORDS * f * lanes;
     for (let k = 0; k < RUN_WORDS * lanes; k++) st(r + k, 0);
     st(ld(CTL_FLOW_QUEUE) + f, 0);
+    st(flowLists + f, 0);
     if (numbering) {
       const info = ld(CTL_FLOW_INFO) + FLOW_INFO_WORDS * f;
       for (let k = 0; k < FLOW_INFO_WORDS; k++) st(info + k, 0);
@@ -1838,13 +1897,14 @@ function drainKey(key: i32, lane: i32): void {
   }
   if ((word & HAS_LIST) != 0) {
     st(f + 1, word & ~HAS_LIST);
-    const e = ends + ENDS_WORDS * key;
+    const e = listEnds(key);
     for (let n = ld(e) - 1; n >= 0; n = ld(nodes + NODE_WORDS * n + 3)) {
       waiting += ld(nodes + NODE_WORDS * n + 2);
       if (ld(nodes + NODE_WORDS * n + 1) >= 0) hits += ld(nodes + NODE_WORDS * n + 2);
     }
     st(e, 0);
     st(e + 1, 0);
+    endList(key);
   }
   if (waiting == 0) return;
   drainWaiting += waiting;
