@@ -11,7 +11,8 @@ import { readTrace } from '../../src/ingest/read.js';
 import type { TraceBatch, TraceHeader } from '../../src/ingest/trace.js';
 import { resolveConfig } from '../../src/model/config.js';
 import { FlowTableBank } from '../../src/model/flow-tables.js';
-import { L_SOCK, L_TABLE_LEAD, LANE_WORDS, LANES_AT } from '../../src/model/lane-layout.js';
+import { CTL_BLOCKS_USED, CTL_NODES_USED, L_SOCK, L_TABLE_LEAD, LANE_WORDS, LANES_AT } from '../../src/model/lane-layout.js';
+import type { WasmLanes } from '../../src/model/wasm-lanes.js';
 import { planLaneMemory } from '../../src/model/lane-memory.js';
 import { DeliverMatcher } from '../../src/replay/deliver-matching.js';
 import { replayFile } from '../../src/replay/engine.js';
@@ -253,6 +254,13 @@ describe("the lane kernel's growable regions", () => {
         expect(scalar.vector).toBe(false);
         batches.forEach((b, i) => scalar.processBatch(b, ordinals[i]));
         expect(results(scalar)).toEqual(expected);
+      }
+      // Run lists' ends live in per-flow blocks from a pool, which never holds more blocks
+      // than nodes (lane-layout.ts CTL_LIST_BLOCKS), grown or not; the trace made lists.
+      for (const bank of [reserved, grown]) {
+        const m = (bank as unknown as { wasm: WasmLanes }).wasm.i32;
+        expect(m[CTL_BLOCKS_USED]).toBeGreaterThan(0);
+        expect(m[CTL_BLOCKS_USED]).toBeLessThanOrEqual(m[CTL_NODES_USED]);
       }
       // The trace did exercise them: sockets, flows, and waiting packets.
       expect(expected.trace.distinctSockets).toBeGreaterThan(8);
