@@ -1,5 +1,5 @@
 /**
- * A full garbage collection, between the replays of a report. Each replay
+ * A full garbage collection before each replay of a report but its first. Each replay
  * leaves its lanes' WebAssembly memories behind (tens of megabytes each, in
  * the main thread), and the collector frees them only when it gets to them:
  * often after the next replay has placed its own, so two replays' worth was

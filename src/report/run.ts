@@ -196,7 +196,10 @@ export async function replayForReport(
   options: Omit<ReplayOptions, 'configs'>,
   progress?: () => Progress,
 ): Promise<{ result: ReplayResult; model: ReportData }> {
+  let replays = 0;
   const replayPart = async (configs: ReplayOptions['configs'], hash: boolean) => {
+    // The replay before this one left its lanes' memory behind, garbage: free it before this one places its own.
+    if (replays++ > 0) collectGarbage();
     const bar = progress?.();
     try {
       return await replay(trace, { ...options, configs, hash, onProgress: bar?.update });
@@ -212,8 +215,6 @@ export async function replayForReport(
     for (let rest = configs; rest.length > 0; ) {
       const n = nextReplayPart(rest, options.closedLoop === true, scale);
       const r = await replayPart(rest.slice(0, n), hash && result === null);
-      // Its lanes' memory is garbage now: free it before the next replay places its own.
-      collectGarbage();
       result = result === null ? r : mergeConfigs(trace, result, r);
       scale ??= traceScale(r);
       rest = rest.slice(n);
