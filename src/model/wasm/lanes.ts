@@ -299,40 +299,45 @@ function timelineDeliver(t: i32, ts: f64, agree: bool): void {
   pendingAddToList(key, cpu, desired, ts, timeline);
 }
 
+/** The first word of list block `b` (LIST_BLOCK_WORDS, then ENDS_WORDS per lane). */
+@inline function listBlock(b: i32): i32 {
+  return listBlocks + (LIST_BLOCK_WORDS + ENDS_WORDS * lanes) * b;
+}
+
 /** The address of `key`'s list ends, in its flow's list block (which it must have: HAS_LIST). */
 @inline function listEnds(key: i32): i32 {
   const flow = key / lanes;
-  const b = ld(flowLists + flow) - 1;
-  return listBlocks + (LIST_BLOCK_WORDS + ENDS_WORDS * lanes) * b + LIST_BLOCK_WORDS + ENDS_WORDS * (key - flow * lanes);
+  return listBlock(ld(flowLists + flow) - 1) + LIST_BLOCK_WORDS + ENDS_WORDS * (key - flow * lanes);
 }
 
 /** listEnds() of a key about to get a list: its flow takes a block (zeroed) if it has none; one more list in it. */
 function newListEnds(key: i32): i32 {
   const flow = key / lanes;
-  const words = LIST_BLOCK_WORDS + ENDS_WORDS * lanes;
   let b = ld(flowLists + flow) - 1;
   if (b < 0) {
     // run() keeps the node pool `lanes` nodes ahead; blocks in use never outnumber nodes in use.
     if (freeBlock >= 0) {
       b = freeBlock;
-      freeBlock = ld(listBlocks + words * b);
+      freeBlock = ld(listBlock(b));
     } else {
       b = blocksUsed++;
     }
-    const at = listBlocks + words * b;
-    for (let k = 0; k < words; k++) st(at + k, 0);
+    const at = listBlock(b);
+    for (let k = 0; k < LIST_BLOCK_WORDS + ENDS_WORDS * lanes; k++) st(at + k, 0);
     st(flowLists + flow, b + 1);
   }
-  const at = listBlocks + words * b;
+  const at = listBlock(b);
   st(at, ld(at) + 1);
-  return at + LIST_BLOCK_WORDS + ENDS_WORDS * (key - flow * lanes);
+  return listEnds(key);
 }
 
-/** `key`'s list is gone (its ends zeroed): its flow's block goes back to the pool with its last list. */
-function endList(key: i32): void {
+/** `key`'s list is gone: its ends `e` are zeroed, and its flow's block goes back to the pool with its last list. */
+function endList(key: i32, e: i32): void {
+  st(e, 0);
+  st(e + 1, 0);
   const flow = key / lanes;
   const b = ld(flowLists + flow) - 1;
-  const at = listBlocks + (LIST_BLOCK_WORDS + ENDS_WORDS * lanes) * b;
+  const at = listBlock(b);
   const left = ld(at) - 1;
   if (left > 0) {
     st(at, left);
@@ -425,9 +430,7 @@ function pendingResolveList(key: i32, cpu: i32, timeline: i32): void {
     freeNode = n;
     n = next;
   }
-  st(e, 0);
-  st(e + 1, 0);
-  endList(key);
+  endList(key, e);
 }
 
 // ---- The model, per row and lane ----
@@ -1902,9 +1905,7 @@ function drainKey(key: i32, lane: i32): void {
       waiting += ld(nodes + NODE_WORDS * n + 2);
       if (ld(nodes + NODE_WORDS * n + 1) >= 0) hits += ld(nodes + NODE_WORDS * n + 2);
     }
-    st(e, 0);
-    st(e + 1, 0);
-    endList(key);
+    endList(key, e);
   }
   if (waiting == 0) return;
   drainWaiting += waiting;
